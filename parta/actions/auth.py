@@ -1,0 +1,193 @@
+"""Sign-in by phone and one-time code (R10), sessions and sign-out (R18)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from sqlalchemy import func, select, update
+
+from parta.actions.base import CommitThenRefuse, Ctx
+from parta.db import utcnow
+from parta.errors import CodeRefused, NotFound, RateLimited, ValidationFailed
+from parta.i18n import t
+from parta.models import AuthSession, Group, GroupMember, LoginCode, SessionKind, User
+from parta.models.enums import GroupKind
+from parta.realtime.events import SessionEnded
+from parta.security import keyed_hash, new_code, new_token, same
+from parta.services.phones import mask_phone, normalize_phone
+
+__all__ = ["CodeSent", "SignedIn", "request_code", "verify_code", "end_session",
+           "end_other_sessions", "session_token_hash"]
+
+
+@dataclass
+class CodeSent:
+    channel: str
+    masked_destination: str
+    expires_in: int
+    resend_after: int
+
+
+@dataclass
+class SignedIn:
+    user: User
+    session: AuthSession
+    token: str
+
+
+def session_token_hash(secret_key: str, token: str) -> str:
+    return keyed_hash(secret_key, token, "session")
+
+
+async def _check_cooldown(ctx: Ctx, phone: str) -> None:
+    s = ctx.settings
+    since = utcnow() - timedelta(seconds=s.otp_cooldown_seconds)
+    burned = (await ctx.db.execute(
+        select(func.count(), func.max(LoginCode.burned_at))
+        .where(LoginCode.phone == phone, LoginCode.burned_at > since)
+    )).one()
+    if burned[0] >= s.otp_failed_codes_before_cooldown:
+        wait = int((burned[1] + timedelta(seconds=s.otp_cooldown_seconds) - utcnow()).total_seconds())
+        raise RateLimited(max(wait, 1), "cooldown")
+
+
+async def _check_rates(ctx: Ctx, phone: str) -> None:
+    s = ctx.settings
+    now = utcnow()
+    hour_ago = now - timedelta(hours=1)
+    count, last, first = (await ctx.db.execute(
+        select(func.count(), func.max(LoginCode.created_at), func.min(LoginCode.created_at))
+        .where(LoginCode.phone == phone, LoginCode.created_at > hour_ago)
+    )).one()
+    if last is not None and (now - last).total_seconds() < s.otp_resend_seconds:
+        raise RateLimited(int(s.otp_resend_seconds - (now - last).total_seconds()) + 1)
+    if count >= s.otp_per_phone_per_hour:
+        raise RateLimited(int((first + timedelta(hours=1) - now).total_seconds()) + 1)
+    if ctx.ip:
+        ip_count, ip_first = (await ctx.db.execute(
+            select(func.count(), func.min(LoginCode.created_at))
+            .where(LoginCode.ip == ctx.ip, LoginCode.created_at > hour_ago)
+        )).one()
+        if ip_count >= s.otp_per_ip_per_hour:
+            raise RateLimited(int((ip_first + timedelta(hours=1) - now).total_seconds()) + 1)
+
+
+async def _parent_email_for(ctx: Ctx, phone: str) -> tuple[User, str]:
+    """A primary-school student's code may go to the parent's e-mail on file (R10)."""
+    user = (await ctx.db.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
+    if user is None or not user.parent_email:
+        raise ValidationFailed("no_parent_email")
+    primary = (await ctx.db.execute(
+        select(Group.id).join(GroupMember, GroupMember.group_id == Group.id)
+        .where(GroupMember.user_id == user.id, Group.kind == GroupKind.class_,
+               Group.grade <= ctx.settings.primary_school_max_grade, Group.archived_at.is_(None))
+        .limit(1)
+    )).scalar_one_or_none()
+    if primary is None:
+        raise ValidationFailed("no_parent_email")
+    return user, user.parent_email
+
+
+def _mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}•••@{domain}"
+
+
+async def request_code(ctx: Ctx, raw_phone: str, channel: str = "sms") -> CodeSent:
+    s = ctx.settings
+    phone = normalize_phone(raw_phone, s.default_phone_region)
+    if channel not in ("sms", "parent_email"):
+        raise ValidationFailed(fields={"channel": "invalid"})
+    await _check_cooldown(ctx, phone)
+    await _check_rates(ctx, phone)
+    code = new_code()
+    ctx.db.add(LoginCode(
+        phone=phone, code_hash=keyed_hash(s.secret_key, code, f"otp:{phone}"), ip=ctx.ip,
+        channel="email" if channel == "parent_email" else "sms",
+        expires_at=utcnow() + timedelta(seconds=s.otp_ttl_seconds),
+    ))
+    if channel == "parent_email":
+        child, email = await _parent_email_for(ctx, phone)
+        lang = child.language
+        body = t(lang, "mail.code.body", name=child.name, code=code, minutes=s.otp_ttl_seconds // 60)
+        ctx.after_commit.append(partial(ctx.services.mail.send, email,
+                                        t(lang, "mail.code.subject"), body))
+        return CodeSent("email", _mask_email(email), s.otp_ttl_seconds, s.otp_resend_seconds)
+    ctx.after_commit.append(partial(ctx.services.sms.send, phone, t(ctx.lang, "sms.code", code=code)))
+    return CodeSent("sms", mask_phone(phone), s.otp_ttl_seconds, s.otp_resend_seconds)
+
+
+async def verify_code(ctx: Ctx, raw_phone: str, code: str, kind: SessionKind,
+                      device: str = "") -> SignedIn:
+    s = ctx.settings
+    phone = normalize_phone(raw_phone, s.default_phone_region)
+    code = (code or "").strip()
+    if not (len(code) == 6 and code.isdigit()):
+        raise ValidationFailed(fields={"code": "invalid"})
+    await _check_cooldown(ctx, phone)
+    now = utcnow()
+    row = (await ctx.db.execute(
+        select(LoginCode)
+        .where(LoginCode.phone == phone, LoginCode.consumed_at.is_(None),
+               LoginCode.burned_at.is_(None))
+        .order_by(LoginCode.id.desc()).limit(1)
+    )).scalar_one_or_none()
+    if row is None or row.expires_at <= now:
+        raise CodeRefused("code_expired")
+    if not same(row.code_hash, keyed_hash(s.secret_key, code, f"otp:{phone}")):
+        row.attempts += 1
+        if row.attempts >= s.otp_max_attempts:
+            row.burned_at = now
+            raise CommitThenRefuse(CodeRefused("code_attempts"))
+        raise CommitThenRefuse(CodeRefused(
+            "code_invalid", params={"attempts_left": s.otp_max_attempts - row.attempts}))
+    row.consumed_at = now
+    user = (await ctx.db.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
+    if user is None:
+        user = User(phone=phone, language=ctx.lang)
+        ctx.db.add(user)
+    if user.activated_at is None:
+        user.activated_at = now
+    await ctx.db.flush()
+    token = new_token()
+    session = AuthSession(
+        user_id=user.id, token_hash=session_token_hash(s.secret_key, token),
+        csrf_token=new_token(24) if kind == SessionKind.cookie else "", kind=kind,
+        device=device[:300], ip=ctx.ip, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(days=s.session_ttl_days),
+    )
+    ctx.db.add(session)
+    await ctx.db.flush()
+    ctx.audit("auth.sign_in", None, "user", user.id, session_id=session.id, kind=kind.value)
+    return SignedIn(user=user, session=session, token=token)
+
+
+async def end_session(ctx: Ctx, session_id: int) -> None:
+    """End one of the caller's own sessions (another person's is «not found»)."""
+    ctx.require_actor()
+    assert ctx.user is not None
+    sess = await ctx.db.get(AuthSession, session_id)
+    if sess is None or sess.user_id != ctx.user.id or sess.ended_at is not None:
+        raise NotFound()
+    sess.ended_at = utcnow()
+    ctx.audit("auth.session_ended", None, "session", session_id)
+    ctx.emit(SessionEnded(session_id=session_id), {ctx.user.id})
+
+
+async def end_other_sessions(ctx: Ctx) -> int:
+    ctx.require_actor()
+    assert ctx.user is not None
+    ids = list((await ctx.db.execute(
+        select(AuthSession.id).where(AuthSession.user_id == ctx.user.id,
+                                     AuthSession.ended_at.is_(None),
+                                     AuthSession.id != ctx.session_id)
+    )).scalars())
+    if ids:
+        await ctx.db.execute(update(AuthSession).where(AuthSession.id.in_(ids))
+                             .values(ended_at=utcnow()))
+        ctx.audit("auth.other_sessions_ended", None, "user", ctx.user.id, count=len(ids))
+        for sid in ids:
+            ctx.emit(SessionEnded(session_id=sid), {ctx.user.id})
+    return len(ids)

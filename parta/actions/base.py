@@ -1,0 +1,96 @@
+"""The context every action receives, and the unit of work that commits it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from parta.config import Settings
+from parta.models import AuditEntry, User
+from parta.policy import Actor
+from parta.realtime.bus import Bus
+from parta.realtime.events import Envelope, Event
+from parta.services.mail import Mailer
+from parta.services.sms import SmsSender
+
+__all__ = ["Services", "Ctx", "unit_of_work", "CommitThenRefuse"]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    sms: SmsSender
+    mail: Mailer
+    bus: Bus
+
+
+@dataclass
+class Ctx:
+    """One request's view of the world: its transaction, its caller, its queued events."""
+
+    db: AsyncSession
+    services: Services
+    user: User | None = None
+    actor: Actor | None = None
+    session_id: int | None = None
+    ip: str = ""
+    lang: str = "ru"
+    events: list[Envelope] = field(default_factory=list)
+    # Work to run after commit that must not hold the transaction (sending an SMS, say).
+    after_commit: list[Any] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def emit(self, event: Event, audience: set[int] | frozenset[int]) -> None:
+        self.events.append(Envelope(event=event, audience=frozenset(audience)))
+
+    def audit(self, action: str, org_id: int | None, target_type: str = "",
+              target_id: int | None = None, **details: Any) -> None:
+        self.db.add(AuditEntry(
+            org_id=org_id, actor_id=self.user.id if self.user else None, action=action,
+            target_type=target_type, target_id=target_id, details=details,
+        ))
+
+    def require_actor(self) -> Actor:
+        from parta.errors import NotAuthenticated
+
+        if self.actor is None or self.user is None:
+            raise NotAuthenticated()
+        return self.actor
+
+
+class CommitThenRefuse(Exception):
+    """Raised by an action whose refusal must still be recorded (a wrong sign-in code counts
+    as a try): the unit of work commits what was written, then raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@asynccontextmanager
+async def unit_of_work(services: Services, **kw: Any) -> AsyncIterator[Ctx]:
+    """Commit once if the block succeeds, then publish its events; roll back and drop them if not."""
+    async with services.sessionmaker() as db:
+        ctx = Ctx(db=db, services=services, **kw)
+        try:
+            yield ctx
+            await db.commit()
+        except CommitThenRefuse as refusal:
+            await db.commit()
+            raise refusal.error from None
+        except BaseException:
+            await db.rollback()
+            ctx.events.clear()
+            raise
+    if ctx.events:
+        await services.bus.publish(ctx.events)
+    for job in ctx.after_commit:
+        await job()

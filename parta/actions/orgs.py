@@ -1,0 +1,100 @@
+"""Regions, municipalities and organizations: registration by the operator (R1, R2), profile (R3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from parta.actions.base import Ctx
+from parta.actions.members import add_member, org_admin_ids
+from parta.errors import Conflict, Forbidden, ValidationFailed
+from parta.i18n import t
+from parta.models import Group, GroupKind, Municipality, Organization, OrgKind, Region, Role, User
+from parta.policy import Action
+from parta.queries.scope import org_for
+from parta.realtime.events import OrgChanged
+from parta.services.phones import normalize_phone
+
+__all__ = ["create_region", "create_municipality", "register_organization", "edit_organization",
+           "PROFILE_FIELDS"]
+
+
+def _require_operator(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    if not actor.is_operator:
+        raise Forbidden()
+
+
+async def create_region(ctx: Ctx, name: str) -> Region:
+    _require_operator(ctx)
+    if (await ctx.db.execute(select(Region.id).where(Region.name == name))).first():
+        raise Conflict("region_exists", fields={"name": "region_exists"})
+    region = Region(name=name)
+    ctx.db.add(region)
+    await ctx.db.flush()
+    ctx.audit("region.created", None, "region", region.id, name=name)
+    return region
+
+
+async def create_municipality(ctx: Ctx, region_id: int, name: str) -> Municipality:
+    _require_operator(ctx)
+    if await ctx.db.get(Region, region_id) is None:
+        raise ValidationFailed(fields={"region_id": "invalid"})
+    dup = await ctx.db.execute(select(Municipality.id).where(
+        Municipality.region_id == region_id, Municipality.name == name))
+    if dup.first():
+        raise Conflict("municipality_exists", fields={"name": "municipality_exists"})
+    muni = Municipality(region_id=region_id, name=name)
+    ctx.db.add(muni)
+    await ctx.db.flush()
+    ctx.audit("municipality.created", None, "municipality", muni.id, name=name)
+    return muni
+
+
+async def register_organization(
+    ctx: Ctx, *, name: str, kind: OrgKind, municipality_id: int, admin_name: str,
+    admin_email: str, admin_phone: str, application_ref: str = "",
+) -> Organization:
+    """Register from the application (R1): the appointed administrator then signs in by phone."""
+    _require_operator(ctx)
+    phone = normalize_phone(admin_phone, ctx.settings.default_phone_region)
+    if await ctx.db.get(Municipality, municipality_id) is None:
+        raise ValidationFailed(fields={"municipality_id": "invalid"})
+    org = Organization(name=name, kind=kind, municipality_id=municipality_id,
+                       application_ref=application_ref, email="")
+    ctx.db.add(org)
+    await ctx.db.flush()
+    ctx.db.add(Group(org_id=org.id, kind=GroupKind.staff_room, name=t("ru", "staff_room.name")))
+    admin = (await ctx.db.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
+    if admin is None:
+        admin = User(phone=phone, name=admin_name, email=admin_email)
+        ctx.db.add(admin)
+        await ctx.db.flush()
+    else:  # an existing person keeps their own name; the e-mail is filled in only if missing
+        admin.email = admin.email or admin_email
+    await add_member(ctx, org, admin, {Role.org_admin})
+    ctx.audit("org.registered", org.id, "organization", org.id, name=name, kind=kind.value,
+              admin_user_id=admin.id, application_ref=application_ref)
+    return org
+
+
+PROFILE_FIELDS = ("name", "short_name", "address", "phone", "email", "website", "gradebook_url",
+                  "description")
+
+
+async def edit_organization(ctx: Ctx, org_id: int, changes: dict[str, Any]) -> Organization:
+    actor = ctx.require_actor()
+    org = await org_for(ctx.db, actor, org_id, Action.org_edit)
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={k: "invalid" for k in unknown})
+    changed = {k: v for k, v in changes.items() if getattr(org, k) != v}
+    for k, v in changed.items():
+        setattr(org, k, v)
+    if changed:
+        ctx.audit("org.edited", org.id, "organization", org.id, fields=sorted(changed))
+        ctx.emit(OrgChanged(org_id=org.id), await org_admin_ids(ctx, org.id))
+    return org
+
+

@@ -1,0 +1,80 @@
+"""Deciding join requests (R14) and confirming parent ↔ child links (R17)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from parta.actions.base import Ctx
+from parta.actions.invites import admit
+from parta.actions.members import membership_of, org_admin_ids, roles_of
+from parta.db import utcnow
+from parta.errors import Conflict, NotFound, ValidationFailed
+from parta.models import (
+    JoinRequest, JoinRequestStatus, Organization, ParentLink, ParentLinkStatus, Role,
+)
+from parta.policy import Action, require, sees_org
+from parta.realtime.events import JoinRequestDecided
+
+__all__ = ["decide_join_request", "decide_parent_link"]
+
+
+async def _org(ctx: Ctx, org_id: int) -> Organization:
+    actor = ctx.require_actor()
+    org = await ctx.db.get(Organization, org_id)
+    if org is None or not sees_org(actor, org):
+        raise NotFound()
+    return org
+
+
+async def decide_join_request(ctx: Ctx, org_id: int, request_id: int, accept: bool,
+                              note: str = "") -> JoinRequest:
+    actor = ctx.require_actor()
+    org = await _org(ctx, org_id)
+    req = await ctx.db.get(JoinRequest, request_id)
+    if req is None or req.org_id != org.id:
+        raise NotFound()
+    require(actor, Action.join_request_decide, org, req.group_id)
+    if req.status != JoinRequestStatus.pending:
+        raise Conflict("already_decided")
+    req.status = JoinRequestStatus.accepted if accept else JoinRequestStatus.refused
+    req.decided_by = actor.user_id
+    req.decided_at = utcnow()
+    req.decision_note = note
+    if accept:
+        await admit(ctx, org, req.role, req.group_id, req.child_name, user_id=req.user_id)
+    ctx.audit("join_request.accepted" if accept else "join_request.refused", org.id,
+              "join_request", req.id, user_id=req.user_id, role=req.role.value, note=note)
+    ctx.emit(JoinRequestDecided(org_id=org.id, request_id=req.id, status=req.status.value),
+             await org_admin_ids(ctx, org.id) | {req.user_id})
+    return req
+
+
+async def decide_parent_link(ctx: Ctx, org_id: int, link_id: int, confirm: bool,
+                             child_user_id: int | None = None) -> ParentLink:
+    """Staff confirm whose parent someone is by choosing the child among the school's students."""
+    actor = ctx.require_actor()
+    org = await _org(ctx, org_id)
+    link = await ctx.db.get(ParentLink, link_id)
+    if link is None or link.org_id != org.id:
+        raise NotFound()
+    require(actor, Action.parent_link_decide, org, link.group_id)
+    if link.status != ParentLinkStatus.pending:
+        raise Conflict("already_decided")
+    if confirm:
+        if child_user_id is None:
+            raise ValidationFailed(fields={"child_user_id": "required"})
+        m = await membership_of(ctx, org.id, child_user_id)
+        if m is None or Role.student not in await roles_of(ctx, m.id):
+            raise ValidationFailed("not_a_student", fields={"child_user_id": "not_a_student"})
+        dup = await ctx.db.execute(select(ParentLink.id).where(
+            ParentLink.parent_id == link.parent_id, ParentLink.child_id == child_user_id,
+            ParentLink.status == ParentLinkStatus.confirmed))
+        if dup.first():
+            raise Conflict("already_decided")
+        link.child_id = child_user_id
+    link.status = ParentLinkStatus.confirmed if confirm else ParentLinkStatus.refused
+    link.decided_by = actor.user_id
+    link.decided_at = utcnow()
+    ctx.audit("parent_link.confirmed" if confirm else "parent_link.refused", org.id,
+              "parent_link", link.id, parent_id=link.parent_id, child_id=link.child_id)
+    return link

@@ -1,0 +1,1 @@
+"""Thin HTTP routers: parse, resolve the caller, call one action or query, return a schema."""

@@ -1,0 +1,76 @@
+"""Who is calling: the unit of work for a request, with the caller resolved from cookie or token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from parta.actions.auth import session_token_hash
+from parta.actions.base import Ctx, Services, unit_of_work
+from parta.errors import CsrfFailed, NotAuthenticated
+from parta.i18n import pick_language
+from parta.models import SessionKind
+from parta.queries.actors import load_actor, session_by_token_hash
+from parta.security import same
+
+__all__ = ["SESSION_COOKIE", "CSRF_COOKIE", "AnyCtx", "AuthCtx", "services_of", "client_ip"]
+
+SESSION_COOKIE = "parta_session"
+CSRF_COOKIE = "parta_csrf"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def _ctx(request: Request) -> AsyncIterator[Ctx]:
+    services = services_of(request)
+    lang = pick_language(request.headers.get("accept-language"), services.settings.default_language)
+    async with unit_of_work(services, ip=client_ip(request), lang=lang) as ctx:
+        request.state.lang = lang
+        await _authenticate(ctx, request)
+        yield ctx
+
+
+async def _authenticate(ctx: Ctx, request: Request) -> None:
+    auth = request.headers.get("authorization", "")
+    token, kind = "", None
+    if auth.lower().startswith("bearer "):
+        token, kind = auth[7:].strip(), SessionKind.bearer
+    elif request.cookies.get(SESSION_COOKIE):
+        token, kind = request.cookies[SESSION_COOKIE], SessionKind.cookie
+    if not token:
+        return
+    found = await session_by_token_hash(ctx.db, session_token_hash(ctx.settings.secret_key, token))
+    if found is None or found[0].kind != kind:
+        return
+    session, user = found
+    if kind == SessionKind.cookie and request.method not in SAFE_METHODS:
+        # Double submit: the page's script echoes the CSRF cookie into a header.
+        header = request.headers.get("x-csrf-token", "")
+        if not header or not same(header, session.csrf_token):
+            raise CsrfFailed()
+    ctx.user = user
+    ctx.session_id = session.id
+    ctx.actor = await load_actor(ctx.db, user)
+    ctx.lang = user.language or ctx.lang
+    request.state.lang = ctx.lang
+
+
+def _require_user(ctx: Annotated[Ctx, Depends(_ctx, scope="function")]) -> Ctx:
+    if ctx.user is None:
+        raise NotAuthenticated()
+    return ctx
+
+
+# The caller may be anyone (sign-in), or must be signed in.
+AnyCtx = Annotated[Ctx, Depends(_ctx, scope="function")]
+AuthCtx = Annotated[Ctx, Depends(_require_user, scope="function")]

@@ -1,0 +1,80 @@
+"""Turning every refusal into ``{"error": {"code", "message", "fields"}}`` in the caller's language."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from parta.errors import PartaError
+from parta.i18n import catalog, pick_language, t
+
+__all__ = ["install_error_handlers", "error_response"]
+
+log = logging.getLogger("parta.api")
+
+
+def _lang(request: Request) -> str:
+    return getattr(request.state, "lang", None) or pick_language(
+        request.headers.get("accept-language"))
+
+
+def error_response(request: Request, status: int, code: str, fields: dict[str, str] | None = None,
+                   params: dict[str, object] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    lang = _lang(request)
+    body = {"error": {
+        "code": code, "message": t(lang, f"error.{code}", **(params or {})),
+        "fields": {k: _field_text(lang, v) for k, v in (fields or {}).items()},
+        "params": params or {},
+    }}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field_text(lang: str, code: str) -> str:
+    """A field's code («required», «invalid_phone») as a sentence for a person."""
+    known = catalog(lang)
+    for key in (f"field.{code}", f"error.{code}"):
+        if key in known:
+            return t(lang, key)
+    return t(lang, "field.invalid")
+
+
+_PYDANTIC_TO_FIELD = {
+    "missing": "required", "string_too_long": "too_long", "string_too_short": "too_short",
+    "greater_than_equal": "out_of_range", "less_than_equal": "out_of_range",
+    "string_pattern_mismatch": "invalid",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PartaError)
+    async def parta_error(request: Request, exc: PartaError) -> JSONResponse:
+        return error_response(request, exc.status, exc.code, exc.fields, exc.params, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            name = ".".join(loc) or "body"
+            kind = _PYDANTIC_TO_FIELD.get(err.get("type", ""), "invalid")
+            if name.endswith(("email", "gradebook_url", "website")) and kind == "invalid":
+                kind = "invalid_email" if name.endswith("email") else "invalid_url"
+            fields.setdefault(name, kind)
+        return error_response(request, 422, "validation_failed", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status_code, "bad_request")
+        return error_response(request, exc.status_code, code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        body = {"error": {"code": "internal", "message": "Internal error", "fields": {}}}
+        return JSONResponse(body, status_code=500)

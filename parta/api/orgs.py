@@ -1,0 +1,183 @@
+"""Regions, municipalities, organizations, groups and members."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from parta.actions import groups as group_actions
+from parta.actions import members as member_actions
+from parta.actions import orgs as org_actions
+from parta.api.deps import AuthCtx
+from parta.errors import NotFound
+from parta.models import Role
+from parta.policy import Action, can
+from parta.queries import orgs as org_queries
+from parta.queries.people import members as member_query
+from parta.queries.scope import group_in, org_for
+from parta.schemas.common import Ok, Ref
+from parta.schemas.orgs import (
+    ClassTeacherIn, FiguresOut, GroupIn, GroupOut, GroupPatch, GroupsOut, MemberOut, MembersOut,
+    MunicipalityIn, OrgOut, OrgPatch, OrgRegisterIn, OrgsOut, RegionIn, RegionsOut, RoleIn,
+    SubjectTeacherIn, VerificationDecisionIn, VerificationRequestIn,
+)
+
+router = APIRouter(tags=["organizations"])
+
+
+@router.get("/regions", response_model=RegionsOut)
+async def list_regions(ctx: AuthCtx) -> RegionsOut:
+    return RegionsOut(regions=await org_queries.regions(ctx.db))
+
+
+@router.post("/regions", response_model=Ref, status_code=201)
+async def create_region(body: RegionIn, ctx: AuthCtx) -> Ref:
+    r = await org_actions.create_region(ctx, body.name)
+    return Ref(id=r.id, name=r.name)
+
+
+@router.post("/municipalities", response_model=Ref, status_code=201)
+async def create_municipality(body: MunicipalityIn, ctx: AuthCtx) -> Ref:
+    m = await org_actions.create_municipality(ctx, body.region_id, body.name)
+    return Ref(id=m.id, name=m.name)
+
+
+@router.post("/organizations", response_model=OrgOut, status_code=201)
+async def register_org(body: OrgRegisterIn, ctx: AuthCtx) -> OrgOut:
+    org = await org_actions.register_organization(ctx, **body.model_dump())
+    return await org_queries.org_out(ctx.db, org)
+
+
+@router.get("/organizations", response_model=OrgsOut)
+async def list_orgs(ctx: AuthCtx) -> OrgsOut:
+    return OrgsOut(organizations=await org_queries.visible_orgs(ctx.db, ctx.require_actor()))
+
+
+@router.get("/orgs/{org_id}", response_model=OrgOut)
+async def get_org(org_id: int, ctx: AuthCtx) -> OrgOut:
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    return await org_queries.org_out(ctx.db, org)
+
+
+@router.patch("/orgs/{org_id}", response_model=OrgOut)
+async def patch_org(org_id: int, body: OrgPatch, ctx: AuthCtx) -> OrgOut:
+    org = await org_actions.edit_organization(ctx, org_id, body.model_dump(exclude_unset=True))
+    return await org_queries.org_out(ctx.db, org)
+
+
+@router.get("/orgs/{org_id}/figures", response_model=FiguresOut)
+async def get_figures(org_id: int, ctx: AuthCtx) -> FiguresOut:
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_figures)
+    return await org_queries.figures(ctx.db, org.id)
+
+
+# Groups -------------------------------------------------------------------------------------
+
+async def _group_out(ctx: AuthCtx, org_id: int, group_id: int) -> GroupOut:
+    return (await org_queries.groups(ctx.db, org_id, only=group_id))[0]
+
+
+@router.get("/orgs/{org_id}/groups", response_model=GroupsOut)
+async def list_groups(org_id: int, ctx: AuthCtx) -> GroupsOut:
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.group_view)
+    return GroupsOut(groups=await org_queries.groups(ctx.db, org.id))
+
+
+@router.post("/orgs/{org_id}/groups", response_model=GroupOut, status_code=201)
+async def create_group(org_id: int, body: GroupIn, ctx: AuthCtx) -> GroupOut:
+    g = await group_actions.create_group(ctx, org_id, grade=body.grade, letter=body.letter,
+                                         name=body.name)
+    return await _group_out(ctx, org_id, g.id)
+
+
+@router.patch("/orgs/{org_id}/groups/{group_id}", response_model=GroupOut)
+async def patch_group(org_id: int, group_id: int, body: GroupPatch, ctx: AuthCtx) -> GroupOut:
+    g = await group_actions.edit_group(ctx, org_id, group_id, grade=body.grade,
+                                       letter=body.letter, name=body.name)
+    return await _group_out(ctx, org_id, g.id)
+
+
+@router.delete("/orgs/{org_id}/groups/{group_id}", response_model=Ok)
+async def archive_group(org_id: int, group_id: int, ctx: AuthCtx) -> Ok:
+    await group_actions.archive_group(ctx, org_id, group_id)
+    return Ok()
+
+
+@router.put("/orgs/{org_id}/groups/{group_id}/class-teacher", response_model=GroupOut)
+async def set_class_teacher(org_id: int, group_id: int, body: ClassTeacherIn,
+                            ctx: AuthCtx) -> GroupOut:
+    g = await group_actions.set_class_teacher(ctx, org_id, group_id, body.user_id)
+    return await _group_out(ctx, org_id, g.id)
+
+
+@router.post("/orgs/{org_id}/groups/{group_id}/subject-teachers", response_model=GroupOut)
+async def add_subject_teacher(org_id: int, group_id: int, body: SubjectTeacherIn,
+                              ctx: AuthCtx) -> GroupOut:
+    g = await group_actions.add_subject_teacher(ctx, org_id, group_id, body.user_id, body.subject)
+    return await _group_out(ctx, org_id, g.id)
+
+
+@router.delete("/orgs/{org_id}/groups/{group_id}/subject-teachers/{assignment_id}",
+               response_model=GroupOut)
+async def remove_subject_teacher(org_id: int, group_id: int, assignment_id: int,
+                                 ctx: AuthCtx) -> GroupOut:
+    g = await group_actions.remove_subject_teacher(ctx, org_id, group_id, assignment_id)
+    return await _group_out(ctx, org_id, g.id)
+
+
+# Members ------------------------------------------------------------------------------------
+
+async def _member_out(ctx: AuthCtx, org_id: int, user_id: int) -> MemberOut:
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    contacts = can(ctx.require_actor(), Action.member_contacts, org)
+    found = await member_query(ctx.db, org.id, with_contacts=contacts, user_id=user_id)
+    if not found:
+        raise NotFound()
+    return found[0]
+
+
+@router.get("/orgs/{org_id}/members", response_model=MembersOut)
+async def list_members(org_id: int, ctx: AuthCtx, role: Role | None = None,
+                       group_id: int | None = None, q: str = "") -> MembersOut:
+    actor = ctx.require_actor()
+    org = await org_for(ctx.db, actor, org_id, Action.member_list)
+    if group_id is not None:
+        await group_in(ctx.db, org.id, group_id)
+    return MembersOut(members=await member_query(
+        ctx.db, org.id, role=role, group_id=group_id, q=q[:100],
+        with_contacts=can(actor, Action.member_contacts, org)))
+
+
+@router.post("/orgs/{org_id}/members/{user_id}/roles", response_model=MemberOut)
+async def grant_role(org_id: int, user_id: int, body: RoleIn, ctx: AuthCtx) -> MemberOut:
+    await member_actions.grant_role(ctx, org_id, user_id, body.role)
+    return await _member_out(ctx, org_id, user_id)
+
+
+@router.delete("/orgs/{org_id}/members/{user_id}/roles/{role}", response_model=MemberOut)
+async def revoke_role(org_id: int, user_id: int, role: Role, ctx: AuthCtx) -> MemberOut:
+    await member_actions.revoke_role(ctx, org_id, user_id, role)
+    return await _member_out(ctx, org_id, user_id)
+
+
+@router.post("/orgs/{org_id}/verification", response_model=MemberOut)
+async def request_verification(org_id: int, body: VerificationRequestIn,
+                               ctx: AuthCtx) -> MemberOut:
+    m = await member_actions.request_verification(ctx, org_id, body.position)
+    return await _member_out(ctx, org_id, m.user_id)
+
+
+@router.get("/orgs/{org_id}/verification", response_model=MembersOut)
+async def verification_queue(org_id: int, ctx: AuthCtx, status: str = "requested") -> MembersOut:
+    actor = ctx.require_actor()
+    org = await org_for(ctx.db, actor, org_id, Action.verification_decide)
+    return MembersOut(members=await member_query(
+        ctx.db, org.id, role=Role.teacher, verification=status[:20],
+        with_contacts=can(actor, Action.member_contacts, org)))
+
+
+@router.post("/orgs/{org_id}/members/{user_id}/verification", response_model=MemberOut)
+async def decide_verification(org_id: int, user_id: int, body: VerificationDecisionIn,
+                              ctx: AuthCtx) -> MemberOut:
+    await member_actions.decide_verification(ctx, org_id, user_id, body.decision == "confirm",
+                                             body.note)
+    return await _member_out(ctx, org_id, user_id)

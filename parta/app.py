@@ -1,0 +1,106 @@
+"""``create_app(settings)``: routers, middleware, static web client, lifespan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from parta import __version__
+from parta.actions.base import Services
+from parta.api import auth, invites, orgs, support
+from parta.api.errors import error_response, install_error_handlers
+from parta.config import Settings
+from parta.db import make_engine, make_sessionmaker
+from parta.i18n import LANGUAGES, catalog
+from parta.realtime.bus import InProcessBus
+from parta.services.mail import make_mailer
+from parta.services.sms import make_sms
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("parta.http")
+MAX_BODY = 1024 * 1024  # JSON requests; files come later through their own limits
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+}
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.check_production()
+    engine = make_engine(settings.database_url)
+    services = services or Services(
+        settings=settings, sessionmaker=make_sessionmaker(engine), sms=make_sms(settings),
+        mail=make_mailer(settings), bus=InProcessBus(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="Parta", version=__version__, lifespan=lifespan,
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+    app.state.services = services
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def guard_and_log(request: Request,
+                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY):
+            response: Response = error_response(request, 413, "too_large")
+        else:
+            response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        log.info("%s %s %s", request.method, request.url.path, response.status_code, extra={
+            "method": request.method, "path": request.url.path, "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return response
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, orgs, invites, support):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.get("/api/v1/i18n/{lang}.json", include_in_schema=False)
+    async def server_catalog(lang: str) -> JSONResponse:
+        return JSONResponse(catalog(lang if lang in LANGUAGES else "ru"))
+
+    web: Path = settings.web_dir
+    app.mount("/static", StaticFiles(directory=web, check_dir=False), name="static")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str, request: Request) -> Response:
+        """The web client: every page path returns the one HTML shell (History API routing)."""
+        if path.startswith(("api/", "static/")):
+            return error_response(request, 404, "not_found")
+        index = web / "index.html"
+        if not index.exists():
+            return error_response(request, 404, "not_found")
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    return app

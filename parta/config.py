@@ -1,0 +1,93 @@
+"""Settings read from the environment (prefix ``PARTA_``), with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Mode", "Settings", "DEFAULT_SECRET", "InsecureSettings"]
+
+DEFAULT_SECRET = "change-me-parta-development-secret"
+
+
+class Mode(StrEnum):
+    demo = "demo"  # one-time codes are printed to the console, a demo school is seeded
+    dev = "dev"
+    production = "production"
+
+
+class InsecureSettings(RuntimeError):
+    """Production mode was asked for with settings that are only safe on a laptop."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTA_", env_file=None, extra="ignore")
+
+    mode: Mode = Mode.dev
+    database_url: str = "sqlite+aiosqlite:///./var/parta.db"
+    secret_key: str = DEFAULT_SECRET
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_language: Literal["ru", "en"] = "ru"
+    default_phone_region: str = "RU"
+
+    # One-time codes (R10).
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_seconds: int = 60
+    otp_per_phone_per_hour: int = 5
+    otp_per_ip_per_hour: int = 30
+    otp_cooldown_seconds: int = 900  # after too many failed codes
+    otp_failed_codes_before_cooldown: int = 3
+
+    # Sessions.
+    session_ttl_days: int = 30
+    cookie_secure: bool = False  # True behind HTTPS; forced in production
+
+    # SMS: "console" prints codes; "http" calls a gateway built from the URL template.
+    sms_backend: Literal["console", "http"] = "console"
+    sms_http_url: str = ""  # e.g. https://gw.example/send?to={phone}&text={text}
+    sms_http_method: Literal["GET", "POST"] = "POST"
+    sms_http_token: str = ""
+
+    # Mail (codes for primary-school students go to a parent's e-mail).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "parta@localhost"
+    mail_backend: Literal["console", "smtp"] = "console"
+
+    # Students up to this grade may receive their code via a parent's e-mail.
+    primary_school_max_grade: int = 4
+
+    invite_default_ttl_days: int = 14
+    invite_max_ttl_days: int = 365
+
+    redis_url: str = ""
+    log_json: bool = True
+    web_dir: Path = Field(default_factory=lambda: Path(__file__).parent / "web")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_production(self) -> None:
+        """Refuse to start in production with defaults that are only safe in development."""
+        if self.mode != Mode.production:
+            return
+        problems = []
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            problems.append("PARTA_SECRET_KEY must be set to a random value of 32+ characters")
+        if self.sms_backend == "console":
+            problems.append("PARTA_SMS_BACKEND=console would print sign-in codes to the log")
+        if not self.base_url.startswith("https://"):
+            problems.append("PARTA_BASE_URL must be https:// in production")
+        if problems:
+            raise InsecureSettings("; ".join(problems))

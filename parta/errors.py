@@ -1,0 +1,119 @@
+"""The one error tree. Every refusal has a stable code, an HTTP status and catalog text.
+
+    PartaError (400 bad_request)
+    ├── ValidationFailed (422 validation_failed)          fields: {name: code}
+    ├── NotAuthenticated (401 not_authenticated)
+    ├── CsrfFailed (403 csrf_failed)
+    ├── Forbidden (403 forbidden)
+    │   └── NotAMember (403 not_a_member)
+    ├── NotFound (404 not_found)                            also for other organizations' things
+    ├── Conflict (409 conflict)
+    │   ├── AlreadyMember (409 already_member)
+    │   └── AlreadyDecided (409 already_decided)
+    ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
+    ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
+    ├── RateLimited (429 rate_limited)                      retry_after seconds
+    └── TooLarge (413 too_large)
+
+The message is looked up in the caller's language catalog by code (see ``parta.i18n``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "PartaError", "ValidationFailed", "NotAuthenticated", "CsrfFailed", "Forbidden", "NotAMember",
+    "NotFound", "Conflict", "AlreadyMember", "AlreadyDecided", "InviteRefused", "CodeRefused",
+    "RateLimited", "TooLarge",
+]
+
+
+class PartaError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        self.fields = fields or {}
+        self.params = params or {}
+        self.headers = headers or {}
+        super().__init__(self.code)
+
+
+class ValidationFailed(PartaError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotAuthenticated(PartaError):
+    status = 401
+    code = "not_authenticated"
+
+
+class CsrfFailed(PartaError):
+    status = 403
+    code = "csrf_failed"
+
+
+class Forbidden(PartaError):
+    status = 403
+    code = "forbidden"
+
+
+class NotAMember(Forbidden):
+    code = "not_a_member"
+
+
+class NotFound(PartaError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(PartaError):
+    status = 409
+    code = "conflict"
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+
+
+class AlreadyDecided(Conflict):
+    code = "already_decided"
+
+
+class InviteRefused(PartaError):
+    status = 410
+    code = "invite_expired"
+
+
+class CodeRefused(PartaError):
+    status = 400
+    code = "code_invalid"
+
+
+class RateLimited(PartaError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int, code: str | None = None) -> None:
+        super().__init__(
+            code,
+            params={"seconds": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.retry_after = retry_after
+
+
+class TooLarge(PartaError):
+    status = 413
+    code = "too_large"

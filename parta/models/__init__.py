@@ -1,0 +1,20 @@
+"""The ORM, one module per aggregate. Importing this package registers every table."""
+
+from parta.models.audit import AuditEntry
+from parta.models.auth import AuthSession, LoginCode
+from parta.models.enums import (
+    ADMIN_ROLES, STAFF_ROLES, GroupKind, JoinRequestStatus, OrgKind, ParentLinkStatus, Role,
+    SessionKind, VerificationStatus,
+)
+from parta.models.invite import Invite, JoinRequest
+from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
+from parta.models.people import Membership, MembershipRole, MunicipalAdmin, ParentLink, User
+from parta.models.support import SupportReply, SupportTicket
+
+__all__ = [
+    "AuditEntry", "AuthSession", "LoginCode", "ADMIN_ROLES", "STAFF_ROLES", "GroupKind",
+    "JoinRequestStatus", "OrgKind", "ParentLinkStatus", "Role", "SessionKind",
+    "VerificationStatus", "Invite", "JoinRequest", "Group", "GroupMember", "GroupTeacher",
+    "Municipality", "Organization", "Region", "Membership", "MembershipRole", "MunicipalAdmin",
+    "ParentLink", "User", "SupportReply", "SupportTicket",
+]

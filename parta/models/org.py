@@ -1,0 +1,86 @@
+"""Regions, municipalities, organizations and their groups (classes, the staff room)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parta.db import Base, UTCDateTime, utcnow
+from parta.models.enums import GroupKind, OrgKind
+
+__all__ = ["Region", "Municipality", "Organization", "Group", "GroupTeacher", "GroupMember"]
+
+
+class Region(Base):
+    __tablename__ = "region"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Municipality(Base):
+    __tablename__ = "municipality"
+    __table_args__ = (UniqueConstraint("region_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[OrgKind] = mapped_column(Enum(OrgKind, native_enum=False, length=20))
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str] = mapped_column(String(100), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    gradebook_url: Mapped[str] = mapped_column(String(500), default="")  # R43
+    description: Mapped[str] = mapped_column(Text, default="")
+    application_ref: Mapped[str] = mapped_column(String(200), default="")  # the order/application
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Group(Base):
+    """A class or study group («5А», «АПК-21»), or the staff room («Учительская»)."""
+
+    __tablename__ = "org_group"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[GroupKind] = mapped_column(Enum(GroupKind, native_enum=False, length=20))
+    name: Mapped[str] = mapped_column(String(100))
+    grade: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    letter: Mapped[str] = mapped_column(String(20), default="")
+    class_teacher_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class GroupTeacher(Base):
+    """A subject teacher attached to a class (R5)."""
+
+    __tablename__ = "group_teacher"
+    __table_args__ = (UniqueConstraint("group_id", "user_id", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("org_group.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(100))
+
+
+class GroupMember(Base):
+    """A student in a class, or a staff member in the staff room."""
+
+    __tablename__ = "group_member"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("org_group.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,136 @@
+"""Who may do what — one table, read top to bottom.
+
+Each action names the organization roles that may do it anywhere in that organization, and
+whether a teacher may do it for a class they teach (``own_class``) or lead (``class_teacher``).
+The operator may do everything that is not marked ``operator=False``; a municipal administrator
+only what is marked ``municipal=True`` for organizations of their municipality.
+
+Anyone with no relation to an organization is told it does not exist (``NotFound``), so a user of
+school A never learns what school B has; a member without the right gets ``Forbidden``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from parta.errors import Forbidden, NotFound
+from parta.models.enums import Role
+
+__all__ = ["Action", "Rule", "RULES", "Actor", "OrgRef", "can", "require", "sees_org"]
+
+A, D, T, S, P = Role.org_admin, Role.administration, Role.teacher, Role.student, Role.parent
+EVERYONE = frozenset({A, D, T, S, P})
+STAFF = frozenset({A, D, T})
+ADMINS = frozenset({A, D})
+
+
+class Action(StrEnum):
+    org_view = "org.view"
+    org_edit = "org.edit"
+    org_figures = "org.figures"
+    group_view = "group.view"
+    group_manage = "group.manage"
+    group_assign_teachers = "group.assign_teachers"
+    member_list = "member.list"
+    member_contacts = "member.contacts"
+    role_grant = "role.grant"
+    verification_request = "verification.request"
+    verification_decide = "verification.decide"
+    invite_create = "invite.create"
+    invite_list = "invite.list"  # staff; a teacher sees only the links they made
+    invite_annul = "invite.annul"
+    invite_annul_unclaimed = "invite.annul_unclaimed"
+    join_request_list = "join_request.list"  # staff; a teacher sees their class's
+    join_request_decide = "join_request.decide"
+    parent_link_list = "parent_link.list"
+    parent_link_decide = "parent_link.decide"
+    audit_read = "audit.read"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]
+    class_teacher: bool = False  # the class teacher of the group in question may
+    own_class: bool = False  # any teacher of the group (class or subject) may
+    operator: bool = True
+    municipal: bool = False
+
+
+RULES: dict[Action, Rule] = {
+    Action.org_view:                Rule(EVERYONE, municipal=True),
+    Action.org_edit:                Rule(frozenset({A})),
+    Action.org_figures:             Rule(ADMINS, municipal=True),
+    Action.group_view:              Rule(EVERYONE, municipal=True),
+    Action.group_manage:            Rule(frozenset({A})),
+    Action.group_assign_teachers:   Rule(frozenset({A})),
+    Action.member_list:             Rule(STAFF),
+    Action.member_contacts:         Rule(ADMINS),
+    Action.role_grant:              Rule(frozenset({A})),
+    Action.verification_request:    Rule(frozenset({T}), operator=False),
+    Action.verification_decide:     Rule(frozenset({A})),
+    Action.invite_create:           Rule(ADMINS, own_class=True),
+    Action.invite_list:             Rule(STAFF),
+    Action.invite_annul:            Rule(ADMINS, own_class=True),
+    Action.invite_annul_unclaimed:  Rule(frozenset({A})),
+    Action.join_request_list:       Rule(STAFF),
+    Action.join_request_decide:     Rule(ADMINS, class_teacher=True),
+    Action.parent_link_list:        Rule(STAFF),
+    Action.parent_link_decide:      Rule(ADMINS, class_teacher=True),
+    Action.audit_read:              Rule(ADMINS),
+}
+
+
+class OrgRef(Protocol):
+    id: int
+    municipality_id: int
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller, with every relation the policy needs, loaded once per request."""
+
+    user_id: int
+    is_operator: bool = False
+    roles: dict[int, frozenset[Role]] = field(default_factory=dict)  # org id → roles
+    leads: frozenset[int] = frozenset()  # group ids where the caller is the class teacher
+    teaches: frozenset[int] = frozenset()  # group ids the caller leads or teaches a subject in
+    municipalities: frozenset[int] = frozenset()
+
+    def roles_in(self, org_id: int) -> frozenset[Role]:
+        return self.roles.get(org_id, frozenset())
+
+
+def sees_org(actor: Actor, org: OrgRef) -> bool:
+    return (
+        actor.is_operator
+        or bool(actor.roles_in(org.id))
+        or org.municipality_id in actor.municipalities
+    )
+
+
+def can(actor: Actor, action: Action, org: OrgRef, group_id: int | None = None) -> bool:
+    rule = RULES[action]
+    if actor.is_operator and rule.operator:
+        return True
+    if rule.municipal and org.municipality_id in actor.municipalities:
+        return True
+    roles = actor.roles_in(org.id)
+    if roles & rule.roles:
+        return True
+    if group_id is not None and Role.teacher in roles:
+        if rule.class_teacher and group_id in actor.leads:
+            return True
+        if rule.own_class and group_id in actor.teaches:
+            return True
+    return False
+
+
+def require(actor: Actor, action: Action, org: OrgRef, group_id: int | None = None) -> None:
+    """Raise ``NotFound`` to outsiders and ``Forbidden`` to members without the right."""
+    if can(actor, action, org, group_id):
+        return
+    if not sees_org(actor, org):
+        raise NotFound()
+    raise Forbidden()

@@ -1,0 +1,1 @@
+"""Read-only queries, always scoped to what the caller may see."""

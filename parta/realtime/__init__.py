@@ -1,0 +1,1 @@
+"""Real-time: typed events, the bus that carries them after commit."""

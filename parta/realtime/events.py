@@ -1,0 +1,75 @@
+"""Typed events. Each names its audience explicitly: choosing recipients is a security decision."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = ["Event", "Envelope"]
+
+
+class Event(BaseModel):
+    """The base of every event; subclasses fix ``type`` and add typed fields."""
+
+    type: str
+    org_id: int | None = None
+
+
+class MemberJoined(Event):
+    type: Literal["member.joined"] = "member.joined"
+    user_id: int
+    roles: list[str]
+
+
+class JoinRequested(Event):
+    type: Literal["join_request.created"] = "join_request.created"
+    request_id: int
+
+
+class JoinRequestDecided(Event):
+    type: Literal["join_request.decided"] = "join_request.decided"
+    request_id: int
+    status: str
+
+
+class InviteChanged(Event):
+    type: Literal["invite.changed"] = "invite.changed"
+    invite_id: int
+    state: str
+
+
+class VerificationChanged(Event):
+    type: Literal["verification.changed"] = "verification.changed"
+    user_id: int
+    status: str
+
+
+class RolesChanged(Event):
+    type: Literal["roles.changed"] = "roles.changed"
+    user_id: int
+    roles: list[str]
+
+
+class GroupChanged(Event):
+    type: Literal["group.changed"] = "group.changed"
+    group_id: int
+
+
+class OrgChanged(Event):
+    type: Literal["org.changed"] = "org.changed"
+
+
+class SessionEnded(Event):
+    type: Literal["session.ended"] = "session.ended"
+    session_id: int
+
+
+class Envelope(BaseModel):
+    """An event with the users it goes to."""
+
+    event: Event
+    audience: frozenset[int] = Field(default_factory=frozenset)
+
+    def payload(self) -> dict[str, Any]:
+        return self.event.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""Request and response models. Responses never carry ORM objects."""

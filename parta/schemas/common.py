@@ -1,0 +1,49 @@
+"""Shapes shared across areas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+__all__ = ["Strict", "Person", "Ref", "Ok", "Name", "ShortText", "LongText", "Email", "Url"]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Email = Annotated[str, StringConstraints(
+    strip_whitespace=True, max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Url = Annotated[str, StringConstraints(
+    strip_whitespace=True, max_length=500, pattern=r"^$|^https?://[^\s]+$")]
+
+
+class Strict(BaseModel):
+    """Requests refuse unknown fields: a typo is an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Person(BaseModel):
+    id: int
+    name: str
+    verified_teacher: bool = False
+
+
+class Ref(BaseModel):
+    id: int
+    name: str
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+class AuditOut(BaseModel):
+    id: int
+    actor: Person | None
+    action: str
+    target_type: str
+    target_id: int | None
+    details: dict[str, Any]
+    created_at: datetime
