@@ -13,7 +13,8 @@
     ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
     ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
     ├── RateLimited (429 rate_limited)                      retry_after seconds
-    └── TooLarge (413 too_large)
+    ├── TooLarge (413 too_large)
+    └── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
 
 The message is looked up in the caller's language catalog by code (see ``parta.i18n``).
 """
@@ -25,7 +26,7 @@ from typing import Any
 __all__ = [
     "PartaError", "ValidationFailed", "NotAuthenticated", "CsrfFailed", "Forbidden", "NotAMember",
     "NotFound", "Conflict", "AlreadyMember", "AlreadyDecided", "InviteRefused", "CodeRefused",
-    "RateLimited", "TooLarge",
+    "RateLimited", "TooLarge", "DeliveryFailed",
 ]
 
 
@@ -117,3 +118,8 @@ class RateLimited(PartaError):
 class TooLarge(PartaError):
     status = 413
     code = "too_large"
+
+
+class DeliveryFailed(PartaError):
+    status = 502
+    code = "delivery_failed"

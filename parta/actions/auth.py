@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -10,13 +12,15 @@ from sqlalchemy import func, select, update
 
 from parta.actions.base import CommitThenRefuse, Ctx
 from parta.db import utcnow
-from parta.errors import CodeRefused, NotFound, RateLimited, ValidationFailed
+from parta.errors import CodeRefused, DeliveryFailed, NotFound, RateLimited, ValidationFailed
 from parta.i18n import t
 from parta.models import AuthSession, Group, GroupMember, LoginCode, SessionKind, User
 from parta.models.enums import GroupKind
 from parta.realtime.events import SessionEnded
 from parta.security import keyed_hash, new_code, new_token, same
+from parta.services.mail import MailFailed
 from parta.services.phones import mask_phone, normalize_phone
+from parta.services.sms import SmsFailed
 
 __all__ = ["CodeSent", "SignedIn", "request_code", "verify_code", "end_session",
            "end_other_sessions", "session_token_hash"]
@@ -35,6 +39,9 @@ class SignedIn:
     user: User
     session: AuthSession
     token: str
+
+
+log = logging.getLogger("parta.auth")
 
 
 def session_token_hash(secret_key: str, token: str) -> str:
@@ -95,6 +102,15 @@ def _mask_email(email: str) -> str:
     return f"{name[:1]}•••@{domain}"
 
 
+async def _deliver(send: Callable[..., Awaitable[None]], *args: str) -> None:
+    """Send after commit; a gateway's failure is the caller's clear error, not a crash."""
+    try:
+        await send(*args)
+    except (SmsFailed, MailFailed) as exc:
+        log.warning("code delivery failed: %s", exc)
+        raise DeliveryFailed() from None
+
+
 async def request_code(ctx: Ctx, raw_phone: str, channel: str = "sms") -> CodeSent:
     s = ctx.settings
     phone = normalize_phone(raw_phone, s.default_phone_region)
@@ -112,10 +128,11 @@ async def request_code(ctx: Ctx, raw_phone: str, channel: str = "sms") -> CodeSe
         child, email = await _parent_email_for(ctx, phone)
         lang = child.language
         body = t(lang, "mail.code.body", name=child.name, code=code, minutes=s.otp_ttl_seconds // 60)
-        ctx.after_commit.append(partial(ctx.services.mail.send, email,
+        ctx.after_commit.append(partial(_deliver, ctx.services.mail.send, email,
                                         t(lang, "mail.code.subject"), body))
         return CodeSent("email", _mask_email(email), s.otp_ttl_seconds, s.otp_resend_seconds)
-    ctx.after_commit.append(partial(ctx.services.sms.send, phone, t(ctx.lang, "sms.code", code=code)))
+    ctx.after_commit.append(partial(_deliver, ctx.services.sms.send, phone,
+                                    t(ctx.lang, "sms.code", code=code)))
     return CodeSent("sms", mask_phone(phone), s.otp_ttl_seconds, s.otp_resend_seconds)
 
 

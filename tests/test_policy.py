@@ -1,0 +1,115 @@
+"""The policy as a matrix: every role × every action × own / other organization.
+
+The expected table is written out here by hand, independently of ``parta.policy.RULES``,
+so a change to the policy must be made twice — once on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from parta.errors import Forbidden, NotFound
+from parta.models import Role
+from parta.policy import RULES, Action, Actor, can, require
+
+
+@dataclass
+class Org:
+    id: int
+    municipality_id: int
+
+
+OWN = Org(id=1, municipality_id=10)
+OTHER = Org(id=2, municipality_id=20)
+CLASS_5A = 100  # a group of OWN
+
+ACTORS: dict[str, Actor] = {
+    "operator": Actor(user_id=1, is_operator=True),
+    "municipal_admin": Actor(user_id=2, municipalities=frozenset({10})),
+    "org_admin": Actor(user_id=3, roles={1: frozenset({Role.org_admin})}),
+    "administration": Actor(user_id=4, roles={1: frozenset({Role.administration})}),
+    "teacher": Actor(user_id=5, roles={1: frozenset({Role.teacher})}),
+    "class_teacher": Actor(user_id=6, roles={1: frozenset({Role.teacher})},
+                           leads=frozenset({CLASS_5A}), teaches=frozenset({CLASS_5A})),
+    "subject_teacher": Actor(user_id=7, roles={1: frozenset({Role.teacher})},
+                             teaches=frozenset({CLASS_5A})),
+    "student": Actor(user_id=8, roles={1: frozenset({Role.student})}),
+    "parent": Actor(user_id=9, roles={1: frozenset({Role.parent})}),
+    "outsider": Actor(user_id=10),
+}
+
+STAFF = {"org_admin", "administration", "teacher", "class_teacher", "subject_teacher"}
+EVERYONE = STAFF | {"student", "parent"}
+
+# Who may, in their own organization, with no group in question (org-wide).
+EXPECTED_OWN: dict[Action, set[str]] = {
+    Action.org_view: EVERYONE | {"operator", "municipal_admin"},
+    Action.org_edit: {"org_admin", "operator"},
+    Action.org_figures: {"org_admin", "administration", "operator", "municipal_admin"},
+    Action.group_view: EVERYONE | {"operator", "municipal_admin"},
+    Action.group_manage: {"org_admin", "operator"},
+    Action.group_assign_teachers: {"org_admin", "operator"},
+    Action.member_list: STAFF | {"operator"},
+    Action.member_contacts: {"org_admin", "administration", "operator"},
+    Action.role_grant: {"org_admin", "operator"},
+    Action.verification_request: {"teacher", "class_teacher", "subject_teacher"},
+    Action.verification_decide: {"org_admin", "operator"},
+    Action.invite_create: {"org_admin", "administration", "operator"},
+    Action.invite_list: STAFF | {"operator"},
+    Action.invite_annul: {"org_admin", "administration", "operator"},
+    Action.invite_annul_unclaimed: {"org_admin", "operator"},
+    Action.join_request_list: STAFF | {"operator"},
+    Action.join_request_decide: {"org_admin", "administration", "operator"},
+    Action.parent_link_list: STAFF | {"operator"},
+    Action.parent_link_decide: {"org_admin", "administration", "operator"},
+    Action.audit_read: {"org_admin", "administration", "operator"},
+}
+
+# Who may for class 5А specifically: the org-wide people plus the class's own teachers.
+EXTRA_FOR_5A: dict[Action, set[str]] = {
+    Action.invite_create: {"class_teacher", "subject_teacher"},
+    Action.invite_annul: {"class_teacher", "subject_teacher"},
+    Action.join_request_decide: {"class_teacher"},
+    Action.parent_link_decide: {"class_teacher"},
+}
+
+# In another organization (another municipality): only the operator, where the rule allows.
+EXPECTED_OTHER = {a: ({"operator"} if "operator" in EXPECTED_OWN[a] else set()) for a in Action}
+
+
+def test_the_table_covers_every_action() -> None:
+    assert set(RULES) == set(Action) == set(EXPECTED_OWN)
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_matrix(action: Action, who: str) -> None:
+    actor = ACTORS[who]
+    assert can(actor, action, OWN) == (who in EXPECTED_OWN[action]), "own org"
+    assert can(actor, action, OWN, CLASS_5A) == (
+        who in EXPECTED_OWN[action] | EXTRA_FOR_5A.get(action, set())), "own org, class 5А"
+    assert can(actor, action, OTHER) == (who in EXPECTED_OTHER[action]), "other org"
+    assert can(actor, action, OTHER, CLASS_5A) == (who in EXPECTED_OTHER[action]), "other org, 5А"
+
+
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_outsiders_are_told_nothing_exists(who: str) -> None:
+    """Refusal in another organization is «not found», never «forbidden» (tenancy)."""
+    actor = ACTORS[who]
+    # The operator serves every organization, so to them a refusal is an honest «forbidden».
+    expected = Forbidden if who == "operator" else NotFound
+    for action in Action:
+        if can(actor, action, OTHER):
+            continue
+        with pytest.raises(expected) as caught:
+            require(actor, action, OTHER)
+        assert type(caught.value) is expected
+
+
+def test_members_without_the_right_are_forbidden() -> None:
+    with pytest.raises(Forbidden):
+        require(ACTORS["student"], Action.invite_create, OWN)
+    with pytest.raises(Forbidden):
+        require(ACTORS["municipal_admin"], Action.org_edit, OWN)
