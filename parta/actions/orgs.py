@@ -8,16 +8,18 @@ from sqlalchemy import select
 
 from parta.actions.base import Ctx
 from parta.actions.members import add_member, org_admin_ids
-from parta.errors import Conflict, Forbidden, ValidationFailed
+from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
-from parta.models import Group, GroupKind, Municipality, Organization, OrgKind, Region, Role, User
+from parta.models import (
+    Group, GroupKind, Municipality, MunicipalAdmin, Organization, OrgKind, Region, Role, User,
+)
 from parta.policy import Action
 from parta.queries.scope import org_for
 from parta.realtime.events import OrgChanged
 from parta.services.phones import normalize_phone
 
 __all__ = ["create_region", "create_municipality", "register_organization", "edit_organization",
-           "PROFILE_FIELDS"]
+           "appoint_municipal_admin", "PROFILE_FIELDS"]
 
 
 def _require_operator(ctx: Ctx) -> None:
@@ -77,6 +79,28 @@ async def register_organization(
     ctx.audit("org.registered", org.id, "organization", org.id, name=name, kind=kind.value,
               admin_user_id=admin.id, application_ref=application_ref)
     return org
+
+
+async def appoint_municipal_admin(ctx: Ctx, municipality_id: int, phone: str,
+                                  name: str) -> User:
+    """The operator names who oversees a municipality's organizations (R2)."""
+    _require_operator(ctx)
+    if await ctx.db.get(Municipality, municipality_id) is None:
+        raise NotFound()
+    e164 = normalize_phone(phone, ctx.settings.default_phone_region)
+    user = (await ctx.db.execute(select(User).where(User.phone == e164))).scalar_one_or_none()
+    if user is None:
+        user = User(phone=e164, name=name)
+        ctx.db.add(user)
+        await ctx.db.flush()
+    exists = await ctx.db.execute(select(MunicipalAdmin.id).where(
+        MunicipalAdmin.municipality_id == municipality_id, MunicipalAdmin.user_id == user.id))
+    if exists.first():
+        raise Conflict("already_member")
+    ctx.db.add(MunicipalAdmin(municipality_id=municipality_id, user_id=user.id))
+    ctx.audit("municipality.admin_appointed", None, "municipality", municipality_id,
+              user_id=user.id)
+    return user
 
 
 PROFILE_FIELDS = ("name", "short_name", "address", "phone", "email", "website", "gradebook_url",

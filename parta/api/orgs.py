@@ -14,10 +14,10 @@ from parta.policy import Action, can
 from parta.queries import orgs as org_queries
 from parta.queries.people import members as member_query
 from parta.queries.scope import group_in, org_for
-from parta.schemas.common import Ok, Ref
+from parta.schemas.common import Ok, Person, Ref
 from parta.schemas.orgs import (
     ClassTeacherIn, FiguresOut, GroupIn, GroupOut, GroupPatch, GroupsOut, MemberOut, MembersOut,
-    MunicipalityIn, OrgOut, OrgPatch, OrgRegisterIn, OrgsOut, RegionIn, RegionsOut, RoleIn,
+    MunicipalAdminIn, MunicipalityIn, OrgOut, OrgPatch, OrgRegisterIn, OrgsOut, RegionIn, RegionsOut, RoleIn,
     SubjectTeacherIn, VerificationDecisionIn, VerificationRequestIn,
 )
 
@@ -39,6 +39,13 @@ async def create_region(body: RegionIn, ctx: AuthCtx) -> Ref:
 async def create_municipality(body: MunicipalityIn, ctx: AuthCtx) -> Ref:
     m = await org_actions.create_municipality(ctx, body.region_id, body.name)
     return Ref(id=m.id, name=m.name)
+
+
+@router.post("/municipalities/{municipality_id}/admins", response_model=Person, status_code=201)
+async def appoint_municipal_admin(municipality_id: int, body: MunicipalAdminIn,
+                                  ctx: AuthCtx) -> Person:
+    user = await org_actions.appoint_municipal_admin(ctx, municipality_id, body.phone, body.name)
+    return Person(id=user.id, name=user.name)
 
 
 @router.post("/organizations", response_model=OrgOut, status_code=201)

@@ -18,6 +18,11 @@ class MunicipalityIn(Strict):
     name: Name
 
 
+class MunicipalAdminIn(Strict):
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    name: Name
+
+
 class RegionOut(BaseModel):
     id: int
     name: str

@@ -1,0 +1,64 @@
+"""The `parta` command on a fresh SQLite file: migrate, demo (twice), register an organization."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from parta.cli import app
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("PARTA_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+def _one(path: Path, sql: str) -> object:
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchone()[0]
+
+
+def test_migrate_demo_and_register(fresh_db: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "+79000000001" in first.output
+    assert runner.invoke(app, ["demo"]).exit_code == 0  # idempotent
+    assert _one(fresh_db, "select count(*) from organization") == 1
+    assert _one(fresh_db, "select count(*) from user_account") == 8
+
+    result = runner.invoke(app, [
+        "org", "register", "--name", "МБОУ «Лицей № 2»", "--region", "Демонстрационная область",
+        "--municipality", "Городской округ Демо", "--admin-name", "Пётр Ильич Орлов",
+        "--admin-phone", "+7 900 777-00-01", "--admin-email", "orlov@example.com",
+        "--application-ref", "приказ № 12 от 01.09.2026",
+    ])
+    assert result.exit_code == 0, result.output
+    assert _one(fresh_db, "select count(*) from organization") == 2
+    assert _one(fresh_db, "select count(*) from region") == 1  # the existing region was reused
+    assert _one(fresh_db, "select name from user_account where phone = '+79007770001'") == "Пётр Ильич Орлов"
+    assert _one(fresh_db, "select count(*) from audit_entry where action = 'org.registered'") == 2
+
+
+def test_register_refuses_a_bad_phone_and_writes_nothing(fresh_db: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["migrate"])
+    result = runner.invoke(app, [
+        "org", "register", "--name", "Школа", "--region", "Р", "--municipality", "М",
+        "--admin-name", "А", "--admin-phone", "12345"])
+    assert result.exit_code == 2 and "invalid_phone" in result.output
+    assert _one(fresh_db, "select count(*) from organization") == 0
+    assert _one(fresh_db, "select count(*) from region") == 0
+
+
+def test_make_an_operator(fresh_db: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["migrate"])
+    assert runner.invoke(app, ["user", "operator", "+79001112233", "--name", "Сергей"]).exit_code == 0
+    assert _one(fresh_db, "select is_operator from user_account where phone = '+79001112233'") == 1
