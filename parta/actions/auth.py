@@ -51,13 +51,13 @@ def session_token_hash(secret_key: str, token: str) -> str:
 async def _check_cooldown(ctx: Ctx, phone: str) -> None:
     s = ctx.settings
     since = utcnow() - timedelta(seconds=s.otp_cooldown_seconds)
-    burned = (await ctx.db.execute(
+    count, latest = (await ctx.db.execute(
         select(func.count(), func.max(LoginCode.burned_at))
         .where(LoginCode.phone == phone, LoginCode.burned_at > since)
     )).one()
-    if burned[0] >= s.otp_failed_codes_before_cooldown:
-        wait = int((burned[1] + timedelta(seconds=s.otp_cooldown_seconds) - utcnow()).total_seconds())
-        raise RateLimited(max(wait, 1), "cooldown")
+    if count >= s.otp_failed_codes_before_cooldown and latest is not None:
+        ends = latest + timedelta(seconds=s.otp_cooldown_seconds)
+        raise RateLimited(max(int((ends - utcnow()).total_seconds()), 1), "cooldown")
 
 
 async def _check_rates(ctx: Ctx, phone: str) -> None:
