@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Mode", "Settings", "DEFAULT_SECRET", "InsecureSettings"]
+__all__ = ["DEFAULT_SECRET", "InsecureSettings", "Mode", "Settings"]
 
 DEFAULT_SECRET = "change-me-parta-development-secret"
 

@@ -6,11 +6,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime", "utcnow", "make_engine", "make_sessionmaker"]
+__all__ = ["Base", "UTCDateTime", "make_engine", "make_sessionmaker", "utcnow"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

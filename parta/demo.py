@@ -12,11 +12,22 @@ from parta.actions.members import add_member
 from parta.db import utcnow
 from parta.i18n import t
 from parta.models import (
-    Group, GroupKind, GroupTeacher, Membership, Municipality, Organization, OrgKind, ParentLink,
-    ParentLinkStatus, Region, Role, User, VerificationStatus,
+    Group,
+    GroupKind,
+    GroupTeacher,
+    Membership,
+    Municipality,
+    Organization,
+    OrgKind,
+    ParentLink,
+    ParentLinkStatus,
+    Region,
+    Role,
+    User,
+    VerificationStatus,
 )
 
-__all__ = ["DEMO_PEOPLE", "seed_demo", "DemoPerson"]
+__all__ = ["DEMO_PEOPLE", "DemoPerson", "seed_demo"]
 
 ORG_NAME = "Школа № 1 (демо)"
 

@@ -24,9 +24,21 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "PartaError", "ValidationFailed", "NotAuthenticated", "CsrfFailed", "Forbidden", "NotAMember",
-    "NotFound", "Conflict", "AlreadyMember", "AlreadyDecided", "InviteRefused", "CodeRefused",
-    "RateLimited", "TooLarge", "DeliveryFailed",
+    "AlreadyDecided",
+    "AlreadyMember",
+    "CodeRefused",
+    "Conflict",
+    "CsrfFailed",
+    "DeliveryFailed",
+    "Forbidden",
+    "InviteRefused",
+    "NotAMember",
+    "NotAuthenticated",
+    "NotFound",
+    "PartaError",
+    "RateLimited",
+    "TooLarge",
+    "ValidationFailed",
 ]
 
 

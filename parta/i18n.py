@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LANGUAGES", "t", "pick_language", "catalog"]
+__all__ = ["LANGUAGES", "catalog", "pick_language", "t"]
 
 LANGUAGES = ("ru", "en")
 _DIR = Path(__file__).parent / "locales"

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-__all__ = ["alembic_config", "upgrade", "revision"]
+__all__ = ["alembic_config", "revision", "upgrade"]
 
 
 def alembic_config(database_url: str) -> Config:

@@ -18,7 +18,7 @@ from typing import Protocol
 from parta.errors import Forbidden, NotFound
 from parta.models.enums import Role
 
-__all__ = ["Action", "Rule", "RULES", "Actor", "OrgRef", "can", "require", "sees_org"]
+__all__ = ["RULES", "Action", "Actor", "OrgRef", "Rule", "can", "require", "sees_org"]
 
 A, D, T, S, P = Role.org_admin, Role.administration, Role.teacher, Role.student, Role.parent
 EVERYONE = frozenset({A, D, T, S, P})

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-__all__ = ["new_token", "new_code", "keyed_hash", "same"]
+__all__ = ["keyed_hash", "new_code", "new_token", "same"]
 
 
 def new_token(nbytes: int = 32) -> str:

@@ -22,8 +22,15 @@ from parta.services.mail import MailFailed
 from parta.services.phones import mask_phone, normalize_phone
 from parta.services.sms import SmsFailed
 
-__all__ = ["CodeSent", "SignedIn", "request_code", "verify_code", "end_session",
-           "end_other_sessions", "session_token_hash"]
+__all__ = [
+    "CodeSent",
+    "SignedIn",
+    "end_other_sessions",
+    "end_session",
+    "request_code",
+    "session_token_hash",
+    "verify_code",
+]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from parta.realtime.events import Envelope, Event
 from parta.services.mail import Mailer
 from parta.services.sms import SmsSender
 
-__all__ = ["Services", "Ctx", "unit_of_work", "CommitThenRefuse"]
+__all__ = ["CommitThenRefuse", "Ctx", "Services", "unit_of_work"]
 
 
 @dataclass

@@ -13,8 +13,15 @@ from parta.policy import Action
 from parta.queries.scope import group_in, org_for
 from parta.realtime.events import GroupChanged
 
-__all__ = ["class_name", "create_group", "edit_group", "archive_group", "set_class_teacher",
-           "add_subject_teacher", "remove_subject_teacher"]
+__all__ = [
+    "add_subject_teacher",
+    "archive_group",
+    "class_name",
+    "create_group",
+    "edit_group",
+    "remove_subject_teacher",
+    "set_class_teacher",
+]
 
 
 def class_name(grade: int | None, letter: str, name: str | None) -> str:

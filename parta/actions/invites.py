@@ -12,16 +12,32 @@ from parta.actions.members import add_member, membership_of, org_admin_ids, role
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, InviteRefused, NotFound, ValidationFailed
 from parta.models import (
-    ADMIN_ROLES, Group, GroupKind, Invite, JoinRequest, JoinRequestStatus, Organization,
-    ParentLink, ParentLinkStatus, Role,
+    ADMIN_ROLES,
+    Group,
+    GroupKind,
+    Invite,
+    JoinRequest,
+    JoinRequestStatus,
+    Organization,
+    ParentLink,
+    ParentLinkStatus,
+    Role,
 )
 from parta.policy import Action, can, require, sees_org
 from parta.queries.scope import group_in, org_for
 from parta.realtime.events import InviteChanged, JoinRequested
 from parta.security import new_token
 
-__all__ = ["invite_state", "create_invite", "annul_invite", "annul_unclaimed", "invite_by_token",
-           "join_by_invite", "JoinOutcome", "INVITABLE"]
+__all__ = [
+    "INVITABLE",
+    "JoinOutcome",
+    "annul_invite",
+    "annul_unclaimed",
+    "create_invite",
+    "invite_by_token",
+    "invite_state",
+    "join_by_invite",
+]
 
 INVITABLE = {Role.administration, Role.teacher, Role.student, Role.parent}
 CLASS_ROLES = {Role.student, Role.parent}

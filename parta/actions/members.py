@@ -8,15 +8,31 @@ from parta.actions.base import Ctx
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import (
-    STAFF_ROLES, Group, GroupKind, GroupMember, Membership, MembershipRole, Organization, Role,
-    User, VerificationStatus,
+    STAFF_ROLES,
+    Group,
+    GroupKind,
+    GroupMember,
+    Membership,
+    MembershipRole,
+    Organization,
+    Role,
+    User,
+    VerificationStatus,
 )
 from parta.policy import Action
 from parta.queries.scope import org_for
 from parta.realtime.events import MemberJoined, RolesChanged, VerificationChanged
 
-__all__ = ["add_member", "grant_role", "revoke_role", "request_verification",
-           "decide_verification", "org_admin_ids", "membership_of", "roles_of"]
+__all__ = [
+    "add_member",
+    "decide_verification",
+    "grant_role",
+    "membership_of",
+    "org_admin_ids",
+    "request_verification",
+    "revoke_role",
+    "roles_of",
+]
 
 
 async def membership_of(ctx: Ctx, org_id: int, user_id: int) -> Membership | None:

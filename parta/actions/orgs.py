@@ -11,15 +11,29 @@ from parta.actions.members import add_member, org_admin_ids
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
 from parta.models import (
-    Group, GroupKind, Municipality, MunicipalAdmin, Organization, OrgKind, Region, Role, User,
+    Group,
+    GroupKind,
+    MunicipalAdmin,
+    Municipality,
+    Organization,
+    OrgKind,
+    Region,
+    Role,
+    User,
 )
 from parta.policy import Action
 from parta.queries.scope import org_for
 from parta.realtime.events import OrgChanged
 from parta.services.phones import normalize_phone
 
-__all__ = ["create_region", "create_municipality", "register_organization", "edit_organization",
-           "appoint_municipal_admin", "PROFILE_FIELDS"]
+__all__ = [
+    "PROFILE_FIELDS",
+    "appoint_municipal_admin",
+    "create_municipality",
+    "create_region",
+    "edit_organization",
+    "register_organization",
+]
 
 
 def _require_operator(ctx: Ctx) -> None:
@@ -113,6 +127,10 @@ async def edit_organization(ctx: Ctx, org_id: int, changes: dict[str, Any]) -> O
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: "invalid" for k in unknown})
+    # Every profile field is a string; an explicit null would break NOT NULL, not clear it.
+    nulls = sorted(k for k, v in changes.items() if v is None)
+    if nulls:
+        raise ValidationFailed(fields={k: "required" for k in nulls})
     changed = {k: v for k, v in changes.items() if getattr(org, k) != v}
     for k, v in changed.items():
         setattr(org, k, v)

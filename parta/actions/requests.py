@@ -10,7 +10,12 @@ from parta.actions.members import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import (
-    JoinRequest, JoinRequestStatus, Organization, ParentLink, ParentLinkStatus, Role,
+    JoinRequest,
+    JoinRequestStatus,
+    Organization,
+    ParentLink,
+    ParentLinkStatus,
+    Role,
 )
 from parta.policy import Action, require, sees_org
 from parta.realtime.events import JoinRequestDecided

@@ -8,7 +8,7 @@ from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import Organization, SupportReply, SupportTicket
 from parta.policy import sees_org
 
-__all__ = ["open_ticket", "reply_ticket", "close_ticket", "ticket_for"]
+__all__ = ["close_ticket", "open_ticket", "reply_ticket", "ticket_for"]
 
 
 async def ticket_for(ctx: Ctx, ticket_id: int) -> SupportTicket:

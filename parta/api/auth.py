@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+
 from parta.actions import auth as auth_actions
 from parta.actions.profile import update_profile
 from parta.api.deps import CSRF_COOKIE, SESSION_COOKIE, AnyCtx, AuthCtx
@@ -11,7 +12,15 @@ from parta.models import SessionKind
 from parta.queries.actors import active_sessions
 from parta.queries.people import me
 from parta.schemas.auth import (
-    CodeIn, CodeOut, EndedOut, MeOut, MePatch, SessionOut, SessionsOut, SignedInOut, VerifyIn,
+    CodeIn,
+    CodeOut,
+    EndedOut,
+    MeOut,
+    MePatch,
+    SessionOut,
+    SessionsOut,
+    SignedInOut,
+    VerifyIn,
 )
 from parta.schemas.common import Ok
 

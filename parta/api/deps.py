@@ -15,7 +15,7 @@ from parta.models import SessionKind
 from parta.queries.actors import load_actor, session_by_token_hash
 from parta.security import same
 
-__all__ = ["SESSION_COOKIE", "CSRF_COOKIE", "AnyCtx", "AuthCtx", "services_of", "client_ip"]
+__all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "AnyCtx", "AuthCtx", "client_ip", "services_of"]
 
 SESSION_COOKIE = "parta_session"
 CSRF_COOKIE = "parta_csrf"

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from parta.errors import PartaError
 from parta.i18n import catalog, pick_language, t
 
-__all__ = ["install_error_handlers", "error_response"]
+__all__ = ["error_response", "install_error_handlers"]
 
 log = logging.getLogger("parta.api")
 

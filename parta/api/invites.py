@@ -8,6 +8,7 @@ import qrcode
 import qrcode.image.svg
 from fastapi import APIRouter
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from parta.actions import invites as invite_actions
 from parta.actions import requests as request_actions
@@ -19,11 +20,21 @@ from parta.queries import invites as invite_queries
 from parta.queries.scope import org_for
 from parta.schemas.common import AuditOut, Ref
 from parta.schemas.invites import (
-    AnnulledOut, DecisionIn, InviteIn, InviteOut, InvitePreview, InvitesOut, JoinIn,
-    JoinOut, JoinRequestOut, JoinRequestsOut, OrgBrief, ParentLinkConfirmIn, ParentLinkOut,
+    AnnulledOut,
+    DecisionIn,
+    InviteIn,
+    InviteOut,
+    InvitePreview,
+    InvitesOut,
+    JoinIn,
+    JoinOut,
+    JoinRequestOut,
+    JoinRequestsOut,
+    OrgBrief,
+    ParentLinkConfirmIn,
+    ParentLinkOut,
     ParentLinksOut,
 )
-from pydantic import BaseModel
 
 router = APIRouter(tags=["invites"])
 

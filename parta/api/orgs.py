@@ -16,9 +16,26 @@ from parta.queries.people import members as member_query
 from parta.queries.scope import group_in, org_for
 from parta.schemas.common import Ok, Person, Ref
 from parta.schemas.orgs import (
-    ClassTeacherIn, FiguresOut, GroupIn, GroupOut, GroupPatch, GroupsOut, MemberOut, MembersOut,
-    MunicipalAdminIn, MunicipalityIn, OrgOut, OrgPatch, OrgRegisterIn, OrgsOut, RegionIn, RegionsOut, RoleIn,
-    SubjectTeacherIn, VerificationDecisionIn, VerificationRequestIn,
+    ClassTeacherIn,
+    FiguresOut,
+    GroupIn,
+    GroupOut,
+    GroupPatch,
+    GroupsOut,
+    MemberOut,
+    MembersOut,
+    MunicipalAdminIn,
+    MunicipalityIn,
+    OrgOut,
+    OrgPatch,
+    OrgRegisterIn,
+    OrgsOut,
+    RegionIn,
+    RegionsOut,
+    RoleIn,
+    SubjectTeacherIn,
+    VerificationDecisionIn,
+    VerificationRequestIn,
 )
 
 router = APIRouter(tags=["organizations"])

@@ -3,8 +3,15 @@
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode
 from parta.models.enums import (
-    ADMIN_ROLES, STAFF_ROLES, GroupKind, JoinRequestStatus, OrgKind, ParentLinkStatus, Role,
-    SessionKind, VerificationStatus,
+    ADMIN_ROLES,
+    STAFF_ROLES,
+    GroupKind,
+    JoinRequestStatus,
+    OrgKind,
+    ParentLinkStatus,
+    Role,
+    SessionKind,
+    VerificationStatus,
 )
 from parta.models.invite import Invite, JoinRequest
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
@@ -12,9 +19,31 @@ from parta.models.people import Membership, MembershipRole, MunicipalAdmin, Pare
 from parta.models.support import SupportReply, SupportTicket
 
 __all__ = [
-    "AuditEntry", "AuthSession", "LoginCode", "ADMIN_ROLES", "STAFF_ROLES", "GroupKind",
-    "JoinRequestStatus", "OrgKind", "ParentLinkStatus", "Role", "SessionKind",
-    "VerificationStatus", "Invite", "JoinRequest", "Group", "GroupMember", "GroupTeacher",
-    "Municipality", "Organization", "Region", "Membership", "MembershipRole", "MunicipalAdmin",
-    "ParentLink", "User", "SupportReply", "SupportTicket",
+    "ADMIN_ROLES",
+    "STAFF_ROLES",
+    "AuditEntry",
+    "AuthSession",
+    "Group",
+    "GroupKind",
+    "GroupMember",
+    "GroupTeacher",
+    "Invite",
+    "JoinRequest",
+    "JoinRequestStatus",
+    "LoginCode",
+    "Membership",
+    "MembershipRole",
+    "MunicipalAdmin",
+    "Municipality",
+    "OrgKind",
+    "Organization",
+    "ParentLink",
+    "ParentLinkStatus",
+    "Region",
+    "Role",
+    "SessionKind",
+    "SupportReply",
+    "SupportTicket",
+    "User",
+    "VerificationStatus",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.enums import SessionKind
 
-__all__ = ["LoginCode", "AuthSession"]
+__all__ = ["AuthSession", "LoginCode"]
 
 
 class LoginCode(Base):

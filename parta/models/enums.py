@@ -3,8 +3,15 @@
 from enum import StrEnum
 
 __all__ = [
-    "Role", "OrgKind", "GroupKind", "VerificationStatus", "JoinRequestStatus", "ParentLinkStatus",
-    "SessionKind", "STAFF_ROLES", "ADMIN_ROLES",
+    "ADMIN_ROLES",
+    "STAFF_ROLES",
+    "GroupKind",
+    "JoinRequestStatus",
+    "OrgKind",
+    "ParentLinkStatus",
+    "Role",
+    "SessionKind",
+    "VerificationStatus",
 ]
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.enums import GroupKind, OrgKind
 
-__all__ = ["Region", "Municipality", "Organization", "Group", "GroupTeacher", "GroupMember"]
+__all__ = ["Group", "GroupMember", "GroupTeacher", "Municipality", "Organization", "Region"]
 
 
 class Region(Base):

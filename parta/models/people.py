@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.enums import ParentLinkStatus, Role, VerificationStatus
 
-__all__ = ["User", "Membership", "MembershipRole", "MunicipalAdmin", "ParentLink"]
+__all__ = ["Membership", "MembershipRole", "MunicipalAdmin", "ParentLink", "User"]
 
 
 class User(Base):

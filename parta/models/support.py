@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
 
-__all__ = ["SupportTicket", "SupportReply"]
+__all__ = ["SupportReply", "SupportTicket"]
 
 
 class SupportTicket(Base):

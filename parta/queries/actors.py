@@ -9,11 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
 from parta.models import (
-    AuthSession, Group, GroupTeacher, Membership, MembershipRole, MunicipalAdmin, Role, User,
+    AuthSession,
+    Group,
+    GroupTeacher,
+    Membership,
+    MembershipRole,
+    MunicipalAdmin,
+    Role,
+    User,
 )
 from parta.policy import Actor
 
-__all__ = ["load_actor", "session_by_token_hash", "active_sessions"]
+__all__ = ["active_sessions", "load_actor", "session_by_token_hash"]
 
 
 async def load_actor(db: AsyncSession, user: User) -> Actor:

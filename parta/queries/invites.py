@@ -8,8 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parta.actions.invites import invite_state
 from parta.db import utcnow
 from parta.models import (
-    AuditEntry, Group, Invite, JoinRequest, Organization, ParentLink, SupportReply, SupportTicket,
-    User,
+    AuditEntry,
+    Group,
+    Invite,
+    JoinRequest,
+    Organization,
+    ParentLink,
+    SupportReply,
+    SupportTicket,
 )
 from parta.policy import Action, Actor, can
 from parta.queries.people import persons
@@ -17,8 +23,15 @@ from parta.schemas.common import AuditOut, Person, Ref
 from parta.schemas.invites import InviteOut, JoinRequestOut, ParentLinkOut
 from parta.schemas.support import ReplyOut, TicketOut
 
-__all__ = ["invites", "invite_out", "join_requests", "parent_links", "audit_page", "tickets",
-           "ticket_out"]
+__all__ = [
+    "audit_page",
+    "invite_url",
+    "invites",
+    "join_requests",
+    "parent_links",
+    "ticket_out",
+    "tickets",
+]
 
 
 async def _group_refs(db: AsyncSession, ids: list[int | None]) -> dict[int, Ref]:

@@ -9,15 +9,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
 from parta.models import (
-    Group, GroupKind, GroupMember, GroupTeacher, Invite, JoinRequest, JoinRequestStatus, Membership,
-    MembershipRole, Municipality, Organization, Region, Role, STAFF_ROLES, VerificationStatus,
+    STAFF_ROLES,
+    Group,
+    GroupKind,
+    GroupMember,
+    GroupTeacher,
+    Invite,
+    JoinRequest,
+    JoinRequestStatus,
+    Membership,
+    MembershipRole,
+    Municipality,
+    Organization,
+    Region,
+    Role,
+    VerificationStatus,
 )
 from parta.policy import Actor
 from parta.queries.people import persons
 from parta.schemas.common import Ref
 from parta.schemas.orgs import FiguresOut, GroupOut, OrgOut, RegionOut, SubjectTeacherOut
 
-__all__ = ["regions", "org_out", "visible_orgs", "figures", "groups"]
+__all__ = ["figures", "groups", "org_out", "regions", "visible_orgs"]
 
 
 async def regions(db: AsyncSession) -> list[RegionOut]:

@@ -9,14 +9,25 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
-    Group, GroupKind, GroupMember, Membership, MembershipRole, MunicipalAdmin, Municipality,
-    Organization, ParentLink, ParentLinkStatus, Role, User, VerificationStatus,
+    Group,
+    GroupKind,
+    GroupMember,
+    Membership,
+    MembershipRole,
+    MunicipalAdmin,
+    Municipality,
+    Organization,
+    ParentLink,
+    ParentLinkStatus,
+    Role,
+    User,
+    VerificationStatus,
 )
 from parta.schemas.auth import MembershipOut, MeOut, OrgBrief
 from parta.schemas.common import Person, Ref
 from parta.schemas.orgs import MemberOut
 
-__all__ = ["persons", "me", "members"]
+__all__ = ["me", "members", "persons"]
 
 
 async def persons(db: AsyncSession, org_id: int | None, ids: Iterable[int | None]) -> dict[int, Person]:

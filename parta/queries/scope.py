@@ -9,7 +9,7 @@ from parta.errors import NotFound
 from parta.models import Group, Organization
 from parta.policy import Action, Actor, require
 
-__all__ = ["org_for", "group_in"]
+__all__ = ["group_in", "org_for"]
 
 
 async def org_for(db: AsyncSession, actor: Actor, org_id: int, action: Action,

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Event", "Envelope"]
+__all__ = ["Envelope", "Event"]
 
 
 class Event(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-__all__ = ["Strict", "Person", "Ref", "Ok", "Name", "ShortText", "LongText", "Email", "Url"]
+__all__ = ["Email", "LongText", "Name", "Ok", "Person", "Ref", "ShortText", "Strict", "Url"]
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

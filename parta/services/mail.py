@@ -10,7 +10,7 @@ from typing import Protocol
 
 from parta.config import Settings
 
-__all__ = ["Mailer", "ConsoleMail", "SmtpMail", "MailFailed", "make_mailer"]
+__all__ = ["ConsoleMail", "MailFailed", "Mailer", "SmtpMail", "make_mailer"]
 
 
 class MailFailed(RuntimeError):

@@ -6,7 +6,7 @@ import phonenumbers
 
 from parta.errors import ValidationFailed
 
-__all__ = ["normalize_phone", "mask_phone"]
+__all__ = ["mask_phone", "normalize_phone"]
 
 
 def normalize_phone(raw: str, region: str = "RU") -> str:

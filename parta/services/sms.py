@@ -11,7 +11,7 @@ import httpx
 
 from parta.config import Settings
 
-__all__ = ["SmsSender", "ConsoleSms", "HttpSms", "SmsFailed", "make_sms"]
+__all__ = ["ConsoleSms", "HttpSms", "SmsFailed", "SmsSender", "make_sms"]
 
 log = logging.getLogger("parta.sms")
 

@@ -6,7 +6,7 @@ import http.server
 import json
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select, update
@@ -268,10 +268,10 @@ async def test_an_older_student_cannot_use_the_parents_email(world: World) -> No
 
 
 class _Gateway(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Gateway.received.append({"path": self.path, "json": json.loads(body),
                                   "auth": self.headers.get("Authorization")})

@@ -4,10 +4,10 @@ Revision ID: 8ab7ca239204
 Revises: 
 Create Date: 2026-11-22 08:15:28.268460
 """
-from alembic import op
 import sqlalchemy as sa
-import parta.db
+from alembic import op
 
+import parta.db
 
 revision = '0001_foundation'
 down_revision = None
