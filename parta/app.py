@@ -19,7 +19,7 @@ from parta.api.errors import error_response, install_error_handlers
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
 from parta.i18n import LANGUAGES, catalog
-from parta.realtime.bus import InProcessBus
+from parta.realtime.bus import make_bus
 from parta.services.mail import make_mailer
 from parta.services.sms import make_sms
 
@@ -45,13 +45,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     engine = make_engine(settings.database_url)
     services = services or Services(
         settings=settings, sessionmaker=make_sessionmaker(engine), sms=make_sms(settings),
-        mail=make_mailer(settings), bus=InProcessBus(),
+        mail=make_mailer(settings), bus=make_bus(settings.redis_url),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        await services.bus.start()
+        try:
+            yield
+        finally:
+            await services.bus.stop()
+            await engine.dispose()
 
     app = FastAPI(title="Parta", version=__version__, lifespan=lifespan,
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)

@@ -1,19 +1,26 @@
 """The event bus. Actions queue envelopes on the unit of work; they reach the bus only after commit.
 
-The in-process bus hands each envelope to local subscribers (the WebSocket gateway, tests).
+``InProcessBus`` hands each envelope to this process's subscribers (the gateway, tests).
+``RedisBus`` (selected by ``PARTA_REDIS_URL``) publishes to a Redis channel that every server
+process listens on, so a change made in one process reaches clients connected to another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
-from parta.realtime.events import Envelope
+from parta.realtime.events import Envelope, event_from_dict
 
-__all__ = ["Bus", "InProcessBus", "Subscriber"]
+__all__ = ["Bus", "InProcessBus", "RedisBus", "Subscriber", "make_bus"]
 
+log = logging.getLogger("parta.bus")
 Subscriber = Callable[[Envelope], None]
+CHANNEL = "parta:events"
 
 
 class Bus(Protocol):
@@ -21,16 +28,25 @@ class Bus(Protocol):
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]: ...
 
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
 
 class InProcessBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
-        self._lock = asyncio.Lock()
+
+    def _deliver(self, env: Envelope) -> None:
+        for fn in list(self._subscribers):
+            try:
+                fn(env)
+            except Exception:  # one broken subscriber must not starve the others
+                log.exception("event subscriber failed")
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         for env in envelopes:
-            for fn in list(self._subscribers):
-                fn(env)
+            self._deliver(env)
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
         self._subscribers.append(fn)
@@ -40,3 +56,74 @@ class InProcessBus:
                 self._subscribers.remove(fn)
 
         return unsubscribe
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+def _encode(envelopes: list[Envelope]) -> str:
+    return json.dumps([{"event": e.payload(), "audience": sorted(e.audience)} for e in envelopes],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode(raw: str | bytes) -> list[Envelope]:
+    items: list[dict[str, Any]] = json.loads(raw)
+    return [Envelope(event=event_from_dict(i["event"]), audience=frozenset(i["audience"]))
+            for i in items]
+
+
+class RedisBus(InProcessBus):
+    """Publishes to Redis; local subscribers hear every process's events, their own included,
+    once each — from the Redis channel, never twice."""
+
+    def __init__(self, url: str, channel: str = CHANNEL) -> None:
+        super().__init__()
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._channel = channel
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._listen(), name="parta-redis-bus")
+            await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def _listen(self) -> None:
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(self._channel)
+        self._ready.set()
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                try:
+                    envelopes = _decode(message["data"])
+                except (ValueError, KeyError, TypeError):
+                    log.warning("ignored a malformed message on %s", self._channel)
+                    continue
+                for env in envelopes:
+                    self._deliver(env)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        if envelopes:
+            await self._redis.publish(self._channel, _encode(envelopes))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        await self._redis.aclose()
+
+
+def make_bus(redis_url: str) -> Bus:
+    return RedisBus(redis_url) if redis_url else InProcessBus()

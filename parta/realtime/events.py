@@ -73,3 +73,21 @@ class Envelope(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         return self.event.model_dump(mode="json")
+
+
+def _registry() -> dict[str, type[Event]]:
+    found: dict[str, type[Event]] = {}
+    stack = list(Event.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        found[cls.model_fields["type"].default] = cls
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """The typed event for a payload that crossed a process boundary; unknown types are refused."""
+    cls = _registry().get(str(data.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown event type {data.get('type')!r}")
+    return cls.model_validate(data)

@@ -1,0 +1,74 @@
+"""The Redis bus carries committed events between server processes (two buses, one Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+
+from parta.realtime.bus import InProcessBus, RedisBus
+from parta.realtime.events import Envelope, JoinRequested, OrgChanged, event_from_dict
+
+REDIS_URL = os.environ.get("PARTA_TEST_REDIS_URL", "")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="PARTA_TEST_REDIS_URL is not set "
+                                 "(make test sets it for the PostgreSQL + Redis run)")
+
+
+async def _until(cond, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not cond():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the bus")
+        await asyncio.sleep(0.01)
+
+
+def test_events_round_trip_through_their_type() -> None:
+    ev = JoinRequested(org_id=3, request_id=9)
+    assert event_from_dict(ev.model_dump(mode="json")) == ev
+    with pytest.raises(ValueError):
+        event_from_dict({"type": "no.such"})
+
+
+async def test_in_process_bus_survives_a_broken_subscriber() -> None:
+    bus = InProcessBus()
+    got: list[Envelope] = []
+
+    def broken(env: Envelope) -> None:
+        raise RuntimeError("boom")
+
+    bus.subscribe(broken)
+    unsubscribe = bus.subscribe(got.append)
+    await bus.publish([Envelope(event=OrgChanged(org_id=1), audience=frozenset({1}))])
+    assert len(got) == 1
+    unsubscribe()
+    await bus.publish([Envelope(event=OrgChanged(org_id=1), audience=frozenset({1}))])
+    assert len(got) == 1
+
+
+@needs_redis
+async def test_an_event_published_by_one_process_reaches_the_other_once() -> None:
+    channel = f"parta:test:{uuid.uuid4().hex}"
+    a, b = RedisBus(REDIS_URL, channel), RedisBus(REDIS_URL, channel)
+    await a.start()
+    await b.start()
+    got_a: list[Envelope] = []
+    got_b: list[Envelope] = []
+    a.subscribe(got_a.append)
+    b.subscribe(got_b.append)
+    try:
+        env = Envelope(event=JoinRequested(org_id=1, request_id=42), audience=frozenset({5, 6}))
+        await a.publish([env])
+        await _until(lambda: got_a and got_b)
+        await asyncio.sleep(0.1)  # a duplicate would have arrived by now
+        assert got_b == [env] and got_a == [env]
+        assert isinstance(got_b[0].event, JoinRequested) and got_b[0].audience == {5, 6}
+        # A stranger's garbage on the channel is ignored, and the bus keeps working.
+        await a._redis.publish(channel, "not json")
+        await a.publish([Envelope(event=OrgChanged(org_id=2), audience=frozenset({1}))])
+        await _until(lambda: len(got_b) == 2)
+        assert got_b[1].event.type == "org.changed"
+    finally:
+        await a.stop()
+        await b.stop()
