@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from parta.actions.base import Ctx
 from parta.actions.members import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
-from parta.models import Group, GroupKind, GroupTeacher, Role
+from parta.models import Group, GroupKind, GroupTeacher, Invite, Role
 from parta.policy import Action
 from parta.queries.scope import group_in, org_for
-from parta.realtime.events import GroupChanged
+from parta.realtime.events import GroupChanged, InviteChanged
 
 __all__ = [
     "add_subject_teacher",
@@ -84,9 +84,19 @@ async def archive_group(ctx: Ctx, org_id: int, group_id: int) -> None:
     group = await group_in(ctx.db, org.id, group_id)
     if group.kind == GroupKind.staff_room:
         raise Conflict("staff_room_protected")
-    group.archived_at = utcnow()
-    ctx.audit("group.archived", org.id, "group", group.id, name=group.name)
+    group.archived_at = now = utcnow()
+    # A link into a class that is gone must admit nobody: its links are annulled with it.
+    links = list((await ctx.db.execute(select(Invite.id).where(
+        Invite.group_id == group.id, Invite.annulled_at.is_(None)))).scalars())
+    if links:
+        await ctx.db.execute(update(Invite).where(Invite.id.in_(links))
+                             .values(annulled_at=now, annulled_by=actor.user_id))
+    ctx.audit("group.archived", org.id, "group", group.id, name=group.name,
+              annulled_invites=links)
     await _changed(ctx, group)
+    admins = await org_admin_ids(ctx, org.id)
+    for i in links:
+        ctx.emit(InviteChanged(org_id=org.id, invite_id=i, state="annulled"), admins)
 
 
 async def _require_teacher(ctx: Ctx, org_id: int, user_id: int) -> None:

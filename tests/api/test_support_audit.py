@@ -1,0 +1,247 @@
+"""Technical support (R42) and the audit log of administrative actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from parta.models import SupportReply, SupportTicket
+from tests.conftest import World, error_code
+
+API = "/api/v1"
+
+
+async def open_ticket(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    r = await client.post(f"{API}/support/tickets", json=body)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def ticket_rows(world: World) -> tuple[int, int]:
+    async with world.services.sessionmaker() as db:
+        tickets = (await db.execute(select(func.count()).select_from(SupportTicket))).scalar_one()
+        replies = (await db.execute(select(func.count()).select_from(SupportReply))).scalar_one()
+        return int(tickets), int(replies)
+
+
+# Support (R42) ----------------------------------------------------------------------------------
+
+async def test_a_parent_writes_to_support_and_sees_only_her_own_tickets(world: World) -> None:
+    elena = await world.as_("parent")
+    ticket = await open_ticket(elena, subject="Не приходит код", org_id=world.org_id,
+                               body="Код для входа сына приходит через час.")
+    elena_id = await world.user_id("parent")
+    assert (ticket["subject"], ticket["status"], ticket["org_id"], ticket["author"]["id"]) == (
+        "Не приходит код", "open", world.org_id, elena_id)
+    assert [(r["author"]["id"], r["from_support"], r["body"]) for r in ticket["replies"]] == [
+        (elena_id, False, "Код для входа сына приходит через час.")]
+    anna = await world.as_("teacher")
+    await open_ticket(anna, subject="Вопрос", body="Как создать ссылку?")
+
+    r = await elena.get(f"{API}/support/tickets")
+    assert [t["id"] for t in r.json()["tickets"]] == [ticket["id"]]
+    r = await elena.get(f"{API}/support/tickets/{ticket['id']}")
+    assert r.status_code == 200, r.text
+    assert len(r.json()["replies"]) == 1
+
+
+async def test_another_person_is_told_a_ticket_does_not_exist(world: World) -> None:
+    elena = await world.as_("parent")
+    ticket = await open_ticket(elena, subject="Не приходит код", body="Помогите.")
+    before = await ticket_rows(world)
+    for key in ("student", "admin"):  # not even her school's administrator reads it
+        someone = await world.as_(key)
+        r = await someone.get(f"{API}/support/tickets/{ticket['id']}")
+        assert (r.status_code, error_code(r)) == (404, "not_found"), key
+        r = await someone.post(f"{API}/support/tickets/{ticket['id']}/replies", json={"body": "?"})
+        assert (r.status_code, error_code(r)) == (404, "not_found"), key
+        r = await someone.post(f"{API}/support/tickets/{ticket['id']}/close")
+        assert (r.status_code, error_code(r)) == (404, "not_found"), key
+        assert (await someone.get(f"{API}/support/tickets")).json()["tickets"] == []
+    r = await elena.get(f"{API}/support/tickets/{ticket['id'] + 1000}")
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    assert await ticket_rows(world) == before
+    assert (await elena.get(f"{API}/support/tickets/{ticket['id']}")).json()["status"] == "open"
+
+
+async def test_the_operator_sees_every_ticket_and_answers(world: World) -> None:
+    elena = await world.as_("parent")
+    anna = await world.as_("teacher")
+    t1 = await open_ticket(elena, subject="Не приходит код", body="Помогите.")
+    t2 = await open_ticket(anna, subject="Вопрос", body="Как создать ссылку?")
+    operator = await world.as_("operator")
+    r = await operator.get(f"{API}/support/tickets")
+    assert sorted(t["id"] for t in r.json()["tickets"]) == sorted([t1["id"], t2["id"]])
+
+    r = await operator.post(f"{API}/support/tickets/{t1['id']}/replies",
+                            json={"body": "Проверьте номер в профиле."})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "answered"
+    last = r.json()["replies"][-1]
+    assert (last["author"]["id"], last["from_support"], last["body"]) == (
+        await world.user_id("operator"), True, "Проверьте номер в профиле.")
+    seen = (await elena.get(f"{API}/support/tickets/{t1['id']}")).json()
+    assert seen["status"] == "answered"
+    assert [r["from_support"] for r in seen["replies"]] == [False, True]
+
+    # Her reply puts the ticket back in the queue.
+    r = await elena.post(f"{API}/support/tickets/{t1['id']}/replies", json={"body": "Номер верный."})
+    assert (r.status_code, r.json()["status"]) == (200, "open")
+    assert (await anna.get(f"{API}/support/tickets/{t2['id']}")).json()["status"] == "open"
+
+
+async def test_a_closed_ticket_takes_no_more_replies(world: World) -> None:
+    elena = await world.as_("parent")
+    ticket = await open_ticket(elena, subject="Не приходит код", body="Помогите.")
+    r = await elena.post(f"{API}/support/tickets/{ticket['id']}/close")
+    assert (r.status_code, r.json()["status"]) == (200, "closed")
+    before = await ticket_rows(world)
+    operator = await world.as_("operator")
+    for who in (elena, operator):
+        r = await who.post(f"{API}/support/tickets/{ticket['id']}/replies", json={"body": "Ещё"})
+        assert (r.status_code, error_code(r)) == (409, "ticket_closed")
+        r = await who.post(f"{API}/support/tickets/{ticket['id']}/close")
+        assert (r.status_code, error_code(r)) == (409, "ticket_closed")
+    assert await ticket_rows(world) == before
+    seen = (await elena.get(f"{API}/support/tickets/{ticket['id']}")).json()
+    assert (seen["status"], len(seen["replies"])) == ("closed", 1)
+
+
+async def test_empty_or_misaddressed_tickets_are_refused(world: World) -> None:
+    elena = await world.as_("parent")
+    ticket = await open_ticket(elena, subject="Не приходит код", body="Помогите.")
+    before = await ticket_rows(world)
+    bad: list[tuple[dict[str, Any], str]] = [
+        ({"subject": "Вопрос", "body": ""}, "body"),
+        ({"subject": "Вопрос", "body": "   "}, "body"),
+        ({"subject": "", "body": "Помогите"}, "subject"),
+        ({"subject": "Вопрос"}, "body"),
+        ({"subject": "Вопрос", "body": "x" * 5001}, "body"),
+        ({"subject": "Вопрос", "body": "Помогите", "org_id": world.org_id + 1000}, "org_id"),
+        ({"subject": "Вопрос", "body": "Помогите", "priority": "high"}, "priority"),
+    ]
+    for body, field in bad:
+        r = await elena.post(f"{API}/support/tickets", json=body)
+        assert (r.status_code, error_code(r)) == (422, "validation_failed"), body
+        assert list(r.json()["error"]["fields"]) == [field], body
+    r = await elena.post(f"{API}/support/tickets/{ticket['id']}/replies", json={"body": "  "})
+    assert (r.status_code, error_code(r)) == (422, "validation_failed")
+    assert await ticket_rows(world) == before
+
+
+async def test_a_ticket_may_name_only_a_school_one_belongs_to(world: World) -> None:
+    operator = await world.as_("operator")
+    muni = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
+    r = await operator.post(f"{API}/organizations", json={
+        "name": "Гимназия № 5", "kind": "school", "municipality_id": muni,
+        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
+        "admin_phone": "+79161234567"})
+    gym_id = r.json()["id"]
+    elena = await world.as_("parent")
+    before = await ticket_rows(world)
+    r = await elena.post(f"{API}/support/tickets",
+                         json={"subject": "Вопрос", "body": "Помогите", "org_id": gym_id})
+    assert (r.status_code, error_code(r)) == (422, "validation_failed")
+    assert await ticket_rows(world) == before
+
+
+# The audit log ----------------------------------------------------------------------------------
+
+async def test_every_administrative_action_is_in_the_audit_log_with_its_actor(world: World) -> None:
+    admin = await world.as_("admin")
+    admin_id = await world.user_id("admin")
+    base = f"{API}/orgs/{world.org_id}"
+    steps = []
+
+    async def do(method: str, url: str, expected: str, **kw: Any) -> httpx.Response:
+        r = await admin.request(method, f"{base}{url}", **kw)
+        assert r.status_code in (200, 201), (url, r.text)
+        steps.append(expected)
+        return r
+
+    await do("PATCH", "", "org.edited", json={"gradebook_url": "https://dnevnik.example/1"})
+    g = (await do("POST", "/groups", "group.created", json={"grade": 7, "letter": "В"})).json()
+    await do("PATCH", f"/groups/{g['id']}", "group.edited", json={"letter": "Г"})
+    oleg_id = await world.user_id("math_teacher")
+    await do("PUT", f"/groups/{g['id']}/class-teacher", "group.class_teacher_set",
+             json={"user_id": oleg_id})
+    g = (await do("POST", f"/groups/{g['id']}/subject-teachers", "group.subject_teacher_added",
+                  json={"user_id": oleg_id, "subject": "Алгебра"})).json()
+    await do("DELETE", f"/groups/{g['id']}/subject-teachers/{g['subject_teachers'][0]['id']}",
+             "group.subject_teacher_removed")
+    await do("DELETE", f"/groups/{g['id']}", "group.archived")
+    inv = (await do("POST", "/invites", "invite.created", json={"role": "teacher"})).json()
+    await do("POST", f"/invites/{inv['id']}/annul", "invite.annulled")
+    await do("POST", "/invites", "invite.created", json={"role": "teacher"})
+    await do("POST", "/invites/annul-unclaimed", "invite.annulled_unclaimed")
+    await do("POST", f"/members/{oleg_id}/roles", "role.granted", json={"role": "administration"})
+    await do("DELETE", f"/members/{oleg_id}/roles/administration", "role.revoked")
+    await do("POST", f"/members/{oleg_id}/verification", "verification.confirmed",
+             json={"decision": "confirm"})
+
+    r = await admin.get(f"{base}/audit", params={"limit": 200})
+    assert r.status_code == 200, r.text
+    entries = r.json()["entries"]
+    mine = entries[:len(steps)]
+    assert [e["action"] for e in mine] == list(reversed(steps))
+    assert all(e["actor"] == {"id": admin_id, "name": "Ирина Петровна Смирнова",
+                              "verified_teacher": True} for e in mine)
+    assert [e["id"] for e in entries] == sorted((e["id"] for e in entries), reverse=True)
+    # The oldest entry is the school's registration, made by nobody signed in (the seed).
+    assert (entries[-1]["action"], entries[-1]["actor"]) == ("org.registered", None)
+    assert r.json()["next_before_id"] is None
+
+
+async def test_the_audit_log_is_for_administrators_only(world: World) -> None:
+    for key in ("teacher", "math_teacher", "student", "parent"):
+        someone = await world.as_(key)
+        r = await someone.get(f"{API}/orgs/{world.org_id}/audit")
+        assert (r.status_code, error_code(r)) == (403, "forbidden"), key
+    operator = await world.as_("operator")
+    assert (await operator.get(f"{API}/orgs/{world.org_id}/audit")).status_code == 200
+    r = await operator.post(f"{API}/organizations", json={
+        "name": "Гимназия № 5", "kind": "school",
+        "municipality_id": (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"],
+        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
+        "admin_phone": "+79161234567"})
+    gym_id = r.json()["id"]
+    natalia = await world.sign_in("+79161234567")
+    r = await natalia.get(f"{API}/orgs/{world.org_id}/audit")
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    # Her own log holds her school's story only.
+    admin = await world.as_("admin")
+    await admin.post(f"{API}/orgs/{world.org_id}/groups", json={"grade": 7, "letter": "В"})
+    r = await natalia.get(f"{API}/orgs/{gym_id}/audit")
+    assert [e["action"] for e in r.json()["entries"]] == ["org.registered"]
+
+
+async def test_the_audit_log_pages_back_with_before_id(world: World) -> None:
+    admin = await world.as_("admin")
+    for letter in "ВГДЕЖ":
+        r = await admin.post(f"{API}/orgs/{world.org_id}/groups", json={"grade": 7, "letter": letter})
+        assert r.status_code == 201, r.text
+    everything = (await admin.get(f"{API}/orgs/{world.org_id}/audit")).json()
+    assert everything["next_before_id"] is None
+    all_ids = [e["id"] for e in everything["entries"]]
+    assert len(all_ids) == 6  # the registration and five classes
+
+    pages: list[list[int]] = []
+    params: dict[str, int] = {"limit": 4}
+    while True:
+        page = (await admin.get(f"{API}/orgs/{world.org_id}/audit", params=params)).json()
+        pages.append([e["id"] for e in page["entries"]])
+        if page["next_before_id"] is None:
+            break
+        assert page["next_before_id"] == page["entries"][-1]["id"]
+        params = {"limit": 4, "before_id": page["next_before_id"]}
+    assert [len(p) for p in pages] == [4, 2]
+    assert [i for p in pages for i in p] == all_ids
+
+    r = await admin.get(f"{API}/orgs/{world.org_id}/audit", params={"limit": 0})
+    assert len(r.json()["entries"]) == 1  # at least one entry per page
+    r = await admin.get(f"{API}/orgs/{world.org_id}/audit", params={"before_id": min(all_ids)})
+    assert r.json() == {"entries": [], "next_before_id": None}
+    r = await admin.get(f"{API}/orgs/{world.org_id}/audit", params={"before_id": "вчера"})
+    assert (r.status_code, error_code(r)) == (422, "validation_failed")
