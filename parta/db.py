@@ -55,9 +55,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # Take transaction control away from the driver; _sqlite_begin_immediate issues BEGIN.
     dbapi_conn.isolation_level = None
+    # SQLite's own lower() folds only ASCII; names here are Cyrillic («Иванова» ~ «иванова»).
+    dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")

@@ -34,7 +34,8 @@ def class_name(grade: int | None, letter: str, name: str | None) -> str:
 
 
 async def _unique_name(ctx: Ctx, org_id: int, name: str, except_id: int | None = None) -> None:
-    q = select(Group.id).where(Group.org_id == org_id, Group.name == name)
+    q = select(Group.id).where(Group.org_id == org_id, Group.name == name,
+                               Group.archived_at.is_(None))
     if except_id is not None:
         q = q.where(Group.id != except_id)
     if (await ctx.db.execute(q)).first():

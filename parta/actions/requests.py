@@ -10,6 +10,8 @@ from parta.actions.members import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import (
+    Group,
+    GroupMember,
     JoinRequest,
     JoinRequestStatus,
     Organization,
@@ -17,8 +19,8 @@ from parta.models import (
     ParentLinkStatus,
     Role,
 )
-from parta.policy import Action, require, sees_org
-from parta.realtime.events import JoinRequestDecided
+from parta.policy import Action, can, require, sees_org
+from parta.realtime.events import JoinRequestDecided, ParentLinkDecided
 
 __all__ = ["decide_join_request", "decide_parent_link"]
 
@@ -41,6 +43,10 @@ async def decide_join_request(ctx: Ctx, org_id: int, request_id: int, accept: bo
     require(actor, Action.join_request_decide, org, req.group_id)
     if req.status != JoinRequestStatus.pending:
         raise Conflict("already_decided")
+    if accept and req.group_id is not None:
+        group = await ctx.db.get(Group, req.group_id)
+        if group is None or group.archived_at is not None:
+            raise Conflict("group_archived")  # the class is gone; refuse the request instead
     req.status = JoinRequestStatus.accepted if accept else JoinRequestStatus.refused
     req.decided_by = actor.user_id
     req.decided_at = utcnow()
@@ -71,6 +77,10 @@ async def decide_parent_link(ctx: Ctx, org_id: int, link_id: int, confirm: bool,
         m = await membership_of(ctx, org.id, child_user_id)
         if m is None or Role.student not in await roles_of(ctx, m.id):
             raise ValidationFailed("not_a_student", fields={"child_user_id": "not_a_student"})
+        if not can(actor, Action.parent_link_decide, org) and not await _in_group(
+                ctx, link.group_id, child_user_id):
+            # A class teacher vouches only for the children of the class the link came from.
+            raise ValidationFailed("not_in_class", fields={"child_user_id": "not_in_class"})
         dup = await ctx.db.execute(select(ParentLink.id).where(
             ParentLink.parent_id == link.parent_id, ParentLink.child_id == child_user_id,
             ParentLink.status == ParentLinkStatus.confirmed))
@@ -82,4 +92,14 @@ async def decide_parent_link(ctx: Ctx, org_id: int, link_id: int, confirm: bool,
     link.decided_at = utcnow()
     ctx.audit("parent_link.confirmed" if confirm else "parent_link.refused", org.id,
               "parent_link", link.id, parent_id=link.parent_id, child_id=link.child_id)
+    ctx.emit(ParentLinkDecided(org_id=org.id, link_id=link.id, status=link.status.value),
+             await org_admin_ids(ctx, org.id) | {link.parent_id, actor.user_id})
     return link
+
+
+async def _in_group(ctx: Ctx, group_id: int | None, user_id: int) -> bool:
+    if group_id is None:
+        return False
+    found = await ctx.db.execute(select(GroupMember.id).where(
+        GroupMember.group_id == group_id, GroupMember.user_id == user_id))
+    return found.first() is not None

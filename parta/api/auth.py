@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from parta.actions import auth as auth_actions
 from parta.actions.profile import update_profile
-from parta.api.deps import CSRF_COOKIE, SESSION_COOKIE, AnyCtx, AuthCtx
+from parta.api.deps import CSRF_COOKIE, SESSION_COOKIE, AnyCtx, AuthCtx, PathId
 from parta.config import Mode
 from parta.models import SessionKind
 from parta.queries.actors import active_sessions
@@ -83,7 +83,7 @@ async def my_sessions(ctx: AuthCtx) -> SessionsOut:
 
 
 @router.delete("/me/sessions/{session_id}", response_model=Ok)
-async def end_session(session_id: int, ctx: AuthCtx) -> Ok:
+async def end_session(session_id: PathId, ctx: AuthCtx) -> Ok:
     await auth_actions.end_session(ctx, session_id)
     return Ok()
 

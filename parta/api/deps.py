@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from parta.actions.auth import session_token_hash
 from parta.actions.base import Ctx, Services, unit_of_work
@@ -13,9 +13,23 @@ from parta.errors import CsrfFailed, NotAuthenticated
 from parta.i18n import pick_language
 from parta.models import SessionKind
 from parta.queries.actors import load_actor, session_by_token_hash
+from parta.schemas.common import MAX_ID
 from parta.security import same
 
-__all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "AnyCtx", "AuthCtx", "client_ip", "services_of"]
+__all__ = [
+    "CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "AnyCtx",
+    "AuthCtx",
+    "PathId",
+    "QueryId",
+    "client_ip",
+    "services_of",
+]
+
+# A path id outside the range names nothing: «not found» (see api/errors.py).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 SESSION_COOKIE = "parta_session"
 CSRF_COOKIE = "parta_csrf"

@@ -29,6 +29,7 @@ def error_response(request: Request, status: int, code: str, fields: dict[str, s
     body = {"error": {
         "code": code, "message": t(lang, f"error.{code}", **(params or {})),
         "fields": {k: _field_text(lang, v) for k, v in (fields or {}).items()},
+        "field_codes": dict(fields or {}),
         "params": params or {},
     }}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -57,6 +58,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if exc.errors() and all(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            return error_response(request, 404, "not_found")  # /orgs/abc names nothing
         fields: dict[str, str] = {}
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from parta.actions import invites as invite_actions
 from parta.actions import requests as request_actions
-from parta.api.deps import AuthCtx
+from parta.api.deps import AuthCtx, PathId, QueryId
 from parta.errors import NotFound
 from parta.models import Role
 from parta.policy import Action
@@ -39,7 +39,7 @@ from parta.schemas.invites import (
 router = APIRouter(tags=["invites"])
 
 
-async def _invite_out(ctx: AuthCtx, org_id: int, invite_id: int) -> InviteOut:
+async def _invite_out(ctx: AuthCtx, org_id: PathId, invite_id: PathId) -> InviteOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.org_view)
     found = await invite_queries.invites(ctx.db, actor, org, ctx.settings.base_url, state="all",
@@ -50,7 +50,7 @@ async def _invite_out(ctx: AuthCtx, org_id: int, invite_id: int) -> InviteOut:
 
 
 @router.get("/orgs/{org_id}/invites", response_model=InvitesOut)
-async def list_invites(org_id: int, ctx: AuthCtx, state: str = "active") -> InvitesOut:
+async def list_invites(org_id: PathId, ctx: AuthCtx, state: str = "active") -> InvitesOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.invite_list)
     return InvitesOut(invites=await invite_queries.invites(
@@ -58,24 +58,24 @@ async def list_invites(org_id: int, ctx: AuthCtx, state: str = "active") -> Invi
 
 
 @router.post("/orgs/{org_id}/invites", response_model=InviteOut, status_code=201)
-async def create_invite(org_id: int, body: InviteIn, ctx: AuthCtx) -> InviteOut:
+async def create_invite(org_id: PathId, body: InviteIn, ctx: AuthCtx) -> InviteOut:
     inv = await invite_actions.create_invite(ctx, org_id, **body.model_dump())
     return await _invite_out(ctx, org_id, inv.id)
 
 
 @router.post("/orgs/{org_id}/invites/annul-unclaimed", response_model=AnnulledOut)
-async def annul_unclaimed(org_id: int, ctx: AuthCtx) -> AnnulledOut:
+async def annul_unclaimed(org_id: PathId, ctx: AuthCtx) -> AnnulledOut:
     return AnnulledOut(annulled=await invite_actions.annul_unclaimed(ctx, org_id))
 
 
 @router.post("/orgs/{org_id}/invites/{invite_id}/annul", response_model=InviteOut)
-async def annul_invite(org_id: int, invite_id: int, ctx: AuthCtx) -> InviteOut:
+async def annul_invite(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> InviteOut:
     await invite_actions.annul_invite(ctx, org_id, invite_id)
     return await _invite_out(ctx, org_id, invite_id)
 
 
 @router.get("/orgs/{org_id}/invites/{invite_id}/qr.svg")
-async def invite_qr(org_id: int, invite_id: int, ctx: AuthCtx) -> Response:
+async def invite_qr(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> Response:
     inv = await _invite_out(ctx, org_id, invite_id)
     img = qrcode.make(inv.url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     buf = io.BytesIO()
@@ -101,14 +101,14 @@ async def join(token: str, body: JoinIn, ctx: AuthCtx) -> JoinOut:
 
 
 @router.get("/orgs/{org_id}/join-requests", response_model=JoinRequestsOut)
-async def list_join_requests(org_id: int, ctx: AuthCtx, status: str = "pending") -> JoinRequestsOut:
+async def list_join_requests(org_id: PathId, ctx: AuthCtx, status: str = "pending") -> JoinRequestsOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.join_request_list)
     return JoinRequestsOut(requests=await invite_queries.join_requests(
         ctx.db, actor, org, None if status == "all" else status[:20]))
 
 
-async def _request_out(ctx: AuthCtx, org_id: int, request_id: int) -> JoinRequestOut:
+async def _request_out(ctx: AuthCtx, org_id: PathId, request_id: PathId) -> JoinRequestOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
     rows = await invite_queries.join_requests(ctx.db, ctx.require_actor(), org, None,
                                               only_id=request_id)
@@ -118,28 +118,28 @@ async def _request_out(ctx: AuthCtx, org_id: int, request_id: int) -> JoinReques
 
 
 @router.post("/orgs/{org_id}/join-requests/{request_id}/accept", response_model=JoinRequestOut)
-async def accept_request(org_id: int, request_id: int, body: DecisionIn,
+async def accept_request(org_id: PathId, request_id: PathId, body: DecisionIn,
                          ctx: AuthCtx) -> JoinRequestOut:
     await request_actions.decide_join_request(ctx, org_id, request_id, True, body.note)
     return await _request_out(ctx, org_id, request_id)
 
 
 @router.post("/orgs/{org_id}/join-requests/{request_id}/refuse", response_model=JoinRequestOut)
-async def refuse_request(org_id: int, request_id: int, body: DecisionIn,
+async def refuse_request(org_id: PathId, request_id: PathId, body: DecisionIn,
                         ctx: AuthCtx) -> JoinRequestOut:
     await request_actions.decide_join_request(ctx, org_id, request_id, False, body.note)
     return await _request_out(ctx, org_id, request_id)
 
 
 @router.get("/orgs/{org_id}/parent-links", response_model=ParentLinksOut)
-async def list_parent_links(org_id: int, ctx: AuthCtx, status: str = "pending") -> ParentLinksOut:
+async def list_parent_links(org_id: PathId, ctx: AuthCtx, status: str = "pending") -> ParentLinksOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.parent_link_list)
     return ParentLinksOut(links=await invite_queries.parent_links(
         ctx.db, actor, org, None if status == "all" else status[:20]))
 
 
-async def _link_out(ctx: AuthCtx, org_id: int, link_id: int) -> ParentLinkOut:
+async def _link_out(ctx: AuthCtx, org_id: PathId, link_id: PathId) -> ParentLinkOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
     rows = await invite_queries.parent_links(ctx.db, ctx.require_actor(), org, None,
                                              only_id=link_id)
@@ -149,25 +149,25 @@ async def _link_out(ctx: AuthCtx, org_id: int, link_id: int) -> ParentLinkOut:
 
 
 @router.post("/orgs/{org_id}/parent-links/{link_id}/confirm", response_model=ParentLinkOut)
-async def confirm_link(org_id: int, link_id: int, body: ParentLinkConfirmIn,
+async def confirm_link(org_id: PathId, link_id: PathId, body: ParentLinkConfirmIn,
                        ctx: AuthCtx) -> ParentLinkOut:
     await request_actions.decide_parent_link(ctx, org_id, link_id, True, body.child_user_id)
     return await _link_out(ctx, org_id, link_id)
 
 
 @router.post("/orgs/{org_id}/parent-links/{link_id}/refuse", response_model=ParentLinkOut)
-async def refuse_link(org_id: int, link_id: int, ctx: AuthCtx) -> ParentLinkOut:
+async def refuse_link(org_id: PathId, link_id: PathId, ctx: AuthCtx) -> ParentLinkOut:
     await request_actions.decide_parent_link(ctx, org_id, link_id, False)
     return await _link_out(ctx, org_id, link_id)
 
 
 class AuditPage(BaseModel):
     entries: list[AuditOut]
-    next_before_id: int | None
+    next_before_id: PathId | None
 
 
 @router.get("/orgs/{org_id}/audit", response_model=AuditPage)
-async def audit_log(org_id: int, ctx: AuthCtx, before_id: int | None = None,
+async def audit_log(org_id: PathId, ctx: AuthCtx, before_id: QueryId = None,
                     limit: int = 50) -> AuditPage:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.audit_read)
     limit = max(1, min(limit, 200))

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from parta.actions import groups as group_actions
 from parta.actions import members as member_actions
 from parta.actions import orgs as org_actions
-from parta.api.deps import AuthCtx
+from parta.api.deps import AuthCtx, PathId, QueryId
 from parta.errors import NotFound
 from parta.models import Role
 from parta.policy import Action, can
@@ -59,7 +59,7 @@ async def create_municipality(body: MunicipalityIn, ctx: AuthCtx) -> Ref:
 
 
 @router.post("/municipalities/{municipality_id}/admins", response_model=Person, status_code=201)
-async def appoint_municipal_admin(municipality_id: int, body: MunicipalAdminIn,
+async def appoint_municipal_admin(municipality_id: PathId, body: MunicipalAdminIn,
                                   ctx: AuthCtx) -> Person:
     user = await org_actions.appoint_municipal_admin(ctx, municipality_id, body.phone, body.name)
     return Person(id=user.id, name=user.name)
@@ -77,64 +77,64 @@ async def list_orgs(ctx: AuthCtx) -> OrgsOut:
 
 
 @router.get("/orgs/{org_id}", response_model=OrgOut)
-async def get_org(org_id: int, ctx: AuthCtx) -> OrgOut:
+async def get_org(org_id: PathId, ctx: AuthCtx) -> OrgOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
     return await org_queries.org_out(ctx.db, org)
 
 
 @router.patch("/orgs/{org_id}", response_model=OrgOut)
-async def patch_org(org_id: int, body: OrgPatch, ctx: AuthCtx) -> OrgOut:
+async def patch_org(org_id: PathId, body: OrgPatch, ctx: AuthCtx) -> OrgOut:
     org = await org_actions.edit_organization(ctx, org_id, body.model_dump(exclude_unset=True))
     return await org_queries.org_out(ctx.db, org)
 
 
 @router.get("/orgs/{org_id}/figures", response_model=FiguresOut)
-async def get_figures(org_id: int, ctx: AuthCtx) -> FiguresOut:
+async def get_figures(org_id: PathId, ctx: AuthCtx) -> FiguresOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_figures)
     return await org_queries.figures(ctx.db, org.id)
 
 
 # Groups -------------------------------------------------------------------------------------
 
-async def _group_out(ctx: AuthCtx, org_id: int, group_id: int) -> GroupOut:
+async def _group_out(ctx: AuthCtx, org_id: PathId, group_id: PathId) -> GroupOut:
     return (await org_queries.groups(ctx.db, org_id, only=group_id))[0]
 
 
 @router.get("/orgs/{org_id}/groups", response_model=GroupsOut)
-async def list_groups(org_id: int, ctx: AuthCtx) -> GroupsOut:
+async def list_groups(org_id: PathId, ctx: AuthCtx) -> GroupsOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.group_view)
     return GroupsOut(groups=await org_queries.groups(ctx.db, org.id))
 
 
 @router.post("/orgs/{org_id}/groups", response_model=GroupOut, status_code=201)
-async def create_group(org_id: int, body: GroupIn, ctx: AuthCtx) -> GroupOut:
+async def create_group(org_id: PathId, body: GroupIn, ctx: AuthCtx) -> GroupOut:
     g = await group_actions.create_group(ctx, org_id, grade=body.grade, letter=body.letter,
                                          name=body.name)
     return await _group_out(ctx, org_id, g.id)
 
 
 @router.patch("/orgs/{org_id}/groups/{group_id}", response_model=GroupOut)
-async def patch_group(org_id: int, group_id: int, body: GroupPatch, ctx: AuthCtx) -> GroupOut:
+async def patch_group(org_id: PathId, group_id: PathId, body: GroupPatch, ctx: AuthCtx) -> GroupOut:
     g = await group_actions.edit_group(ctx, org_id, group_id, grade=body.grade,
                                        letter=body.letter, name=body.name)
     return await _group_out(ctx, org_id, g.id)
 
 
 @router.delete("/orgs/{org_id}/groups/{group_id}", response_model=Ok)
-async def archive_group(org_id: int, group_id: int, ctx: AuthCtx) -> Ok:
+async def archive_group(org_id: PathId, group_id: PathId, ctx: AuthCtx) -> Ok:
     await group_actions.archive_group(ctx, org_id, group_id)
     return Ok()
 
 
 @router.put("/orgs/{org_id}/groups/{group_id}/class-teacher", response_model=GroupOut)
-async def set_class_teacher(org_id: int, group_id: int, body: ClassTeacherIn,
+async def set_class_teacher(org_id: PathId, group_id: PathId, body: ClassTeacherIn,
                             ctx: AuthCtx) -> GroupOut:
     g = await group_actions.set_class_teacher(ctx, org_id, group_id, body.user_id)
     return await _group_out(ctx, org_id, g.id)
 
 
 @router.post("/orgs/{org_id}/groups/{group_id}/subject-teachers", response_model=GroupOut)
-async def add_subject_teacher(org_id: int, group_id: int, body: SubjectTeacherIn,
+async def add_subject_teacher(org_id: PathId, group_id: PathId, body: SubjectTeacherIn,
                               ctx: AuthCtx) -> GroupOut:
     g = await group_actions.add_subject_teacher(ctx, org_id, group_id, body.user_id, body.subject)
     return await _group_out(ctx, org_id, g.id)
@@ -142,7 +142,7 @@ async def add_subject_teacher(org_id: int, group_id: int, body: SubjectTeacherIn
 
 @router.delete("/orgs/{org_id}/groups/{group_id}/subject-teachers/{assignment_id}",
                response_model=GroupOut)
-async def remove_subject_teacher(org_id: int, group_id: int, assignment_id: int,
+async def remove_subject_teacher(org_id: PathId, group_id: PathId, assignment_id: PathId,
                                  ctx: AuthCtx) -> GroupOut:
     g = await group_actions.remove_subject_teacher(ctx, org_id, group_id, assignment_id)
     return await _group_out(ctx, org_id, g.id)
@@ -150,7 +150,7 @@ async def remove_subject_teacher(org_id: int, group_id: int, assignment_id: int,
 
 # Members ------------------------------------------------------------------------------------
 
-async def _member_out(ctx: AuthCtx, org_id: int, user_id: int) -> MemberOut:
+async def _member_out(ctx: AuthCtx, org_id: PathId, user_id: PathId) -> MemberOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
     contacts = can(ctx.require_actor(), Action.member_contacts, org)
     found = await member_query(ctx.db, org.id, with_contacts=contacts, user_id=user_id)
@@ -160,8 +160,8 @@ async def _member_out(ctx: AuthCtx, org_id: int, user_id: int) -> MemberOut:
 
 
 @router.get("/orgs/{org_id}/members", response_model=MembersOut)
-async def list_members(org_id: int, ctx: AuthCtx, role: Role | None = None,
-                       group_id: int | None = None, q: str = "") -> MembersOut:
+async def list_members(org_id: PathId, ctx: AuthCtx, role: Role | None = None,
+                       group_id: QueryId = None, q: str = "") -> MembersOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.member_list)
     if group_id is not None:
@@ -172,26 +172,26 @@ async def list_members(org_id: int, ctx: AuthCtx, role: Role | None = None,
 
 
 @router.post("/orgs/{org_id}/members/{user_id}/roles", response_model=MemberOut)
-async def grant_role(org_id: int, user_id: int, body: RoleIn, ctx: AuthCtx) -> MemberOut:
+async def grant_role(org_id: PathId, user_id: PathId, body: RoleIn, ctx: AuthCtx) -> MemberOut:
     await member_actions.grant_role(ctx, org_id, user_id, body.role)
     return await _member_out(ctx, org_id, user_id)
 
 
 @router.delete("/orgs/{org_id}/members/{user_id}/roles/{role}", response_model=MemberOut)
-async def revoke_role(org_id: int, user_id: int, role: Role, ctx: AuthCtx) -> MemberOut:
+async def revoke_role(org_id: PathId, user_id: PathId, role: Role, ctx: AuthCtx) -> MemberOut:
     await member_actions.revoke_role(ctx, org_id, user_id, role)
     return await _member_out(ctx, org_id, user_id)
 
 
 @router.post("/orgs/{org_id}/verification", response_model=MemberOut)
-async def request_verification(org_id: int, body: VerificationRequestIn,
+async def request_verification(org_id: PathId, body: VerificationRequestIn,
                                ctx: AuthCtx) -> MemberOut:
     m = await member_actions.request_verification(ctx, org_id, body.position)
     return await _member_out(ctx, org_id, m.user_id)
 
 
 @router.get("/orgs/{org_id}/verification", response_model=MembersOut)
-async def verification_queue(org_id: int, ctx: AuthCtx, status: str = "requested") -> MembersOut:
+async def verification_queue(org_id: PathId, ctx: AuthCtx, status: str = "requested") -> MembersOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.verification_decide)
     return MembersOut(members=await member_query(
@@ -200,7 +200,7 @@ async def verification_queue(org_id: int, ctx: AuthCtx, status: str = "requested
 
 
 @router.post("/orgs/{org_id}/members/{user_id}/verification", response_model=MemberOut)
-async def decide_verification(org_id: int, user_id: int, body: VerificationDecisionIn,
+async def decide_verification(org_id: PathId, user_id: PathId, body: VerificationDecisionIn,
                               ctx: AuthCtx) -> MemberOut:
     await member_actions.decide_verification(ctx, org_id, user_id, body.decision == "confirm",
                                              body.note)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from parta.actions import support as support_actions
-from parta.api.deps import AuthCtx
+from parta.api.deps import AuthCtx, PathId
 from parta.queries import invites as q
 from parta.schemas.support import ReplyIn, TicketIn, TicketOut, TicketsOut
 
@@ -24,18 +24,18 @@ async def list_tickets(ctx: AuthCtx) -> TicketsOut:
 
 
 @router.get("/support/tickets/{ticket_id}", response_model=TicketOut)
-async def get_ticket(ticket_id: int, ctx: AuthCtx) -> TicketOut:
+async def get_ticket(ticket_id: PathId, ctx: AuthCtx) -> TicketOut:
     return await q.ticket_out(ctx.db, await support_actions.ticket_for(ctx, ticket_id), True)
 
 
 @router.post("/support/tickets/{ticket_id}/replies", response_model=TicketOut)
-async def reply(ticket_id: int, body: ReplyIn, ctx: AuthCtx) -> TicketOut:
+async def reply(ticket_id: PathId, body: ReplyIn, ctx: AuthCtx) -> TicketOut:
     ticket = await support_actions.reply_ticket(ctx, ticket_id, body.body)
     await ctx.db.flush()
     return await q.ticket_out(ctx.db, ticket, True)
 
 
 @router.post("/support/tickets/{ticket_id}/close", response_model=TicketOut)
-async def close(ticket_id: int, ctx: AuthCtx) -> TicketOut:
+async def close(ticket_id: PathId, ctx: AuthCtx) -> TicketOut:
     ticket = await support_actions.close_ticket(ctx, ticket_id)
     return await q.ticket_out(ctx.db, ticket, True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
@@ -50,7 +50,10 @@ class Group(Base):
     """A class or study group («5А», «АПК-21»), or the staff room («Учительская»)."""
 
     __tablename__ = "org_group"
-    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    # Unique among active groups only: a graduated 11А leaves its name to next year's.
+    __table_args__ = (Index("uq_org_group_active_name", "org_id", "name", unique=True,
+                            sqlite_where=text("archived_at IS NULL"),
+                            postgresql_where=text("archived_at IS NULL")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     kind: Mapped[GroupKind] = mapped_column(Enum(GroupKind, native_enum=False, length=20))

@@ -33,6 +33,12 @@ class JoinRequestDecided(Event):
     status: str
 
 
+class ParentLinkDecided(Event):
+    type: Literal["parent_link.decided"] = "parent_link.decided"
+    link_id: int
+    status: str
+
+
 class InviteChanged(Event):
     type: Literal["invite.changed"] = "invite.changed"
     invite_id: int

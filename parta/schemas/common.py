@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["Email", "LongText", "Name", "Ok", "Person", "Ref", "ShortText", "Strict", "Url"]
+__all__ = [
+    "MAX_ID",
+    "BodyId","Email", "LongText", "Name", "Ok", "Person", "Ref", "ShortText", "Strict", "Url"]
 
+# Ids are 32-bit on every backend; anything outside is refused before it reaches a driver.
+MAX_ID = 2**31 - 1
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]

@@ -6,12 +6,12 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from parta.models import Role
-from parta.schemas.common import Person, Ref, ShortText, Strict
+from parta.schemas.common import BodyId, Person, Ref, ShortText, Strict
 
 
 class InviteIn(Strict):
     role: Role
-    group_id: int | None = None
+    group_id: BodyId | None = None
     label: ShortText = ""
     requires_approval: bool = False
     max_uses: int | None = Field(default=None, ge=1, le=10000)
@@ -100,4 +100,4 @@ class ParentLinksOut(BaseModel):
 
 
 class ParentLinkConfirmIn(Strict):
-    child_user_id: int
+    child_user_id: BodyId

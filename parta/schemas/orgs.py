@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from parta.models import OrgKind, Role
-from parta.schemas.common import Email, LongText, Name, Person, Ref, ShortText, Strict, Url
+from parta.schemas.common import BodyId, Email, LongText, Name, Person, Ref, ShortText, Strict, Url
 
 
 class RegionIn(Strict):
@@ -14,7 +14,7 @@ class RegionIn(Strict):
 
 
 class MunicipalityIn(Strict):
-    region_id: int
+    region_id: BodyId
     name: Name
 
 
@@ -36,7 +36,7 @@ class RegionsOut(BaseModel):
 class OrgRegisterIn(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
     kind: OrgKind
-    municipality_id: int
+    municipality_id: BodyId
     admin_name: Name
     admin_email: Email
     admin_phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -97,11 +97,11 @@ class GroupPatch(Strict):
 
 
 class ClassTeacherIn(Strict):
-    user_id: int | None
+    user_id: BodyId | None
 
 
 class SubjectTeacherIn(Strict):
-    user_id: int
+    user_id: BodyId
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 
-from parta.schemas.common import Person, Strict
+from parta.schemas.common import BodyId, Person, Strict
 
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
@@ -13,7 +13,7 @@ Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class TicketIn(Strict):
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     body: Body
-    org_id: int | None = None
+    org_id: BodyId | None = None
 
 
 class ReplyIn(Strict):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import World, error_code
 
@@ -321,8 +320,6 @@ async def test_a_group_of_another_school_is_not_found(world: World) -> None:
     assert (still["name"], still["class_teacher"], still["subject_teachers"]) == ("10А", None, [])
 
 
-@pytest.mark.xfail(strict=True, reason="archived classes keep their name in the unique "
-                   "(org_id, name) constraint, so a graduated 11А blocks next year's 11А")
 async def test_the_name_of_an_archived_class_can_be_used_again(world: World) -> None:
     admin = await world.as_("admin")
     g9a = (await groups_of(admin, world.org_id))["9А"]

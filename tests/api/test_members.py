@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import DATABASE_URL, PHONES, World, error_code
+from tests.conftest import PHONES, World, error_code
 
 API = "/api/v1"
 
@@ -328,9 +327,6 @@ async def test_the_member_list_filters_by_role_class_and_name(world: World) -> N
     assert (r.status_code, error_code(r)) == (422, "validation_failed")
 
 
-@pytest.mark.xfail(DATABASE_URL.startswith("sqlite"), strict=True,
-                   reason="SQLite's lower()/LIKE fold only ASCII, so a Cyrillic name search "
-                   "is case-sensitive there (needs a Unicode lower() registered in db.py)")
 async def test_the_name_search_ignores_case_in_russian(world: World) -> None:
     admin = await world.as_("admin")
     found = await members(admin, world.org_id, q="иванов")

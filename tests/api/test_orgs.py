@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from parta.models import Municipality, Organization, Region, User
@@ -324,10 +323,15 @@ async def test_students_parents_and_teachers_may_not_read_the_figures(world: Wor
     assert (r.status_code, error_code(r)) == (404, "not_found")
 
 
-@pytest.mark.xfail(strict=True, reason="ids are unbounded Python ints: past the column's range "
-                   "(2**31 on PostgreSQL, 2**63 on SQLite) the driver raises instead of a 404/422")
 async def test_an_id_beyond_the_databases_range_is_simply_not_found(world: World) -> None:
     admin = await world.as_("admin")
-    for huge in (2**31, 2**63):
+    for huge in (2**31, 2**63, 0, -1):
         r = await admin.get(f"{API}/orgs/{huge}")
         assert (r.status_code, error_code(r)) == (404, "not_found"), huge
+    assert (await admin.get(f"{API}/orgs/abc")).status_code == 404
+    r = await admin.get(f"{API}/orgs/{world.org_id}/audit", params={"before_id": 2**40})
+    assert (r.status_code, error_code(r)) == (422, "validation_failed")
+    assert "before_id" in r.json()["error"]["fields"]
+    r = await admin.post(f"{API}/orgs/{world.org_id}/invites", json={"role": "student", "group_id": 2**40})
+    assert (r.status_code, error_code(r)) == (422, "validation_failed")
+    assert "group_id" in r.json()["error"]["fields"]

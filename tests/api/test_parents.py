@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import World, error_code
 
@@ -249,15 +248,18 @@ async def test_the_class_teacher_sees_only_her_class_parent_links(world: World) 
     assert sorted(l["group"]["name"] for l in await links(admin, world.org_id, "pending")) == ["1А", "5А"]
 
 
-@pytest.mark.xfail(strict=True, reason="decide_parent_link checks only that the child is a "
-                   "student of the school, so a class teacher may tie a parent of her class "
-                   "to any child of any class")
 async def test_the_class_teacher_confirms_only_a_child_of_her_class(world: World) -> None:
     _, olga_id, link_id = await olga_comes_for_petya(world)  # came by 5А's link
     anna = await world.as_("teacher")  # leads 5А, not 1А
     vanya = await world.user_id("little")  # a student of 1А
     r = await anna.post(f"{API}/orgs/{world.org_id}/parent-links/{link_id}/confirm",
                         json={"child_user_id": vanya})
-    assert r.status_code in (403, 422), r.text
+    assert (r.status_code, error_code(r)) == (422, "not_in_class"), r.text
     admin = await world.as_("admin")
     assert (await member(admin, world.org_id, olga_id))["children"] == []
+    petya = await world.user_id("student2")  # of 5А: this one she may confirm
+    r = await anna.post(f"{API}/orgs/{world.org_id}/parent-links/{link_id}/confirm",
+                        json={"child_user_id": petya})
+    assert r.status_code == 200
+    decided = world.events_of("parent_link.decided")
+    assert len(decided) == 1 and olga_id in decided[0].audience

@@ -163,10 +163,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['class_teacher_id'], ['user_account.id'], name=op.f('fk_org_group_class_teacher_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_org_group_org_id_organization'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_org_group')),
-    sa.UniqueConstraint('org_id', 'name', name=op.f('uq_org_group_org_id_name'))
     )
     with op.batch_alter_table('org_group', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_org_group_org_id'), ['org_id'], unique=False)
+        # Unique among active groups only: a graduated 11А leaves its name to next year's.
+        batch_op.create_index('uq_org_group_active_name', ['org_id', 'name'], unique=True,
+                              sqlite_where=sa.text('archived_at IS NULL'),
+                              postgresql_where=sa.text('archived_at IS NULL'))
 
     op.create_table('support_ticket',
     sa.Column('id', sa.Integer(), nullable=False),

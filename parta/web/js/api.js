@@ -1,0 +1,90 @@
+// The one way to talk to the server: JSON in and out, CSRF header on writes, errors as ApiError.
+
+import { currentLang, t } from './i18n.js';
+
+const BASE = '/api/v1';
+const UNSAFE = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+/** A refusal from the server: `message` is already in the user's language. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields = {}, params = {}, retryAfter = null) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+    this.params = params || {};
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function cookie(name) {
+  for (const part of document.cookie.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return '';
+}
+
+async function readError(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const error = (body && body.error) || {};
+  const retry = Number(response.headers.get('Retry-After')) || null;
+  const code = error.code || `http_${response.status}`;
+  const message = error.message || t('errors.unexpected');
+  return new ApiError(response.status, code, message, error.fields, error.params, retry);
+}
+
+/**
+ * Call the API. Throws ApiError on any refusal; a 401 outside sign-in also tells the app
+ * (event `parta:signed-out`) so it can send the person to the sign-in page.
+ */
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLang() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (UNSAFE.has(method)) {
+    const csrf = cookie('parta_csrf');
+    if (csrf) headers['X-CSRF-Token'] = csrf;
+  }
+  let response;
+  try {
+    response = await fetch(BASE + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', t('errors.network'));
+  }
+  if (!response.ok) {
+    const error = await readError(response);
+    if (response.status === 401 && !path.startsWith('/auth/') && path !== '/me') {
+      window.dispatchEvent(new CustomEvent('parta:signed-out'));
+    }
+    throw error;
+  }
+  if (response.status === 204) return {};
+  const type = response.headers.get('Content-Type') || '';
+  return type.includes('json') ? response.json() : {};
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body = {}) => api('POST', path, body);
+export const patch = (path, body) => api('PATCH', path, body);
+export const put = (path, body) => api('PUT', path, body);
+export const del = (path) => api('DELETE', path);
+
+/** Build a query string from the non-empty values: qs({role: 'student'}) → '?role=student'. */
+export function qs(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,171 @@
+// Start-up and the page lifecycle: who is signed in, which page, which frame around it.
+
+import { h, replace } from './dom.js';
+import { loadLanguage, t } from './i18n.js';
+import { appShell, bareShell } from './layout.js';
+import { here, match, navigate, route, safeNext, start } from './router.js';
+import {
+  isAdmin, isMunicipal, isOperator, loadMe, loadOperatorOrgs, loadOrg, memberships, needsOrgChoice, session, signedOut,
+} from './session.js';
+import { errorBox, loading, pageHeader } from './ui.js';
+import { signinView } from './views/signin.js';
+import { nameView } from './views/name.js';
+import { orgChooserView, noOrgView } from './views/orgs.js';
+import { homeView } from './views/home.js';
+import { joinView } from './views/join.js';
+import { profileView } from './views/profile.js';
+import { supportListView, supportTicketView } from './views/support.js';
+import { verificationRequestView } from './views/teacher.js';
+import { invitesView } from './views/invites.js';
+import { orgProfileView } from './views/admin_org.js';
+import { groupsView } from './views/admin_groups.js';
+import { membersView } from './views/admin_members.js';
+import { joinRequestsView } from './views/admin_requests.js';
+import { parentLinksView } from './views/admin_parent_links.js';
+import { verificationAdminView } from './views/admin_verification.js';
+import { auditView } from './views/admin_audit.js';
+import { operatorOrgsView } from './views/operator_orgs.js';
+import { supportInboxView } from './views/support_inbox.js';
+
+const BARE = { layout: 'bare' };
+const ORG = { needsOrg: true };
+const ADMIN = { needsOrg: true, admin: true };
+const OPERATOR = { operator: true };
+
+route('/signin', signinView, { public: true, layout: 'bare', title: 'signin.title' });
+route('/orgs', orgChooserView, { ...BARE, title: 'orgs.title' });
+route('/join/:token', joinView, { ...BARE, title: 'join.title' });
+route('/', homeView, { title: 'home.title', home: true });
+route('/profile', profileView, { title: 'profile.title' });
+route('/support', supportListView, { title: 'support.title' });
+route('/support/:id', supportTicketView, { title: 'support.title' });
+route('/verification', verificationRequestView, { ...ORG, title: 'verify_me.title' });
+route('/invites', invitesView, { ...ORG, title: 'invites.title', teacher: true });
+route('/admin/org', orgProfileView, { ...ADMIN, title: 'org.title' });
+route('/admin/groups', groupsView, { ...ADMIN, title: 'groups.title' });
+route('/admin/members', membersView, { ...ADMIN, title: 'members.title' });
+route('/admin/invites', invitesView, { ...ADMIN, title: 'invites.title' });
+route('/admin/requests', joinRequestsView, { ...ADMIN, title: 'requests.title' });
+route('/admin/parent-links', parentLinksView, { ...ADMIN, title: 'parent_links.title' });
+route('/admin/verification', verificationAdminView, { ...ADMIN, title: 'verification.title' });
+route('/admin/audit', auditView, { ...ADMIN, title: 'audit.title' });
+route('/operator/orgs', operatorOrgsView, { ...OPERATOR, title: 'operator_orgs.title' });
+route('/operator/support', supportInboxView, { ...OPERATOR, title: 'inbox.title' });
+route('/operator/support/:id', supportTicketView, { ...OPERATOR, title: 'inbox.title', inbox: true });
+
+const root = document.getElementById('app');
+let renderId = 0;
+let leaveHandlers = [];
+
+function leave() {
+  for (const fn of leaveHandlers) {
+    try {
+      fn();
+    } catch {
+      /* a view's cleanup must not stop the next page */
+    }
+  }
+  leaveHandlers = [];
+}
+
+function notFound() {
+  return h('div', {}, pageHeader(t('not_found.title'), t('not_found.text')),
+    h('p', {}, h('a', { href: '/', class: 'btn btn--primary' }, t('not_found.home'))));
+}
+
+function forbidden() {
+  return h('div', {}, pageHeader(t('forbidden.title'), t('forbidden.text')));
+}
+
+/** Decide where the person may be; returns a path to go to instead, or null. */
+function redirectFor(found) {
+  const user = session.user;
+  if (!user) return found && found.options.public ? null : `/signin?next=${encodeURIComponent(here())}`;
+  if (found && found.path === '/signin') return safeNext(found.query.next);
+  const wantsOrg = found && (found.options.needsOrg || (found.options.home && memberships().length > 1));
+  if (wantsOrg && needsOrgChoice()) return `/orgs?next=${encodeURIComponent(here())}`;
+  return null;
+}
+
+async function render() {
+  const id = ++renderId;
+  leave();
+  const found = match();
+  const target = redirectFor(found);
+  if (target) {
+    navigate(target, { replace: true });
+    return;
+  }
+  const user = session.user;
+  let view = found ? found.view : notFound;
+  let layout = found ? found.options.layout || 'app' : 'app';
+  if (user && user.needs_name) {
+    view = nameView;
+    layout = 'bare';
+  } else if (found && found.options.needsOrg && !session.orgId) {
+    view = memberships().length || isOperator() || isMunicipal() ? orgChooserView : noOrgView;
+    layout = 'bare';
+  } else if (found && found.options.home && !session.orgId && !isOperator() && !isMunicipal()) {
+    view = noOrgView;
+    layout = 'bare';
+  } else if (found && found.options.admin && !isAdmin()) {
+    view = forbidden;
+  } else if (found && found.options.operator && !isOperator()) {
+    view = forbidden;
+  }
+  if (layout === 'app' && user) await loadOrg();
+  if (id !== renderId) return;
+
+  const { shell, main } = layout === 'bare' ? bareShell() : appShell();
+  replace(root, shell);
+  root.removeAttribute('aria-busy');
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('app.skip_to_content');
+  main.append(loading());
+  document.title = found && found.options.title ? `${t(found.options.title)} · ${t('app.name')}` : t('app.name');
+  const ctx = {
+    params: (found && found.params) || {},
+    query: (found && found.query) || {},
+    options: (found && found.options) || {},
+    main,
+    refresh: () => render(),
+    onLeave: (fn) => leaveHandlers.push(fn),
+    isCurrent: () => id === renderId,
+  };
+  let content;
+  try {
+    content = await view(ctx);
+  } catch (error) {
+    content = h('div', {}, pageHeader(t('errors.page_title')), errorBox(error));
+  }
+  if (id !== renderId) return;
+  replace(main, content);
+  const heading = main.querySelector('h1');
+  if (heading && !document.activeElement?.closest?.('form')) heading.focus({ preventScroll: true });
+}
+
+async function boot() {
+  try {
+    await loadLanguage();
+    await loadMe();
+    if (session.user && session.user.language) await loadLanguage(session.user.language);
+    await loadOperatorOrgs();
+  } catch (error) {
+    try {
+      await loadLanguage();
+    } catch {
+      /* the message below falls back to its key */
+    }
+    replace(root, bareShell().shell);
+    root.querySelector('main').append(errorBox(error));
+    return;
+  }
+  window.addEventListener('parta:signed-out', () => {
+    if (!session.user) return;
+    signedOut();
+    navigate(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
+  });
+  start(render);
+}
+
+boot();

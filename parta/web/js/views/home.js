@@ -1,0 +1,95 @@
+// The home page: who I am here, the school's gradebook, and what needs my attention.
+
+import { get } from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import {
+  isAdmin, isMunicipal, isOperator, isTeacher, membership, orgPath, session,
+} from '../session.js';
+import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
+
+function tile(href, title, text, testid) {
+  return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title), h('span', { class: 'tile__text' }, text));
+}
+
+async function figures() {
+  try {
+    const f = await get(orgPath('/figures'));
+    const items = [
+      ['members', f.members], ['staff', f.staff], ['students', f.students], ['parents', f.parents],
+      ['verified_teachers', f.verified_teachers], ['pending_requests', f.pending_requests],
+      ['active_invites', f.active_invites],
+    ];
+    return cardTitled(t('home.figures'),
+      h('ul', { class: 'figures', testid: 'figures' },
+        items.map(([key, value]) => h('li', { class: 'figure' },
+          h('span', { class: 'figure__value' }, String(value ?? 0)),
+          h('span', { class: 'figure__label' }, t(`figures.${key}`))))));
+  } catch {
+    return null;
+  }
+}
+
+function orgCard() {
+  const m = membership();
+  const org = session.org;
+  if (!org) return null;
+  const gradebook = org.gradebook_url && /^https?:\/\//i.test(org.gradebook_url)
+    ? h('a', { href: org.gradebook_url, target: '_blank', rel: 'noopener noreferrer', class: 'btn btn--primary', testid: 'gradebook-link' }, t('home.gradebook'))
+    : null;
+  const verified = m && m.verification === 'verified';
+  return card(
+    h('div', { class: 'org-card' },
+      h('div', {},
+        h('h2', { class: 'card__title' }, org.name),
+        m ? h('p', { class: 'row row--wrap' }, roleChips(m.roles), verified ? verifiedBadge() : null,
+          m.position ? h('span', { class: 'muted' }, m.position) : null) : h('p', { class: 'muted' }, t('orgs.viewer')),
+        org.address ? h('p', { class: 'muted' }, org.address) : null),
+      gradebook));
+}
+
+export async function homeView() {
+  const user = session.user;
+  const parts = [
+    h('header', { class: 'page-header' },
+      h('div', { class: 'page-header__text' },
+        h('h1', { tabindex: '-1', class: 'page-title', testid: 'home-greeting' },
+          t('home.hello', { name: user.name || '' })),
+        h('p', { class: 'lead' }, t('home.lead')))),
+  ];
+  if (session.orgId) parts.push(orgCard());
+  const tiles = [];
+  if (session.orgId && isAdmin()) {
+    tiles.push(
+      tile('/admin/invites', t('nav.invites'), t('home.tile_invites'), 'tile-invites'),
+      tile('/admin/requests', t('nav.requests'), t('home.tile_requests'), 'tile-requests'),
+      tile('/admin/members', t('nav.members'), t('home.tile_members'), 'tile-members'),
+      tile('/admin/groups', t('nav.groups'), t('home.tile_groups'), 'tile-groups'),
+    );
+  } else if (session.orgId && isTeacher()) {
+    tiles.push(tile('/invites', t('nav.invites'), t('home.tile_teacher_invites'), 'tile-invites'));
+  }
+  if (session.orgId && isTeacher()) {
+    const m = membership();
+    const status = (m && m.verification) || 'none';
+    if (status !== 'verified') {
+      tiles.push(tile('/verification', t('nav.verification_request'), t(`verify_me.status_${status}`), 'tile-verification'));
+    }
+  }
+  if (isOperator()) {
+    tiles.push(
+      tile('/operator/orgs', t('nav.operator_orgs'), t('home.tile_operator_orgs'), 'tile-operator-orgs'),
+      tile('/operator/support', t('nav.operator_support'), t('home.tile_operator_support'), 'tile-operator-support'),
+    );
+  }
+  if ((isOperator() || isMunicipal()) && !session.orgId) {
+    tiles.push(tile('/orgs', t('orgs.title'), t('home.tile_choose_org'), 'tile-choose-org'));
+  }
+  tiles.push(
+    tile('/profile', t('nav.profile'), t('home.tile_profile'), 'tile-profile'),
+    tile('/support', t('nav.support'), t('home.tile_support'), 'tile-support'),
+  );
+  parts.push(h('div', { class: 'tiles' }, tiles));
+  if (session.orgId && (isAdmin() || isMunicipal())) parts.push(await figures());
+  return h('div', { class: 'stack stack--page', testid: 'home' }, parts);
+}
