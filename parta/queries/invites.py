@@ -129,7 +129,7 @@ async def audit_page(db: AsyncSession, org_id: int, before_id: int | None,
 async def ticket_out(db: AsyncSession, ticket: SupportTicket, with_replies: bool) -> TicketOut:
     replies = list((await db.execute(select(SupportReply).where(
         SupportReply.ticket_id == ticket.id).order_by(SupportReply.id))).scalars()) if with_replies else []
-    people = await persons(db, None, [ticket.user_id] + [r.author_id for r in replies])
+    people = await persons(db, ticket.org_id, [ticket.user_id] + [r.author_id for r in replies])
     return TicketOut(
         id=ticket.id, subject=ticket.subject, status=ticket.status, org_id=ticket.org_id,
         author=people.get(ticket.user_id) or Person(id=ticket.user_id, name=""),

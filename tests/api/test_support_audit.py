@@ -245,3 +245,13 @@ async def test_the_audit_log_pages_back_with_before_id(world: World) -> None:
     assert r.json() == {"entries": [], "next_before_id": None}
     r = await admin.get(f"{API}/orgs/{world.org_id}/audit", params={"before_id": "вчера"})
     assert (r.status_code, error_code(r)) == (422, "validation_failed")
+
+
+async def test_a_verified_teacher_keeps_her_badge_on_a_school_ticket(world: World) -> None:
+    anna = await world.as_("teacher")  # verified in the demo school
+    r = await anna.post(f"{API}/support/tickets", json={
+        "subject": "Не открывается журнал", "body": "Ссылка ведёт не туда.", "org_id": world.org_id})
+    assert r.status_code == 201
+    assert r.json()["author"]["verified_teacher"] is True
+    r = await anna.post(f"{API}/support/tickets", json={"subject": "Вопрос", "body": "Без школы."})
+    assert r.json()["author"]["verified_teacher"] is False  # no school named, no school's badge
