@@ -3,19 +3,10 @@ and subject teachers."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from tests.conftest import World, error_code
-
-API = "/api/v1"
-
-
-async def groups_of(client: httpx.AsyncClient, org_id: int) -> dict[str, dict[str, Any]]:
-    r = await client.get(f"{API}/orgs/{org_id}/groups")
-    assert r.status_code == 200, r.text
-    return {g["name"]: g for g in r.json()["groups"]}
+from tests.helpers import API, groups_of
 
 
 async def register_gymnasium(world: World) -> tuple[int, httpx.AsyncClient]:

@@ -12,27 +12,12 @@ from sqlalchemy import select, update
 from parta.db import utcnow
 from parta.models import Invite
 from tests.conftest import World, error_code
+from tests.helpers import API, groups_of, my_id, newcomer
 
-API = "/api/v1"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,}$")
 
 
-async def groups_of(client: httpx.AsyncClient, org_id: int) -> dict[str, dict[str, Any]]:
-    r = await client.get(f"{API}/orgs/{org_id}/groups")
-    assert r.status_code == 200, r.text
-    return {g["name"]: g for g in r.json()["groups"]}
 
-
-async def newcomer(world: World, phone: str, name: str) -> httpx.AsyncClient:
-    """Someone who got a link: signs in with their phone and says their name."""
-    c = await world.sign_in(phone)
-    r = await c.patch(f"{API}/me", json={"name": name})
-    assert r.status_code == 200, r.text
-    return c
-
-
-async def my_id(c: httpx.AsyncClient) -> int:
-    return int((await c.get(f"{API}/me")).json()["id"])
 
 
 async def my_roles(c: httpx.AsyncClient) -> dict[int, list[str]]:

@@ -8,25 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import PHONES, World, error_code
-
-API = "/api/v1"
-
-
-async def members(client: httpx.AsyncClient, org_id: int, **params: Any) -> dict[int, dict[str, Any]]:
-    r = await client.get(f"{API}/orgs/{org_id}/members", params=params)
-    assert r.status_code == 200, r.text
-    return {m["user_id"]: m for m in r.json()["members"]}
-
-
-async def newcomer(world: World, phone: str, name: str) -> httpx.AsyncClient:
-    c = await world.sign_in(phone)
-    r = await c.patch(f"{API}/me", json={"name": name})
-    assert r.status_code == 200, r.text
-    return c
-
-
-async def my_id(c: httpx.AsyncClient) -> int:
-    return int((await c.get(f"{API}/me")).json()["id"])
+from tests.helpers import API, members, my_id, newcomer
 
 
 async def new_teacher(world: World, admin: httpx.AsyncClient) -> tuple[httpx.AsyncClient, int]:

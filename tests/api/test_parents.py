@@ -8,25 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import World, error_code
-
-API = "/api/v1"
-
-
-async def groups_of(client: httpx.AsyncClient, org_id: int) -> dict[str, dict[str, Any]]:
-    r = await client.get(f"{API}/orgs/{org_id}/groups")
-    assert r.status_code == 200, r.text
-    return {g["name"]: g for g in r.json()["groups"]}
-
-
-async def newcomer(world: World, phone: str, name: str) -> httpx.AsyncClient:
-    c = await world.sign_in(phone)
-    r = await c.patch(f"{API}/me", json={"name": name})
-    assert r.status_code == 200, r.text
-    return c
-
-
-async def my_id(c: httpx.AsyncClient) -> int:
-    return int((await c.get(f"{API}/me")).json()["id"])
+from tests.helpers import API, groups_of, my_id, newcomer
 
 
 async def join(world: World, inviter: httpx.AsyncClient, role: str, group_id: int,
