@@ -18,7 +18,19 @@ from typing import Protocol
 from parta.errors import Forbidden, NotFound
 from parta.models.enums import Role
 
-__all__ = ["RULES", "Action", "Actor", "OrgRef", "Rule", "can", "require", "sees_org"]
+__all__ = [
+    "RULES",
+    "Action",
+    "Actor",
+    "OrgRef",
+    "PlatformAction",
+    "Rule",
+    "can",
+    "can_platform",
+    "require",
+    "require_platform",
+    "sees_org",
+]
 
 A, D, T, S, P = Role.org_admin, Role.administration, Role.teacher, Role.student, Role.parent
 EVERYONE = frozenset({A, D, T, S, P})
@@ -80,6 +92,24 @@ RULES: dict[Action, Rule] = {
     Action.parent_link_decide:      Rule(ADMINS, class_teacher=True),
     Action.audit_read:              Rule(ADMINS),
 }
+
+
+class PlatformAction(StrEnum):
+    """Actions above any one organization: the platform operator's alone."""
+
+    region_manage = "region.manage"
+    org_register = "org.register"
+    municipal_admin_appoint = "municipal_admin.appoint"
+    support_answer = "support.answer"  # read every ticket and answer as support
+
+
+def can_platform(actor: Actor, action: PlatformAction) -> bool:
+    return actor.is_operator
+
+
+def require_platform(actor: Actor, action: PlatformAction) -> None:
+    if not can_platform(actor, action):
+        raise Forbidden()
 
 
 class OrgRef(Protocol):

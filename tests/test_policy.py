@@ -12,7 +12,7 @@ import pytest
 
 from parta.errors import Forbidden, NotFound
 from parta.models import Role
-from parta.policy import RULES, Action, Actor, can, require
+from parta.policy import RULES, Action, Actor, PlatformAction, can, can_platform, require
 
 
 @dataclass
@@ -113,3 +113,9 @@ def test_members_without_the_right_are_forbidden() -> None:
         require(ACTORS["student"], Action.invite_create, OWN)
     with pytest.raises(Forbidden):
         require(ACTORS["municipal_admin"], Action.org_edit, OWN)
+
+
+@pytest.mark.parametrize("action", list(PlatformAction), ids=lambda a: a.value)
+@pytest.mark.parametrize("who", list(ACTORS))
+def test_platform_actions_are_the_operators_alone(action: PlatformAction, who: str) -> None:
+    assert can_platform(ACTORS[who], action) == (who == "operator")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from parta.actions.base import Ctx
 from parta.actions.members import add_member, org_admin_ids
-from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.i18n import t
 from parta.models import (
     Group,
@@ -21,7 +21,7 @@ from parta.models import (
     Role,
     User,
 )
-from parta.policy import Action
+from parta.policy import Action, PlatformAction, require_platform
 from parta.queries.scope import org_for
 from parta.realtime.events import OrgChanged
 from parta.services.phones import normalize_phone
@@ -36,14 +36,12 @@ __all__ = [
 ]
 
 
-def _require_operator(ctx: Ctx) -> None:
-    actor = ctx.require_actor()
-    if not actor.is_operator:
-        raise Forbidden()
+def _require(ctx: Ctx, action: PlatformAction) -> None:
+    require_platform(ctx.require_actor(), action)
 
 
 async def create_region(ctx: Ctx, name: str) -> Region:
-    _require_operator(ctx)
+    _require(ctx, PlatformAction.region_manage)
     if (await ctx.db.execute(select(Region.id).where(Region.name == name))).first():
         raise Conflict("region_exists", fields={"name": "region_exists"})
     region = Region(name=name)
@@ -54,7 +52,7 @@ async def create_region(ctx: Ctx, name: str) -> Region:
 
 
 async def create_municipality(ctx: Ctx, region_id: int, name: str) -> Municipality:
-    _require_operator(ctx)
+    _require(ctx, PlatformAction.region_manage)
     if await ctx.db.get(Region, region_id) is None:
         raise ValidationFailed(fields={"region_id": "invalid"})
     dup = await ctx.db.execute(select(Municipality.id).where(
@@ -73,7 +71,7 @@ async def register_organization(
     admin_email: str, admin_phone: str, application_ref: str = "",
 ) -> Organization:
     """Register from the application (R1): the appointed administrator then signs in by phone."""
-    _require_operator(ctx)
+    _require(ctx, PlatformAction.org_register)
     phone = normalize_phone(admin_phone, ctx.settings.default_phone_region)
     if await ctx.db.get(Municipality, municipality_id) is None:
         raise ValidationFailed(fields={"municipality_id": "invalid"})
@@ -98,7 +96,7 @@ async def register_organization(
 async def appoint_municipal_admin(ctx: Ctx, municipality_id: int, phone: str,
                                   name: str) -> User:
     """The operator names who oversees a municipality's organizations (R2)."""
-    _require_operator(ctx)
+    _require(ctx, PlatformAction.municipal_admin_appoint)
     if await ctx.db.get(Municipality, municipality_id) is None:
         raise NotFound()
     e164 = normalize_phone(phone, ctx.settings.default_phone_region)

@@ -6,7 +6,7 @@ from parta.actions.base import Ctx
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import Organization, SupportReply, SupportTicket
-from parta.policy import sees_org
+from parta.policy import PlatformAction, can_platform, sees_org
 
 __all__ = ["close_ticket", "open_ticket", "reply_ticket", "ticket_for"]
 
@@ -15,7 +15,8 @@ async def ticket_for(ctx: Ctx, ticket_id: int) -> SupportTicket:
     """The author's own ticket, or any ticket for the operator; others' do not exist."""
     actor = ctx.require_actor()
     ticket = await ctx.db.get(SupportTicket, ticket_id)
-    if ticket is None or not (actor.is_operator or ticket.user_id == actor.user_id):
+    support = can_platform(actor, PlatformAction.support_answer)
+    if ticket is None or not (support or ticket.user_id == actor.user_id):
         raise NotFound()
     return ticket
 
@@ -39,7 +40,8 @@ async def reply_ticket(ctx: Ctx, ticket_id: int, body: str) -> SupportTicket:
     ticket = await ticket_for(ctx, ticket_id)
     if ticket.status == "closed":
         raise Conflict("ticket_closed")
-    from_support = actor.is_operator and ticket.user_id != actor.user_id
+    from_support = (can_platform(actor, PlatformAction.support_answer)
+                    and ticket.user_id != actor.user_id)
     ctx.db.add(SupportReply(ticket_id=ticket.id, author_id=actor.user_id, body=body,
                             from_support=from_support))
     ticket.status = "answered" if from_support else "open"

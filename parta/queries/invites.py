@@ -17,7 +17,7 @@ from parta.models import (
     SupportReply,
     SupportTicket,
 )
-from parta.policy import Action, Actor, can
+from parta.policy import Action, Actor, PlatformAction, can, can_platform
 from parta.queries.people import persons
 from parta.schemas.common import AuditOut, Person, Ref
 from parta.schemas.invites import InviteOut, JoinRequestOut, ParentLinkOut
@@ -142,7 +142,7 @@ async def ticket_out(db: AsyncSession, ticket: SupportTicket, with_replies: bool
 
 async def tickets(db: AsyncSession, actor: Actor) -> list[TicketOut]:
     stmt = select(SupportTicket)
-    if not actor.is_operator:
+    if not can_platform(actor, PlatformAction.support_answer):
         stmt = stmt.where(SupportTicket.user_id == actor.user_id)
     rows = (await db.execute(stmt.order_by(SupportTicket.updated_at.desc()).limit(200))).scalars()
     return [await ticket_out(db, t, False) for t in rows]
