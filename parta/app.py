@@ -14,12 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from parta import __version__
 from parta.actions.base import Services
-from parta.api import auth, invites, orgs, support
+from parta.api import auth, events, invites, orgs, support
 from parta.api.errors import error_response, install_error_handlers
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
 from parta.i18n import LANGUAGES, catalog
 from parta.realtime.bus import make_bus
+from parta.realtime.gateway import Hub
 from parta.services.mail import make_mailer
 from parta.services.sms import make_sms
 
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
     app.state.services = services
     app.state.settings = settings
+    app.state.hub = hub = Hub()
+    hub.attach(services.bus)
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -82,7 +85,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return response
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, support):
+    for module in (auth, orgs, invites, support, events):
         api.include_router(module.router)
     app.include_router(api)
 

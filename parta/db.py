@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime", "make_engine", "make_sessionmaker", "utcnow"]
+__all__ = [
+    "Base",
+    "UTCDateTime",
+    "lock_event_stream",
+    "make_engine",
+    "make_sessionmaker",
+    "utcnow",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -92,3 +99,11 @@ def _sqlite_begin_immediate(conn: Any) -> None:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def lock_event_stream(session: AsyncSession) -> None:
+    """Make event ids grow in commit order: the transaction that takes a stream id holds the
+    stream until it commits. SQLite's BEGIN IMMEDIATE already does this; PostgreSQL needs a
+    transaction-scoped advisory lock (sequences alone hand out ids out of commit order)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(7411)"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from parta.config import Settings
 from parta.models import AuditEntry, User
 from parta.policy import Actor
+from parta.realtime import eventlog
 from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope, Event
 from parta.services.mail import Mailer
@@ -27,6 +29,7 @@ class Services:
     sms: SmsSender
     mail: Mailer
     bus: Bus
+    publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -66,6 +69,18 @@ class Ctx:
         return self.actor
 
 
+async def _commit(ctx: Ctx) -> None:
+    """Store the events with the change, commit, then publish — in commit order within this
+    process, so live delivery keeps the order that resuming from the log would give."""
+    if not ctx.events:
+        await ctx.db.commit()
+        return
+    async with ctx.services.publish_lock:
+        await eventlog.store(ctx.db, ctx.events)
+        await ctx.db.commit()
+        await ctx.services.bus.publish(ctx.events)
+
+
 class CommitThenRefuse(Exception):
     """Raised by an action whose refusal must still be recorded (a wrong sign-in code counts
     as a try): the unit of work commits what was written, then raises ``error``."""
@@ -82,15 +97,14 @@ async def unit_of_work(services: Services, **kw: Any) -> AsyncIterator[Ctx]:
         ctx = Ctx(db=db, services=services, **kw)
         try:
             yield ctx
-            await db.commit()
+            await _commit(ctx)
         except CommitThenRefuse as refusal:
-            await db.commit()
+            ctx.events.clear()  # a refusal tells nobody anything
+            await _commit(ctx)
             raise refusal.error from None
         except BaseException:
             await db.rollback()
             ctx.events.clear()
             raise
-    if ctx.events:
-        await services.bus.publish(ctx.events)
     for job in ctx.after_commit:
         await job()

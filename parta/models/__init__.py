@@ -13,6 +13,7 @@ from parta.models.enums import (
     SessionKind,
     VerificationStatus,
 )
+from parta.models.events import EventStreamState, UserEvent
 from parta.models.invite import Invite, JoinRequest
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import Membership, MembershipRole, MunicipalAdmin, ParentLink, User
@@ -23,6 +24,7 @@ __all__ = [
     "STAFF_ROLES",
     "AuditEntry",
     "AuthSession",
+    "EventStreamState",
     "Group",
     "GroupKind",
     "GroupMember",
@@ -45,5 +47,6 @@ __all__ = [
     "SupportReply",
     "SupportTicket",
     "User",
+    "UserEvent",
     "VerificationStatus",
 ]

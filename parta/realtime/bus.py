@@ -65,13 +65,16 @@ class InProcessBus:
 
 
 def _encode(envelopes: list[Envelope]) -> str:
-    return json.dumps([{"event": e.payload(), "audience": sorted(e.audience)} for e in envelopes],
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps([{"event": e.payload(), "audience": sorted(e.audience),
+                        "ids": {str(u): i for u, i in e.ids.items()}, "ephemeral": e.ephemeral}
+                       for e in envelopes], ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(raw: str | bytes) -> list[Envelope]:
     items: list[dict[str, Any]] = json.loads(raw)
-    return [Envelope(event=event_from_dict(i["event"]), audience=frozenset(i["audience"]))
+    return [Envelope(event=event_from_dict(i["event"]), audience=frozenset(i["audience"]),
+                     ids={int(u): int(v) for u, v in i.get("ids", {}).items()},
+                     ephemeral=bool(i.get("ephemeral", False)))
             for i in items]
 
 

@@ -72,10 +72,15 @@ class SessionEnded(Event):
 
 
 class Envelope(BaseModel):
-    """An event with the users it goes to."""
+    """An event with the users it goes to, and — once stored — each one's stream id for it.
+
+    ``ephemeral`` events (typing, presence) are never stored and may be dropped.
+    """
 
     event: Event
     audience: frozenset[int] = Field(default_factory=frozenset)
+    ids: dict[int, int] = Field(default_factory=dict)
+    ephemeral: bool = False
 
     def payload(self) -> dict[str, Any]:
         return self.event.model_dump(mode="json")

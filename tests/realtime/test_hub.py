@@ -1,0 +1,70 @@
+"""The hub and a connection's state machine, without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from parta.realtime.events import Envelope, InviteChanged
+from parta.realtime.gateway import QUEUE_LIMIT, Connection, ConnState, Hub
+
+
+def env(invite_id: int, ids: dict[int, int]) -> Envelope:
+    return Envelope(event=InviteChanged(org_id=1, invite_id=invite_id, state="active"),
+                    audience=frozenset(ids), ids=ids)
+
+
+async def test_events_during_replay_are_held_then_sent_once_in_order() -> None:
+    sent: list[dict[str, object]] = []
+
+    async def send(text: str) -> None:
+        sent.append(json.loads(text))
+
+    hub = Hub()
+    conn = Connection(7, send)
+    hub.register(conn)
+    hub.dispatch(env(1, {7: 10}))  # arrives while the replay (through id 10) is running
+    hub.dispatch(env(2, {7: 11, 8: 12}))
+    assert conn.state is ConnState.buffering and sent == []
+    await conn.go_live(replayed_through=10)
+    hub.dispatch(env(3, {7: 13}))
+    hub.dispatch(env(3, {7: 13}))  # a repeat is dropped
+    await asyncio.sleep(0.01)
+    assert [e["id"] for e in sent] == [11, 13]
+    await conn.close()
+    hub.unregister(conn)
+    assert hub.connections() == 0
+
+
+async def test_a_client_that_cannot_keep_up_is_told_to_resync() -> None:
+    sent: list[str] = []
+    gate = asyncio.Event()
+
+    async def slow_send(text: str) -> None:
+        await gate.wait()
+        sent.append(text)
+
+    conn = Connection(7, slow_send)
+    await conn.go_live(0)
+    for i in range(1, QUEUE_LIMIT + 5):
+        conn.offer(i, json.dumps({"id": i}))
+    assert conn.overflowed and conn.state is ConnState.closed
+    gate.set()
+    await asyncio.wait_for(conn.wait_closed_by_server(), 5)
+    assert json.loads(sent[-1])["type"] == "resync_required"
+
+
+async def test_nobody_outside_the_audience_hears_an_event() -> None:
+    got: list[str] = []
+
+    async def send(text: str) -> None:
+        got.append(text)
+
+    hub = Hub()
+    outsider = Connection(9, send)
+    hub.register(outsider)
+    await outsider.go_live(0)
+    hub.dispatch(env(1, {7: 1}))
+    await asyncio.sleep(0.01)
+    assert got == []
+    await outsider.close()
