@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     invite_default_ttl_days: int = 14
     invite_max_ttl_days: int = 365
 
+    # Attachments: where files live, and how large each kind may be.
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_dir: Path = Path("./var/files")
+    s3_endpoint: str = ""  # e.g. https://minio.school.example:9000 (path-style)
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    attachment_max_photo_mb: int = 20
+    attachment_max_audio_mb: int = 50
+    attachment_max_video_mb: int = 200
+    attachment_max_document_mb: int = 50
+
     redis_url: str = ""
     log_json: bool = True
     web_dir: Path = Field(default_factory=lambda: Path(__file__).parent / "web")
