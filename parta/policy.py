@@ -22,11 +22,14 @@ __all__ = [
     "RULES",
     "Action",
     "Actor",
+    "ChatAction",
     "OrgRef",
     "PlatformAction",
     "Rule",
     "can",
+    "can_chat",
     "can_platform",
+    "may_write_directly",
     "require",
     "require_platform",
     "sees_org",
@@ -59,6 +62,8 @@ class Action(StrEnum):
     parent_link_list = "parent_link.list"
     parent_link_decide = "parent_link.decide"
     audit_read = "audit.read"
+    chat_create = "chat.create"  # group chats (R22): staff only; students and parents may not
+    channel_create = "channel.create"
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ RULES: dict[Action, Rule] = {
     Action.parent_link_list:        Rule(STAFF),
     Action.parent_link_decide:      Rule(ADMINS, class_teacher=True),
     Action.audit_read:              Rule(ADMINS),
+    Action.chat_create:             Rule(STAFF, operator=False),
+    Action.channel_create:          Rule(ADMINS, operator=False),
 }
 
 
@@ -164,3 +171,62 @@ def require(actor: Actor, action: Action, org: OrgRef, group_id: int | None = No
     if not sees_org(actor, org):
         raise NotFound()
     raise Forbidden()
+
+
+# Inside a chat --------------------------------------------------------------------------------
+
+class ChatAction(StrEnum):
+    read = "chat.read"
+    post = "chat.post"
+    react = "chat.react"
+    moderate = "chat.moderate"  # delete others' messages, pin, remove a member (R27)
+    manage = "chat.manage"  # title, rules, who may post, slow mode, appoint moderators
+    invite = "chat.invite"
+
+
+MODERATORS = frozenset({"owner", "moderator"})
+
+
+def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post: bool = False,
+             members_invite: bool = False) -> bool:
+    """What a person with ``chat_role`` (None: not a member) may do in one chat.
+
+    Nobody outside a chat reads it — not even the organization's administrators.
+    """
+    if chat_role is None:
+        return False
+    moderator = chat_role in MODERATORS
+    match action:
+        case ChatAction.read | ChatAction.react:
+            return True
+        case ChatAction.post:
+            return moderator or not moderators_only_post
+        case ChatAction.moderate | ChatAction.manage:
+            return moderator
+        case ChatAction.invite:
+            return moderator or members_invite
+    return False
+
+
+def may_write_directly(my_roles: frozenset[Role], their_roles: frozenset[Role],
+                       related: bool) -> bool:
+    """Who may start a one-to-one chat with whom, inside one organization.
+
+    Staff may write to anyone of their school. A student writes to classmates and to the
+    teachers of their class, never to an unknown adult; a parent writes to the teachers of
+    their child and to the administration. ``related`` says whether the two share a class
+    (as students, as a teacher of it, or as the parent of a child in it).
+    """
+    if my_roles & STAFF:
+        return True
+    if Role.student in my_roles:
+        if their_roles & STAFF or Role.student in their_roles:
+            return related
+        return False
+    if Role.parent in my_roles:
+        if their_roles & ADMINS:
+            return True
+        if their_roles & STAFF:
+            return related
+        return False
+    return False

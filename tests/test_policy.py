@@ -65,6 +65,8 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.parent_link_list: STAFF | {"operator"},
     Action.parent_link_decide: {"org_admin", "administration", "operator"},
     Action.audit_read: {"org_admin", "administration", "operator"},
+    Action.chat_create: STAFF,
+    Action.channel_create: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.

@@ -92,6 +92,9 @@ async def add_member(ctx: Ctx, org: Organization, user: User, roles: set[Role],
     if group_id is not None and Role.student in roles:
         await _join_group(ctx, group_id, user.id)
     await ctx.db.flush()
+    from parta.actions.chats import subscribe_to_channels  # chats build on members
+
+    await subscribe_to_channels(ctx, org, user.id)
     audience = await org_admin_ids(ctx, org.id) | {user.id}
     ctx.emit(MemberJoined(org_id=org.id, user_id=user.id, roles=sorted(roles | held)), audience)
     return m
@@ -116,6 +119,9 @@ async def grant_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Members
         ctx.db.add(MembershipRole(membership_id=m.id, role=role))
         await ctx.db.flush()
         ctx.audit("role.granted", org.id, "user", user_id, role=role.value)
+        from parta.actions.chats import subscribe_to_channels
+
+        await subscribe_to_channels(ctx, org, user_id)  # an administrator posts in the channels
         ctx.emit(RolesChanged(org_id=org.id, user_id=user_id, roles=sorted(held | {role})),
                  await org_admin_ids(ctx, org.id) | {user_id})
     return m

@@ -2,6 +2,18 @@
 
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode
+from parta.models.chat import (
+    GROUP_CHAT_KINDS,
+    Chat,
+    ChatInvitation,
+    ChatKind,
+    ChatMember,
+    ChatRole,
+    Message,
+    Pin,
+    PostPolicy,
+    Reaction,
+)
 from parta.models.enums import (
     ADMIN_ROLES,
     STAFF_ROLES,
@@ -21,9 +33,15 @@ from parta.models.support import SupportReply, SupportTicket
 
 __all__ = [
     "ADMIN_ROLES",
+    "GROUP_CHAT_KINDS",
     "STAFF_ROLES",
     "AuditEntry",
     "AuthSession",
+    "Chat",
+    "ChatInvitation",
+    "ChatKind",
+    "ChatMember",
+    "ChatRole",
     "EventStreamState",
     "Group",
     "GroupKind",
@@ -35,12 +53,16 @@ __all__ = [
     "LoginCode",
     "Membership",
     "MembershipRole",
+    "Message",
     "MunicipalAdmin",
     "Municipality",
     "OrgKind",
     "Organization",
     "ParentLink",
     "ParentLinkStatus",
+    "Pin",
+    "PostPolicy",
+    "Reaction",
     "Region",
     "Role",
     "SessionKind",

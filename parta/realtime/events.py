@@ -71,6 +71,64 @@ class SessionEnded(Event):
     session_id: int
 
 
+class ChatChanged(Event):
+    type: Literal["chat.changed"] = "chat.changed"
+    chat_id: int
+
+
+class ChatInvited(Event):
+    type: Literal["chat.invited"] = "chat.invited"
+    chat_id: int
+    title: str
+
+
+class ChatMemberChanged(Event):
+    type: Literal["chat.member"] = "chat.member"
+    chat_id: int
+    user_id: int
+    change: str  # joined | left | removed | role:<role>
+
+
+class MessageNew(Event):
+    type: Literal["message.new"] = "message.new"
+    chat_id: int
+    message: dict[str, Any]
+
+
+class MessageEdited(Event):
+    type: Literal["message.edited"] = "message.edited"
+    chat_id: int
+    message_id: int
+    body: str
+    edited_at: str
+
+
+class MessageDeleted(Event):
+    type: Literal["message.deleted"] = "message.deleted"
+    chat_id: int
+    message_id: int
+
+
+class ReactionChanged(Event):
+    type: Literal["message.reactions"] = "message.reactions"
+    chat_id: int
+    message_id: int
+    reactions: dict[str, int]
+
+
+class PinsChanged(Event):
+    type: Literal["chat.pins"] = "chat.pins"
+    chat_id: int
+    pinned: list[int]
+
+
+class ChatRead(Event):
+    type: Literal["chat.read"] = "chat.read"
+    chat_id: int
+    last_read_message_id: int
+    reader_id: int
+
+
 class Envelope(BaseModel):
     """An event with the users it goes to, and — once stored — each one's stream id for it.
 

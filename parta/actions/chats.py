@@ -1,0 +1,402 @@
+"""Chats (R21–R24): creating, inviting, joining after accepting the rules, leaving, one-to-one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from parta.actions.base import Ctx
+from parta.actions.members import membership_of, roles_of
+from parta.db import utcnow
+from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from parta.models import (
+    GROUP_CHAT_KINDS,
+    Chat,
+    ChatInvitation,
+    ChatKind,
+    ChatMember,
+    ChatRole,
+    Group,
+    GroupKind,
+    GroupMember,
+    GroupTeacher,
+    Membership,
+    MembershipRole,
+    Organization,
+    ParentLink,
+    ParentLinkStatus,
+    PostPolicy,
+    Role,
+)
+from parta.policy import Action, ChatAction, can_chat, may_write_directly
+from parta.queries.scope import group_in, org_for
+from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
+
+__all__ = [
+    "active_member_ids",
+    "chat_for",
+    "create_chat",
+    "decline_invitation",
+    "eligible_for_group_chat",
+    "ensure_system_channels",
+    "invite_to_chat",
+    "join_chat",
+    "leave_chat",
+    "set_chat_role",
+    "start_direct",
+    "subscribe_to_channels",
+    "update_chat",
+]
+
+GROUP_BOUND = {ChatKind.class_, ChatKind.parents, ChatKind.class_teachers, ChatKind.subject}
+
+
+async def _member(ctx: Ctx, chat_id: int, user_id: int) -> ChatMember | None:
+    return (await ctx.db.execute(select(ChatMember).where(
+        ChatMember.chat_id == chat_id, ChatMember.user_id == user_id,
+        ChatMember.left_at.is_(None)))).scalar_one_or_none()
+
+
+async def chat_for(ctx: Ctx, chat_id: int, *, invited_ok: bool = False
+                   ) -> tuple[Chat, ChatMember | None]:
+    """The chat and the caller's membership. To anyone not in it (and not invited, where that
+    is enough) the chat does not exist."""
+    actor = ctx.require_actor()
+    chat = await ctx.db.get(Chat, chat_id)
+    if chat is None or chat.archived_at is not None and not actor.roles_in(chat.org_id):
+        raise NotFound()
+    me = await _member(ctx, chat.id, actor.user_id)
+    if me is None:
+        invited = invited_ok and (await ctx.db.execute(select(ChatInvitation.id).where(
+            ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id,
+            ChatInvitation.declined_at.is_(None)))).first() is not None
+        if not invited:
+            raise NotFound()
+    return chat, me
+
+
+def require_chat(chat: Chat, me: ChatMember | None, action: ChatAction) -> None:
+    if not can_chat(me.role.value if me else None, action,
+                    moderators_only_post=chat.post_policy == PostPolicy.moderators,
+                    members_invite=chat.members_invite):
+        raise Forbidden("chat_read_only" if action == ChatAction.post else "forbidden")
+
+
+async def active_member_ids(ctx: Ctx, chat_id: int) -> set[int]:
+    return set((await ctx.db.execute(select(ChatMember.user_id).where(
+        ChatMember.chat_id == chat_id, ChatMember.left_at.is_(None)))).scalars())
+
+
+async def _org_user_ids(ctx: Ctx, org_id: int, user_ids: list[int]) -> set[int]:
+    return set((await ctx.db.execute(select(Membership.user_id).where(
+        Membership.org_id == org_id, Membership.user_id.in_(user_ids),
+        Membership.left_at.is_(None)))).scalars())
+
+
+async def eligible_for_group_chat(ctx: Ctx, chat: Chat) -> set[int]:
+    """Who a class's chat is for (R21): its students, their parents, or its teachers."""
+    if chat.group_id is None:
+        return set()
+    gid = chat.group_id
+    leader = (await ctx.db.execute(select(Group.class_teacher_id).where(Group.id == gid))).scalar()
+    teachers = {leader} if leader else set()
+    students = set((await ctx.db.execute(select(GroupMember.user_id).where(
+        GroupMember.group_id == gid))).scalars())
+    if chat.kind == ChatKind.class_:
+        return students | teachers
+    if chat.kind == ChatKind.parents:
+        parents = set((await ctx.db.execute(select(ParentLink.parent_id).where(
+            ParentLink.org_id == chat.org_id, ParentLink.child_id.in_(students),
+            ParentLink.status == ParentLinkStatus.confirmed))).scalars()) if students else set()
+        return parents | teachers
+    subject_teachers = set((await ctx.db.execute(select(GroupTeacher.user_id).where(
+        GroupTeacher.group_id == gid, *( [GroupTeacher.subject == chat.subject]
+                                          if chat.kind == ChatKind.subject else [])))).scalars())
+    if chat.kind == ChatKind.subject:
+        return subject_teachers | students
+    return teachers | subject_teachers  # class teachers' chat
+
+
+async def _add_member(ctx: Ctx, chat: Chat, user_id: int, role: ChatRole,
+                      rules_accepted: bool) -> ChatMember:
+    row = (await ctx.db.execute(select(ChatMember).where(
+        ChatMember.chat_id == chat.id, ChatMember.user_id == user_id))).scalar_one_or_none()
+    now = utcnow()
+    if row is None:
+        row = ChatMember(chat_id=chat.id, user_id=user_id, role=role, joined_at=now,
+                         last_read_message_id=chat.last_message_id or 0)
+        ctx.db.add(row)
+    else:
+        row.left_at, row.role, row.joined_at = None, role, now
+        row.last_read_message_id = chat.last_message_id or 0
+    if rules_accepted:
+        row.rules_accepted_version, row.rules_accepted_at = chat.rules_version, now
+    await ctx.db.flush()
+    return row
+
+
+def _chat_event(chat: Chat) -> ChatChanged:
+    return ChatChanged(org_id=chat.org_id, chat_id=chat.id)
+
+
+async def _invite(ctx: Ctx, chat: Chat, user_ids: set[int]) -> list[int]:
+    """Invite people of the chat's organization who are neither in it nor invited yet."""
+    if not user_ids:
+        return []
+    valid = await _org_user_ids(ctx, chat.org_id, sorted(user_ids))
+    present = await active_member_ids(ctx, chat.id)
+    existing = {i.user_id: i for i in (await ctx.db.execute(select(ChatInvitation).where(
+        ChatInvitation.chat_id == chat.id, ChatInvitation.user_id.in_(valid)))).scalars()}
+    invited = []
+    for uid in sorted(valid - present):
+        inv = existing.get(uid)
+        if inv is None:
+            ctx.db.add(ChatInvitation(chat_id=chat.id, user_id=uid, invited_by=ctx.user.id if ctx.user else None))
+        elif inv.declined_at is not None:
+            inv.declined_at = None  # asked again; still their choice
+        else:
+            continue
+        invited.append(uid)
+    await ctx.db.flush()
+    for uid in invited:
+        ctx.emit(ChatInvited(org_id=chat.org_id, chat_id=chat.id, title=chat.title), {uid})
+    return invited
+
+
+async def create_chat(ctx: Ctx, org_id: int, *, kind: ChatKind, title: str,
+                      description: str = "", rules: str = "", group_id: int | None = None,
+                      subject: str = "", post_policy: PostPolicy = PostPolicy.everyone,
+                      members_invite: bool = False, slow_mode_seconds: int = 0,
+                      invite_user_ids: list[int] | None = None,
+                      invite_group: bool = False) -> Chat:
+    """Staff create group chats (R22); the creator owns and moderates it (R27)."""
+    actor = ctx.require_actor()
+    org = await org_for(ctx.db, actor, org_id, Action.chat_create)
+    if kind not in GROUP_CHAT_KINDS and kind != ChatKind.channel:
+        raise ValidationFailed(fields={"kind": "invalid"})
+    if kind == ChatKind.channel:
+        await org_for(ctx.db, actor, org_id, Action.channel_create)
+        post_policy = PostPolicy.moderators
+    if kind in GROUP_BOUND:
+        if group_id is None:
+            raise ValidationFailed(fields={"group_id": "required"})
+        group = await group_in(ctx.db, org.id, group_id)
+        if group.kind != GroupKind.class_:
+            raise ValidationFailed(fields={"group_id": "invalid"})
+        if kind == ChatKind.subject and not subject.strip():
+            raise ValidationFailed(fields={"subject": "required"})
+    elif group_id is not None:
+        await group_in(ctx.db, org.id, group_id)
+    chat = Chat(org_id=org.id, kind=kind, title=title, description=description, rules=rules,
+                group_id=group_id, subject=subject.strip(), created_by=actor.user_id,
+                post_policy=post_policy, members_invite=members_invite,
+                slow_mode_seconds=slow_mode_seconds)
+    ctx.db.add(chat)
+    await ctx.db.flush()
+    await _add_member(ctx, chat, actor.user_id, ChatRole.owner, rules_accepted=True)
+    wanted = set(invite_user_ids or [])
+    if invite_group:
+        wanted |= await eligible_for_group_chat(ctx, chat)
+    invited = await _invite(ctx, chat, wanted - {actor.user_id})
+    ctx.audit("chat.created", org.id, "chat", chat.id, kind=kind.value, title=title,
+              invited=len(invited))
+    ctx.emit(_chat_event(chat), {actor.user_id})
+    return chat
+
+
+CHAT_SETTINGS = ("title", "description", "rules", "post_policy", "members_invite",
+                 "slow_mode_seconds")
+
+
+async def update_chat(ctx: Ctx, chat_id: int, changes: dict[str, Any]) -> Chat:
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.manage)
+    if chat.kind in (ChatKind.direct,):
+        raise Forbidden()
+    unknown = set(changes) - set(CHAT_SETTINGS)
+    if unknown:
+        raise ValidationFailed(fields={k: "invalid" for k in unknown})
+    changed = sorted(k for k, v in changes.items() if getattr(chat, k) != v)
+    for k in changed:
+        setattr(chat, k, changes[k])
+    if "rules" in changed:
+        chat.rules_version += 1  # members see the new rules; new joiners accept this version
+    if changed:
+        ctx.audit("chat.updated", chat.org_id, "chat", chat.id, fields=changed)
+        ctx.emit(_chat_event(chat), await active_member_ids(ctx, chat.id))
+    return chat
+
+
+async def invite_to_chat(ctx: Ctx, chat_id: int, user_ids: list[int],
+                         invite_group: bool = False) -> list[int]:
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.invite)
+    if chat.kind == ChatKind.direct:
+        raise Forbidden()
+    wanted = set(user_ids)
+    unknown = wanted - await _org_user_ids(ctx, chat.org_id, sorted(wanted)) if wanted else set()
+    if unknown:
+        raise ValidationFailed(fields={"user_ids": "invalid"})
+    if invite_group:
+        wanted |= await eligible_for_group_chat(ctx, chat)
+    invited = await _invite(ctx, chat, wanted)
+    if invited:
+        ctx.audit("chat.invited", chat.org_id, "chat", chat.id, user_ids=invited)
+    return invited
+
+
+async def join_chat(ctx: Ctx, chat_id: int, accept_rules: bool) -> ChatMember:
+    """Joining is the person's own act (R23), after reading and accepting the rules (R24)."""
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id, invited_ok=True)
+    if me is not None:
+        raise Conflict("already_member")
+    if chat.rules.strip() and not accept_rules:
+        raise ValidationFailed("rules_not_accepted", fields={"accept_rules": "required"})
+    row = await _add_member(ctx, chat, actor.user_id, ChatRole.member, rules_accepted=True)
+    inv = (await ctx.db.execute(select(ChatInvitation).where(
+        ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id))).scalar_one()
+    await ctx.db.delete(inv)
+    ctx.audit("chat.joined", chat.org_id, "chat", chat.id, rules_version=chat.rules_version)
+    ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=actor.user_id,
+                               change="joined"), await active_member_ids(ctx, chat.id))
+    return row
+
+
+async def decline_invitation(ctx: Ctx, chat_id: int) -> None:
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id, invited_ok=True)
+    if me is not None:
+        raise Conflict("already_member")
+    inv = (await ctx.db.execute(select(ChatInvitation).where(
+        ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id))).scalar_one()
+    inv.declined_at = utcnow()
+
+
+async def leave_chat(ctx: Ctx, chat_id: int) -> None:
+    """Anyone may leave (R23); the last moderator hands over first; system channels stay."""
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    assert me is not None
+    if chat.kind in (ChatKind.school_channel, ChatKind.staff_channel):
+        raise Conflict("system_channel")
+    if me.role in (ChatRole.owner, ChatRole.moderator):
+        others = (await ctx.db.execute(select(ChatMember.id).where(
+            ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None),
+            ChatMember.user_id != actor.user_id,
+            ChatMember.role.in_([ChatRole.owner, ChatRole.moderator])))).first()
+        remaining = await active_member_ids(ctx, chat.id) - {actor.user_id}
+        if others is None and remaining and chat.kind != ChatKind.direct:
+            raise Conflict("last_moderator")
+    audience = await active_member_ids(ctx, chat.id)
+    me.left_at = utcnow()
+    ctx.audit("chat.left", chat.org_id, "chat", chat.id)
+    ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=actor.user_id,
+                               change="left"), audience)
+
+
+async def set_chat_role(ctx: Ctx, chat_id: int, user_id: int, role: ChatRole) -> ChatMember:
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.manage)
+    if role == ChatRole.owner or chat.kind == ChatKind.direct:
+        raise ValidationFailed("role_not_allowed", fields={"role": "invalid"})
+    target = await _member(ctx, chat.id, user_id)
+    if target is None:
+        raise NotFound()
+    if target.role == ChatRole.owner:
+        raise Conflict("role_not_allowed")
+    if role == ChatRole.moderator:
+        # The regulation gives the moderator's powers to staff, never to a student (R27).
+        m = await membership_of(ctx, chat.org_id, user_id)
+        if m is None or not await roles_of(ctx, m.id) & {Role.teacher, Role.administration,
+                                                         Role.org_admin}:
+            raise ValidationFailed("not_staff", fields={"user_id": "not_staff"})
+    target.role = role
+    ctx.audit("chat.role_set", chat.org_id, "chat", chat.id, user_id=user_id, role=role.value)
+    ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=user_id,
+                               change=f"role:{role.value}"), await active_member_ids(ctx, chat.id))
+    return target
+
+
+async def _related(ctx: Ctx, org_id: int, a: int, b: int) -> bool:
+    """Do two people share a class: classmates, teacher and student, teacher and parent?"""
+    async def classes(uid: int) -> set[int]:
+        own = set((await ctx.db.execute(select(GroupMember.group_id).join(
+            Group, Group.id == GroupMember.group_id).where(
+            GroupMember.user_id == uid, Group.org_id == org_id,
+            Group.kind == GroupKind.class_))).scalars())
+        led = set((await ctx.db.execute(select(Group.id).where(
+            Group.org_id == org_id, Group.class_teacher_id == uid))).scalars())
+        taught = set((await ctx.db.execute(select(GroupTeacher.group_id).join(
+            Group, Group.id == GroupTeacher.group_id).where(
+            GroupTeacher.user_id == uid, Group.org_id == org_id))).scalars())
+        children = list((await ctx.db.execute(select(ParentLink.child_id).where(
+            ParentLink.org_id == org_id, ParentLink.parent_id == uid,
+            ParentLink.status == ParentLinkStatus.confirmed))).scalars())
+        kids = set((await ctx.db.execute(select(GroupMember.group_id).where(
+            GroupMember.user_id.in_(children)))).scalars()) if children else set()
+        return own | led | taught | kids
+
+    return bool(await classes(a) & await classes(b))
+
+
+async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:
+    """A one-to-one chat, found or made; who may write to whom is the policy's (R19)."""
+    actor = ctx.require_actor()
+    org = await org_for(ctx.db, actor, org_id, Action.org_view)
+    if user_id == actor.user_id:
+        raise ValidationFailed(fields={"user_id": "invalid"})
+    them = await membership_of(ctx, org.id, user_id)
+    if them is None:
+        raise NotFound()
+    their_roles = frozenset(await roles_of(ctx, them.id))
+    if not may_write_directly(actor.roles_in(org.id), their_roles,
+                              await _related(ctx, org.id, actor.user_id, user_id)):
+        raise Forbidden("direct_not_allowed")
+    key = f"{min(actor.user_id, user_id)}:{max(actor.user_id, user_id)}"
+    chat = (await ctx.db.execute(select(Chat).where(
+        Chat.org_id == org.id, Chat.direct_key == key))).scalar_one_or_none()
+    if chat is None:
+        chat = Chat(org_id=org.id, kind=ChatKind.direct, direct_key=key, created_by=actor.user_id)
+        ctx.db.add(chat)
+        await ctx.db.flush()
+    for uid in (actor.user_id, user_id):
+        if await _member(ctx, chat.id, uid) is None:
+            await _add_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
+    ctx.emit(_chat_event(chat), {actor.user_id})
+    return chat
+
+
+async def ensure_system_channels(ctx: Ctx, org: Organization) -> tuple[Chat, Chat]:
+    """Every organization has the school-wide channel and the staff channel (R35)."""
+    found = {c.kind: c for c in (await ctx.db.execute(select(Chat).where(
+        Chat.org_id == org.id, Chat.kind.in_([ChatKind.school_channel, ChatKind.staff_channel])
+    ))).scalars()}
+    for kind, title in ((ChatKind.school_channel, "Общешкольный канал"),
+                        (ChatKind.staff_channel, "Сотрудники")):
+        if kind not in found:
+            found[kind] = Chat(org_id=org.id, kind=kind, title=title,
+                               post_policy=PostPolicy.moderators)
+            ctx.db.add(found[kind])
+    await ctx.db.flush()
+    return found[ChatKind.school_channel], found[ChatKind.staff_channel]
+
+
+async def subscribe_to_channels(ctx: Ctx, org: Organization, user_id: int) -> None:
+    """Everyone reads the school-wide channel; staff the staff channel; administrators post."""
+    school, staff = await ensure_system_channels(ctx, org)
+    roles = set((await ctx.db.execute(select(MembershipRole.role).join(
+        Membership, Membership.id == MembershipRole.membership_id).where(
+        Membership.org_id == org.id, Membership.user_id == user_id,
+        Membership.left_at.is_(None)))).scalars())
+    is_admin = bool(roles & {Role.org_admin, Role.administration})
+    wanted = [school] + ([staff] if roles & {Role.org_admin, Role.administration, Role.teacher}
+                         else [])
+    for channel in wanted:
+        role = ChatRole.moderator if is_admin else ChatRole.member
+        row = await _member(ctx, channel.id, user_id)
+        if row is None:
+            await _add_member(ctx, channel, user_id, role, rules_accepted=True)
+        elif row.role != ChatRole.owner and row.role != role:
+            row.role = role

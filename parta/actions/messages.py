@@ -1,0 +1,233 @@
+"""Messages (R25): send (idempotent by the sender's client id), edit, delete, read, react, pin."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from parta.actions.base import Ctx
+from parta.actions.chats import active_member_ids, chat_for, require_chat
+from parta.db import utcnow
+from parta.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from parta.models import Chat, ChatMember, Message, Pin, Reaction
+from parta.policy import ChatAction
+from parta.realtime.events import (
+    ChatRead,
+    MessageDeleted,
+    MessageEdited,
+    MessageNew,
+    PinsChanged,
+    ReactionChanged,
+)
+
+__all__ = [
+    "MAX_BODY",
+    "REACTIONS",
+    "delete_message",
+    "edit_message",
+    "mark_read",
+    "message_payload",
+    "pin_message",
+    "react",
+    "send_message",
+    "unpin_message",
+]
+
+MAX_BODY = 10_000
+REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏", "👏", "🔥", "✅", "👀")
+EDIT_WINDOW = timedelta(hours=48)
+
+
+def message_payload(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id, "chat_id": m.chat_id, "author_id": m.author_id, "client_id": m.client_id,
+        "body": "" if m.deleted_at else m.body, "reply_to_id": m.reply_to_id,
+        "forwarded_from_id": m.forwarded_from_id,
+        "created_at": m.created_at.isoformat(),
+        "edited_at": m.edited_at.isoformat() if m.edited_at else None,
+        "deleted": m.deleted_at is not None,
+    }
+
+
+def _clean_body(body: str) -> str:
+    text = body.replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationFailed(fields={"body": "required"})
+    if len(text) > MAX_BODY:
+        raise ValidationFailed(fields={"body": "too_long"})
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise ValidationFailed(fields={"body": "invalid"})
+    return text
+
+
+async def _message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
+    m = await ctx.db.get(Message, message_id)
+    if m is None or m.chat_id != chat.id:
+        raise NotFound()
+    return m
+
+
+async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None = None,
+                       reply_to_id: int | None = None) -> tuple[Message, bool]:
+    """Returns the message and whether it is new. A retry with the same ``client_id`` gets
+    the first message back and creates nothing (durable before acknowledged)."""
+    actor = ctx.require_actor()
+    if client_id:
+        existing = (await ctx.db.execute(select(Message).where(
+            Message.author_id == actor.user_id, Message.client_id == client_id))).scalar_one_or_none()
+        if existing is not None:
+            if existing.chat_id != chat_id:
+                raise Conflict(fields={"client_id": "duplicate"})
+            return existing, False
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.post)
+    assert me is not None
+    text = _clean_body(body)
+    if reply_to_id is not None:
+        await _message_in(ctx, chat, reply_to_id)
+    now = utcnow()
+    if chat.slow_mode_seconds and me.role.value == "member" and me.last_posted_at is not None:
+        wait = chat.slow_mode_seconds - (now - me.last_posted_at).total_seconds()
+        if wait > 0:
+            raise RateLimited(int(wait) + 1, "slow_mode")
+    msg = Message(chat_id=chat.id, author_id=actor.user_id, client_id=client_id or None,
+                  body=text, reply_to_id=reply_to_id, created_at=now)
+    try:
+        async with ctx.db.begin_nested():
+            ctx.db.add(msg)
+            await ctx.db.flush()
+    except IntegrityError:  # the same client id raced in from another request
+        existing = (await ctx.db.execute(select(Message).where(
+            Message.author_id == actor.user_id, Message.client_id == client_id))).scalar_one()
+        return existing, False
+    chat.last_message_id = msg.id
+    me.last_read_message_id = msg.id
+    me.last_posted_at = now
+    ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id, message=message_payload(msg)),
+             await active_member_ids(ctx, chat.id))
+    return msg, True
+
+
+async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str) -> Message:
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.post)
+    msg = await _message_in(ctx, chat, message_id)
+    if msg.author_id != actor.user_id:
+        raise Forbidden()
+    if msg.deleted_at is not None:
+        raise Conflict("message_deleted")
+    if utcnow() - msg.created_at > EDIT_WINDOW:
+        raise Conflict("edit_window_passed")
+    msg.body = _clean_body(body)
+    msg.edited_at = utcnow()
+    ctx.emit(MessageEdited(org_id=chat.org_id, chat_id=chat.id, message_id=msg.id, body=msg.body,
+                           edited_at=msg.edited_at.isoformat()),
+             await active_member_ids(ctx, chat.id))
+    return msg
+
+
+async def delete_message(ctx: Ctx, chat_id: int, message_id: int) -> Message:
+    """For everyone: by its author, or by a moderator removing what breaks the rules (R27)."""
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    msg = await _message_in(ctx, chat, message_id)
+    if msg.author_id != actor.user_id:
+        require_chat(chat, me, ChatAction.moderate)
+    if msg.deleted_at is not None:
+        return msg
+    msg.deleted_at, msg.deleted_by, msg.body = utcnow(), actor.user_id, ""
+    if msg.author_id != actor.user_id:
+        ctx.audit("message.deleted_by_moderator", chat.org_id, "message", msg.id,
+                  chat_id=chat.id, author_id=msg.author_id)
+    ctx.emit(MessageDeleted(org_id=chat.org_id, chat_id=chat.id, message_id=msg.id),
+             await active_member_ids(ctx, chat.id))
+    return msg
+
+
+async def mark_read(ctx: Ctx, chat_id: int, message_id: int) -> int:
+    """Move the caller's read position forward (never back); their other devices follow."""
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    assert me is not None
+    target = min(message_id, chat.last_message_id or 0)
+    if target > me.last_read_message_id:
+        await ctx.db.execute(update(ChatMember).where(
+            ChatMember.id == me.id, ChatMember.last_read_message_id < target)
+            .values(last_read_message_id=target))
+        me.last_read_message_id = target
+        ctx.emit(ChatRead(org_id=chat.org_id, chat_id=chat.id, last_read_message_id=target,
+                          reader_id=actor.user_id), {actor.user_id})
+    return me.last_read_message_id
+
+
+async def _reaction_counts(ctx: Ctx, message_id: int) -> dict[str, int]:
+    rows = (await ctx.db.execute(select(Reaction.emoji, func.count()).where(
+        Reaction.message_id == message_id).group_by(Reaction.emoji))).all()
+    return {e: n for e, n in rows}
+
+
+async def react(ctx: Ctx, chat_id: int, message_id: int, emoji: str, on: bool) -> dict[str, int]:
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.react)
+    msg = await _message_in(ctx, chat, message_id)
+    if emoji not in REACTIONS:
+        raise ValidationFailed(fields={"emoji": "invalid"})
+    if msg.deleted_at is not None:
+        raise Conflict("message_deleted")
+    mine = (await ctx.db.execute(select(Reaction).where(
+        Reaction.message_id == msg.id, Reaction.user_id == actor.user_id,
+        Reaction.emoji == emoji))).scalar_one_or_none()
+    if on and mine is None:
+        ctx.db.add(Reaction(message_id=msg.id, user_id=actor.user_id, emoji=emoji))
+    elif not on and mine is not None:
+        await ctx.db.delete(mine)
+    else:
+        return await _reaction_counts(ctx, msg.id)
+    await ctx.db.flush()
+    counts = await _reaction_counts(ctx, msg.id)
+    ctx.emit(ReactionChanged(org_id=chat.org_id, chat_id=chat.id, message_id=msg.id,
+                             reactions=counts), await active_member_ids(ctx, chat.id))
+    return counts
+
+
+async def _pins(ctx: Ctx, chat_id: int) -> list[int]:
+    return list((await ctx.db.execute(select(Pin.message_id).where(Pin.chat_id == chat_id)
+                                      .order_by(Pin.id))).scalars())
+
+
+async def pin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    if chat.kind.value != "direct":
+        require_chat(chat, me, ChatAction.moderate)
+    msg = await _message_in(ctx, chat, message_id)
+    if msg.deleted_at is not None:
+        raise Conflict("message_deleted")
+    if msg.id not in await _pins(ctx, chat.id):
+        ctx.db.add(Pin(chat_id=chat.id, message_id=msg.id, pinned_by=actor.user_id))
+        await ctx.db.flush()
+    pins = await _pins(ctx, chat.id)
+    ctx.emit(PinsChanged(org_id=chat.org_id, chat_id=chat.id, pinned=pins),
+             await active_member_ids(ctx, chat.id))
+    return pins
+
+
+async def unpin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
+    chat, me = await chat_for(ctx, chat_id)
+    if chat.kind.value != "direct":
+        require_chat(chat, me, ChatAction.moderate)
+    row = (await ctx.db.execute(select(Pin).where(
+        Pin.chat_id == chat.id, Pin.message_id == message_id))).scalar_one_or_none()
+    if row is None:
+        raise NotFound()
+    await ctx.db.delete(row)
+    await ctx.db.flush()
+    pins = await _pins(ctx, chat.id)
+    ctx.emit(PinsChanged(org_id=chat.org_id, chat_id=chat.id, pinned=pins),
+             await active_member_ids(ctx, chat.id))
+    return pins

@@ -1,0 +1,165 @@
+"""Chats, channels and messages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from parta.actions import chats as chat_actions
+from parta.actions import messages as message_actions
+from parta.api.deps import AuthCtx, PathId
+from parta.policy import Action, can
+from parta.queries import chats as chat_queries
+from parta.queries.scope import org_for
+from parta.schemas.chats import (
+    ChatIn,
+    ChatPatch,
+    ChatRoleIn,
+    DirectIn,
+    InviteUsersIn,
+    JoinChatIn,
+    MessageIn,
+    MessagePatch,
+    PinIn,
+    ReadIn,
+)
+from parta.schemas.common import Ok
+
+router = APIRouter(tags=["chats"])
+MessageId = Annotated[int, Path(ge=1, le=2**62)]
+Cursor = Annotated[int | None, Query(ge=0, le=2**62)]
+
+
+async def _detail(ctx: AuthCtx, chat_id: int) -> dict[str, Any]:
+    chat, me = await chat_actions.chat_for(ctx, chat_id, invited_ok=True)
+    return await chat_queries.chat_detail(ctx.db, chat, me)
+
+
+@router.get("/chats")
+async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+                   ) -> dict[str, Any]:
+    assert ctx.user is not None
+    return {"chats": await chat_queries.chat_list(ctx.db, ctx.user.id, org_id),
+            "invitations": await chat_queries.invitations(ctx.db, ctx.user.id)}
+
+
+@router.post("/orgs/{org_id}/chats", status_code=201)
+async def create_chat(org_id: PathId, body: ChatIn, ctx: AuthCtx) -> dict[str, Any]:
+    chat = await chat_actions.create_chat(ctx, org_id, **body.model_dump())
+    return await _detail(ctx, chat.id)
+
+
+@router.post("/orgs/{org_id}/direct")
+async def start_direct(org_id: PathId, body: DirectIn, ctx: AuthCtx) -> dict[str, Any]:
+    chat = await chat_actions.start_direct(ctx, org_id, body.user_id)
+    return await _detail(ctx, chat.id)
+
+
+@router.get("/chats/{chat_id}")
+async def get_chat(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+    return await _detail(ctx, chat_id)
+
+
+@router.patch("/chats/{chat_id}")
+async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> dict[str, Any]:
+    await chat_actions.update_chat(ctx, chat_id, body.model_dump(exclude_unset=True))
+    return await _detail(ctx, chat_id)
+
+
+@router.get("/chats/{chat_id}/members")
+async def chat_members(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+    chat, _ = await chat_actions.chat_for(ctx, chat_id)
+    return {"members": await chat_queries.chat_members(ctx.db, chat)}
+
+
+@router.post("/chats/{chat_id}/invitations")
+async def invite(chat_id: PathId, body: InviteUsersIn, ctx: AuthCtx) -> dict[str, Any]:
+    return {"invited": await chat_actions.invite_to_chat(ctx, chat_id, body.user_ids,
+                                                         body.invite_group)}
+
+
+@router.post("/chats/{chat_id}/join")
+async def join(chat_id: PathId, body: JoinChatIn, ctx: AuthCtx) -> dict[str, Any]:
+    await chat_actions.join_chat(ctx, chat_id, body.accept_rules)
+    return await _detail(ctx, chat_id)
+
+
+@router.post("/chats/{chat_id}/decline", response_model=Ok)
+async def decline(chat_id: PathId, ctx: AuthCtx) -> Ok:
+    await chat_actions.decline_invitation(ctx, chat_id)
+    return Ok()
+
+
+@router.post("/chats/{chat_id}/leave", response_model=Ok)
+async def leave(chat_id: PathId, ctx: AuthCtx) -> Ok:
+    await chat_actions.leave_chat(ctx, chat_id)
+    return Ok()
+
+
+@router.put("/chats/{chat_id}/members/{user_id}/role")
+async def set_role(chat_id: PathId, user_id: PathId, body: ChatRoleIn, ctx: AuthCtx) -> Ok:
+    await chat_actions.set_chat_role(ctx, chat_id, user_id, body.role)
+    return Ok()
+
+
+@router.get("/chats/{chat_id}/messages")
+async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
+                   after_id: Cursor = None, around_id: Cursor = None,
+                   limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict[str, Any]:
+    actor = ctx.require_actor()
+    chat, me = await chat_actions.chat_for(ctx, chat_id)
+    assert me is not None
+    org = await org_for(ctx.db, actor, chat.org_id, Action.org_view)
+    # Who exactly read a message is for staff to see; everyone sees how many (issue 3).
+    staff = can(actor, Action.member_list, org)
+    return await chat_queries.message_page(ctx.db, chat, me, before_id=before_id,
+                                           after_id=after_id, around_id=around_id,
+                                           limit=limit, staff_view=staff)
+
+
+@router.post("/chats/{chat_id}/messages")
+async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx) -> dict[str, Any]:
+    msg, created = await message_actions.send_message(ctx, chat_id, body.body, body.client_id,
+                                                      body.reply_to_id)
+    return {**message_actions.message_payload(msg), "created": created}
+
+
+@router.patch("/chats/{chat_id}/messages/{message_id}")
+async def edit(chat_id: PathId, message_id: MessageId, body: MessagePatch,
+               ctx: AuthCtx) -> dict[str, Any]:
+    msg = await message_actions.edit_message(ctx, chat_id, message_id, body.body)
+    return message_actions.message_payload(msg)
+
+
+@router.delete("/chats/{chat_id}/messages/{message_id}")
+async def delete(chat_id: PathId, message_id: MessageId, ctx: AuthCtx) -> dict[str, Any]:
+    msg = await message_actions.delete_message(ctx, chat_id, message_id)
+    return message_actions.message_payload(msg)
+
+
+@router.post("/chats/{chat_id}/read")
+async def read(chat_id: PathId, body: ReadIn, ctx: AuthCtx) -> dict[str, int]:
+    return {"last_read_message_id": await message_actions.mark_read(ctx, chat_id, body.message_id)}
+
+
+@router.put("/chats/{chat_id}/messages/{message_id}/reactions/{emoji}")
+async def add_reaction(chat_id: PathId, message_id: MessageId, emoji: str,
+                       ctx: AuthCtx) -> dict[str, Any]:
+    return {"reactions": await message_actions.react(ctx, chat_id, message_id, emoji, True)}
+
+
+@router.delete("/chats/{chat_id}/messages/{message_id}/reactions/{emoji}")
+async def remove_reaction(chat_id: PathId, message_id: MessageId, emoji: str,
+                          ctx: AuthCtx) -> dict[str, Any]:
+    return {"reactions": await message_actions.react(ctx, chat_id, message_id, emoji, False)}
+
+
+@router.post("/chats/{chat_id}/pins")
+async def pin(chat_id: PathId, body: PinIn, ctx: AuthCtx) -> dict[str, Any]:
+    return {"pinned": await message_actions.pin_message(ctx, chat_id, body.message_id)}
+
+
+@router.delete("/chats/{chat_id}/pins/{message_id}")
+async def unpin(chat_id: PathId, message_id: MessageId, ctx: AuthCtx) -> dict[str, Any]:
+    return {"pinned": await message_actions.unpin_message(ctx, chat_id, message_id)}

@@ -1,0 +1,166 @@
+"""Reads of chats and messages, only ever for someone who is in the chat."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parta.actions.messages import message_payload
+from parta.models import Chat, ChatInvitation, ChatMember, Message, Pin, Reaction
+from parta.queries.people import persons
+
+__all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
+
+
+def _chat_dict(chat: Chat) -> dict[str, Any]:
+    return {
+        "id": chat.id, "org_id": chat.org_id, "kind": chat.kind.value, "title": chat.title,
+        "description": chat.description, "rules": chat.rules, "rules_version": chat.rules_version,
+        "group_id": chat.group_id, "subject": chat.subject, "post_policy": chat.post_policy.value,
+        "members_invite": chat.members_invite, "slow_mode_seconds": chat.slow_mode_seconds,
+        "archived": chat.archived_at is not None,
+    }
+
+
+async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[int, str]:
+    """A one-to-one chat is called by the other person's name."""
+    pairs = {c.id: int(next(p for p in (c.direct_key or "").split(":") if int(p) != me) or 0)
+             for c in chats if c.direct_key and c.direct_key.count(":") == 1}
+    if not pairs:
+        return {}
+    people = await persons(db, None, pairs.values())
+    return {cid: people[uid].name for cid, uid in pairs.items() if uid in people}
+
+
+async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -> list[dict[str, Any]]:
+    """The caller's chats, newest activity first, with unread counts and the last message."""
+    stmt = (select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
+            .where(ChatMember.user_id == user_id, ChatMember.left_at.is_(None)))
+    if org_id is not None:
+        stmt = stmt.where(Chat.org_id == org_id)
+    rows = (await db.execute(stmt)).all()
+    if not rows:
+        return []
+    chat_ids = [c.id for c, _ in rows]
+    unread = dict((await db.execute(
+        select(Message.chat_id, func.count()).join(ChatMember, and_(
+            ChatMember.chat_id == Message.chat_id, ChatMember.user_id == user_id))
+        .where(Message.chat_id.in_(chat_ids), Message.id > ChatMember.last_read_message_id,
+               Message.deleted_at.is_(None), Message.author_id != user_id)
+        .group_by(Message.chat_id))).all())
+    last_ids = [c.last_message_id for c, _ in rows if c.last_message_id]
+    last = {m.chat_id: m for m in (await db.execute(
+        select(Message).where(Message.id.in_(last_ids)))).scalars()} if last_ids else {}
+    authors = await persons(db, None, [m.author_id for m in last.values()])
+    titles = await _direct_titles(db, [c for c, _ in rows], user_id)
+    out = []
+    for chat, me in rows:
+        m = last.get(chat.id)
+        item = _chat_dict(chat)
+        item.update({
+            "title": titles.get(chat.id, chat.title), "my_role": me.role.value,
+            "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
+            "rules_accepted_version": me.rules_accepted_version,
+            "last_message": ({**message_payload(m), "author_name":
+                              authors[m.author_id].name if m.author_id in authors else ""}
+                             if m else None),
+        })
+        out.append(item)
+    out.sort(key=lambda c: -(c["last_message"]["id"] if c["last_message"] else 0))
+    return out
+
+
+async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None) -> dict[str, Any]:
+    item = _chat_dict(chat)
+    count = (await db.execute(select(func.count()).select_from(ChatMember).where(
+        ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).scalar_one()
+    pins = list((await db.execute(select(Pin.message_id).where(Pin.chat_id == chat.id)
+                                  .order_by(Pin.id))).scalars())
+    if me is not None:
+        titles = await _direct_titles(db, [chat], me.user_id)
+        item["title"] = titles.get(chat.id, chat.title)
+    item.update({"members_count": count, "pinned": pins,
+                 "my_role": me.role.value if me else None,
+                 "last_read_message_id": me.last_read_message_id if me else 0,
+                 "rules_accepted_version": me.rules_accepted_version if me else None})
+    return item
+
+
+async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
+                       before_id: int | None = None, after_id: int | None = None,
+                       around_id: int | None = None, limit: int = 50,
+                       staff_view: bool = False) -> dict[str, Any]:
+    """Newest-first pages by cursor; ``around_id`` jumps to a message with context."""
+    base = select(Message).where(Message.chat_id == chat.id)
+    if around_id is not None:
+        newer_n = (limit - 1) // 2
+        older = list((await db.execute(base.where(Message.id <= around_id)
+                                       .order_by(Message.id.desc()).limit(limit - newer_n))).scalars())
+        newer = list((await db.execute(base.where(Message.id > around_id)
+                                       .order_by(Message.id).limit(newer_n))).scalars())
+        msgs = sorted(older + newer, key=lambda m: m.id, reverse=True)
+    elif after_id is not None:
+        msgs = list((await db.execute(base.where(Message.id > after_id)
+                                      .order_by(Message.id).limit(limit))).scalars())
+        msgs.reverse()
+    else:
+        if before_id is not None:
+            base = base.where(Message.id < before_id)
+        msgs = list((await db.execute(base.order_by(Message.id.desc()).limit(limit))).scalars())
+    ids = [m.id for m in msgs]
+    reactions: dict[int, dict[str, int]] = defaultdict(dict)
+    mine: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for mid, emoji, n in (await db.execute(select(Reaction.message_id, Reaction.emoji, func.count())
+                                               .where(Reaction.message_id.in_(ids))
+                                               .group_by(Reaction.message_id, Reaction.emoji))).all():
+            reactions[mid][emoji] = n
+        for mid, emoji in (await db.execute(select(Reaction.message_id, Reaction.emoji).where(
+                Reaction.message_id.in_(ids), Reaction.user_id == viewer.user_id))).all():
+            mine[mid].append(emoji)
+    # «Read by N of M» for the viewer's own messages in a group chat.
+    positions = list((await db.execute(select(ChatMember.user_id, ChatMember.last_read_message_id)
+                                       .where(ChatMember.chat_id == chat.id,
+                                              ChatMember.left_at.is_(None)))).all())
+    people = await persons(db, chat.org_id, [m.author_id for m in msgs])
+    items = []
+    for m in msgs:
+        item = message_payload(m)
+        author = people.get(m.author_id) if m.author_id else None
+        item["author"] = author.model_dump() if author else None
+        item["reactions"] = reactions.get(m.id, {})
+        item["my_reactions"] = mine.get(m.id, [])
+        if m.author_id == viewer.user_id and not m.deleted_at:
+            others = [(u, r) for u, r in positions if u != viewer.user_id]
+            item["read_by"] = sum(1 for _, r in others if r >= m.id)
+            item["read_of"] = len(others)
+            if staff_view:
+                item["read_by_ids"] = [u for u, r in others if r >= m.id]
+        items.append(item)
+    oldest = msgs[-1].id if msgs else None
+    return {"messages": items, "next_before_id": oldest if len(msgs) == limit else None}
+
+
+async def chat_members(db: AsyncSession, chat: Chat) -> list[dict[str, Any]]:
+    rows = (await db.execute(select(ChatMember).where(
+        ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).scalars().all()
+    people = await persons(db, chat.org_id, [r.user_id for r in rows])
+    rank = {"owner": 0, "moderator": 1}
+    ordered = sorted((r for r in rows if r.user_id in people),
+                     key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
+    return [{"user": people[r.user_id].model_dump(), "role": r.role.value,
+             "joined_at": r.joined_at.isoformat()} for r in ordered]
+
+
+async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+    rows = (await db.execute(select(Chat, ChatInvitation).join(
+        ChatInvitation, ChatInvitation.chat_id == Chat.id).where(
+        ChatInvitation.user_id == user_id, ChatInvitation.declined_at.is_(None),
+        Chat.archived_at.is_(None)))).all()
+    inviters = await persons(db, None, [i.invited_by for _, i in rows])
+    return [{**_chat_dict(c), "invited_by": inviters[i.invited_by].model_dump()
+             if i.invited_by in inviters else None, "invited_at": i.created_at.isoformat()}
+            for c, i in rows]

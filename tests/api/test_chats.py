@@ -1,0 +1,260 @@
+"""Chats and messages through the API: the class chat of 5А from invitation to conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from parta.models import AuditEntry, Message
+from tests.conftest import World, error_code
+from tests.helpers import API, groups_of
+
+RULES = "1. Пишем вежливо.\n2. Не делимся чужими данными."
+
+
+async def make_class_chat(world: World, **extra: Any) -> tuple[httpx.AsyncClient, dict[str, Any]]:
+    anna = await world.as_("teacher")  # the class teacher of 5А
+    groups = await groups_of(anna, world.org_id)
+    body = {"kind": "class", "title": "5А — класс", "rules": RULES,
+            "group_id": groups["5А"]["id"], "invite_group": True, **extra}
+    r = await anna.post(f"{API}/orgs/{world.org_id}/chats", json=body)
+    assert r.status_code == 201, r.text
+    return anna, r.json()
+
+
+async def joined(world: World, key: str, chat_id: int) -> httpx.AsyncClient:
+    c = await world.as_(key)
+    r = await c.post(f"{API}/chats/{chat_id}/join", json={"accept_rules": True})
+    assert r.status_code == 200, r.text
+    return c
+
+
+async def test_nobody_is_forced_in_they_accept_the_rules_and_join(world: World) -> None:
+    _anna, chat = await make_class_chat(world)
+    assert chat["my_role"] == "owner" and chat["members_count"] == 1
+    masha = await world.as_("student")
+    mine = (await masha.get(f"{API}/chats")).json()
+    assert [i["id"] for i in mine["invitations"]] == [chat["id"]]
+    assert chat["id"] not in [c["id"] for c in mine["chats"]]  # invited is not a member
+    r = await masha.get(f"{API}/chats/{chat['id']}/messages")
+    assert r.status_code == 404  # nothing to read before joining
+    r = await masha.post(f"{API}/chats/{chat['id']}/join", json={})
+    assert (r.status_code, error_code(r)) == (422, "rules_not_accepted")
+    r = await masha.post(f"{API}/chats/{chat['id']}/join", json={"accept_rules": True})
+    assert r.status_code == 200 and r.json()["rules_accepted_version"] == 1
+    joined_events = world.events_of("chat.member")
+    assert joined_events[-1].event.change == "joined"  # type: ignore[attr-defined]
+    assert joined_events[-1].audience == {await world.user_id("teacher"), await world.user_id("student")}
+    async with world.services.sessionmaker() as db:
+        audits = (await db.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "chat.joined"))).scalar_one()
+    assert audits == 1
+    r = await masha.post(f"{API}/chats/{chat['id']}/join", json={"accept_rules": True})
+    assert (r.status_code, error_code(r)) == (409, "already_member")
+
+
+async def test_students_and_parents_cannot_create_group_chats(world: World) -> None:
+    for key in ("student", "parent"):
+        c = await world.as_(key)
+        r = await c.post(f"{API}/orgs/{world.org_id}/chats", json={"title": "Свой чат"})
+        assert r.status_code == 403, key
+
+
+async def test_a_message_reaches_every_member_once_and_a_retry_creates_nothing(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    petya_id = await world.user_id("student2")  # invited, not joined: hears nothing
+    before = len(world.events_of("message.new"))
+    body = {"body": "Завтра экскурсия в музей, сбор в 9:00.", "client_id": "anna-1"}
+    r = await anna.post(f"{API}/chats/{chat['id']}/messages", json=body)
+    assert r.status_code == 200 and r.json()["created"] is True
+    again = await anna.post(f"{API}/chats/{chat['id']}/messages", json=body)
+    assert again.json()["id"] == r.json()["id"] and again.json()["created"] is False
+    events = world.events_of("message.new")[before:]
+    assert len(events) == 1
+    assert events[0].audience == {await world.user_id("teacher"), await world.user_id("student")}
+    assert petya_id not in events[0].audience
+    page = (await masha.get(f"{API}/chats/{chat['id']}/messages")).json()
+    assert [m["body"] for m in page["messages"]] == [body["body"]]
+    assert page["messages"][0]["author"]["verified_teacher"] is True
+
+
+async def test_refusals_leave_no_message_behind(world: World) -> None:
+    anna, chat = await make_class_chat(world, post_policy="moderators")
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    r = await masha.post(url, json={"body": "можно спросить?"})
+    assert (r.status_code, error_code(r)) == (403, "chat_read_only")
+    for bad in ({"body": "   "}, {"body": "x" * 10_001}, {"body": "a\x00b"},
+                {"body": "ок", "client_id": "bad id!"}, {"body": "ок", "reply_to_id": 999999}):
+        r = await anna.post(url, json=bad)
+        assert r.status_code in (404, 422), (bad, r.text)
+    parent = await world.as_("parent")  # not in the class chat at all
+    r = await parent.post(url, json={"body": "здравствуйте"})
+    assert r.status_code == 404
+    async with world.services.sessionmaker() as db:
+        assert (await db.execute(select(func.count()).select_from(Message))).scalar_one() == 0
+
+
+async def test_slow_mode_spaces_out_a_members_messages(world: World) -> None:
+    anna, chat = await make_class_chat(world, slow_mode_seconds=30)
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    assert (await masha.post(url, json={"body": "первое"})).status_code == 200
+    r = await masha.post(url, json={"body": "второе"})
+    assert (r.status_code, error_code(r)) == (429, "slow_mode")
+    assert 25 <= int(r.headers["Retry-After"]) <= 31
+    assert (await anna.post(url, json={"body": "модератору можно"})).status_code == 200
+
+
+async def test_edit_and_delete(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    mid = (await masha.post(url, json={"body": "Домашка на стр. 15"})).json()["id"]
+    r = await masha.patch(f"{url}/{mid}", json={"body": "Домашка на стр. 16"})
+    assert r.status_code == 200 and r.json()["edited_at"]
+    r = await anna.patch(f"{url}/{mid}", json={"body": "чужое"})
+    assert r.status_code == 403
+    petya = await joined(world, "student2", chat["id"])
+    r = await petya.delete(f"{url}/{mid}")
+    assert r.status_code == 403  # a classmate is no moderator
+    r = await anna.delete(f"{url}/{mid}")
+    assert r.status_code == 200 and r.json()["deleted"] is True and r.json()["body"] == ""
+    page = (await petya.get(url)).json()["messages"]
+    assert page[0]["deleted"] is True and page[0]["body"] == ""
+    async with world.services.sessionmaker() as db:
+        n = (await db.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "message.deleted_by_moderator"))).scalar_one()
+    assert n == 1
+    r = await masha.patch(f"{url}/{mid}", json={"body": "вернуть"})
+    assert (r.status_code, error_code(r)) == (409, "message_deleted")
+
+
+async def test_unread_counts_read_marks_and_read_by(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    await joined(world, "student2", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    ids = [(await anna.post(url, json={"body": f"Объявление {i}"})).json()["id"] for i in range(3)]
+    listing = {c["id"]: c for c in (await masha.get(f"{API}/chats")).json()["chats"]}
+    assert listing[chat["id"]]["unread"] == 3
+    assert listing[chat["id"]]["last_message"]["body"] == "Объявление 2"
+    r = await masha.post(f"{API}/chats/{chat['id']}/read", json={"message_id": ids[1]})
+    assert r.json()["last_read_message_id"] == ids[1]
+    r = await masha.post(f"{API}/chats/{chat['id']}/read", json={"message_id": ids[0]})
+    assert r.json()["last_read_message_id"] == ids[1]  # never backwards
+    listing = {c["id"]: c for c in (await masha.get(f"{API}/chats")).json()["chats"]}
+    assert listing[chat["id"]]["unread"] == 1
+    page = {m["id"]: m for m in (await anna.get(url)).json()["messages"]}
+    assert (page[ids[1]]["read_by"], page[ids[1]]["read_of"]) == (1, 2)
+    assert page[ids[1]]["read_by_ids"] == [await world.user_id("student")]  # staff see who
+    own = (await masha.post(url, json={"body": "Прочитала"})).json()["id"]
+    mine = {m["id"]: m for m in (await masha.get(url)).json()["messages"]}
+    assert "read_by_ids" not in mine[own]  # a student sees only how many
+
+
+async def test_reactions_and_pins(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    mid = (await anna.post(url, json={"body": "Молодцы!"})).json()["id"]
+    r = await masha.put(f"{url}/{mid}/reactions/👍")
+    assert r.json()["reactions"] == {"👍": 1}
+    assert (await masha.put(f"{url}/{mid}/reactions/👍")).json()["reactions"] == {"👍": 1}
+    assert (await masha.put(f"{url}/{mid}/reactions/💩")).status_code == 422
+    assert (await masha.delete(f"{url}/{mid}/reactions/👍")).json()["reactions"] == {}
+    r = await masha.post(f"{API}/chats/{chat['id']}/pins", json={"message_id": mid})
+    assert r.status_code == 403
+    r = await anna.post(f"{API}/chats/{chat['id']}/pins", json={"message_id": mid})
+    assert r.json()["pinned"] == [mid]
+    assert (await masha.get(f"{API}/chats/{chat['id']}")).json()["pinned"] == [mid]
+
+
+async def test_history_pages_and_jumps(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    url = f"{API}/chats/{chat['id']}/messages"
+    ids = [(await anna.post(url, json={"body": f"№{i}"})).json()["id"] for i in range(120)]
+    first = (await anna.get(url, params={"limit": 50})).json()
+    assert [m["id"] for m in first["messages"]] == ids[::-1][:50]
+    second = (await anna.get(url, params={"limit": 50, "before_id": first["next_before_id"]})).json()
+    assert [m["id"] for m in second["messages"]] == ids[::-1][50:100]
+    third = (await anna.get(url, params={"limit": 50, "before_id": second["next_before_id"]})).json()
+    assert len(third["messages"]) == 20 and third["next_before_id"] is None
+    around = (await anna.get(url, params={"limit": 10, "around_id": ids[60]})).json()["messages"]
+    assert ids[60] in [m["id"] for m in around] and len(around) == 10
+
+
+async def test_who_may_write_to_whom_directly(world: World) -> None:
+    masha = await world.as_("student")
+    anna_id = await world.user_id("teacher")  # her class teacher
+    irina_id = await world.user_id("admin")  # an adult who teaches another class
+    petya_id = await world.user_id("student2")  # a classmate
+    parent_id = await world.user_id("parent")
+    assert (await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})).status_code == 200
+    assert (await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": petya_id})).status_code == 200
+    for adult in (irina_id, parent_id):
+        r = await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": adult})
+        assert (r.status_code, error_code(r)) == (403, "direct_not_allowed")
+    elena = await world.as_("parent")
+    r1 = await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})
+    r2 = await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})
+    assert r1.status_code == 200 and r1.json()["id"] == r2.json()["id"]  # one chat, not two
+    assert r1.json()["title"] == "Анна Сергеевна Волкова"
+    r = await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": petya_id})
+    assert r.status_code == 403  # a parent does not write to other people's children
+    assert (await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": irina_id})).status_code == 200
+
+
+async def test_system_channels_are_read_by_all_and_written_by_administrators(world: World) -> None:
+    masha = await world.as_("student")
+    chats = (await masha.get(f"{API}/chats")).json()["chats"]
+    kinds = {c["kind"]: c for c in chats}
+    assert "school_channel" in kinds and "staff_channel" not in kinds
+    school = kinds["school_channel"]["id"]
+    r = await masha.post(f"{API}/chats/{school}/messages", json={"body": "привет всем"})
+    assert (r.status_code, error_code(r)) == (403, "chat_read_only")
+    assert (await masha.post(f"{API}/chats/{school}/leave")).status_code == 409
+    irina = await world.as_("admin")
+    r = await irina.post(f"{API}/chats/{school}/messages", json={"body": "Линейка в 8:30."})
+    assert r.status_code == 200
+    anna = await world.as_("teacher")
+    staff = {c["kind"]: c["id"] for c in (await anna.get(f"{API}/chats")).json()["chats"]}
+    assert "staff_channel" in staff
+    r = await masha.get(f"{API}/chats/{staff['staff_channel']}/messages")
+    assert r.status_code == 404
+
+
+async def test_another_schools_chat_does_not_exist_for_us(world: World) -> None:
+    operator = await world.as_("operator")
+    regions = (await operator.get(f"{API}/regions")).json()["regions"]
+    r = await operator.post(f"{API}/organizations", json={
+        "name": "Гимназия № 5", "kind": "school",
+        "municipality_id": regions[0]["municipalities"][0]["id"], "admin_name": "Борис Котов",
+        "admin_email": "kotov@example.com", "admin_phone": "+79007770055"})
+    other_org = r.json()["id"]
+    boris = await world.sign_in("+79007770055")
+    r = await boris.post(f"{API}/orgs/{other_org}/chats", json={"title": "Педсовет"})
+    their_chat = r.json()["id"]
+    anna = await world.as_("teacher")
+    for path in ("", "/messages", "/members"):
+        assert (await anna.get(f"{API}/chats/{their_chat}{path}")).status_code == 404
+    r = await anna.post(f"{API}/chats/{their_chat}/messages", json={"body": "эй"})
+    assert r.status_code == 404
+    r = await boris.post(f"{API}/chats/{their_chat}/invitations",
+                         json={"user_ids": [await world.user_id("teacher")]})
+    assert r.status_code == 422  # not a person of that school
+
+
+async def test_the_last_moderator_hands_over_before_leaving(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    r = await anna.post(f"{API}/chats/{chat['id']}/leave")
+    assert (r.status_code, error_code(r)) == (409, "last_moderator")
+    r = await anna.put(f"{API}/chats/{chat['id']}/members/{await world.user_id('student')}/role",
+                       json={"role": "moderator"})
+    assert (r.status_code, error_code(r)) == (422, "not_staff")  # a student cannot moderate
+    assert (await masha.post(f"{API}/chats/{chat['id']}/leave")).status_code == 200
+    assert (await masha.get(f"{API}/chats/{chat['id']}/messages")).status_code == 404
