@@ -22,7 +22,9 @@ from parta.i18n import LANGUAGES, catalog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
 from parta.services.mail import make_mailer
+from parta.services.media import limits_from_settings, max_upload_size
 from parta.services.sms import make_sms
+from parta.services.storage import make_storage
 
 __all__ = ["create_app"]
 
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or Services(
         settings=settings, sessionmaker=make_sessionmaker(engine), sms=make_sms(settings),
         mail=make_mailer(settings), bus=make_bus(settings.redis_url),
+        storage=make_storage(settings),
     )
 
     @asynccontextmanager
@@ -66,12 +69,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     hub.attach(services.bus)
     install_error_handlers(app)
 
+    upload_limit = max_upload_size(limits_from_settings(settings)) + 64 * 1024  # + form fields
+
     @app.middleware("http")
     async def guard_and_log(request: Request,
                             call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         started = time.perf_counter()
         length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY):
+        limit = upload_limit if request.url.path.endswith("/attachments") else MAX_BODY
+        if length and (not length.isdigit() or int(length) > limit):
             response: Response = error_response(request, 413, "too_large")
         else:
             response = await call_next(request)

@@ -25,10 +25,12 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
     from parta.realtime.bus import InProcessBus
     from parta.services.mail import make_mailer
     from parta.services.sms import make_sms
+    from parta.services.storage import make_storage
 
     engine = make_engine(settings.database_url)
     return engine, Services(settings=settings, sessionmaker=make_sessionmaker(engine),
-                            sms=make_sms(settings), mail=make_mailer(settings), bus=InProcessBus())
+                            sms=make_sms(settings), mail=make_mailer(settings), bus=InProcessBus(),
+                            storage=make_storage(settings))
 
 
 def _ensure_var(settings: Settings) -> None:

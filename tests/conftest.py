@@ -8,6 +8,7 @@ import re
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from parta.demo import DEMO_PEOPLE, seed_demo
 from parta.migrate import upgrade
 from parta.realtime.bus import InProcessBus
 from parta.realtime.events import Envelope
+from parta.services.storage import LocalStorage
 
 PHONES = {p.key: p.phone for p in DEMO_PEOPLE}
 
@@ -140,14 +142,14 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(engine: Any, database_url: str) -> AsyncIterator[World]:
+async def world(engine: Any, database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     await _wipe(engine)
     settings = Settings(database_url=database_url, mode="dev", base_url="http://parta.test",
                         otp_per_ip_per_hour=1000, otp_resend_seconds=0,
                         web_dir=Settings().web_dir)
     sms, mail = RecordingSms(), RecordingMail()
     services = Services(settings=settings, sessionmaker=make_sessionmaker(engine), sms=sms,
-                        mail=mail, bus=InProcessBus())
+                        mail=mail, bus=InProcessBus(), storage=LocalStorage(tmp_path / "files"))
     org_id = await seed_demo(services)
     app = create_app(settings, services)
     w = World(app=app, services=services, sms=sms, mail=mail, org_id=org_id)

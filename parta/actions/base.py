@@ -18,6 +18,7 @@ from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope, Event
 from parta.services.mail import Mailer
 from parta.services.sms import SmsSender
+from parta.services.storage import Storage
 
 __all__ = ["CommitThenRefuse", "Ctx", "Services", "unit_of_work"]
 
@@ -29,6 +30,7 @@ class Services:
     sms: SmsSender
     mail: Mailer
     bus: Bus
+    storage: Storage
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 

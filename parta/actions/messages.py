@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from parta.actions.attachments import attachment_payload
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, chat_for, require_chat
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
-from parta.models import Chat, ChatMember, Message, Pin, Reaction
+from parta.models import Attachment, Chat, ChatMember, Message, Pin, Reaction
 from parta.policy import ChatAction
 from parta.realtime.events import (
     ChatRead,
@@ -41,8 +42,9 @@ REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏", "👏", "🔥", "
 EDIT_WINDOW = timedelta(hours=48)
 
 
-def message_payload(m: Message) -> dict[str, Any]:
+def message_payload(m: Message, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
+        "attachments": [] if m.deleted_at else (attachments or []),
         "id": m.id, "chat_id": m.chat_id, "author_id": m.author_id, "client_id": m.client_id,
         "body": "" if m.deleted_at else m.body, "reply_to_id": m.reply_to_id,
         "forwarded_from_id": m.forwarded_from_id,
@@ -71,7 +73,9 @@ async def _message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
 
 
 async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None = None,
-                       reply_to_id: int | None = None) -> tuple[Message, bool]:
+                       reply_to_id: int | None = None,
+                       attachment_ids: list[int] | None = None
+                       ) -> tuple[Message, list[dict[str, Any]], bool]:
     """Returns the message and whether it is new. A retry with the same ``client_id`` gets
     the first message back and creates nothing (durable before acknowledged)."""
     actor = ctx.require_actor()
@@ -81,11 +85,12 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
         if existing is not None:
             if existing.chat_id != chat_id:
                 raise Conflict(fields={"client_id": "duplicate"})
-            return existing, False
+            return existing, await _attachments_of(ctx, existing.id), False
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
     assert me is not None
-    text = _clean_body(body)
+    files = await _own_unsent(ctx, chat.id, attachment_ids or [])
+    text = _clean_body(body) if body.strip() or not files else ""
     if reply_to_id is not None:
         await _message_in(ctx, chat, reply_to_id)
     now = utcnow()
@@ -102,13 +107,42 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
     except IntegrityError:  # the same client id raced in from another request
         existing = (await ctx.db.execute(select(Message).where(
             Message.author_id == actor.user_id, Message.client_id == client_id))).scalar_one()
-        return existing, False
+        return existing, await _attachments_of(ctx, existing.id), False
+    for f in files:
+        f.message_id = msg.id
+    attached = [attachment_payload(f) for f in files]
     chat.last_message_id = msg.id
     me.last_read_message_id = msg.id
     me.last_posted_at = now
-    ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id, message=message_payload(msg)),
+    ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
+                        message=message_payload(msg, attached)),
              await active_member_ids(ctx, chat.id))
-    return msg, True
+    return msg, attached, True
+
+
+MAX_FILES = 10
+
+
+async def _own_unsent(ctx: Ctx, chat_id: int, ids: list[int]) -> list[Attachment]:
+    """Files the caller uploaded to this chat and has not sent yet; anything else is refused."""
+    if len(ids) > MAX_FILES or len(set(ids)) != len(ids):
+        raise ValidationFailed(fields={"attachment_ids": "invalid"})
+    if not ids:
+        return []
+    actor = ctx.require_actor()
+    rows = list((await ctx.db.execute(select(Attachment).where(
+        Attachment.id.in_(ids), Attachment.chat_id == chat_id,
+        Attachment.uploader_id == actor.user_id, Attachment.message_id.is_(None)))).scalars())
+    if len(rows) != len(ids):
+        raise ValidationFailed(fields={"attachment_ids": "invalid"})
+    order = {i: n for n, i in enumerate(ids)}
+    return sorted(rows, key=lambda a: order[a.id])
+
+
+async def _attachments_of(ctx: Ctx, message_id: int) -> list[dict[str, Any]]:
+    rows = (await ctx.db.execute(select(Attachment).where(Attachment.message_id == message_id)
+                                 .order_by(Attachment.id))).scalars()
+    return [attachment_payload(a) for a in rows]
 
 
 async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str) -> Message:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, UploadFile
+from fastapi.responses import StreamingResponse
 
+from parta.actions import attachments as attachment_actions
 from parta.actions import chats as chat_actions
 from parta.actions import messages as message_actions
 from parta.api.deps import AuthCtx, PathId
+from parta.errors import NotFound, TooLarge
 from parta.policy import Action, can
 from parta.queries import chats as chat_queries
 from parta.queries.scope import org_for
@@ -25,6 +29,8 @@ from parta.schemas.chats import (
     ReadIn,
 )
 from parta.schemas.common import Ok
+from parta.services import media
+from parta.services.storage import ObjectNotFound
 
 router = APIRouter(tags=["chats"])
 MessageId = Annotated[int, Path(ge=1, le=2**62)]
@@ -120,9 +126,47 @@ async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
 
 @router.post("/chats/{chat_id}/messages")
 async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx) -> dict[str, Any]:
-    msg, created = await message_actions.send_message(ctx, chat_id, body.body, body.client_id,
-                                                      body.reply_to_id)
-    return {**message_actions.message_payload(msg), "created": created}
+    msg, files, created = await message_actions.send_message(
+        ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids)
+    return {**message_actions.message_payload(msg, files), "created": created}
+
+
+@router.post("/chats/{chat_id}/attachments", status_code=201)
+async def upload(chat_id: PathId, ctx: AuthCtx, file: UploadFile) -> dict[str, Any]:
+    limit = media.max_upload_size(media.limits_from_settings(ctx.settings))
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge()
+    att = await attachment_actions.upload(ctx, chat_id, file.filename or "", data)
+    return attachment_actions.attachment_payload(att)
+
+
+async def _serve(ctx: AuthCtx, attachment_id: int, thumb: bool) -> StreamingResponse:
+    att = await attachment_actions.attachment_for(ctx, attachment_id)
+    key = att.thumb_key if thumb else att.storage_key
+    if key is None:
+        raise NotFound()
+    try:
+        chunks = await ctx.services.storage.open(key)
+    except ObjectNotFound:
+        raise NotFound() from None
+    inline = att.kind in ("photo", "audio", "video") and not thumb or thumb
+    disposition = "inline" if inline else "attachment"
+    return StreamingResponse(chunks, media_type=media.THUMBNAIL_MIME if thumb else att.mime, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.name)}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    })
+
+
+@router.get("/attachments/{attachment_id}")
+async def download(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
+    return await _serve(ctx, attachment_id, thumb=False)
+
+
+@router.get("/attachments/{attachment_id}/thumb")
+async def thumbnail(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
+    return await _serve(ctx, attachment_id, thumb=True)
 
 
 @router.patch("/chats/{chat_id}/messages/{message_id}")

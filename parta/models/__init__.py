@@ -4,6 +4,7 @@ from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode
 from parta.models.chat import (
     GROUP_CHAT_KINDS,
+    Attachment,
     Chat,
     ChatInvitation,
     ChatKind,
@@ -35,6 +36,7 @@ __all__ = [
     "ADMIN_ROLES",
     "GROUP_CHAT_KINDS",
     "STAFF_ROLES",
+    "Attachment",
     "AuditEntry",
     "AuthSession",
     "Chat",

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parta.actions.attachments import attachment_payload
 from parta.actions.messages import message_payload
-from parta.models import Chat, ChatInvitation, ChatMember, Message, Pin, Reaction
+from parta.models import Attachment, Chat, ChatInvitation, ChatMember, Message, Pin, Reaction
 from parta.queries.people import persons
 
 __all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
@@ -111,6 +112,11 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
             base = base.where(Message.id < before_id)
         msgs = list((await db.execute(base.order_by(Message.id.desc()).limit(limit))).scalars())
     ids = [m.id for m in msgs]
+    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if ids:
+        for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
+                                   .order_by(Attachment.id))).scalars():
+            files[a.message_id or 0].append(attachment_payload(a))
     reactions: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)
     if ids:
@@ -128,7 +134,7 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
     people = await persons(db, chat.org_id, [m.author_id for m in msgs])
     items = []
     for m in msgs:
-        item = message_payload(m)
+        item = message_payload(m, files.get(m.id))
         author = people.get(m.author_id) if m.author_id else None
         item["author"] = author.model_dump() if author else None
         item["reactions"] = reactions.get(m.id, {})

@@ -55,6 +55,7 @@ class MessageIn(Strict):
     body: Annotated[str, StringConstraints(max_length=20_000)]
     client_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
     reply_to_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    attachment_ids: list[BodyId] = Field(default_factory=list, max_length=10)
 
 
 class MessagePatch(Strict):

@@ -1,0 +1,92 @@
+"""Photos and files in a chat: checked by content, cleaned of location, served to members only."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from tests.api.test_chats import joined, make_class_chat
+from tests.conftest import World, error_code
+from tests.helpers import API
+
+
+def photo_with_location() -> bytes:
+    img = Image.new("RGB", (640, 480), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotated
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (55.0, 45.0, 0.0)
+    gps[3], gps[4] = "E", (37.0, 37.0, 0.0)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+async def test_a_photo_reaches_the_class_without_its_location(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    raw = photo_with_location()
+    assert b"Exif" in raw
+    r = await anna.post(f"{API}/chats/{chat['id']}/attachments",
+                        files={"file": ("экскурсия.JPG", raw, "image/jpeg")})
+    assert r.status_code == 201, r.text
+    att = r.json()
+    assert att["kind"] == "photo" and att["name"] == "экскурсия.jpg" and att["has_thumb"]
+    assert (att["width"], att["height"]) == (480, 640)  # turned upright
+    r = await anna.post(f"{API}/chats/{chat['id']}/messages",
+                        json={"body": "", "attachment_ids": [att["id"]]})
+    assert r.status_code == 200 and r.json()["attachments"][0]["id"] == att["id"]
+    page = (await masha.get(f"{API}/chats/{chat['id']}/messages")).json()["messages"]
+    assert page[0]["attachments"][0]["url"] == f"/api/v1/attachments/{att['id']}"
+    got = await masha.get(att["url"])
+    assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-disposition"].startswith("inline; filename*=UTF-8''")
+    with Image.open(io.BytesIO(got.content)) as img:
+        assert not img.getexif() and "exif" not in img.info
+    thumb = await masha.get(att["thumb_url"])
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/webp"
+
+
+async def test_files_are_for_the_chats_members_only(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    await joined(world, "student", chat["id"])
+    r = await anna.post(f"{API}/chats/{chat['id']}/attachments",
+                        files={"file": ("план.pdf", b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "application/pdf")})
+    assert r.status_code == 201, r.text
+    att = r.json()
+    masha = await world.as_("student")
+    assert (await masha.get(att["url"])).status_code == 404  # not sent yet: the uploader's only
+    await anna.post(f"{API}/chats/{chat['id']}/messages",
+                    json={"body": "План урока", "attachment_ids": [att["id"]]})
+    got = await masha.get(att["url"])
+    assert got.status_code == 200 and got.headers["content-disposition"].startswith("attachment;")
+    parent = await world.as_("parent")  # not in the class chat
+    assert (await parent.get(att["url"])).status_code == 404
+
+
+async def test_wrong_types_and_sizes_are_refused(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    url = f"{API}/chats/{chat['id']}/attachments"
+    for name, data in (("photo.jpg", b"\x7fELF\x02\x01\x01" + b"\x00" * 64),
+                       ("page.jpg", b"<html><script>alert(1)</script></html>"),
+                       ("broken.jpg", photo_with_location()[:200])):
+        r = await anna.post(url, files={"file": (name, data, "image/jpeg")})
+        assert (r.status_code, error_code(r)) == (422, "unsupported_type"), name
+    world.services.settings.attachment_max_document_mb = 1
+    r = await anna.post(url, files={"file": ("a.txt", b"a" * (1024 * 1024 + 10), "text/plain")})
+    assert (r.status_code, error_code(r)) == (413, "too_large")
+    masha = await world.as_("student")  # invited, not joined
+    r = await masha.post(url, files={"file": ("a.txt", b"hello", "text/plain")})
+    assert r.status_code == 404
+
+
+async def test_someone_elses_upload_cannot_be_sent(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    att = (await anna.post(f"{API}/chats/{chat['id']}/attachments",
+                           files={"file": ("a.txt", b"hello", "text/plain")})).json()
+    r = await masha.post(f"{API}/chats/{chat['id']}/messages",
+                         json={"body": "моё", "attachment_ids": [att["id"]]})
+    assert r.status_code == 422 and "attachment_ids" in r.json()["error"]["fields"]
