@@ -113,8 +113,48 @@ async def _seed(ctx: Ctx) -> Organization:
                               child_id=users[child].id, group_id=groups["5А" if child == "student" else "1А"].id,
                               child_name_claimed=users[child].name, status=ParentLinkStatus.confirmed,
                               decided_by=users["admin"].id, decided_at=now))
+    await _seed_chats(ctx, org, groups, users)
     ctx.audit("org.registered", org.id, "organization", org.id, name=ORG_NAME, demo=True)
     return org
+
+
+DEMO_RULES = (
+    "1. Общаемся вежливо, без грубых слов и оскорблений.\n"
+    "2. Пишем по делу: учёба, расписание, школьная жизнь.\n"
+    "3. Не публикуем чужие фотографии и личные данные без согласия.\n"
+    "4. Нарушения удаляет модератор — классный руководитель."
+)
+
+
+async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
+                      users: dict[str, User]) -> None:
+    """The class and parents' chats of 5А with a first conversation, joined by their people."""
+    from parta.actions.chats import _add_member
+    from parta.models import Chat, ChatKind, ChatRole, Message
+
+    teacher = users["teacher"]
+    specs = ((ChatKind.class_, "5А — класс", ("student", "student2"),
+              ("Здравствуйте, ребята! Завтра экскурсия в музей, сбор в 9:00 у школы.",
+               "А форма парадная?", "Нет, обычная. Возьмите воду и тетрадь.")),
+             (ChatKind.parents, "5А — родители", ("parent",),
+              ("Уважаемые родители! Родительское собрание в четверг в 18:30, кабинет 12.",
+               "Спасибо, будем.")))
+    for kind, title, joiners, lines in specs:
+        chat = Chat(org_id=org.id, kind=kind, title=title, rules=DEMO_RULES,
+                    group_id=groups["5А"].id, created_by=teacher.id)
+        ctx.db.add(chat)
+        await ctx.db.flush()
+        await _add_member(ctx, chat, teacher.id, ChatRole.owner, rules_accepted=True)
+        for key in joiners:
+            await _add_member(ctx, chat, users[key].id, ChatRole.member, rules_accepted=True)
+        speakers = [teacher] + [users[k] for k in joiners]
+        last = None
+        for n, line in enumerate(lines):
+            last = Message(chat_id=chat.id, author_id=speakers[n % len(speakers)].id, body=line)
+            ctx.db.add(last)
+            await ctx.db.flush()
+        assert last is not None
+        chat.last_message_id = last.id
 
 
 async def seed_demo(services: Services) -> int:

@@ -95,7 +95,8 @@ async def test_refusals_leave_no_message_behind(world: World) -> None:
     r = await parent.post(url, json={"body": "здравствуйте"})
     assert r.status_code == 404
     async with world.services.sessionmaker() as db:
-        assert (await db.execute(select(func.count()).select_from(Message))).scalar_one() == 0
+        assert (await db.execute(select(func.count()).select_from(Message).where(
+            Message.chat_id == chat["id"]))).scalar_one() == 0
 
 
 async def test_slow_mode_spaces_out_a_members_messages(world: World) -> None:
