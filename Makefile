@@ -10,7 +10,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.parta-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-quick lint typecheck services-start services-stop
+.PHONY: help venv run test test-quick lint typecheck services-start services-stop bench
 
 help:
 	@echo "make run         start the demo on http://127.0.0.1:8000"
@@ -48,3 +48,6 @@ services-start:
 
 services-stop:
 	@bash scripts/test-services.sh stop
+
+bench: venv
+	@$(PY) bench/load.py $(BENCH_ARGS)
