@@ -136,15 +136,14 @@ class Hub:
         return sum(len(c) for c in self._by_user.values())
 
     def dispatch(self, env: Envelope) -> None:
-        payload: dict[str, Any] | None = None
+        body: str | None = None  # the payload serialized once; only the id differs per user
         for user_id in env.audience:
             conns = self._by_user.get(user_id)
             if not conns:
                 continue
-            if payload is None:
-                payload = env.payload()
+            if body is None:
+                body = json.dumps(env.payload(), ensure_ascii=False, separators=(",", ":"))
             event_id = env.ids.get(user_id, 0)
-            text = json.dumps({"id": event_id, **payload} if event_id else payload,
-                              ensure_ascii=False, separators=(",", ":"))
+            text = f'{{"id":{event_id},{body[1:]}' if event_id else body
             for conn in list(conns):
                 conn.offer(event_id, text)
