@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from parta import search
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.members import add_member
 from parta.db import utcnow
@@ -153,6 +154,7 @@ async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
             last = Message(chat_id=chat.id, author_id=speakers[n % len(speakers)].id, body=line)
             ctx.db.add(last)
             await ctx.db.flush()
+            await search.index_message(ctx.db, last.id, line)
         assert last is not None
         chat.last_message_id = last.id
 

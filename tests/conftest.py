@@ -95,6 +95,7 @@ async def _wipe(engine: Any) -> None:
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 await conn.execute(table.delete())
+            await conn.execute(text("DELETE FROM message_search"))  # FTS5, outside the models
 
 
 @dataclass

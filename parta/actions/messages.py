@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from parta import search
 from parta.actions.attachments import attachment_payload
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, chat_for, require_chat
@@ -110,6 +111,7 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
         return existing, await _attachments_of(ctx, existing.id), False
     for f in files:
         f.message_id = msg.id
+    await search.index_message(ctx.db, msg.id, msg.body)
     attached = [attachment_payload(f) for f in files]
     chat.last_message_id = msg.id
     me.last_read_message_id = msg.id
@@ -158,6 +160,7 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str) -> Me
         raise Conflict("edit_window_passed")
     msg.body = _clean_body(body)
     msg.edited_at = utcnow()
+    await search.index_message(ctx.db, msg.id, msg.body)
     ctx.emit(MessageEdited(org_id=chat.org_id, chat_id=chat.id, message_id=msg.id, body=msg.body,
                            edited_at=msg.edited_at.isoformat()),
              await active_member_ids(ctx, chat.id))
@@ -174,6 +177,7 @@ async def delete_message(ctx: Ctx, chat_id: int, message_id: int) -> Message:
     if msg.deleted_at is not None:
         return msg
     msg.deleted_at, msg.deleted_by, msg.body = utcnow(), actor.user_id, ""
+    await search.unindex_message(ctx.db, msg.id)
     if msg.author_id != actor.user_id:
         ctx.audit("message.deleted_by_moderator", chat.org_id, "message", msg.id,
                   chat_id=chat.id, author_id=msg.author_id)

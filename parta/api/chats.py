@@ -50,6 +50,14 @@ async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2*
             "invitations": await chat_queries.invitations(ctx.db, ctx.user.id)}
 
 
+@router.get("/search")
+async def search_messages(ctx: AuthCtx, q: Annotated[str, Query(min_length=1, max_length=200)],
+                          chat_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                          ) -> dict[str, Any]:
+    assert ctx.user is not None
+    return {"results": await chat_queries.search(ctx.db, ctx.user.id, q, chat_id)}
+
+
 @router.post("/orgs/{org_id}/chats", status_code=201)
 async def create_chat(org_id: PathId, body: ChatIn, ctx: AuthCtx) -> dict[str, Any]:
     chat = await chat_actions.create_chat(ctx, org_id, **body.model_dump())

@@ -12,6 +12,7 @@ from parta.actions.attachments import attachment_payload
 from parta.actions.messages import message_payload
 from parta.models import Attachment, Chat, ChatInvitation, ChatMember, Message, Pin, Reaction
 from parta.queries.people import persons
+from parta.search import search_message_ids
 
 __all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
 
@@ -170,3 +171,17 @@ async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
     return [{**_chat_dict(c), "invited_by": inviters[i.invited_by].model_dump()
              if i.invited_by in inviters else None, "invited_at": i.created_at.isoformat()}
             for c, i in rows]
+
+
+async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) -> list[dict[str, Any]]:
+    """Messages matching ``q`` in the caller's chats, newest first, with their chat's title."""
+    ids = await search_message_ids(db, user_id, q, chat_id=chat_id)
+    if not ids:
+        return []
+    rows = (await db.execute(select(Message, Chat).join(Chat, Chat.id == Message.chat_id)
+                             .where(Message.id.in_(ids)).order_by(Message.id.desc()))).all()
+    titles = await _direct_titles(db, [c for _, c in rows], user_id)
+    people = await persons(db, None, [m.author_id for m, _ in rows])
+    return [{**message_payload(m), "chat_title": titles.get(c.id, c.title),
+             "author": people[m.author_id].model_dump() if m.author_id in people else None}
+            for m, c in rows]
