@@ -18,11 +18,13 @@ from parta.models import Attachment, Chat, ChatMember, Message, Pin, Reaction
 from parta.policy import ChatAction
 from parta.realtime.events import (
     ChatRead,
+    Envelope,
     MessageDeleted,
     MessageEdited,
     MessageNew,
     PinsChanged,
     ReactionChanged,
+    Typing,
 )
 
 __all__ = [
@@ -75,7 +77,8 @@ async def _message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
 
 async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None = None,
                        reply_to_id: int | None = None,
-                       attachment_ids: list[int] | None = None
+                       attachment_ids: list[int] | None = None,
+                       forward_of: int | None = None,
                        ) -> tuple[Message, list[dict[str, Any]], bool]:
     """Returns the message and whether it is new. A retry with the same ``client_id`` gets
     the first message back and creates nothing (durable before acknowledged)."""
@@ -91,6 +94,9 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
     require_chat(chat, me, ChatAction.post)
     assert me is not None
     files = await _own_unsent(ctx, chat.id, attachment_ids or [])
+    if forward_of is not None:
+        body, copies = await _forwarded(ctx, chat, forward_of)
+        files += copies
     text = _clean_body(body) if body.strip() or not files else ""
     if reply_to_id is not None:
         await _message_in(ctx, chat, reply_to_id)
@@ -100,7 +106,8 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
         if wait > 0:
             raise RateLimited(int(wait) + 1, "slow_mode")
     msg = Message(chat_id=chat.id, author_id=actor.user_id, client_id=client_id or None,
-                  body=text, reply_to_id=reply_to_id, created_at=now)
+                  body=text, reply_to_id=reply_to_id, forwarded_from_id=forward_of,
+                  created_at=now)
     try:
         async with ctx.db.begin_nested():
             ctx.db.add(msg)
@@ -123,6 +130,38 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
 
 
 MAX_FILES = 10
+
+
+async def _forwarded(ctx: Ctx, target: Chat, source_id: int) -> tuple[str, list[Attachment]]:
+    """Forwarding stays inside the organization, from a chat the sender is in now."""
+    source = await ctx.db.get(Message, source_id)
+    if source is None or source.deleted_at is not None:
+        raise ValidationFailed(fields={"forward_of": "invalid"})
+    src_chat, _ = await chat_for(ctx, source.chat_id)  # not a member: «not found»
+    if src_chat.org_id != target.org_id:
+        raise ValidationFailed(fields={"forward_of": "invalid"})
+    copies = []
+    for a in (await ctx.db.execute(select(Attachment).where(
+            Attachment.message_id == source.id).order_by(Attachment.id))).scalars():
+        copy = Attachment(org_id=target.org_id, chat_id=target.id, uploader_id=ctx.user.id if ctx.user else None,
+                          kind=a.kind, mime=a.mime, name=a.name, size=a.size,
+                          storage_key=a.storage_key, thumb_key=a.thumb_key, width=a.width,
+                          height=a.height)
+        ctx.db.add(copy)
+        copies.append(copy)
+    await ctx.db.flush()
+    return source.body, copies
+
+
+async def typing(ctx: Ctx, chat_id: int) -> None:
+    """«…is typing»: ephemeral, never stored, may be dropped."""
+    actor = ctx.require_actor()
+    chat, me = await chat_for(ctx, chat_id)
+    require_chat(chat, me, ChatAction.post)
+    ctx.events.append(Envelope(event=Typing(org_id=chat.org_id, chat_id=chat.id,
+                                            user_id=actor.user_id),
+                               audience=frozenset(await active_member_ids(ctx, chat.id)
+                                                  - {actor.user_id}), ephemeral=True))
 
 
 async def _own_unsent(ctx: Ctx, chat_id: int, ids: list[int]) -> list[Attachment]:

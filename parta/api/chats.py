@@ -135,8 +135,15 @@ async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
 @router.post("/chats/{chat_id}/messages")
 async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx) -> dict[str, Any]:
     msg, files, created = await message_actions.send_message(
-        ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids)
+        ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids,
+        body.forward_of)
     return {**message_actions.message_payload(msg, files), "created": created}
+
+
+@router.post("/chats/{chat_id}/typing", response_model=Ok)
+async def typing(chat_id: PathId, ctx: AuthCtx) -> Ok:
+    await message_actions.typing(ctx, chat_id)
+    return Ok()
 
 
 @router.post("/chats/{chat_id}/attachments", status_code=201)

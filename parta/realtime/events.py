@@ -129,6 +129,12 @@ class ChatRead(Event):
     reader_id: int
 
 
+class Typing(Event):
+    type: Literal["chat.typing"] = "chat.typing"
+    chat_id: int
+    user_id: int
+
+
 class Envelope(BaseModel):
     """An event with the users it goes to, and — once stored — each one's stream id for it.
 

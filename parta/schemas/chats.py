@@ -56,6 +56,7 @@ class MessageIn(Strict):
     client_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
     reply_to_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     attachment_ids: list[BodyId] = Field(default_factory=list, max_length=10)
+    forward_of: Annotated[int, Field(ge=1, le=2**62)] | None = None
 
 
 class MessagePatch(Strict):

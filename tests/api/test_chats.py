@@ -259,3 +259,33 @@ async def test_the_last_moderator_hands_over_before_leaving(world: World) -> Non
     assert (r.status_code, error_code(r)) == (422, "not_staff")  # a student cannot moderate
     assert (await masha.post(f"{API}/chats/{chat['id']}/leave")).status_code == 200
     assert (await masha.get(f"{API}/chats/{chat['id']}/messages")).status_code == 404
+
+
+async def test_forwarding_stays_inside_the_school_and_ones_own_chats(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    src = (await anna.post(url, json={"body": "Расписание на неделю"})).json()["id"]
+    petya_id = await world.user_id("student2")
+    direct = (await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": petya_id})).json()
+    r = await masha.post(f"{API}/chats/{direct['id']}/messages", json={"body": "", "forward_of": src})
+    assert r.status_code == 200 and r.json()["forwarded_from_id"] == src
+    assert r.json()["body"] == "Расписание на неделю"
+    petya = await world.as_("student2")  # invited to the class chat but not in it
+    r = await petya.post(f"{API}/chats/{direct['id']}/messages", json={"body": "", "forward_of": src})
+    assert r.status_code == 404  # he cannot forward what he cannot read
+
+
+async def test_typing_is_told_to_the_others_and_never_stored(world: World) -> None:
+    from parta.models import UserEvent
+
+    anna, chat = await make_class_chat(world)
+    await joined(world, "student", chat["id"])
+    assert (await anna.post(f"{API}/chats/{chat['id']}/typing")).status_code == 200
+    typing = world.events_of("chat.typing")
+    assert len(typing) == 1 and typing[0].audience == {await world.user_id("student")}
+    assert typing[0].ephemeral and typing[0].ids == {}
+    async with world.services.sessionmaker() as db:
+        stored = (await db.execute(select(func.count()).select_from(UserEvent).where(
+            UserEvent.type == "chat.typing"))).scalar_one()
+    assert stored == 0
