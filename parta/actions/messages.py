@@ -14,7 +14,8 @@ from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, chat_for, require_chat
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
-from parta.models import Attachment, Chat, ChatMember, Message, Pin, Reaction
+from parta.models import Attachment, Chat, ChatMember, Message, MessageView, Pin, Reaction
+from parta.models.chat import CHANNEL_KINDS
 from parta.policy import ChatAction
 from parta.realtime.events import (
     ChatRead,
@@ -308,3 +309,19 @@ async def unpin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
     ctx.emit(PinsChanged(org_id=chat.org_id, chat_id=chat.id, pinned=pins),
              await active_member_ids(ctx, chat.id))
     return pins
+
+
+async def record_views(ctx: Ctx, chat_id: int, message_ids: list[int]) -> int:
+    """A subscriber saw these channel posts; each person counts once. Returns how many new."""
+    actor = ctx.require_actor()
+    chat, _ = await chat_for(ctx, chat_id)
+    if chat.kind not in CHANNEL_KINDS:
+        raise ValidationFailed(fields={"chat_id": "not_a_channel"})
+    wanted = set(message_ids)
+    valid = set((await ctx.db.execute(select(Message.id).where(
+        Message.chat_id == chat.id, Message.id.in_(wanted)))).scalars()) if wanted else set()
+    seen = set((await ctx.db.execute(select(MessageView.message_id).where(
+        MessageView.user_id == actor.user_id, MessageView.message_id.in_(valid)))).scalars())
+    for mid in sorted(valid - seen):
+        ctx.db.add(MessageView(message_id=mid, user_id=actor.user_id))
+    return len(valid - seen)

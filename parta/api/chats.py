@@ -27,6 +27,7 @@ from parta.schemas.chats import (
     MessagePatch,
     PinIn,
     ReadIn,
+    ViewsIn,
 )
 from parta.schemas.common import Ok
 from parta.services import media
@@ -138,6 +139,11 @@ async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx) -> dict[str, Any]
         ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids,
         body.forward_of)
     return {**message_actions.message_payload(msg, files), "created": created}
+
+
+@router.post("/chats/{chat_id}/views")
+async def views(chat_id: PathId, body: ViewsIn, ctx: AuthCtx) -> dict[str, int]:
+    return {"recorded": await message_actions.record_views(ctx, chat_id, body.message_ids)}
 
 
 @router.post("/chats/{chat_id}/typing", response_model=Ok)

@@ -10,7 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.actions.attachments import attachment_payload
 from parta.actions.messages import message_payload
-from parta.models import Attachment, Chat, ChatInvitation, ChatMember, Message, Pin, Reaction
+from parta.models import (
+    Attachment,
+    Chat,
+    ChatInvitation,
+    ChatMember,
+    Message,
+    MessageView,
+    Pin,
+    Reaction,
+)
+from parta.models.chat import CHANNEL_KINDS
 from parta.queries.people import persons
 from parta.search import search_message_ids
 
@@ -118,6 +128,10 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
         for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
                                    .order_by(Attachment.id))).scalars():
             files[a.message_id or 0].append(attachment_payload(a))
+    views: dict[int, int] = {}
+    if ids and chat.kind in CHANNEL_KINDS:
+        views = dict((await db.execute(select(MessageView.message_id, func.count()).where(
+            MessageView.message_id.in_(ids)).group_by(MessageView.message_id))).all())
     reactions: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)
     if ids:
@@ -140,6 +154,8 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
         item["author"] = author.model_dump() if author else None
         item["reactions"] = reactions.get(m.id, {})
         item["my_reactions"] = mine.get(m.id, [])
+        if chat.kind in CHANNEL_KINDS:
+            item["views"] = views.get(m.id, 0)
         if m.author_id == viewer.user_id and not m.deleted_at:
             others = [(u, r) for u, r in positions if u != viewer.user_id]
             item["read_by"] = sum(1 for _, r in others if r >= m.id)

@@ -69,3 +69,7 @@ class ReadIn(Strict):
 
 class PinIn(Strict):
     message_id: Annotated[int, Field(ge=1, le=2**62)]
+
+
+class ViewsIn(Strict):
+    message_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(max_length=200)

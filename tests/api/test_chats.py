@@ -289,3 +289,20 @@ async def test_typing_is_told_to_the_others_and_never_stored(world: World) -> No
         stored = (await db.execute(select(func.count()).select_from(UserEvent).where(
             UserEvent.type == "chat.typing"))).scalar_one()
     assert stored == 0
+
+
+async def test_channel_posts_count_their_views_once_per_person(world: World) -> None:
+    irina = await world.as_("admin")
+    school = next(c["id"] for c in (await irina.get(f"{API}/chats")).json()["chats"]
+                  if c["kind"] == "school_channel")
+    post = (await irina.post(f"{API}/chats/{school}/messages",
+                             json={"body": "Каникулы с 28 октября."})).json()["id"]
+    for key in ("student", "student2", "student"):
+        c = await world.as_(key)
+        r = await c.post(f"{API}/chats/{school}/views", json={"message_ids": [post, 999999]})
+        assert r.status_code == 200
+    page = (await irina.get(f"{API}/chats/{school}/messages")).json()["messages"]
+    assert page[0]["id"] == post and page[0]["views"] == 2
+    anna, chat = await make_class_chat(world)
+    r = await anna.post(f"{API}/chats/{chat['id']}/views", json={"message_ids": [post]})
+    assert r.status_code == 422  # views are counted in channels only
