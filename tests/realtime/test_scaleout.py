@@ -47,12 +47,18 @@ async def test_a_change_on_one_server_reaches_a_client_of_the_other(
         admin_on_two = await signed_in(two, ADMIN)
         teacher_on_one = await signed_in(one, MATH_TEACHER)
         org = await org_id(admin_on_two)
+        admin_id = (await admin_on_two.get("/me"))["id"]
+        chat = await teacher_on_one.post(f"/orgs/{org}/direct", {"user_id": admin_id})
         async with admin_on_two.events() as stream:
             await stream.ready()
             waiting = asyncio.create_task(next_events(stream, 1))
-            await teacher_on_one.post(f"/orgs/{org}/verification", {})
+            sent = await teacher_on_one.post(f"/chats/{chat['id']}/messages",
+                                             {"body": "Ирина Петровна, журнал заполнен.",
+                                              "client_id": "scaleout-1"})
             [event] = await waiting
-        assert event["type"] == "verification.changed" and event["id"] > 0
+        assert event["type"] == "message.new" and event["id"] > 0
+        assert event["message"]["id"] == sent["id"]
+        assert event["message"]["body"] == "Ирина Петровна, журнал заполнен."
         await admin_on_two.close()
         await teacher_on_one.close()
     finally:
