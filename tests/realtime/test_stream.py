@@ -86,10 +86,14 @@ async def test_a_resumed_stream_survives_a_server_restart(workdir: Path) -> None
         admin = await signed_in(first, "+79000000001")
         teacher = await signed_in(first, MATH_TEACHER)
         org = await org_id(admin)
+        admin_id = (await admin.get("/me"))["id"]
+        chat = await teacher.post(f"/orgs/{org}/direct", {"user_id": admin_id})
         async with admin.events() as stream:
             last_seen = await stream.ready()
         await teacher.post(f"/orgs/{org}/verification", {})
-        token = admin.token
+        first_send = await teacher.post(f"/chats/{chat['id']}/messages",
+                                        {"body": "Отчёт сдан.", "client_id": "report-1"})
+        tokens = admin.token, teacher.token
         await admin.close()
         await teacher.close()
     finally:
@@ -97,11 +101,19 @@ async def test_a_resumed_stream_survives_a_server_restart(workdir: Path) -> None
     second = LiveServer(workdir / "restart", seed=False)
     second.start()
     try:
-        admin = PartaClient(second.base_url, token=token)
+        admin = PartaClient(second.base_url, token=tokens[0])
+        teacher = PartaClient(second.base_url, token=tokens[1])
+        # The teacher's client never saw the answer and retries: still one message.
+        retry = await teacher.post(f"/chats/{chat['id']}/messages",
+                                   {"body": "Отчёт сдан.", "client_id": "report-1"})
+        assert retry["id"] == first_send["id"] and retry["created"] is False
         async with admin.events(last_id=last_seen) as stream:
-            [event] = await next_events(stream, 1)
-        assert event["type"] == "verification.changed" and event["id"] > (last_seen or 0)
+            missed = await next_events(stream, 2)
+        assert [e["type"] for e in missed] == ["verification.changed", "message.new"]
+        assert missed[1]["message"]["id"] == first_send["id"]
+        assert missed[0]["id"] > (last_seen or 0) and missed[1]["id"] > missed[0]["id"]
         await admin.close()
+        await teacher.close()
     finally:
         second.stop()
 
