@@ -5,9 +5,12 @@ import { loadLanguage, t } from './i18n.js';
 import { appShell, bareShell } from './layout.js';
 import { here, match, navigate, route, safeNext, start } from './router.js';
 import {
-  isAdmin, isMunicipal, isOperator, loadMe, loadOperatorOrgs, loadOrg, memberships, needsOrgChoice, session, signedOut,
+  isAdmin, isMunicipal, isOperator, isStaff, loadMe, loadOperatorOrgs, loadOrg, memberships, needsOrgChoice, session, signedOut,
 } from './session.js';
 import { errorBox, loading, pageHeader } from './ui.js';
+import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
+import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
+import { startNotifications } from './chat/notify.js';
 import { signinView } from './views/signin.js';
 import { nameView } from './views/name.js';
 import { orgChooserView, noOrgView } from './views/orgs.js';
@@ -26,6 +29,11 @@ import { verificationAdminView } from './views/admin_verification.js';
 import { auditView } from './views/admin_audit.js';
 import { operatorOrgsView } from './views/operator_orgs.js';
 import { supportInboxView } from './views/support_inbox.js';
+import { chatsView } from './views/chats.js';
+import { chatView } from './views/chat.js';
+import { chatJoinView } from './views/chat_join.js';
+import { chatMembersView } from './views/chat_members.js';
+import { chatSettingsView, newChatView } from './views/chat_settings.js';
 
 const BARE = { layout: 'bare' };
 const ORG = { needsOrg: true };
@@ -36,6 +44,12 @@ route('/signin', signinView, { public: true, layout: 'bare', title: 'signin.titl
 route('/orgs', orgChooserView, { ...BARE, title: 'orgs.title' });
 route('/join/:token', joinView, { ...BARE, title: 'join.title' });
 route('/', homeView, { title: 'home.title', home: true });
+route('/chats', chatsView, { ...ORG, title: 'chats.title' });
+route('/chats/new', newChatView, { ...ORG, title: 'chat_new.title', staff: true });
+route('/chats/:id', chatView, { ...ORG, title: 'chats.title' });
+route('/chats/:id/join', chatJoinView, { ...ORG, title: 'chat_join.title' });
+route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.title' });
+route('/chats/:id/settings', chatSettingsView, { ...ORG, title: 'chat_settings.title_page' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });
 route('/support/:id', supportTicketView, { title: 'support.title' });
@@ -112,9 +126,12 @@ async function render() {
     view = forbidden;
   } else if (found && found.options.operator && !isOperator()) {
     view = forbidden;
+  } else if (found && found.options.staff && !isStaff()) {
+    view = forbidden;
   }
   if (layout === 'app' && user) await loadOrg();
   if (id !== renderId) return;
+  connectLive();
 
   const { shell, main } = layout === 'bare' ? bareShell() : appShell();
   replace(root, shell);
@@ -142,6 +159,51 @@ async function render() {
   replace(main, content);
   const heading = main.querySelector('h1');
   if (heading && !document.activeElement?.closest?.('form')) heading.focus({ preventScroll: true });
+  showUnread();
+}
+
+/** The event stream and the chat list follow whoever is signed in. */
+function connectLive() {
+  const user = session.user;
+  if (!user || user.needs_name) {
+    forgetRealtime();
+    resetChats();
+    return;
+  }
+  startRealtime(user);
+  startNotifications();
+  if (session.orgId) ensureChats(session.orgId);
+}
+
+/** Unread messages on the «Chats» links and in the tab's title. */
+function showUnread() {
+  const count = session.user ? totalUnread() : 0;
+  for (const badge of document.querySelectorAll('[data-unread-badge]')) {
+    badge.textContent = count > 99 ? '99+' : String(count);
+    badge.hidden = count === 0;
+  }
+  const title = document.title.replace(/^\(\d+\+?\) /, '');
+  document.title = count ? `(${count > 99 ? '99+' : count}) ${title}` : title;
+}
+
+/** «Connecting…» after a short while without the stream, so a quick reconnect does not flicker. */
+function connectionIndicator() {
+  const label = h('span', {});
+  const el = h('div', { class: 'connection', role: 'status', testid: 'connection-status', hidden: true },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }), label);
+  document.body.append(el);
+  let timer = null;
+  onEvent('status', (status) => {
+    clearTimeout(timer);
+    if (status === 'connecting') {
+      timer = setTimeout(() => {
+        label.textContent = t('realtime.connecting');
+        el.hidden = false;
+      }, 1200);
+    } else {
+      el.hidden = true;
+    }
+  });
 }
 
 async function boot() {
@@ -160,9 +222,13 @@ async function boot() {
     root.querySelector('main').append(errorBox(error));
     return;
   }
+  connectionIndicator();
+  onChats(showUnread);
   window.addEventListener('parta:signed-out', () => {
     if (!session.user) return;
     signedOut();
+    forgetRealtime();
+    resetChats();
     navigate(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
   });
   start(render);

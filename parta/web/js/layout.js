@@ -9,12 +9,19 @@ import {
 } from './session.js';
 import { toast } from './ui.js';
 
-function navLink(href, label, testid) {
+const CHAT_ICON = ['M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z'];
+
+function navLink(href, label, testid, extra = null) {
   const current = window.location.pathname === href
     || (href !== '/' && window.location.pathname.startsWith(`${href}/`));
   return h('li', {}, h('a', {
     href, class: ['nav__link', current && 'is-current'], 'aria-current': current ? 'page' : null, testid,
-  }, label));
+  }, label, extra));
+}
+
+/** The unread count; app.js fills every element marked data-unread-badge. */
+function unreadBadge(testid) {
+  return h('span', { class: 'nav__badge', dataset: { unreadBadge: '' }, testid, hidden: true });
 }
 
 function navSection(title, links) {
@@ -39,6 +46,7 @@ function buildNav() {
   return h('nav', { class: 'nav', id: 'site-nav', 'aria-label': t('nav.label') },
     navSection(null, [
       navLink('/', t('nav.home'), 'nav-home'),
+      hasOrg ? navLink('/chats', t('nav.chats'), 'nav-chats', unreadBadge('nav-chats-unread')) : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
       gradebookLink(),
@@ -108,6 +116,9 @@ export function appShell() {
     h('div', { class: 'topbar__org' },
       h('span', { class: 'org-name', testid: 'org-name' }, orgName()),
       switcher),
+    session.orgId ? h('a', {
+      href: '/chats', class: 'topbar__chats', 'aria-label': t('nav.chats'), title: t('nav.chats'), testid: 'topbar-chats',
+    }, icon(CHAT_ICON), unreadBadge('topbar-chats-unread')) : null,
     h('a', { href: '/profile', class: 'topbar__user', testid: 'header-user' }, (user && user.name) || ''));
   const nav = buildNav();
   const shell = h('div', { class: 'shell' }, header, h('div', { class: 'shell__body' }, nav, main));

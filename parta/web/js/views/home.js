@@ -8,8 +8,8 @@ import {
 } from '../session.js';
 import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
 
-function tile(href, title, text, testid) {
-  return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title), h('span', { class: 'tile__text' }, text));
+function tile(href, title, text, testid, extra = null) {
+  return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
 }
 
 async function figures() {
@@ -59,6 +59,11 @@ export async function homeView() {
   ];
   if (session.orgId) parts.push(orgCard());
   const tiles = [];
+  if (session.orgId) {
+    // app.js keeps every [data-unread-badge] up to date.
+    const unread = h('span', { class: 'nav__badge tile__badge', dataset: { unreadBadge: '' }, testid: 'tile-chats-unread', hidden: true });
+    tiles.push(tile('/chats', t('nav.chats'), t('home.tile_chats'), 'tile-chats', unread));
+  }
   if (session.orgId && isAdmin()) {
     tiles.push(
       tile('/admin/invites', t('nav.invites'), t('home.tile_invites'), 'tile-invites'),

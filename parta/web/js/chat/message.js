@@ -1,0 +1,214 @@
+// One message in the timeline: author, quote, formatted body, time, read marks, reactions,
+// and its menu (reply, react, edit, delete, pin).
+
+import { h, icon } from '../dom.js';
+import { t } from '../i18n.js';
+import { personName } from '../ui.js';
+import { dayLabel, formatBody, fullWhen, plainText, timeOf } from './format.js';
+
+export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '🔥', '✅', '👀'];
+const EDIT_WINDOW_MS = 48 * 3600 * 1000;
+
+const MORE = ['M5 12h.01', 'M12 12h.01', 'M19 12h.01'];
+const CLOCK = ['M12 7v5l3 2', 'M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0z'];
+const ALERT = ['M12 8v5', 'M12 16h.01', 'M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0z'];
+
+let openMenu = null; // {el, toggle, close}
+
+function closeOpenMenu() {
+  if (openMenu) openMenu.close();
+}
+
+document.addEventListener('pointerdown', (event) => {
+  if (openMenu && !openMenu.el.contains(event.target) && !openMenu.toggle.contains(event.target)) closeOpenMenu();
+});
+
+/** What may the viewer do with this message? */
+export function abilities(msg, view) {
+  const own = view.me === msg.author_id;
+  const live = !msg.deleted && !msg.pending && !msg.failed && msg.id;
+  return {
+    reply: live && view.canPost,
+    react: live && view.isMember,
+    edit: live && own && view.canPost && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
+    remove: live && (own || view.canModerate),
+    pin: live && view.canPin,
+    pinned: live && view.isPinned(msg.id),
+  };
+}
+
+function readMark(msg, view) {
+  if (msg.read_of == null || msg.deleted || msg.read_of === 0) return null;
+  const text = msg.read_of === 1
+    ? (msg.read_by ? t('chat.read_direct') : t('chat.delivered'))
+    : t('chat.read_by', { count: msg.read_by || 0, total: msg.read_of });
+  // Staff get the readers' ids: their names show on hover when all of them are known here.
+  const names = (msg.read_by_ids || []).map((id) => view.nameOf(id));
+  const title = names.length && names.every(Boolean) ? names.join(', ') : null;
+  return h('span', {
+    class: ['msg__read', msg.read_by ? 'is-read' : null], testid: 'message-read', title,
+  },
+    h('span', { 'aria-hidden': 'true' }, msg.read_by ? '✓✓ ' : '✓ '), text);
+}
+
+function meta(msg, view) {
+  const parts = [];
+  if (msg.edited_at && !msg.deleted) parts.push(h('span', { class: 'msg__edited' }, t('chat.edited')));
+  if (msg.pending) {
+    parts.push(h('span', { class: 'msg__state', testid: 'message-pending', title: t('chat.sending') },
+      icon(CLOCK, t('chat.sending'))));
+  } else if (msg.failed) {
+    parts.push(h('span', { class: 'msg__state msg__state--failed', testid: 'message-failed' },
+      icon(ALERT), msg.failed),
+    h('button', { type: 'button', class: 'msg__inline-btn', testid: 'message-retry', onclick: () => view.onRetry(msg) }, t('chat.retry')),
+    h('button', { type: 'button', class: 'msg__inline-btn', onclick: () => view.onDiscard(msg) }, t('chat.discard')));
+  } else {
+    parts.push(h('time', { datetime: msg.created_at, title: fullWhen(msg.created_at) }, timeOf(msg.created_at)));
+  }
+  if (view.me === msg.author_id && !msg.pending && !msg.failed) parts.push(readMark(msg, view));
+  return h('div', { class: 'msg__meta' }, parts);
+}
+
+function quote(msg, view) {
+  if (!msg.reply_to_id || msg.deleted) return null;
+  const original = view.quoteOf(msg.reply_to_id);
+  const author = original ? (original.author && original.author.name) || view.nameOf(original.author_id) : null;
+  const text = !original ? t('chat.quote_loading') : original.deleted ? t('chat.deleted') : plainText(original.body, 120);
+  return h('button', {
+    type: 'button', class: 'msg__quote', testid: 'message-quote', onclick: () => view.onJump(msg.reply_to_id),
+  },
+  author ? h('span', { class: 'msg__quote-author' }, author) : null,
+  h('span', { class: 'msg__quote-text' }, text));
+}
+
+function reactions(msg, view) {
+  const counts = Object.entries(msg.reactions || {}).filter(([, n]) => n > 0);
+  if (!counts.length || msg.deleted) return null;
+  const mine = new Set(msg.my_reactions || []);
+  return h('div', { class: 'msg__reactions' }, counts.map(([emoji, n]) => h('button', {
+    type: 'button',
+    class: ['reaction', mine.has(emoji) && 'is-mine'],
+    'aria-pressed': mine.has(emoji) ? 'true' : 'false',
+    'aria-label': t('chat.reaction_label', { emoji, count: n }),
+    testid: 'reaction',
+    disabled: !view.isMember,
+    onclick: () => view.onReact(msg, emoji, !mine.has(emoji)),
+  }, h('span', { class: 'reaction__emoji' }, emoji), h('span', { class: 'reaction__count' }, String(n)))));
+}
+
+/** Below the toggle if it fits, else above; kept inside the window. */
+function place(menu, toggle, alignRight) {
+  const at = toggle.getBoundingClientRect();
+  const width = menu.offsetWidth;
+  const height = menu.offsetHeight;
+  const room = window.innerHeight - at.bottom;
+  let top = room >= height + 8 ? at.bottom + 4 : at.top - height - 4;
+  top = Math.max(8, Math.min(top, window.innerHeight - height - 8));
+  let left = alignRight ? at.right - width : at.left;
+  left = Math.max(8, Math.min(left, window.innerWidth - width - 8));
+  menu.style.top = `${Math.round(top)}px`;
+  menu.style.left = `${Math.round(left)}px`;
+}
+
+function menuItem(label, onclick, testid, danger) {
+  return h('button', { type: 'button', role: 'menuitem', class: ['menu__item', danger && 'menu__item--danger'], onclick, testid }, label);
+}
+
+function openMessageMenu(li, toggle, msg, view) {
+  closeOpenMenu();
+  const can = abilities(msg, view);
+  const act = (fn) => () => {
+    closeOpenMenu();
+    fn();
+  };
+  const palette = can.react ? h('div', { class: 'menu__reactions', role: 'group', 'aria-label': t('chat.react') },
+    REACTIONS.map((emoji) => {
+      const on = (msg.my_reactions || []).includes(emoji);
+      return h('button', {
+        type: 'button', role: 'menuitemcheckbox', 'aria-checked': on ? 'true' : 'false', class: ['menu__emoji', on && 'is-mine'],
+        testid: 'react-option', 'aria-label': emoji, onclick: act(() => view.onReact(msg, emoji, !on)),
+      }, emoji);
+    })) : null;
+  const menu = h('div', { class: 'menu', role: 'menu', 'aria-label': t('chat.message_actions'), testid: 'message-menu' },
+    palette,
+    can.reply ? menuItem(t('chat.reply'), act(() => view.onReply(msg)), 'message-reply') : null,
+    can.edit ? menuItem(t('chat.edit'), act(() => view.onEdit(msg)), 'message-edit') : null,
+    can.pin ? menuItem(can.pinned ? t('chat.unpin') : t('chat.pin'), act(() => view.onPin(msg, !can.pinned)), 'message-pin') : null,
+    menuItem(t('chat.copy'), act(() => view.onCopy(msg)), 'message-copy'),
+    can.remove ? menuItem(t('chat.delete'), act(() => view.onDelete(msg)), 'message-delete', true) : null);
+  // The menu floats above the page (fixed), so the scrolling timeline never clips it.
+  document.body.append(menu);
+  place(menu, toggle, view.me === msg.author_id);
+  li.classList.add('has-menu');
+  toggle.setAttribute('aria-expanded', 'true');
+  const close = () => {
+    menu.remove();
+    li.classList.remove('has-menu');
+    toggle.setAttribute('aria-expanded', 'false');
+    if (openMenu && openMenu.el === menu) openMenu = null;
+  };
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      close();
+      toggle.focus();
+    } else if (['ArrowDown', 'ArrowUp', 'ArrowRight', 'ArrowLeft'].includes(event.key)) {
+      event.preventDefault();
+      const buttons = [...menu.querySelectorAll('button')];
+      const step = event.key === 'ArrowDown' || event.key === 'ArrowRight' ? 1 : -1;
+      const next = (buttons.indexOf(document.activeElement) + step + buttons.length) % buttons.length;
+      buttons[next].focus();
+    }
+  });
+  menu.addEventListener('focusout', (event) => {
+    if (event.relatedTarget && !menu.contains(event.relatedTarget)) close();
+  });
+  openMenu = { el: menu, toggle, close, alignRight: view.me === msg.author_id };
+  const first = menu.querySelector('button');
+  if (first) first.focus({ preventScroll: true });
+}
+
+/** Build the <li> for a message. `view` carries who is looking and the callbacks. */
+export function messageEl(msg, view) {
+  const own = view.me === msg.author_id;
+  const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);
+  const body = msg.deleted
+    ? h('p', { class: 'msg__body msg__body--deleted', testid: 'message-body' }, t('chat.deleted'))
+    : h('p', { class: 'msg__body', testid: 'message-body' }, formatBody(msg.body));
+  const bubble = h('div', { class: 'msg__bubble' },
+    own ? null : h('div', { class: 'msg__author', testid: 'message-author' }, personName(author)),
+    quote(msg, view),
+    body,
+    meta(msg, view));
+  const li = h('li', {
+    class: ['msg', own && 'msg--own', msg.pending && 'msg--pending', msg.failed && 'msg--failed', msg.deleted && 'msg--deleted'],
+    testid: 'message',
+    dataset: { id: msg.id ? String(msg.id) : '', clientId: msg.client_id || '', author: String(msg.author_id || '') },
+  },
+  h('div', { class: 'msg__day', role: 'separator' }, h('span', {}, dayLabel(msg.created_at))),
+  h('div', { class: 'msg__unread', role: 'separator' }, h('span', {}, t('chat.new_messages'))),
+  h('div', { class: 'msg__row' }, h('div', { class: 'msg__content' }, bubble, reactions(msg, view))));
+  const can = abilities(msg, view);
+  if (can.reply || can.react || can.remove || can.edit || can.pin) {
+    const toggle = h('button', {
+      type: 'button', class: 'msg__more', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
+      'aria-label': t('chat.message_actions'), testid: 'message-more',
+    }, icon(MORE));
+    toggle.addEventListener('click', () => {
+      if (openMenu && openMenu.toggle === toggle) closeOpenMenu();
+      else openMessageMenu(li, toggle, msg, view);
+    });
+    li.querySelector('.msg__row').append(toggle);
+  }
+  return li;
+}
+
+// A fixed menu follows its message while the timeline scrolls, and closes when it leaves.
+window.addEventListener('resize', closeOpenMenu);
+document.addEventListener('scroll', (event) => {
+  if (!openMenu || openMenu.el.contains(event.target)) return;
+  const at = openMenu.toggle.getBoundingClientRect();
+  if (!openMenu.toggle.isConnected || at.bottom < 0 || at.top > window.innerHeight) closeOpenMenu();
+  else place(openMenu.el, openMenu.toggle, openMenu.alignRight);
+}, true);
+
+export { closeOpenMenu };

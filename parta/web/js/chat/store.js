@@ -1,0 +1,207 @@
+// The person's chats in the current organization, kept up to date by the event stream.
+//
+// One state for the chat list, the unread badge in the menu and the notifications: loaded over
+// HTTP, then changed by events; whatever an event cannot say exactly is fetched again.
+
+import { get } from '../api.js';
+import { on } from '../realtime.js';
+import { session } from '../session.js';
+
+const state = {
+  orgId: null,
+  chats: [], // GET /chats items, newest activity first
+  invitations: [],
+  loaded: false,
+  error: null,
+  openChatId: null, // the chat on screen, if any
+};
+const listeners = new Set();
+const names = new Map(); // user id → name, learned from lists and message pages
+let loading = null;
+let reloadTimer = null;
+let subscribed = false;
+let stale = false;
+
+const MODERATORS = ['owner', 'moderator'];
+
+export const isModerator = (chat) => MODERATORS.includes(chat.my_role);
+/** Members write unless the chat is for moderators only (channels) or archived. */
+export const canPost = (chat) => !chat.archived && (chat.post_policy !== 'moderators' || isModerator(chat));
+
+export const chatState = () => state;
+export const chatById = (id) => state.chats.find((c) => c.id === id) || null;
+export const invitationById = (id) => state.invitations.find((c) => c.id === id) || null;
+export const totalUnread = () => state.chats.reduce((sum, c) => sum + (c.unread || 0), 0);
+
+/** Listen for any change of the chat list; returns the function that stops listening. */
+export function onChats(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function changed() {
+  for (const fn of [...listeners]) fn(state);
+}
+
+/** Remember people's names, so a live message's preview can say who wrote it. */
+export function rememberPeople(people) {
+  for (const p of people) if (p && p.id && p.name) names.set(p.id, p.name);
+}
+
+export function nameOf(userId) {
+  if (session.user && userId === session.user.id) return session.user.name;
+  return names.get(userId) || null;
+}
+
+async function fetchChats(orgId) {
+  const answer = await get(`/chats${orgId ? `?org_id=${orgId}` : ''}`);
+  if (orgId !== state.orgId) return; // the person switched organizations meanwhile
+  stale = false;
+  state.chats = answer.chats || [];
+  state.invitations = answer.invitations || [];
+  for (const c of state.chats) {
+    if (c.last_message && c.last_message.author_name) names.set(c.last_message.author_id, c.last_message.author_name);
+  }
+  state.loaded = true;
+  state.error = null;
+}
+
+/** Load (or reload) the list for the organization; concurrent callers share one request. */
+export function loadChats(orgId = session.orgId) {
+  subscribe();
+  if (orgId !== state.orgId) {
+    state.orgId = orgId;
+    state.chats = [];
+    state.invitations = [];
+    state.loaded = false;
+    loading = null;
+  }
+  if (!loading) {
+    loading = fetchChats(orgId)
+      .catch((error) => {
+        // With a list on screen, a failed refresh keeps it (the connection pill says enough)
+        // and tries again when the event stream is back.
+        if (state.loaded) stale = true;
+        else state.error = error;
+      })
+      .finally(() => {
+        loading = null;
+        changed();
+      });
+  }
+  return loading;
+}
+
+/** Load once per organization; later changes come from events. */
+export function ensureChats(orgId = session.orgId) {
+  if (state.orgId === orgId && (state.loaded || loading)) return loading || Promise.resolve();
+  return loadChats(orgId);
+}
+
+function reloadSoon() {
+  if (!state.orgId && !state.loaded) return;
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => loadChats(state.orgId), 300);
+}
+
+export function resetChats() {
+  clearTimeout(reloadTimer);
+  state.orgId = null;
+  state.chats = [];
+  state.invitations = [];
+  state.loaded = false;
+  state.openChatId = null;
+  loading = null;
+  changed();
+}
+
+/** The chat view says which chat is on screen (null when it closes). */
+export function setOpenChat(chatId) {
+  state.openChatId = chatId;
+}
+
+/** The chat view marked messages read: clear the badge before the server's echo arrives. */
+export function readLocally(chatId, messageId) {
+  const chat = chatById(chatId);
+  if (!chat || messageId <= (chat.last_read_message_id || 0)) return;
+  chat.last_read_message_id = messageId;
+  if (!chat.last_message || messageId >= chat.last_message.id) chat.unread = 0;
+  changed();
+}
+
+/** Forget an invitation answered on this device (joined or declined). */
+export function dropInvitation(chatId) {
+  state.invitations = state.invitations.filter((c) => c.id !== chatId);
+  changed();
+  reloadSoon();
+}
+
+const mine = (event) => !event.org_id || !state.orgId || event.org_id === state.orgId;
+
+function onMessage(event) {
+  if (!mine(event)) return;
+  const chat = chatById(event.chat_id);
+  const message = event.message || {};
+  if (!chat) {
+    reloadSoon(); // a chat we have not listed yet
+    return;
+  }
+  if (chat.last_message && message.id <= chat.last_message.id) return; // replayed, known
+  const fromMe = session.user && message.author_id === session.user.id;
+  const authorName = nameOf(message.author_id);
+  chat.last_message = { ...message, author_name: authorName || '' };
+  if (fromMe) {
+    chat.last_read_message_id = Math.max(chat.last_read_message_id || 0, message.id);
+  } else {
+    const seen = state.openChatId === chat.id && document.visibilityState === 'visible';
+    if (!seen) chat.unread = (chat.unread || 0) + 1;
+  }
+  state.chats = [chat, ...state.chats.filter((c) => c !== chat)];
+  changed();
+  if (!authorName && message.author_id) reloadSoon();
+}
+
+function onRead(event) {
+  const chat = chatById(event.chat_id);
+  if (!chat) return;
+  chat.last_read_message_id = Math.max(chat.last_read_message_id || 0, event.last_read_message_id);
+  if (!chat.last_message || chat.last_read_message_id >= chat.last_message.id) {
+    chat.unread = 0;
+    changed();
+  } else {
+    reloadSoon(); // only part of it was read: the server counts the rest
+  }
+}
+
+function onEdited(event) {
+  const chat = chatById(event.chat_id);
+  if (chat && chat.last_message && chat.last_message.id === event.message_id) {
+    chat.last_message = { ...chat.last_message, body: event.body, edited_at: event.edited_at };
+    changed();
+  }
+}
+
+function onDeleted(event) {
+  const chat = chatById(event.chat_id);
+  if (chat) reloadSoon(); // the preview and the unread count may both change
+}
+
+function onMember(event) {
+  if (session.user && event.user_id === session.user.id) reloadSoon();
+}
+
+function subscribe() {
+  if (subscribed) return;
+  subscribed = true;
+  on('message.new', onMessage);
+  on('message.edited', onEdited);
+  on('message.deleted', (e) => mine(e) && onDeleted(e));
+  on('chat.read', onRead);
+  on('chat.invited', (e) => mine(e) && reloadSoon());
+  on('chat.changed', (e) => mine(e) && reloadSoon());
+  on('chat.member', (e) => mine(e) && onMember(e));
+  on('resync', reloadSoon);
+  on('status', (status) => {
+    if (status === 'live' && stale) reloadSoon();
+  });
+}

@@ -1,0 +1,234 @@
+// The event stream: one WebSocket to /api/v1/events per tab, resumed by the last event id.
+//
+// Subscribers get events by type (`on('message.new', fn)`); `on('resync', fn)` is called when
+// the server cannot fill a gap, so a view refetches what it shows. The last id lives in memory
+// and in sessionStorage, so a reload of the tab resumes where it stopped instead of losing events.
+
+const PING_EVERY = 25_000;
+const PONG_WAIT = 10_000; // no answer to a ping in this time: the connection is dead
+const BACKOFF = [500, 1000, 2000, 3000, 5000, 8000];
+const CLOSE_NOT_SIGNED_IN = 4401;
+const CLOSE_FOREIGN_ORIGIN = 4403;
+
+const handlers = new Map(); // type → Set of functions
+let socket = null;
+let userId = null;
+let lastId = null;
+let attempt = 0;
+let retryTimer = null;
+let pingTimer = null;
+let pongTimer = null;
+let status = 'idle'; // idle | connecting | live | stopped
+
+function storageKey() {
+  return `parta.events.${userId}`;
+}
+
+function loadLastId() {
+  try {
+    const value = Number(sessionStorage.getItem(storageKey()));
+    return Number.isSafeInteger(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveLastId(id) {
+  lastId = id;
+  try {
+    if (id == null) sessionStorage.removeItem(storageKey());
+    else sessionStorage.setItem(storageKey(), String(id));
+  } catch {
+    /* kept in memory only */
+  }
+}
+
+function emit(type, payload) {
+  for (const fn of [...(handlers.get(type) || [])]) {
+    try {
+      fn(payload);
+    } catch (error) {
+      console.error(`realtime handler for ${type}`, error); // eslint-disable-line no-console
+    }
+  }
+}
+
+function setStatus(next) {
+  if (status === next) return;
+  status = next;
+  emit('status', next);
+}
+
+/** Listen for one event type; returns the function that stops listening. */
+export function on(type, fn) {
+  if (!handlers.has(type)) handlers.set(type, new Set());
+  handlers.get(type).add(fn);
+  return () => handlers.get(type)?.delete(fn);
+}
+
+/** 'idle' | 'connecting' | 'live' | 'stopped' */
+export function connectionStatus() {
+  return status;
+}
+
+function clearTimers() {
+  clearTimeout(retryTimer);
+  clearInterval(pingTimer);
+  clearTimeout(pongTimer);
+  retryTimer = pingTimer = pongTimer = null;
+}
+
+function url() {
+  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const query = lastId != null ? `?last_id=${lastId}` : '';
+  return `${scheme}//${window.location.host}/api/v1/events${query}`;
+}
+
+function handle(raw) {
+  let event;
+  try {
+    event = JSON.parse(raw);
+  } catch {
+    return;
+  }
+  clearTimeout(pongTimer); // anything from the server proves the connection alive
+  pongTimer = null;
+  const type = event && event.type;
+  if (type === 'pong') return;
+  if (type === 'hello') {
+    const fresh = lastId == null;
+    saveLastId(Number(event.last_id) || 0);
+    attempt = 0;
+    setStatus('live');
+    // A first connection replays nothing: what a view fetched before it may be a bit old.
+    if (fresh) emit('resync', { reason: 'fresh' });
+    return;
+  }
+  if (type === 'resync_required') {
+    // With a position we go on from it; without one (cut off as too slow) we start afresh.
+    saveLastId(event.last_id != null ? Number(event.last_id) : null);
+    emit('resync', { reason: event.reason || 'gap' });
+    return;
+  }
+  if (typeof event.id === 'number' && event.id > 0) {
+    if (lastId != null && event.id <= lastId) return; // seen already
+    saveLastId(event.id);
+  }
+  if (type) emit(type, event);
+}
+
+function scheduleReconnect() {
+  if (status === 'stopped' || retryTimer) return;
+  const base = BACKOFF[Math.min(attempt, BACKOFF.length - 1)];
+  attempt += 1;
+  const delay = base / 2 + Math.random() * base / 2; // jitter: a restarted server is not stampeded
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    connect();
+  }, delay);
+}
+
+function connect() {
+  if (status === 'stopped' || socket) return;
+  setStatus('connecting');
+  let ws;
+  try {
+    ws = new WebSocket(url());
+  } catch {
+    scheduleReconnect();
+    return;
+  }
+  socket = ws;
+  ws.addEventListener('open', () => {
+    clearInterval(pingTimer);
+    pingTimer = setInterval(ping, PING_EVERY);
+  });
+  ws.addEventListener('message', (message) => {
+    if (socket === ws) handle(message.data);
+  });
+  ws.addEventListener('close', (closed) => {
+    if (socket !== ws) return;
+    socket = null;
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    pingTimer = pongTimer = null;
+    if (status === 'stopped') return;
+    if (closed.code === CLOSE_NOT_SIGNED_IN) {
+      stopRealtime();
+      window.dispatchEvent(new CustomEvent('parta:signed-out'));
+      return;
+    }
+    if (closed.code === CLOSE_FOREIGN_ORIGIN) {
+      stopRealtime();
+      return;
+    }
+    setStatus('connecting');
+    scheduleReconnect();
+  });
+}
+
+function ping() {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  socket.send(JSON.stringify({ type: 'ping' }));
+  if (!pongTimer) {
+    pongTimer = setTimeout(() => {
+      // A half-open connection never reports its own death: drop it and dial again.
+      const dead = socket;
+      socket = null;
+      pongTimer = null;
+      clearInterval(pingTimer);
+      if (dead) dead.close();
+      setStatus('connecting');
+      scheduleReconnect();
+    }, PONG_WAIT);
+  }
+}
+
+/** Come back at once when the network or the tab returns, instead of waiting out the backoff. */
+function hurry() {
+  if (status !== 'connecting' || socket) return;
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  attempt = 0;
+  connect();
+}
+
+let listening = false;
+
+/** Open the stream for the signed-in person (idempotent). */
+export function startRealtime(user) {
+  if (!user || !('WebSocket' in window)) return;
+  if (userId === user.id && status !== 'stopped' && status !== 'idle') return;
+  if (userId !== user.id) {
+    stopRealtime();
+    userId = user.id;
+    lastId = loadLastId();
+  }
+  if (!listening) {
+    listening = true;
+    window.addEventListener('online', hurry);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') hurry();
+    });
+  }
+  status = 'idle';
+  attempt = 0;
+  connect();
+}
+
+/** Close the stream (signing out); the remembered position is kept for this tab. */
+export function stopRealtime() {
+  setStatus('stopped');
+  clearTimers();
+  const ws = socket;
+  socket = null;
+  if (ws) ws.close();
+}
+
+/** Forget the person: after signing out, the next one starts without a position. */
+export function forgetRealtime() {
+  stopRealtime();
+  if (userId != null) saveLastId(null);
+  userId = null;
+  lastId = null;
+}
