@@ -131,7 +131,7 @@ async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
                       users: dict[str, User]) -> None:
     """The class and parents' chats of 5А with a first conversation, joined by their people."""
     from parta.actions.chats import _add_member
-    from parta.models import Chat, ChatKind, ChatRole, Message
+    from parta.models import Chat, ChatKind, ChatMember, ChatRole, Message
 
     teacher = users["teacher"]
     specs = ((ChatKind.class_, "5А — класс", ("student", "student2"),
@@ -157,6 +157,9 @@ async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
             await search.index_message(ctx.db, last.id, line)
         assert last is not None
         chat.last_message_id = last.id
+        for member in (await ctx.db.execute(select(ChatMember).where(
+                ChatMember.chat_id == chat.id))).scalars():
+            member.last_read_message_id = last.id  # the demo conversation has been read
 
 
 async def seed_demo(services: Services) -> int:

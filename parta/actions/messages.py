@@ -17,6 +17,7 @@ from parta.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationF
 from parta.models import Attachment, Chat, ChatMember, Message, MessageView, Pin, Reaction
 from parta.models.chat import CHANNEL_KINDS
 from parta.policy import ChatAction
+from parta.queries.people import persons
 from parta.realtime.events import (
     ChatRead,
     Envelope,
@@ -124,8 +125,10 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
     chat.last_message_id = msg.id
     me.last_read_message_id = msg.id
     me.last_posted_at = now
+    author = (await persons(ctx.db, chat.org_id, [actor.user_id]))[actor.user_id]
     ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
-                        message=message_payload(msg, attached)),
+                        message={**message_payload(msg, attached), "author": author.model_dump(),
+                                 "reactions": {}, "my_reactions": []}),
              await active_member_ids(ctx, chat.id))
     return msg, attached, True
 
@@ -218,6 +221,13 @@ async def delete_message(ctx: Ctx, chat_id: int, message_id: int) -> Message:
         return msg
     msg.deleted_at, msg.deleted_by, msg.body = utcnow(), actor.user_id, ""
     await search.unindex_message(ctx.db, msg.id)
+    pin = (await ctx.db.execute(select(Pin).where(
+        Pin.chat_id == chat.id, Pin.message_id == msg.id))).scalar_one_or_none()
+    if pin is not None:  # a deleted message is no longer pinned
+        await ctx.db.delete(pin)
+        await ctx.db.flush()
+        ctx.emit(PinsChanged(org_id=chat.org_id, chat_id=chat.id, pinned=await _pins(ctx, chat.id)),
+                 await active_member_ids(ctx, chat.id))
     if msg.author_id != actor.user_id:
         ctx.audit("message.deleted_by_moderator", chat.org_id, "message", msg.id,
                   chat_id=chat.id, author_id=msg.author_id)

@@ -183,10 +183,12 @@ async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
         ChatInvitation, ChatInvitation.chat_id == Chat.id).where(
         ChatInvitation.user_id == user_id, ChatInvitation.declined_at.is_(None),
         Chat.archived_at.is_(None)))).all()
-    inviters = await persons(db, None, [i.invited_by for _, i in rows])
-    return [{**_chat_dict(c), "invited_by": inviters[i.invited_by].model_dump()
-             if i.invited_by in inviters else None, "invited_at": i.created_at.isoformat()}
-            for c, i in rows]
+    out = []
+    for c, i in rows:  # the inviter's badge is the one earned in the chat's school
+        inviter = (await persons(db, c.org_id, [i.invited_by])).get(i.invited_by or 0)
+        out.append({**_chat_dict(c), "invited_by": inviter.model_dump() if inviter else None,
+                    "invited_at": i.created_at.isoformat()})
+    return out
 
 
 async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) -> list[dict[str, Any]]:

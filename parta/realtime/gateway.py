@@ -87,7 +87,8 @@ class Connection:
                 if self.overflowed:
                     with contextlib.suppress(Exception):
                         await self.send_text(json.dumps({"type": "resync_required",
-                                                         "reason": "too_slow"}))
+                                                         "reason": "too_slow",
+                                                         "last_id": self.last_id}))
                 return
             try:
                 await self.send_text(text)

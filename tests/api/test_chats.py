@@ -306,3 +306,17 @@ async def test_channel_posts_count_their_views_once_per_person(world: World) -> 
     anna, chat = await make_class_chat(world)
     r = await anna.post(f"{API}/chats/{chat['id']}/views", json={"message_ids": [post]})
     assert r.status_code == 422  # views are counted in channels only
+
+
+async def test_a_new_message_event_names_its_author_and_deleting_unpins(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    mid = (await anna.post(url, json={"body": "Важно: сменка обязательна."})).json()["id"]
+    event = world.events_of("message.new")[-1].event
+    assert event.message["author"] == {"id": await world.user_id("teacher"),  # type: ignore[attr-defined]
+                                       "name": "Анна Сергеевна Волкова", "verified_teacher": True}
+    await anna.post(f"{API}/chats/{chat['id']}/pins", json={"message_id": mid})
+    await anna.delete(f"{url}/{mid}")
+    assert (await anna.get(f"{API}/chats/{chat['id']}")).json()["pinned"] == []
+    assert world.events_of("chat.pins")[-1].event.pinned == []  # type: ignore[attr-defined]

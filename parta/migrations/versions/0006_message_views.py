@@ -4,10 +4,10 @@ Revision ID: 0006_message_views
 Revises: 0005_message_search
 Create Date: 2026-11-22 09:04:10.118338
 """
-from alembic import op
 import sqlalchemy as sa
-import parta.db
+from alembic import op
 
+import parta.db
 
 revision = '0006_message_views'
 down_revision = '0005_message_search'
