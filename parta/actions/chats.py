@@ -391,8 +391,12 @@ async def subscribe_to_channels(ctx: Ctx, org: Organization, user_id: int) -> No
         Membership.org_id == org.id, Membership.user_id == user_id,
         Membership.left_at.is_(None)))).scalars())
     is_admin = bool(roles & {Role.org_admin, Role.administration})
-    wanted = [school] + ([staff] if roles & {Role.org_admin, Role.administration, Role.teacher}
-                         else [])
+    is_staff = bool(roles & {Role.org_admin, Role.administration, Role.teacher})
+    wanted = [school] + ([staff] if is_staff else [])
+    if not is_staff:
+        row = await _member(ctx, staff.id, user_id)
+        if row is not None:  # no longer staff: no longer in the staff channel
+            row.left_at = utcnow()
     for channel in wanted:
         role = ChatRole.moderator if is_admin else ChatRole.member
         row = await _member(ctx, channel.id, user_id)

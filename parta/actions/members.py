@@ -103,8 +103,8 @@ async def add_member(ctx: Ctx, org: Organization, user: User, roles: set[Role],
 GRANTABLE = {Role.org_admin, Role.administration, Role.teacher}
 
 
-async def grant_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Membership:
-    """Appoint from staff who have joined (R6): only a staff member may become an administrator."""
+async def _role_change_target(ctx: Ctx, org_id: int, user_id: int,
+                              role: Role) -> tuple[Organization, Membership, set[Role]]:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.role_grant)
     if role not in GRANTABLE:
@@ -112,7 +112,12 @@ async def grant_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Members
     m = await membership_of(ctx, org.id, user_id)
     if m is None:
         raise NotFound()
-    held = await roles_of(ctx, m.id)
+    return org, m, await roles_of(ctx, m.id)
+
+
+async def grant_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Membership:
+    """Appoint from staff who have joined (R6): only a staff member may become an administrator."""
+    org, m, held = await _role_change_target(ctx, org_id, user_id, role)
     if not held & STAFF_ROLES:
         raise Conflict("not_staff")
     if role not in held:
@@ -128,14 +133,7 @@ async def grant_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Members
 
 
 async def revoke_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Membership:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.role_grant)
-    if role not in GRANTABLE:
-        raise ValidationFailed("role_not_allowed", fields={"role": "invalid"})
-    m = await membership_of(ctx, org.id, user_id)
-    if m is None:
-        raise NotFound()
-    held = await roles_of(ctx, m.id)
+    org, m, held = await _role_change_target(ctx, org_id, user_id, role)
     if role not in held:
         return m
     if role == Role.org_admin:
@@ -154,6 +152,9 @@ async def revoke_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Member
     )).scalar_one()
     await ctx.db.delete(row)
     await ctx.db.flush()
+    from parta.actions.chats import subscribe_to_channels
+
+    await subscribe_to_channels(ctx, org, user_id)  # a former administrator no longer posts there
     ctx.audit("role.revoked", org.id, "user", user_id, role=role.value)
     ctx.emit(RolesChanged(org_id=org.id, user_id=user_id, roles=sorted(held - {role})),
              await org_admin_ids(ctx, org.id) | {user_id})

@@ -320,3 +320,19 @@ async def test_a_new_message_event_names_its_author_and_deleting_unpins(world: W
     await anna.delete(f"{url}/{mid}")
     assert (await anna.get(f"{API}/chats/{chat['id']}")).json()["pinned"] == []
     assert world.events_of("chat.pins")[-1].event.pinned == []  # type: ignore[attr-defined]
+
+
+async def test_an_administrators_channel_powers_follow_the_role(world: World) -> None:
+    irina = await world.as_("admin")
+    oleg_id = await world.user_id("math_teacher")
+    r = await irina.post(f"{API}/orgs/{world.org_id}/members/{oleg_id}/roles",
+                         json={"role": "administration"})
+    assert r.status_code == 200
+    oleg = await world.as_("math_teacher")
+    school = next(c["id"] for c in (await oleg.get(f"{API}/chats")).json()["chats"]
+                  if c["kind"] == "school_channel")
+    assert (await oleg.post(f"{API}/chats/{school}/messages", json={"body": "Объявление"})).status_code == 200
+    r = await irina.delete(f"{API}/orgs/{world.org_id}/members/{oleg_id}/roles/administration")
+    assert r.status_code == 200
+    r = await oleg.post(f"{API}/chats/{school}/messages", json={"body": "Ещё одно"})
+    assert (r.status_code, error_code(r)) == (403, "chat_read_only")
