@@ -73,6 +73,48 @@ export async function api(method, path, body) {
   return type.includes('json') ? response.json() : {};
 }
 
+/**
+ * Send one file as multipart (field `file`) with upload progress, which fetch cannot report.
+ * Returns {promise, abort}: the promise gives the JSON answer or throws ApiError
+ * (code 'aborted' after abort()); onProgress(fraction 0…1) follows the upload.
+ */
+export function upload(path, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open('POST', BASE + path);
+    xhr.responseType = 'text';
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Accept-Language', currentLang());
+    const csrf = cookie('parta_csrf');
+    if (csrf) xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener('load', () => {
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(body || {});
+        return;
+      }
+      const error = (body && body.error) || {};
+      if (xhr.status === 401) window.dispatchEvent(new CustomEvent('parta:signed-out'));
+      reject(new ApiError(xhr.status, error.code || `http_${xhr.status}`, error.message || t('errors.unexpected'),
+        error.fields, error.params));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', t('errors.network'))));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', '')));
+    const form = new FormData();
+    form.append('file', file, file.name || 'file');
+    xhr.send(form);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
 export const get = (path) => api('GET', path);
 export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);

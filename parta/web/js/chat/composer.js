@@ -1,19 +1,24 @@
 // Writing a message: the text box (Enter sends, Shift+Enter starts a new line), the send button,
-// and the bar above it that says what is being answered or edited.
+// the bar above it that says what is being answered or edited, and files to go with it —
+// chosen with the paperclip, pasted, or dropped onto the chat.
 
 import { h, icon, ICONS } from '../dom.js';
 import { t } from '../i18n.js';
-import { plainText } from './format.js';
+import { toast } from '../ui.js';
+import { filesLabel, plainText } from './format.js';
+import { createUploads } from './uploads.js';
 
 const SEND = ['M4 12l16-8-6 16-3-7z', 'M11 13l9-9'];
+const CLIP = ['M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9'];
 const MAX_HEIGHT = 180;
 const drafts = new Map(); // chat id → unsent text, kept while the tab lives
 
 /**
- * onSubmit(text, {replyTo, editing}) → a promise; the box is cleared at once, and the text is
- * put back if the promise rejects (an edit the server refused, for one).
+ * onSubmit(text, {replyTo, editing, attachments}) → a promise; the box is cleared at once, and
+ * the text is put back if the promise rejects (an edit the server refused, for one).
+ * onTyping() after each change of the text.
  */
-export function createComposer({ chatId, onSubmit }) {
+export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
   let replyTo = null;
   let editing = null;
   const input = h('textarea', {
@@ -25,8 +30,19 @@ export function createComposer({ chatId, onSubmit }) {
     type: 'submit', class: 'composer__send', testid: 'composer-send', 'aria-label': t('chat.send'), title: t('chat.send'),
   }, icon(SEND));
   const context = h('div', { class: 'composer__context', testid: 'composer-context', hidden: true });
+  const uploads = createUploads({ chatId });
+  const picker = h('input', { type: 'file', multiple: true, hidden: true, testid: 'composer-file', tabindex: '-1' });
+  const attachButton = h('button', {
+    type: 'button', class: 'composer__attach', testid: 'composer-attach', 'aria-label': t('files.attach'), title: t('files.attach'),
+    onclick: () => picker.click(),
+  }, icon(CLIP));
+  picker.addEventListener('change', () => {
+    uploads.add([...picker.files]);
+    picker.value = ''; // the same file may be chosen again
+    input.focus();
+  });
   const form = h('form', { class: 'composer', testid: 'composer', novalidate: true },
-    context, h('div', { class: 'composer__row' }, input, sendButton));
+    context, uploads.el, h('div', { class: 'composer__row' }, attachButton, picker, input, sendButton));
 
   function grow() {
     input.style.height = 'auto';
@@ -38,7 +54,7 @@ export function createComposer({ chatId, onSubmit }) {
     context.replaceChildren(
       h('div', { class: 'composer__context-text' },
         h('span', { class: 'composer__context-label' }, label),
-        h('span', { class: 'composer__context-quote' }, plainText(msg.body, 100))),
+        h('span', { class: 'composer__context-quote' }, plainText(msg.body, 100) || filesLabel(msg))),
       h('button', {
         type: 'button', class: 'composer__context-close', 'aria-label': t('chat.cancel_context'), testid: 'composer-cancel', onclick: () => clearContext(true),
       }, icon(ICONS.close)));
@@ -57,10 +73,18 @@ export function createComposer({ chatId, onSubmit }) {
 
   async function submit() {
     const text = input.value.replace(/\s+$/, '');
-    if (!text.trim()) return;
-    const job = { replyTo, editing };
+    const attachments = editing ? [] : uploads.ready();
+    if (!editing && uploads.uploading()) {
+      toast(t('files.wait_upload'), 'error');
+      return;
+    }
+    if (!text.trim() && !attachments.length) return;
+    const job = { replyTo, editing, attachments };
     input.value = '';
-    if (!editing) drafts.delete(chatId);
+    if (!editing) {
+      drafts.delete(chatId);
+      uploads.clearSent();
+    }
     clearContext(!!editing);
     try {
       await onSubmit(text, job);
@@ -91,6 +115,16 @@ export function createComposer({ chatId, onSubmit }) {
   input.addEventListener('input', () => {
     if (!editing) drafts.set(chatId, input.value);
     grow();
+    if (input.value.trim()) onTyping();
+  });
+  input.addEventListener('paste', (event) => {
+    const files = [...((event.clipboardData && event.clipboardData.files) || [])];
+    if (!files.length) return;
+    // A copied picture comes with no text; text copied from a document may bring a picture
+    // of itself along, and then the text is what the person meant.
+    if (event.clipboardData.getData('text/plain')) return;
+    event.preventDefault();
+    uploads.add(files);
   });
   requestAnimationFrame(grow);
 
@@ -98,6 +132,9 @@ export function createComposer({ chatId, onSubmit }) {
     el: form,
     input,
     focus: () => input.focus(),
+    /** Files dropped onto the chat. */
+    addFiles: (files) => uploads.add(files),
+    destroy: () => uploads.destroy(),
     reply(msg, authorName) {
       editing = null;
       replyTo = msg;
@@ -114,4 +151,36 @@ export function createComposer({ chatId, onSubmit }) {
       input.setSelectionRange(input.value.length, input.value.length);
     },
   };
+}
+
+/**
+ * Let files be dropped anywhere on `area` (the chat); `accept(files)` gets them. While files
+ * are dragged over it the area carries the class `is-dropping` (the CSS shows a hint).
+ */
+export function acceptDrops(area, accept) {
+  let depth = 0; // dragenter/leave fire for every child crossed
+  const hasFiles = (event) => [...(event.dataTransfer ? event.dataTransfer.types : [])].includes('Files');
+  area.addEventListener('dragenter', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth += 1;
+    area.classList.add('is-dropping');
+  });
+  area.addEventListener('dragover', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  area.addEventListener('dragleave', (event) => {
+    if (!hasFiles(event)) return;
+    depth = Math.max(0, depth - 1);
+    if (!depth) area.classList.remove('is-dropping');
+  });
+  area.addEventListener('drop', (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    area.classList.remove('is-dropping');
+    if (event.dataTransfer.files.length) accept([...event.dataTransfer.files]);
+  });
 }

@@ -93,6 +93,12 @@ export function plainText(text, max = 140) {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** A message with files and no text: «Фото» when all are photos (live ones say), else «Вложение». */
+export function filesLabel(m) {
+  const files = m.attachments || [];
+  return files.length && files.every((a) => a.kind === 'photo') ? t('files.photo') : t('chats.attachment');
+}
+
 // Dates -----------------------------------------------------------------------------------------
 
 const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth()
@@ -135,4 +141,14 @@ export function listWhen(iso) {
 export function fullWhen(iso) {
   if (!iso) return '';
   return new Intl.DateTimeFormat(currentLang(), { dateStyle: 'long', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** 1536 → «1,5 КБ»: bytes in the units people read, with the language's decimal comma. */
+export function formatSize(bytes) {
+  const n = Number(bytes) || 0;
+  const units = [['files.size_b', 1], ['files.size_kb', 1024], ['files.size_mb', 1024 ** 2], ['files.size_gb', 1024 ** 3]];
+  let [key, unit] = units[0];
+  for (const [k, u] of units) if (n >= u) [key, unit] = [k, u];
+  const value = new Intl.NumberFormat(currentLang(), { maximumFractionDigits: unit === 1 || n / unit >= 10 ? 0 : 1 }).format(n / unit);
+  return t(key, { n: value });
 }

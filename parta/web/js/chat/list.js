@@ -1,17 +1,18 @@
-// The chat list: invitations waiting for an answer, then the chats, newest activity first.
-// Drawn from the chat store and redrawn in place as events change it.
+// The chat list: a search over all messages, invitations waiting for an answer, then the
+// chats, newest activity first. Drawn from the chat store and redrawn in place as events
+// change it; while a search is typed its results take the list's place.
 
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
 import { isStaff, session } from '../session.js';
 import { button, empty, errorBox, loading } from '../ui.js';
-import { chatState, ensureChats, loadChats, onChats } from './store.js';
-import { listWhen, plainText } from './format.js';
+import { chatState, ensureChats, isChannel, loadChats, onChats } from './store.js';
+import { filesLabel, listWhen, plainText } from './format.js';
 import { notificationButton } from './notify.js';
+import { createSearch } from './search.js';
 
 const CHANNEL_ICON = ['M4 10v4h3l6 4V6l-6 4H4z', 'M16 9a4 4 0 0 1 0 6', 'M18.5 6.5a8 8 0 0 1 0 11'];
 const PLUS = ['M12 5v14', 'M5 12h14'];
-const CHANNELS = new Set(['channel', 'school_channel', 'staff_channel']);
 const TONES = 6;
 
 /** A round mark with the chat's first letter (a loudspeaker for channels). */
@@ -20,7 +21,7 @@ export function chatAvatar(chat, size = '') {
   let hash = 0;
   for (const ch of title) hash = (hash * 31 + ch.codePointAt(0)) % 997;
   const tone = `avatar--tone${hash % TONES}`;
-  if (CHANNELS.has(chat.kind)) return h('span', { class: ['avatar', 'avatar--channel', size], 'aria-hidden': 'true' }, icon(CHANNEL_ICON));
+  if (isChannel(chat)) return h('span', { class: ['avatar', 'avatar--channel', size], 'aria-hidden': 'true' }, icon(CHANNEL_ICON));
   return h('span', { class: ['avatar', tone, size], 'aria-hidden': 'true' }, [...title][0].toUpperCase());
 }
 
@@ -29,7 +30,7 @@ function preview(chat) {
   if (!m) return h('span', { class: 'chat-item__preview muted' }, t('chats.no_messages'));
   const own = session.user && m.author_id === session.user.id;
   const who = own ? t('chats.you') : m.author_name;
-  const text = m.deleted ? t('chat.deleted') : plainText(m.body, 120);
+  const text = m.deleted ? t('chat.deleted') : plainText(m.body, 120) || filesLabel(m);
   return h('span', { class: 'chat-item__preview', testid: 'chat-preview' },
     who ? h('span', { class: 'chat-item__who' }, `${who}: `) : null, text);
 }
@@ -71,20 +72,29 @@ export function chatListPanel({ currentId = null, heading = 'h1' } = {}) {
     ? h('a', { href: '/chats/new', class: 'btn btn--secondary btn--small', testid: 'new-chat' }, icon(PLUS), t('chats.new'))
     : null;
   const notify = notificationButton();
+  let searching = false;
+  const search = createSearch({
+    onActive(on) {
+      searching = on;
+      draw();
+    },
+  });
   const el = h('div', { class: 'chat-panel' },
-    h('div', { class: 'chat-panel__head' }, title, newChat),
+    h('div', { class: 'chat-panel__head' }, title, newChat, search.form),
     notify ? h('div', { class: 'chat-panel__notify', dataset: { notifyHolder: '' } }, notify) : null,
-    invitations, status, list);
+    search.results, invitations, status, list);
 
   function draw() {
     const state = chatState();
+    list.hidden = searching;
+    status.hidden = searching;
     status.replaceChildren();
     if (!state.loaded) {
       status.append(state.error ? h('div', { class: 'stack' }, errorBox(state.error), button(t('chats.try_again'), () => loadChats())) : loading());
       return;
     }
     if (state.error) status.append(errorBox(state.error));
-    invitations.hidden = !state.invitations.length;
+    invitations.hidden = searching || !state.invitations.length;
     invitations.replaceChildren(
       h('h2', { class: 'chat-panel__subtitle' }, t('chats.invitations')),
       h('ul', { class: 'invitation-list' }, state.invitations.map(invitationCard)));
@@ -112,5 +122,11 @@ export function chatListPanel({ currentId = null, heading = 'h1' } = {}) {
   const stop = onChats(draw);
   draw();
   ensureChats(session.orgId);
-  return { el, destroy: stop };
+  return {
+    el,
+    destroy() {
+      stop();
+      search.destroy();
+    },
+  };
 }

@@ -1,10 +1,11 @@
-// One message in the timeline: author, quote, formatted body, time, read marks, reactions,
-// and its menu (reply, react, edit, delete, pin).
+// One message in the timeline: author, «forwarded», quote, formatted body, files, time, read
+// marks or views, reactions, and its menu (reply, react, forward, edit, delete, pin).
 
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
 import { personName } from '../ui.js';
-import { dayLabel, formatBody, fullWhen, plainText, timeOf } from './format.js';
+import { attachmentsEl } from './attachments.js';
+import { dayLabel, filesLabel, formatBody, fullWhen, plainText, timeOf } from './format.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '🔥', '✅', '👀'];
 const EDIT_WINDOW_MS = 48 * 3600 * 1000;
@@ -12,6 +13,8 @@ const EDIT_WINDOW_MS = 48 * 3600 * 1000;
 const MORE = ['M5 12h.01', 'M12 12h.01', 'M19 12h.01'];
 const CLOCK = ['M12 7v5l3 2', 'M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0z'];
 const ALERT = ['M12 8v5', 'M12 16h.01', 'M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0z'];
+const FORWARD = ['M14 5l7 7-7 7', 'M21 12H9a6 6 0 0 0-6 6v1'];
+const EYE = ['M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z', 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z'];
 
 let openMenu = null; // {el, toggle, close}
 
@@ -30,6 +33,7 @@ export function abilities(msg, view) {
   return {
     reply: live && view.canPost,
     react: live && view.isMember,
+    forward: live && view.isMember,
     edit: live && own && view.canPost && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
     remove: live && (own || view.canModerate),
     pin: live && view.canPin,
@@ -65,6 +69,11 @@ function meta(msg, view) {
   } else {
     parts.push(h('time', { datetime: msg.created_at, title: fullWhen(msg.created_at) }, timeOf(msg.created_at)));
   }
+  if (msg.views != null && !msg.deleted && !msg.pending) {
+    const label = t('chat.views', { count: msg.views });
+    parts.unshift(h('span', { class: 'msg__views', testid: 'message-views', title: label },
+      icon(EYE), h('span', { 'aria-hidden': 'true' }, String(msg.views)), h('span', { class: 'visually-hidden' }, label)));
+  }
   if (view.me === msg.author_id && !msg.pending && !msg.failed) parts.push(readMark(msg, view));
   return h('div', { class: 'msg__meta' }, parts);
 }
@@ -73,7 +82,7 @@ function quote(msg, view) {
   if (!msg.reply_to_id || msg.deleted) return null;
   const original = view.quoteOf(msg.reply_to_id);
   const author = original ? (original.author && original.author.name) || view.nameOf(original.author_id) : null;
-  const text = !original ? t('chat.quote_loading') : original.deleted ? t('chat.deleted') : plainText(original.body, 120);
+  const text = !original ? t('chat.quote_loading') : original.deleted ? t('chat.deleted') : plainText(original.body, 120) || filesLabel(original);
   return h('button', {
     type: 'button', class: 'msg__quote', testid: 'message-quote', onclick: () => view.onJump(msg.reply_to_id),
   },
@@ -132,9 +141,10 @@ function openMessageMenu(li, toggle, msg, view) {
   const menu = h('div', { class: 'menu', role: 'menu', 'aria-label': t('chat.message_actions'), testid: 'message-menu' },
     palette,
     can.reply ? menuItem(t('chat.reply'), act(() => view.onReply(msg)), 'message-reply') : null,
+    can.forward ? menuItem(t('chat.forward'), act(() => view.onForward(msg)), 'message-forward') : null,
     can.edit ? menuItem(t('chat.edit'), act(() => view.onEdit(msg)), 'message-edit') : null,
     can.pin ? menuItem(can.pinned ? t('chat.unpin') : t('chat.pin'), act(() => view.onPin(msg, !can.pinned)), 'message-pin') : null,
-    menuItem(t('chat.copy'), act(() => view.onCopy(msg)), 'message-copy'),
+    msg.body ? menuItem(t('chat.copy'), act(() => view.onCopy(msg)), 'message-copy') : null,
     can.remove ? menuItem(t('chat.delete'), act(() => view.onDelete(msg)), 'message-delete', true) : null);
   // The menu floats above the page (fixed), so the scrolling timeline never clips it.
   document.body.append(menu);
@@ -171,12 +181,18 @@ function openMessageMenu(li, toggle, msg, view) {
 export function messageEl(msg, view) {
   const own = view.me === msg.author_id;
   const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);
-  const body = msg.deleted
-    ? h('p', { class: 'msg__body msg__body--deleted', testid: 'message-body' }, t('chat.deleted'))
-    : h('p', { class: 'msg__body', testid: 'message-body' }, formatBody(msg.body));
-  const bubble = h('div', { class: 'msg__bubble' },
+  const files = msg.deleted ? null : attachmentsEl(msg.attachments);
+  let body = null;
+  if (msg.deleted) body = h('p', { class: 'msg__body msg__body--deleted', testid: 'message-body' }, t('chat.deleted'));
+  else if (msg.body || !files) body = h('p', { class: 'msg__body', testid: 'message-body' }, formatBody(msg.body));
+  const forwarded = msg.forwarded_from_id && !msg.deleted
+    ? h('div', { class: 'msg__forwarded', testid: 'message-forwarded' }, icon(FORWARD), t('chat.forwarded'))
+    : null;
+  const bubble = h('div', { class: ['msg__bubble', files && 'msg__bubble--files'] },
     own ? null : h('div', { class: 'msg__author', testid: 'message-author' }, personName(author)),
+    forwarded,
     quote(msg, view),
+    files,
     body,
     meta(msg, view));
   const li = h('li', {
@@ -188,7 +204,7 @@ export function messageEl(msg, view) {
   h('div', { class: 'msg__unread', role: 'separator' }, h('span', {}, t('chat.new_messages'))),
   h('div', { class: 'msg__row' }, h('div', { class: 'msg__content' }, bubble, reactions(msg, view))));
   const can = abilities(msg, view);
-  if (can.reply || can.react || can.remove || can.edit || can.pin) {
+  if (can.reply || can.react || can.forward || can.remove || can.edit || can.pin) {
     const toggle = h('button', {
       type: 'button', class: 'msg__more', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
       'aria-label': t('chat.message_actions'), testid: 'message-more',

@@ -10,7 +10,7 @@ import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { toast } from '../ui.js';
 import { chatById, nameOf } from './store.js';
-import { plainText } from './format.js';
+import { filesLabel, plainText } from './format.js';
 
 const BELL = ['M6 8a6 6 0 1 1 12 0c0 7 3 8 3 8H3s3-1 3-8', 'M10.3 21a1.94 1.94 0 0 0 3.4 0'];
 const supported = () => 'Notification' in window;
@@ -44,7 +44,7 @@ function show(event) {
   if (document.visibilityState !== 'hidden') return;
   const chat = chatById(event.chat_id);
   const author = nameOf(message.author_id);
-  const text = plainText(message.body, 160);
+  const text = plainText(message.body, 160) || filesLabel(message);
   try {
     const note = new Notification(chat ? chat.title : t('notify.new_message'), {
       body: author ? `${author}: ${text}` : text,

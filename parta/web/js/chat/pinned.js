@@ -3,7 +3,7 @@
 
 import { h, icon, ICONS } from '../dom.js';
 import { t } from '../i18n.js';
-import { plainText } from './format.js';
+import { filesLabel, plainText } from './format.js';
 
 const PIN = ['M12 17v5', 'M9 3h6l-1 6 3 3H7l3-3z'];
 
@@ -29,7 +29,7 @@ export function createPinnedBar({ messageOf, load, onJump, onUnpin }) {
     const label = shown.length > 1
       ? t('chat.pinned_n', { n: shown.length - index, total: shown.length })
       : t('chat.pinned');
-    const text = msg ? plainText(msg.body, 140) : t('chat.quote_loading');
+    const text = msg ? plainText(msg.body, 140) || filesLabel(msg) : t('chat.quote_loading');
     el.append(
       h('button', {
         type: 'button', class: 'pinned__main', testid: 'pinned-open',

@@ -3,6 +3,8 @@
 // Every message gets a client id before it leaves; a retry after a network error sends the same
 // id, and the server answers with the message it already has. Until the server acknowledges,
 // the message shows as pending; a refusal (read-only chat, slow mode) shows why, with a retry.
+// Files go up before the message (uploads.js); the message names them by id, so a retry sends
+// the same ids with the same client id.
 
 import { post } from '../api.js';
 import { t } from '../i18n.js';
@@ -38,8 +40,10 @@ export function createSender({ chatId, me, timeline, decorate }) {
       show(entry.msg);
     }
     try {
+      const files = (msg.attachments || []).map((a) => a.id);
       const answer = await post(`/chats/${chatId}/messages`, {
         body: msg.body, client_id: clientId, reply_to_id: msg.reply_to_id || undefined,
+        attachment_ids: files.length ? files : undefined,
       });
       if (!waiting.has(clientId)) return; // the event stream confirmed it first
       waiting.delete(clientId);
@@ -60,13 +64,13 @@ export function createSender({ chatId, me, timeline, decorate }) {
   }
 
   return {
-    /** Put the message on screen as pending and send it. */
-    send(body, replyTo) {
+    /** Put the message on screen as pending and send it; `attachments` are uploaded files. */
+    send(body, replyTo, attachments = []) {
       const clientId = newClientId();
       const msg = {
         id: null, chat_id: chatId, client_id: clientId, author_id: me, body,
         reply_to_id: replyTo ? replyTo.id : null, created_at: new Date().toISOString(),
-        reactions: {}, my_reactions: [], pending: true,
+        reactions: {}, my_reactions: [], attachments, pending: true,
       };
       waiting.set(clientId, { msg, tries: 0, timer: null });
       show(msg);

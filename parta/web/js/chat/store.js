@@ -23,6 +23,10 @@ let subscribed = false;
 let stale = false;
 
 const MODERATORS = ['owner', 'moderator'];
+const CHANNELS = new Set(['channel', 'school_channel', 'staff_channel']);
+
+/** Channels: moderators post, everyone reads, posts count their views. */
+export const isChannel = (chat) => CHANNELS.has(chat.kind);
 
 export const isModerator = (chat) => MODERATORS.includes(chat.my_role);
 /** Members write unless the chat is for moderators only (channels) or archived. */

@@ -15,31 +15,39 @@ const NEAR_BOTTOM_PX = 120;
 const keyOf = (msg) => (msg.id ? `m${msg.id}` : `c${msg.client_id}`);
 
 /**
- * render(msg) → <li>; onOlder() when the top comes near; onSeen(maxId) with the newest message
- * at least half visible; onScroll() after the person scrolls.
+ * render(msg) → <li>; onOlder() when the top comes near, onNewer() when the bottom does (only
+ * matters after a jump left the live end unloaded); onSeen(maxId, ids) with the messages at
+ * least half visible; onScroll() after the person scrolls.
  */
-export function createTimeline({ render, onOlder, onSeen, onScroll }) {
+export function createTimeline({ render, onOlder, onNewer, onSeen, onScroll }) {
   const list = h('ol', { class: 'timeline__list', testid: 'messages' });
   const loader = h('div', { class: 'timeline__top', testid: 'history-top' });
-  const el = h('div', { class: 'timeline', tabindex: '0', role: 'region', 'aria-label': t('chat.messages_label') }, loader, list);
+  const tail = h('div', { class: 'timeline__tail', testid: 'history-tail' });
+  const el = h('div', { class: 'timeline', tabindex: '0', role: 'region', 'aria-label': t('chat.messages_label') }, loader, list, tail);
   const items = [];
   const byKey = new Map();
 
   const seen = new IntersectionObserver((entries) => {
     let max = 0;
+    const ids = [];
     for (const entry of entries) {
       // Half of it in sight, or — for a message taller than the screen — most of the screen.
       const mostOfView = entry.rootBounds && entry.intersectionRect.height >= entry.rootBounds.height * 0.4;
       if (!entry.isIntersecting || (entry.intersectionRatio < 0.5 && !mostOfView)) continue;
       const id = Number(entry.target.dataset.id);
+      ids.push(id);
       if (id > max) max = id;
     }
-    if (max) onSeen(max);
+    if (max) onSeen(max, ids);
   }, { root: el, threshold: [0, 0.25, 0.5, 1] });
   const top = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) onOlder();
   }, { root: el, rootMargin: '300px 0px 0px 0px' });
   top.observe(loader);
+  const bottom = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) onNewer();
+  }, { root: el, rootMargin: '0px 0px 300px 0px' });
+  bottom.observe(tail);
   el.addEventListener('scroll', () => onScroll(), { passive: true });
 
   function link(i) {
@@ -132,12 +140,20 @@ export function createTimeline({ render, onOlder, onSeen, onScroll }) {
     update,
     remove,
 
-    /** New messages at the live end; stays at the bottom if the reader was there. */
-    append(msgs, { stick = false } = {}) {
+    /**
+     * New messages at the live end; stays at the bottom if the reader was there — unless
+     * `hold`: a page loaded below while the reader scrolls down keeps the place.
+     */
+    append(msgs, { stick = false, hold = false } = {}) {
       const wasNear = nearBottom();
       for (const msg of msgs) if (!update(msg)) insert(msg);
-      if (stick || wasNear) scrollToBottom();
+      if (stick || (wasNear && !hold)) scrollToBottom();
       return wasNear;
+    },
+
+    /** Forget the loaded history (before showing another stretch of it); sending ones stay. */
+    clear() {
+      for (const item of [...items]) if (item.msg.id) remove(item.key);
     },
 
     /** Older history above; the reader's view does not jump. */
@@ -198,6 +214,7 @@ export function createTimeline({ render, onOlder, onSeen, onScroll }) {
     destroy() {
       seen.disconnect();
       top.disconnect();
+      bottom.disconnect();
     },
   };
 }

@@ -1,73 +1,37 @@
-// One chat: header, pinned bar, the timeline with history upwards, live changes from the event
-// stream, read marks, and the composer (or the note that only moderators write here).
+// One chat: header, pinned bar, the timeline (history above, or around a message jumped to),
+// live changes from the event stream, read marks and channel views, who is typing, search in
+// the chat, and the composer with files (or the note that only moderators write here).
 
 import { del, get, patch, post, put } from '../api.js';
-import { h, icon, ICONS } from '../dom.js';
-import { t, tn } from '../i18n.js';
+import { h, icon } from '../dom.js';
+import { t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { on } from '../realtime.js';
-import { confirmDialog, copyText, errorBox, loading, pageHeader, toast } from '../ui.js';
-import { chatListPanel, chatAvatar } from '../chat/list.js';
-import { createComposer } from '../chat/composer.js';
+import { confirmDialog, copyText, loading, toast } from '../ui.js';
+import { chatListPanel } from '../chat/list.js';
+import { createViewReporter } from '../chat/channel_views.js';
+import { acceptDrops, createComposer } from '../chat/composer.js';
+import { forwardMessage } from '../chat/forward.js';
+import { bottomPart, chatHeader, headerKey, notFound, rulesNotice } from '../chat/header.js';
+import { createHistory, PAGE } from '../chat/history.js';
 import { messageEl } from '../chat/message.js';
 import { createPinnedBar } from '../chat/pinned.js';
+import { createSearch } from '../chat/search.js';
 import { createSender } from '../chat/sender.js';
 import { createTimeline } from '../chat/timeline.js';
-import { plainText } from '../chat/format.js';
+import { createTyping } from '../chat/typing.js';
+import { filesLabel, plainText } from '../chat/format.js';
 import {
-  canPost, isModerator, nameOf, readLocally, rememberPeople, setOpenChat,
+  canPost, isChannel, isModerator, nameOf, readLocally, rememberPeople, setOpenChat,
 } from '../chat/store.js';
 
-const PAGE = 50;
-const PEOPLE = ['M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1', 'M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6', 'M22 19v-1a4 4 0 0 0-3-3.9', 'M16 4.1a3 3 0 0 1 0 5.8'];
-const GEAR = ['M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z', 'M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z'];
 const DOWN = ['M12 5v14', 'M5 12l7 7 7-7'];
-
-
-/** The header: back (on phones), avatar, title, members, settings. */
-function chatHeader(chat) {
-  const moderator = isModerator(chat);
-  const kind = chat.kind === 'direct' ? null : t(`chat_kinds.${chat.kind}`);
-  return h('header', { class: 'chat__header' },
-    h('a', { href: '/chats', class: 'chat__back', 'aria-label': t('chat.back'), testid: 'chat-back' }, icon(ICONS.back)),
-    chatAvatar(chat, 'avatar--small'),
-    h('div', { class: 'chat__heading' },
-      h('h1', { class: 'chat__title', tabindex: '-1', testid: 'chat-heading' }, chat.title || t('chats.untitled')),
-      h('p', { class: 'chat__sub' }, chat.kind === 'direct' ? t('chat_kinds.direct') : [
-        h('a', { href: `/chats/${chat.id}/members`, testid: 'chat-members-link' }, tn('chat.members_count', chat.members_count || 0)),
-        kind && kind !== chat.title ? h('span', {}, ` · ${kind}`) : null])),
-    h('div', { class: 'chat__actions' },
-      h('a', { href: `/chats/${chat.id}/members`, class: 'icon-btn', 'aria-label': t('chat.members'), title: t('chat.members'), testid: 'chat-members' }, icon(PEOPLE)),
-      moderator && chat.kind !== 'direct'
-        ? h('a', { href: `/chats/${chat.id}/settings`, class: 'icon-btn', 'aria-label': t('chat.settings'), title: t('chat.settings'), testid: 'chat-settings' }, icon(GEAR))
-        : null));
-}
-
-const headerKey = (chat) => JSON.stringify([chat.title, chat.members_count, chat.kind, chat.my_role]);
-
-function bottomPart(chat, composer) {
-  if (chat.archived) return h('p', { class: 'chat__readonly', testid: 'chat-readonly' }, t('chat.archived'));
-  if (!canPost(chat)) return h('p', { class: 'chat__readonly', testid: 'chat-readonly' }, t('chat.moderators_only'));
-  return composer.el;
-}
-
-function rulesNotice(chat) {
-  if (!chat.rules || (chat.rules_accepted_version || 0) >= chat.rules_version) return null;
-  return h('p', { class: 'chat__notice', testid: 'rules-changed' }, t('chat.rules_changed'), ' ',
-    h('a', { href: `/chats/${chat.id}/members#rules` }, t('chat.read_rules')));
-}
-
-function notFound(error) {
-  return h('div', { class: 'stack stack--page chat-missing' },
-    h('p', {}, h('a', { href: '/chats', class: 'back-link' }, '← ', t('chats.title'))),
-    pageHeader(error && error.status === 404 ? t('chat.not_found') : t('errors.page_title')),
-    error && error.status === 404 ? h('p', { class: 'lead' }, t('chat.not_found_text')) : errorBox(error));
-}
 
 export async function chatView(ctx) {
   const chatId = Number(ctx.params.id);
   ctx.main.classList.add('main--chat');
+  let aroundId = Number(ctx.query.message) || null; // opened from a search result
   let chat;
   let first;
   try {
@@ -76,7 +40,11 @@ export async function chatView(ctx) {
       navigate(`/chats/${chatId}/join`, { replace: true }); // invited, not joined: the rules first
       return loading();
     }
-    first = await get(`/chats/${chatId}/messages?limit=${PAGE}`);
+    if (aroundId) {
+      first = await get(`/chats/${chatId}/messages?around_id=${aroundId}&limit=${PAGE}`);
+      if (!(first.messages || []).some((m) => m.id === aroundId)) aroundId = null;
+    }
+    if (!aroundId) first = await get(`/chats/${chatId}/messages?limit=${PAGE}`);
   } catch (error) {
     ctx.main.classList.remove('main--chat');
     return notFound(error);
@@ -87,8 +55,7 @@ export async function chatView(ctx) {
   const extra = new Map(); // messages outside the timeline (quotes, pins) by id
   const loadingOne = new Set();
   const stops = [];
-  let nextBefore = first.next_before_id;
-  let olderBusy = false;
+  const channel = isChannel(chat);
   let ready = false;
   let readSent = chat.last_read_message_id || 0;
   let readWanted = 0;
@@ -106,6 +73,7 @@ export async function chatView(ctx) {
       author: m.author || people.get(m.author_id) || known.author || null,
       read_by: m.read_by ?? known.read_by ?? (own ? 0 : undefined),
       read_of: m.read_of ?? known.read_of ?? (own ? Math.max((chat.members_count || 1) - 1, 0) : undefined),
+      views: m.views ?? known.views ?? (channel ? 0 : undefined),
     };
   };
   const messageOf = (id) => timeline.get(id) || extra.get(id) || null;
@@ -193,6 +161,7 @@ export async function chatView(ctx) {
     async onCopy(msg) {
       if (await copyText(msg.body)) toast(t('chat.copied'));
     },
+    onForward: (msg) => forwardMessage(msg),
     onJump: (id) => jumpTo(id),
     onRetry: (msg) => sender.retry(msg),
     onDiscard: (msg) => sender.discard(msg),
@@ -200,16 +169,41 @@ export async function chatView(ctx) {
 
   const timeline = createTimeline({
     render: (msg) => messageEl(msg, actions),
-    onOlder: () => loadOlder(),
-    onSeen: (id) => seen(id),
+    onOlder: () => pages.loadOlder(),
+    onNewer: () => pages.loadNewer(),
+    onSeen: (id, ids) => seen(id, ids),
     onScroll: () => updateJump(),
   });
+  const pages = createHistory({
+    chatId, timeline, learn, decorate, ready: () => ready, current: () => ctx.isCurrent(),
+  });
   const sender = createSender({ chatId, me, timeline, decorate });
+  const typing = createTyping({
+    chatId,
+    me,
+    nameOf: actions.nameOf,
+    async loadNames() {
+      const answer = await get(`/chats/${chatId}/members`);
+      const persons = (answer.members || []).map((m) => m.user).filter(Boolean);
+      for (const p of persons) people.set(p.id, p);
+      rememberPeople(persons);
+    },
+  });
+  const views = channel ? createViewReporter({
+    chatId,
+    onRecorded: (ids) => ids.forEach((id) => changeMessage(id, (m) => ({ views: (m.views || 0) + 1 }))),
+  }) : null;
   const composer = createComposer({
     chatId,
-    onSubmit: async (text, { replyTo, editing }) => {
+    onTyping: () => typing.typed(),
+    onSubmit: async (text, { replyTo, editing, attachments }) => {
       if (!editing) {
-        sender.send(text, replyTo);
+        if (!pages.liveEnd) {
+          await pages.goLive().catch(() => {}); // what is sent shows at the end of the chat
+        }
+        typing.sent();
+        sender.send(text, replyTo, attachments);
+        updateJump();
         return;
       }
       try {
@@ -229,31 +223,47 @@ export async function chatView(ctx) {
   });
   const jump = h('button', {
     type: 'button', class: 'chat__jump', hidden: true, testid: 'jump-down', 'aria-label': t('chat.to_newest'), title: t('chat.to_newest'),
-    onclick: () => {
-      timeline.scrollToBottom();
-      updateJump();
-    },
+    onclick: () => pages.goLive().then(updateJump, () => toast(t('errors.network'), 'error')),
   }, icon(DOWN), h('span', { class: 'chat__jump-count' }));
   const announcer = h('div', { class: 'visually-hidden', 'aria-live': 'polite', testid: 'chat-announcer' });
-  const header = h('div', {}, chatHeader(chat));
+  const search = createSearch({
+    chatId,
+    onPick: (result) => {
+      search.hide();
+      jumpTo(result.id);
+    },
+    onClose: () => closeSearch(),
+  });
+  search.results.classList.add('search-results--over');
+  timeline.el.addEventListener('pointerdown', () => search.hide()); // back to reading
+  const searchBar = h('div', { class: 'chat__search', hidden: true }, search.form);
+  function openSearch() {
+    searchBar.hidden = false;
+    search.focus();
+  }
+  function closeSearch() {
+    search.clear();
+    searchBar.hidden = true;
+  }
+  const drawHeader = () => chatHeader(chat, { onSearch: () => (searchBar.hidden ? openSearch() : closeSearch()) });
+  const header = h('div', {}, drawHeader());
   const notice = h('div', {}, rulesNotice(chat));
   const bottom = h('div', { class: 'chat__bottom' }, bottomPart(chat, composer));
 
-  learn(first.messages || []);
-  timeline.append([...(first.messages || [])].reverse().map(decorate));
-  if (!nextBefore) timeline.setLoading('start');
+  pages.start(first, aroundId);
   pinnedBar.set(chat.pinned || []);
 
   function updateJump() {
-    const near = timeline.nearBottom();
+    const near = timeline.nearBottom() && pages.liveEnd;
     if (near) unseen = 0;
     jump.hidden = near;
     jump.querySelector('.chat__jump-count').textContent = unseen ? String(unseen) : '';
   }
 
-  function seen(id) {
+  function seen(id, ids) {
     readWanted = Math.max(readWanted, id);
     flushRead();
+    if (views && ready) views.saw(ids);
   }
 
   function flushRead() {
@@ -265,31 +275,10 @@ export async function chatView(ctx) {
     });
   }
 
-  async function loadOlder() {
-    if (!ready || olderBusy || !nextBefore) return;
-    olderBusy = true;
-    timeline.setLoading('loading');
-    try {
-      const page = await get(`/chats/${chatId}/messages?before_id=${nextBefore}&limit=${PAGE}`);
-      learn(page.messages || []);
-      timeline.prepend([...(page.messages || [])].reverse().map(decorate));
-      nextBefore = page.next_before_id;
-      timeline.setLoading(nextBefore ? '' : 'start');
-    } catch {
-      timeline.setLoading('');
-    } finally {
-      olderBusy = false;
-    }
-    if (nextBefore && ctx.isCurrent() && timeline.el.scrollTop < 300) requestAnimationFrame(() => loadOlder());
-  }
-
-  /** Show a message, loading older pages (a few at most) until it is there. */
+  /** Show a message (a quote, a pin, a search result), loading the page around it if need be. */
   async function jumpTo(id) {
-    for (let pages = 0; !timeline.has(id) && nextBefore && pages < 10; pages += 1) {
-      while (olderBusy) await new Promise((resolve) => { setTimeout(resolve, 50); });
-      await loadOlder();
-    }
-    if (!timeline.reveal(id)) toast(t('chat.too_old'));
+    if (!(await pages.jumpTo(id))) toast(t('chat.message_missing'));
+    updateJump();
   }
 
   /**
@@ -299,7 +288,8 @@ export async function chatView(ctx) {
   async function catchUp(fresh) {
     try {
       let after = timeline.newestId();
-      for (let guard = 0; guard < 20; guard += 1) {
+      // Away from the live end (after a jump) the newer pages load as the reader scrolls down.
+      for (let guard = 0; pages.liveEnd && guard < 20; guard += 1) {
         const page = await get(`/chats/${chatId}/messages?${after ? `after_id=${after}&` : ''}limit=100`);
         const msgs = [...(page.messages || [])].reverse();
         learn(msgs);
@@ -324,7 +314,7 @@ export async function chatView(ctx) {
     const couldPost = canPost(chat);
     const shownBefore = headerKey(chat);
     chat = fresh;
-    if (headerKey(chat) !== shownBefore) header.replaceChildren(chatHeader(chat));
+    if (headerKey(chat) !== shownBefore) header.replaceChildren(drawHeader());
     notice.replaceChildren(rulesNotice(chat) || '');
     pinnedBar.set(chat.pinned || []);
     if (couldPost !== canPost(chat)) bottom.replaceChildren(bottomPart(chat, composer));
@@ -340,7 +330,7 @@ export async function chatView(ctx) {
       const have = timeline.get(m.id);
       if (!have) continue;
       const fresh = { ...have, ...m, author: m.author || have.author };
-      const keys = ['body', 'edited_at', 'deleted', 'reactions', 'my_reactions', 'read_by', 'read_of', 'read_by_ids'];
+      const keys = ['body', 'edited_at', 'deleted', 'reactions', 'my_reactions', 'read_by', 'read_of', 'read_by_ids', 'views'];
       if (keys.some((k) => JSON.stringify(have[k]) !== JSON.stringify(fresh[k]))) timeline.update(fresh);
     }
   }
@@ -363,12 +353,19 @@ export async function chatView(ctx) {
     const m = event.message;
     if (!m || timeline.has(m.id)) return;
     if (m.author_id === me && sender.arrived(m)) return;
+    if (!pages.liveEnd) {
+      // The newest messages are not loaded (a jump into the past): they wait until the reader
+      // scrolls down or presses the arrow.
+      if (m.author_id !== me) unseen += 1;
+      updateJump();
+      return;
+    }
     const show = (full) => {
       if (!ctx.isCurrent() || timeline.has(m.id)) return;
       const wasNear = timeline.append([decorate(full)], { stick: m.author_id === me });
       if (m.author_id !== me) {
         if (!wasNear) unseen += 1;
-        announcer.textContent = `${actions.nameOf(m.author_id) || ''}: ${plainText(m.body, 200)}`;
+        announcer.textContent = `${actions.nameOf(m.author_id) || ''}: ${plainText(m.body, 200) || filesLabel(m)}`;
         refreshReadsSoon();
       }
       updateJump();
@@ -421,27 +418,41 @@ export async function chatView(ctx) {
     clearInterval(readsInterval);
     timeline.destroy();
     sender.destroy();
+    composer.destroy();
+    typing.destroy();
+    search.destroy();
+    if (views) views.destroy();
     panel.destroy();
     setOpenChat(null);
   });
 
-  // Once on screen: start at the first unread message, or at the bottom.
+  // Once on screen: at the message asked for, or the first unread one, or at the bottom.
   requestAnimationFrame(() => {
     if (!ctx.isCurrent()) return;
-    const firstUnread = timeline.markUnread(chat.last_read_message_id || 0, me, !nextBefore);
-    if (firstUnread) firstUnread.scrollIntoView({ block: 'start' });
-    else timeline.scrollToBottom();
+    if (aroundId) {
+      timeline.reveal(aroundId);
+      window.history.replaceState({}, '', `/chats/${chatId}`); // a reload shows the chat as usual
+    } else {
+      const firstUnread = timeline.markUnread(chat.last_read_message_id || 0, me, pages.complete);
+      if (firstUnread) firstUnread.scrollIntoView({ block: 'start' });
+      else timeline.scrollToBottom();
+    }
     ready = true;
     flushRead();
     updateJump();
-    if (timeline.el.scrollTop < 300) loadOlder();
-    if (window.matchMedia('(pointer: fine)').matches && canPost(chat)) composer.focus();
+    if (timeline.el.scrollTop < 300) pages.loadOlder();
+    if (window.matchMedia('(pointer: fine)').matches && canPost(chat) && !aroundId) composer.focus();
   });
 
+  const section = h('section', { class: 'chat', testid: 'chat', dataset: { chatId: String(chatId), dropHint: t('files.drop_hint') } },
+    header, searchBar, pinnedBar.el, notice,
+    h('div', { class: 'chat__scroll' }, timeline.el, typing.el, search.results, jump),
+    bottom, announcer);
+  acceptDrops(section, (files) => {
+    if (canPost(chat)) composer.addFiles(files);
+    else toast(t('chat.moderators_only'), 'error');
+  });
   return h('div', { class: 'messenger', dataset: { pane: 'chat' }, testid: 'chat-page' },
     h('aside', { class: 'messenger__list', 'aria-label': t('chats.title') }, panel.el),
-    h('section', { class: 'chat', testid: 'chat', dataset: { chatId: String(chatId) } },
-      header, pinnedBar.el, notice,
-      h('div', { class: 'chat__scroll' }, timeline.el, jump),
-      bottom, announcer));
+    section);
 }

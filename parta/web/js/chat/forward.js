@@ -1,0 +1,65 @@
+// Forwarding a message: pick one of the person's chats (where they may write) and send it
+// there. The server copies the text and the files and marks the copy as forwarded.
+
+import { post } from '../api.js';
+import { h, icon, ICONS } from '../dom.js';
+import { t } from '../i18n.js';
+import { toast } from '../ui.js';
+import { chatAvatar } from './list.js';
+import { newClientId } from './sender.js';
+import { canPost, chatState, ensureChats } from './store.js';
+
+/** Open the picker for `msg`; resolves when it closes. */
+export async function forwardMessage(msg) {
+  await ensureChats();
+  return new Promise((resolve) => {
+    const chats = chatState().chats.filter(canPost);
+    const filter = h('input', {
+      type: 'search', class: 'input forward__filter', testid: 'forward-filter',
+      placeholder: t('chat.forward_filter'), 'aria-label': t('chat.forward_filter'),
+    });
+    const list = h('ul', { class: 'forward__list', testid: 'forward-list' });
+    const dialog = h('dialog', { class: 'dialog forward', testid: 'forward-dialog', 'aria-labelledby': 'forward-title' });
+    const close = () => {
+      dialog.close();
+      dialog.remove();
+      resolve();
+    };
+    const clientId = newClientId(); // a double click forwards once
+    async function send(chat, button) {
+      button.disabled = true;
+      try {
+        await post(`/chats/${chat.id}/messages`, { body: '', forward_of: msg.id, client_id: clientId });
+        toast(t('chat.forwarded_to', { title: chat.title || t('chats.untitled') }));
+        close();
+      } catch (error) {
+        toast(error.message, 'error');
+        button.disabled = false;
+      }
+    }
+    function draw() {
+      const words = filter.value.trim().toLocaleLowerCase();
+      const shown = chats.filter((c) => !words || (c.title || '').toLocaleLowerCase().includes(words));
+      list.replaceChildren(...(shown.length ? shown.map((chat) => {
+        const button = h('button', { type: 'button', class: 'forward__chat', testid: 'forward-chat' },
+          chatAvatar(chat, 'avatar--small'), h('span', { class: 'forward__title' }, chat.title || t('chats.untitled')));
+        button.addEventListener('click', () => send(chat, button));
+        return h('li', {}, button);
+      }) : [h('li', { class: 'muted forward__none' }, t('chat.forward_none'))]));
+    }
+    filter.addEventListener('input', draw);
+    dialog.append(
+      h('div', { class: 'forward__head' },
+        h('h2', { id: 'forward-title', class: 'forward__heading' }, t('chat.forward_title')),
+        h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('common.cancel'), title: t('common.cancel'), testid: 'forward-cancel', onclick: close }, icon(ICONS.close))),
+      filter, list);
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      close();
+    });
+    draw();
+    document.body.append(dialog);
+    dialog.showModal();
+    filter.focus();
+  });
+}
