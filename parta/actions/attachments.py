@@ -51,7 +51,7 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
                                                 clean.height, clean.thumbnail)
             ext = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(mime, "jpg")
     except media.TooLargeFile as exc:
-        raise TooLarge(params={"limit_mb": exc.limit // (1024 * 1024)}) from None
+        raise TooLarge("file_too_large", params={"limit_mb": exc.limit // (1024 * 1024)}) from None
     except media.UnsupportedType as exc:
         raise ValidationFailed("unsupported_type", fields={"file": "unsupported_type"},
                                params={"reason": exc.reason}) from None

@@ -27,6 +27,15 @@ from parta.search import search_message_ids
 __all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
 
 
+async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if ids:
+        for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
+                                   .order_by(Attachment.id))).scalars():
+            files[a.message_id or 0].append(attachment_payload(a))
+    return files
+
+
 def _chat_dict(chat: Chat) -> dict[str, Any]:
     return {
         "id": chat.id, "org_id": chat.org_id, "kind": chat.kind.value, "title": chat.title,
@@ -67,6 +76,7 @@ async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -
     last = {m.chat_id: m for m in (await db.execute(
         select(Message).where(Message.id.in_(last_ids)))).scalars()} if last_ids else {}
     authors = await persons(db, None, [m.author_id for m in last.values()])
+    last_files = await _files_of(db, [m.id for m in last.values()])
     titles = await _direct_titles(db, [c for c, _ in rows], user_id)
     out = []
     for chat, me in rows:
@@ -76,7 +86,7 @@ async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -
             "title": titles.get(chat.id, chat.title), "my_role": me.role.value,
             "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
             "rules_accepted_version": me.rules_accepted_version,
-            "last_message": ({**message_payload(m), "author_name":
+            "last_message": ({**message_payload(m, last_files.get(m.id)), "author_name":
                               authors[m.author_id].name if m.author_id in authors else ""}
                              if m else None),
         })
@@ -199,7 +209,10 @@ async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) ->
     rows = (await db.execute(select(Message, Chat).join(Chat, Chat.id == Message.chat_id)
                              .where(Message.id.in_(ids)).order_by(Message.id.desc()))).all()
     titles = await _direct_titles(db, [c for _, c in rows], user_id)
-    people = await persons(db, None, [m.author_id for m, _ in rows])
-    return [{**message_payload(m), "chat_title": titles.get(c.id, c.title),
-             "author": people[m.author_id].model_dump() if m.author_id in people else None}
-            for m, c in rows]
+    files = await _files_of(db, [m.id for m, _ in rows])
+    out = []
+    for m, c in rows:  # the author's badge is the one earned in that chat's school
+        author = (await persons(db, c.org_id, [m.author_id])).get(m.author_id or 0)
+        out.append({**message_payload(m, files.get(m.id)), "chat_title": titles.get(c.id, c.title),
+                    "author": author.model_dump() if author else None})
+    return out

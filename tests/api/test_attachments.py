@@ -76,7 +76,8 @@ async def test_wrong_types_and_sizes_are_refused(world: World) -> None:
         assert (r.status_code, error_code(r)) == (422, "unsupported_type"), name
     world.services.settings.attachment_max_document_mb = 1
     r = await anna.post(url, files={"file": ("a.txt", b"a" * (1024 * 1024 + 10), "text/plain")})
-    assert (r.status_code, error_code(r)) == (413, "too_large")
+    assert (r.status_code, error_code(r)) == (413, "file_too_large")
+    assert "1 МБ" in r.json()["error"]["message"]
     masha = await world.as_("student")  # invited, not joined
     r = await masha.post(url, files={"file": ("a.txt", b"hello", "text/plain")})
     assert r.status_code == 404
@@ -90,3 +91,16 @@ async def test_someone_elses_upload_cannot_be_sent(world: World) -> None:
     r = await masha.post(f"{API}/chats/{chat['id']}/messages",
                          json={"body": "моё", "attachment_ids": [att["id"]]})
     assert r.status_code == 422 and "attachment_ids" in r.json()["error"]["fields"]
+
+
+async def test_the_chat_list_and_search_show_a_messages_files(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    att = (await anna.post(f"{API}/chats/{chat['id']}/attachments",
+                           files={"file": ("план.txt", "План экскурсии".encode(), "text/plain")})).json()
+    await anna.post(f"{API}/chats/{chat['id']}/messages",
+                    json={"body": "План экскурсии во вложении", "attachment_ids": [att["id"]]})
+    listing = {c["id"]: c for c in (await anna.get(f"{API}/chats")).json()["chats"]}
+    assert [a["id"] for a in listing[chat["id"]]["last_message"]["attachments"]] == [att["id"]]
+    found = (await anna.get(f"{API}/search", params={"q": "вложении"})).json()["results"]
+    assert [a["id"] for a in found[0]["attachments"]] == [att["id"]]
+    assert found[0]["author"]["verified_teacher"] is True
