@@ -28,7 +28,15 @@ async def fill(db_url: str, messages: int, chats: int) -> tuple[list[int], int]:
 
     from parta.db import make_engine, make_sessionmaker, utcnow
     from parta.models import (
-        Chat, ChatKind, ChatMember, Message, Municipality, Organization, OrgKind, Region, User,
+        Chat,
+        ChatKind,
+        ChatMember,
+        Message,
+        Municipality,
+        Organization,
+        OrgKind,
+        Region,
+        User,
     )
 
     engine = make_engine(db_url)

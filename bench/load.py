@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
@@ -61,8 +60,17 @@ async def seed(database_url: str, classes: int, chat_size: int) -> list[tuple[in
     from parta.config import Settings
     from parta.db import make_engine, make_sessionmaker, utcnow
     from parta.models import (
-        AuthSession, Chat, ChatKind, ChatMember, ChatRole, Municipality, Organization, OrgKind,
-        Region, SessionKind, User,
+        AuthSession,
+        Chat,
+        ChatKind,
+        ChatMember,
+        ChatRole,
+        Municipality,
+        Organization,
+        OrgKind,
+        Region,
+        SessionKind,
+        User,
     )
     from parta.security import new_token
 
@@ -122,18 +130,10 @@ async def listen(url: str, token: str, rec: Recipient, ready: asyncio.Event,
                 rec.latencies.append(time.perf_counter() - sent)
 
 
-async def run(args: argparse.Namespace) -> None:
-    tmp = tempfile.mkdtemp(prefix="parta-bench-")
-    db_url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-    port = free_port()
-    env = {**os.environ, "PARTA_DATABASE_URL": db_url, "PARTA_MODE": "dev",
-           "PARTA_LOG_JSON": "true", "PARTA_PORT": str(port)}
-    subprocess.run([sys.executable, "-m", "parta", "migrate"], env=env, check=True,
-                   capture_output=True)
-    chats = await seed(db_url, args.clients // args.chat_size, args.chat_size)
-    server = subprocess.Popen([sys.executable, "-m", "parta", "serve"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+async def run(args: argparse.Namespace, chats: list[tuple[int, list[str]]],
+              server: subprocess.Popen[bytes], port: int) -> None:
     base = f"http://127.0.0.1:{port}"
+    sem = asyncio.Semaphore(64)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=30,
                                      limits=httpx.Limits(max_connections=64)) as http:
@@ -170,7 +170,6 @@ async def run(args: argparse.Namespace) -> None:
                 sent = 0
                 start = time.perf_counter()
                 n = int(rate * args.seconds)
-                sem = asyncio.Semaphore(64)
 
                 async def send_one(i: int) -> None:
                     nonlocal sent
@@ -216,7 +215,18 @@ def main() -> None:
     p.add_argument("--rates", default="25,50,100")
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--database-url", default="")
-    asyncio.run(run(p.parse_args()))
+    args = p.parse_args()
+    tmp = tempfile.mkdtemp(prefix="parta-bench-")
+    db_url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+    port = free_port()
+    env = {**os.environ, "PARTA_DATABASE_URL": db_url, "PARTA_MODE": "dev",
+           "PARTA_LOG_JSON": "true", "PARTA_PORT": str(port)}
+    subprocess.run([sys.executable, "-m", "parta", "migrate"], env=env, check=True,
+                   capture_output=True)
+    chats = asyncio.run(seed(db_url, args.clients // args.chat_size, args.chat_size))
+    server = subprocess.Popen([sys.executable, "-m", "parta", "serve"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    asyncio.run(run(args, chats, server, port))
 
 
 if __name__ == "__main__":
