@@ -33,3 +33,18 @@ async def newcomer(world: World, phone: str, name: str) -> httpx.AsyncClient:
 
 async def my_id(c: httpx.AsyncClient) -> int:
     return int((await c.get(f"{API}/me")).json()["id"])
+
+
+GYMNASIUM_ADMIN = "+79161234567"
+
+
+async def register_gymnasium(world: World) -> tuple[int, httpx.AsyncClient]:
+    """A second school in the same municipality, and its administrator signed in."""
+    operator = await world.as_("operator")
+    muni = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
+    r = await operator.post(f"{API}/organizations", json={
+        "name": "Гимназия № 5", "kind": "school", "municipality_id": muni,
+        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
+        "admin_phone": GYMNASIUM_ADMIN})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], await world.sign_in(GYMNASIUM_ADMIN)

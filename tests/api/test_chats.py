@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from parta.models import AuditEntry, Message
 from tests.conftest import World, error_code
-from tests.helpers import API, groups_of
+from tests.helpers import API, groups_of, register_gymnasium
 
 RULES = "1. Пишем вежливо.\n2. Не делимся чужими данными."
 
@@ -229,22 +229,15 @@ async def test_system_channels_are_read_by_all_and_written_by_administrators(wor
 
 
 async def test_another_schools_chat_does_not_exist_for_us(world: World) -> None:
-    operator = await world.as_("operator")
-    regions = (await operator.get(f"{API}/regions")).json()["regions"]
-    r = await operator.post(f"{API}/organizations", json={
-        "name": "Гимназия № 5", "kind": "school",
-        "municipality_id": regions[0]["municipalities"][0]["id"], "admin_name": "Борис Котов",
-        "admin_email": "kotov@example.com", "admin_phone": "+79007770055"})
-    other_org = r.json()["id"]
-    boris = await world.sign_in("+79007770055")
-    r = await boris.post(f"{API}/orgs/{other_org}/chats", json={"title": "Педсовет"})
+    other_org, natalia = await register_gymnasium(world)
+    r = await natalia.post(f"{API}/orgs/{other_org}/chats", json={"title": "Педсовет"})
     their_chat = r.json()["id"]
     anna = await world.as_("teacher")
     for path in ("", "/messages", "/members"):
         assert (await anna.get(f"{API}/chats/{their_chat}{path}")).status_code == 404
     r = await anna.post(f"{API}/chats/{their_chat}/messages", json={"body": "эй"})
     assert r.status_code == 404
-    r = await boris.post(f"{API}/chats/{their_chat}/invitations",
+    r = await natalia.post(f"{API}/chats/{their_chat}/invitations",
                          json={"user_ids": [await world.user_id("teacher")]})
     assert r.status_code == 422  # not a person of that school
 

@@ -6,18 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import World, error_code
-from tests.helpers import API, groups_of
-
-
-async def register_gymnasium(world: World) -> tuple[int, httpx.AsyncClient]:
-    operator = await world.as_("operator")
-    muni = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
-    r = await operator.post(f"{API}/organizations", json={
-        "name": "Гимназия № 5", "kind": "school", "municipality_id": muni,
-        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
-        "admin_phone": "+79161234567"})
-    assert r.status_code == 201, r.text
-    return r.json()["id"], await world.sign_in("+79161234567")
+from tests.helpers import API, groups_of, register_gymnasium
 
 
 async def audit_actions(admin: httpx.AsyncClient, org_id: int) -> list[str]:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from parta.db import utcnow
 from parta.models import Invite
 from tests.conftest import World, error_code
-from tests.helpers import API, groups_of, my_id, newcomer
+from tests.helpers import API, groups_of, my_id, newcomer, register_gymnasium
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,}$")
 
@@ -49,16 +49,6 @@ async def expire(world: World, invite_id: int) -> None:
                          .values(expires_at=utcnow() - timedelta(minutes=1)))
         await db.commit()
 
-
-async def register_gymnasium(world: World) -> tuple[int, httpx.AsyncClient]:
-    operator = await world.as_("operator")
-    muni = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
-    r = await operator.post(f"{API}/organizations", json={
-        "name": "Гимназия № 5", "kind": "school", "municipality_id": muni,
-        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
-        "admin_phone": "+79161234567"})
-    assert r.status_code == 201, r.text
-    return r.json()["id"], await world.sign_in("+79161234567")
 
 
 # Creating links (R13, R16) ----------------------------------------------------------------------

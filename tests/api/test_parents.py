@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import World, error_code
-from tests.helpers import API, groups_of, my_id, newcomer
+from tests.helpers import API, groups_of, my_id, newcomer, register_gymnasium
 
 
 async def join(world: World, inviter: httpx.AsyncClient, role: str, group_id: int,
@@ -113,14 +113,7 @@ async def test_the_chosen_child_must_be_a_student_of_the_school(world: World) ->
 
 async def test_a_student_of_another_school_cannot_be_chosen(world: World) -> None:
     _, _, link_id = await olga_comes_for_petya(world)
-    operator = await world.as_("operator")
-    muni = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
-    r = await operator.post(f"{API}/organizations", json={
-        "name": "Гимназия № 5", "kind": "school", "municipality_id": muni,
-        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
-        "admin_phone": "+79161234567"})
-    gym_id = r.json()["id"]
-    natalia = await world.sign_in("+79161234567")
+    gym_id, natalia = await register_gymnasium(world)
     r = await natalia.post(f"{API}/orgs/{gym_id}/groups", json={"grade": 6, "letter": "А"})
     r = await natalia.post(f"{API}/orgs/{gym_id}/invites",
                            json={"role": "student", "group_id": r.json()["id"]})

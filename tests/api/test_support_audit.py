@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from parta.models import SupportReply, SupportTicket
 from tests.conftest import World, error_code
+from tests.helpers import register_gymnasium
 
 API = "/api/v1"
 
@@ -132,13 +133,7 @@ async def test_empty_or_misaddressed_tickets_are_refused(world: World) -> None:
 
 
 async def test_a_ticket_may_name_only_a_school_one_belongs_to(world: World) -> None:
-    operator = await world.as_("operator")
-    muni = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
-    r = await operator.post(f"{API}/organizations", json={
-        "name": "Гимназия № 5", "kind": "school", "municipality_id": muni,
-        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
-        "admin_phone": "+79161234567"})
-    gym_id = r.json()["id"]
+    gym_id, _ = await register_gymnasium(world)
     elena = await world.as_("parent")
     before = await ticket_rows(world)
     r = await elena.post(f"{API}/support/tickets",
@@ -201,13 +196,7 @@ async def test_the_audit_log_is_for_administrators_only(world: World) -> None:
         assert (r.status_code, error_code(r)) == (403, "forbidden"), key
     operator = await world.as_("operator")
     assert (await operator.get(f"{API}/orgs/{world.org_id}/audit")).status_code == 200
-    r = await operator.post(f"{API}/organizations", json={
-        "name": "Гимназия № 5", "kind": "school",
-        "municipality_id": (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"],
-        "admin_name": "Наталья Павловна Орлова", "admin_email": "orlova@gym5.example",
-        "admin_phone": "+79161234567"})
-    gym_id = r.json()["id"]
-    natalia = await world.sign_in("+79161234567")
+    gym_id, natalia = await register_gymnasium(world)
     r = await natalia.get(f"{API}/orgs/{world.org_id}/audit")
     assert (r.status_code, error_code(r)) == (404, "not_found")
     # Her own log holds her school's story only.
