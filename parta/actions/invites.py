@@ -23,8 +23,8 @@ from parta.models import (
     ParentLinkStatus,
     Role,
 )
-from parta.policy import Action, can, require, sees_org
-from parta.queries.scope import group_in, org_for
+from parta.policy import Action, can, require
+from parta.queries.scope import group_in, org_for, org_seen
 from parta.realtime.events import InviteChanged, JoinRequested
 from parta.security import new_token
 
@@ -93,9 +93,7 @@ async def create_invite(ctx: Ctx, org_id: int, *, role: Role, group_id: int | No
 async def annul_invite(ctx: Ctx, org_id: int, invite_id: int) -> Invite:
     """Administrators annul any link; a teacher annuls the links they made for their class."""
     actor = ctx.require_actor()
-    org = await ctx.db.get(Organization, org_id)
-    if org is None or not sees_org(actor, org):
-        raise NotFound()
+    org = await org_seen(ctx.db, actor, org_id)
     inv = await ctx.db.get(Invite, invite_id)
     if inv is None or inv.org_id != org.id:
         raise NotFound()

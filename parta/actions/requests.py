@@ -14,29 +14,21 @@ from parta.models import (
     GroupMember,
     JoinRequest,
     JoinRequestStatus,
-    Organization,
     ParentLink,
     ParentLinkStatus,
     Role,
 )
-from parta.policy import Action, can, require, sees_org
+from parta.policy import Action, can, require
+from parta.queries.scope import org_seen
 from parta.realtime.events import JoinRequestDecided, ParentLinkDecided
 
 __all__ = ["decide_join_request", "decide_parent_link"]
 
 
-async def _org(ctx: Ctx, org_id: int) -> Organization:
-    actor = ctx.require_actor()
-    org = await ctx.db.get(Organization, org_id)
-    if org is None or not sees_org(actor, org):
-        raise NotFound()
-    return org
-
-
 async def decide_join_request(ctx: Ctx, org_id: int, request_id: int, accept: bool,
                               note: str = "") -> JoinRequest:
     actor = ctx.require_actor()
-    org = await _org(ctx, org_id)
+    org = await org_seen(ctx.db, actor, org_id)
     req = await ctx.db.get(JoinRequest, request_id)
     if req is None or req.org_id != org.id:
         raise NotFound()
@@ -64,7 +56,7 @@ async def decide_parent_link(ctx: Ctx, org_id: int, link_id: int, confirm: bool,
                              child_user_id: int | None = None) -> ParentLink:
     """Staff confirm whose parent someone is by choosing the child among the school's students."""
     actor = ctx.require_actor()
-    org = await _org(ctx, org_id)
+    org = await org_seen(ctx.db, actor, org_id)
     link = await ctx.db.get(ParentLink, link_id)
     if link is None or link.org_id != org.id:
         raise NotFound()

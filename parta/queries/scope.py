@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.errors import NotFound
 from parta.models import Group, Organization
-from parta.policy import Action, Actor, require
+from parta.policy import Action, Actor, require, sees_org
 
 __all__ = ["group_in", "org_for"]
 
@@ -19,6 +19,14 @@ async def org_for(db: AsyncSession, actor: Actor, org_id: int, action: Action,
     if org is None:
         raise NotFound()
     require(actor, action, org, group_id)
+    return org
+
+
+async def org_seen(db: AsyncSession, actor: Actor, org_id: int) -> Organization:
+    """The organization if the actor has any relation to it (the action checks the rest)."""
+    org = await db.get(Organization, org_id)
+    if org is None or not sees_org(actor, org):
+        raise NotFound()
     return org
 
 
