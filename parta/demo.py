@@ -130,7 +130,7 @@ DEMO_RULES = (
 async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
                       users: dict[str, User]) -> None:
     """The class and parents' chats of 5А with a first conversation, joined by their people."""
-    from parta.actions.chats import _add_member
+    from parta.actions.chats import add_chat_member
     from parta.models import Chat, ChatKind, ChatMember, ChatRole, Message
 
     teacher = users["teacher"]
@@ -145,9 +145,9 @@ async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
                     group_id=groups["5А"].id, created_by=teacher.id)
         ctx.db.add(chat)
         await ctx.db.flush()
-        await _add_member(ctx, chat, teacher.id, ChatRole.owner, rules_accepted=True)
+        await add_chat_member(ctx, chat, teacher.id, ChatRole.owner, rules_accepted=True)
         for key in joiners:
-            await _add_member(ctx, chat, users[key].id, ChatRole.member, rules_accepted=True)
+            await add_chat_member(ctx, chat, users[key].id, ChatRole.member, rules_accepted=True)
         speakers = [teacher] + [users[k] for k in joiners]
         last = None
         for n, line in enumerate(lines):

@@ -8,9 +8,9 @@ import unicodedata
 from typing import Any
 
 from parta.actions.base import Ctx
-from parta.actions.chats import chat_for, require_chat
+from parta.actions.chats import chat_for, chat_member, require_chat
 from parta.errors import NotFound, TooLarge, ValidationFailed
-from parta.models import Attachment, ChatMember
+from parta.models import Attachment
 from parta.policy import ChatAction
 from parta.security import new_token
 from parta.services import media
@@ -74,14 +74,7 @@ async def attachment_for(ctx: Ctx, attachment_id: int) -> Attachment:
     """A file is served only to the members of its chat; to anyone else it does not exist."""
     actor = ctx.require_actor()
     att = await ctx.db.get(Attachment, attachment_id)
-    if att is None:
-        raise NotFound()
-    from sqlalchemy import select
-
-    member = (await ctx.db.execute(select(ChatMember.id).where(
-        ChatMember.chat_id == att.chat_id, ChatMember.user_id == actor.user_id,
-        ChatMember.left_at.is_(None)))).first()
-    if member is None:
+    if att is None or await chat_member(ctx, att.chat_id, actor.user_id) is None:
         raise NotFound()
     if att.message_id is None and att.uploader_id != actor.user_id:
         raise NotFound()  # not sent yet: only its uploader sees it

@@ -10,6 +10,7 @@ from parta.actions.base import Ctx
 from parta.actions.members import membership_of, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from parta.i18n import t
 from parta.models import (
     GROUP_CHAT_KINDS,
     Chat,
@@ -52,7 +53,7 @@ __all__ = [
 GROUP_BOUND = {ChatKind.class_, ChatKind.parents, ChatKind.class_teachers, ChatKind.subject}
 
 
-async def _member(ctx: Ctx, chat_id: int, user_id: int) -> ChatMember | None:
+async def chat_member(ctx: Ctx, chat_id: int, user_id: int) -> ChatMember | None:
     return (await ctx.db.execute(select(ChatMember).where(
         ChatMember.chat_id == chat_id, ChatMember.user_id == user_id,
         ChatMember.left_at.is_(None)))).scalar_one_or_none()
@@ -66,7 +67,7 @@ async def chat_for(ctx: Ctx, chat_id: int, *, invited_ok: bool = False
     chat = await ctx.db.get(Chat, chat_id)
     if chat is None or chat.archived_at is not None and not actor.roles_in(chat.org_id):
         raise NotFound()
-    me = await _member(ctx, chat.id, actor.user_id)
+    me = await chat_member(ctx, chat.id, actor.user_id)
     if me is None:
         invited = invited_ok and (await ctx.db.execute(select(ChatInvitation.id).where(
             ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id,
@@ -118,7 +119,7 @@ async def eligible_for_group_chat(ctx: Ctx, chat: Chat) -> set[int]:
     return teachers | subject_teachers  # class teachers' chat
 
 
-async def _add_member(ctx: Ctx, chat: Chat, user_id: int, role: ChatRole,
+async def add_chat_member(ctx: Ctx, chat: Chat, user_id: int, role: ChatRole,
                       rules_accepted: bool) -> ChatMember:
     row = (await ctx.db.execute(select(ChatMember).where(
         ChatMember.chat_id == chat.id, ChatMember.user_id == user_id))).scalar_one_or_none()
@@ -194,7 +195,7 @@ async def create_chat(ctx: Ctx, org_id: int, *, kind: ChatKind, title: str,
                 slow_mode_seconds=slow_mode_seconds)
     ctx.db.add(chat)
     await ctx.db.flush()
-    await _add_member(ctx, chat, actor.user_id, ChatRole.owner, rules_accepted=True)
+    await add_chat_member(ctx, chat, actor.user_id, ChatRole.owner, rules_accepted=True)
     wanted = set(invite_user_ids or [])
     if invite_group:
         wanted |= await eligible_for_group_chat(ctx, chat)
@@ -254,7 +255,7 @@ async def join_chat(ctx: Ctx, chat_id: int, accept_rules: bool) -> ChatMember:
         raise Conflict("already_member")
     if chat.rules.strip() and not accept_rules:
         raise ValidationFailed("rules_not_accepted", fields={"accept_rules": "required"})
-    row = await _add_member(ctx, chat, actor.user_id, ChatRole.member, rules_accepted=True)
+    row = await add_chat_member(ctx, chat, actor.user_id, ChatRole.member, rules_accepted=True)
     inv = (await ctx.db.execute(select(ChatInvitation).where(
         ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id))).scalar_one()
     await ctx.db.delete(inv)
@@ -301,7 +302,7 @@ async def set_chat_role(ctx: Ctx, chat_id: int, user_id: int, role: ChatRole) ->
     require_chat(chat, me, ChatAction.manage)
     if role == ChatRole.owner or chat.kind == ChatKind.direct:
         raise ValidationFailed("role_not_allowed", fields={"role": "invalid"})
-    target = await _member(ctx, chat.id, user_id)
+    target = await chat_member(ctx, chat.id, user_id)
     if target is None:
         raise NotFound()
     if target.role == ChatRole.owner:
@@ -362,8 +363,8 @@ async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:
         ctx.db.add(chat)
         await ctx.db.flush()
     for uid in (actor.user_id, user_id):
-        if await _member(ctx, chat.id, uid) is None:
-            await _add_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
+        if await chat_member(ctx, chat.id, uid) is None:
+            await add_chat_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
     ctx.emit(_chat_event(chat), {actor.user_id})
     return chat
 
@@ -373,10 +374,10 @@ async def ensure_system_channels(ctx: Ctx, org: Organization) -> tuple[Chat, Cha
     found = {c.kind: c for c in (await ctx.db.execute(select(Chat).where(
         Chat.org_id == org.id, Chat.kind.in_([ChatKind.school_channel, ChatKind.staff_channel])
     ))).scalars()}
-    for kind, title in ((ChatKind.school_channel, "Общешкольный канал"),
-                        (ChatKind.staff_channel, "Сотрудники")):
+    for kind, title in ((ChatKind.school_channel, "channel.school"),
+                        (ChatKind.staff_channel, "channel.staff")):
         if kind not in found:
-            found[kind] = Chat(org_id=org.id, kind=kind, title=title,
+            found[kind] = Chat(org_id=org.id, kind=kind, title=t("ru", title),
                                post_policy=PostPolicy.moderators)
             ctx.db.add(found[kind])
     await ctx.db.flush()
@@ -394,13 +395,13 @@ async def subscribe_to_channels(ctx: Ctx, org: Organization, user_id: int) -> No
     is_staff = bool(roles & {Role.org_admin, Role.administration, Role.teacher})
     wanted = [school] + ([staff] if is_staff else [])
     if not is_staff:
-        row = await _member(ctx, staff.id, user_id)
+        row = await chat_member(ctx, staff.id, user_id)
         if row is not None:  # no longer staff: no longer in the staff channel
             row.left_at = utcnow()
     for channel in wanted:
         role = ChatRole.moderator if is_admin else ChatRole.member
-        row = await _member(ctx, channel.id, user_id)
+        row = await chat_member(ctx, channel.id, user_id)
         if row is None:
-            await _add_member(ctx, channel, user_id, role, rules_accepted=True)
+            await add_chat_member(ctx, channel, user_id, role, rules_accepted=True)
         elif row.role != ChatRole.owner and row.role != role:
             row.role = role
