@@ -79,5 +79,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        body = {"error": {"code": "internal", "message": "Internal error", "fields": {}}}
-        return JSONResponse(body, status_code=500)
+        return error_response(request, 500, "internal")
