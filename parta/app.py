@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,6 +20,7 @@ from parta.api.errors import error_response, install_error_handlers
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
 from parta.i18n import LANGUAGES, catalog
+from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
 from parta.services.mail import make_mailer
@@ -55,9 +57,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await services.bus.start()
+        pruning = asyncio.create_task(eventlog.prune_forever(
+            services.sessionmaker, settings.event_retention_days), name="parta-event-pruning")
         try:
             yield
         finally:
+            pruning.cancel()
             await services.bus.stop()
             await engine.dispose()
 

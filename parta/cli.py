@@ -16,6 +16,8 @@ org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
+events_app = typer.Typer(help="The event stream.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
 console = Console()
 
 
@@ -188,6 +190,31 @@ def user_operator(phone: Annotated[str, typer.Argument(help="Mobile phone")],
         console.print(f"[red]Refused: {exc.code}[/red]")
         raise typer.Exit(2) from None
     console.print(f"{phone} is a platform operator.")
+
+
+@events_app.command("prune")
+def events_prune(days: Annotated[int | None, typer.Option(
+        help="Keep this many days (default: PARTA_EVENT_RETENTION_DAYS)")] = None) -> None:
+    """Forget old events now (the server also does it hourly); clients behind them resync."""
+    from datetime import timedelta
+
+    from parta.db import make_engine, make_sessionmaker, utcnow
+    from parta.realtime.eventlog import prune
+
+    settings = Settings()
+    keep = settings.event_retention_days if days is None else days
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                n = await prune(db, utcnow() - timedelta(days=keep))
+                await db.commit()
+                return n
+        finally:
+            await engine.dispose()
+
+    console.print(f"Pruned {asyncio.run(run())} events older than {keep} days.")
 
 
 def main() -> None:

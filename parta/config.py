@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     attachment_max_video_mb: int = 200
     attachment_max_document_mb: int = 50
 
+    # Events older than this are pruned hourly; a client further behind is told to resync.
+    event_retention_days: int = 30
+
     redis_url: str = ""
     log_json: bool = True
     web_dir: Path = Field(default_factory=lambda: Path(__file__).parent / "web")

@@ -69,3 +69,24 @@ async def prune(db: AsyncSession, older_than: datetime) -> int:
     else:
         state.pruned_through = max(state.pruned_through, edge)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def prune_forever(sessionmaker: Any, retention_days: int, every_seconds: float = 3600) -> None:
+    """The server's background pruning: forget events older than the retention, every hour."""
+    import asyncio
+    import logging
+    from datetime import timedelta
+
+    from parta.db import utcnow
+
+    log = logging.getLogger("parta.eventlog")
+    while True:
+        try:
+            async with sessionmaker() as db:
+                n = await prune(db, utcnow() - timedelta(days=retention_days))
+                await db.commit()
+            if n:
+                log.info("pruned %s events older than %s days", n, retention_days)
+        except Exception:  # a failed round is retried next hour; the server keeps serving
+            log.exception("event pruning failed")
+        await asyncio.sleep(every_seconds)

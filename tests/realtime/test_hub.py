@@ -7,6 +7,7 @@ import json
 
 from parta.realtime.events import Envelope, InviteChanged
 from parta.realtime.gateway import QUEUE_LIMIT, Connection, ConnState, Hub
+from tests.conftest import World
 
 
 def env(invite_id: int, ids: dict[int, int]) -> Envelope:
@@ -68,3 +69,23 @@ async def test_nobody_outside_the_audience_hears_an_event() -> None:
     await asyncio.sleep(0.01)
     assert got == []
     await outsider.close()
+
+
+async def test_pruning_forgets_old_events_and_remembers_how_far(world: World) -> None:
+    """The retention: old events go, the floor moves, newer ones stay."""
+    from datetime import timedelta
+
+    from parta.db import utcnow
+    from parta.realtime import eventlog
+
+    admin = await world.as_("admin")
+    await admin.post(f"/api/v1/orgs/{world.org_id}/invites", json={"role": "teacher"})
+    async with world.services.sessionmaker() as db:
+        uid = await world.user_id("admin")
+        before = await eventlog.latest_id(db, uid)
+        assert before > 0
+        assert await eventlog.prune(db, utcnow() - timedelta(days=1)) == 0  # nothing that old
+        assert await eventlog.prune(db, utcnow() + timedelta(seconds=1)) > 0
+        await db.commit()
+        assert await eventlog.pruned_through(db) >= before
+        assert await eventlog.replay(db, uid, 0, 10) == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +125,11 @@ async def test_a_client_behind_pruned_events_is_told_to_resync(
     async with admin.events() as stream:
         old = await stream.ready() or 0
     await math_teacher.post(f"/orgs/{org}/verification", {})
-    db = server.env["PARTA_DATABASE_URL"].split(":///", 1)[1]
-    with sqlite3.connect(db) as conn:  # what `parta events prune` does after the retention time
-        edge = conn.execute("select max(id) from user_event").fetchone()[0]
-        conn.execute("delete from user_event where id <= ?", (edge,))
-        conn.execute("insert or replace into event_stream_state (id, pruned_through) values (1, ?)",
-                     (edge,))
+    await asyncio.sleep(0.05)  # «older than now» must include the event just made
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "parta", "events", "prune", "--days", "0"],
+        env=server.env, capture_output=True, text=True, check=True)
+    assert "Pruned" in done.stdout
     async with admin.events(last_id=old) as stream:
         with pytest.raises(ResyncRequired) as caught:
             await next_events(stream, 1)
