@@ -153,9 +153,11 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
                 Reaction.message_id.in_(ids), Reaction.user_id == viewer.user_id))).all():
             mine[mid].append(emoji)
     # «Read by N of M» for the viewer's own messages in a group chat.
-    positions = list((await db.execute(select(ChatMember.user_id, ChatMember.last_read_message_id)
-                                       .where(ChatMember.chat_id == chat.id,
-                                              ChatMember.left_at.is_(None)))).all())
+    positions: list[Any] = []
+    if any(m.author_id == viewer.user_id for m in msgs):  # only then is there «read by» to show
+        positions = list((await db.execute(
+            select(ChatMember.user_id, ChatMember.last_read_message_id)
+            .where(ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).all())
     people = await persons(db, chat.org_id, [m.author_id for m in msgs])
     items = []
     for m in msgs:

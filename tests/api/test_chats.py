@@ -329,3 +329,42 @@ async def test_an_administrators_channel_powers_follow_the_role(world: World) ->
     assert r.status_code == 200
     r = await oleg.post(f"{API}/chats/{school}/messages", json={"body": "Ещё одно"})
     assert (r.status_code, error_code(r)) == (403, "chat_read_only")
+
+
+async def test_only_moderators_change_settings_invite_and_unpin(world: World) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    cid = chat["id"]
+    r = await masha.patch(f"{API}/chats/{cid}", json={"title": "Наш чат"})
+    assert r.status_code == 403
+    r = await anna.patch(f"{API}/chats/{cid}", json={"colour": "red"})
+    assert r.status_code == 422
+    r = await masha.post(f"{API}/chats/{cid}/invitations",
+                         json={"user_ids": [await world.user_id("parent")]})
+    assert r.status_code == 403  # members invite only where the chat allows it
+    mid = (await anna.post(f"{API}/chats/{cid}/messages", json={"body": "Важно"})).json()["id"]
+    await anna.post(f"{API}/chats/{cid}/pins", json={"message_id": mid})
+    assert (await masha.delete(f"{API}/chats/{cid}/pins/{mid}")).status_code == 403
+    r = await anna.put(f"{API}/chats/{cid}/members/{await world.user_id('teacher')}/role",
+                       json={"role": "member"})
+    assert (r.status_code, error_code(r)) == (409, "role_not_allowed")  # the owner stays owner
+    after = (await anna.get(f"{API}/chats/{cid}")).json()
+    assert after["title"] == "5А — класс" and after["pinned"] == [mid]
+    # Changing the rules asks new joiners to accept the new version.
+    r = await anna.patch(f"{API}/chats/{cid}", json={"rules": RULES + "\n3. Без рекламы."})
+    assert r.json()["rules_version"] == 2
+    petya = await world.as_("student2")
+    r = await petya.post(f"{API}/chats/{cid}/join", json={"accept_rules": True})
+    assert r.json()["rules_accepted_version"] == 2
+
+
+async def test_a_declined_invitation_leaves_nothing_to_read(world: World) -> None:
+    _, chat = await make_class_chat(world)
+    petya = await world.as_("student2")
+    assert (await petya.post(f"{API}/chats/{chat['id']}/decline")).status_code == 200
+    mine = (await petya.get(f"{API}/chats")).json()
+    assert chat["id"] not in [i["id"] for i in mine["invitations"]]
+    assert (await petya.post(f"{API}/chats/{chat['id']}/join",
+                             json={"accept_rules": True})).status_code == 404
+    parent = await world.as_("parent")  # never invited
+    assert (await parent.post(f"{API}/chats/{chat['id']}/decline")).status_code == 404

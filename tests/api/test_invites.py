@@ -562,3 +562,20 @@ async def test_a_subject_teacher_students_and_outsiders_cannot_decide(world: Wor
     r = await admin.get(f"{API}/orgs/{world.org_id}/join-requests")
     assert [x["status"] for x in r.json()["requests"]] == ["pending"]
     assert await my_roles(kolya) == {}
+
+
+async def test_a_request_into_an_archived_class_cannot_be_accepted(world: World) -> None:
+    admin = await world.as_("admin")
+    r = await admin.post(f"{API}/orgs/{world.org_id}/groups", json={"grade": 7, "letter": "В"})
+    group_id = r.json()["id"]
+    r = await admin.post(f"{API}/orgs/{world.org_id}/invites",
+                         json={"role": "student", "group_id": group_id, "requires_approval": True})
+    token = r.json()["token"]
+    kolya = await newcomer(world, "+79201110099", "Коля Морозов")
+    req = (await kolya.post(f"{API}/invites/{token}/join", json={})).json()["join_request_id"]
+    assert (await admin.delete(f"{API}/orgs/{world.org_id}/groups/{group_id}")).status_code == 200
+    r = await admin.post(f"{API}/orgs/{world.org_id}/join-requests/{req}/accept", json={})
+    assert (r.status_code, error_code(r)) == (409, "group_archived")
+    assert (await kolya.get(f"{API}/me")).json()["memberships"] == []
+    r = await admin.post(f"{API}/orgs/{world.org_id}/join-requests/{req}/refuse", json={})
+    assert r.status_code == 200 and r.json()["status"] == "refused"
