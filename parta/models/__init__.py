@@ -29,8 +29,30 @@ from parta.models.enums import (
 )
 from parta.models.events import EventStreamState, UserEvent
 from parta.models.invite import Invite, JoinRequest
+from parta.models.moderation import (
+    ChatBlock,
+    ChatRemoval,
+    ConductMode,
+    ConductSetting,
+    HeldMessage,
+    HeldStatus,
+    Report,
+    ReportReason,
+    ReportStatus,
+    UnblockObjection,
+    UnblockStatus,
+    Violation,
+)
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import Membership, MembershipRole, MunicipalAdmin, ParentLink, User
+from parta.models.roster import (
+    ImportStatus,
+    Movement,
+    MovementKind,
+    MovementStatus,
+    RosterImport,
+    RosterPerson,
+)
 from parta.models.support import SupportReply, SupportTicket
 
 __all__ = [
@@ -41,15 +63,22 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Chat",
+    "ChatBlock",
     "ChatInvitation",
     "ChatKind",
     "ChatMember",
+    "ChatRemoval",
     "ChatRole",
+    "ConductMode",
+    "ConductSetting",
     "EventStreamState",
     "Group",
     "GroupKind",
     "GroupMember",
     "GroupTeacher",
+    "HeldMessage",
+    "HeldStatus",
+    "ImportStatus",
     "Invite",
     "JoinRequest",
     "JoinRequestStatus",
@@ -58,6 +87,9 @@ __all__ = [
     "MembershipRole",
     "Message",
     "MessageView",
+    "Movement",
+    "MovementKind",
+    "MovementStatus",
     "MunicipalAdmin",
     "Municipality",
     "OrgKind",
@@ -68,11 +100,19 @@ __all__ = [
     "PostPolicy",
     "Reaction",
     "Region",
+    "Report",
+    "ReportReason",
+    "ReportStatus",
     "Role",
+    "RosterImport",
+    "RosterPerson",
     "SessionKind",
     "SupportReply",
     "SupportTicket",
+    "UnblockObjection",
+    "UnblockStatus",
     "User",
     "UserEvent",
     "VerificationStatus",
+    "Violation",
 ]

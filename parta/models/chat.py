@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Enum,
     ForeignKey,
@@ -106,6 +108,7 @@ class ChatMember(Base):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     rules_accepted_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rules_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    org_rules_accepted_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_read_message_id: Mapped[int] = mapped_column(StreamId, default=0)
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -130,6 +133,7 @@ class Message(Base):
         Index("ix_message_chat_id_id", "chat_id", "id"),
         # A retried send with the same client id finds the first message, not a second one.
         UniqueConstraint("author_id", "client_id"),
+        Index("ix_message_author_id_id", "author_id", "id"),  # flood checks look back per author
     )
     id: Mapped[int] = mapped_column(StreamId, primary_key=True, autoincrement=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"))
@@ -137,6 +141,9 @@ class Message(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     body: Mapped[str] = mapped_column(Text, default="")
+    # text | rules_reminder | unblock_proposal: the last two are a moderator's notices (R28, R30)
+    kind: Mapped[str] = mapped_column(String(20), default="text", server_default="text")
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # a notice's details
     reply_to_id: Mapped[int | None] = mapped_column(StreamId, nullable=True)
     forwarded_from_id: Mapped[int | None] = mapped_column(StreamId, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

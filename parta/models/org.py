@@ -43,6 +43,9 @@ class Organization(Base):
     gradebook_url: Mapped[str] = mapped_column(String(500), default="")  # R43
     description: Mapped[str] = mapped_column(Text, default="")
     application_ref: Mapped[str] = mapped_column(String(200), default="")  # the order/application
+    # The organization's chat rules (R24, R28); None: the default text shipped with Parta.
+    chat_rules: Mapped[str | None] = mapped_column(Text, nullable=True)
+    chat_rules_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
