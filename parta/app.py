@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from parta import __version__
 from parta.actions.base import Services
-from parta.api import auth, chats, events, invites, orgs, support
+from parta.api import auth, chats, events, invites, moderation, orgs, support
 from parta.api.errors import error_response, install_error_handlers
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return response
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, support, chats, events):
+    for module in (auth, orgs, invites, support, chats, moderation, events):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     # Events older than this are pruned hourly; a client further behind is told to resync.
     event_retention_days: int = 30
 
+    # Moderation (R30, R33): how long chat members may object to an early unblock, and the
+    # flood limits for members (moderators are exempt, as from slow mode).
+    unblock_objection_hours: int = 24
+    flood_burst_messages: int = 6
+    flood_burst_seconds: int = 10
+    flood_minute_messages: int = 30
+    duplicate_window_seconds: int = 600
+
     redis_url: str = ""
     log_json: bool = True
     web_dir: Path = Field(default_factory=lambda: Path(__file__).parent / "web")

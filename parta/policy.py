@@ -64,6 +64,8 @@ class Action(StrEnum):
     audit_read = "audit.read"
     chat_create = "chat.create"  # group chats (R22): staff only; students and parents may not
     channel_create = "channel.create"
+    moderation_settings = "moderation.settings"  # the org's chat rules and conduct-filter modes
+    moderation_oversee = "moderation.oversee"  # every chat's reports, held messages; appeals
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ RULES: dict[Action, Rule] = {
     Action.audit_read:              Rule(ADMINS),
     Action.chat_create:             Rule(STAFF, operator=False),
     Action.channel_create:          Rule(ADMINS, operator=False),
+    Action.moderation_settings:     Rule(frozenset({A}), operator=False),
+    Action.moderation_oversee:      Rule(ADMINS, operator=False),
 }
 
 

@@ -67,6 +67,8 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.audit_read: {"org_admin", "administration", "operator"},
     Action.chat_create: STAFF,
     Action.channel_create: {"org_admin", "administration"},
+    Action.moderation_settings: {"org_admin"},
+    Action.moderation_oversee: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.

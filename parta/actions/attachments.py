@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
+from parta.actions import guard
 from parta.actions.base import Ctx
 from parta.actions.chats import chat_for, chat_member, require_chat
 from parta.errors import NotFound, TooLarge, ValidationFailed
@@ -38,6 +39,7 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
+    await guard.require_not_blocked(ctx, chat, actor.user_id)
     limits = media.limits_from_settings(ctx.settings)
     try:
         kind = media.sniff(data)

@@ -132,7 +132,9 @@ async def add_chat_member(ctx: Ctx, chat: Chat, user_id: int, role: ChatRole,
         row.left_at, row.role, row.joined_at = None, role, now
         row.last_read_message_id = chat.last_message_id or 0
     if rules_accepted:
+        org = await ctx.db.get(Organization, chat.org_id)
         row.rules_accepted_version, row.rules_accepted_at = chat.rules_version, now
+        row.org_rules_accepted_version = org.chat_rules_version if org else None
     await ctx.db.flush()
     return row
 
@@ -253,13 +255,15 @@ async def join_chat(ctx: Ctx, chat_id: int, accept_rules: bool) -> ChatMember:
     chat, me = await chat_for(ctx, chat_id, invited_ok=True)
     if me is not None:
         raise Conflict("already_member")
-    if chat.rules.strip() and not accept_rules:
+    # A group chat always has rules: the organization's (or Parta's default) and its own (R24).
+    if (chat.kind in GROUP_CHAT_KINDS or chat.rules.strip()) and not accept_rules:
         raise ValidationFailed("rules_not_accepted", fields={"accept_rules": "required"})
     row = await add_chat_member(ctx, chat, actor.user_id, ChatRole.member, rules_accepted=True)
     inv = (await ctx.db.execute(select(ChatInvitation).where(
         ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id))).scalar_one()
     await ctx.db.delete(inv)
-    ctx.audit("chat.joined", chat.org_id, "chat", chat.id, rules_version=chat.rules_version)
+    ctx.audit("chat.joined", chat.org_id, "chat", chat.id, rules_version=chat.rules_version,
+              org_rules_version=row.org_rules_accepted_version)
     ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=actor.user_id,
                                change="joined"), await active_member_ids(ctx, chat.id))
     return row

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -9,12 +11,26 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from parta import search
+from parta.actions import guard
 from parta.actions.attachments import attachment_payload
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, chat_for, require_chat
+from parta.actions.members import org_admin_ids
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
-from parta.models import Attachment, Chat, ChatMember, Message, MessageView, Pin, Reaction
+from parta.models import (
+    Attachment,
+    Chat,
+    ChatMember,
+    ChatRole,
+    ConductMode,
+    HeldMessage,
+    HeldStatus,
+    Message,
+    MessageView,
+    Pin,
+    Reaction,
+)
 from parta.models.chat import CHANNEL_KINDS
 from parta.policy import ChatAction
 from parta.queries.people import persons
@@ -24,6 +40,7 @@ from parta.realtime.events import (
     MessageDeleted,
     MessageEdited,
     MessageNew,
+    ModerationChanged,
     PinsChanged,
     ReactionChanged,
     Typing,
@@ -32,17 +49,25 @@ from parta.realtime.events import (
 __all__ = [
     "MAX_BODY",
     "REACTIONS",
+    "Sent",
     "delete_message",
     "edit_message",
     "mark_read",
+    "mentioned_ids",
     "message_payload",
+    "moderator_ids",
     "pin_message",
+    "publish_message",
     "react",
+    "remove_message",
     "send_message",
     "unpin_message",
 ]
 
 MAX_BODY = 10_000
+# A mention as the composer writes it: «@[Маша Иванова](u:12)». Only members of the chat can be
+# mentioned; any other id stays plain text («@Маша Иванова»), so nobody is pinged from outside.
+MENTION = re.compile(r"@\[([^\[\]\n]{1,100})\]\(u:(\d{1,12})\)")
 REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏", "👏", "🔥", "✅", "👀")
 EDIT_WINDOW = timedelta(hours=48)
 
@@ -52,11 +77,27 @@ def message_payload(m: Message, attachments: list[dict[str, Any]] | None = None)
         "attachments": [] if m.deleted_at else (attachments or []),
         "id": m.id, "chat_id": m.chat_id, "author_id": m.author_id, "client_id": m.client_id,
         "body": "" if m.deleted_at else m.body, "reply_to_id": m.reply_to_id,
+        "kind": m.kind or "text", "meta": m.meta,
+        "mentions": [] if m.deleted_at else mentioned_ids(m.body),
         "forwarded_from_id": m.forwarded_from_id,
         "created_at": m.created_at.isoformat(),
         "edited_at": m.edited_at.isoformat() if m.edited_at else None,
         "deleted": m.deleted_at is not None,
     }
+
+
+def mentioned_ids(body: str) -> list[int]:
+    return sorted({int(m.group(2)) for m in MENTION.finditer(body)}) if "@[" in body else []
+
+
+async def _resolve_mentions(ctx: Ctx, chat: Chat, text: str) -> str:
+    """Keep mentions of the chat's members; turn any other into plain text."""
+    ids = mentioned_ids(text)
+    if not ids:
+        return text
+    members = await active_member_ids(ctx, chat.id)
+    return MENTION.sub(lambda m: m.group(0) if int(m.group(2)) in members else f"@{m.group(1)}",
+                       text)
 
 
 def _clean_body(body: str) -> str:
@@ -77,13 +118,24 @@ async def _message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
     return m
 
 
+@dataclass
+class Sent:
+    """What a send produced: the message (new or the first one for a retried client id), or
+    the held message waiting for a moderator (R33)."""
+
+    message: Message | None
+    files: list[dict[str, Any]]
+    created: bool
+    held: HeldMessage | None = None
+
+
 async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None = None,
                        reply_to_id: int | None = None,
                        attachment_ids: list[int] | None = None,
-                       forward_of: int | None = None,
-                       ) -> tuple[Message, list[dict[str, Any]], bool]:
-    """Returns the message and whether it is new. A retry with the same ``client_id`` gets
-    the first message back and creates nothing (durable before acknowledged)."""
+                       forward_of: int | None = None, *, confirm_conduct: bool = False,
+                       ) -> Sent:
+    """A retry with the same ``client_id`` gets the first message back and creates nothing
+    (durable before acknowledged)."""
     actor = ctx.require_actor()
     if client_id:
         existing = (await ctx.db.execute(select(Message).where(
@@ -91,15 +143,22 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
         if existing is not None:
             if existing.chat_id != chat_id:
                 raise Conflict(fields={"client_id": "duplicate"})
-            return existing, await _attachments_of(ctx, existing.id), False
+            return Sent(existing, await _attachments_of(ctx, existing.id), False)
+        held = (await ctx.db.execute(select(HeldMessage).where(
+            HeldMessage.author_id == actor.user_id, HeldMessage.client_id == client_id,
+            HeldMessage.status == HeldStatus.pending))).scalar_one_or_none()
+        if held is not None:
+            return Sent(None, [], False, held)
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
     assert me is not None
+    await guard.require_not_blocked(ctx, chat, actor.user_id)
     files = await _own_unsent(ctx, chat.id, attachment_ids or [])
     if forward_of is not None:
         body, copies = await _forwarded(ctx, chat, forward_of)
         files += copies
     text = _clean_body(body) if body.strip() or not files else ""
+    text = await _resolve_mentions(ctx, chat, text)
     if reply_to_id is not None:
         await _message_in(ctx, chat, reply_to_id)
     now = utcnow()
@@ -107,6 +166,18 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
         wait = chat.slow_mode_seconds - (now - me.last_posted_at).total_seconds()
         if wait > 0:
             raise RateLimited(int(wait) + 1, "slow_mode")
+    await guard.check_flood(ctx, chat, me, text, now)
+    screening = await guard.screen(ctx, chat, me, text)
+    if screening.flagged:
+        if screening.mode == ConductMode.reject:
+            raise ValidationFailed("conduct_rejected", fields={"body": "conduct"},
+                                   params={"matches": screening.matches})
+        if screening.mode == ConductMode.warn and not confirm_conduct:
+            raise ValidationFailed("conduct_warning", fields={"body": "conduct"},
+                                   params={"matches": screening.matches})
+        if screening.mode == ConductMode.hold:
+            return Sent(None, [], True, await _hold(ctx, chat, me, text, client_id, reply_to_id,
+                                                    files, screening.matches))
     msg = Message(chat_id=chat.id, author_id=actor.user_id, client_id=client_id or None,
                   body=text, reply_to_id=reply_to_id, forwarded_from_id=forward_of,
                   created_at=now)
@@ -117,20 +188,53 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
     except IntegrityError:  # the same client id raced in from another request
         existing = (await ctx.db.execute(select(Message).where(
             Message.author_id == actor.user_id, Message.client_id == client_id))).scalar_one()
-        return existing, await _attachments_of(ctx, existing.id), False
+        return Sent(existing, await _attachments_of(ctx, existing.id), False)
+    me.last_posted_at = now
+    attached = await publish_message(ctx, chat, me, msg, files)
+    return Sent(msg, attached, True)
+
+
+async def publish_message(ctx: Ctx, chat: Chat, me: ChatMember | None, msg: Message,
+                          files: list[Attachment]) -> list[dict[str, Any]]:
+    """A stored message goes out: its files, the search index, the chat's last message, and
+    the event to every member. The author's own read position moves past it."""
     for f in files:
         f.message_id = msg.id
     await search.index_message(ctx.db, msg.id, msg.body)
     attached = [attachment_payload(f) for f in files]
     chat.last_message_id = msg.id
-    me.last_read_message_id = msg.id
-    me.last_posted_at = now
-    author = (await persons(ctx.db, chat.org_id, [actor.user_id]))[actor.user_id]
+    if me is not None and me.user_id == msg.author_id:
+        me.last_read_message_id = msg.id
+    author = (await persons(ctx.db, chat.org_id, [msg.author_id]))[msg.author_id] \
+        if msg.author_id else None
     ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
-                        message={**message_payload(msg, attached), "author": author.model_dump(),
+                        message={**message_payload(msg, attached),
+                                 "author": author.model_dump() if author else None,
                                  "reactions": {}, "my_reactions": []}),
              await active_member_ids(ctx, chat.id))
-    return msg, attached, True
+    return attached
+
+
+async def _hold(ctx: Ctx, chat: Chat, me: ChatMember, text: str, client_id: str | None,
+                reply_to_id: int | None, files: list[Attachment],
+                matches: list[dict[str, Any]]) -> HeldMessage:
+    """Nobody but the author and the moderators sees it until a moderator decides (R33)."""
+    held = HeldMessage(org_id=chat.org_id, chat_id=chat.id, author_id=me.user_id,
+                       client_id=client_id or None, body=text, reply_to_id=reply_to_id,
+                       attachment_ids=[f.id for f in files], matches=matches)
+    ctx.db.add(held)
+    await ctx.db.flush()
+    ctx.emit(ModerationChanged(org_id=chat.org_id, chat_id=chat.id, what="held"),
+             await moderator_ids(ctx, chat))
+    return held
+
+
+async def moderator_ids(ctx: Ctx, chat: Chat) -> set[int]:
+    """Who looks after a chat's queue: its moderators and the organization's administrators."""
+    mods = set((await ctx.db.execute(select(ChatMember.user_id).where(
+        ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None),
+        ChatMember.role.in_([ChatRole.owner, ChatRole.moderator])))).scalars())
+    return mods | await org_admin_ids(ctx, chat.org_id)
 
 
 MAX_FILES = 10
@@ -162,6 +266,7 @@ async def typing(ctx: Ctx, chat_id: int) -> None:
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
+    await guard.require_not_blocked(ctx, chat, actor.user_id)
     ctx.events.append(Envelope(event=Typing(org_id=chat.org_id, chat_id=chat.id,
                                             user_id=actor.user_id),
                                audience=frozenset(await active_member_ids(ctx, chat.id)
@@ -190,7 +295,8 @@ async def _attachments_of(ctx: Ctx, message_id: int) -> list[dict[str, Any]]:
     return [attachment_payload(a) for a in rows]
 
 
-async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str) -> Message:
+async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
+                       confirm_conduct: bool = False) -> Message:
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
@@ -201,7 +307,18 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str) -> Me
         raise Conflict("message_deleted")
     if utcnow() - msg.created_at > EDIT_WINDOW:
         raise Conflict("edit_window_passed")
-    msg.body = _clean_body(body)
+    await guard.require_not_blocked(ctx, chat, actor.user_id)
+    assert me is not None
+    text = _clean_body(body)
+    screening = await guard.screen(ctx, chat, me, text)
+    if screening.flagged and screening.mode != ConductMode.warn:
+        # An edit cannot wait for a moderator: under «hold» and «reject» it is refused.
+        raise ValidationFailed("conduct_rejected", fields={"body": "conduct"},
+                               params={"matches": screening.matches})
+    if screening.flagged and not confirm_conduct:
+        raise ValidationFailed("conduct_warning", fields={"body": "conduct"},
+                               params={"matches": screening.matches})
+    msg.body = await _resolve_mentions(ctx, chat, text)
     msg.edited_at = utcnow()
     await search.index_message(ctx.db, msg.id, msg.body)
     ctx.emit(MessageEdited(org_id=chat.org_id, chat_id=chat.id, message_id=msg.id, body=msg.body,
@@ -217,6 +334,13 @@ async def delete_message(ctx: Ctx, chat_id: int, message_id: int) -> Message:
     msg = await _message_in(ctx, chat, message_id)
     if msg.author_id != actor.user_id:
         require_chat(chat, me, ChatAction.moderate)
+    return await remove_message(ctx, chat, msg)
+
+
+async def remove_message(ctx: Ctx, chat: Chat, msg: Message) -> Message:
+    """Delete a message for everyone; the caller has been authorized. Moderators' removals
+    are audited."""
+    actor = ctx.require_actor()
     if msg.deleted_at is not None:
         return msg
     msg.deleted_at, msg.deleted_by, msg.body = utcnow(), actor.user_id, ""
@@ -262,6 +386,7 @@ async def react(ctx: Ctx, chat_id: int, message_id: int, emoji: str, on: bool) -
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.react)
+    await guard.require_not_blocked(ctx, chat, actor.user_id)
     msg = await _message_in(ctx, chat, message_id)
     if emoji not in REACTIONS:
         raise ValidationFailed(fields={"emoji": "invalid"})

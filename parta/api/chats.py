@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, UploadFile
+from fastapi import APIRouter, Path, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from parta.actions import attachments as attachment_actions
 from parta.actions import chats as chat_actions
+from parta.actions import guard
 from parta.actions import messages as message_actions
 from parta.api.deps import AuthCtx, PathId
 from parta.errors import NotFound, TooLarge
 from parta.policy import Action, can
 from parta.queries import chats as chat_queries
+from parta.queries.moderation import held_payload
 from parta.queries.scope import org_for
 from parta.schemas.chats import (
     ChatIn,
@@ -40,7 +42,9 @@ Cursor = Annotated[int | None, Query(ge=0, le=2**62)]
 
 async def _detail(ctx: AuthCtx, chat_id: int) -> dict[str, Any]:
     chat, me = await chat_actions.chat_for(ctx, chat_id, invited_ok=True)
-    return await chat_queries.chat_detail(ctx.db, chat, me)
+    block = await guard.active_block(ctx, chat.id, me.user_id) if me else None
+    return await chat_queries.chat_detail(ctx.db, chat, me,
+                                          guard.block_payload(block) if block else None)
 
 
 @router.get("/chats")
@@ -134,11 +138,16 @@ async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
 
 
 @router.post("/chats/{chat_id}/messages")
-async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx) -> dict[str, Any]:
-    msg, files, created = await message_actions.send_message(
+async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx,
+               response: Response) -> dict[str, Any]:
+    sent = await message_actions.send_message(
         ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids,
-        body.forward_of)
-    return {**message_actions.message_payload(msg, files), "created": created}
+        body.forward_of, confirm_conduct=body.confirm_conduct)
+    if sent.held is not None:  # waits for a moderator (R33): 202, not yet a message
+        response.status_code = 202
+        return {"held": held_payload(sent.held), "created": sent.created}
+    assert sent.message is not None
+    return {**message_actions.message_payload(sent.message, sent.files), "created": sent.created}
 
 
 @router.post("/chats/{chat_id}/views")
@@ -193,7 +202,8 @@ async def thumbnail(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
 @router.patch("/chats/{chat_id}/messages/{message_id}")
 async def edit(chat_id: PathId, message_id: MessageId, body: MessagePatch,
                ctx: AuthCtx) -> dict[str, Any]:
-    msg = await message_actions.edit_message(ctx, chat_id, message_id, body.body)
+    msg = await message_actions.edit_message(ctx, chat_id, message_id, body.body,
+                                             confirm_conduct=body.confirm_conduct)
     return message_actions.message_payload(msg)
 
 

@@ -17,11 +17,13 @@ from parta.models import (
     ChatMember,
     Message,
     MessageView,
+    Organization,
     Pin,
     Reaction,
 )
 from parta.models.chat import CHANNEL_KINDS
 from parta.queries.people import persons
+from parta.rules import effective_rules
 from parta.search import search_message_ids
 
 __all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
@@ -95,8 +97,14 @@ async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -
     return out
 
 
-async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None) -> dict[str, Any]:
+async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None,
+                      my_block: dict[str, Any] | None = None) -> dict[str, Any]:
     item = _chat_dict(chat)
+    org = await db.get(Organization, chat.org_id)
+    item["rule_items"] = [{"number": r.number, "text": r.text, "source": r.source}
+                          for r in effective_rules(org.chat_rules if org else None, chat.rules)]
+    item["org_rules_version"] = org.chat_rules_version if org else 1
+    item["my_block"] = my_block
     count = (await db.execute(select(func.count()).select_from(ChatMember).where(
         ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).scalar_one()
     pins = list((await db.execute(select(Pin.message_id).where(Pin.chat_id == chat.id)
@@ -107,7 +115,8 @@ async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None) -> di
     item.update({"members_count": count, "pinned": pins,
                  "my_role": me.role.value if me else None,
                  "last_read_message_id": me.last_read_message_id if me else 0,
-                 "rules_accepted_version": me.rules_accepted_version if me else None})
+                 "rules_accepted_version": me.rules_accepted_version if me else None,
+                 "org_rules_accepted_version": me.org_rules_accepted_version if me else None})
     return item
 
 

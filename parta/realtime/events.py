@@ -135,6 +135,43 @@ class Typing(Event):
     user_id: int
 
 
+class ModerationChanged(Event):
+    """The moderation queue of a chat changed (a report, a held message): refresh it."""
+
+    type: Literal["moderation.changed"] = "moderation.changed"
+    chat_id: int
+    what: str  # reports | held | appeals
+
+
+class ViolationRecorded(Event):
+    type: Literal["moderation.violation"] = "moderation.violation"
+    chat_id: int
+    user_id: int
+    violation: dict[str, Any]
+
+
+class BlockChanged(Event):
+    """A member's block in a chat began, changed (apology, proposal, objection) or ended."""
+
+    type: Literal["moderation.block"] = "moderation.block"
+    chat_id: int
+    user_id: int
+    block: dict[str, Any] | None  # None: no longer blocked
+
+
+class HeldDecided(Event):
+    type: Literal["moderation.held"] = "moderation.held"
+    chat_id: int
+    held_id: int
+    status: str
+
+
+class AppealChanged(Event):
+    type: Literal["moderation.appeal"] = "moderation.appeal"
+    removal_id: int
+    status: str
+
+
 class Envelope(BaseModel):
     """An event with the users it goes to, and — once stored — each one's stream id for it.
 

@@ -57,10 +57,12 @@ class MessageIn(Strict):
     reply_to_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
     attachment_ids: list[BodyId] = Field(default_factory=list, max_length=10)
     forward_of: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    confirm_conduct: bool = False  # «send anyway» after the conduct filter's warning (R33)
 
 
 class MessagePatch(Strict):
     body: Annotated[str, StringConstraints(max_length=20_000)]
+    confirm_conduct: bool = False
 
 
 class ReadIn(Strict):

@@ -5,10 +5,10 @@ Revision ID: 0008_moderation
 Revises: 0007_roster
 Create Date: 2026-11-22 10:08:59.380159
 """
-from alembic import op
 import sqlalchemy as sa
-import parta.db
+from alembic import op
 
+import parta.db
 
 revision = '0008_moderation'
 down_revision = '0007_roster'

@@ -1,0 +1,263 @@
+"""Normalization for the conduct filter: many spellings of a word, one form to match.
+
+People disguise rude words: Latin look-alike letters inside a Cyrillic word ("xyй"), digits
+and symbols for letters ("6ля", "$hit"), separators between letters ("х.у.й", "х у й"),
+repeated letters ("бляяя"), invisible characters, accents, transliteration ("blyat").
+This module turns a message into *views* that the lexicon's patterns are matched against,
+always keeping the way back to the original text, so a match can be highlighted where the
+user typed it:
+
+``prepare(text)``
+    Same length as ``text``. Exotic characters (fullwidth and mathematical letters, accented
+    letters, Greek and Ukrainian look-alikes) become their plain counterpart; invisible
+    characters and combining marks become ``"\\0"``, which the views treat as a separator
+    (so a zero-width space inside a word is a separator like a dot). "и" + combining breve
+    becomes "й". Index *i* of the result is index *i* of the text.
+
+``russian_view(s)`` / ``english_view(s)``
+    ``str.translate`` tables, one character for one character, so offsets are unchanged.
+    The Russian view folds everything to lowercase Cyrillic: Latin look-alikes by shape
+    (case decides where shape differs: ``H`` → н, ``h`` → х as in transliteration),
+    digits and symbols by shape (``3`` → з, ``6`` → б, ``@`` → а). The English view folds
+    to lowercase Latin: Cyrillic look-alikes by shape, leet digits (``1`` → i, ``$`` → s).
+    ``*`` and ``#`` stay as ``*``: a masked letter, which the patterns accept as a wildcard.
+
+``transliterate(letters)``
+    Romanized Russian back to Cyrillic ("pizdets" → "пиздец"), with an index per output
+    character; used only for words that contain Latin letters.
+
+``joined_runs(s)``
+    Letters that separators split apart: one chunk with separators inside ("х.у.й",
+    "пи-здец", "х\\u200bуй") and runs of single letters between spaces ("х у й").
+    Yields the letters joined together with their indices in the text.
+
+Repeated letters are not collapsed here: the compiled patterns accept each letter repeated
+(see ``lexicon``), which keeps real double letters ("класс", "ass") intact for matching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+__all__ = [
+    "RU_LETTERS",
+    "EN_LETTERS",
+    "prepare",
+    "russian_view",
+    "english_view",
+    "has_latin",
+    "latin_words",
+    "transliterate",
+    "joined_runs",
+]
+
+#: Characters of a word in the Russian view ("*" is a masked letter).
+RU_LETTERS = "а-я*"
+#: Characters of a word in the English view (Cyrillic letters left over still join a word).
+EN_LETTERS = "a-z*а-я"
+
+_DELETED = "\0"
+
+# Characters that need no folding: ASCII, the Russian alphabet, common Russian typography.
+_EXOTIC = re.compile("[^\x00-\x7f\u0410-\u044f\u0401\u0451«»—–…№“”„‘’]")
+
+# Look-alikes that Unicode decomposition does not fold: Greek, Ukrainian, Belarusian, Serbian.
+_LOOKALIKES = {
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "m", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ζ": "Z",
+    "і": "i", "І": "I", "ї": "i", "Ї": "I", "є": "е", "Є": "Е", "ґ": "г", "Ґ": "Г",
+    "ў": "у", "Ў": "У", "ѕ": "s", "Ѕ": "S", "ј": "j", "Ј": "J", "ԁ": "d", "ӏ": "l",
+    "ɑ": "a", "ß": "b", "€": "€",
+}
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s/?#]*(\S*)", re.IGNORECASE)
+
+
+def _blank_path(link: re.Match[str]) -> str:
+    """The link with its path and query blanked; the host is still checked."""
+    start = link.start(1) - link.start()
+    return link.group()[:start] + " " * (len(link.group()) - start)
+
+_fold_cache: dict[str, str] = {}
+
+
+def _fold_char(ch: str) -> str:
+    """One plain character for an exotic one (itself if there is none)."""
+    cached = _fold_cache.get(ch)
+    if cached is not None:
+        return cached
+    folded = _LOOKALIKES.get(ch)
+    if folded is None:
+        folded = ch
+        decomposed = unicodedata.normalize("NFKD", ch)
+        if decomposed and decomposed != ch:
+            base = decomposed[0]
+            if base.isascii() or "\u0410" <= base <= "\u044f":
+                folded = base
+    if len(_fold_cache) < 4096:
+        _fold_cache[ch] = folded
+    return folded
+
+
+def _is_invisible(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category in ("Mn", "Me", "Cf")
+
+
+def prepare(text: str) -> str:
+    """Fold exotic characters one for one; invisible ones and combining marks become "\\0".
+
+    Links become spaces: their random letters ("watch?v=aXhuYi") read as anything.
+    """
+    if "http" in text or "www." in text:
+        text = _URL.sub(_blank_path, text)
+    if not _EXOTIC.search(text):
+        return text
+    chars = list(text)
+    for match in _EXOTIC.finditer(text):
+        i = match.start()
+        ch = chars[i]
+        if _is_invisible(ch):
+            if ch == "\u0306" and i > 0 and chars[i - 1] in "иИ":
+                chars[i - 1] = "й" if chars[i - 1] == "и" else "Й"
+            chars[i] = _DELETED
+        else:
+            chars[i] = _fold_char(ch)
+    return "".join(chars)
+
+
+def _russian_table() -> dict[int, str]:
+    pairs = {
+        # Latin lowercase: by shape where there is one, else as transliterated.
+        "a": "а", "b": "б", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
+        "i": "и", "j": "й", "k": "к", "l": "л", "m": "м", "n": "п", "o": "о", "p": "р",
+        "q": "к", "r": "г", "s": "с", "t": "т", "u": "и", "v": "в", "w": "ш", "x": "х",
+        "y": "у", "z": "з",
+        # Latin capitals: by shape (H is Н, N is a mirrored И, R a mirrored Я).
+        "A": "а", "B": "в", "C": "с", "D": "д", "E": "е", "F": "ф", "G": "г", "H": "н",
+        "I": "и", "J": "й", "K": "к", "L": "л", "M": "м", "N": "и", "O": "о", "P": "р",
+        "Q": "к", "R": "я", "S": "с", "T": "т", "U": "и", "V": "в", "W": "ш", "X": "х",
+        "Y": "у", "Z": "з",
+        # Digits and symbols by shape.
+        "0": "о", "1": "и", "3": "з", "4": "ч", "6": "б", "8": "в",
+        "@": "а", "$": "с", "€": "е", "#": "*",
+        "ё": "е", "Ё": "е",
+    }
+    table = {ord(k): v for k, v in pairs.items()}
+    for code in range(ord("А"), ord("Я") + 1):
+        table[code] = chr(code + 32)
+    return table
+
+
+def _english_table() -> dict[int, str]:
+    pairs = {
+        # Cyrillic look-alikes by shape.
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "и": "u", "п": "n", "г": "r",
+        "ь": "b",
+        # Leet digits and symbols.
+        "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+        "€": "e", "!": "i", "|": "i", "#": "*",
+    }
+    table = {ord(k): v for k, v in pairs.items()}
+    for upper, lower in zip("АВЕЁКМНОРСТУХИПГЬ", "авеёкмнорстухипгь", strict=True):
+        table[ord(upper)] = pairs[lower]
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    for code in range(ord("А"), ord("Я") + 1):
+        table.setdefault(code, chr(code + 32))
+    return table
+
+
+def _byte_table(table: dict[int, str]) -> bytes:
+    """The same mapping for cp1251 bytes: Russian and ASCII text, translated in C."""
+    out = bytearray(range(256))
+    for code, target in table.items():
+        try:
+            out[chr(code).encode(_CODEPAGE)[0]] = target.encode(_CODEPAGE)[0]
+        except UnicodeEncodeError:
+            continue
+    return bytes(out)
+
+
+# Every character left after prepare() that can be a letter is in this one-byte code page;
+# anything else becomes "?", which is not a letter in either view.
+_CODEPAGE = "cp1251"
+_RUSSIAN_BYTES = _byte_table(_russian_table())
+_ENGLISH_BYTES = _byte_table(_english_table())
+# "!" and "|" are letters only inside a word ("sh!t"); elsewhere they are punctuation.
+_LATIN = re.compile(r"[A-Za-z]")
+_LETTERISH = "0-9A-Za-zА-Яа-яЁё@$€*#"
+_LONE_BANG = re.compile(rf"(?<![{_LETTERISH}])[!|]|[!|](?![{_LETTERISH}])")
+_LATIN_WORD = re.compile(rf"[{_LETTERISH}]*[A-Za-z][{_LETTERISH}]*")
+_JOINED = re.compile(
+    rf"(?<![{_LETTERISH}])[{_LETTERISH}]++(?:[^\s{_LETTERISH}]++[{_LETTERISH}]++)+")
+_SINGLE = rf"[^\s{_LETTERISH}]*+[{_LETTERISH}][^\s{_LETTERISH}]*+"
+_SPACED = re.compile(rf"(?<!\S){_SINGLE}(?:\s++{_SINGLE})+(?!\S)")
+_IS_LETTERISH = re.compile(rf"[{_LETTERISH}]")
+
+
+def russian_view(s: str) -> str:
+    """Lowercase Cyrillic view of prepared text, one character for one."""
+    return s.encode(_CODEPAGE, "replace").translate(_RUSSIAN_BYTES).decode(_CODEPAGE)
+
+
+def english_view(s: str) -> str:
+    """Lowercase Latin view of prepared text, one character for one."""
+    if "!" in s or "|" in s:
+        s = _LONE_BANG.sub(" ", s)
+    return s.encode(_CODEPAGE, "replace").translate(_ENGLISH_BYTES).decode(_CODEPAGE)
+
+
+def has_latin(s: str) -> bool:
+    """Whether the text has any Latin letter (else the English and translit views are moot)."""
+    return _LATIN.search(s) is not None
+
+
+def latin_words(s: str) -> Iterator[tuple[int, int]]:
+    """Spans of words (letters, digits, leet symbols) that contain a Latin letter."""
+    for match in _LATIN_WORD.finditer(s):
+        yield match.span()
+
+
+# Romanized Russian: spellings of one letter, replaced longest first.
+_TRANSLIT = (
+    ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"),
+    ("ts", "ц"), ("tz", "ц"), ("ya", "я"), ("ja", "я"), ("yu", "ю"), ("ju", "ю"),
+    ("yo", "е"), ("ye", "е"), ("je", "е"),
+)
+_TRANSLIT_ONE = str.maketrans({
+    "a": "а", "b": "б", "c": "ц", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
+    "i": "и", "j": "й", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+    "q": "к", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "в", "x": "х",
+    "y": "ы", "z": "з", "0": "о", "3": "з", "4": "ч", "6": "б", "@": "а", "$": "с",
+    "#": "*", "ё": "е",
+})
+# After a vowel y is й ("huy", "tupoy"); elsewhere ы ("ty").
+_Y_AFTER_VOWEL = re.compile("(?<=[aeiouаеиоуыэюяё])y(?![aeiou])")
+
+
+def transliterate(text: str) -> str:
+    """Cyrillic for romanized Russian ("pizdets" → "пиздец"); Cyrillic passes through.
+
+    Not one character for one: callers map a match back to the whole word it is in.
+    """
+    low = _Y_AFTER_VOWEL.sub("й", text.lower())
+    for spelling, cyrillic in _TRANSLIT:
+        if spelling in low:
+            low = low.replace(spelling, cyrillic)
+    return low.translate(_TRANSLIT_ONE)
+
+
+def joined_runs(s: str) -> Iterator[tuple[str, list[int]]]:
+    """Letters split by separators, joined, with the index in ``s`` of each letter."""
+    for pattern in (_JOINED, _SPACED):
+        for match in pattern.finditer(s):
+            start, end = match.span()
+            index = [i for i in range(start, end) if _IS_LETTERISH.match(s, i)]
+            if len(index) >= 2:
+                yield "".join(s[i] for i in index), index
