@@ -17,7 +17,9 @@ Decisions:
 
 * Words with an ordinary meaning are matched only in the forms and contexts where the insult
   is the likely reading: "тупой" is not flagged next to угол/нож/карандаш ("тупой угол" is
-  geometry); "дурак" is not flagged in "играть в дурака" (the card game); "сук" (a branch),
+  geometry); "дурак" is not flagged in "играть в дурака" (the card game) or "Иванушка-дурачок";
+  "Идиот" next to роман/Достоевский, "твари" in "Фантастические твари", "каждой твари по
+  паре" pass; "сук" (a branch),
   "сучка" in "без сучка и задоринки", "Нигер" (the country), "синдром Дауна" pass.
 * Left out on purpose, because their ordinary meaning is too common in a school: скотина,
   козёл, свинья, корова, гад, жирный, петух, хрен (horseradish), блин, ёлки-палки, фак
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Entry", "RUSSIAN", "ENGLISH", "RUSSIAN_ALLOW", "ENGLISH_ALLOW", "PROFANITY", "INSULT"]
+__all__ = ["ENGLISH", "ENGLISH_ALLOW", "INSULT", "PROFANITY", "RUSSIAN", "RUSSIAN_ALLOW", "Entry"]
 
 PROFANITY = "profanity"
 INSULT = "insult"
@@ -81,7 +83,7 @@ _EB_PREFIXED = (
 )
 _EB_PREFIXES = (
     "до за на по при про пере недо не у вы от отъ оть об объ обь раз разъ разь рас под подъ"
-    " подь над надъ изъ изь съ сь въ вь взъ долбо мозго"
+    " подь над надъ изъ изь съ сь въ вь взъ долбо долба мозго"
 )
 
 RUSSIAN: tuple[Entry, ...] = (
@@ -94,13 +96,13 @@ RUSSIAN: tuple[Entry, ...] = (
     _ru("блядь", PROFANITY, "бляд", "^бля$", "^блят", "^бл[еэ]ать$", "^блэт~"),
     # --- vulgar words around мат
     _ru("сука", PROFANITY, "^сук" + _NOUN_A, "^сукин~", "^сучар~", "^суко$",
-        "^сцук[аио]$", "^сучк(а|и|е|у|ой)$", unless=r"без\s+сучк"),
-    _ru("мудак", PROFANITY, "муд(ак|ач|ил|озвон|ло)"),
+        "^сцук[аио]$", "^сукабл~", "^суч[ое]н(ок|к~)", "^сучк(а|и|е|у|ой)$", unless=r"без\s+сучк"),
+    _ru("мудак", PROFANITY, "муд(ак|ач|ил|озвон|ло|ень)"),
     _ru("манда", PROFANITY, "^манд(а|ы|е|у|ой|ою)$", "мандавош", "^мандюк~", translit=False),
     _ru("залупа", PROFANITY, "залуп"),
     _ru("дрочить", PROFANITY, *_prefixed("- по на за от вз раз", "дроч~"), "задрот"),
     _ru("гандон", PROFANITY, "г[ао]ндон"),
-    _ru("шлюха", PROFANITY, "шлюх", "^шалав~"),
+    _ru("шлюха", PROFANITY, "шлюх", "шлюш", "^шалав~"),
     _ru("хер", PROFANITY,
         *_prefixed("- на по ни до за от пере", "хер($|а$|у$|ом$|н[яиюеу]~|ов~|ач~|ить~|ь$)"),
         translit=False),
@@ -109,20 +111,20 @@ RUSSIAN: tuple[Entry, ...] = (
     _ru("срать", PROFANITY, "сра(ть|л|н|ка|ки|ку|кой|ч)"),
     # --- insults
     _ru("дурак", INSULT, "^дурак" + _NOUN, "^дур(а|ы|е|у|ой|ою)$",
-        "^дурач(ок|ка|ки|ку|ком|ков|кам|ками|ье)$", "^дурень$", "^дурочк~",
-        unless=r"в\s+дурак|подкидн|переводн"),
-    _ru("идиот", INSULT, "^идиот~"),
+        "^дурач(ок|ка|ки|ку|ком|ков|кам|ками|ье)$", "^дурень$", "^дурочк~", "^дурынд~", "^дурачин~",
+        unless=r"в\s+дурак|подкидн|переводн|иванушк"),
+    _ru("идиот", INSULT, "^идиот~", unless=r"роман|достоевск"),
     _ru("дебил", INSULT, "^дебил~"),
     _ru("кретин", INSULT, "^кретин~"),
     _ru("придурок", INSULT, "^придур(ок|к~|очн~|ош~)"),
     _ru("тупой", INSULT, "^туп" + _ADJ, "^тупиц~", "^тупорыл~", "^тупоголов~",
         unless=r"угол|угл|нож|карандаш|игл|лезви|топор|пил[аы]|конец|кончик|треугольн"),
     _ru("урод", INSULT, "^урод" + _NOUN, "^урод(ина|ины|ине|ину|иной|ец|ца|цы|ка|ки|ке|ку|кой)$"),
-    _ru("лох", INSULT, "^лох(и|а|у|ом|ов|ам|ами|ах)?$", "^лохушк~", "^лошар~", "^лошп[еи]д~"),
+    _ru("лох", INSULT, "^лох(и|а|у|ом|ов|ам|ами|ах)?$", "^лохушк~", "^лош(ок|ка|ки|ку|ком|ков)$", "^лошар~", "^лошп[еи]д~"),
     _ru("чмо", INSULT, "^чмо$", "^чмош~", "^чмыр~"),
     _ru("мразь", INSULT, "^мраз" + _NOUN_SOFT, "^мразот~"),
-    _ru("тварь", INSULT, "^твар" + _NOUN_SOFT),
-    _ru("сволочь", INSULT, "^сволоч~"),
+    _ru("тварь", INSULT, "^твар" + _NOUN_SOFT, "^тварин~", unless=r"фантастическ|по\s+паре|божь"),
+    _ru("сволочь", INSULT, "^сволоч~", "^сволот~"),
     _ru("ублюдок", INSULT, "ублюд"),
     _ru("выродок", INSULT, "^вырод" + _NOUN_OK),
     _ru("подонок", INSULT, "^подон" + _NOUN_OK),
@@ -133,7 +135,7 @@ RUSSIAN: tuple[Entry, ...] = (
     _ru("падла", INSULT, "^падл(а|ы|е|у|ой|о)$", "^падлюк~"),
     _ru("ушлёпок", INSULT, "^ушлеп(ок|к~|ан~)"),
     _ru("нищеброд", INSULT, "^нищеброд~"),
-    _ru("жирдяй", INSULT, "^жирдя(й|я|ю|ем|и|ев)~", "^жиртрест~", "^жирух~"),
+    _ru("жирдяй", INSULT, "^жирдя~", "^жиртрест~", "^жирух~"),
     _ru("ссыкло", INSULT, "^ссык~"),
     _ru("быдло", INSULT, "^быдл~"),
     _ru("пидор", INSULT, "^пид[оа]р~", "^пидр(ил~|а|ы|у)?$", "^педрил~", "^педик" + _NOUN,
@@ -171,7 +173,7 @@ ENGLISH: tuple[Entry, ...] = (
     _en("stupid", INSULT, "^stupid~"),
     _en("retard", INSULT, "^retard(s|ed)?$"),
     _en("nigger", INSULT, "^nigg(er|ers|a|as|az|ah)$"),
-    _en("faggot", INSULT, "^fag(s|got~)?$"),
+    _en("faggot", INSULT, "^fag(s)?$", "^faggot~"),
     _en("douchebag", INSULT, "^douche?bag~"),
     _en("scumbag", INSULT, "^scumbag~"),
 )

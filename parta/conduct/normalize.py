@@ -12,19 +12,22 @@ user typed it:
     letters, Greek and Ukrainian look-alikes) become their plain counterpart; invisible
     characters and combining marks become ``"\\0"``, which the views treat as a separator
     (so a zero-width space inside a word is a separator like a dot). "и" + combining breve
-    becomes "й". Index *i* of the result is index *i* of the text.
+    becomes "й". The path and query of a link become spaces (their random letters read as
+    anything; the host is still checked). Index *i* of the result is index *i* of the text.
 
 ``russian_view(s)`` / ``english_view(s)``
-    ``str.translate`` tables, one character for one character, so offsets are unchanged.
+    Translation tables (applied to one-byte cp1251 text, which is fast), one character for
+    one character, so offsets are unchanged.
     The Russian view folds everything to lowercase Cyrillic: Latin look-alikes by shape
     (case decides where shape differs: ``H`` → н, ``h`` → х as in transliteration),
     digits and symbols by shape (``3`` → з, ``6`` → б, ``@`` → а). The English view folds
     to lowercase Latin: Cyrillic look-alikes by shape, leet digits (``1`` → i, ``$`` → s).
     ``*`` and ``#`` stay as ``*``: a masked letter, which the patterns accept as a wildcard.
 
-``transliterate(letters)``
-    Romanized Russian back to Cyrillic ("pizdets" → "пиздец"), with an index per output
-    character; used only for words that contain Latin letters.
+``transliterate(text)``
+    Romanized Russian back to Cyrillic ("pizdets" → "пиздец"); used only for words that
+    contain Latin letters. Not one for one, but letters become letters, so words stay words:
+    a match is mapped back to the whole word it is in.
 
 ``joined_runs(s)``
     Letters that separators split apart: one chunk with separators inside ("х.у.й",
@@ -32,7 +35,7 @@ user typed it:
     Yields the letters joined together with their indices in the text.
 
 Repeated letters are not collapsed here: the compiled patterns accept each letter repeated
-(see ``lexicon``), which keeps real double letters ("класс", "ass") intact for matching.
+(see ``patterns``), which keeps real double letters ("класс", "ass") intact for matching.
 """
 
 from __future__ import annotations
@@ -42,15 +45,15 @@ import unicodedata
 from collections.abc import Iterator
 
 __all__ = [
-    "RU_LETTERS",
     "EN_LETTERS",
-    "prepare",
-    "russian_view",
+    "RU_LETTERS",
     "english_view",
     "has_latin",
-    "latin_words",
-    "transliterate",
     "joined_runs",
+    "latin_words",
+    "prepare",
+    "russian_view",
+    "transliterate",
 ]
 
 #: Characters of a word in the Russian view ("*" is a masked letter).
@@ -111,7 +114,8 @@ def _is_invisible(ch: str) -> bool:
 def prepare(text: str) -> str:
     """Fold exotic characters one for one; invisible ones and combining marks become "\\0".
 
-    Links become spaces: their random letters ("watch?v=aXhuYi") read as anything.
+    The path and query of a link become spaces: their random letters ("watch?v=aXhuYi")
+    read as anything.
     """
     if "http" in text or "www." in text:
         text = _URL.sub(_blank_path, text)

@@ -3,7 +3,8 @@
 A lexicon pattern is written the way the word looks, and compiled so that it survives
 repeated letters, masked letters and the leftovers of disguise:
 
-* a letter matches itself repeated ("бля" matches "бляяя") or ``*`` (a masked letter);
+* a letter matches itself repeated ("бля" matches "бляяя") or one ``*`` (a masked letter);
+  a doubled letter ("ass") needs a run of at least two;
 * ``[...]`` is one letter out of several, also repeatable;
 * ``^`` at the start: the match begins a word; ``$``: the word ends there;
 * ``~``: the rest of the word (any letters, possibly none);
@@ -21,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Alphabet", "Compiled", "compile_patterns", "compile_alternative"]
+__all__ = ["Alphabet", "Compiled", "compile_alternative", "compile_patterns"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,19 @@ class Compiled:
     first_letters: frozenset[str]
 
 
-def _atom(chars: str, alphabet: Alphabet) -> str:
+_STARS = r"\*{0,3}"
+
+
+def _atom(chars: str, alphabet: Alphabet, least: int = 1, optional: bool = False) -> str:
+    """One letter of a pattern: a run of it (possessive: a run is never given back, so long
+    runs of one letter stay linear) or one ``*`` standing for it."""
     options = [alphabet.variants[c] for c in chars if c in alphabet.variants]
     plain = "".join(re.escape(c) for c in chars)
-    klass = f"[{plain}*]"
-    return f"(?:{klass}|{'|'.join(options)})" if options else klass
+    klass = f"[{plain}]" if len(chars) > 1 else plain
+    run = f"{klass}++" if least == 1 else f"{klass}{{{least},}}+"
+    # Stars after a letter may be separators ("х*у*й"); a few, so backtracking stays short.
+    atom = f"(?:{'|'.join([run + _STARS, *options, re.escape('*')])})"
+    return atom + "?" if optional else atom
 
 
 def _read_class(dsl: str, i: int) -> tuple[str, int]:
@@ -59,14 +68,16 @@ def compile_alternative(dsl: str, alphabet: Alphabet) -> tuple[bool, str, str]:
     if not body or not body[0].isalpha():
         raise ValueError(f"pattern must start with a letter: {dsl!r}")
     first = body[0]
-    out = [f"[{re.escape(first)}*]*"]
     i = 1
+    while i < len(body) and body[i] == first:  # "ссык": the first letter at least twice
+        i += 1
+    out = [(f"{re.escape(first)}*+" if i == 1 else f"{re.escape(first)}{{{i - 1},}}+") + _STARS]
     while i < len(body):
         ch = body[i]
         if ch == "[":
             chars, i = _read_class(body, i)
             optional = i < len(body) and body[i] == "?"
-            out.append(_atom(chars, alphabet) + ("*" if optional else "+"))
+            out.append(_atom(chars, alphabet, optional=optional))
             i += 1 if optional else 0
             continue
         if ch == "{":
@@ -84,8 +95,12 @@ def compile_alternative(dsl: str, alphabet: Alphabet) -> tuple[bool, str, str]:
         elif ch in ")|?":
             out.append(ch)
         elif ch.isalpha():
+            least = 1
+            while i < len(body) and body[i] == ch:  # "ass": a run of at least two
+                least += 1
+                i += 1
             optional = i < len(body) and body[i] == "?"
-            out.append(_atom(ch, alphabet) + ("*" if optional else "+"))
+            out.append(_atom(ch, alphabet, least, optional))
             i += 1 if optional else 0
         else:
             raise ValueError(f"unexpected {ch!r} in pattern {dsl!r}")
