@@ -11,6 +11,7 @@ import { errorBox, loading, pageHeader } from './ui.js';
 import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
 import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
 import { startNotifications } from './chat/notify.js';
+import { ensureQueue, onQueue, queueState, resetQueue } from './moderation/queue_state.js';
 import { signinView } from './views/signin.js';
 import { nameView } from './views/name.js';
 import { orgChooserView, noOrgView } from './views/orgs.js';
@@ -34,6 +35,8 @@ import { chatView } from './views/chat.js';
 import { chatJoinView } from './views/chat_join.js';
 import { chatMembersView } from './views/chat_members.js';
 import { chatSettingsView, newChatView } from './views/chat_settings.js';
+import { moderationView } from './views/moderation.js';
+import { chatRulesAdminView } from './views/admin_chat_rules.js';
 
 const BARE = { layout: 'bare' };
 const ORG = { needsOrg: true };
@@ -50,6 +53,7 @@ route('/chats/:id', chatView, { ...ORG, title: 'chats.title' });
 route('/chats/:id/join', chatJoinView, { ...ORG, title: 'chat_join.title' });
 route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.title' });
 route('/chats/:id/settings', chatSettingsView, { ...ORG, title: 'chat_settings.title_page' });
+route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });
 route('/support/:id', supportTicketView, { title: 'support.title' });
@@ -63,6 +67,7 @@ route('/admin/requests', joinRequestsView, { ...ADMIN, title: 'requests.title' }
 route('/admin/parent-links', parentLinksView, { ...ADMIN, title: 'parent_links.title' });
 route('/admin/verification', verificationAdminView, { ...ADMIN, title: 'verification.title' });
 route('/admin/audit', auditView, { ...ADMIN, title: 'audit.title' });
+route('/admin/chat-rules', chatRulesAdminView, { ...ADMIN, title: 'chat_rules.title' });
 route('/operator/orgs', operatorOrgsView, { ...OPERATOR, title: 'operator_orgs.title' });
 route('/operator/support', supportInboxView, { ...OPERATOR, title: 'inbox.title' });
 route('/operator/support/:id', supportTicketView, { ...OPERATOR, title: 'inbox.title', inbox: true });
@@ -160,6 +165,7 @@ async function render() {
   const heading = main.querySelector('h1');
   if (heading && !document.activeElement?.closest?.('form')) heading.focus({ preventScroll: true });
   showUnread();
+  showModeration();
 }
 
 /** The event stream and the chat list follow whoever is signed in. */
@@ -168,11 +174,26 @@ function connectLive() {
   if (!user || user.needs_name) {
     forgetRealtime();
     resetChats();
+    resetQueue();
     return;
   }
   startRealtime(user);
   startNotifications();
-  if (session.orgId) ensureChats(session.orgId);
+  if (session.orgId) {
+    ensureChats(session.orgId);
+    ensureQueue(session.orgId);
+  }
+}
+
+/** The «Moderation» link shows for those with a queue, with the number of items waiting. */
+function showModeration() {
+  const q = queueState();
+  const shown = q.allowed && q.orgId === session.orgId;
+  for (const link of document.querySelectorAll('[data-moderation-link]')) link.hidden = !shown;
+  for (const badge of document.querySelectorAll('[data-moderation-badge]')) {
+    badge.textContent = q.count > 99 ? '99+' : String(q.count);
+    badge.hidden = !shown || q.count === 0;
+  }
 }
 
 /** Unread messages on the «Chats» links and in the tab's title. */
@@ -224,11 +245,13 @@ async function boot() {
   }
   connectionIndicator();
   onChats(showUnread);
+  onQueue(showModeration);
   window.addEventListener('parta:signed-out', () => {
     if (!session.user) return;
     signedOut();
     forgetRealtime();
     resetChats();
+    resetQueue();
     navigate(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
   });
   start(render);

@@ -5,9 +5,10 @@ import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import {
-  isAdmin, isOperator, isTeacher, orgChoices, orgName, session, signedOut,
+  isAdmin, isOperator, isOrgAdmin, isTeacher, orgChoices, orgName, session, signedOut,
 } from './session.js';
 import { toast } from './ui.js';
+import { queueState } from './moderation/queue_state.js';
 
 const CHAT_ICON = ['M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z'];
 
@@ -22,6 +23,17 @@ function navLink(href, label, testid, extra = null) {
 /** The unread count; app.js fills every element marked data-unread-badge. */
 function unreadBadge(testid) {
   return h('span', { class: 'nav__badge', dataset: { unreadBadge: '' }, testid, hidden: true });
+}
+
+/** «Moderation» for those who have a queue; app.js shows it and fills the badge when known. */
+function moderationLink() {
+  const q = queueState();
+  const badge = h('span', { class: 'nav__badge', dataset: { moderationBadge: '' }, testid: 'nav-moderation-count', hidden: !q.count },
+    String(q.count || ''));
+  const item = navLink('/moderation', t('nav.moderation'), 'nav-moderation', badge);
+  item.dataset.moderationLink = '';
+  item.hidden = !(q.allowed && q.orgId === session.orgId);
+  return item;
 }
 
 function navSection(title, links) {
@@ -47,6 +59,7 @@ function buildNav() {
     navSection(null, [
       navLink('/', t('nav.home'), 'nav-home'),
       hasOrg ? navLink('/chats', t('nav.chats'), 'nav-chats', unreadBadge('nav-chats-unread')) : null,
+      hasOrg ? moderationLink() : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
       gradebookLink(),
@@ -60,6 +73,7 @@ function buildNav() {
         navLink('/admin/requests', t('nav.requests'), 'nav-admin-requests'),
         navLink('/admin/parent-links', t('nav.parent_links'), 'nav-admin-parent-links'),
         navLink('/admin/verification', t('nav.verification'), 'nav-admin-verification'),
+        isOrgAdmin() ? navLink('/admin/chat-rules', t('nav.chat_rules'), 'nav-admin-chat-rules') : null,
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
       ])
       : null,

@@ -132,6 +132,8 @@ export const isMunicipal = () => Boolean(session.user && (session.user.municipal
 export const isAdmin = () => roles().some((r) => ADMIN_ROLES.includes(r)) || (isOperator() && !!session.orgId);
 export const isStaff = () => roles().some((r) => STAFF_ROLES.includes(r));
 export const isTeacher = () => roles().includes('teacher');
+/** The organization's own administrator (not «administration»): the school's chat rules and filter. */
+export const isOrgAdmin = () => roles().includes('org_admin');
 export const orgName = () => {
   if (session.org) return session.org.short_name || session.org.name;
   const known = orgChoices().find((org) => org.id === session.orgId);

@@ -141,6 +141,15 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
       showContext('reply', msg, authorName);
       input.focus();
     },
+    /** Put a message's text back to be fixed, `range` ([start, end]) selected. */
+    restore(text, range) {
+      const before = input.value.trim() ? `${input.value.replace(/\s+$/, '')}\n` : '';
+      input.value = before + text;
+      if (!editing) drafts.set(chatId, input.value);
+      grow();
+      input.focus();
+      if (range) input.setSelectionRange(before.length + range[0], before.length + range[1]);
+    },
     edit(msg) {
       replyTo = null;
       editing = msg;

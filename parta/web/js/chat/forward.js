@@ -4,7 +4,7 @@
 import { post } from '../api.js';
 import { h, icon, ICONS } from '../dom.js';
 import { t } from '../i18n.js';
-import { toast } from '../ui.js';
+import { confirmDialog, toast } from '../ui.js';
 import { chatAvatar } from './list.js';
 import { newClientId } from './sender.js';
 import { canPost, chatState, ensureChats } from './store.js';
@@ -26,15 +26,23 @@ export async function forwardMessage(msg) {
       resolve();
     };
     const clientId = newClientId(); // a double click forwards once
-    async function send(chat, button) {
+    async function send(chat, button, confirmConduct = false) {
       button.disabled = true;
+      const title = chat.title || t('chats.untitled');
       try {
-        await post(`/chats/${chat.id}/messages`, { body: '', forward_of: msg.id, client_id: clientId });
-        toast(t('chat.forwarded_to', { title: chat.title || t('chats.untitled') }));
+        const answer = await post(`/chats/${chat.id}/messages`, {
+          body: '', forward_of: msg.id, client_id: clientId, confirm_conduct: confirmConduct || undefined,
+        });
+        toast(answer.held ? t('conduct.forward_held', { title }) : t('chat.forwarded_to', { title }));
         close();
       } catch (error) {
-        toast(error.message, 'error');
         button.disabled = false;
+        // The conduct filter of that chat warns: the person may still send it (R33).
+        if (error.code === 'conduct_warning' && await confirmDialog(error.message, { confirmLabel: t('conduct.send_anyway') })) {
+          send(chat, button, true);
+          return;
+        }
+        if (error.code !== 'conduct_warning') toast(error.message, 'error');
       }
     }
     function draw() {

@@ -1,11 +1,15 @@
 // One message in the timeline: author, «forwarded», quote, formatted body, files, time, read
-// marks or views, reactions, and its menu (reply, react, forward, edit, delete, pin).
+// marks or views, reactions, and its menu (reply, react, forward, edit, delete, pin, report).
+// One's own message may wait for a moderator or carry the conduct filter's warning; notices
+// (a rules reminder, an early-unblock proposal) are drawn by moderation/notices.js.
 
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
 import { personName } from '../ui.js';
 import { attachmentsEl } from './attachments.js';
 import { dayLabel, filesLabel, formatBody, fullWhen, plainText, timeOf } from './format.js';
+import { conductWarning, heldState, highlighted } from '../moderation/conduct.js';
+import { noticeEl } from '../moderation/notices.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '🔥', '✅', '👀'];
 const EDIT_WINDOW_MS = 48 * 3600 * 1000;
@@ -32,12 +36,13 @@ export function abilities(msg, view) {
   const live = !msg.deleted && !msg.pending && !msg.failed && msg.id;
   return {
     reply: live && view.canPost,
-    react: live && view.isMember,
+    react: live && view.isMember && !view.blocked,
     forward: live && view.isMember,
     edit: live && own && view.canPost && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
     remove: live && (own || view.canModerate),
     pin: live && view.canPin,
     pinned: live && view.isPinned(msg.id),
+    report: live && !own && view.isMember && (msg.kind || 'text') === 'text' && Boolean(msg.author_id),
   };
 }
 
@@ -58,13 +63,17 @@ function readMark(msg, view) {
 function meta(msg, view) {
   const parts = [];
   if (msg.edited_at && !msg.deleted) parts.push(h('span', { class: 'msg__edited' }, t('chat.edited')));
-  if (msg.pending) {
+  if (msg.held) {
+    parts.push(...heldState(msg, view));
+  } else if (msg.warning) {
+    parts.push(h('span', { class: 'msg__state msg__state--failed' }, icon(ALERT), t('conduct.not_sent')));
+  } else if (msg.pending) {
     parts.push(h('span', { class: 'msg__state', testid: 'message-pending', title: t('chat.sending') },
       icon(CLOCK, t('chat.sending'))));
   } else if (msg.failed) {
     parts.push(h('span', { class: 'msg__state msg__state--failed', testid: 'message-failed' },
       icon(ALERT), msg.failed),
-    h('button', { type: 'button', class: 'msg__inline-btn', testid: 'message-retry', onclick: () => view.onRetry(msg) }, t('chat.retry')),
+    msg.noRetry ? null : h('button', { type: 'button', class: 'msg__inline-btn', testid: 'message-retry', onclick: () => view.onRetry(msg) }, t('chat.retry')),
     h('button', { type: 'button', class: 'msg__inline-btn', onclick: () => view.onDiscard(msg) }, t('chat.discard')));
   } else {
     parts.push(h('time', { datetime: msg.created_at, title: fullWhen(msg.created_at) }, timeOf(msg.created_at)));
@@ -74,7 +83,7 @@ function meta(msg, view) {
     parts.unshift(h('span', { class: 'msg__views', testid: 'message-views', title: label },
       icon(EYE), h('span', { 'aria-hidden': 'true' }, String(msg.views)), h('span', { class: 'visually-hidden' }, label)));
   }
-  if (view.me === msg.author_id && !msg.pending && !msg.failed) parts.push(readMark(msg, view));
+  if (view.me === msg.author_id && msg.id && !msg.pending && !msg.failed) parts.push(readMark(msg, view));
   return h('div', { class: 'msg__meta' }, parts);
 }
 
@@ -145,6 +154,7 @@ function openMessageMenu(li, toggle, msg, view) {
     can.edit ? menuItem(t('chat.edit'), act(() => view.onEdit(msg)), 'message-edit') : null,
     can.pin ? menuItem(can.pinned ? t('chat.unpin') : t('chat.pin'), act(() => view.onPin(msg, !can.pinned)), 'message-pin') : null,
     msg.body ? menuItem(t('chat.copy'), act(() => view.onCopy(msg)), 'message-copy') : null,
+    can.report ? menuItem(t('report.action'), act(() => view.onReport(msg)), 'message-report') : null,
     can.remove ? menuItem(t('chat.delete'), act(() => view.onDelete(msg)), 'message-delete', true) : null);
   // The menu floats above the page (fixed), so the scrolling timeline never clips it.
   document.body.append(menu);
@@ -179,11 +189,13 @@ function openMessageMenu(li, toggle, msg, view) {
 
 /** Build the <li> for a message. `view` carries who is looking and the callbacks. */
 export function messageEl(msg, view) {
+  if (msg.kind && msg.kind !== 'text' && !msg.deleted) return noticeEl(msg, view);
   const own = view.me === msg.author_id;
   const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);
   const files = msg.deleted ? null : attachmentsEl(msg.attachments);
   let body = null;
   if (msg.deleted) body = h('p', { class: 'msg__body msg__body--deleted', testid: 'message-body' }, t('chat.deleted'));
+  else if (msg.warning) body = h('p', { class: 'msg__body', testid: 'message-body' }, highlighted(msg.body, msg.warning.matches));
   else if (msg.body || !files) body = h('p', { class: 'msg__body', testid: 'message-body' }, formatBody(msg.body));
   const forwarded = msg.forwarded_from_id && !msg.deleted
     ? h('div', { class: 'msg__forwarded', testid: 'message-forwarded' }, icon(FORWARD), t('chat.forwarded'))
@@ -196,15 +208,17 @@ export function messageEl(msg, view) {
     body,
     meta(msg, view));
   const li = h('li', {
-    class: ['msg', own && 'msg--own', msg.pending && 'msg--pending', msg.failed && 'msg--failed', msg.deleted && 'msg--deleted'],
+    class: ['msg', own && 'msg--own', msg.pending && 'msg--pending', msg.failed && 'msg--failed', msg.deleted && 'msg--deleted',
+      msg.held && 'msg--held', msg.warning && 'msg--warned'],
     testid: 'message',
     dataset: { id: msg.id ? String(msg.id) : '', clientId: msg.client_id || '', author: String(msg.author_id || '') },
   },
   h('div', { class: 'msg__day', role: 'separator' }, h('span', {}, dayLabel(msg.created_at))),
   h('div', { class: 'msg__unread', role: 'separator' }, h('span', {}, t('chat.new_messages'))),
-  h('div', { class: 'msg__row' }, h('div', { class: 'msg__content' }, bubble, reactions(msg, view))));
+  h('div', { class: 'msg__row' }, h('div', { class: 'msg__content' }, bubble, reactions(msg, view),
+    msg.warning ? conductWarning(msg, view) : null)));
   const can = abilities(msg, view);
-  if (can.reply || can.react || can.forward || can.remove || can.edit || can.pin) {
+  if (can.reply || can.react || can.forward || can.remove || can.edit || can.pin || can.report) {
     const toggle = h('button', {
       type: 'button', class: 'msg__more', 'aria-haspopup': 'menu', 'aria-expanded': 'false',
       'aria-label': t('chat.message_actions'), testid: 'message-more',

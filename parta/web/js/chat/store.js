@@ -29,8 +29,8 @@ const CHANNELS = new Set(['channel', 'school_channel', 'staff_channel']);
 export const isChannel = (chat) => CHANNELS.has(chat.kind);
 
 export const isModerator = (chat) => MODERATORS.includes(chat.my_role);
-/** Members write unless the chat is for moderators only (channels) or archived. */
-export const canPost = (chat) => !chat.archived && (chat.post_policy !== 'moderators' || isModerator(chat));
+/** Members write unless the chat is for moderators only (channels), archived, or they are blocked. */
+export const canPost = (chat) => !chat.archived && !chat.my_block && (chat.post_policy !== 'moderators' || isModerator(chat));
 
 export const chatState = () => state;
 export const chatById = (id) => state.chats.find((c) => c.id === id) || null;

@@ -1,8 +1,9 @@
 // One chat: header, pinned bar, the timeline (history above, or around a message jumped to),
 // live changes from the event stream, read marks and channel views, who is typing, search in
-// the chat, and the composer with files (or the note that only moderators write here).
+// the chat, and the composer with files (or the note that only moderators write here, or a
+// blocked member's banner). Moderation in the chat lives in moderation/in_chat.js.
 
-import { del, get, patch, post, put } from '../api.js';
+import { del, get, post, put } from '../api.js';
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
 import { navigate } from '../router.js';
@@ -13,7 +14,9 @@ import { chatListPanel } from '../chat/list.js';
 import { createViewReporter } from '../chat/channel_views.js';
 import { acceptDrops, createComposer } from '../chat/composer.js';
 import { forwardMessage } from '../chat/forward.js';
-import { bottomPart, chatHeader, headerKey, notFound, rulesNotice } from '../chat/header.js';
+import {
+  bottomKey, bottomPart, chatHeader, headerKey, notFound, rulesNotice,
+} from '../chat/header.js';
 import { createHistory, PAGE } from '../chat/history.js';
 import { messageEl } from '../chat/message.js';
 import { createPinnedBar } from '../chat/pinned.js';
@@ -22,6 +25,7 @@ import { createSender } from '../chat/sender.js';
 import { createTimeline } from '../chat/timeline.js';
 import { createTyping } from '../chat/typing.js';
 import { filesLabel, plainText } from '../chat/format.js';
+import { chatModeration } from '../moderation/in_chat.js';
 import {
   canPost, isChannel, isModerator, nameOf, readLocally, rememberPeople, setOpenChat,
 } from '../chat/store.js';
@@ -114,6 +118,7 @@ export async function chatView(ctx) {
     me,
     isMember: true,
     get canPost() { return canPost(chat); },
+    get blocked() { return Boolean(chat.my_block); },
     get canModerate() { return isModerator(chat); },
     get canPin() { return isModerator(chat) || chat.kind === 'direct'; },
     isPinned: (id) => (chat.pinned || []).includes(id),
@@ -177,7 +182,7 @@ export async function chatView(ctx) {
   const pages = createHistory({
     chatId, timeline, learn, decorate, ready: () => ready, current: () => ctx.isCurrent(),
   });
-  const sender = createSender({ chatId, me, timeline, decorate });
+  const sender = createSender({ chatId, me, timeline, decorate, onBlocked: () => refreshChat().catch(() => {}) });
   const typing = createTyping({
     chatId,
     me,
@@ -207,7 +212,7 @@ export async function chatView(ctx) {
         return;
       }
       try {
-        const answer = await patch(`/chats/${chatId}/messages/${editing.id}`, { body: text });
+        const answer = await moderation.edit(editing.id, text);
         changeMessage(editing.id, () => ({ body: answer.body, edited_at: answer.edited_at }));
       } catch (error) {
         toast(error.message, 'error');
@@ -245,13 +250,21 @@ export async function chatView(ctx) {
     search.clear();
     searchBar.hidden = true;
   }
-  const drawHeader = () => chatHeader(chat, { onSearch: () => (searchBar.hidden ? openSearch() : closeSearch()) });
+  const moderation = chatModeration({
+    chatId, me, chat: () => chat, timeline, sender, composer, nameOf: actions.nameOf, refreshChat,
+  });
+  Object.assign(actions, moderation.actions);
+  const drawHeader = () => chatHeader(chat, {
+    onSearch: () => (searchBar.hidden ? openSearch() : closeSearch()), onRemind: () => moderation.remind(),
+  });
   const header = h('div', {}, drawHeader());
   const notice = h('div', {}, rulesNotice(chat));
-  const bottom = h('div', { class: 'chat__bottom' }, bottomPart(chat, composer));
+  const onBlockEnd = () => ctx.isCurrent() && refreshChat().catch(() => {});
+  const bottom = h('div', { class: 'chat__bottom' }, bottomPart(chat, composer, onBlockEnd));
 
   pages.start(first, aroundId);
   pinnedBar.set(chat.pinned || []);
+  moderation.loadHeld();
 
   function updateJump() {
     const near = timeline.nearBottom() && pages.liveEnd;
@@ -311,13 +324,13 @@ export async function chatView(ctx) {
       navigate('/chats', { replace: true });
       return;
     }
-    const couldPost = canPost(chat);
+    const bottomBefore = bottomKey(chat);
     const shownBefore = headerKey(chat);
     chat = fresh;
     if (headerKey(chat) !== shownBefore) header.replaceChildren(drawHeader());
     notice.replaceChildren(rulesNotice(chat) || '');
     pinnedBar.set(chat.pinned || []);
-    if (couldPost !== canPost(chat)) bottom.replaceChildren(bottomPart(chat, composer));
+    if (bottomKey(chat) !== bottomBefore) bottom.replaceChildren(bottomPart(chat, composer, onBlockEnd));
   }
 
   /**
@@ -390,13 +403,14 @@ export async function chatView(ctx) {
     on('chat.member', (e) => {
       if (e.chat_id !== chatId) return;
       if (e.user_id === me && (e.change === 'left' || e.change === 'removed')) {
-        toast(t('chat.you_left'));
+        toast(e.change === 'removed' ? t('removals.removed_toast') : t('chat.you_left'));
         navigate('/chats', { replace: true });
         return;
       }
       refreshChat().catch(() => {});
     }),
     on('resync', (why) => catchUp(why && why.reason === 'fresh')),
+    ...moderation.stops,
     on('status', (status) => {
       if (status === 'live') sender.retryAll();
     }),
@@ -450,7 +464,7 @@ export async function chatView(ctx) {
     bottom, announcer);
   acceptDrops(section, (files) => {
     if (canPost(chat)) composer.addFiles(files);
-    else toast(t('chat.moderators_only'), 'error');
+    else toast(chat.my_block ? t('blocks.can_read') : t('chat.moderators_only'), 'error');
   });
   return h('div', { class: 'messenger', dataset: { pane: 'chat' }, testid: 'chat-page' },
     h('aside', { class: 'messenger__list', 'aria-label': t('chats.title') }, panel.el),

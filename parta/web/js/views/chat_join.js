@@ -1,4 +1,5 @@
 // Joining a group chat after reading its rules (R23, R24): the person's own choice, never forced.
+// The rules are one numbered list: the school's (or Parta's standard ones), then the chat's own.
 
 import { get, post } from '../api.js';
 import { h } from '../dom.js';
@@ -8,6 +9,7 @@ import { busy, errorBox, pageHeader, toast } from '../ui.js';
 import { chatAvatar } from '../chat/list.js';
 import { formatBody } from '../chat/format.js';
 import { dropInvitation, invitationById } from '../chat/store.js';
+import { rulesList } from '../moderation/rules.js';
 
 export async function chatJoinView(ctx) {
   const chatId = Number(ctx.params.id);
@@ -22,7 +24,8 @@ export async function chatJoinView(ctx) {
     return h('div', {});
   }
   const invitation = invitationById(chatId);
-  const hasRules = Boolean((chat.rules || '').trim());
+  const rules = chat.rule_items || [];
+  const hasRules = rules.length > 0 || Boolean((chat.rules || '').trim());
   const error = h('div', { class: 'form-message', role: 'alert', testid: 'join-chat-error', hidden: true });
   const accept = h('input', { type: 'checkbox', class: 'checkbox', id: 'accept-rules', testid: 'accept-rules' });
   const joinButton = h('button', {
@@ -69,9 +72,10 @@ export async function chatJoinView(ctx) {
         h('p', { class: 'chat-join__text', testid: 'join-chat-description' }, formatBody(chat.description))) : null,
       h('div', { class: 'chat-join__section' },
         h('h2', { class: 'subhead' }, t('chat_join.rules')),
-        hasRules
-          ? h('div', { class: 'rules', testid: 'join-chat-rules', tabindex: '0' }, formatBody(chat.rules))
-          : h('p', { class: 'muted' }, t('chat_join.no_rules'))),
+        rules.length ? h('p', { class: 'hint' }, t('chat_join.rules_lead')) : null,
+        rules.length ? rulesList(rules, { testid: 'join-chat-rules' })
+          : hasRules ? h('div', { class: 'rules', testid: 'join-chat-rules', tabindex: '0' }, formatBody(chat.rules))
+            : h('p', { class: 'muted' }, t('chat_join.no_rules'))),
       h('p', { class: 'hint' }, t('chat_join.voluntary')),
       error,
       hasRules ? h('label', { class: 'check chat-join__accept', for: 'accept-rules' }, accept, h('span', {}, t('chat_join.accept'))) : null,

@@ -1,8 +1,9 @@
 // A chat's page about itself: description, rules, the members with their roles and badges;
-// from here a person starts a one-to-one chat, a moderator invites and appoints, anyone leaves.
+// from here a person starts a one-to-one chat, a moderator invites, appoints and moderates
+// (moderation/member_card.js), anyone leaves.
 
 import { get, post, put } from '../api.js';
-import { h, replace } from '../dom.js';
+import { append, h, replace } from '../dom.js';
 import { t, tn } from '../i18n.js';
 import { navigate } from '../router.js';
 import { isStaff, session } from '../session.js';
@@ -12,6 +13,8 @@ import {
 import { chatAvatar } from '../chat/list.js';
 import { formatBody } from '../chat/format.js';
 import { isModerator } from '../chat/store.js';
+import { memberModeration } from '../moderation/member_card.js';
+import { rulesList } from '../moderation/rules.js';
 
 const GROUP_BOUND = new Set(['class', 'parents', 'class_teachers', 'subject']);
 const SYSTEM = new Set(['school_channel', 'staff_channel']);
@@ -34,7 +37,7 @@ async function writeTo(orgId, userId, alertEl) {
   }
 }
 
-function memberRow(member, chat, { alertEl, reload }) {
+function memberRow(member, chat, { alertEl, reload, mod }) {
   const me = session.user.id;
   const person = member.user;
   const self = person.id === me;
@@ -52,12 +55,15 @@ function memberRow(member, chat, { alertEl, reload }) {
       }, { ok: t('members_chat.role_saved') });
     }, { small: true, kind: 'ghost', testid: 'member-role' }));
   }
-  return h('li', { class: 'member-row', testid: 'chat-member', dataset: { userId: String(person.id) } },
+  const row = h('li', { class: 'member-row', testid: 'chat-member', dataset: { userId: String(person.id) } });
+  const moderated = mod && !self && member.role === 'member' ? mod.forMember(member, row) : null;
+  if (moderated) actions.push(moderated.toggle);
+  return append(row, [
     chatAvatar({ title: person.name, kind: 'direct' }, 'avatar--small'),
     h('div', { class: 'member-row__main' },
       h('span', { class: 'member-row__name' }, personName(person), self ? h('span', { class: 'muted' }, ` (${t('chats.you_lower')})`) : null),
-      roleChip),
-    actions.length ? h('div', { class: 'member-row__actions' }, actions) : null);
+      roleChip, moderated && moderated.badge),
+    actions.length ? h('div', { class: 'member-row__actions' }, actions) : null]);
 }
 
 function inviteCard(chat, reload) {
@@ -110,13 +116,15 @@ export async function chatMembersView(ctx) {
   }
   const alertEl = h('div', { class: 'alert alert--error', role: 'alert', testid: 'direct-error', hidden: true });
   const holder = h('div', {});
+  const mod = isModerator(chat) && chat.kind !== 'direct' ? memberModeration(chat, { reloadList: () => reload() }) : null;
+  if (mod) ctx.onLeave(mod.stop);
   const reload = async () => {
     try {
-      const answer = await get(`/chats/${chatId}/members`);
+      const [answer] = await Promise.all([get(`/chats/${chatId}/members`), mod ? mod.loadBlocks() : null]);
       const members = answer.members || [];
       replace(holder,
         h('p', { class: 'muted small' }, tn('chat.members_count', members.length)),
-        h('ul', { class: 'member-list', testid: 'chat-members-list' }, members.map((m) => memberRow(m, chat, { alertEl, reload }))));
+        h('ul', { class: 'member-list', testid: 'chat-members-list' }, members.map((m) => memberRow(m, chat, { alertEl, reload, mod }))));
     } catch (error) {
       replace(holder, errorBox(error));
     }
@@ -130,11 +138,12 @@ export async function chatMembersView(ctx) {
       navigate('/chats', { replace: true });
     }, { ok: t('members_chat.left') });
   }, { kind: 'danger-ghost', testid: 'leave-chat' });
-  const about = chat.description || chat.rules ? cardTitled(t('members_chat.about'),
+  const rules = chat.rule_items || [];
+  const about = chat.description || rules.length ? cardTitled(t('members_chat.about'),
     chat.description ? h('p', { class: 'chat-join__text' }, formatBody(chat.description)) : null,
-    chat.rules ? h('div', { class: 'stack', id: 'rules' },
+    rules.length ? h('div', { class: 'stack', id: 'rules' },
       h('h3', { class: 'subhead' }, t('chat_join.rules')),
-      h('div', { class: 'rules', testid: 'chat-rules' }, formatBody(chat.rules))) : null) : null;
+      rulesList(rules, { testid: 'chat-rules' })) : null) : null;
   return h('div', { class: 'stack stack--page', testid: 'chat-members-page' },
     h('p', {}, h('a', { href: `/chats/${chatId}`, class: 'back-link', testid: 'back-to-chat' }, '← ', t('members_chat.back'))),
     h('div', { class: 'row' }, chatAvatar(chat, 'avatar--large'),

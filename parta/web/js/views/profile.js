@@ -1,4 +1,5 @@
-// My profile (R18): name, e-mail, language; where I am signed in; signing out.
+// My profile (R18): name, e-mail, language; removals from chats and their appeals (R31);
+// where I am signed in; signing out.
 
 import { del, get, patch, post } from '../api.js';
 import { h, replace } from '../dom.js';
@@ -9,6 +10,7 @@ import { memberships, session, setUser } from '../session.js';
 import {
   busy, button, cardTitled, confirmDialog, empty, errorBox, facts, formatPhone, pageHeader, roleChips, toast,
 } from '../ui.js';
+import { removalsCard } from '../moderation/removals.js';
 
 function profileForm(ctx) {
   const user = session.user;
@@ -92,6 +94,8 @@ function sessionsCard() {
 export async function profileView(ctx) {
   const user = session.user;
   const orgs = memberships();
+  const removals = removalsCard();
+  ctx.onLeave(removals.stop);
   return h('div', { class: 'stack stack--page', testid: 'profile' },
     pageHeader(t('profile.title'), t('profile.lead')),
     cardTitled(t('profile.about'),
@@ -102,6 +106,7 @@ export async function profileView(ctx) {
         h('div', { class: 'list-item__main' }, h('strong', {}, m.org.name), ' ', roleChips(m.roles),
           m.position ? h('p', { class: 'muted small' }, m.position) : null)))))
       : null,
+    removals.el,
     sessionsCard(),
     h('p', { class: 'hint' }, t('profile.security_note')));
 }
