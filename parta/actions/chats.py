@@ -35,6 +35,7 @@ from parta.queries.scope import group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
 
 __all__ = [
+    "accept_rules",
     "active_member_ids",
     "chat_for",
     "create_chat",
@@ -77,7 +78,14 @@ async def chat_for(ctx: Ctx, chat_id: int, *, invited_ok: bool = False
     return chat, me
 
 
+# Last year's chats stay readable and moderators may still remove what breaks the rules; no one
+# posts, reacts, edits, invites or changes settings there any more.
+ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite})
+
+
 def require_chat(chat: Chat, me: ChatMember | None, action: ChatAction) -> None:
+    if chat.archived_at is not None and me is not None and action in ARCHIVE_CLOSED:
+        raise Conflict("chat_archived")
     if not can_chat(me.role.value if me else None, action,
                     moderators_only_post=chat.post_policy == PostPolicy.moderators,
                     members_invite=chat.members_invite):
@@ -267,6 +275,22 @@ async def join_chat(ctx: Ctx, chat_id: int, accept_rules: bool) -> ChatMember:
     ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=actor.user_id,
                                change="joined"), await active_member_ids(ctx, chat.id))
     return row
+
+
+async def accept_rules(ctx: Ctx, chat_id: int) -> ChatMember:
+    """A member accepts the chat's rules as they are now, after the school or the chat changed
+    them (R24); the versions accepted are recorded."""
+    chat, me = await chat_for(ctx, chat_id)
+    assert me is not None
+    org = await ctx.db.get(Organization, chat.org_id)
+    assert org is not None
+    if (me.rules_accepted_version, me.org_rules_accepted_version) != (
+            chat.rules_version, org.chat_rules_version):
+        me.rules_accepted_version, me.rules_accepted_at = chat.rules_version, utcnow()
+        me.org_rules_accepted_version = org.chat_rules_version
+        ctx.audit("chat.rules_accepted", chat.org_id, "chat", chat.id,
+                  rules_version=chat.rules_version, org_rules_version=org.chat_rules_version)
+    return me
 
 
 async def decline_invitation(ctx: Ctx, chat_id: int) -> None:

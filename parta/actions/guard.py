@@ -39,6 +39,7 @@ __all__ = [
     "last_block_mark",
     "require_not_blocked",
     "screen",
+    "settle",
     "violations_since",
 ]
 
@@ -78,7 +79,7 @@ def block_payload(b: ChatBlock) -> dict[str, Any]:
     }
 
 
-async def _settle(ctx: Ctx, block: ChatBlock, now: datetime) -> None:
+async def settle(ctx: Ctx, block: ChatBlock, now: datetime) -> None:
     """An early-unblock proposal nobody objected to ends the block at its deadline (R30)."""
     if (block.unblock_status == UnblockStatus.proposed and block.objection_deadline is not None
             and block.objection_deadline <= now and block.ended_at is None):
@@ -96,7 +97,7 @@ async def active_block(ctx: Ctx, chat_id: int, user_id: int) -> ChatBlock | None
         ChatBlock.chat_id == chat_id, ChatBlock.user_id == user_id, ChatBlock.ends_at > now,
         ChatBlock.ended_at.is_(None)).order_by(ChatBlock.id.desc()))).scalars().all()
     for block in rows:
-        await _settle(ctx, block, now)
+        await settle(ctx, block, now)
         if block.ended_at is None:
             return block
     return None
@@ -107,6 +108,7 @@ async def require_not_blocked(ctx: Ctx, chat: Chat, user_id: int) -> None:
     block = await active_block(ctx, chat.id, user_id)
     if block is not None:
         raise Forbidden("blocked", params={"until": block.ends_at.isoformat(),
+                                           "until_text": block.ends_at.strftime("%d.%m.%Y %H:%M UTC"),
                                            "rule_number": block.rule_number,
                                            "rule_text": block.rule_text, "reason": block.reason})
 

@@ -9,13 +9,15 @@ rule of the chat (R31); only a chat's moderators — staff by construction — m
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from parta.actions import guard
-from parta.actions.base import Ctx
+from parta.actions.base import Ctx, Services
 from parta.actions.chats import active_member_ids, add_chat_member, chat_member
 from parta.actions.members import org_admin_ids
 from parta.actions.messages import moderator_ids, publish_message, remove_message
@@ -78,9 +80,12 @@ __all__ = [
     "resolve_report",
     "set_conduct_modes",
     "set_org_rules",
+    "settle_due_blocks",
+    "settle_forever",
     "violation_payload",
 ]
 
+log = logging.getLogger(__name__)
 VIOLATIONS_BEFORE_BLOCK = 3  # a block needs *more than* this many (R29)
 MAX_BLOCK = "one calendar month"  # R29; see add_month
 MAX_TEXT = 2000
@@ -457,6 +462,39 @@ async def object_to_unblock(ctx: Ctx, block_id: int, reason: str = "") -> ChatBl
               block_id=block.id)
     await _announce_block(ctx, chat, block)
     return block
+
+
+async def settle_due_blocks(services: Services) -> int:
+    """End the blocks whose early-unblock window closed with no objection, and tell the member
+    and the moderators; ``guard.active_block`` settles them lazily too, this makes it visible."""
+    from parta.actions.base import unit_of_work
+
+    async with unit_of_work(services) as ctx:
+        now = utcnow()
+        due = list((await ctx.db.execute(select(ChatBlock).where(
+            ChatBlock.unblock_status == UnblockStatus.proposed, ChatBlock.ended_at.is_(None),
+            ChatBlock.objection_deadline <= now))).scalars())
+        ended = 0
+        for block in due:
+            await guard.settle(ctx, block, now)
+            if block.ended_at is not None:
+                chat = await ctx.db.get(Chat, block.chat_id)
+                assert chat is not None
+                ctx.audit("unblock.granted", chat.org_id, "user", block.user_id, chat_id=chat.id,
+                          block_id=block.id)
+                await _announce_block(ctx, chat, block, ended=True)
+                ended += 1
+    return ended
+
+
+async def settle_forever(services: Services, every_seconds: float = 60) -> None:
+    """The server's minute timer for early unblocks (started in the app's lifespan)."""
+    while True:
+        try:
+            await settle_due_blocks(services)
+        except Exception:
+            log.exception("settling early unblocks failed")
+        await asyncio.sleep(every_seconds)
 
 
 # Removal (R31, R32) and appeals -------------------------------------------------------------

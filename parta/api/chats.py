@@ -104,6 +104,13 @@ async def join(chat_id: PathId, body: JoinChatIn, ctx: AuthCtx) -> dict[str, Any
     return await _detail(ctx, chat_id)
 
 
+@router.post("/chats/{chat_id}/accept-rules")
+async def accept_rules(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+    """Accept the chat's current rules after they changed."""
+    await chat_actions.accept_rules(ctx, chat_id)
+    return await _detail(ctx, chat_id)
+
+
 @router.post("/chats/{chat_id}/decline", response_model=Ok)
 async def decline(chat_id: PathId, ctx: AuthCtx) -> Ok:
     await chat_actions.decline_invitation(ctx, chat_id)

@@ -19,11 +19,13 @@ from parta.models import (
     HeldMessage,
     HeldStatus,
     Message,
+    Organization,
     Report,
     ReportStatus,
     Violation,
 )
 from parta.queries.people import persons
+from parta.rules import effective_rules
 
 __all__ = [
     "appeals",
@@ -107,6 +109,11 @@ async def queue(db: AsyncSession, org_id: int, viewer_id: int, chat_ids: set[int
     chat_titles = dict((await db.execute(select(Chat.id, Chat.title).where(Chat.id.in_(
         {i["chat_id"] for i in items} | {h.chat_id for h in held} or {0})))).all())
     names = {uid: p.name for uid, p in (await persons(db, org_id, people)).items()}
+    chat_ids = {i["chat_id"] for i in items} | {h.chat_id for h in held}
+    org = await db.get(Organization, org_id)
+    rules = {str(c.id): [{"number": r.number, "text": r.text, "source": r.source}
+                         for r in effective_rules(org.chat_rules if org else None, c.rules)]
+             for c in (await db.execute(select(Chat).where(Chat.id.in_(chat_ids or {0})))).scalars()}
     for i in items:
         i["chat_title"] = chat_titles.get(i["chat_id"], "")
         for m in [i["message"], *i["context"]]:
@@ -114,7 +121,8 @@ async def queue(db: AsyncSession, org_id: int, viewer_id: int, chat_ids: set[int
     return {"reports": items,
             "held": [{**held_payload(h), "chat_title": chat_titles.get(h.chat_id, ""),
                       "author_name": names.get(h.author_id, "")} for h in held],
-            "names": {str(k): v for k, v in names.items()}}
+            "names": {str(k): v for k, v in names.items()},
+            "rules": rules}
 
 
 async def my_held(db: AsyncSession, chat_id: int, user_id: int) -> list[dict[str, Any]]:

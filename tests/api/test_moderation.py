@@ -119,6 +119,7 @@ async def test_reports_reach_the_moderators_without_naming_the_reporter(world: W
 
     queue = (await anna.get(f"{API}/orgs/{world.org_id}/moderation")).json()
     [item] = queue["reports"]
+    assert [r["number"] for r in queue["rules"][str(cid)]] == list(range(1, RULE_COUNT + 1))
     assert item["message"]["id"] == bad["id"] and item["reasons"] == {"insult": 1}
     assert item["comments"] == ["Это неправда"]
     assert [m["body"] for m in item["context"]] == ["Завтра контрольная.", "Маша опять всё списала"]
@@ -226,7 +227,8 @@ async def test_a_block_needs_more_than_three_violations_and_lasts_at_most_a_mont
     r = await say(petya, cid, "Можно сказать?")
     assert (r.status_code, error_code(r)) == (403, "blocked")
     assert r.json()["error"]["params"]["until"] == block["ends_at"]
-    assert block["ends_at"][:10] in r.json()["error"]["message"]
+    ends = datetime.fromisoformat(block["ends_at"])
+    assert ends.strftime("%d.%m.%Y %H:%M") in r.json()["error"]["message"]
     r = await petya.put(f"{API}/chats/{cid}/messages/{said['id']}/reactions/👍")
     assert (r.status_code, error_code(r)) == (403, "blocked")
     assert (await petya.get(f"{API}/chats/{cid}/messages")).status_code == 200
@@ -475,3 +477,42 @@ async def test_flood_limits_and_repeated_messages(world: World) -> None:
         assert r.status_code == 200, r.text
     async with world.services.sessionmaker() as db:
         assert (await db.execute(select(func.count()).select_from(Violation))).scalar_one() == 0
+
+
+async def test_members_accept_the_rules_again_after_they_change(world: World) -> None:
+    anna, chat, masha, _petya = await class_chat(world)
+    cid = chat["id"]
+    admin = await world.as_("admin")
+    await admin.put(f"{API}/orgs/{world.org_id}/chat-rules", json={"rules": "1. Вежливо."})
+    await anna.patch(f"{API}/chats/{cid}", json={"rules": "Без спама."})
+    before = (await masha.get(f"{API}/chats/{cid}")).json()
+    assert (before["rules_accepted_version"], before["org_rules_accepted_version"]) == (1, 1)
+    assert (before["rules_version"], before["org_rules_version"]) == (2, 2)
+    assert [r["text"] for r in before["rule_items"]] == ["Вежливо.", "Без спама."]
+    after = (await masha.post(f"{API}/chats/{cid}/accept-rules")).json()
+    assert (after["rules_accepted_version"], after["org_rules_accepted_version"]) == (2, 2)
+    outsider = await world.as_("parent")
+    assert (await outsider.post(f"{API}/chats/{cid}/accept-rules")).status_code == 404
+
+
+async def test_an_unopposed_early_unblock_is_announced_when_its_window_closes(world: World) -> None:
+    from parta.actions.moderation import settle_due_blocks
+
+    anna, chat, _masha, petya = await class_chat(world)
+    cid, petya_id = chat["id"], await world.user_id("student2")
+    await violations(anna, cid, petya_id, 4)
+    block = (await anna.post(f"{API}/chats/{cid}/members/{petya_id}/block",
+                             json={"until": until(10), "rule_number": 1})).json()
+    await petya.post(f"{API}/blocks/{block['id']}/apology", json={"text": "Простите"})
+    await anna.post(f"{API}/blocks/{block['id']}/propose-unblock")
+    assert await settle_due_blocks(world.services) == 0  # the window is still open
+    async with world.services.sessionmaker() as db:
+        await db.execute(update(ChatBlock).values(
+            objection_deadline=datetime.now(UTC) - timedelta(seconds=1)))
+        await db.commit()
+    assert await settle_due_blocks(world.services) == 1
+    ended = world.events_of("moderation.block")[-1]
+    assert ended.event.block is None and petya_id in ended.audience  # type: ignore[attr-defined]
+    assert await settle_due_blocks(world.services) == 0
+    queue = (await anna.get(f"{API}/orgs/{world.org_id}/moderation")).json()
+    assert queue["rules"] == {} and queue["reports"] == []
