@@ -13,9 +13,12 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from parta import __version__
+from parta import __version__, conduct
+from parta.actions import moderation as moderation_actions
 from parta.actions.base import Services
-from parta.api import auth, chats, events, invites, moderation, orgs, support
+from parta.api import auth, chats, events, invites, moderation, orgs, support, year
+from parta.api import movement as movement_api
+from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
@@ -23,6 +26,7 @@ from parta.i18n import LANGUAGES, catalog
 from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
+from parta.roster import MAX_UPLOAD as ROSTER_UPLOAD
 from parta.services.mail import make_mailer
 from parta.services.media import limits_from_settings, max_upload_size
 from parta.services.sms import make_sms
@@ -57,12 +61,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await services.bus.start()
+        conduct.default_filter()  # compile the lexicon now, not on the first message
         pruning = asyncio.create_task(eventlog.prune_forever(
             services.sessionmaker, settings.event_retention_days), name="parta-event-pruning")
+        unblocking = asyncio.create_task(moderation_actions.settle_forever(services),
+                                         name="parta-early-unblocks")
         try:
             yield
         finally:
             pruning.cancel()
+            unblocking.cancel()
             await services.bus.stop()
             await engine.dispose()
 
@@ -82,6 +90,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         started = time.perf_counter()
         length = request.headers.get("content-length")
         limit = upload_limit if request.url.path.endswith("/attachments") else MAX_BODY
+        if request.url.path.endswith("/roster/imports"):  # a whole school's roster file
+            limit = ROSTER_UPLOAD + 64 * 1024
         if length and (not length.isdigit() or int(length) > limit):
             response: Response = error_response(request, 413, "too_large")
         else:
@@ -96,8 +106,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return response
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, support, chats, moderation, events):
+    for module in (auth, orgs, invites, support, chats, moderation, events, year):
         api.include_router(module.router)
+    api.include_router(roster_api.router)
+    api.include_router(movement_api.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

@@ -18,6 +18,10 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 events_app = typer.Typer(help="The event stream.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+roster_app = typer.Typer(help="The roster from the school's records.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+year_app = typer.Typer(help="The school year.", no_args_is_help=True)
+app.add_typer(year_app, name="year")
 console = Console()
 
 
@@ -215,6 +219,246 @@ def events_prune(days: Annotated[int | None, typer.Option(
             await engine.dispose()
 
     console.print(f"Pruned {asyncio.run(run())} events older than {keep} days.")
+
+
+@roster_app.command("reconcile")
+def roster_reconcile(
+    org: Annotated[int, typer.Option(help="Organization id")],
+    out: Annotated[str | None, typer.Option(help="Write the report to FILE.xlsx (or .csv)")] = None,
+) -> None:
+    """Compare the platform with the latest roster (R8): print the five lists' sizes, and
+    write the whole report to a spreadsheet. Read-only; recording it is an administrator's."""
+    from pathlib import Path
+
+    from parta.actions.base import unit_of_work
+    from parta.errors import PartaError
+    from parta.i18n import t
+    from parta.policy import Action, Actor
+    from parta.queries.reconciliation import LISTS, Report, reconciliation, to_csv, to_xlsx
+    from parta.queries.scope import org_for
+
+    settings = Settings()
+
+    async def run() -> Report:
+        engine, services = _services(settings)
+        try:
+            async with unit_of_work(services) as ctx:
+                # The command line is the operator's own console.
+                await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
+                              Action.reconciliation_view)
+                return await reconciliation(ctx.db, org)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except PartaError as exc:
+        console.print(f"[red]Refused: {exc.code}[/red]")
+        raise typer.Exit(2) from None
+    table = Table(title=t("ru", "reconciliation.column.list"))
+    table.add_column("list")
+    table.add_column("count", justify="right")
+    for name in LISTS:
+        table.add_row(t("ru", f"reconciliation.list.{name}"), str(len(report.lists[name])))
+    console.print(table)
+    if report.status.roster_import_id is None:
+        console.print("No roster has been applied yet: nothing to compare people with.")
+    if report.status.reminder:
+        console.print("[yellow]A reconciliation is due (none in the last quarter).[/yellow]")
+    if out:
+        path = Path(out)
+        path.write_bytes(to_csv(report) if path.suffix.lower() == ".csv" else to_xlsx(report))
+        console.print(f"Written to {path}.")
+
+
+@year_app.command("rollover")
+def year_rollover(
+    org: Annotated[int, typer.Option(help="Organization id")],
+    apply: Annotated[bool, typer.Option("--apply", help="Apply the plan right after showing it")] = False,
+    final_grade: Annotated[int | None, typer.Option(help="The last grade (default by kind)")] = None,
+    as_phone: Annotated[str | None, typer.Option(
+        "--as", help="The organization administrator acting (default: the longest-serving)")] = None,
+    repeat: Annotated[bool, typer.Option(help="Allow a second rollover within half a year")] = False,
+) -> None:
+    """Move to the next school year: show the plan (classes promoted, the final grade
+    graduated, last year's chats archived, new chats); with --apply, carry it out. Decisions
+    for classes that need one are given in the web interface or the API."""
+    from sqlalchemy import select
+
+    from parta.actions.base import unit_of_work
+    from parta.actions.year import apply_rollover, preview_rollover
+    from parta.errors import PartaError
+    from parta.models import Membership, MembershipRole, Role, User
+    from parta.queries.actors import load_actor
+    from parta.services.phones import normalize_phone
+
+    settings = Settings()
+
+    async def acting(ctx):  # type: ignore[no-untyped-def]
+        q = (select(User).join(Membership, Membership.user_id == User.id)
+             .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+             .where(Membership.org_id == org, Membership.left_at.is_(None),
+                    MembershipRole.role == Role.org_admin).order_by(Membership.id))
+        if as_phone:
+            q = q.where(User.phone == normalize_phone(as_phone, settings.default_phone_region))
+        user = (await ctx.db.execute(q.limit(1))).scalar_one_or_none()
+        if user is None:
+            raise typer.BadParameter("no such administrator of this organization", param_hint="--as")
+        ctx.user, ctx.actor = user, await load_actor(ctx.db, user)
+
+    async def run() -> tuple[dict, int, bool, str]:  # type: ignore[type-arg]
+        engine, services = _services(settings)
+        try:
+            async with unit_of_work(services) as ctx:
+                await acting(ctx)
+                row = await preview_rollover(ctx, org, final_grade=final_grade, repeat=repeat)
+                plan, rid, who = row.plan, row.id, ctx.user.name if ctx.user else ""
+            ready = not any(r["op"] == "undecided" for r in plan["classes"])
+            if apply and ready:
+                async with unit_of_work(services) as ctx:
+                    await acting(ctx)
+                    await apply_rollover(ctx, org, rid)
+            return plan, rid, ready, who
+        finally:
+            await engine.dispose()
+
+    try:
+        plan, rid, ready, who = asyncio.run(run())
+    except PartaError as exc:
+        console.print(f"[red]Refused: {exc.code} {exc.fields or ''} {exc.params or ''}[/red]")
+        raise typer.Exit(2) from None
+    table = Table(title=f"Rollover {rid} (final grade {plan['final_grade']}), as {who}")
+    for col in ("class", "becomes", "students", "class teacher"):
+        table.add_column(col)
+    for r in plan["classes"]:
+        becomes = {"promote": r["new_name"], "graduate": "graduates", "keep": "stays"}.get(
+            r["op"], f"needs a decision ({r['reason']})")
+        teacher = r["new_class_teacher"]["name"] if r["new_class_teacher"] else ""
+        table.add_row(r["name"], becomes, str(r["students"]), teacher)
+    console.print(table)
+    console.print(f"Graduates: {len(plan['graduates'])}; chats archived: "
+                  f"{len(plan['archive_chats'])}; new chats: {len(plan['new_chats'])}.")
+    for w in plan["warnings"]:
+        console.print(f"[yellow]{w['class']}: no class teacher, so no class chats.[/yellow]")
+    if not ready:
+        console.print("[red]Some classes need a decision; give it in the web interface.[/red]")
+        raise typer.Exit(2 if apply else 0)
+    console.print("Applied." if apply else f"Preview {rid} stored. Run again with --apply to apply.")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[str, typer.Argument(help="OneRoster bundle (.zip or a folder) or an XLSX sheet")],
+    org: Annotated[int, typer.Option(help="Organization id")],
+    apply: Annotated[bool, typer.Option("--apply", help="Apply the preview right after it")] = False,
+    valid_rows_only: Annotated[bool, typer.Option(
+        "--valid-rows-only", help="The file has errors: apply its valid rows only")] = False,
+    as_phone: Annotated[str | None, typer.Option(
+        "--as", help="The organization administrator acting (default: the longest-serving)")] = None,
+) -> None:
+    """Import a roster (R8, R9): print the preview — who is created, changed, moved, departs,
+    the row errors —; with --apply, apply it with a progress bar. Re-importing changes nothing."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from sqlalchemy import select
+
+    from parta.actions import roster as roster_actions
+    from parta.actions.base import unit_of_work
+    from parta.errors import PartaError
+    from parta.models import Membership, MembershipRole, Role, User
+    from parta.queries.actors import load_actor
+    from parta.services.phones import normalize_phone
+
+    settings = Settings()
+    path = Path(file)
+    if not path.exists():
+        raise typer.BadParameter("no such file or folder", param_hint="FILE")
+
+    async def acting(ctx):  # type: ignore[no-untyped-def]
+        q = (select(User).join(Membership, Membership.user_id == User.id)
+             .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+             .where(Membership.org_id == org, Membership.left_at.is_(None),
+                    MembershipRole.role == Role.org_admin).order_by(Membership.id))
+        if as_phone:
+            q = q.where(User.phone == normalize_phone(as_phone, settings.default_phone_region))
+        user = (await ctx.db.execute(q.limit(1))).scalar_one_or_none()
+        if user is None:
+            raise typer.BadParameter("no such administrator of this organization", param_hint="--as")
+        ctx.user, ctx.actor = user, await load_actor(ctx.db, user)
+
+    async def run() -> None:
+        engine, services = _services(settings)
+        try:
+            async with unit_of_work(services) as ctx:
+                await acting(ctx)
+                row = await roster_actions.preview_import(ctx, org, path.name, path)
+            _print_roster_preview(row)
+            if not apply:
+                console.print(f"Preview {row.id} stored. Apply it with --apply, or in the web "
+                              "interface.")
+                return
+            async with unit_of_work(services) as ctx:
+                await acting(ctx)
+                await roster_actions.start_apply(ctx, org, row.id, valid_rows_only)
+                actor, user_id = ctx.require_actor(), ctx.user.id if ctx.user else None
+            with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=console) as bar:
+                task = bar.add_task("Applying", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                await roster_actions.run_apply(services, row.id, actor=actor, user_id=user_id,
+                                               on_progress=progress)
+            console.print(f"[green]Applied import {row.id}.[/green]")
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except PartaError as exc:
+        console.print(f"[red]Refused: {exc.code}[/red]")
+        for e in exc.params.get("errors", []) if isinstance(exc.params.get("errors"), list) else []:
+            console.print(f"  {e['file']}:{e['line']} {e['column']}: {e['message_ru']}")
+        raise typer.Exit(2) from None
+
+
+def _print_roster_preview(row) -> None:  # type: ignore[no-untyped-def]
+    """The preview as tables: the counts, the changes (the first 50 of each kind), the errors."""
+    c = row.counts
+    summary = Table(title=f"Preview {row.id}: {row.file_name} ({row.kind})")
+    for name in ("create", "change", "move", "depart", "same", "classes", "chats", "errors"):
+        summary.add_column(name, justify="right")
+    summary.add_row(*(str(c[k]) for k in ("create", "change", "move", "depart", "same",
+                                           "classes", "chats", "errors")))
+    console.print(summary)
+    shown = [p for p in row.plan["people"] if p["op"] != "same"]
+    departures = row.plan["departures"]
+    if shown or departures:
+        diff = Table(title="Changes")
+        for col in ("", "name", "kind", "class", "details"):
+            diff.add_column(col)
+        signs = {"create": "[green]+[/green]", "change": "[yellow]~[/yellow]",
+                 "move": "[cyan]→[/cyan]"}
+        for p in shown[:50]:
+            details = (f"{p['class_from']} → {p['class']}" if p["op"] == "move" else
+                       ", ".join(sorted(p["changes"])))
+            diff.add_row(signs[p["op"]], p["name"], p["kind"], p["class"], details)
+        for d in departures[:50]:
+            diff.add_row("[red]−[/red]", d["name"], d["kind"], d["class"], "departs")
+        console.print(diff)
+        if len(shown) > 50 or len(departures) > 50:
+            console.print(f"… and {max(0, len(shown) - 50) + max(0, len(departures) - 50)} more.")
+    if row.errors:
+        errors = Table(title="Row errors")
+        for col in ("file", "line", "column", "reason"):
+            errors.add_column(col)
+        for e in row.errors[:100]:
+            errors.add_row(e["file"], str(e["line"]), e["column"], e["message_ru"])
+        console.print(errors)
+        if len(row.errors) > 100:
+            console.print(f"… and {len(row.errors) - 100} more errors.")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.ext.asyncio import (
@@ -18,9 +19,11 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "Base",
     "UTCDateTime",
+    "insert_ignoring_duplicates",
     "lock_event_stream",
     "make_engine",
     "make_sessionmaker",
+    "reading",
     "utcnow",
 ]
 
@@ -94,11 +97,29 @@ def make_engine(url: str, **kw: Any) -> AsyncEngine:
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A reading session's transaction begins deferred: it takes no write lock at all.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READING) else "BEGIN IMMEDIATE")
+
+
+READING = "parta_reading"
+_readers: WeakKeyDictionary[Any, AsyncEngine] = WeakKeyDictionary()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def reading(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """A session for work that only reads. On SQLite its transactions begin deferred, so it
+    neither waits for nor holds up a writer (WAL readers see the last commit). It must not
+    write; on PostgreSQL it is an ordinary session."""
+    engine = sessionmaker.kw.get("bind")
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
+        return sessionmaker()
+    reader = _readers.get(engine.sync_engine)
+    if reader is None:
+        reader = _readers[engine.sync_engine] = engine.execution_options(**{READING: True})
+    return sessionmaker(bind=reader)
 
 
 async def lock_event_stream(session: AsyncSession) -> None:
@@ -107,3 +128,15 @@ async def lock_event_stream(session: AsyncSession) -> None:
     transaction-scoped advisory lock (sequences alone hand out ids out of commit order)."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(7411)"))
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
+    """``INSERT`` that skips rows whose key is already there (ON CONFLICT DO NOTHING)."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()

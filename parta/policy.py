@@ -64,8 +64,14 @@ class Action(StrEnum):
     audit_read = "audit.read"
     chat_create = "chat.create"  # group chats (R22): staff only; students and parents may not
     channel_create = "channel.create"
+    roster_import = "roster.import"  # preview and apply a roster file (R8, R9)
+    movement_record = "movement.record"  # arrival, departure, transfer, hiring, leaving (R7)
+    movement_propose = "movement.propose"  # a class teacher reports it; an administrator confirms
     moderation_settings = "moderation.settings"  # the org's chat rules and conduct-filter modes
     moderation_oversee = "moderation.oversee"  # every chat's reports, held messages; appeals
+    reconciliation_view = "reconciliation.view"  # the roster compared with the platform (R8)
+    reconciliation_mark = "reconciliation.mark"  # record that the roster was reconciled
+    year_rollover = "year.rollover"  # move classes to the next school year; graduate the last
 
 
 @dataclass(frozen=True)
@@ -100,8 +106,14 @@ RULES: dict[Action, Rule] = {
     Action.audit_read:              Rule(ADMINS),
     Action.chat_create:             Rule(STAFF, operator=False),
     Action.channel_create:          Rule(ADMINS, operator=False),
+    Action.roster_import:           Rule(frozenset({A})),
+    Action.movement_record:         Rule(frozenset({A})),
+    Action.movement_propose:        Rule(frozenset({A}), class_teacher=True),
     Action.moderation_settings:     Rule(frozenset({A}), operator=False),
     Action.moderation_oversee:      Rule(ADMINS, operator=False),
+    Action.reconciliation_view:     Rule(ADMINS),
+    Action.reconciliation_mark:     Rule(ADMINS, operator=False),  # the school attests it
+    Action.year_rollover:           Rule(frozenset({A})),
 }
 
 

@@ -67,8 +67,14 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.audit_read: {"org_admin", "administration", "operator"},
     Action.chat_create: STAFF,
     Action.channel_create: {"org_admin", "administration"},
+    Action.roster_import: {"org_admin", "operator"},
+    Action.movement_record: {"org_admin", "operator"},
+    Action.movement_propose: {"org_admin", "operator"},
     Action.moderation_settings: {"org_admin"},
     Action.moderation_oversee: {"org_admin", "administration"},
+    Action.reconciliation_view: {"org_admin", "administration", "operator"},
+    Action.reconciliation_mark: {"org_admin", "administration"},
+    Action.year_rollover: {"org_admin", "operator"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.
@@ -77,6 +83,7 @@ EXTRA_FOR_5A: dict[Action, set[str]] = {
     Action.invite_annul: {"class_teacher", "subject_teacher"},
     Action.join_request_decide: {"class_teacher"},
     Action.parent_link_decide: {"class_teacher"},
+    Action.movement_propose: {"class_teacher"},
 }
 
 # In another organization (another municipality): only the operator, where the rule allows.

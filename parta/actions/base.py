@@ -11,11 +11,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parta.config import Settings
+from parta.db import reading
 from parta.models import AuditEntry, User
 from parta.policy import Actor
+from parta.queries.people import persons
 from parta.realtime import eventlog
 from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope, Event
+from parta.schemas.common import Person
 from parta.services.mail import Mailer
 from parta.services.sms import SmsSender
 from parta.services.storage import Storage
@@ -32,6 +35,7 @@ class Services:
     bus: Bus
     storage: Storage
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    readers: eventlog.Readers = field(default_factory=eventlog.Readers)
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Ctx:
     user: User | None = None
     actor: Actor | None = None
     session_id: int | None = None
+    # Orgs where the caller is a verified teacher, when loaded with them (their badge).
+    verified_in: frozenset[int] | None = None
     ip: str = ""
     lang: str = "ru"
     events: list[Envelope] = field(default_factory=list)
@@ -63,6 +69,14 @@ class Ctx:
             target_type=target_type, target_id=target_id, details=details,
         ))
 
+    async def caller_person(self, org_id: int) -> Person:
+        """The caller's name and badge as shown in ``org_id`` (what their messages carry)."""
+        assert self.user is not None
+        if self.verified_in is None:
+            return (await persons(self.db, org_id, [self.user.id]))[self.user.id]
+        return Person(id=self.user.id, name=self.user.name,
+                      verified_teacher=org_id in self.verified_in)
+
     def require_actor(self) -> Actor:
         from parta.errors import NotAuthenticated
 
@@ -78,8 +92,10 @@ async def _commit(ctx: Ctx) -> None:
         await ctx.db.commit()
         return
     async with ctx.services.publish_lock:
-        await eventlog.store(ctx.db, ctx.events)
+        remember = await eventlog.store(ctx.db, ctx.events, ctx.services.readers)
         await ctx.db.commit()
+        if remember is not None:
+            remember()
         await ctx.services.bus.publish(ctx.events)
 
 
@@ -93,9 +109,11 @@ class CommitThenRefuse(Exception):
 
 
 @asynccontextmanager
-async def unit_of_work(services: Services, **kw: Any) -> AsyncIterator[Ctx]:
-    """Commit once if the block succeeds, then publish its events; roll back and drop them if not."""
-    async with services.sessionmaker() as db:
+async def unit_of_work(services: Services, *, read_only: bool = False,
+                       **kw: Any) -> AsyncIterator[Ctx]:
+    """Commit once if the block succeeds, then publish its events; roll back and drop them if not.
+    ``read_only``: the block only reads (on SQLite it then never waits for a writer)."""
+    async with reading(services.sessionmaker) if read_only else services.sessionmaker() as db:
         ctx = Ctx(db=db, services=services, **kw)
         try:
             yield ctx

@@ -45,6 +45,7 @@ from parta.realtime.events import (
     ReactionChanged,
     Typing,
 )
+from parta.schemas.common import Person
 
 __all__ = [
     "MAX_BODY",
@@ -205,8 +206,12 @@ async def publish_message(ctx: Ctx, chat: Chat, me: ChatMember | None, msg: Mess
     chat.last_message_id = msg.id
     if me is not None and me.user_id == msg.author_id:
         me.last_read_message_id = msg.id
-    author = (await persons(ctx.db, chat.org_id, [msg.author_id]))[msg.author_id] \
-        if msg.author_id else None
+    author: Person | None
+    if msg.author_id is not None and ctx.user is not None and msg.author_id == ctx.user.id:
+        author = await ctx.caller_person(chat.org_id)  # loaded with the caller: no query
+    else:
+        author = (await persons(ctx.db, chat.org_id, [msg.author_id]))[msg.author_id] \
+            if msg.author_id else None
     ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
                         message={**message_payload(msg, attached),
                                  "author": author.model_dump() if author else None,

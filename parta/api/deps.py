@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
 from parta.actions.auth import session_token_hash
 from parta.actions.base import Ctx, Services, unit_of_work
+from parta.db import utcnow
 from parta.errors import CsrfFailed, NotAuthenticated
 from parta.i18n import pick_language
 from parta.models import SessionKind
-from parta.queries.actors import load_actor, session_by_token_hash
+from parta.queries.actors import caller_by_token_hash, seen_long_ago, touch_session
 from parta.schemas.common import MAX_ID
 from parta.security import same
 
@@ -48,7 +50,9 @@ def client_ip(request: Request) -> str:
 async def _ctx(request: Request) -> AsyncIterator[Ctx]:
     services = services_of(request)
     lang = pick_language(request.headers.get("accept-language"), services.settings.default_language)
-    async with unit_of_work(services, ip=client_ip(request), lang=lang) as ctx:
+    # GET and HEAD only read: their transactions never wait for (or hold up) a writer.
+    async with unit_of_work(services, read_only=request.method in SAFE_METHODS,
+                            ip=client_ip(request), lang=lang) as ctx:
         request.state.lang = lang
         await _authenticate(ctx, request)
         yield ctx
@@ -63,10 +67,10 @@ async def _authenticate(ctx: Ctx, request: Request) -> None:
         token, kind = request.cookies[SESSION_COOKIE], SessionKind.cookie
     if not token:
         return
-    found = await session_by_token_hash(ctx.db, session_token_hash(ctx.settings.secret_key, token))
+    found = await caller_by_token_hash(ctx.db, session_token_hash(ctx.settings.secret_key, token))
     if found is None or found[0].kind != kind:
         return
-    session, user = found
+    session, user, caller = found
     if kind == SessionKind.cookie and request.method not in SAFE_METHODS:
         # Double submit: the page's script echoes the CSRF cookie into a header.
         header = request.headers.get("x-csrf-token", "")
@@ -74,7 +78,12 @@ async def _authenticate(ctx: Ctx, request: Request) -> None:
             raise CsrfFailed()
     ctx.user = user
     ctx.session_id = session.id
-    ctx.actor = await load_actor(ctx.db, user)
+    ctx.actor, ctx.verified_in = caller.actor, caller.verified_in
+    if seen_long_ago(session):  # a write at most every few minutes
+        if request.method in SAFE_METHODS:
+            ctx.after_commit.append(partial(touch_session, ctx.services.sessionmaker, session.id))
+        else:
+            session.last_seen_at = utcnow()
     ctx.lang = user.language or ctx.lang
     request.state.lang = ctx.lang
 

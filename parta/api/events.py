@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 
 from parta.actions.auth import session_token_hash
 from parta.actions.base import Services
 from parta.api.deps import SESSION_COOKIE
+from parta.db import reading
 from parta.models import SessionKind
-from parta.queries.actors import session_by_token_hash
+from parta.queries.actors import live_session, seen_long_ago, touch_session
 from parta.realtime import eventlog
 from parta.realtime.gateway import MAX_REPLAY, Connection, Hub
 
@@ -32,12 +32,13 @@ async def _user_for(services: Services, ws: WebSocket) -> int | None:
         token, kind = ws.cookies.get(SESSION_COOKIE, ""), SessionKind.cookie
     if not token:
         return None
-    async with services.sessionmaker() as db:
-        found = await session_by_token_hash(db, session_token_hash(services.settings.secret_key, token))
-        await db.commit()
-    if found is None or found[0].kind != kind:
+    async with reading(services.sessionmaker) as db:
+        found = await live_session(db, session_token_hash(services.settings.secret_key, token))
+    if found is None or found.kind != kind:
         return None
-    return found[1].id
+    if seen_long_ago(found):
+        await touch_session(services.sessionmaker, found.id)
+    return found.user_id
 
 
 def _same_origin(ws: WebSocket, base_url: str) -> bool:
@@ -68,31 +69,13 @@ async def events(ws: WebSocket) -> None:
     raw_last = ws.query_params.get("last_id", "")
     last_id = int(raw_last) if raw_last.isdigit() and len(raw_last) < 19 else None
     await ws.accept()
-    conn = Connection(user_id, ws.send_text)
+    conn = Connection(user_id, ws.send_text, ws.close)
     hub.register(conn)  # before reading the log, so nothing published meanwhile is lost
     try:
-        async with services.sessionmaker() as db:
-            floor = await eventlog.pruned_through(db)
-            latest = await eventlog.latest_id(db, user_id)
-            missed = ([] if last_id is None or last_id > latest
-                      else await eventlog.replay(db, user_id, last_id, MAX_REPLAY + 1))
-        if last_id is None:
-            through = latest  # a new client: fetch state over HTTP, events from here on
-        elif last_id < floor or last_id > latest or len(missed) > MAX_REPLAY:
-            # Too far behind (or ahead of a restored database): fetch fresh state, go on.
-            await ws.send_text(json.dumps({"type": "resync_required", "last_id": latest}))
-            through = latest
-        else:
-            for item in missed:
-                await ws.send_text(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
-            through = missed[-1]["id"] if missed else last_id
-        await ws.send_text(json.dumps({"type": "hello", "last_id": through}))
+        through = await _catch_up(services, ws, user_id, last_id)
+        await ws.send_text(f'{{"type":"hello","last_id":{through}}}')
         await conn.go_live(through)
-        reader = asyncio.create_task(_read(ws, conn))
-        cut_off = asyncio.create_task(conn.wait_closed_by_server())
-        await asyncio.wait({reader, cut_off}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (reader, cut_off):
-            task.cancel()
+        await _read(ws, conn)
     finally:
         hub.unregister(conn)
         await conn.close()
@@ -100,14 +83,39 @@ async def events(ws: WebSocket) -> None:
             await ws.close()
 
 
+async def _catch_up(services: Services, ws: WebSocket, user_id: int, last_id: int | None) -> int:
+    """Send what the client missed (or tell it to resync); returns the id it is now at."""
+    async with reading(services.sessionmaker) as db:
+        head, floor = await eventlog.head_id(db)
+        missed: list[tuple[int, str]] | None = []
+        if last_id is not None and floor <= last_id <= head:
+            try:
+                missed = await eventlog.replay(db, user_id, last_id, MAX_REPLAY + 1)
+            except eventlog.TooFarBehind:
+                missed = None
+    if last_id is None:
+        return head  # a new client: fetch state over HTTP, events from here on
+    if missed is None or not floor <= last_id <= head or len(missed) > MAX_REPLAY:
+        # Too far behind (or ahead of a restored database): fetch fresh state, go on.
+        await ws.send_text(json.dumps({"type": "resync_required", "last_id": head}))
+        return head
+    for _, text in missed:
+        await ws.send_text(text)
+    return missed[-1][0] if missed else last_id
+
+
+PONG = '{"type":"pong"}'
+
+
 async def _read(ws: WebSocket, conn: Connection) -> None:
     """The client speaks little: an application-level ping, answered with a pong (through the
-    connection's queue, so it never interleaves with an event being written)."""
-    with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            text = await ws.receive_text()
-            if len(text) > 4096:
-                return
-            with contextlib.suppress(ValueError):
-                if json.loads(text).get("type") == "ping":
-                    conn.offer(0, '{"type":"pong"}')
+    connection, so it never interleaves with an event being written). Returns when the client
+    goes away or the server cut it off."""
+    while True:
+        message = await ws.receive()
+        text = message.get("text")
+        if message["type"] != "websocket.receive" or text is None or len(text) > 4096:
+            return
+        with contextlib.suppress(ValueError, AttributeError):
+            if json.loads(text).get("type") == "ping":
+                conn.offer(0, PONG)

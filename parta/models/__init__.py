@@ -54,6 +54,7 @@ from parta.models.roster import (
     RosterPerson,
 )
 from parta.models.support import SupportReply, SupportTicket
+from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
     "ADMIN_ROLES",
@@ -99,11 +100,13 @@ __all__ = [
     "Pin",
     "PostPolicy",
     "Reaction",
+    "Reconciliation",
     "Region",
     "Report",
     "ReportReason",
     "ReportStatus",
     "Role",
+    "RolloverStatus",
     "RosterImport",
     "RosterPerson",
     "SessionKind",
@@ -115,4 +118,5 @@ __all__ = [
     "UserEvent",
     "VerificationStatus",
     "Violation",
+    "YearRollover",
 ]

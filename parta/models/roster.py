@@ -60,6 +60,8 @@ class RosterImport(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # While applying: the file's people (by key) as accounts, so a resumed apply finds them.
+    resolved: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     valid_rows_only: Mapped[bool] = mapped_column(Boolean, default=False)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)

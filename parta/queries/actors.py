@@ -1,10 +1,13 @@
-"""Loading the caller (``Actor``) with every relation the policy needs, in three queries."""
+"""Loading the caller (``Actor``) with every relation the policy needs, in one query."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, null, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
@@ -17,36 +20,113 @@ from parta.models import (
     MunicipalAdmin,
     Role,
     User,
+    VerificationStatus,
 )
 from parta.policy import Actor
 
-__all__ = ["active_sessions", "load_actor", "session_by_token_hash"]
+__all__ = [
+    "Caller",
+    "active_sessions",
+    "caller_by_token_hash",
+    "live_session",
+    "load_actor",
+    "seen_long_ago",
+    "session_by_token_hash",
+    "touch_session",
+]
+
+
+# The caller's relations, one row each: (kind, id, role). Kinds: r = a role in an org,
+# l = a class they lead, s = a class they teach a subject in, m = a municipality they run,
+# v = an org where they are a verified teacher (the badge on what they write).
+def _relations(user_id: Any) -> Any:
+    return union_all(
+        select(literal("r").label("kind"), Membership.org_id.label("ref"),
+               MembershipRole.role.label("role"))
+        .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+        .where(Membership.user_id == user_id, Membership.left_at.is_(None)),
+        select(literal("l"), Group.id, null())
+        .where(Group.class_teacher_id == user_id, Group.archived_at.is_(None)),
+        select(literal("s"), GroupTeacher.group_id, null()).where(GroupTeacher.user_id == user_id),
+        select(literal("m"), MunicipalAdmin.municipality_id, null())
+        .where(MunicipalAdmin.user_id == user_id),
+        select(literal("v"), Membership.org_id, null())
+        .where(Membership.user_id == user_id,
+               Membership.verification == VerificationStatus.verified),
+    ).subquery("rel")
+
+
+def _actor(user: User, rows: Iterable[tuple[str | None, int | None, Any]]) -> Caller:
+    roles: dict[int, set[Role]] = {}
+    found: dict[str, set[int]] = {"l": set(), "s": set(), "m": set(), "v": set()}
+    for kind, ref, role in rows:
+        if kind is None or ref is None:
+            continue
+        if kind == "r":
+            roles.setdefault(ref, set()).add(Role(role))
+        else:
+            found[kind].add(ref)
+    leads = frozenset(found["l"])
+    return Caller(
+        actor=Actor(user_id=user.id, is_operator=user.is_operator,
+                    roles={k: frozenset(v) for k, v in roles.items()},
+                    leads=leads, teaches=leads | found["s"],
+                    municipalities=frozenset(found["m"])),
+        verified_in=frozenset(found["v"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling: what the policy needs, and where their teacher badge shows."""
+
+    actor: Actor
+    verified_in: frozenset[int] = frozenset()
 
 
 async def load_actor(db: AsyncSession, user: User) -> Actor:
+    """The caller with every relation the policy needs, in one query."""
+    rel = _relations(user.id)
+    rows = (await db.execute(select(rel.c.kind, rel.c.ref, rel.c.role))).all()
+    return _actor(user, rows).actor
+
+
+async def caller_by_token_hash(db: AsyncSession, token_hash: str
+                               ) -> tuple[AuthSession, User, Caller] | None:
+    """The live session for a token, its user and their relations — in one query."""
+    now = utcnow()
+    rel = _relations(select(AuthSession.user_id).where(AuthSession.token_hash == token_hash)
+                     .scalar_subquery())
     rows = (await db.execute(
-        select(Membership.org_id, MembershipRole.role)
-        .join(MembershipRole, MembershipRole.membership_id == Membership.id)
-        .where(Membership.user_id == user.id, Membership.left_at.is_(None))
-    )).all()
-    roles: dict[int, set[Role]] = {}
-    for org_id, role in rows:
-        roles.setdefault(org_id, set()).add(role)
-    leads = set((await db.execute(
-        select(Group.id).where(Group.class_teacher_id == user.id, Group.archived_at.is_(None))
-    )).scalars())
-    subject = set((await db.execute(
-        select(GroupTeacher.group_id).where(GroupTeacher.user_id == user.id)
-    )).scalars())
-    munis = set((await db.execute(
-        select(MunicipalAdmin.municipality_id).where(MunicipalAdmin.user_id == user.id)
-    )).scalars())
-    return Actor(
-        user_id=user.id, is_operator=user.is_operator,
-        roles={k: frozenset(v) for k, v in roles.items()},
-        leads=frozenset(leads), teaches=frozenset(leads | subject),
-        municipalities=frozenset(munis),
-    )
+        select(AuthSession, User, rel.c.kind, rel.c.ref, rel.c.role)
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(rel, true())
+        .where(AuthSession.token_hash == token_hash, AuthSession.ended_at.is_(None),
+               AuthSession.expires_at > now))).all()
+    if not rows:
+        return None
+    sess, user = rows[0][0], rows[0][1]
+    return sess, user, _actor(user, ((k, r, role) for _, _, k, r, role in rows))
+
+
+def seen_long_ago(sess: AuthSession) -> bool:
+    """A session's «last seen» is written at most every few minutes."""
+    return utcnow() - sess.last_seen_at > timedelta(minutes=5)
+
+
+async def touch_session(sessionmaker: Any, session_id: int) -> None:
+    """Write «last seen now» in a transaction of its own (after a read-only request)."""
+    async with sessionmaker() as db:
+        await db.execute(update(AuthSession).where(AuthSession.id == session_id)
+                         .values(last_seen_at=utcnow()))
+        await db.commit()
+
+
+async def live_session(db: AsyncSession, token_hash: str) -> AuthSession | None:
+    """The session for a token, if it has neither ended nor expired. Writes nothing."""
+    return (await db.execute(select(AuthSession).where(
+        AuthSession.token_hash == token_hash, AuthSession.ended_at.is_(None),
+        AuthSession.expires_at > utcnow()))).scalar_one_or_none()
 
 
 async def session_by_token_hash(db: AsyncSession, token_hash: str) -> tuple[AuthSession, User] | None:
@@ -59,7 +139,7 @@ async def session_by_token_hash(db: AsyncSession, token_hash: str) -> tuple[Auth
     if row is None:
         return None
     sess, user = row
-    if now - sess.last_seen_at > timedelta(minutes=5):  # a write at most every few minutes
+    if seen_long_ago(sess):  # a write at most every few minutes
         sess.last_seen_at = now
     return sess, user
 

@@ -65,17 +65,23 @@ class InProcessBus:
 
 
 def _encode(envelopes: list[Envelope]) -> str:
-    return json.dumps([{"event": e.payload(), "audience": sorted(e.audience),
-                        "ids": {str(u): i for u, i in e.ids.items()}, "ephemeral": e.ephemeral}
-                       for e in envelopes], ensure_ascii=False, separators=(",", ":"))
+    # The event's JSON travels as the string every socket will get, so no process serializes
+    # it again; the typed event is rebuilt from it for in-process subscribers.
+    return json.dumps([{"body": e.body, "audience": sorted(e.audience), "id": e.id,
+                        "ephemeral": e.ephemeral} for e in envelopes],
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(raw: str | bytes) -> list[Envelope]:
     items: list[dict[str, Any]] = json.loads(raw)
-    return [Envelope(event=event_from_dict(i["event"]), audience=frozenset(i["audience"]),
-                     ids={int(u): int(v) for u, v in i.get("ids", {}).items()},
-                     ephemeral=bool(i.get("ephemeral", False)))
-            for i in items]
+    out = []
+    for i in items:
+        body = str(i["body"])
+        out.append(Envelope(event=event_from_dict(json.loads(body)),
+                            audience=frozenset(int(u) for u in i["audience"]),
+                            id=int(i.get("id", 0)), ephemeral=bool(i.get("ephemeral", False)),
+                            _body=body))
+    return out
 
 
 class RedisBus(InProcessBus):

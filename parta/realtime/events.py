@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-__all__ = ["Envelope", "Event"]
+__all__ = ["Envelope", "Event", "event_from_dict", "wire"]
 
 
 class Event(BaseModel):
@@ -64,6 +66,14 @@ class GroupChanged(Event):
 
 class OrgChanged(Event):
     type: Literal["org.changed"] = "org.changed"
+
+
+class MovementChanged(Event):
+    """A student's or staff member's movement was proposed, recorded or refused (R7)."""
+
+    type: Literal["movement.changed"] = "movement.changed"
+    movement_id: int
+    status: str
 
 
 class SessionEnded(Event):
@@ -172,22 +182,50 @@ class AppealChanged(Event):
     status: str
 
 
-class Envelope(BaseModel):
-    """An event with the users it goes to, and — once stored — each one's stream id for it.
+@dataclass(eq=True, slots=True)
+class Envelope:
+    """An event with the users it goes to and, once stored, its id in the stream.
 
+    The id is the same for every recipient (ids grow in commit order across all streams), so
+    the text a client receives is built once and the same string goes to every socket.
     ``ephemeral`` events (typing, presence) are never stored and may be dropped.
     """
 
     event: Event
-    audience: frozenset[int] = Field(default_factory=frozenset)
-    ids: dict[int, int] = Field(default_factory=dict)
+    audience: frozenset[int] = frozenset()
+    id: int = 0
     ephemeral: bool = False
+    _body: str | None = field(default=None, compare=False, repr=False)
+    _wire: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def body(self) -> str:
+        """The event's JSON, serialized once."""
+        if self._body is None:
+            self._body = self.event.model_dump_json()
+        return self._body
+
+    def wire(self) -> str:
+        """What a client receives: the event's fields with its stream id first."""
+        if self._wire is None:
+            self._wire = wire(self.id, self.body)
+        return self._wire
+
+    @property
+    def ids(self) -> dict[int, int]:
+        """Each recipient's stream id for this event (one id for all; none if not stored)."""
+        return dict.fromkeys(self.audience, self.id) if self.id else {}
 
     def payload(self) -> dict[str, Any]:
         return self.event.model_dump(mode="json")
 
 
-def _registry() -> dict[str, type[Event]]:
+def wire(event_id: int, body: str) -> str:
+    return f'{{"id":{event_id},{body[1:]}' if event_id else body
+
+
+@cache
+def _types() -> dict[str, type[Event]]:
     found: dict[str, type[Event]] = {}
     stack = list(Event.__subclasses__())
     while stack:
@@ -199,7 +237,7 @@ def _registry() -> dict[str, type[Event]]:
 
 def event_from_dict(data: dict[str, Any]) -> Event:
     """The typed event for a payload that crossed a process boundary; unknown types are refused."""
-    cls = _registry().get(str(data.get("type")))
+    cls = _types().get(str(data.get("type")))
     if cls is None:
         raise ValueError(f"unknown event type {data.get('type')!r}")
     return cls.model_validate(data)

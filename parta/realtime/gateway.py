@@ -3,6 +3,10 @@
 A connection first registers (so nothing published meanwhile is lost), then replays what the
 client missed from the log, then goes live, skipping anything the replay already covered.
 A client too far behind, or too slow to keep up, is told ``resync_required``.
+
+Live delivery writes straight to the socket from the bus callback: a connection has no task
+and no queue of its own while its socket keeps up. Only when the transport pushes back does a
+short-lived task drain a bounded backlog, in order.
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
-from collections import defaultdict
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import Enum
 from typing import Any
 
@@ -20,9 +24,11 @@ from parta.realtime.events import Envelope
 
 __all__ = ["MAX_REPLAY", "QUEUE_LIMIT", "ConnState", "Connection", "Hub"]
 
-log = logging.getLogger("parta.gateway")
 MAX_REPLAY = 1000  # further behind than this: resync instead of a flood
 QUEUE_LIMIT = 512  # a client this far behind live delivery is cut off and resyncs
+
+SendText = Callable[[str], Coroutine[Any, Any, None]]
+_RESYNC = None  # the backlog's marker: tell the client to resync, then close
 
 
 class ConnState(Enum):
@@ -31,13 +37,31 @@ class ConnState(Enum):
     closed = "closed"
 
 
+async def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
+    """Carry on a coroutine that was started by hand and is waiting on ``waiting`` (the
+    future it yielded, or None for a bare yield), to its end."""
+    while True:
+        if waiting is None:
+            await asyncio.sleep(0)
+        else:
+            # Whatever the outcome, the coroutine reads it itself when resumed.
+            with contextlib.suppress(BaseException):
+                await waiting
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+
+
 class Connection:
-    """One client's socket. ``send_text`` is the transport (a WebSocket's, or a test's)."""
+    """One client's socket. ``send_text`` is the transport (a WebSocket's, or a test's);
+    ``close`` ends it when the server cuts the client off."""
 
     __slots__ = (
+        "_backlog",
+        "_close",
+        "_drainer",
         "_held",
-        "_queue",
-        "_writer",
         "last_id",
         "overflowed",
         "send_text",
@@ -45,75 +69,115 @@ class Connection:
         "user_id",
     )
 
-    def __init__(self, user_id: int, send_text: Any) -> None:
+    def __init__(self, user_id: int, send_text: SendText,
+                 close: Callable[[], Awaitable[None]] | None = None) -> None:
         self.user_id = user_id
         self.send_text = send_text
+        self._close = close
         self.state = ConnState.buffering
         self.last_id = 0
-        self._held: list[tuple[int, str]] = []
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._writer: asyncio.Task[None] | None = None
         self.overflowed = False
+        self._held: list[tuple[int, str]] | None = []
+        self._backlog: deque[str | None] | None = None  # set while a send is waiting
+        self._drainer: asyncio.Task[None] | None = None
 
     def offer(self, event_id: int, text: str) -> None:
         """Called by the hub for each event addressed to this user (ids may be 0: ephemeral)."""
         if self.state is ConnState.buffering:
-            self._held.append((event_id, text))
-        elif self.state is ConnState.live:
-            if event_id and event_id <= self.last_id:
+            assert self._held is not None
+            if len(self._held) >= QUEUE_LIMIT + MAX_REPLAY:
+                self._overflow()
+            else:
+                self._held.append((event_id, text))
+            return
+        if self.state is not ConnState.live:
+            return
+        if event_id:
+            if event_id <= self.last_id:
                 return  # already sent by the replay
-            if self._queue.qsize() >= QUEUE_LIMIT:
-                self.overflowed = True
-                self._queue.put_nowait(None)
-                self.state = ConnState.closed
-                return
-            if event_id:
-                self.last_id = event_id
-            self._queue.put_nowait(text)
+            self.last_id = event_id
+        if self._backlog is not None:
+            if len(self._backlog) >= QUEUE_LIMIT:
+                self._overflow()
+            else:
+                self._backlog.append(text)
+            return
+        self._send(text)
+
+    def _send(self, text: str) -> None:
+        """Write now; a socket that keeps up finishes the send without ever yielding."""
+        coro = self.send_text(text)
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001  any transport failure: the reader cleans up
+            self.state = ConnState.closed
+            return
+        self._backlog = deque()
+        self._drainer = asyncio.get_running_loop().create_task(self._drain(coro, waiting))
+
+    async def _drain(self, coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
+        try:
+            await _finish(coro, waiting)
+            while self._backlog:
+                text = self._backlog.popleft()
+                if text is _RESYNC:
+                    await self._cut_off()
+                    return
+                await self.send_text(text)
+        except Exception:  # noqa: BLE001  any transport failure: the reader cleans up
+            self.state = ConnState.closed
+        finally:
+            self._backlog = None
+
+    def _overflow(self) -> None:
+        self.overflowed = True
+        self.state = ConnState.closed
+        self._held = None
+        if self._backlog is not None:
+            self._backlog.append(_RESYNC)  # after what is already on its way
+        else:
+            self._backlog = deque()
+            self._drainer = asyncio.get_running_loop().create_task(self._cut_off())
+
+    async def _cut_off(self) -> None:
+        try:
+            await self.send_text(json.dumps({"type": "resync_required", "reason": "too_slow",
+                                             "last_id": self.last_id}))
+            if self._close is not None:
+                await self._close()
+        except Exception:  # noqa: BLE001, S110  the client is gone already
+            pass
 
     async def go_live(self, replayed_through: int) -> None:
         """The replay sent everything up to ``replayed_through``; release what was held."""
+        if self.state is not ConnState.buffering:
+            return
         self.last_id = replayed_through
-        held, self._held = self._held, []
+        held, self._held = self._held or [], None
         self.state = ConnState.live
         for event_id, text in held:
             self.offer(event_id, text)
-        self._writer = asyncio.create_task(self._write())
-
-    async def _write(self) -> None:
-        while True:
-            text = await self._queue.get()
-            if text is None:
-                if self.overflowed:
-                    with contextlib.suppress(Exception):
-                        await self.send_text(json.dumps({"type": "resync_required",
-                                                         "reason": "too_slow",
-                                                         "last_id": self.last_id}))
-                return
-            try:
-                await self.send_text(text)
-            except Exception:  # noqa: BLE001  any transport failure: the reader cleans up
-                self.state = ConnState.closed
-                return
 
     async def wait_closed_by_server(self) -> None:
-        """Returns when the hub cut this connection off (overflow)."""
-        if self._writer is not None:
-            await self._writer
+        """Returns once a cut-off (overflow) has been written out."""
+        if self._drainer is not None:
+            await asyncio.shield(self._drainer)
 
     async def close(self) -> None:
         self.state = ConnState.closed
-        if self._writer is not None and not self._writer.done():
-            self._queue.put_nowait(None)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._writer, timeout=1)
+        self._held = None
+        drainer = self._drainer
+        if drainer is not None and not drainer.done():
+            drainer.cancel()
 
 
 class Hub:
     """This process's connections by user, subscribed to the bus."""
 
     def __init__(self) -> None:
-        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._by_user: dict[int, list[Connection]] = {}
         self._unsubscribe: Any = None
 
     def attach(self, bus: Bus) -> None:
@@ -124,12 +188,12 @@ class Hub:
             self._unsubscribe()
 
     def register(self, conn: Connection) -> None:
-        self._by_user[conn.user_id].add(conn)
+        self._by_user.setdefault(conn.user_id, []).append(conn)
 
     def unregister(self, conn: Connection) -> None:
         conns = self._by_user.get(conn.user_id)
-        if conns is not None:
-            conns.discard(conn)
+        if conns is not None and conn in conns:
+            conns.remove(conn)
             if not conns:
                 del self._by_user[conn.user_id]
 
@@ -137,14 +201,14 @@ class Hub:
         return sum(len(c) for c in self._by_user.values())
 
     def dispatch(self, env: Envelope) -> None:
-        body: str | None = None  # the payload serialized once; only the id differs per user
+        """The same text to every connected member of the audience (built once, on demand)."""
+        by_user = self._by_user
+        text: str | None = None
         for user_id in env.audience:
-            conns = self._by_user.get(user_id)
-            if not conns:
+            conns = by_user.get(user_id)
+            if conns is None:
                 continue
-            if body is None:
-                body = json.dumps(env.payload(), ensure_ascii=False, separators=(",", ":"))
-            event_id = env.ids.get(user_id, 0)
-            text = f'{{"id":{event_id},{body[1:]}' if event_id else body
-            for conn in list(conns):
-                conn.offer(event_id, text)
+            if text is None:
+                text = env.wire()
+            for conn in conns:
+                conn.offer(env.id, text)

@@ -18,7 +18,16 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, CLASS_TEACHER, PARENT, STUDENT, LiveServer, new_page, shot, sign_in
+from tests.e2e.conftest import (
+    ADMIN,
+    CLASS_TEACHER,
+    PARENT,
+    STUDENT,
+    LiveServer,
+    new_page,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -10,9 +10,9 @@ from parta.realtime.gateway import QUEUE_LIMIT, Connection, ConnState, Hub
 from tests.conftest import World
 
 
-def env(invite_id: int, ids: dict[int, int]) -> Envelope:
+def env(invite_id: int, event_id: int, audience: set[int]) -> Envelope:
     return Envelope(event=InviteChanged(org_id=1, invite_id=invite_id, state="active"),
-                    audience=frozenset(ids), ids=ids)
+                    audience=frozenset(audience), id=event_id)
 
 
 async def test_events_during_replay_are_held_then_sent_once_in_order() -> None:
@@ -24,12 +24,12 @@ async def test_events_during_replay_are_held_then_sent_once_in_order() -> None:
     hub = Hub()
     conn = Connection(7, send)
     hub.register(conn)
-    hub.dispatch(env(1, {7: 10}))  # arrives while the replay (through id 10) is running
-    hub.dispatch(env(2, {7: 11, 8: 12}))
+    hub.dispatch(env(1, 10, {7}))  # arrives while the replay (through id 10) is running
+    hub.dispatch(env(2, 11, {7, 8}))
     assert conn.state is ConnState.buffering and sent == []
     await conn.go_live(replayed_through=10)
-    hub.dispatch(env(3, {7: 13}))
-    hub.dispatch(env(3, {7: 13}))  # a repeat is dropped
+    hub.dispatch(env(3, 13, {7}))
+    hub.dispatch(env(3, 13, {7}))  # a repeat is dropped
     await asyncio.sleep(0.01)
     assert [e["id"] for e in sent] == [11, 13]
     await conn.close()
@@ -65,7 +65,7 @@ async def test_nobody_outside_the_audience_hears_an_event() -> None:
     outsider = Connection(9, send)
     hub.register(outsider)
     await outsider.go_live(0)
-    hub.dispatch(env(1, {7: 1}))
+    hub.dispatch(env(1, 1, {7}))
     await asyncio.sleep(0.01)
     assert got == []
     await outsider.close()
@@ -82,10 +82,38 @@ async def test_pruning_forgets_old_events_and_remembers_how_far(world: World) ->
     await admin.post(f"/api/v1/orgs/{world.org_id}/invites", json={"role": "teacher"})
     async with world.services.sessionmaker() as db:
         uid = await world.user_id("admin")
-        before = await eventlog.latest_id(db, uid)
-        assert before > 0
+        before, _ = await eventlog.head_id(db)
+        assert before > 0 and await eventlog.replay(db, uid, 0, 10) != []
         assert await eventlog.prune(db, utcnow() - timedelta(days=1)) == 0  # nothing that old
         assert await eventlog.prune(db, utcnow() + timedelta(seconds=1)) > 0
         await db.commit()
         assert await eventlog.pruned_through(db) >= before
         assert await eventlog.replay(db, uid, 0, 10) == []
+
+
+async def test_every_member_gets_the_same_text_and_a_stuck_one_holds_up_nobody() -> None:
+    got: dict[int, list[str]] = {7: [], 8: [], 9: []}
+    stuck = asyncio.Event()
+
+    def sender(user_id: int):  # type: ignore[no-untyped-def]
+        async def send(text: str) -> None:
+            if user_id == 9:
+                await stuck.wait()  # this one's network is slow
+            got[user_id].append(text)
+        return send
+
+    hub = Hub()
+    conns = [Connection(u, sender(u)) for u in (7, 8, 9)]
+    for c in conns:
+        hub.register(c)
+        await c.go_live(0)
+    hub.dispatch(env(1, 21, {7, 8, 9}))
+    hub.dispatch(env(2, 22, {7, 8, 9}))
+    # Delivered before the bus callback even returned, and as one string for everyone.
+    assert [json.loads(t)["id"] for t in got[7]] == [21, 22] and got[9] == []
+    assert got[7][0] is got[8][0]
+    stuck.set()
+    await asyncio.sleep(0.01)
+    assert [json.loads(t)["id"] for t in got[9]] == [21, 22]
+    for c in conns:
+        await c.close()

@@ -205,6 +205,15 @@ KIND_WORD = {"student": "ученик", "teacher": "учитель", "parent": "
 def xlsx_rows(people: tuple[Person, ...] = SCHOOL) -> list[list[object]]:
     """The rows of the template's «Список» sheet (without the header), as a school fills it."""
     by_sid = {p.sid: p for p in people}
+    same_name: dict[tuple[str, str], int] = {}
+    for p in people:
+        same_name[(p.fio, p.cls)] = same_name.get((p.fio, p.cls), 0) + 1
+
+    def child(sid: str) -> str:
+        """A child by name and class, or by id where two in a class share a name."""
+        c = by_sid[sid]
+        return sid if same_name[(c.fio, c.cls)] > 1 else f"{c.fio} ({c.cls})"
+
     rows: list[list[object]] = []
     for p in people:
         birth = ".".join(reversed(p.birth.split("-"))) if p.birth else ""
@@ -214,7 +223,7 @@ def xlsx_rows(people: tuple[Person, ...] = SCHOOL) -> list[list[object]]:
         rows.append([
             p.fio, birth, KIND_WORD[p.kind], p.cls or p.leads,
             p.phone.replace("+7", "8 ", 1) if p.phone else "", p.email,
-            "; ".join(f"{by_sid[c].fio} ({by_sid[c].cls})" for c in p.children),
+            "; ".join(child(c) for c in p.children),
             "; ".join(f"{c}: {', '.join(s)}" for c, s in teaches.items()), p.sid])
     return rows
 
@@ -263,12 +272,12 @@ def _name(n: int) -> tuple[str, str, str]:
 def big_school(people_count: int = 5000, class_size: int = 28) -> tuple[Person, ...]:
     """About ``people_count`` people: students in classes of ``class_size``, a parent for each
     student (some with two children), a class teacher per class and subject teachers."""
-    letters = "АБВГД"
+    letters = "АБВГДЕЖИКЛМН"
     per_student = 1 + 1 + 0.05  # the student, a parent, and a few teachers
     students = int(people_count / per_student)
     n_classes = max(1, students // class_size)
-    classes = [f"{5 + (i // len(letters)) % 7}{letters[i % len(letters)]}"
-               + ("" if i < 35 else f"-{i // 35}") for i in range(n_classes)]
+    per_grade = -(-n_classes // 11)
+    classes = [f"{1 + i // per_grade}{letters[i % per_grade]}" for i in range(n_classes)]
     people: list[Person] = []
     teachers: list[Person] = []
     n_teachers = max(len(classes), people_count - students * 2 - 1)

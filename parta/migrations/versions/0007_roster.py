@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.Column('plan', sa.JSON(), nullable=False),
     sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('resolved', sa.JSON(), nullable=False),
     sa.Column('valid_rows_only', sa.Boolean(), nullable=False),
     sa.Column('progress_done', sa.Integer(), nullable=False),
     sa.Column('progress_total', sa.Integer(), nullable=False),

@@ -1,0 +1,84 @@
+"""Roster import (R8, R9): the template, uploading a file for a preview, the preview's rows,
+applying it in the background and following its progress."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Response, UploadFile
+
+from parta.actions import roster as roster_actions
+from parta.api.deps import AuthCtx, PathId
+from parta.errors import TooLarge, ValidationFailed
+from parta.policy import Action
+from parta.queries import roster as roster_queries
+from parta.queries.scope import org_for
+from parta.roster import MAX_UPLOAD, make_template
+from parta.schemas.roster import ApplyIn, ImportItemsOut, ImportOut, ImportsOut, Section
+
+router = APIRouter(tags=["roster"])
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAME = "Шаблон списка для Парты.xlsx"
+
+
+@router.get("/orgs/{org_id}/roster/template")
+async def template(org_id: PathId, ctx: AuthCtx) -> Response:
+    await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    return Response(make_template(), media_type=XLSX_MIME, headers={
+        "Content-Disposition": "attachment; filename=\"parta-roster-template.xlsx\"; "
+                               f"filename*=UTF-8''{quote(TEMPLATE_NAME)}"})
+
+
+@router.post("/orgs/{org_id}/roster/imports", response_model=ImportOut, status_code=201)
+async def upload(org_id: PathId, ctx: AuthCtx, file: UploadFile) -> ImportOut:
+    """A OneRoster zip or an XLSX sheet (told apart by its bytes) → its preview."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(params={"limit_mb": MAX_UPLOAD // (1024 * 1024)})
+    if not data:
+        raise ValidationFailed("roster_empty", fields={"file": "roster_empty"})
+    row = await roster_actions.preview_import(ctx, org_id, file.filename or "roster", data)
+    return roster_queries.import_out(row, ctx.lang)
+
+
+@router.get("/orgs/{org_id}/roster/imports", response_model=ImportsOut)
+async def list_imports(org_id: PathId, ctx: AuthCtx) -> ImportsOut:
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    return ImportsOut(imports=[roster_queries.import_out(r, ctx.lang)
+                               for r in await roster_queries.imports(ctx.db, org.id)])
+
+
+@router.get("/orgs/{org_id}/roster/imports/{import_id}", response_model=ImportOut)
+async def get_import(org_id: PathId, import_id: PathId, ctx: AuthCtx) -> ImportOut:
+    """The preview, or how far applying it has got (poll this for the progress bar)."""
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    row = await roster_queries.import_in(ctx.db, org.id, import_id)
+    return roster_queries.import_out(row, ctx.lang)
+
+
+@router.get("/orgs/{org_id}/roster/imports/{import_id}/items", response_model=ImportItemsOut)
+async def import_items(
+    org_id: PathId, import_id: PathId, ctx: AuthCtx, section: Section = "people",
+    op: Literal["create", "change", "move", "same"] | None = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> ImportItemsOut:
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    row = await roster_queries.import_in(ctx.db, org.id, import_id)
+    return roster_queries.import_items(row, section, op, offset, limit)
+
+
+@router.post("/orgs/{org_id}/roster/imports/{import_id}/apply", response_model=ImportOut,
+             status_code=202)
+async def apply(org_id: PathId, import_id: PathId, body: ApplyIn, ctx: AuthCtx) -> ImportOut:
+    """Start applying the preview; it runs in the background — follow it with GET."""
+    row = await roster_actions.start_apply(ctx, org_id, import_id, body.valid_rows_only,
+                                           background=True)
+    return roster_queries.import_out(row, ctx.lang)
+
+
+@router.delete("/orgs/{org_id}/roster/imports/{import_id}", response_model=ImportOut)
+async def discard(org_id: PathId, import_id: PathId, ctx: AuthCtx) -> ImportOut:
+    row = await roster_actions.discard_import(ctx, org_id, import_id)
+    return roster_queries.import_out(row, ctx.lang)

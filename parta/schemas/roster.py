@@ -1,0 +1,63 @@
+"""Roster import: the preview, its progress, its rows, and the request to apply it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from parta.schemas.common import Strict
+
+__all__ = ["ApplyIn", "ImportItemsOut", "ImportOut", "ImportsOut", "Progress", "RowErrorOut",
+           "Section"]
+
+Section = Literal["people", "departures", "classes", "class_teachers", "subject_teachers",
+                  "parent_links", "chats", "warnings"]
+
+
+class RowErrorOut(BaseModel):
+    file: str
+    line: int
+    column: str
+    code: str
+    value: str
+    message: str  # in the caller's language
+    message_ru: str  # as the school's records speak
+
+
+class Progress(BaseModel):
+    done: int
+    total: int
+    percent: int
+
+
+class ImportOut(BaseModel):
+    id: int
+    file_name: str
+    kind: str  # oneroster | xlsx
+    status: str  # preview | applying | applied | failed | discarded
+    complete: bool  # False: a OneRoster delta, where absence says nothing about departure
+    counts: dict[str, int]
+    progress: Progress
+    errors: list[RowErrorOut]
+    warnings: list[dict[str, Any]]
+    valid_rows_only: bool
+    failure: str
+    created_at: datetime
+    applied_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportsOut(BaseModel):
+    imports: list[ImportOut]
+
+
+class ImportItemsOut(BaseModel):
+    section: Section
+    total: int
+    items: list[dict[str, Any]]
+
+
+class ApplyIn(Strict):
+    valid_rows_only: bool = False  # the file has errors: apply its valid rows only
