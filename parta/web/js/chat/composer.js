@@ -6,6 +6,7 @@ import { h, icon, ICONS } from '../dom.js';
 import { t } from '../i18n.js';
 import { toast } from '../ui.js';
 import { filesLabel, plainText } from './format.js';
+import { attachMentions } from './mentions.js';
 import { createUploads } from './uploads.js';
 
 const SEND = ['M4 12l16-8-6 16-3-7z', 'M11 13l9-9'];
@@ -26,6 +27,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
     placeholder: t('chat.placeholder'), 'aria-label': t('chat.placeholder'),
   });
   input.value = drafts.get(chatId) || '';
+  const mentions = attachMentions(input, chatId);
   const sendButton = h('button', {
     type: 'submit', class: 'composer__send', testid: 'composer-send', 'aria-label': t('chat.send'), title: t('chat.send'),
   }, icon(SEND));
@@ -42,7 +44,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
     input.focus();
   });
   const form = h('form', { class: 'composer', testid: 'composer', novalidate: true },
-    context, uploads.el, h('div', { class: 'composer__row' }, attachButton, picker, input, sendButton));
+    context, uploads.el, mentions.el, h('div', { class: 'composer__row' }, attachButton, picker, input, sendButton));
 
   function grow() {
     input.style.height = 'auto';
@@ -72,7 +74,8 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
   }
 
   async function submit() {
-    const text = input.value.replace(/\s+$/, '');
+    const typed = input.value.replace(/\s+$/, '');
+    const text = mentions.encode(typed);
     const attachments = editing ? [] : uploads.ready();
     if (!editing && uploads.uploading()) {
       toast(t('files.wait_upload'), 'error');
@@ -90,7 +93,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
       await onSubmit(text, job);
     } catch {
       // The text is not lost: put it back to try again.
-      input.value = text;
+      input.value = typed;
       if (job.editing) {
         editing = job.editing;
         showContext('edit', job.editing);
@@ -104,6 +107,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
     submit();
   });
   input.addEventListener('keydown', (event) => {
+    if (mentions.handleKey(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       submit();
@@ -154,7 +158,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
       replyTo = null;
       editing = msg;
       showContext('edit', msg);
-      input.value = msg.body;
+      input.value = mentions.decode(msg.body);
       grow();
       input.focus();
       input.setSelectionRange(input.value.length, input.value.length);

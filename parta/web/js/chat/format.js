@@ -5,9 +5,11 @@
 
 import { h } from '../dom.js';
 import { currentLang, t } from '../i18n.js';
+import { session } from '../session.js';
 
 const PATTERNS = [
   { kind: 'code', re: /`([^`\n]+)`/ },
+  { kind: 'mention', re: /@\[([^[\]\n]{1,100})\]\(u:(\d{1,12})\)/ },
   { kind: 'link', re: /\bhttps?:\/\/[^\s<>"'«»]+/i },
   { kind: 'bold', re: /\*\*(?=\S)([^\n]*?\S)\*\*/ },
   // Underscores inside words (snake_case, file_name) are not italics.
@@ -39,6 +41,12 @@ function linkNode(raw) {
   return [h('a', { href: url.href, target: '_blank', rel: 'noopener noreferrer', class: 'msg-link' }, text), tail];
 }
 
+/** «@Имя», marked when it is the reader. */
+function mentionNode(name, userId) {
+  const me = session.user && session.user.id === userId;
+  return h('span', { class: `mention${me ? ' mention--me' : ''}`, testid: 'mention' }, `@${name}`);
+}
+
 function firstMatch(text) {
   let best = null;
   for (const { kind, re } of PATTERNS) {
@@ -64,6 +72,7 @@ function inline(text, depth = 0) {
     if (found.index > 0) out.push(rest.slice(0, found.index));
     const { kind, m } = found;
     if (kind === 'code') out.push(h('code', { class: 'msg-code' }, m[1]));
+    else if (kind === 'mention') out.push(mentionNode(m[1], Number(m[2])));
     else if (kind === 'link') out.push(...linkNode(m[0]));
     else if (kind === 'bold') out.push(h('strong', {}, inline(m[1], depth + 1)));
     else out.push(h('em', {}, inline(m[2], depth + 1)));
@@ -85,6 +94,7 @@ export function formatBody(text) {
 /** One line of plain text for previews: markers dropped, lines joined. */
 export function plainText(text, max = 140) {
   const flat = String(text || '')
+    .replace(/@\[([^[\]\n]{1,100})\]\(u:\d{1,12}\)/g, '@$1')
     .replace(/\*\*(\S[^\n]*?\S|\S)\*\*/g, '$1')
     .replace(/`([^`\n]+)`/g, '$1')
     .replace(/(^|[^\p{L}\p{N}_])_(\S[^_\n]*?\S|\S)_(?![\p{L}\p{N}_])/gu, '$1$2')
