@@ -210,6 +210,8 @@ async def remind_rules(ctx: Ctx, chat_id: int, reply_to_id: int | None = None) -
     me = _require_moderator(me)
     if chat.kind not in GROUP_CHAT_KINDS:
         raise ValidationFailed(fields={"chat_id": "not_a_group_chat"})
+    if chat.archived_at is not None:
+        raise Conflict("chat_archived")
     if reply_to_id is not None:
         target = await ctx.db.get(Message, reply_to_id)
         if target is None or target.chat_id != chat.id:
@@ -417,6 +419,8 @@ async def propose_unblock(ctx: Ctx, block_id: int) -> ChatBlock:
     chat, me, block = await _block(ctx, block_id)
     me = _require_moderator(me)
     await _in_force(ctx, block)
+    if chat.archived_at is not None:
+        raise Conflict("chat_archived")
     if block.apologized_at is None:
         raise Conflict("no_apology")
     if block.unblock_status != UnblockStatus.none:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, update
 
-from parta.models import AuditEntry, ChatBlock, ChatRemoval, Message, Violation
+from parta.models import AuditEntry, Chat, ChatBlock, ChatRemoval, Message, Violation
 from parta.rules import DEFAULT_RULES, rule_items
 from tests.api.test_chats import joined, make_class_chat
 from tests.conftest import World, error_code
@@ -95,6 +95,11 @@ async def test_a_moderator_reminds_the_chat_of_its_rules_in_one_step(world: Worl
     assert page[0]["id"] == msg["id"] and page[0]["kind"] == "rules_reminder"
     r = await masha.post(f"{API}/chats/{chat['id']}/rules-reminder", json={})
     assert (r.status_code, error_code(r)) == (403, "not_moderator")
+    async with world.services.sessionmaker() as db:  # last year's chat: read-only
+        await db.execute(update(Chat).values(archived_at=datetime.now(UTC)))
+        await db.commit()
+    r = await anna.post(f"{API}/chats/{chat['id']}/rules-reminder", json={})
+    assert (r.status_code, error_code(r)) == (409, "chat_archived")
 
 
 # Reports and the queue (R27) ---------------------------------------------------------------------
