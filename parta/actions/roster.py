@@ -7,9 +7,10 @@
                      on the import; every step is idempotent, so a failed apply is resumed
     spawn_apply      run it in the background, so the server keeps serving meanwhile
 
-Applying reuses what the other actions do: ``groups.create_group``, ``set_class_teacher``,
-``add_subject_teacher``, ``members.add_member``; chats get the class teacher (or the subject's
-teacher) as owner and moderator, and the people they are for are invited (R23).
+The steps themselves are in ``roster_apply``: classes through ``groups.create_group``, people
+admitted set-wise by the rules of ``members.add_member``, departures and transfers through
+``movement``; chats get the class teacher (or the subject's teacher) as owner and moderator,
+and the people they are for are invited (R23). Events go only to people who have signed in.
 """
 
 from __future__ import annotations

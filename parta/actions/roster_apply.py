@@ -6,7 +6,8 @@ same rules as ``members.add_member`` (roles merged with those held; staff join t
 a student joins their class) and ``chats.subscribe_to_channels`` (everyone reads the school-wide
 channel, staff the staff channel, administrators post in both) — in a handful of statements per
 batch instead of some fifteen per person, which is what makes 5,000 people fit in seconds.
-``tests/roster/test_apply.py`` checks that both ways give the same result.
+``tests/roster/test_matching.py`` checks that both ways give the same result, and that the
+invitations reach exactly whom ``chats.eligible_for_group_chat`` says each chat is for.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 
 from parta.i18n import t
 from parta.models.enums import Role
-from parta.roster.model import KIND_ROLES, PersonKind, Roster, RosterPerson, RowError
+from parta.roster.model import KIND_ROLES, PersonKind, Roster, RosterPerson, RowError, name_key
 
 __all__ = ["Known", "Member", "OrgState", "Plan", "make_plan"]
 
@@ -168,7 +168,7 @@ class _Planner:
         for m in s.members.values():
             if m.active and m.user_id not in s.known:
                 for role in m.roles:
-                    self.by_name[(_name_key(m.name), role)].append(m.user_id)
+                    self.by_name[(name_key(m.name), role)].append(m.user_id)
         self.name_count: dict[tuple[str, PersonKind], int] = defaultdict(int)
         for p in self.people:
             self.name_count[(p.name_key, p.kind)] += 1
@@ -378,12 +378,6 @@ class _Planner:
                            .rstrip(".") + "."))
                 plan.chats.append({"class": c, "kind": "subject", "subject": subject,
                                    "teacher": p.key, "teacher_id": None, "title": title})
-
-
-def _name_key(name: str) -> str:
-    from parta.roster.model import name_key
-
-    return name_key(name)
 
 
 def _class_order(name: str) -> tuple[int, str]:
