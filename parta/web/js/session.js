@@ -134,6 +134,10 @@ export const isStaff = () => roles().some((r) => STAFF_ROLES.includes(r));
 export const isTeacher = () => roles().includes('teacher');
 /** The organization's own administrator (not «administration»): the school's chat rules and filter. */
 export const isOrgAdmin = () => roles().includes('org_admin');
+/** Roster import, movement and the school year: the organization's administrator, or the operator. */
+export const managesRoster = () => isOrgAdmin() || (isOperator() && !!session.orgId);
+/** A member with an administrator's role: the school itself attests a reconciliation (not the operator). */
+export const isMemberAdmin = () => roles().some((r) => ADMIN_ROLES.includes(r));
 export const orgName = () => {
   if (session.org) return session.org.short_name || session.org.name;
   const known = orgChoices().find((org) => org.id === session.orgId);
