@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
 from parta.models import (
     STAFF_ROLES,
+    Chat,
+    ChatInvitation,
     Group,
     GroupKind,
     GroupMember,
@@ -23,6 +25,7 @@ from parta.models import (
     Organization,
     Region,
     Role,
+    User,
     VerificationStatus,
 )
 from parta.policy import Actor
@@ -88,6 +91,18 @@ async def figures(db: AsyncSession, org_id: int) -> FiguresOut:
         active_invites=(await db.execute(select(func.count()).select_from(Invite).where(
             Invite.org_id == org_id, Invite.annulled_at.is_(None), Invite.expires_at > now,
             or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses)))).scalar_one(),
+        activated=(await db.execute(select(func.count()).select_from(Membership).join(
+            User, User.id == Membership.user_id).where(
+            Membership.org_id == org_id, Membership.left_at.is_(None),
+            User.activated_at.is_not(None)))).scalar_one(),
+        # Joining is voluntary (R23): an open invitation counts as on its way, not as refused.
+        invited_to_chats=(await db.execute(
+            select(func.count(func.distinct(ChatInvitation.user_id)))
+            .join(Chat, Chat.id == ChatInvitation.chat_id)
+            .join(Membership, and_(Membership.user_id == ChatInvitation.user_id,
+                                   Membership.org_id == org_id, Membership.left_at.is_(None)))
+            .where(Chat.org_id == org_id, Chat.archived_at.is_(None),
+                   ChatInvitation.declined_at.is_(None)))).scalar_one(),
     )
 
 

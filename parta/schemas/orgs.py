@@ -82,6 +82,8 @@ class FiguresOut(BaseModel):
     verified_teachers: int
     pending_requests: int
     active_invites: int
+    activated: int  # members who have signed in at least once (R39)
+    invited_to_chats: int  # members with a chat invitation they have not yet answered (R23, R39)
 
 
 class GroupIn(Strict):

@@ -297,7 +297,7 @@ async def test_bad_profile_input_is_refused_and_changes_nothing(world: World) ->
 # Figures (R2, R39) ------------------------------------------------------------------------------
 
 DEMO_FIGURES = {"members": 7, "staff": 3, "students": 3, "parents": 1, "verified_teachers": 2,
-                "pending_requests": 0, "active_invites": 0}
+                "pending_requests": 0, "active_invites": 0, "activated": 1, "invited_to_chats": 0}
 
 
 async def test_administrator_and_operator_read_the_figures(world: World) -> None:
@@ -311,6 +311,23 @@ async def test_administrator_and_operator_read_the_figures(world: World) -> None
     r = await operator.get(f"{API}/orgs/{world.org_id}/figures")
     assert r.status_code == 200, r.text
     assert r.json() == {**DEMO_FIGURES, "active_invites": 1}
+
+
+async def test_activation_counts_sign_ins_and_open_chat_invitations(world: World) -> None:
+    admin = await world.as_("admin")
+    anna = await world.as_("teacher")
+    groups = {g["name"]: g for g in (await anna.get(f"{API}/orgs/{world.org_id}/groups")).json()["groups"]}
+    chat = (await anna.post(f"{API}/orgs/{world.org_id}/chats", json={
+        "kind": "class", "title": "5А — новости", "group_id": groups["5А"]["id"],
+        "invite_group": True})).json()
+    figures = (await admin.get(f"{API}/orgs/{world.org_id}/figures")).json()
+    assert (figures["activated"], figures["invited_to_chats"]) == (2, 2)  # Маша and Петя invited
+    masha = await world.as_("student")
+    await masha.post(f"{API}/chats/{chat['id']}/join", json={"accept_rules": True})
+    petya = await world.as_("student2")
+    await petya.post(f"{API}/chats/{chat['id']}/decline")
+    figures = (await admin.get(f"{API}/orgs/{world.org_id}/figures")).json()
+    assert (figures["activated"], figures["invited_to_chats"]) == (4, 0)
 
 
 async def test_students_parents_and_teachers_may_not_read_the_figures(world: World) -> None:

@@ -18,7 +18,8 @@ async function figures() {
     const items = [
       ['members', f.members], ['staff', f.staff], ['students', f.students], ['parents', f.parents],
       ['verified_teachers', f.verified_teachers], ['pending_requests', f.pending_requests],
-      ['active_invites', f.active_invites],
+      ['active_invites', f.active_invites], ['activated', f.activated],
+      ['invited_to_chats', f.invited_to_chats],
     ];
     return cardTitled(t('home.figures'),
       h('ul', { class: 'figures', testid: 'figures' },
