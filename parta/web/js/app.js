@@ -5,7 +5,8 @@ import { loadLanguage, t } from './i18n.js';
 import { appShell, bareShell } from './layout.js';
 import { here, match, navigate, route, safeNext, start } from './router.js';
 import {
-  isAdmin, isMunicipal, isOperator, isStaff, loadMe, loadOperatorOrgs, loadOrg, memberships, needsOrgChoice, session, signedOut,
+  isAdmin, isMunicipal, isOperator, isStaff, loadMe, loadOperatorOrgs, loadOrg, managesRoster, memberships, needsOrgChoice, session,
+  signedOut,
 } from './session.js';
 import { errorBox, loading, pageHeader } from './ui.js';
 import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
@@ -37,11 +38,18 @@ import { chatMembersView } from './views/chat_members.js';
 import { chatSettingsView, newChatView } from './views/chat_settings.js';
 import { moderationView } from './views/moderation.js';
 import { chatRulesAdminView } from './views/admin_chat_rules.js';
+import { rosterImportsView } from './views/roster_imports.js';
+import { rosterImportView } from './views/roster_import.js';
+import { movementView } from './views/movement.js';
+import { reconciliationView } from './views/reconciliation.js';
+import { yearView } from './views/year.js';
+import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
 const BARE = { layout: 'bare' };
 const ORG = { needsOrg: true };
 const ADMIN = { needsOrg: true, admin: true };
 const OPERATOR = { operator: true };
+const ROSTER = { needsOrg: true, admin: true, roster: true }; // the organization's administrator
 
 route('/signin', signinView, { public: true, layout: 'bare', title: 'signin.title' });
 route('/orgs', orgChooserView, { ...BARE, title: 'orgs.title' });
@@ -68,6 +76,11 @@ route('/admin/parent-links', parentLinksView, { ...ADMIN, title: 'parent_links.t
 route('/admin/verification', verificationAdminView, { ...ADMIN, title: 'verification.title' });
 route('/admin/audit', auditView, { ...ADMIN, title: 'audit.title' });
 route('/admin/chat-rules', chatRulesAdminView, { ...ADMIN, title: 'chat_rules.title' });
+route('/admin/roster', rosterImportsView, { ...ROSTER, title: 'roster.title' });
+route('/admin/roster/:id', rosterImportView, { ...ROSTER, title: 'roster.title' });
+route('/admin/reconciliation', reconciliationView, { ...ADMIN, title: 'reconciliation.title' });
+route('/admin/year', yearView, { ...ROSTER, title: 'year.title' });
+route('/movement', movementView, { ...ORG, title: 'movement.title' }); // the operator too: not staff
 route('/operator/orgs', operatorOrgsView, { ...OPERATOR, title: 'operator_orgs.title' });
 route('/operator/support', supportInboxView, { ...OPERATOR, title: 'inbox.title' });
 route('/operator/support/:id', supportTicketView, { ...OPERATOR, title: 'inbox.title', inbox: true });
@@ -129,6 +142,8 @@ async function render() {
     layout = 'bare';
   } else if (found && found.options.admin && !isAdmin()) {
     view = forbidden;
+  } else if (found && found.options.roster && !managesRoster()) {
+    view = forbidden;
   } else if (found && found.options.operator && !isOperator()) {
     view = forbidden;
   } else if (found && found.options.staff && !isStaff()) {
@@ -166,6 +181,7 @@ async function render() {
   if (heading && !document.activeElement?.closest?.('form')) heading.focus({ preventScroll: true });
   showUnread();
   showModeration();
+  showMovement();
 }
 
 /** The event stream and the chat list follow whoever is signed in. */
@@ -175,6 +191,7 @@ function connectLive() {
     forgetRealtime();
     resetChats();
     resetQueue();
+    resetLeads();
     return;
   }
   startRealtime(user);
@@ -182,7 +199,15 @@ function connectLive() {
   if (session.orgId) {
     ensureChats(session.orgId);
     ensureQueue(session.orgId);
+    ensureLeads(session.orgId);
   }
+}
+
+/** A class teacher who is not the school's administrator reports movement in their class. */
+function showMovement() {
+  const leads = leadsState();
+  const shown = !managesRoster() && leads.orgId === session.orgId && leads.classes.length > 0;
+  for (const link of document.querySelectorAll('[data-movement-link]')) link.hidden = !shown;
 }
 
 /** The «Moderation» link shows for those with a queue, with the number of items waiting. */
@@ -246,12 +271,14 @@ async function boot() {
   connectionIndicator();
   onChats(showUnread);
   onQueue(showModeration);
+  onLeads(showMovement);
   window.addEventListener('parta:signed-out', () => {
     if (!session.user) return;
     signedOut();
     forgetRealtime();
     resetChats();
     resetQueue();
+    resetLeads();
     navigate(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
   });
   start(render);

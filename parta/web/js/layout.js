@@ -5,10 +5,11 @@ import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import {
-  isAdmin, isOperator, isOrgAdmin, isTeacher, orgChoices, orgName, session, signedOut,
+  isAdmin, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
 } from './session.js';
 import { toast } from './ui.js';
 import { queueState } from './moderation/queue_state.js';
+import { leadsState } from './roster/leads.js';
 
 const CHAT_ICON = ['M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z'];
 
@@ -33,6 +34,15 @@ function moderationLink() {
   const item = navLink('/moderation', t('nav.moderation'), 'nav-moderation', badge);
   item.dataset.moderationLink = '';
   item.hidden = !(q.allowed && q.orgId === session.orgId);
+  return item;
+}
+
+/** «Movement» for a class teacher (not the administrator, who has it under Administration). */
+function movementLink() {
+  const leads = leadsState();
+  const item = navLink('/movement', t('nav.movement_teacher'), 'nav-movement-teacher');
+  item.dataset.movementLink = '';
+  item.hidden = !(leads.orgId === session.orgId && leads.classes.length > 0) || managesRoster();
   return item;
 }
 
@@ -62,6 +72,7 @@ function buildNav() {
       hasOrg ? moderationLink() : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
+      hasOrg && isTeacher() && !managesRoster() ? movementLink() : null,
       gradebookLink(),
     ]),
     hasOrg && isAdmin()
@@ -74,6 +85,10 @@ function buildNav() {
         navLink('/admin/parent-links', t('nav.parent_links'), 'nav-admin-parent-links'),
         navLink('/admin/verification', t('nav.verification'), 'nav-admin-verification'),
         isOrgAdmin() ? navLink('/admin/chat-rules', t('nav.chat_rules'), 'nav-admin-chat-rules') : null,
+        managesRoster() ? navLink('/admin/roster', t('nav.roster'), 'nav-admin-roster') : null,
+        managesRoster() ? navLink('/movement', t('nav.movement'), 'nav-admin-movement') : null,
+        navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
+        managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
       ])
       : null,

@@ -33,13 +33,13 @@ export function chatHeader(chat, { onSearch, onRemind }) {
         ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('notices.remind'), title: t('notices.remind'), testid: 'remind-rules', onclick: onRemind }, icon(RULES))
         : null,
       h('a', { href: `/chats/${chat.id}/members`, class: 'icon-btn', 'aria-label': t('chat.members'), title: t('chat.members'), testid: 'chat-members' }, icon(PEOPLE)),
-      moderator && chat.kind !== 'direct'
+      moderator && chat.kind !== 'direct' && !chat.archived
         ? h('a', { href: `/chats/${chat.id}/settings`, class: 'icon-btn', 'aria-label': t('chat.settings'), title: t('chat.settings'), testid: 'chat-settings' }, icon(GEAR))
         : null));
 }
 
 /** What the header shows: when it changes the header is drawn again. */
-export const headerKey = (chat) => JSON.stringify([chat.title, chat.members_count, chat.kind, chat.my_role]);
+export const headerKey = (chat) => JSON.stringify([chat.title, chat.members_count, chat.kind, chat.my_role, chat.archived]);
 
 /** What the bottom shows: when it changes the bottom is drawn again. */
 export const bottomKey = (chat) => JSON.stringify([canPost(chat), chat.archived, chat.my_block]);

@@ -5,7 +5,7 @@
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
 import { isStaff, session } from '../session.js';
-import { button, empty, errorBox, loading } from '../ui.js';
+import { button, chip, empty, errorBox, loading } from '../ui.js';
 import { chatState, ensureChats, isChannel, loadChats, onChats } from './store.js';
 import { filesLabel, listWhen, plainText } from './format.js';
 import { notificationButton } from './notify.js';
@@ -46,6 +46,7 @@ function fillItem(link, chat, currentId) {
     h('span', { class: 'chat-item__body' },
       h('span', { class: 'chat-item__top' },
         h('span', { class: 'chat-item__title', testid: 'chat-title' }, chat.title || t('chats.untitled')),
+        chat.archived ? chip(t('chats.archived'), 'archive') : null,
         h('span', { class: 'chat-item__time' }, chat.last_message ? listWhen(chat.last_message.created_at) : '')),
       h('span', { class: 'chat-item__bottom' },
         preview(chat),

@@ -6,6 +6,7 @@ import { field, form, submit } from '../forms.js';
 import { formatDate, t } from '../i18n.js';
 import { orgPath, session } from '../session.js';
 import { cardTitled, facts, pageHeader, toast } from '../ui.js';
+import { reconciliationReminder } from '../roster/reminder.js';
 
 const EDITABLE = [
   ['name', 'text', true], ['short_name', 'text'], ['address', 'text'], ['phone', 'tel'], ['email', 'email'],
@@ -13,7 +14,7 @@ const EDITABLE = [
 ];
 
 export async function orgProfileView(ctx) {
-  const org = await get(orgPath());
+  const [org, reminder] = await Promise.all([get(orgPath()), reconciliationReminder()]);
   const orgForm = form({
     testid: 'org-form',
     className: 'form--grid',
@@ -38,6 +39,7 @@ export async function orgProfileView(ctx) {
   });
   return h('div', { class: 'stack stack--page', testid: 'org-profile' },
     pageHeader(t('org.title'), t('org.lead')),
+    reminder,
     cardTitled(t('org.facts'), facts([
       [t('org.kind'), t(`org_kinds.${org.kind}`)],
       [t('org.region'), org.region && org.region.name],

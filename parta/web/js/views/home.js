@@ -4,9 +4,11 @@ import { get } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import {
-  isAdmin, isMunicipal, isOperator, isTeacher, membership, orgPath, session,
+  isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, orgPath, session,
 } from '../session.js';
 import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
+import { ensureLeads } from '../roster/leads.js';
+import { reconciliationReminder } from '../roster/reminder.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -58,7 +60,7 @@ export async function homeView() {
           t('home.hello', { name: user.name || '' })),
         h('p', { class: 'lead' }, t('home.lead')))),
   ];
-  if (session.orgId) parts.push(orgCard());
+  if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
   const tiles = [];
   if (session.orgId) {
     // app.js keeps every [data-unread-badge] up to date.
@@ -72,8 +74,12 @@ export async function homeView() {
       tile('/admin/members', t('nav.members'), t('home.tile_members'), 'tile-members'),
       tile('/admin/groups', t('nav.groups'), t('home.tile_groups'), 'tile-groups'),
     );
+    if (managesRoster()) tiles.push(tile('/admin/roster', t('nav.roster'), t('home.tile_roster'), 'tile-roster'));
   } else if (session.orgId && isTeacher()) {
     tiles.push(tile('/invites', t('nav.invites'), t('home.tile_teacher_invites'), 'tile-invites'));
+  }
+  if (session.orgId && isTeacher() && !managesRoster() && (await ensureLeads(session.orgId)).classes.length) {
+    tiles.push(tile('/movement', t('nav.movement_teacher'), t('home.tile_movement'), 'tile-movement'));
   }
   if (session.orgId && isTeacher()) {
     const m = membership();
