@@ -39,6 +39,28 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
                             storage=make_storage(settings))
 
 
+async def _act_as_org_admin(ctx, org: int, as_phone: str | None,  # type: ignore[no-untyped-def]
+                            settings: Settings) -> None:
+    """The CLI acts as a real administrator of the organization (removals and audits name a
+    person): the one ``--as`` names, or the longest-serving."""
+    from sqlalchemy import select
+
+    from parta.models import Membership, MembershipRole, Role, User
+    from parta.queries.actors import load_actor
+    from parta.services.phones import normalize_phone
+
+    q = (select(User).join(Membership, Membership.user_id == User.id)
+         .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+         .where(Membership.org_id == org, Membership.left_at.is_(None),
+                MembershipRole.role == Role.org_admin).order_by(Membership.id))
+    if as_phone:
+        q = q.where(User.phone == normalize_phone(as_phone, settings.default_phone_region))
+    user = (await ctx.db.execute(q.limit(1))).scalar_one_or_none()
+    if user is None:
+        raise typer.BadParameter("no such administrator of this organization", param_hint="--as")
+    ctx.user, ctx.actor = user, await load_actor(ctx.db, user)
+
+
 def _ensure_var(settings: Settings) -> None:
     if settings.is_sqlite and ":///./" in settings.database_url:
         import pathlib
@@ -283,28 +305,15 @@ def year_rollover(
     """Move to the next school year: show the plan (classes promoted, the final grade
     graduated, last year's chats archived, new chats); with --apply, carry it out. Decisions
     for classes that need one are given in the web interface or the API."""
-    from sqlalchemy import select
 
     from parta.actions.base import unit_of_work
     from parta.actions.year import apply_rollover, preview_rollover
     from parta.errors import PartaError
-    from parta.models import Membership, MembershipRole, Role, User
-    from parta.queries.actors import load_actor
-    from parta.services.phones import normalize_phone
 
     settings = Settings()
 
     async def acting(ctx):  # type: ignore[no-untyped-def]
-        q = (select(User).join(Membership, Membership.user_id == User.id)
-             .join(MembershipRole, MembershipRole.membership_id == Membership.id)
-             .where(Membership.org_id == org, Membership.left_at.is_(None),
-                    MembershipRole.role == Role.org_admin).order_by(Membership.id))
-        if as_phone:
-            q = q.where(User.phone == normalize_phone(as_phone, settings.default_phone_region))
-        user = (await ctx.db.execute(q.limit(1))).scalar_one_or_none()
-        if user is None:
-            raise typer.BadParameter("no such administrator of this organization", param_hint="--as")
-        ctx.user, ctx.actor = user, await load_actor(ctx.db, user)
+        await _act_as_org_admin(ctx, org, as_phone, settings)
 
     async def run() -> tuple[dict, int, bool, str]:  # type: ignore[type-arg]
         engine, services = _services(settings)
@@ -361,14 +370,10 @@ def roster_import(
     from pathlib import Path
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-    from sqlalchemy import select
 
     from parta.actions import roster as roster_actions
     from parta.actions.base import unit_of_work
     from parta.errors import PartaError
-    from parta.models import Membership, MembershipRole, Role, User
-    from parta.queries.actors import load_actor
-    from parta.services.phones import normalize_phone
 
     settings = Settings()
     path = Path(file)
@@ -376,16 +381,7 @@ def roster_import(
         raise typer.BadParameter("no such file or folder", param_hint="FILE")
 
     async def acting(ctx):  # type: ignore[no-untyped-def]
-        q = (select(User).join(Membership, Membership.user_id == User.id)
-             .join(MembershipRole, MembershipRole.membership_id == Membership.id)
-             .where(Membership.org_id == org, Membership.left_at.is_(None),
-                    MembershipRole.role == Role.org_admin).order_by(Membership.id))
-        if as_phone:
-            q = q.where(User.phone == normalize_phone(as_phone, settings.default_phone_region))
-        user = (await ctx.db.execute(q.limit(1))).scalar_one_or_none()
-        if user is None:
-            raise typer.BadParameter("no such administrator of this organization", param_hint="--as")
-        ctx.user, ctx.actor = user, await load_actor(ctx.db, user)
+        await _act_as_org_admin(ctx, org, as_phone, settings)
 
     async def run() -> None:
         engine, services = _services(settings)

@@ -9,12 +9,10 @@ Each test sets up its own chat over the API, so the demo chats stay as they were
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -23,6 +21,7 @@ from tests.e2e.conftest import (
     CLASS_TEACHER,
     PARENT,
     STUDENT,
+    Api,
     LiveServer,
     new_page,
     shot,
@@ -34,38 +33,6 @@ pytestmark = pytest.mark.e2e
 STUDENT2 = "+79000000012"  # Петя Соколов, 5А
 PETYA_NAME = "Петя Соколов"
 RUDE = "это полная хуйня"
-
-
-class Api:
-    """One person over the HTTP API, for setting the scene quickly."""
-
-    def __init__(self, live: LiveServer, phone: str) -> None:
-        self.http = httpx.Client(base_url=f"{live.base_url}/api/v1", timeout=15)
-        for _ in range(3):  # a new code for the same phone waits PARTA_OTP_RESEND_SECONDS
-            if self.http.post("/auth/code", json={"phone": phone}).status_code < 300:
-                break
-            time.sleep(1.2)
-        answer = self.http.post("/auth/verify", json={
-            "phone": phone, "code": live.code_for(phone), "client": "api", "device": "e2e"})
-        answer.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-        self.me = self.get("/me")
-        self.org_id = int(self.me["memberships"][0]["org"]["id"])
-
-    def get(self, path: str) -> Any:
-        r = self.http.get(path)
-        r.raise_for_status()
-        return r.json()
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        r = self.http.post(path, json=body or {})
-        assert r.status_code < 300, r.text
-        return r.json()
-
-    def put(self, path: str, body: dict[str, Any]) -> Any:
-        r = self.http.put(path, json=body)
-        assert r.status_code < 300, r.text
-        return r.json()
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OPERATOR, LiveServer, new_page, shot, sign_in
+from tests.e2e.conftest import OPERATOR, Api, LiveServer, new_page, shot, sign_in
 from tests.roster.fixtures import oneroster
 
 pytestmark = pytest.mark.e2e
@@ -33,31 +32,6 @@ CLASS_TEACHER = "+79105550002"
 CLASS_TEACHER_NAME = "Анна Сергеевна Волкова"
 PHONE = {"width": 390, "height": 844}
 BAD_PHONE = "8 800"
-
-
-class Api:
-    """One person over the HTTP API, for setting the scene quickly."""
-
-    def __init__(self, live: LiveServer, phone: str) -> None:
-        self.http = httpx.Client(base_url=f"{live.base_url}/api/v1", timeout=15)
-        for _ in range(3):  # a new code for the same phone waits PARTA_OTP_RESEND_SECONDS
-            if self.http.post("/auth/code", json={"phone": phone}).status_code < 300:
-                break
-            time.sleep(1.2)
-        answer = self.http.post("/auth/verify", json={
-            "phone": phone, "code": live.code_for(phone), "client": "api", "device": "e2e"})
-        answer.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-
-    def get(self, path: str) -> Any:
-        r = self.http.get(path)
-        assert r.status_code < 300, r.text
-        return r.json()
-
-    def post(self, path: str, body: dict[str, Any] | None = None, files: Any = None) -> Any:
-        r = self.http.post(path, files=files) if files else self.http.post(path, json=body or {})
-        assert r.status_code < 300, r.text
-        return r.json()
 
 
 def bundle_with_a_bad_phone() -> bytes:
