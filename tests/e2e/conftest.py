@@ -15,8 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.live import LiveServer
+
+# A live update on a busy two-core machine (server, browser and tests share it) may take more
+# than Playwright's default five seconds; waiting longer costs nothing when it comes sooner.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PARTA_E2E_CHROMIUM", "/usr/bin/chromium")
