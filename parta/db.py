@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, MetaData, event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from parta.sqlite_driver import WriterGate, connector
 
 __all__ = [
     "Base",
@@ -69,25 +71,39 @@ def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # Take transaction control away from the driver; _sqlite_begin_immediate issues BEGIN.
-    dbapi_conn.isolation_level = None
-    # SQLite's own lower() folds only ASCII; names here are Cyrillic («Иванова» ~ «иванова»).
-    dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the driver; _sqlite_begin_immediate issues BEGIN.
+        dbapi_conn.isolation_level = None
+        # SQLite's own lower() folds only ASCII; names here are Cyrillic («Иванова» ~ «иванова»).
+        dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        # Reads straight from the page cache through a mapping, not a read() per page.
+        cur.execute("PRAGMA mmap_size=1073741824")
+        cur.close()
+
+    return on_connect
 
 
 def make_engine(url: str, **kw: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
+        parsed = make_url(url)
+        busy_timeout = 5000
+        if parsed.database and parsed.database != ":memory:" and not parsed.query:
+            # A file database: statements run on the event loop, writers queue on a gate
+            # (see sqlite_driver); SQLite itself never sleeps waiting for the lock.
+            kw.setdefault("async_creator", connector(parsed.database, WriterGate()))
+            kw.setdefault("pool_size", 10)
+            kw.setdefault("max_overflow", 40)
+            busy_timeout = 0
         engine = create_async_engine(url, **kw)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout))
         # SQLite allows one writer: begin write transactions eagerly so two requests never
-        # deadlock upgrading a read lock (they queue on busy_timeout instead).
+        # deadlock upgrading a read lock (they queue for the writer gate instead).
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     kw.setdefault("pool_size", 10)

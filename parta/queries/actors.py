@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import literal, null, select, true, union_all, update
+from sqlalchemy import bindparam, literal, null, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
@@ -84,25 +84,29 @@ class Caller:
     verified_in: frozenset[int] = frozenset()
 
 
+# Built once: these run on every request, and building a statement costs more than running it.
+_BY_USER = _relations(bindparam("user_id"))
+_LOAD_ACTOR = select(_BY_USER.c.kind, _BY_USER.c.ref, _BY_USER.c.role)
+_BY_TOKEN = _relations(select(AuthSession.user_id)
+                       .where(AuthSession.token_hash == bindparam("token_hash"))
+                       .scalar_subquery())
+_CALLER = (select(AuthSession, User, _BY_TOKEN.c.kind, _BY_TOKEN.c.ref, _BY_TOKEN.c.role)
+           .join(User, User.id == AuthSession.user_id)
+           .outerjoin(_BY_TOKEN, true())
+           .where(AuthSession.token_hash == bindparam("token_hash"),
+                  AuthSession.ended_at.is_(None), AuthSession.expires_at > bindparam("now")))
+
+
 async def load_actor(db: AsyncSession, user: User) -> Actor:
     """The caller with every relation the policy needs, in one query."""
-    rel = _relations(user.id)
-    rows = (await db.execute(select(rel.c.kind, rel.c.ref, rel.c.role))).all()
+    rows = (await db.execute(_LOAD_ACTOR, {"user_id": user.id})).all()
     return _actor(user, rows).actor
 
 
 async def caller_by_token_hash(db: AsyncSession, token_hash: str
                                ) -> tuple[AuthSession, User, Caller] | None:
     """The live session for a token, its user and their relations — in one query."""
-    now = utcnow()
-    rel = _relations(select(AuthSession.user_id).where(AuthSession.token_hash == token_hash)
-                     .scalar_subquery())
-    rows = (await db.execute(
-        select(AuthSession, User, rel.c.kind, rel.c.ref, rel.c.role)
-        .join(User, User.id == AuthSession.user_id)
-        .outerjoin(rel, true())
-        .where(AuthSession.token_hash == token_hash, AuthSession.ended_at.is_(None),
-               AuthSession.expires_at > now))).all()
+    rows = (await db.execute(_CALLER, {"token_hash": token_hash, "now": utcnow()})).all()
     if not rows:
         return None
     sess, user = rows[0][0], rows[0][1]
@@ -122,11 +126,15 @@ async def touch_session(sessionmaker: Any, session_id: int) -> None:
         await db.commit()
 
 
+_LIVE = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"),
+                                  AuthSession.ended_at.is_(None),
+                                  AuthSession.expires_at > bindparam("now"))
+
+
 async def live_session(db: AsyncSession, token_hash: str) -> AuthSession | None:
     """The session for a token, if it has neither ended nor expired. Writes nothing."""
-    return (await db.execute(select(AuthSession).where(
-        AuthSession.token_hash == token_hash, AuthSession.ended_at.is_(None),
-        AuthSession.expires_at > utcnow()))).scalar_one_or_none()
+    return (await db.execute(_LIVE, {"token_hash": token_hash, "now": utcnow()})
+            ).scalar_one_or_none()
 
 
 async def session_by_token_hash(db: AsyncSession, token_hash: str) -> tuple[AuthSession, User] | None:

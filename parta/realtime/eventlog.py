@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import insert_ignoring_duplicates, lock_event_stream, utcnow
@@ -77,8 +77,7 @@ class Readers:
     async def missing(self, db: AsyncSession, chat_id: int, audience: frozenset[int]) -> set[int]:
         known = self._chats.get(chat_id)
         if known is None:
-            known = set((await db.execute(select(StreamReader.user_id).where(
-                StreamReader.chat_id == chat_id))).scalars())
+            known = set((await db.execute(_READERS_OF, {"chat_id": chat_id})).scalars())
             self._remember(chat_id, known)
         else:
             self._chats.move_to_end(chat_id)
@@ -93,6 +92,15 @@ class Readers:
         known = self._chats.get(chat_id)
         if known is not None:
             known |= users
+
+
+# Built once: statements on the send path cost more to build than to run.
+_READERS_OF = select(StreamReader.user_id).where(StreamReader.chat_id == bindparam("chat_id"))
+_INSERT_EVENT = insert(StreamEvent).returning(StreamEvent.id, sort_by_parameter_order=True)
+_INSERT_RECIPIENTS = insert(StreamRecipient)
+_HEAD = select(select(func.max(StreamEvent.id)).scalar_subquery(),
+               select(EventStreamState.pruned_through).where(EventStreamState.id == 1)
+               .scalar_subquery())
 
 
 def _fans_out(env: Envelope) -> int | None:
@@ -113,9 +121,8 @@ async def store(db: AsyncSession, envelopes: list[Envelope],
     rows = [{"chat_id": c, "type": e.event.type, "body": e.body,
              "audience": pack_audience(e.audience) if c is not None else None, "created_at": now}
             for e, c in zip(durable, chats, strict=True)]
-    stmt = insert(StreamEvent).returning(StreamEvent.id, sort_by_parameter_order=True)
-    ids = list((await db.execute(stmt, rows)).scalars()) if len(rows) > 1 else \
-        [(await db.execute(stmt.values(rows[0]))).scalar_one()]
+    ids = list((await db.execute(_INSERT_EVENT, rows)).scalars()) if len(rows) > 1 else \
+        [(await db.execute(_INSERT_EVENT, rows[0])).scalar_one()]
     recipients: list[dict[str, int]] = []
     new_readers: list[dict[str, int]] = []
     learned: list[tuple[int, set[int]]] = []
@@ -130,7 +137,7 @@ async def store(db: AsyncSession, envelopes: list[Envelope],
                                for u in sorted(missing))
             learned.append((chat_id, missing))
     if recipients:
-        await db.execute(insert(StreamRecipient), recipients)
+        await db.execute(_INSERT_RECIPIENTS, recipients)
     if new_readers:
         await db.execute(insert_ignoring_duplicates(db, StreamReader.__table__), new_readers)
     if not learned:
@@ -146,10 +153,7 @@ async def store(db: AsyncSession, envelopes: list[Envelope],
 async def head_id(db: AsyncSession) -> tuple[int, int]:
     """(the newest id in the stream, the id through which events may be pruned).
     The head never goes back, even when everything was pruned."""
-    newest, floor = (await db.execute(select(
-        select(func.max(StreamEvent.id)).scalar_subquery(),
-        select(EventStreamState.pruned_through).where(EventStreamState.id == 1)
-        .scalar_subquery()))).one()
+    newest, floor = (await db.execute(_HEAD)).one()
     floor = int(floor or 0)
     return max(int(newest or 0), floor), floor
 

@@ -1,0 +1,110 @@
+"""CPU time of one send through the whole app, without sockets: the ASGI app called directly,
+one request after another, with every member of the chat connected to the hub through a
+socket stand-in that takes the text and does nothing with it.
+
+    .venv/bin/python bench/send_path.py --sends 2000 --chat-size 30 [--profile out.prof]
+
+Prints µs of CPU per send (request parsing, auth, the action, commit, event store, fan-out
+to the chat's sockets) and how many SQL statements each send ran. Measures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import time
+
+from harness import Server, seed, sqlite_url
+
+
+async def run(args: argparse.Namespace, url: str) -> None:
+    from sqlalchemy import event
+
+    from parta.app import create_app
+    from parta.config import Settings
+    from parta.realtime.gateway import Connection
+
+    school = await seed(url, groups=[args.chat_size] * 8)
+    settings = Settings(database_url=url, mode="dev")
+    app = create_app(settings)
+    services = app.state.services
+    await services.bus.start()
+    engine = services.sessionmaker.kw["bind"]
+    statements = [0]
+    event.listen(engine.sync_engine, "before_cursor_execute",
+                 lambda *a: statements.__setitem__(0, statements[0] + 1))
+    delivered = [0]
+
+    async def sink(text: str) -> None:
+        delivered[0] += 1
+
+    for seat in school.chats:
+        for m in seat.members:
+            conn = Connection(school.user_ids[m], sink)
+            app.state.hub.register(conn)
+            await conn.go_live(0)
+
+    async def call(i: int) -> int:
+        seat = school.chats[i % len(school.chats)]
+        author = seat.members[(i // len(school.chats)) % len(seat.members)]
+        body = json.dumps({"body": f"Сообщение {i}: домашнее задание на завтра"}).encode()
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": f"/api/v1/chats/{seat.chat_id}/messages",
+                 "raw_path": b"", "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"content-type", b"application/json"),
+                             (b"content-length", str(len(body)).encode()),
+                             (b"authorization", f"Bearer {school.tokens[author]}".encode())],
+                 "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80), "state": {}}
+        sent = False
+        status = [0]
+
+        async def receive() -> dict[str, object]:
+            nonlocal sent
+            if sent:
+                await asyncio.sleep(3600)
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])  # type: ignore[call-overload]
+
+        await app(scope, receive, send)
+        return status[0]
+
+    for i in range(50):  # warm up: imports, caches, the conduct filter's patterns
+        assert await call(i) == 200, "send failed"
+    statements[0], delivered[0] = 0, 0
+    profile = cProfile.Profile(time.process_time) if args.profile else None
+    t0 = time.process_time()
+    if profile:
+        profile.enable()
+    for i in range(50, 50 + args.sends):
+        status = await call(i)
+        assert status == 200, status
+    if profile:
+        profile.disable()
+        profile.dump_stats(args.profile)
+    cpu = time.process_time() - t0
+    print(f"{args.sends} sends to chats of {args.chat_size}: {cpu / args.sends * 1e6:.0f} µs CPU "
+          f"per send ({cpu / delivered[0] * 1e6:.1f} µs per delivery), "
+          f"{statements[0] / args.sends:.1f} SQL statements per send")
+    await services.bus.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sends", type=int, default=2000)
+    p.add_argument("--chat-size", type=int, default=30)
+    p.add_argument("--profile", default="")
+    p.add_argument("--database-url", default="")
+    args = p.parse_args()
+    server = Server(args.database_url or sqlite_url("parta-send-"))
+    server.migrate()
+    asyncio.run(run(args, server.database_url))
+
+
+if __name__ == "__main__":
+    main()
