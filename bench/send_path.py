@@ -26,7 +26,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
     from parta.config import Settings
     from parta.realtime.gateway import Connection
 
-    school = await seed(url, groups=[args.chat_size] * 8)
+    school = await seed(url, groups=[args.chat_size] * args.chats)
     settings = Settings(database_url=url, mode="dev")
     app = create_app(settings)
     services = app.state.services
@@ -76,6 +76,13 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
     for i in range(50):  # warm up: imports, caches, the conduct filter's patterns
         assert await call(i) == 200, "send failed"
+    if args.freeze:  # what a server can do once started: exempt what lives forever from GC
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        if args.freeze > 1:
+            gc.set_threshold(50_000, 50, 100)
     statements[0], delivered[0] = 0, 0
     profile = cProfile.Profile(time.process_time) if args.profile else None
     t0 = time.process_time()
@@ -98,7 +105,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--sends", type=int, default=2000)
     p.add_argument("--chat-size", type=int, default=30)
+    p.add_argument("--chats", type=int, default=40, help="senders take turns, under the flood limits")
     p.add_argument("--profile", default="")
+    p.add_argument("--freeze", type=int, default=0,
+                   help="1: gc.freeze() after the warm-up; 2: and collect less often")
     p.add_argument("--database-url", default="")
     args = p.parse_args()
     server = Server(args.database_url or sqlite_url("parta-send-"))
