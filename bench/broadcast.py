@@ -43,7 +43,8 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         await asyncio.sleep(0.5)
         idle = memory_kib(server.pid)
         started = time.perf_counter()
-        listeners = await connect_all(server.port, [school.tokens[i] for i in online], sink)
+        listeners = await connect_all(server.port, [school.tokens[i] for i in online], sink,
+                                      args.connect_parallel)
         took = time.perf_counter() - started
         await asyncio.sleep(2.0)
         busy = memory_kib(server.pid)
@@ -99,6 +100,8 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=3000)
     p.add_argument("--posts", type=int, default=10)
     p.add_argument("--pause", type=float, default=1.0)
+    p.add_argument("--connect-parallel", type=int, default=100,
+                   help="clients opening their socket at the same time")
     p.add_argument("--database-url", default="")
     args = p.parse_args()
     server = Server(args.database_url or sqlite_url("parta-broadcast-"))

@@ -56,7 +56,7 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         idle = memory_kib(server.pid)
         started = time.perf_counter()
         listeners = await connect_all(server.port, [school.tokens[i] for i in sorted(online)],
-                                      sink)
+                                      sink, args.connect_parallel)
         took = time.perf_counter() - started
         await asyncio.sleep(1.0)
         busy = memory_kib(server.pid)
@@ -144,6 +144,8 @@ def main() -> None:
     p.add_argument("--rates", default="25,50,100")
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--connections", type=int, default=64, help="HTTP keep-alive connections")
+    p.add_argument("--connect-parallel", type=int, default=100,
+                   help="clients opening their socket at the same time")
     p.add_argument("--database-url", default="")
     args = p.parse_args()
     server = Server(args.database_url or sqlite_url("parta-bench-"))
