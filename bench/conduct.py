@@ -4,9 +4,9 @@
 
 Reads ``bench/conduct_set/offensive.txt`` (every line should be flagged) and
 ``bench/conduct_set/clean.txt`` (no line should be), one item per line, ``#`` comments,
-``\\uXXXX`` for invisible characters. Prints the detection rate, the false-positive rate and
-the throughput for typical message lengths as tables, then the misses and false positives
-(always when there are a few, all of them with ``--show``). Measures only.
+a backslash-u escape with four hex digits (``\\u200b``) for invisible characters.
+Prints the detection rate, the false-positive rate and the throughput for typical message
+lengths as tables, then the misses and false positives (always when there are a few, all of them with ``--show``). Measures only.
 """
 
 from __future__ import annotations

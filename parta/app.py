@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from parta import __version__, conduct
-from parta.actions import moderation as moderation_actions
+from parta.actions import blocks as block_actions
 from parta.actions.base import Services
 from parta.api import auth, chats, events, invites, moderation, orgs, support, year
 from parta.api import movement as movement_api
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         conduct.default_filter()  # compile the lexicon now, not on the first message
         pruning = asyncio.create_task(eventlog.prune_forever(
             services.sessionmaker, settings.event_retention_days), name="parta-event-pruning")
-        unblocking = asyncio.create_task(moderation_actions.settle_forever(services),
+        unblocking = asyncio.create_task(block_actions.settle_forever(services),
                                          name="parta-early-unblocks")
         try:
             yield

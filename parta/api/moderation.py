@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from parta.actions import guard
+from parta.actions import blocks, guard
 from parta.actions import moderation as mod
 from parta.actions.chats import chat_for
 from parta.actions.messages import message_payload
@@ -112,13 +112,13 @@ async def my_violations(ctx: AuthCtx) -> dict[str, Any]:
 
 @router.post("/chats/{chat_id}/members/{user_id}/block", status_code=201)
 async def block(chat_id: PathId, user_id: PathId, body: BlockIn, ctx: AuthCtx) -> dict[str, Any]:
-    b = await mod.block_member(ctx, chat_id, user_id, body.until, body.rule_number, body.reason)
+    b = await blocks.block_member(ctx, chat_id, user_id, body.until, body.rule_number, body.reason)
     return guard.block_payload(b)
 
 
 @router.get("/chats/{chat_id}/blocks")
 async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    chat, moderator = await mod.blocks_scope(ctx, chat_id)
+    chat, moderator = await blocks.blocks_scope(ctx, chat_id)
     rows = await q.blocks(ctx.db, chat.id, utcnow())
     if not moderator:  # members see what they may object to, and nothing more
         rows = [b for b in rows if b["unblock_status"] == "proposed"]
@@ -127,17 +127,17 @@ async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
 
 @router.post("/blocks/{block_id}/apology")
 async def apology(block_id: PathId, body: ApologyIn, ctx: AuthCtx) -> dict[str, Any]:
-    return guard.block_payload(await mod.apologize(ctx, block_id, body.text))
+    return guard.block_payload(await blocks.apologize(ctx, block_id, body.text))
 
 
 @router.post("/blocks/{block_id}/propose-unblock")
 async def propose_unblock(block_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    return guard.block_payload(await mod.propose_unblock(ctx, block_id))
+    return guard.block_payload(await blocks.propose_unblock(ctx, block_id))
 
 
 @router.post("/blocks/{block_id}/objections")
 async def object_to_unblock(block_id: PathId, body: ObjectionIn, ctx: AuthCtx) -> dict[str, Any]:
-    return guard.block_payload(await mod.object_to_unblock(ctx, block_id, body.reason))
+    return guard.block_payload(await blocks.object_to_unblock(ctx, block_id, body.reason))
 
 
 # Removal and appeals (R31) ----------------------------------------------------------------------

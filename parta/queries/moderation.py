@@ -149,7 +149,7 @@ async def violations(db: AsyncSession, user_id: int, *, org_id: int | None = Non
 
 async def member_record(db: AsyncSession, chat_id: int, user_id: int) -> dict[str, Any]:
     """One member's standing in one chat: violations, how many count toward a block, blocks."""
-    from parta.actions.moderation import VIOLATIONS_BEFORE_BLOCK
+    from parta.actions.blocks import VIOLATIONS_BEFORE_BLOCK
 
     vs = await violations(db, user_id, chat_ids={chat_id})
     all_blocks = list((await db.execute(select(ChatBlock).where(

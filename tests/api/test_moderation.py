@@ -501,7 +501,7 @@ async def test_members_accept_the_rules_again_after_they_change(world: World) ->
 
 
 async def test_an_unopposed_early_unblock_is_announced_when_its_window_closes(world: World) -> None:
-    from parta.actions.moderation import settle_due_blocks
+    from parta.actions.blocks import settle_due_blocks
 
     anna, chat, _masha, petya = await class_chat(world)
     cid, petya_id = chat["id"], await world.user_id("student2")
