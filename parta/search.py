@@ -15,7 +15,7 @@ import snowballstemmer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["index_message", "search_message_ids", "stems", "unindex_message"]
+__all__ = ["index_message", "index_messages", "search_message_ids", "stems", "unindex_message"]
 
 WORD = re.compile(r"\w+", re.UNICODE)
 CYRILLIC = re.compile(r"[а-яё]")
@@ -41,18 +41,27 @@ def _dialect(db: AsyncSession) -> str:
     return db.bind.dialect.name
 
 
+_UNINDEX = text("DELETE FROM message_search WHERE rowid = :id")
+_INDEX = text("INSERT INTO message_search (rowid, stems) VALUES (:id, :s)")
+
+
 async def index_message(db: AsyncSession, message_id: int, body: str) -> None:
-    if _dialect(db) != "sqlite":
+    await index_messages(db, [(message_id, body)])
+
+
+async def index_messages(db: AsyncSession, rows: list[tuple[int, str]]) -> None:
+    """(Re)index messages by (id, body), a statement for all of them."""
+    if not rows or _dialect(db) != "sqlite":
         return  # PostgreSQL indexes the body itself
-    await db.execute(text("DELETE FROM message_search WHERE rowid = :id"), {"id": message_id})
-    if body.strip():
-        await db.execute(text("INSERT INTO message_search (rowid, stems) VALUES (:id, :s)"),
-                         {"id": message_id, "s": " ".join(stems(body))})
+    await db.execute(_UNINDEX, [{"id": i} for i, _ in rows])
+    stemmed = [{"id": i, "s": " ".join(stems(b))} for i, b in rows if b.strip()]
+    if stemmed:
+        await db.execute(_INDEX, stemmed)
 
 
 async def unindex_message(db: AsyncSession, message_id: int) -> None:
     if _dialect(db) == "sqlite":
-        await db.execute(text("DELETE FROM message_search WHERE rowid = :id"), {"id": message_id})
+        await db.execute(_UNINDEX, {"id": message_id})
 
 
 async def search_message_ids(db: AsyncSession, user_id: int, query: str, *,

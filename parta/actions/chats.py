@@ -30,7 +30,7 @@ from parta.models import (
     PostPolicy,
     Role,
 )
-from parta.policy import Action, ChatAction, can_chat, may_write_directly
+from parta.policy import Action, Actor, ChatAction, can_chat, may_write_directly
 from parta.queries.scope import group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
 
@@ -38,6 +38,7 @@ __all__ = [
     "accept_rules",
     "active_member_ids",
     "chat_for",
+    "chat_visible",
     "create_chat",
     "decline_invitation",
     "eligible_for_group_chat",
@@ -60,14 +61,21 @@ async def chat_member(ctx: Ctx, chat_id: int, user_id: int) -> ChatMember | None
         ChatMember.left_at.is_(None)))).scalar_one_or_none()
 
 
+def chat_visible(actor: Actor, chat: Chat | None) -> bool:
+    """Last year's chats are still there for the people of the organization; a chat that
+    does not exist and one the caller may not know of look the same."""
+    return chat is not None and (chat.archived_at is None or bool(actor.roles_in(chat.org_id)))
+
+
 async def chat_for(ctx: Ctx, chat_id: int, *, invited_ok: bool = False
                    ) -> tuple[Chat, ChatMember | None]:
     """The chat and the caller's membership. To anyone not in it (and not invited, where that
     is enough) the chat does not exist."""
     actor = ctx.require_actor()
     chat = await ctx.db.get(Chat, chat_id)
-    if chat is None or chat.archived_at is not None and not actor.roles_in(chat.org_id):
+    if not chat_visible(actor, chat):
         raise NotFound()
+    assert chat is not None
     me = await chat_member(ctx, chat.id, actor.user_id)
     if me is None:
         invited = invited_ok and (await ctx.db.execute(select(ChatInvitation.id).where(

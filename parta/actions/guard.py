@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from parta.actions.base import Ctx
 from parta.conduct import check as conduct_check
+from parta.config import Settings
 from parta.db import utcnow
-from parta.errors import Conflict, Forbidden, RateLimited
+from parta.errors import Conflict, Forbidden, PartaError, RateLimited
 from parta.models import (
     Chat,
     ChatBlock,
@@ -32,13 +33,15 @@ __all__ = [
     "Screening",
     "active_block",
     "block_payload",
-    "check_flood",
     "conduct_mode",
     "conduct_modes",
     "default_mode",
+    "flood_refusal",
     "last_block_mark",
+    "recent_posts",
     "require_not_blocked",
     "screen",
+    "screening",
     "settle",
     "violations_since",
 ]
@@ -113,31 +116,48 @@ async def require_not_blocked(ctx: Ctx, chat: Chat, user_id: int) -> None:
                                            "rule_text": block.rule_text, "reason": block.reason})
 
 
-async def check_flood(ctx: Ctx, chat: Chat, me: ChatMember, text: str, now: datetime) -> None:
-    """Per-member limits and no repeated identical messages (R33); moderators are exempt."""
+async def recent_posts(ctx: Ctx, author_ids: list[int]) -> dict[int, list[Any]]:
+    """Each author's latest messages, newest first, as many as the flood limits look at:
+    one statement for the whole batch, each author's part an index range on (author, id)."""
+    if not author_ids:
+        return {}
+    window = max(ctx.settings.flood_minute_messages, 1)
+    parts = [select(Message.author_id, Message.chat_id, Message.body, Message.created_at)
+             .where(Message.author_id == a).order_by(Message.id.desc()).limit(window).subquery()
+             for a in author_ids]
+    stmt = parts[0].select() if len(parts) == 1 else union_all(*(p.select() for p in parts))
+    out: dict[int, list[Any]] = {a: [] for a in author_ids}
+    for row in (await ctx.db.execute(stmt)).all():
+        out[row.author_id].append(row)
+    for rows in out.values():
+        rows.sort(key=lambda r: r.created_at, reverse=True)
+    return out
+
+
+def flood_refusal(settings: Settings, chat_id: int, me: ChatMember, text: str, now: datetime,
+                  recent: list[Any]) -> PartaError | None:
+    """Per-member limits and no repeated identical messages (R33); moderators are exempt.
+    ``recent``: the author's latest messages, newest first (``recent_posts``)."""
     if me.role.value != "member":
-        return
-    s = ctx.settings
-    window = max(s.flood_minute_messages, 1)
-    recent = (await ctx.db.execute(
-        select(Message.chat_id, Message.body, Message.created_at)
-        .where(Message.author_id == me.user_id).order_by(Message.id.desc()).limit(window))).all()
+        return None
+    s = settings
     burst_since = now - timedelta(seconds=s.flood_burst_seconds)
     burst = [r for r in recent if r.created_at > burst_since]
     if len(burst) >= s.flood_burst_messages:
         wait = (min(r.created_at for r in burst) - burst_since).total_seconds()
-        raise RateLimited(max(int(wait) + 1, 1), "flood")
+        return RateLimited(max(int(wait) + 1, 1), "flood")
     minute_since = now - timedelta(seconds=60)
     minute = [r for r in recent if r.created_at > minute_since]
     if len(minute) >= s.flood_minute_messages:
         wait = (min(r.created_at for r in minute) - minute_since).total_seconds()
-        raise RateLimited(max(int(wait) + 1, 1), "flood")
+        return RateLimited(max(int(wait) + 1, 1), "flood")
     if text:
         dup_since = now - timedelta(seconds=s.duplicate_window_seconds)
         same = _norm(text)
-        if any(r.chat_id == chat.id and r.created_at > dup_since and _norm(r.body) == same
+        if any(r.chat_id == chat_id and r.created_at > dup_since and _norm(r.body) == same
                for r in recent):
-            raise Conflict("duplicate_message")
+            return Conflict("duplicate_message")
+    return None
 
 
 def _norm(text: str) -> str:
@@ -158,9 +178,13 @@ async def screen(ctx: Ctx, chat: Chat, me: ChatMember, text: str) -> Screening:
     for them «hold» is a warning."""
     if not text:
         return Screening(ConductMode.off, False, [])
-    mode = await conduct_mode(ctx, chat)
-    if mode == ConductMode.off:
-        return Screening(mode, False, [])
+    return screening(await conduct_mode(ctx, chat), me, text)
+
+
+def screening(mode: ConductMode, me: ChatMember, text: str) -> Screening:
+    """``screen`` with the chat's mode already known."""
+    if not text or mode == ConductMode.off:
+        return Screening(ConductMode.off if not text else mode, False, [])
     verdict = conduct_check(text)
     if mode == ConductMode.hold and me.role.value != "member":
         mode = ConductMode.warn

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from parta import search
 from parta.actions import guard
@@ -17,7 +16,7 @@ from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, chat_for, require_chat
 from parta.actions.members import org_admin_ids
 from parta.db import utcnow
-from parta.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.models import (
     Attachment,
     Chat,
@@ -25,7 +24,6 @@ from parta.models import (
     ChatRole,
     ConductMode,
     HeldMessage,
-    HeldStatus,
     Message,
     MessageView,
     Pin,
@@ -50,18 +48,25 @@ from parta.schemas.common import Person
 __all__ = [
     "MAX_BODY",
     "REACTIONS",
-    "Sent",
+    "Outbound",
+    "attachments_of",
+    "clean_body",
     "delete_message",
     "edit_message",
+    "forwarded",
+    "hold_message",
     "mark_read",
     "mentioned_ids",
+    "message_in",
     "message_payload",
     "moderator_ids",
+    "own_unsent",
     "pin_message",
     "publish_message",
+    "publish_messages",
     "react",
     "remove_message",
-    "send_message",
+    "resolve_mentions",
     "unpin_message",
 ]
 
@@ -92,16 +97,20 @@ def mentioned_ids(body: str) -> list[int]:
 
 
 async def _resolve_mentions(ctx: Ctx, chat: Chat, text: str) -> str:
-    """Keep mentions of the chat's members; turn any other into plain text."""
-    ids = mentioned_ids(text)
-    if not ids:
+    if "@[" not in text:
         return text
-    members = await active_member_ids(ctx, chat.id)
+    return resolve_mentions(text, await active_member_ids(ctx, chat.id))
+
+
+def resolve_mentions(text: str, members: set[int] | frozenset[int]) -> str:
+    """Keep mentions of the chat's members; turn any other into plain text."""
+    if "@[" not in text:
+        return text
     return MENTION.sub(lambda m: m.group(0) if int(m.group(2)) in members else f"@{m.group(1)}",
                        text)
 
 
-def _clean_body(body: str) -> str:
+def clean_body(body: str) -> str:
     text = body.replace("\r\n", "\n").strip()
     if not text:
         raise ValidationFailed(fields={"body": "required"})
@@ -112,7 +121,7 @@ def _clean_body(body: str) -> str:
     return text
 
 
-async def _message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
+async def message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
     m = await ctx.db.get(Message, message_id)
     if m is None or m.chat_id != chat.id:
         raise NotFound()
@@ -120,109 +129,60 @@ async def _message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
 
 
 @dataclass
-class Sent:
-    """What a send produced: the message (new or the first one for a retried client id), or
-    the held message waiting for a moderator (R33)."""
+class Outbound:
+    """A stored message on its way out, with who wrote it as it will be shown."""
 
-    message: Message | None
-    files: list[dict[str, Any]]
-    created: bool
-    held: HeldMessage | None = None
-
-
-async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None = None,
-                       reply_to_id: int | None = None,
-                       attachment_ids: list[int] | None = None,
-                       forward_of: int | None = None, *, confirm_conduct: bool = False,
-                       ) -> Sent:
-    """A retry with the same ``client_id`` gets the first message back and creates nothing
-    (durable before acknowledged)."""
-    actor = ctx.require_actor()
-    if client_id:
-        existing = (await ctx.db.execute(select(Message).where(
-            Message.author_id == actor.user_id, Message.client_id == client_id))).scalar_one_or_none()
-        if existing is not None:
-            if existing.chat_id != chat_id:
-                raise Conflict(fields={"client_id": "duplicate"})
-            return Sent(existing, await _attachments_of(ctx, existing.id), False)
-        held = (await ctx.db.execute(select(HeldMessage).where(
-            HeldMessage.author_id == actor.user_id, HeldMessage.client_id == client_id,
-            HeldMessage.status == HeldStatus.pending))).scalar_one_or_none()
-        if held is not None:
-            return Sent(None, [], False, held)
-    chat, me = await chat_for(ctx, chat_id)
-    require_chat(chat, me, ChatAction.post)
-    assert me is not None
-    await guard.require_not_blocked(ctx, chat, actor.user_id)
-    files = await _own_unsent(ctx, chat.id, attachment_ids or [])
-    if forward_of is not None:
-        body, copies = await _forwarded(ctx, chat, forward_of)
-        files += copies
-    text = _clean_body(body) if body.strip() or not files else ""
-    text = await _resolve_mentions(ctx, chat, text)
-    if reply_to_id is not None:
-        await _message_in(ctx, chat, reply_to_id)
-    now = utcnow()
-    if chat.slow_mode_seconds and me.role.value == "member" and me.last_posted_at is not None:
-        wait = chat.slow_mode_seconds - (now - me.last_posted_at).total_seconds()
-        if wait > 0:
-            raise RateLimited(int(wait) + 1, "slow_mode")
-    await guard.check_flood(ctx, chat, me, text, now)
-    screening = await guard.screen(ctx, chat, me, text)
-    if screening.flagged:
-        if screening.mode == ConductMode.reject:
-            raise ValidationFailed("conduct_rejected", fields={"body": "conduct"},
-                                   params={"matches": screening.matches})
-        if screening.mode == ConductMode.warn and not confirm_conduct:
-            raise ValidationFailed("conduct_warning", fields={"body": "conduct"},
-                                   params={"matches": screening.matches})
-        if screening.mode == ConductMode.hold:
-            return Sent(None, [], True, await _hold(ctx, chat, me, text, client_id, reply_to_id,
-                                                    files, screening.matches))
-    msg = Message(chat_id=chat.id, author_id=actor.user_id, client_id=client_id or None,
-                  body=text, reply_to_id=reply_to_id, forwarded_from_id=forward_of,
-                  created_at=now)
-    try:
-        async with ctx.db.begin_nested():
-            ctx.db.add(msg)
-            await ctx.db.flush()
-    except IntegrityError:  # the same client id raced in from another request
-        existing = (await ctx.db.execute(select(Message).where(
-            Message.author_id == actor.user_id, Message.client_id == client_id))).scalar_one()
-        return Sent(existing, await _attachments_of(ctx, existing.id), False)
-    me.last_posted_at = now
-    attached = await publish_message(ctx, chat, me, msg, files)
-    return Sent(msg, attached, True)
+    chat: Chat
+    me: ChatMember | None  # the author's membership, when the author is a member
+    msg: Message
+    files: list[Attachment]
+    author: Person | None
 
 
 async def publish_message(ctx: Ctx, chat: Chat, me: ChatMember | None, msg: Message,
                           files: list[Attachment]) -> list[dict[str, Any]]:
-    """A stored message goes out: its files, the search index, the chat's last message, and
-    the event to every member. The author's own read position moves past it."""
-    for f in files:
-        f.message_id = msg.id
-    await search.index_message(ctx.db, msg.id, msg.body)
-    attached = [attachment_payload(f) for f in files]
-    chat.last_message_id = msg.id
-    if me is not None and me.user_id == msg.author_id:
-        me.last_read_message_id = msg.id
+    """A stored message goes out (see ``publish_messages``)."""
     author: Person | None
     if msg.author_id is not None and ctx.user is not None and msg.author_id == ctx.user.id:
         author = await ctx.caller_person(chat.org_id)  # loaded with the caller: no query
     else:
         author = (await persons(ctx.db, chat.org_id, [msg.author_id]))[msg.author_id] \
             if msg.author_id else None
-    ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
-                        message={**message_payload(msg, attached),
-                                 "author": author.model_dump() if author else None,
-                                 "reactions": {}, "my_reactions": []}),
-             await active_member_ids(ctx, chat.id))
-    return attached
+    return (await publish_messages(ctx, [Outbound(chat, me, msg, files, author)]))[0]
 
 
-async def _hold(ctx: Ctx, chat: Chat, me: ChatMember, text: str, client_id: str | None,
-                reply_to_id: int | None, files: list[Attachment],
-                matches: list[dict[str, Any]]) -> HeldMessage:
+async def publish_messages(ctx: Ctx, outs: list[Outbound],
+                           members: dict[int, frozenset[int]] | None = None,
+                           ) -> list[list[dict[str, Any]]]:
+    """Stored messages go out, in id order: their files, the search index, each chat's last
+    message, and the event to every member (``members`` by chat, when already read). The
+    author's own read position moves past their message. Returns each message's files."""
+    await search.index_messages(ctx.db, [(o.msg.id, o.msg.body) for o in outs])
+    audiences = dict(members or {})
+    attached_all = []
+    for o in outs:
+        msg, chat = o.msg, o.chat
+        for f in o.files:
+            f.message_id = msg.id
+        attached = [attachment_payload(f) for f in o.files]
+        attached_all.append(attached)
+        chat.last_message_id = msg.id
+        if o.me is not None and o.me.user_id == msg.author_id:
+            o.me.last_read_message_id = msg.id
+        audience = audiences.get(chat.id)
+        if audience is None:
+            audience = audiences[chat.id] = frozenset(await active_member_ids(ctx, chat.id))
+        ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
+                            message={**message_payload(msg, attached),
+                                     "author": o.author.model_dump() if o.author else None,
+                                     "reactions": {}, "my_reactions": []}),
+                 audience)
+    return attached_all
+
+
+async def hold_message(ctx: Ctx, chat: Chat, me: ChatMember, text: str, client_id: str | None,
+                       reply_to_id: int | None, files: list[Attachment],
+                       matches: list[dict[str, Any]]) -> HeldMessage:
     """Nobody but the author and the moderators sees it until a moderator decides (R33)."""
     held = HeldMessage(org_id=chat.org_id, chat_id=chat.id, author_id=me.user_id,
                        client_id=client_id or None, body=text, reply_to_id=reply_to_id,
@@ -245,7 +205,7 @@ async def moderator_ids(ctx: Ctx, chat: Chat) -> set[int]:
 MAX_FILES = 10
 
 
-async def _forwarded(ctx: Ctx, target: Chat, source_id: int) -> tuple[str, list[Attachment]]:
+async def forwarded(ctx: Ctx, target: Chat, source_id: int) -> tuple[str, list[Attachment]]:
     """Forwarding stays inside the organization, from a chat the sender is in now."""
     source = await ctx.db.get(Message, source_id)
     if source is None or source.deleted_at is not None:
@@ -278,7 +238,7 @@ async def typing(ctx: Ctx, chat_id: int) -> None:
                                                   - {actor.user_id}), ephemeral=True))
 
 
-async def _own_unsent(ctx: Ctx, chat_id: int, ids: list[int]) -> list[Attachment]:
+async def own_unsent(ctx: Ctx, chat_id: int, ids: list[int]) -> list[Attachment]:
     """Files the caller uploaded to this chat and has not sent yet; anything else is refused."""
     if len(ids) > MAX_FILES or len(set(ids)) != len(ids):
         raise ValidationFailed(fields={"attachment_ids": "invalid"})
@@ -294,7 +254,7 @@ async def _own_unsent(ctx: Ctx, chat_id: int, ids: list[int]) -> list[Attachment
     return sorted(rows, key=lambda a: order[a.id])
 
 
-async def _attachments_of(ctx: Ctx, message_id: int) -> list[dict[str, Any]]:
+async def attachments_of(ctx: Ctx, message_id: int) -> list[dict[str, Any]]:
     rows = (await ctx.db.execute(select(Attachment).where(Attachment.message_id == message_id)
                                  .order_by(Attachment.id))).scalars()
     return [attachment_payload(a) for a in rows]
@@ -305,7 +265,7 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
-    msg = await _message_in(ctx, chat, message_id)
+    msg = await message_in(ctx, chat, message_id)
     if msg.author_id != actor.user_id:
         raise Forbidden()
     if msg.deleted_at is not None:
@@ -314,7 +274,7 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
         raise Conflict("edit_window_passed")
     await guard.require_not_blocked(ctx, chat, actor.user_id)
     assert me is not None
-    text = _clean_body(body)
+    text = clean_body(body)
     screening = await guard.screen(ctx, chat, me, text)
     if screening.flagged and screening.mode != ConductMode.warn:
         # An edit cannot wait for a moderator: under «hold» and «reject» it is refused.
@@ -336,7 +296,7 @@ async def delete_message(ctx: Ctx, chat_id: int, message_id: int) -> Message:
     """For everyone: by its author, or by a moderator removing what breaks the rules (R27)."""
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
-    msg = await _message_in(ctx, chat, message_id)
+    msg = await message_in(ctx, chat, message_id)
     if msg.author_id != actor.user_id:
         require_chat(chat, me, ChatAction.moderate)
     return await remove_message(ctx, chat, msg)
@@ -392,7 +352,7 @@ async def react(ctx: Ctx, chat_id: int, message_id: int, emoji: str, on: bool) -
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.react)
     await guard.require_not_blocked(ctx, chat, actor.user_id)
-    msg = await _message_in(ctx, chat, message_id)
+    msg = await message_in(ctx, chat, message_id)
     if emoji not in REACTIONS:
         raise ValidationFailed(fields={"emoji": "invalid"})
     if msg.deleted_at is not None:
@@ -423,7 +383,7 @@ async def pin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
     chat, me = await chat_for(ctx, chat_id)
     if chat.kind.value != "direct":
         require_chat(chat, me, ChatAction.moderate)
-    msg = await _message_in(ctx, chat, message_id)
+    msg = await message_in(ctx, chat, message_id)
     if msg.deleted_at is not None:
         raise Conflict("message_deleted")
     if msg.id not in await _pins(ctx, chat.id):

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from parta.actions import attachments as attachment_actions
 from parta.actions import chats as chat_actions
-from parta.actions import guard
+from parta.actions import guard, sending
 from parta.actions import messages as message_actions
 from parta.api.deps import AuthCtx, PathId
 from parta.errors import NotFound, TooLarge
@@ -147,7 +147,7 @@ async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
 @router.post("/chats/{chat_id}/messages")
 async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx,
                response: Response) -> dict[str, Any]:
-    sent = await message_actions.send_message(
+    sent = await sending.send_message(
         ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids,
         body.forward_of, confirm_conduct=body.confirm_conduct)
     if sent.held is not None:  # waits for a moderator (R33): 202, not yet a message
