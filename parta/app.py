@@ -20,6 +20,7 @@ from parta.api import auth, chats, events, invites, moderation, orgs, support, y
 from parta.api import movement as movement_api
 from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
+from parta.api.socket_send import SendQueue
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
 from parta.i18n import LANGUAGES, catalog
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         finally:
             pruning.cancel()
             unblocking.cancel()
+            await send_queue.drain()
             await services.bus.stop()
             await engine.dispose()
 
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.settings = settings
     app.state.hub = hub = Hub()
     hub.attach(services.bus)
+    app.state.send_queue = send_queue = SendQueue(services)
     install_error_handlers(app)
 
     upload_limit = max_upload_size(limits_from_settings(settings)) + 64 * 1024  # + form fields

@@ -150,11 +150,17 @@ async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx,
     sent = await sending.send_message(
         ctx, chat_id, body.body, body.client_id, body.reply_to_id, body.attachment_ids,
         body.forward_of, confirm_conduct=body.confirm_conduct)
+    response.status_code, answer = sent_answer(sent)
+    return answer
+
+
+def sent_answer(sent: sending.Sent) -> tuple[int, dict[str, Any]]:
+    """A send's HTTP status and body; the event socket answers a send with the same."""
     if sent.held is not None:  # waits for a moderator (R33): 202, not yet a message
-        response.status_code = 202
-        return {"held": held_payload(sent.held), "created": sent.created}
+        return 202, {"held": held_payload(sent.held), "created": sent.created}
     assert sent.message is not None
-    return {**message_actions.message_payload(sent.message, sent.files), "created": sent.created}
+    return 200, {**message_actions.message_payload(sent.message, sent.files),
+                 "created": sent.created}
 
 
 @router.post("/chats/{chat_id}/views")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from parta.errors import PartaError
 from parta.i18n import catalog, pick_language, t
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["error_body", "error_response", "install_error_handlers", "validation_fields"]
 
 log = logging.getLogger("parta.api")
 
@@ -25,14 +27,19 @@ def _lang(request: Request) -> str:
 def error_response(request: Request, status: int, code: str, fields: dict[str, str] | None = None,
                    params: dict[str, object] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    lang = _lang(request)
-    body = {"error": {
+    return JSONResponse({"error": error_body(_lang(request), code, fields, params)},
+                        status_code=status, headers=headers)
+
+
+def error_body(lang: str, code: str, fields: dict[str, str] | None = None,
+               params: dict[str, object] | None = None) -> dict[str, object]:
+    """What a refusal says, over HTTP (under ``error``) and on the event socket alike."""
+    return {
         "code": code, "message": t(lang, f"error.{code}", **(params or {})),
         "fields": {k: _field_text(lang, v) for k, v in (fields or {}).items()},
         "field_codes": dict(fields or {}),
         "params": params or {},
-    }}
-    return JSONResponse(body, status_code=status, headers=headers)
+    }
 
 
 def _field_text(lang: str, code: str) -> str:
@@ -51,6 +58,19 @@ _PYDANTIC_TO_FIELD = {
 }
 
 
+def validation_fields(errors: Sequence[Any]) -> dict[str, str]:
+    """Pydantic's complaints as our field codes: {"body": "too_long", ...}."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        name = ".".join(loc) or "body"
+        kind = _PYDANTIC_TO_FIELD.get(err.get("type", ""), "invalid")
+        if name.endswith(("email", "gradebook_url", "website")) and kind == "invalid":
+            kind = "invalid_email" if name.endswith("email") else "invalid_url"
+        fields.setdefault(name, kind)
+    return fields
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PartaError)
     async def parta_error(request: Request, exc: PartaError) -> JSONResponse:
@@ -60,14 +80,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         if exc.errors() and all(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
             return error_response(request, 404, "not_found")  # /orgs/abc names nothing
-        fields: dict[str, str] = {}
-        for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-            name = ".".join(loc) or "body"
-            kind = _PYDANTIC_TO_FIELD.get(err.get("type", ""), "invalid")
-            if name.endswith(("email", "gradebook_url", "website")) and kind == "invalid":
-                kind = "invalid_email" if name.endswith("email") else "invalid_url"
-            fields.setdefault(name, kind)
+        fields = validation_fields(exc.errors())
         return error_response(request, 422, "validation_failed", fields)
 
     @app.exception_handler(StarletteHTTPException)

@@ -11,8 +11,10 @@ from fastapi import APIRouter, WebSocket
 from parta.actions.auth import session_token_hash
 from parta.actions.base import Services
 from parta.api.deps import SESSION_COOKIE
+from parta.api.socket_send import SendQueue, SocketSender
 from parta.db import reading
-from parta.models import SessionKind
+from parta.i18n import pick_language
+from parta.models import AuthSession, SessionKind
 from parta.queries.actors import live_session, seen_long_ago, touch_session
 from parta.realtime import eventlog
 from parta.realtime.gateway import MAX_REPLAY, Connection, Hub
@@ -24,7 +26,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
 
 
-async def _user_for(services: Services, ws: WebSocket) -> int | None:
+async def _session_for(services: Services, ws: WebSocket) -> AuthSession | None:
+    """The socket's live session: the cookie or the bearer token, as the client says."""
     auth = ws.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         token, kind = auth[7:].strip(), SessionKind.bearer
@@ -38,7 +41,7 @@ async def _user_for(services: Services, ws: WebSocket) -> int | None:
         return None
     if seen_long_ago(found):
         await touch_session(services.sessionmaker, found.id)
-    return found.user_id
+    return found
 
 
 def _same_origin(ws: WebSocket, base_url: str) -> bool:
@@ -53,9 +56,9 @@ def _same_origin(ws: WebSocket, base_url: str) -> bool:
 async def events(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
     hub: Hub = ws.app.state.hub
-    user_id = await _user_for(services, ws)
+    found = await _session_for(services, ws)
     refusal = None
-    if user_id is None:
+    if found is None:
         refusal = CLOSE_UNAUTHENTICATED
     elif "authorization" not in ws.headers and not _same_origin(ws, services.settings.base_url):
         refusal = CLOSE_FORBIDDEN_ORIGIN
@@ -64,7 +67,8 @@ async def events(ws: WebSocket) -> None:
         await ws.accept()
         await ws.close(code=refusal)
         return
-    assert user_id is not None
+    assert found is not None
+    user_id, session_id = found.user_id, found.id
     raw_last = ws.query_params.get("last_id", "")
     last_id = int(raw_last) if raw_last.isdigit() and len(raw_last) < 19 else None
     await ws.accept()
@@ -74,7 +78,8 @@ async def events(ws: WebSocket) -> None:
         through = await _catch_up(services, ws, user_id, last_id)
         await ws.send_text(f'{{"type":"hello","last_id":{through}}}')
         await conn.go_live(through)
-        await _read(ws, conn)
+        lang = pick_language(ws.headers.get("accept-language"), services.settings.default_language)
+        await _read(ws, conn, SocketSender(conn, session_id, lang), ws.app.state.send_queue)
     finally:
         hub.unregister(conn)
         await conn.close()
@@ -108,17 +113,25 @@ async def _catch_up(services: Services, ws: WebSocket, user_id: int, last_id: in
 router.add_websocket_route("/events", events)
 
 PONG = '{"type":"pong"}'
+MAX_FRAME = 64 * 1024  # characters: a send of the longest message, with room to spare
 
 
-async def _read(ws: WebSocket, conn: Connection) -> None:
-    """The client speaks little: an application-level ping, answered with a pong (through the
-    connection, so it never interleaves with an event being written). Returns when the client
-    goes away or the server cut it off."""
+async def _read(ws: WebSocket, conn: Connection, sender: SocketSender, queue: SendQueue) -> None:
+    """What the client says: an application-level ping, answered with a pong, and sends
+    (``parta.api.socket_send``). Answers go through the connection, so they never interleave
+    with an event being written. Returns when the client goes away or the server cut it off;
+    a frame too big closes the socket, one that is not JSON is ignored."""
     while True:
         message = await ws.receive()
         text = message.get("text")
-        if message["type"] != "websocket.receive" or text is None or len(text) > 4096:
+        if message["type"] != "websocket.receive" or text is None or len(text) > MAX_FRAME:
             return
-        with contextlib.suppress(ValueError, AttributeError):
-            if json.loads(text).get("type") == "ping":
-                conn.offer(0, PONG)
+        try:
+            said = json.loads(text)
+        except ValueError:
+            continue
+        kind = said.get("type") if isinstance(said, dict) else None
+        if kind == "send":
+            queue.offer(sender, said)
+        elif kind == "ping":
+            conn.offer(0, PONG)

@@ -30,6 +30,7 @@ __all__ = [
     "caller_by_token_hash",
     "live_session",
     "load_actor",
+    "load_caller",
     "seen_long_ago",
     "session_by_token_hash",
     "touch_session",
@@ -101,6 +102,11 @@ async def load_actor(db: AsyncSession, user: User) -> Actor:
     """The caller with every relation the policy needs, in one query."""
     rows = (await db.execute(_LOAD_ACTOR, {"user_id": user.id})).all()
     return _actor(user, rows).actor
+
+
+async def load_caller(db: AsyncSession, user: User) -> Caller:
+    """``load_actor``, and where the caller's teacher badge shows."""
+    return _actor(user, (await db.execute(_LOAD_ACTOR, {"user_id": user.id})).all())
 
 
 async def caller_by_token_hash(db: AsyncSession, token_hash: str
