@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import TextualSelect, func, select, text
 
 from parta.actions.base import Ctx
 from parta.conduct import check as conduct_check
@@ -121,17 +121,30 @@ async def recent_posts(ctx: Ctx, author_ids: list[int]) -> dict[int, list[Any]]:
     one statement for the whole batch, each author's part an index range on (author, id)."""
     if not author_ids:
         return {}
-    window = max(ctx.settings.flood_minute_messages, 1)
-    parts = [select(Message.author_id, Message.chat_id, Message.body, Message.created_at)
-             .where(Message.author_id == a).order_by(Message.id.desc()).limit(window).subquery()
-             for a in author_ids]
-    stmt = parts[0].select() if len(parts) == 1 else union_all(*(p.select() for p in parts))
+    params: dict[str, int] = {f"a{n}": a for n, a in enumerate(author_ids)}
+    params["window"] = max(ctx.settings.flood_minute_messages, 1)
     out: dict[int, list[Any]] = {a: [] for a in author_ids}
-    for row in (await ctx.db.execute(stmt)).all():
+    for row in (await ctx.db.execute(_recent_statement(len(author_ids)), params)).all():
         out[row.author_id].append(row)
     for rows in out.values():
         rows.sort(key=lambda r: r.created_at, reverse=True)
     return out
+
+
+_RECENT: dict[int, TextualSelect] = {}
+
+
+def _recent_statement(authors: int) -> Any:
+    """Built once for each number of authors (a batch has at most a few hundred)."""
+    stmt = _RECENT.get(authors)
+    if stmt is None:
+        part = ("SELECT * FROM (SELECT author_id, chat_id, body, created_at FROM message "
+                "WHERE author_id = :a{n} ORDER BY id DESC LIMIT :window) AS r{n}")
+        m = Message.__table__.c
+        stmt = _RECENT[authors] = text(" UNION ALL ".join(
+            part.format(n=n) for n in range(authors))).columns(
+            m.author_id, m.chat_id, m.body, m.created_at)
+    return stmt
 
 
 def flood_refusal(settings: Settings, chat_id: int, me: ChatMember, text: str, now: datetime,

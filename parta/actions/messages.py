@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from parta import search
 from parta.actions import guard
@@ -76,6 +77,7 @@ MAX_BODY = 10_000
 MENTION = re.compile(r"@\[([^\[\]\n]{1,100})\]\(u:(\d{1,12})\)")
 REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏", "👏", "🔥", "✅", "👀")
 EDIT_WINDOW = timedelta(hours=48)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters, but for line feed and tab
 
 
 def message_payload(m: Message, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -116,7 +118,7 @@ def clean_body(body: str) -> str:
         raise ValidationFailed(fields={"body": "required"})
     if len(text) > MAX_BODY:
         raise ValidationFailed(fields={"body": "too_long"})
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+    if CONTROL.search(text):
         raise ValidationFailed(fields={"body": "invalid"})
     return text
 
@@ -126,6 +128,14 @@ async def message_in(ctx: Ctx, chat: Chat, message_id: int) -> Message:
     if m is None or m.chat_id != chat.id:
         raise NotFound()
     return m
+
+
+_CHATS = cast(Table, Chat.__table__)
+_MEMBERS = cast(Table, ChatMember.__table__)
+_SET_LAST_MESSAGE = (update(_CHATS).where(_CHATS.c.id == bindparam("b_id"))
+                     .values(last_message_id=bindparam("b_last")))
+_SET_READ = (update(_MEMBERS).where(_MEMBERS.c.id == bindparam("b_id"))
+             .values(last_read_message_id=bindparam("b_read")))
 
 
 @dataclass
@@ -158,6 +168,21 @@ async def publish_messages(ctx: Ctx, outs: list[Outbound],
     message, and the event to every member (``members`` by chat, when already read). The
     author's own read position moves past their message. Returns each message's files."""
     await search.index_messages(ctx.db, [(o.msg.id, o.msg.body) for o in outs])
+    last: dict[int, tuple[Chat, int]] = {}
+    read: dict[int, tuple[ChatMember, int]] = {}
+    for o in outs:
+        last[o.chat.id] = (o.chat, o.msg.id)
+        if o.me is not None and o.me.user_id == o.msg.author_id:
+            read[o.me.id] = (o.me, o.msg.id)
+    # One statement each for all the chats and all the authors; the loaded objects are told
+    # the new values as their committed state, so the session writes them no second time.
+    await ctx.db.execute(_SET_LAST_MESSAGE, [{"b_id": c.id, "b_last": m} for c, m in last.values()])
+    for c, m in last.values():
+        set_committed_value(c, "last_message_id", m)
+    if read:
+        await ctx.db.execute(_SET_READ, [{"b_id": me.id, "b_read": m} for me, m in read.values()])
+        for me, m in read.values():
+            set_committed_value(me, "last_read_message_id", m)
     audiences = dict(members or {})
     attached_all = []
     for o in outs:
@@ -166,9 +191,6 @@ async def publish_messages(ctx: Ctx, outs: list[Outbound],
             f.message_id = msg.id
         attached = [attachment_payload(f) for f in o.files]
         attached_all.append(attached)
-        chat.last_message_id = msg.id
-        if o.me is not None and o.me.user_id == msg.author_id:
-            o.me.last_read_message_id = msg.id
         audience = audiences.get(chat.id)
         if audience is None:
             audience = audiences[chat.id] = frozenset(await active_member_ids(ctx, chat.id))

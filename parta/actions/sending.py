@@ -14,12 +14,14 @@ A retry with the same ``client_id`` gets the first message back and creates noth
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from parta.actions import guard
 from parta.actions.base import Ctx
@@ -139,46 +141,62 @@ def _sender(item: Outgoing) -> int:
     return item.ctx.require_actor().user_id
 
 
+def _in(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+# Built once. Pairs are looked up as «a IN (…) AND b IN (…)», each an index search, and
+# filtered here: SQLite scans the whole table for a row-value «(a, b) IN (…)».
+_EXISTING = select(Message).where(Message.author_id.in_(_in("authors")),
+                                  Message.client_id.in_(_in("keys")))
+_HELD = select(HeldMessage).where(HeldMessage.author_id.in_(_in("authors")),
+                                  HeldMessage.client_id.in_(_in("keys")),
+                                  HeldMessage.status == HeldStatus.pending)
+_CHATS = select(Chat).where(Chat.id.in_(_in("chats")))
+_MINE = select(ChatMember).where(ChatMember.chat_id.in_(_in("chats")),
+                                 ChatMember.user_id.in_(_in("users")), ChatMember.left_at.is_(None))
+_MEMBERS = select(ChatMember.chat_id, ChatMember.user_id).where(
+    ChatMember.chat_id.in_(_in("chats")), ChatMember.left_at.is_(None))
+_BLOCKED = select(ChatBlock.chat_id, ChatBlock.user_id).where(
+    ChatBlock.chat_id.in_(_in("chats")), ChatBlock.user_id.in_(_in("users")),
+    ChatBlock.ends_at > bindparam("now"), ChatBlock.ended_at.is_(None))
+_REPLIES = select(Message.id, Message.chat_id).where(Message.id.in_(_in("ids")))
+
+
 async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
     db = ctx.db
     k = _Known()
-    keys = list({(_sender(i), i.client_id) for i in batch if i.client_id})
+    keys = {(_sender(i), i.client_id) for i in batch if i.client_id}
     if keys:
-        for m in (await db.execute(select(Message).where(
-                tuple_(Message.author_id, Message.client_id).in_(keys)))).scalars():
-            assert m.author_id is not None and m.client_id is not None
-            k.existing[(m.author_id, m.client_id)] = m
-        for h in (await db.execute(select(HeldMessage).where(
-                tuple_(HeldMessage.author_id, HeldMessage.client_id).in_(keys),
-                HeldMessage.status == HeldStatus.pending))).scalars():
-            assert h.client_id is not None
-            k.held[(h.author_id, h.client_id)] = h
-    chat_ids = list({i.chat_id for i in batch})
-    k.chats = {c.id: c for c in (await db.execute(select(Chat).where(
-        Chat.id.in_(chat_ids)))).scalars()}
-    pairs = list({(i.chat_id, _sender(i)) for i in batch if i.chat_id in k.chats})
+        wanted = {"authors": list({a for a, _ in keys}), "keys": list({c for _, c in keys})}
+        for m in (await db.execute(_EXISTING, wanted)).scalars():
+            if (m.author_id, m.client_id) in keys:
+                k.existing[(m.author_id, m.client_id)] = m  # type: ignore[index]
+        for h in (await db.execute(_HELD, wanted)).scalars():
+            if (h.author_id, h.client_id) in keys:
+                k.held[(h.author_id, h.client_id)] = h  # type: ignore[index]
+    k.chats = {c.id: c for c in (await db.execute(
+        _CHATS, {"chats": list({i.chat_id for i in batch})})).scalars()}
+    pairs = {(i.chat_id, _sender(i)) for i in batch if i.chat_id in k.chats}
     if not pairs:
         return k
-    for cm in (await db.execute(select(ChatMember).where(
-            tuple_(ChatMember.chat_id, ChatMember.user_id).in_(pairs),
-            ChatMember.left_at.is_(None)))).scalars():
-        k.mine[(cm.chat_id, cm.user_id)] = cm
+    users = list({u for _, u in pairs})
+    for cm in (await db.execute(_MINE, {"chats": list({c for c, _ in pairs}),
+                                        "users": users})).scalars():
+        if (cm.chat_id, cm.user_id) in pairs:
+            k.mine[(cm.chat_id, cm.user_id)] = cm
     in_chats = list({c for c, _ in k.mine})
     if not in_chats:
         return k
     members: dict[int, set[int]] = {c: set() for c in in_chats}
-    for chat_id, user_id in (await db.execute(select(ChatMember.chat_id, ChatMember.user_id).where(
-            ChatMember.chat_id.in_(in_chats), ChatMember.left_at.is_(None)))).all():
+    for chat_id, user_id in (await db.execute(_MEMBERS, {"chats": in_chats})).all():
         members[chat_id].add(user_id)
     k.members = {c: frozenset(u) for c, u in members.items()}
-    mine_pairs = list(k.mine)
-    k.blocked = {(c, u) for c, u in (await db.execute(select(ChatBlock.chat_id, ChatBlock.user_id).where(
-        tuple_(ChatBlock.chat_id, ChatBlock.user_id).in_(mine_pairs), ChatBlock.ends_at > now,
-        ChatBlock.ended_at.is_(None)))).all()}
+    k.blocked = {(c, u) for c, u in (await db.execute(_BLOCKED, {
+        "chats": in_chats, "users": users, "now": now})).all() if (c, u) in k.mine}
     reply_ids = list({i.reply_to_id for i in batch if i.reply_to_id is not None})
     if reply_ids:
-        k.replies = {int(m): int(c) for m, c in (await db.execute(select(Message.id, Message.chat_id)
-                                                                 .where(Message.id.in_(reply_ids)))).all()}
+        k.replies = {int(m): int(c) for m, c in (await db.execute(_REPLIES, {"ids": reply_ids})).all()}
     for org_id in {k.chats[c].org_id for c in in_chats}:
         k.modes[org_id] = await guard.conduct_modes(ctx, org_id)
     flood_checked = sorted({u for (_, u), m in k.mine.items() if m.role.value == "member"})
@@ -243,7 +261,14 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
     return _Ready(item, chat, me, text, files)
 
 
-_INSERT = insert(Message).returning(Message.id, sort_by_parameter_order=True)
+_MESSAGE = cast(Table, Message.__table__)
+# The table, not the entity: a Core insert skips the ORM's bulk-insert layer.
+_INSERT = insert(_MESSAGE).returning(_MESSAGE.c.id, sort_by_parameter_order=True)
+
+
+_MEMBER_TABLE = cast(Table, ChatMember.__table__)
+_SET_POSTED = (update(_MEMBER_TABLE).where(_MEMBER_TABLE.c.id == bindparam("b_id"))
+               .values(last_posted_at=bindparam("b_at")))
 
 
 def _row(r: _Ready, now: datetime) -> dict[str, Any]:
@@ -257,8 +282,11 @@ async def _insert(ctx: Ctx, ready: list[_Ready], now: datetime) -> list[int | Se
     their client ids meanwhile (PostgreSQL), write them one at a time and answer that one
     with the first message, as a retry."""
     rows = [_row(r, now) for r in ready]
+    # On PostgreSQL a failed statement spoils the transaction unless it ran in a savepoint;
+    # SQLite undoes just the statement (and lets no other writer in between our reads and it).
+    guarded = ctx.db.bind is None or ctx.db.bind.dialect.name != "sqlite"
     try:
-        async with ctx.db.begin_nested():
+        async with ctx.db.begin_nested() if guarded else nullcontext():
             if len(rows) == 1:
                 return [(await ctx.db.execute(_INSERT, rows[0])).scalar_one()]
             return list((await ctx.db.execute(_INSERT, rows)).scalars())
@@ -298,12 +326,15 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
             uid = _sender(item)
             if item.client_id:
                 known.taken[(uid, item.client_id)] = index
-            result.me.last_posted_at = now
+            set_committed_value(result.me, "last_posted_at", now)  # written with the batch
             known.recent.setdefault(uid, []).insert(0, _Post(uid, result.chat.id, result.text, now))
         decided.append(result)
     ready_at = [n for n, d in enumerate(decided) if isinstance(d, _Ready)]
     ready = [r for r in decided if isinstance(r, _Ready)]
     written = await _insert(ctx, ready, now) if ready else []
+    posted = {r.me.id for r, w in zip(ready, written, strict=True) if isinstance(w, int)}
+    if posted:
+        await ctx.db.execute(_SET_POSTED, [{"b_id": i, "b_at": now} for i in posted])
     results: list[Sent | PartaError | None] = [
         d if isinstance(d, Sent | PartaError) else None for d in decided]
     outs: list[Outbound] = []

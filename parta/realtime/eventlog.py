@@ -17,9 +17,9 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import insert_ignoring_duplicates, lock_event_stream, utcnow
@@ -96,8 +96,10 @@ class Readers:
 
 # Built once: statements on the send path cost more to build than to run.
 _READERS_OF = select(StreamReader.user_id).where(StreamReader.chat_id == bindparam("chat_id"))
-_INSERT_EVENT = insert(StreamEvent).returning(StreamEvent.id, sort_by_parameter_order=True)
-_INSERT_RECIPIENTS = insert(StreamRecipient)
+# Tables, not entities: a Core insert skips the ORM's bulk-insert layer.
+_EVENTS = cast(Table, StreamEvent.__table__)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_INSERT_RECIPIENTS = insert(cast(Table, StreamRecipient.__table__))
 _HEAD = select(select(func.max(StreamEvent.id)).scalar_subquery(),
                select(EventStreamState.pruned_through).where(EventStreamState.id == 1)
                .scalar_subquery())
