@@ -13,7 +13,7 @@ from parta.actions.base import Services
 from parta.api.deps import SESSION_COOKIE
 from parta.api.socket_send import SendQueue, SocketSender
 from parta.db import reading
-from parta.i18n import pick_language
+from parta.i18n import LANGUAGES, pick_language
 from parta.models import AuthSession, SessionKind
 from parta.queries.actors import live_session, seen_long_ago, touch_session
 from parta.realtime import eventlog
@@ -78,7 +78,10 @@ async def events(ws: WebSocket) -> None:
         through = await _catch_up(services, ws, user_id, last_id)
         await ws.send_text(f'{{"type":"hello","last_id":{through}}}')
         await conn.go_live(through)
-        lang = pick_language(ws.headers.get("accept-language"), services.settings.default_language)
+        lang = ws.query_params.get("lang", "")  # the page's language, when it says
+        if lang not in LANGUAGES:
+            lang = pick_language(ws.headers.get("accept-language"),
+                                 services.settings.default_language)
         await _read(ws, conn, SocketSender(conn, session_id, lang), ws.app.state.send_queue)
     finally:
         hub.unregister(conn)

@@ -78,9 +78,11 @@ class SocketSender:
     def answer(self, payload: dict[str, Any]) -> None:
         self.conn.offer(0, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
-    def refuse(self, ref: str | None, error: PartaError) -> None:
+    def refuse(self, ref: str | None, error: PartaError, lang: str | None = None) -> None:
+        """``lang``: the sender's own language, when the batch has read it."""
         self.answer({"type": "refused", "ref": ref, "status": error.status,
-                     "error": error_body(self.lang, error.code, error.fields, error.params)})
+                     "error": error_body(lang or self.lang, error.code, error.fields,
+                                         error.params)})
 
 
 @dataclass(eq=False)
@@ -131,18 +133,18 @@ class SendQueue:
 
     async def _write(self, batch: list[_Job]) -> None:
         try:
-            answers = await self._decide(batch)
+            answers, langs = await self._decide(batch)
         except Exception:
             if len(batch) > 1:  # find the one that fails; the others go through
                 for job in batch:
                     await self._write([job])
                 return
             log.exception("a send over the event socket failed")
-            answers = [_Refusal(500, "internal")]
+            answers, langs = [_Refusal(500, "internal")], {}
         for job, result in zip(batch, answers, strict=True):
             job.sender.pending -= 1
             if isinstance(result, PartaError):
-                job.sender.refuse(job.ref, result)
+                job.sender.refuse(job.ref, result, langs.get(job.sender.session_id))
             else:
                 status, body = sent_answer(result)
                 if result.held is not None:
@@ -150,10 +152,13 @@ class SendQueue:
                 job.sender.answer({"type": "sent", "ref": job.ref, "status": status,
                                    "result": body})
 
-    async def _decide(self, batch: list[_Job]) -> list[Sent | PartaError]:
+    async def _decide(self, batch: list[_Job]
+                      ) -> tuple[list[Sent | PartaError], dict[int, str]]:
+        """Each send's outcome, and the senders' own languages by session."""
         answers: list[Sent | PartaError | None] = [None] * len(batch)
         async with unit_of_work(self._services) as uow:
             users = await _live_users(uow, {j.sender.session_id for j in batch})
+            langs = {sid: u.language for sid, u in users.items() if u.language}
             now = time.monotonic()
             items: list[Outgoing] = []
             at: list[int] = []
@@ -165,10 +170,9 @@ class SendQueue:
                     continue
                 if s.caller is None or now - s.loaded_at > CALLER_TTL:
                     s.caller, s.loaded_at = await load_caller(uow.db, user), now
-                    s.lang = user.language or s.lang
                 ctx = Ctx(db=uow.db, services=self._services, user=user, actor=s.caller.actor,
                           session_id=s.session_id, verified_in=s.caller.verified_in,
-                          lang=s.lang, events=uow.events)
+                          lang=user.language or s.lang, events=uow.events)
                 m = job.send
                 items.append(Outgoing(ctx, m.chat_id, m.body, m.client_id, m.reply_to_id,
                                       list(m.attachment_ids), m.forward_of, m.confirm_conduct))
@@ -177,7 +181,7 @@ class SendQueue:
                 for n, result in zip(at, await send_messages(uow, items), strict=True):
                     answers[n] = result
         assert all(a is not None for a in answers)
-        return answers  # type: ignore[return-value]
+        return answers, langs  # type: ignore[return-value]
 
 
 class _Refusal(PartaError):

@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from parta.api.socket_send import MAX_PENDING, SendQueue, SocketSender
 from parta.client import PartaClient
+from parta.i18n import t
 from parta.realtime.gateway import Connection
 from tests.live import LiveServer
 from tests.realtime.conftest import signed_in
@@ -23,8 +24,8 @@ pytestmark = pytest.mark.realtime
 STUDENT, STUDENT2 = "+79000000011", "+79000000012"
 
 
-async def open_socket(client: PartaClient) -> ClientConnection:
-    url = client.base_url.replace("http://", "ws://") + "/api/v1/events"
+async def open_socket(client: PartaClient, query: str = "") -> ClientConnection:
+    url = client.base_url.replace("http://", "ws://") + "/api/v1/events" + query
     ws = await connect(url, additional_headers=client._headers(), open_timeout=10)
     hello = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert hello["type"] == "hello"
@@ -85,6 +86,22 @@ async def test_every_refusal_is_answered_by_its_ref_and_writes_nothing(server: L
     assert got["e"]["error"]["message"]  # a sentence for the person, in their language
     after = (await masha.get(f"/chats/{klass}/messages"))["messages"]
     assert [m["id"] for m in after] == [m["id"] for m in before]
+
+
+async def test_refusals_are_in_the_senders_language(server: LiveServer) -> None:
+    """Once a send reaches the database, in the language the person chose (as over HTTP);
+    before, in the page's language the socket was opened with."""
+    masha = await signed_in(server, STUDENT)  # her language is Russian
+    unknown = json.dumps({"type": "send", "ref": "x", "chat_id": 10**12, "body": "Hello?"})
+    malformed = json.dumps({"type": "send", "ref": "y", "body": "Where to?"})
+    for query, lang in (("?lang=en", "en"), ("?lang=ru", "ru"), ("?lang=xx", "ru")):
+        ws = await open_socket(masha, query)
+        await ws.send(unknown)
+        await ws.send(malformed)
+        got = {a["ref"]: a for a in await answers(ws, 2)}
+        await ws.close()
+        assert got["x"]["error"]["message"] == t("ru", "error.not_found"), query
+        assert got["y"]["error"]["message"] == t(lang, "error.validation_failed"), query
 
 
 async def test_a_signed_out_session_can_no_longer_send(server: LiveServer) -> None:

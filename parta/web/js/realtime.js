@@ -3,12 +3,19 @@
 // Subscribers get events by type (`on('message.new', fn)`); `on('resync', fn)` is called when
 // the server cannot fill a gap, so a view refetches what it shows. The last id lives in memory
 // and in sessionStorage, so a reload of the tab resumes where it stopped instead of losing events.
+//
+// The stream also carries messages the other way: `sendOverStream` sends one over the live socket
+// and gives back the server's answer (see chat/sender.js, which falls back to HTTP).
+
+import { currentLang } from './i18n.js';
 
 const PING_EVERY = 25_000;
 const PONG_WAIT = 10_000; // no answer to a ping in this time: the connection is dead
 const BACKOFF = [500, 1000, 2000, 3000, 5000, 8000];
 const CLOSE_NOT_SIGNED_IN = 4401;
 const CLOSE_FOREIGN_ORIGIN = 4403;
+const MAX_WAITING = 64; // the server refuses more sends waiting for their answers on one socket
+const MAX_FRAME = 64 * 1024; // bytes of one frame the server reads
 
 const handlers = new Map(); // type → Set of functions
 let socket = null;
@@ -19,6 +26,8 @@ let retryTimer = null;
 let pingTimer = null;
 let pongTimer = null;
 let status = 'idle'; // idle | connecting | live | stopped
+const answers = new Map(); // ref → {resolve, reject} of a send on the current socket
+let lastRef = 0;
 
 function storageKey() {
   return `parta.events.${userId}`;
@@ -80,8 +89,10 @@ function clearTimers() {
 
 function url() {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = lastId != null ? `?last_id=${lastId}` : '';
-  return `${scheme}//${window.location.host}/api/v1/events${query}`;
+  // The page's language: refusals of sends over the socket are written in it.
+  const query = new URLSearchParams({ lang: currentLang() });
+  if (lastId != null) query.set('last_id', String(lastId));
+  return `${scheme}//${window.location.host}/api/v1/events?${query}`;
 }
 
 function handle(raw) {
@@ -95,6 +106,12 @@ function handle(raw) {
   pongTimer = null;
   const type = event && event.type;
   if (type === 'pong') return;
+  if (type === 'sent' || type === 'refused') {
+    const waiter = answers.get(event.ref);
+    answers.delete(event.ref);
+    if (waiter) waiter.resolve(event);
+    return;
+  }
   if (type === 'hello') {
     const fresh = lastId == null;
     saveLastId(Number(event.last_id) || 0);
@@ -152,6 +169,7 @@ function connect() {
     clearInterval(pingTimer);
     clearTimeout(pongTimer);
     pingTimer = pongTimer = null;
+    dropAnswers();
     if (status === 'stopped') return;
     if (closed.code === CLOSE_NOT_SIGNED_IN) {
       stopRealtime();
@@ -167,21 +185,55 @@ function connect() {
   });
 }
 
+/** The sends still waiting will never hear back on this socket: their callers resend them. */
+function dropAnswers() {
+  const lost = [...answers.values()];
+  answers.clear();
+  for (const waiter of lost) waiter.reject(new Error('the connection closed before the answer'));
+}
+
+/** Something was sent that the server answers: no word back in time means a dead connection. */
+function expectWord() {
+  if (pongTimer) return;
+  pongTimer = setTimeout(() => {
+    // A half-open connection never reports its own death: drop it and dial again.
+    const dead = socket;
+    socket = null;
+    pongTimer = null;
+    clearInterval(pingTimer);
+    dropAnswers();
+    if (dead) dead.close();
+    setStatus('connecting');
+    scheduleReconnect();
+  }, PONG_WAIT);
+}
+
 function ping() {
   if (!socket || socket.readyState !== WebSocket.OPEN) return;
   socket.send(JSON.stringify({ type: 'ping' }));
-  if (!pongTimer) {
-    pongTimer = setTimeout(() => {
-      // A half-open connection never reports its own death: drop it and dial again.
-      const dead = socket;
-      socket = null;
-      pongTimer = null;
-      clearInterval(pingTimer);
-      if (dead) dead.close();
-      setStatus('connecting');
-      scheduleReconnect();
-    }, PONG_WAIT);
-  }
+  expectWord();
+}
+
+/**
+ * Send a message (the fields of POST /chats/{id}/messages plus chat_id) over the live stream.
+ * Returns null when the stream cannot take it now — not live, too many sends waiting, too big —
+ * and the caller sends it over HTTP. Otherwise a promise of the server's answer,
+ * {type: 'sent', status, result} or {type: 'refused', status, error}; it rejects when the
+ * connection drops first, and then only a resend with the same client id tells what happened.
+ */
+export function sendOverStream(fields) {
+  if (status !== 'live' || !socket || socket.readyState !== WebSocket.OPEN) return null;
+  if (answers.size >= MAX_WAITING) return null;
+  lastRef += 1;
+  const ref = `s${lastRef}`;
+  const frame = JSON.stringify({ ...fields, type: 'send', ref });
+  if (new Blob([frame]).size > MAX_FRAME) return null;
+  const ws = socket;
+  return new Promise((resolve, reject) => {
+    answers.set(ref, { resolve, reject });
+    ws.send(frame);
+    expectWord();
+  });
 }
 
 /** Come back at once when the network or the tab returns, instead of waiting out the backoff. */
@@ -220,6 +272,7 @@ export function startRealtime(user) {
 export function stopRealtime() {
   setStatus('stopped');
   clearTimers();
+  dropAnswers();
   const ws = socket;
   socket = null;
   if (ws) ws.close();

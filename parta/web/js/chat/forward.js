@@ -1,12 +1,11 @@
 // Forwarding a message: pick one of the person's chats (where they may write) and send it
 // there. The server copies the text and the files and marks the copy as forwarded.
 
-import { post } from '../api.js';
 import { h, icon, ICONS } from '../dom.js';
 import { t } from '../i18n.js';
 import { confirmDialog, toast } from '../ui.js';
 import { chatAvatar } from './list.js';
-import { newClientId } from './sender.js';
+import { deliver, newClientId } from './sender.js';
 import { canPost, chatState, ensureChats } from './store.js';
 
 /** Open the picker for `msg`; resolves when it closes. */
@@ -30,7 +29,7 @@ export async function forwardMessage(msg) {
       button.disabled = true;
       const title = chat.title || t('chats.untitled');
       try {
-        const answer = await post(`/chats/${chat.id}/messages`, {
+        const answer = await deliver(chat.id, {
           body: '', forward_of: msg.id, client_id: clientId, confirm_conduct: confirmConduct || undefined,
         });
         toast(answer.held ? t('conduct.forward_held', { title }) : t('chat.forwarded_to', { title }));

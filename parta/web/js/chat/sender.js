@@ -10,9 +10,15 @@
 // the words marked, to fix or to send anyway), a refusal, or «held» — the message waits for a
 // moderator, shown only to its author, until the moderator lets it through (it then arrives
 // as a new message with the same client id) or rejects it.
+//
+// A message goes over the event stream's socket when it is live (no HTTP request to pay for,
+// and the server stores sends from many people together), over HTTP otherwise. The answer is the
+// same either way; a send the socket dropped before answering goes again over HTTP, with the
+// same client id.
 
-import { post } from '../api.js';
+import { ApiError, post } from '../api.js';
 import { formatDate, t } from '../i18n.js';
+import { sendOverStream } from '../realtime.js';
 
 const AUTO_RETRIES = [1000, 2000, 4000, 8000];
 const CONDUCT = new Set(['conduct_warning', 'conduct_rejected']);
@@ -22,6 +28,29 @@ export function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID().replaceAll('-', '');
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Send a message to a chat (`fields` as POST /chats/{id}/messages takes them): what that request
+ * answers, or the ApiError it throws — whichever way the message went.
+ */
+export async function deliver(chatId, fields) {
+  const answer = sendOverStream({ ...fields, chat_id: chatId });
+  let frame = null;
+  try {
+    frame = answer && await answer;
+  } catch {
+    // The connection dropped before the answer: the message may be stored or not. The same
+    // client id over HTTP gives the stored one, or stores it now.
+  }
+  if (frame && frame.type === 'sent') return frame.result;
+  if (frame) {
+    const error = frame.error || {};
+    const wait = Number(error.params && error.params.seconds) || null;
+    throw new ApiError(frame.status, error.code || `http_${frame.status}`, error.message || t('errors.unexpected'),
+      error.fields, error.params, wait);
+  }
+  return post(`/chats/${chatId}/messages`, fields);
 }
 
 /**
@@ -71,7 +100,7 @@ export function createSender({ chatId, me, timeline, decorate, onBlocked = () =>
     const { msg } = entry;
     try {
       const files = (msg.attachments || []).map((a) => a.id);
-      const answer = await post(`/chats/${chatId}/messages`, {
+      const answer = await deliver(chatId, {
         body: msg.body, client_id: clientId, reply_to_id: msg.reply_to_id || undefined,
         attachment_ids: files.length ? files : undefined, confirm_conduct: entry.confirm || undefined,
       });
