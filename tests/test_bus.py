@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from parta.realtime.bus import InProcessBus, RedisBus
+from parta.realtime.bus import InOrder, InProcessBus, RedisBus
 from parta.realtime.events import Envelope, JoinRequested, OrgChanged, event_from_dict
 
 REDIS_URL = os.environ.get("PARTA_TEST_REDIS_URL", "")
@@ -45,6 +45,36 @@ async def test_in_process_bus_survives_a_broken_subscriber() -> None:
     unsubscribe()
     await bus.publish([Envelope(event=OrgChanged(org_id=1), audience=frozenset({1}))])
     assert len(got) == 1
+
+
+def _env(event_id: int) -> Envelope:
+    return Envelope(event=OrgChanged(org_id=1), audience=frozenset({1}), id=event_id)
+
+
+async def test_events_overtaken_on_the_shared_channel_are_handed_on_in_id_order() -> None:
+    got: list[int] = []
+    order = InOrder(lambda e: got.append(e.id), wait=0.2)
+    for i in (10, 12, 13, 11, 14):  # 11's process published after 12's and 13's
+        order.put(_env(i))
+    assert got == [10, 11, 12, 13, 14]
+    order.put(Envelope(event=OrgChanged(org_id=1), audience=frozenset({1})))  # ephemeral
+    assert got == [10, 11, 12, 13, 14, 0]
+    order.close()
+
+
+async def test_a_gap_that_stays_is_skipped_after_the_wait() -> None:
+    got: list[int] = []
+    order = InOrder(lambda e: got.append(e.id), wait=0.1)
+    order.put(_env(5))
+    order.put(_env(7))  # 6 was taken by a transaction that rolled back: it never comes
+    order.put(_env(9))
+    assert got == [5]
+    await _until(lambda: got == [5, 7], timeout=1)
+    order.put(_env(8))  # 8 arrives in time: 9 follows at once
+    assert got == [5, 7, 8, 9]
+    order.put(_env(6))  # too late: handed on anyway (a connection skips what it has passed)
+    assert got == [5, 7, 8, 9, 6]
+    order.close()
 
 
 @needs_redis

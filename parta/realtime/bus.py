@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from parta.realtime.events import Envelope, event_from_dict
 
-__all__ = ["Bus", "InProcessBus", "RedisBus", "Subscriber", "make_bus"]
+__all__ = ["GAP_WAIT", "Bus", "InOrder", "InProcessBus", "RedisBus", "Subscriber", "make_bus"]
 
 log = logging.getLogger("parta.bus")
 Subscriber = Callable[[Envelope], None]
@@ -84,6 +84,61 @@ def _decode(raw: str | bytes) -> list[Envelope]:
     return out
 
 
+GAP_WAIT = 0.25  # seconds an event waits for an earlier one that another process publishes
+
+
+class InOrder:
+    """Stream ids grow in commit order across every server process, but each process publishes
+    after its own commit, so on the shared channel a later event can overtake an earlier one.
+    A connection skips any id below one it already has, so an overtaken event would reach its
+    clients only on their next resume. This hands events on in id order: an event after a gap
+    waits until the gap is filled — or ``GAP_WAIT`` has passed (an id can be lost for good: a
+    transaction that took it rolled back), and then goes on with whatever came meanwhile.
+    Ephemeral events (id 0) never wait."""
+
+    def __init__(self, deliver: Callable[[Envelope], None], wait: float = GAP_WAIT) -> None:
+        self._deliver = deliver
+        self._wait = wait
+        self._last: int | None = None  # the newest id handed on
+        self._held: dict[int, Envelope] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def put(self, env: Envelope) -> None:
+        if not env.id or self._last is None or env.id <= self._last:
+            if env.id and (self._last is None or env.id > self._last):
+                self._last = env.id
+            self._deliver(env)  # ephemeral, the first one, or one given up on: at once
+            return
+        self._held[env.id] = env
+        self._release()
+        if self._held and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._wait, self._give_up)
+
+    def _release(self) -> None:
+        """Hand on the held events that now follow without a gap."""
+        assert self._last is not None
+        while (env := self._held.pop(self._last + 1, None)) is not None:
+            self._last = env.id
+            self._deliver(env)
+        if not self._held and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _give_up(self) -> None:
+        """The gap stayed: skip over it to the next held event and go on from there."""
+        self._timer = None
+        if self._held:
+            self._last = min(self._held) - 1
+            self._release()
+        if self._held:
+            self._timer = asyncio.get_running_loop().call_later(self._wait, self._give_up)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
 class RedisBus(InProcessBus):
     """Publishes to Redis; local subscribers hear every process's events, their own included,
     once each — from the Redis channel, never twice."""
@@ -96,6 +151,7 @@ class RedisBus(InProcessBus):
         self._channel = channel
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._in_order = InOrder(self._deliver)
 
     async def start(self) -> None:
         if self._task is None:
@@ -116,7 +172,7 @@ class RedisBus(InProcessBus):
                     log.warning("ignored a malformed message on %s", self._channel)
                     continue
                 for env in envelopes:
-                    self._deliver(env)
+                    self._in_order.put(env)
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
@@ -131,6 +187,7 @@ class RedisBus(InProcessBus):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
+        self._in_order.close()
         await self._redis.aclose()
 
 
