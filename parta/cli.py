@@ -113,6 +113,7 @@ def serve(
     from parta.app import create_app
     from parta.config import Mode
     from parta.logs import setup_logging
+    from parta.realtime.frames import UVICORN_WS_OPTIONS
 
     settings = Settings()
     _ensure_var(settings)
@@ -122,7 +123,8 @@ def serve(
     console.print(f"Parta is running at [bold]http://{h}:{p}/[/bold]")
     if settings.mode == Mode.demo:
         console.print("Demo mode: sign in with a demo phone; the one-time code appears here.")
-    uvicorn.run(application, host=h, port=p, log_config=None, proxy_headers=False)
+    uvicorn.run(application, host=h, port=p, log_config=None, proxy_headers=False,
+                **UVICORN_WS_OPTIONS)
 
 
 @org_app.command("register")

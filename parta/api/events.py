@@ -17,6 +17,7 @@ from parta.i18n import LANGUAGES, pick_language
 from parta.models import AuthSession, SessionKind
 from parta.queries.actors import live_session, seen_long_ago, touch_session
 from parta.realtime import eventlog
+from parta.realtime.frames import frame_writer
 from parta.realtime.gateway import MAX_REPLAY, Connection, Hub
 
 router = APIRouter()
@@ -72,7 +73,7 @@ async def events(ws: WebSocket) -> None:
     raw_last = ws.query_params.get("last_id", "")
     last_id = int(raw_last) if raw_last.isdigit() and len(raw_last) < 19 else None
     await ws.accept()
-    conn = Connection(user_id, ws.send_text, ws.close)
+    conn = Connection(user_id, ws.send_text, ws.close, frame_writer(ws.scope))
     hub.register(conn)  # before reading the log, so nothing published meanwhile is lost
     try:
         through = await _catch_up(services, ws, user_id, last_id)

@@ -187,7 +187,8 @@ class Envelope:
     """An event with the users it goes to and, once stored, its id in the stream.
 
     The id is the same for every recipient (ids grow in commit order across all streams), so
-    the text a client receives is built once and the same string goes to every socket.
+    the text a client receives is built once and the same string (or the same frame's bytes)
+    goes to every socket.
     ``ephemeral`` events (typing, presence) are never stored and may be dropped.
     """
 
@@ -197,6 +198,7 @@ class Envelope:
     ephemeral: bool = False
     _body: str | None = field(default=None, compare=False, repr=False)
     _wire: str | None = field(default=None, compare=False, repr=False)
+    _frame: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def body(self) -> str:
@@ -210,6 +212,16 @@ class Envelope:
         if self._wire is None:
             self._wire = wire(self.id, self.body)
         return self._wire
+
+    def frame(self) -> bytes:
+        """The WebSocket frame carrying :meth:`wire`, built once for every socket."""
+        if self._frame is None:
+            # Imported here: frames.py brings in uvicorn, which whatever emits events (the CLI,
+            # workers, tests) has no need to load.
+            from parta.realtime.frames import text_frame
+
+            self._frame = text_frame(self.wire())
+        return self._frame
 
     @property
     def ids(self) -> dict[int, int]:

@@ -5,14 +5,15 @@ client missed from the log, then goes live, skipping anything the replay already
 A client too far behind, or too slow to keep up, is told ``resync_required``.
 
 Live delivery writes straight to the socket from the bus callback: a connection has no task
-and no queue of its own while its socket keeps up. Only when the transport pushes back does a
-short-lived task drain a bounded backlog, in order.
+and no queue of its own while its socket keeps up. Where the server offers it (see
+``parta.realtime.frames``), an event's frame is built once and its bytes written to each socket's
+transport; otherwise, or when that writer declines, the text goes through ``send_text``. Only
+when the transport pushes back does a short-lived task drain a bounded backlog, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
@@ -28,6 +29,7 @@ MAX_REPLAY = 1000  # further behind than this: resync instead of a flood
 QUEUE_LIMIT = 512  # a client this far behind live delivery is cut off and resyncs
 
 SendText = Callable[[str], Coroutine[Any, Any, None]]
+WriteFrame = Callable[[bytes], bool]  # writes a whole frame now, or declines and writes nothing
 _RESYNC = None  # the backlog's marker: tell the client to resync, then close
 
 
@@ -39,23 +41,32 @@ class ConnState(Enum):
 
 async def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
     """Carry on a coroutine that was started by hand and is waiting on ``waiting`` (the
-    future it yielded, or None for a bare yield), to its end."""
-    while True:
-        if waiting is None:
-            await asyncio.sleep(0)
-        else:
-            # Whatever the outcome, the coroutine reads it itself when resumed.
-            with contextlib.suppress(BaseException):
-                await waiting
-        try:
-            waiting = coro.send(None)
-        except StopIteration:
-            return
+    future it yielded, or None for a bare yield), to its end, as a task would: resume it once
+    the future is done, and let it read the outcome itself.
+
+    The future must not be awaited here: the coroutine's own ``await`` marked it as being
+    waited on, and a second ``await`` of a pending future raises RuntimeError (and would
+    consume its outcome). If this task is cancelled, the coroutine is closed (its ``finally``
+    clauses run) and the cancellation goes on."""
+    try:
+        while True:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait((waiting,))
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+    except BaseException:
+        coro.close()
+        raise
 
 
 class Connection:
     """One client's socket. ``send_text`` is the transport (a WebSocket's, or a test's);
-    ``close`` ends it when the server cuts the client off."""
+    ``close`` ends it when the server cuts the client off; ``write_frame``, when the server
+    offers one, writes an event's prebuilt frame while the socket is open and keeps up."""
 
     __slots__ = (
         "_backlog",
@@ -67,28 +78,32 @@ class Connection:
         "send_text",
         "state",
         "user_id",
+        "write_frame",
     )
 
     def __init__(self, user_id: int, send_text: SendText,
-                 close: Callable[[], Awaitable[None]] | None = None) -> None:
+                 close: Callable[[], Awaitable[None]] | None = None,
+                 write_frame: WriteFrame | None = None) -> None:
         self.user_id = user_id
         self.send_text = send_text
+        self.write_frame = write_frame
         self._close = close
         self.state = ConnState.buffering
         self.last_id = 0
         self.overflowed = False
-        self._held: list[tuple[int, str]] | None = []
+        self._held: list[tuple[int, str, bytes | None]] | None = []
         self._backlog: deque[str | None] | None = None  # set while a send is waiting
         self._drainer: asyncio.Task[None] | None = None
 
-    def offer(self, event_id: int, text: str) -> None:
-        """Called by the hub for each event addressed to this user (ids may be 0: ephemeral)."""
+    def offer(self, event_id: int, text: str, frame: bytes | None = None) -> None:
+        """Called by the hub for each event addressed to this user (ids may be 0: ephemeral).
+        ``frame``, if given, is ``text`` as a whole WebSocket frame (see ``Envelope.frame``)."""
         if self.state is ConnState.buffering:
             assert self._held is not None
             if len(self._held) >= QUEUE_LIMIT + MAX_REPLAY:
                 self._overflow()
             else:
-                self._held.append((event_id, text))
+                self._held.append((event_id, text, frame))
             return
         if self.state is not ConnState.live:
             return
@@ -101,6 +116,9 @@ class Connection:
                 self._overflow()
             else:
                 self._backlog.append(text)
+            return
+        # Nothing is waiting to go out before it: the frame may go straight to the transport.
+        if frame is not None and self.write_frame is not None and self.write_frame(frame):
             return
         self._send(text)
 
@@ -157,8 +175,8 @@ class Connection:
         self.last_id = replayed_through
         held, self._held = self._held or [], None
         self.state = ConnState.live
-        for event_id, text in held:
-            self.offer(event_id, text)
+        for event_id, text, frame in held:
+            self.offer(event_id, text, frame)
 
     async def wait_closed_by_server(self) -> None:
         """Returns once a cut-off (overflow) has been written out."""
@@ -201,9 +219,11 @@ class Hub:
         return sum(len(c) for c in self._by_user.values())
 
     def dispatch(self, env: Envelope) -> None:
-        """The same text to every connected member of the audience (built once, on demand)."""
+        """The same text to every connected member of the audience, and the same frame to
+        those whose server writes frames (each built once, on demand)."""
         by_user = self._by_user
         text: str | None = None
+        frame: bytes | None = None
         for user_id in env.audience:
             conns = by_user.get(user_id)
             if conns is None:
@@ -211,4 +231,6 @@ class Hub:
             if text is None:
                 text = env.wire()
             for conn in conns:
-                conn.offer(env.id, text)
+                if frame is None and conn.write_frame is not None:
+                    frame = env.frame()
+                conn.offer(env.id, text, frame)

@@ -117,3 +117,45 @@ async def test_every_member_gets_the_same_text_and_a_stuck_one_holds_up_nobody()
     assert [json.loads(t)["id"] for t in got[9]] == [21, 22]
     for c in conns:
         await c.close()
+
+
+async def test_a_send_still_waiting_when_the_backlog_starts_finishes_in_order() -> None:
+    """A real socket's send waits on a future that is still pending when the backlog's task
+    takes it over (the transport stays paused for a while): it must carry on, not die."""
+    sent: list[str] = []
+    writable = asyncio.Event()
+
+    async def send(text: str) -> None:
+        await writable.wait()
+        sent.append(text)
+
+    conn = Connection(7, send)
+    await conn.go_live(0)
+    conn.offer(1, "one")
+    conn.offer(2, "two")
+    await asyncio.sleep(0.01)  # the backlog's task runs while the first send still waits
+    assert sent == [] and conn.state is ConnState.live
+    writable.set()
+    await asyncio.sleep(0.01)
+    assert sent == ["one", "two"] and conn.state is ConnState.live
+    conn.offer(3, "three")  # drained: straight to the socket again
+    assert sent == ["one", "two", "three"]
+
+
+async def test_closing_a_connection_whose_send_waits_ends_the_send() -> None:
+    writable = asyncio.Event()
+    ended: list[str] = []
+
+    async def send(text: str) -> None:
+        try:
+            await writable.wait()
+        finally:
+            ended.append(text)
+
+    conn = Connection(7, send)
+    await conn.go_live(0)
+    conn.offer(1, "one")
+    await asyncio.sleep(0.01)
+    await conn.close()
+    await asyncio.sleep(0.01)
+    assert ended == ["one"] and conn.state is ConnState.closed
