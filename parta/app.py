@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from parta import __version__, conduct
 from parta.actions import blocks as block_actions
@@ -47,6 +48,9 @@ SECURITY_HEADERS = {
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
 }
+
+
+EVENTS_PATH = "/api/v1/events"
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -137,3 +141,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     return app
+
+
+class Served:
+    """The app as ``parta serve`` runs it. The event socket, which stays open for as long as a
+    client is connected, goes straight to its handler rather than through the framework's
+    middleware: each layer would keep a coroutine frame (and some a deque or a dict) alive for
+    every idle connection. Everything else — the socket's authentication included — is the
+    same app's."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == EVENTS_PATH:
+            scope["app"] = self.app
+            await events.events(WebSocket(scope, receive, send))
+            return
+        await self.app(scope, receive, send)

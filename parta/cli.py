@@ -110,7 +110,7 @@ def serve(
     """Start the server."""
     import uvicorn
 
-    from parta.app import create_app
+    from parta.app import Served, create_app
     from parta.config import Mode
     from parta.logs import setup_logging
     from parta.realtime.frames import UVICORN_WS_OPTIONS
@@ -118,7 +118,7 @@ def serve(
     settings = Settings()
     _ensure_var(settings)
     setup_logging(json_lines=settings.log_json)
-    application = create_app(settings)
+    application = Served(create_app(settings))
     h, p = host or settings.host, port or settings.port
     console.print(f"Parta is running at [bold]http://{h}:{p}/[/bold]")
     if settings.mode == Mode.demo:
