@@ -44,6 +44,7 @@ from parta.db import utcnow
 from parta.errors import NotAuthenticated, PartaError, RateLimited
 from parta.models import AuthSession, User
 from parta.queries.actors import Caller, load_caller
+from parta.realtime.frames import text_frame
 from parta.realtime.gateway import Connection
 from parta.schemas.chats import MessageIn
 
@@ -76,7 +77,8 @@ class SocketSender:
     pending: int = 0
 
     def answer(self, payload: dict[str, Any]) -> None:
-        self.conn.offer(0, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        self.conn.offer(0, text, text_frame(text) if self.conn.write_frame is not None else None)
 
     def refuse(self, ref: str | None, error: PartaError, lang: str | None = None) -> None:
         """``lang``: the sender's own language, when the batch has read it."""
