@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from parta import __version__, conduct
+from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions.base import Services
 from parta.api import auth, chats, events, invites, moderation, orgs, support, year
@@ -71,11 +72,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             services.sessionmaker, settings.event_retention_days), name="parta-event-pruning")
         unblocking = asyncio.create_task(block_actions.settle_forever(services),
                                          name="parta-early-unblocks")
+        sweeping = asyncio.create_task(attachment_actions.prune_unsent_forever(services),
+                                       name="parta-unsent-uploads")
         try:
             yield
         finally:
             pruning.cancel()
             unblocking.cancel()
+            sweeping.cancel()
             await send_queue.drain()
             await services.bus.stop()
             await engine.dispose()

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
 
     # Events older than this are pruned hourly; a client further behind is told to resync.
     event_retention_days: int = 30
+    # Files uploaded into a chat and never sent are deleted after this many hours.
+    unsent_upload_hours: int = 24
 
     # Moderation (R30, R33): how long chat members may object to an early unblock, and the
     # flood limits for members (moderators are exempt, as from slow mode).

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import unicodedata
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete, select
+
 from parta.actions import guard
-from parta.actions.base import Ctx
+from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import chat_for, chat_member, require_chat
+from parta.db import utcnow
 from parta.errors import NotFound, TooLarge, ValidationFailed
-from parta.models import Attachment
+from parta.models import Attachment, HeldMessage, HeldStatus
 from parta.policy import ChatAction
 from parta.security import new_token
 from parta.services import media
 
-__all__ = ["attachment_for", "attachment_payload", "safe_name", "upload"]
+__all__ = ["attachment_for", "attachment_payload", "prune_unsent", "prune_unsent_forever",
+           "safe_name", "upload"]
+
+log = logging.getLogger("parta.attachments")
 
 
 def safe_name(raw: str, ext: str) -> str:
@@ -81,3 +89,54 @@ async def attachment_for(ctx: Ctx, attachment_id: int) -> Attachment:
     if att.message_id is None and att.uploader_id != actor.user_id:
         raise NotFound()  # not sent yet: only its uploader sees it
     return att
+
+
+async def prune_unsent(services: Services, older_than: datetime, limit: int = 500) -> int:
+    """Forget files uploaded and never sent (a photo of a child left in a closed tab must not
+    stay on the server), except those waiting with a held message for a moderator. A stored
+    object goes only when no other attachment (a forwarded copy) points to it. Returns how
+    many attachments were forgotten."""
+    async with unit_of_work(services) as ctx:
+        rows = list((await ctx.db.execute(select(Attachment).where(
+            Attachment.message_id.is_(None), Attachment.created_at < older_than)
+            .order_by(Attachment.id).limit(limit))).scalars())
+        if not rows:
+            return 0
+        held: set[int] = set()
+        for ids in (await ctx.db.execute(select(HeldMessage.attachment_ids).where(
+                HeldMessage.status == HeldStatus.pending))).scalars():
+            held.update(ids or [])
+        gone = [a for a in rows if a.id not in held]
+        keys = {k for a in gone for k in (a.storage_key, a.thumb_key) if k}
+        ids = [a.id for a in gone]
+        kept = set()
+        if keys:
+            for key, thumb in (await ctx.db.execute(select(Attachment.storage_key, Attachment.thumb_key)
+                                                    .where(Attachment.id.not_in(ids),
+                                                           Attachment.storage_key.in_(keys)))).all():
+                kept.update({key, thumb})
+        if ids:
+            await ctx.db.execute(delete(Attachment).where(Attachment.id.in_(ids)))
+        orphans = sorted(keys - kept)
+
+        async def forget_files() -> None:
+            for key in orphans:
+                try:
+                    await services.storage.delete(key)
+                except Exception:  # the row is gone; a stray object is retried by nobody
+                    log.warning("could not delete stored object %s", key, exc_info=True)
+
+        ctx.after_commit.append(forget_files)
+    return len(gone)
+
+
+async def prune_unsent_forever(services: Services, every_seconds: float = 3600) -> None:
+    """The server's hourly sweep of unsent uploads (started in the app's lifespan)."""
+    while True:
+        try:
+            hours = services.settings.unsent_upload_hours
+            while await prune_unsent(services, utcnow() - timedelta(hours=hours)) == 500:
+                await asyncio.sleep(0.05)
+        except Exception:
+            log.exception("pruning unsent uploads failed")
+        await asyncio.sleep(every_seconds)

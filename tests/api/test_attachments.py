@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from PIL import Image
 
@@ -104,3 +105,48 @@ async def test_the_chat_list_and_search_show_a_messages_files(world: World) -> N
     found = (await anna.get(f"{API}/search", params={"q": "вложении"})).json()["results"]
     assert [a["id"] for a in found[0]["attachments"]] == [att["id"]]
     assert found[0]["author"]["verified_teacher"] is True
+
+
+async def test_unsent_uploads_are_forgotten_after_a_day(world: World) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from parta.actions.attachments import prune_unsent
+    from parta.db import utcnow
+    from parta.models import Attachment
+
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/attachments"
+
+    async def upload(c: Any, name: str) -> dict[str, Any]:
+        r = await c.post(url, files={"file": (name, photo_with_location(), "image/jpeg")})
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    left, sent = await upload(anna, "left.jpg"), await upload(anna, "sent.jpg")
+    waiting, fresh = await upload(masha, "waiting.jpg"), await upload(anna, "fresh.jpg")
+    r = await anna.post(f"{API}/chats/{chat['id']}/messages",
+                        json={"body": "Фото", "attachment_ids": [sent["id"]]})
+    assert r.status_code == 200
+    # Маша's photo waits with her held message for a moderator (the class chat holds).
+    r = await masha.post(f"{API}/chats/{chat['id']}/messages",
+                         json={"body": "ты дурак", "attachment_ids": [waiting["id"]]})
+    assert r.status_code == 202, r.text
+    async with world.services.sessionmaker() as db:
+        await db.execute(update(Attachment).where(Attachment.id != fresh["id"])
+                         .values(created_at=utcnow() - timedelta(hours=25)))
+        await db.commit()
+        keys = dict((await db.execute(select(Attachment.id, Attachment.storage_key))).all())
+    storage = world.services.storage
+    assert await prune_unsent(world.services, utcnow() - timedelta(hours=24)) == 1
+    async with world.services.sessionmaker() as db:
+        remaining = set((await db.execute(select(Attachment.id))).scalars())
+    assert remaining == {sent["id"], waiting["id"], fresh["id"]}
+    assert not await storage.exists(keys[left["id"]])
+    assert not await storage.exists(keys[left["id"]] + "-thumb")
+    for kept in (sent, waiting, fresh):
+        assert await storage.exists(keys[kept["id"]])
+    assert (await anna.get(left["url"])).status_code == 404
+    assert await prune_unsent(world.services, utcnow() - timedelta(hours=24)) == 0
