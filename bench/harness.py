@@ -3,14 +3,16 @@ database, WebSocket listeners and an HTTP client cheap enough that the load gene
 the second core to the server, and readings from /proc.
 
 The listeners are plain asyncio protocols (no task per socket) that parse the server's frames
-themselves; the HTTP client keeps connections alive and writes requests as bytes. Both exist so
-that, on a 2-core machine, what is measured is the server and not the bench.
+themselves and can send on their socket (masked client frames, ``Listener.send``); the HTTP
+client keeps connections alive and writes requests as bytes. Both exist so that, on a 2-core
+machine, what is measured is the server and not the bench.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import random
 import socket
@@ -67,11 +69,12 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # more PARTA_* for the server
 
     @property
     def env(self) -> dict[str, str]:
         return {**os.environ, "PARTA_DATABASE_URL": self.database_url, "PARTA_MODE": "dev",
-                "PARTA_LOG_JSON": "true", "PARTA_PORT": str(self.port)}
+                "PARTA_LOG_JSON": "true", "PARTA_PORT": str(self.port), **self.settings}
 
     def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "parta", "migrate"], env=self.env, check=True,
@@ -232,9 +235,28 @@ def issue_school() -> tuple[list[int], int]:
 
 # --- WebSocket listeners -----------------------------------------------------------------------
 
+def client_frame(payload: bytes, opcode: int = 0x1) -> bytes:
+    """A whole client frame (FIN set, text unless told): RFC 6455 wants every frame from a
+    client masked, with a fresh key. The XOR runs on the payload as one big integer against
+    the key repeated: ~1 µs for a send, where a Python loop over the bytes takes ~20."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x80 | opcode, 0x80 | n))
+    elif n < 0x10000:
+        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x80 | opcode, 0x80 | 127)) + n.to_bytes(8, "big")
+    key = os.urandom(4)
+    words = n // 4 + 1
+    masked = int.from_bytes(payload, "little") ^ int.from_bytes(key * words, "little")
+    return head + key + masked.to_bytes(4 * words, "little")[:n]
+
+
 class Listener(asyncio.Protocol):
     """One client on ``/api/v1/events``: records send-to-deliver latency of ``message.new``
-    (the body starts with the sender's perf_counter) and checks ids only grow."""
+    (the body starts with the sender's perf_counter), checks ids only grow, sends frames of
+    its own (``send``) and hands the answers to its sends (``sent``/``refused``, by ref) to
+    the recorder."""
 
     def __init__(self, token: str, host: str, sink: Recorder) -> None:
         self.token, self.host, self.sink = token, host, sink
@@ -292,15 +314,20 @@ class Listener(asyncio.Protocol):
             if opcode == 1:
                 self.on_text(payload, now)
             elif opcode == 9:  # ping: answer with a masked pong
-                mask = os.urandom(4)
-                body = bytes(c ^ mask[i % 4] for i, c in enumerate(payload))
                 assert self.transport is not None
-                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + mask + body)
+                self.transport.write(client_frame(payload, 0xA))
             elif opcode == 8:
                 self.closed = True
         del buf[:pos]
 
+    def send(self, payload: bytes) -> None:
+        """Write one text frame (a JSON document) on this socket."""
+        assert self.transport is not None
+        self.transport.write(client_frame(payload))
+
     def on_text(self, payload: bytes, now: float) -> None:
+        # Only what the bench needs, found by position and string search: a json.loads of
+        # each of ~25,000 frames a second would cost the bench more than the frames do.
         if payload.startswith(b'{"id":'):
             event_id = int(payload[6:payload.index(b",", 6)])
             if event_id <= self.last_id:
@@ -311,6 +338,14 @@ class Listener(asyncio.Protocol):
                 sent = float(payload[i:payload.index(b":", i)])
                 self.sink.latencies.append(now - sent)
                 self.sink.last_at = now
+        elif payload.startswith(b'{"type":"sent","ref":"'):  # {"type":"sent","ref":"R","status":200,
+            end = payload.index(b'"', 22)
+            self.sink.answered(payload[22:end], int(payload[end + 11:end + 14]), None, now)
+        elif payload.startswith(b'{"type":"refused"'):  # rare: read it whole
+            said = json.loads(payload)
+            error = said.get("error") or {}
+            self.sink.answered(str(said.get("ref")).encode(), int(said.get("status", 0)),
+                               str(error.get("code", "?")), now)
         elif b'"hello"' in payload[:20]:
             if not self.hello.done():
                 self.hello.set_result(None)
@@ -320,14 +355,48 @@ class Listener(asyncio.Protocol):
 
 @dataclass
 class Recorder:
+    """What the listeners saw: send-to-deliver latencies of ``message.new``, and for sends
+    over the sockets (``waiting``: ref → send time and the deliveries its commit is worth)
+    the send-to-answer latencies, the sends committed, the deliveries expected and the
+    refusals by code."""
+
     latencies: array = field(default_factory=lambda: array("d"))  # type: ignore[type-arg]
     disorder: int = 0
     resyncs: int = 0
     last_at: float = 0.0
+    waiting: dict[bytes, tuple[float, int]] = field(default_factory=dict)
+    answer_latencies: array = field(default_factory=lambda: array("d"))  # type: ignore[type-arg]
+    acked: int = 0  # answered 200: committed
+    held: int = 0  # answered 202: held for a moderator, not a message yet
+    expected: int = 0  # deliveries the committed sends are worth
+    refused: dict[str, int] = field(default_factory=dict)  # "status code": count
+    answered_at: float = 0.0
+    unknown: int = 0  # answers to no send of ours
 
     def reset(self) -> None:
         self.latencies = array("d")
         self.last_at = 0.0
+        self.answer_latencies = array("d")
+        self.acked = self.held = self.expected = self.unknown = 0
+        self.refused = {}
+        self.answered_at = 0.0
+        self.waiting = {}
+
+    def answered(self, ref: bytes, status: int, code: str | None, now: float) -> None:
+        sent = self.waiting.pop(ref, None)
+        if sent is None:
+            self.unknown += 1
+            return
+        self.answered_at = now
+        self.answer_latencies.append(now - sent[0])
+        if status == 200:
+            self.acked += 1
+            self.expected += sent[1]
+        elif status == 202:
+            self.held += 1
+        else:
+            key = f"{status} {code}"
+            self.refused[key] = self.refused.get(key, 0) + 1
 
 
 async def connect_all(port: int, tokens: list[str], sink: Recorder,

@@ -27,6 +27,18 @@ async def test_events_are_published_after_commit(world: World) -> None:
     assert [e.audience for e in world.events] == [frozenset({7, 8})]
 
 
+async def test_a_change_committed_stays_done_when_publishing_it_fails(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(envelopes: object) -> None:
+        raise ConnectionError("the bus is down")
+
+    monkeypatch.setattr(world.services.bus, "publish", broken)
+    async with unit_of_work(world.services) as ctx:  # no error: the caller must not redo it
+        ctx.db.add(Region(name="Область при упавшей шине"))
+        ctx.emit(OrgChanged(org_id=1), {7})
+    assert await _regions(world) == 2
+
+
 async def test_a_rolled_back_action_sends_nothing_and_writes_nothing(world: World) -> None:
     with pytest.raises(Conflict):
         async with unit_of_work(world.services) as ctx:

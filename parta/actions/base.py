@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from parta.services.sms import SmsSender
 from parta.services.storage import Storage
 
 __all__ = ["CommitThenRefuse", "Ctx", "Services", "unit_of_work"]
+
+log = logging.getLogger("parta.actions")
 
 
 @dataclass
@@ -94,9 +97,14 @@ async def _commit(ctx: Ctx) -> None:
     async with ctx.services.publish_lock:
         remember = await eventlog.store(ctx.db, ctx.events, ctx.services.readers)
         await ctx.db.commit()
-        if remember is not None:
-            remember()
-        await ctx.services.bus.publish(ctx.events)
+        # Committed: whatever fails from here on must not make the action look failed (a
+        # caller would do it again). A client that misses the live event finds it on resume.
+        try:
+            if remember is not None:
+                remember()
+            await ctx.services.bus.publish(ctx.events)
+        except Exception:
+            log.exception("publishing %s committed events failed", len(ctx.events))
 
 
 class CommitThenRefuse(Exception):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import TextualSelect, func, select, text
+from sqlalchemy import TextualSelect, bindparam, func, select, text
 
 from parta.actions.base import Ctx
 from parta.conduct import check as conduct_check
@@ -121,8 +121,11 @@ async def recent_posts(ctx: Ctx, author_ids: list[int]) -> dict[int, list[Any]]:
     one statement for the whole batch, each author's part an index range on (author, id)."""
     if not author_ids:
         return {}
-    params: dict[str, int] = {f"a{n}": a for n, a in enumerate(author_ids)}
-    params["window"] = max(ctx.settings.flood_minute_messages, 1)
+    s = ctx.settings
+    params: dict[str, Any] = {f"a{n}": a for n, a in enumerate(author_ids)}
+    params["window"] = max(s.flood_minute_messages, 1)
+    params["since"] = utcnow() - timedelta(
+        seconds=max(s.flood_burst_seconds, 60, s.duplicate_window_seconds))
     out: dict[int, list[Any]] = {a: [] for a in author_ids}
     for row in (await ctx.db.execute(_recent_statement(len(author_ids)), params)).all():
         out[row.author_id].append(row)
@@ -138,11 +141,15 @@ def _recent_statement(authors: int) -> Any:
     """Built once for each number of authors (a batch has at most a few hundred)."""
     stmt = _RECENT.get(authors)
     if stmt is None:
+        # At most ``window`` rows per author through the (author, id) index; of those, only
+        # the ones young enough to count come back.
         part = ("SELECT * FROM (SELECT author_id, chat_id, body, created_at FROM message "
-                "WHERE author_id = :a{n} ORDER BY id DESC LIMIT :window) AS r{n}")
+                "WHERE author_id = :a{n} ORDER BY id DESC LIMIT :window) AS r{n} "
+                "WHERE created_at > :since")
         m = Message.__table__.c
         stmt = _RECENT[authors] = text(" UNION ALL ".join(
-            part.format(n=n) for n in range(authors))).columns(
+            part.format(n=n) for n in range(authors))).bindparams(
+            bindparam("since", type_=m.created_at.type)).columns(
             m.author_id, m.chat_id, m.body, m.created_at)
     return stmt
 
