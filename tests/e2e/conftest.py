@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +164,37 @@ class Api:
         r = self.http.put(path, json=body)
         assert r.status_code < 300, r.text
         return r.json()
+
+
+@pytest.fixture(scope="module")
+def people(server: LiveServer) -> Iterator[Callable[[str], Api]]:
+    known: dict[str, Api] = {}
+
+    def person(phone: str) -> Api:
+        if phone not in known:
+            known[phone] = Api(server, phone)
+        return known[phone]
+
+    yield person
+    for api in known.values():
+        api.http.close()
+
+
+@pytest.fixture(scope="module")
+def states(browser: Any, server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
+    """Each person signs in through the form once; their pages open from the saved state."""
+    saved: dict[str, str] = {}
+
+    def state(phone: str) -> str:
+        if phone not in saved:
+            page = new_page(browser, server)
+            page.goto("/chats")
+            sign_in(page, server, phone)
+            page.get_by_test_id("chat-list").wait_for()
+            path = str(tmp_path_factory.mktemp("states") / f"{phone[1:]}.json")
+            page.context.storage_state(path=path)
+            page.context.close()
+            saved[phone] = path
+        return saved[phone]
+
+    return state

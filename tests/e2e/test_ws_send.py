@@ -16,46 +16,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, PARENT, STUDENT, Api, LiveServer, new_page, sign_in
+from tests.e2e.conftest import CLASS_TEACHER, PARENT, STUDENT, Api, LiveServer, new_page
 
 pytestmark = pytest.mark.e2e
 
 EVENTS = re.compile(r"/api/v1/events")
 RUDE = "это полная хуйня"
-
-
-@pytest.fixture(scope="module")
-def people(server: LiveServer) -> Iterator[Callable[[str], Api]]:
-    known: dict[str, Api] = {}
-
-    def person(phone: str) -> Api:
-        if phone not in known:
-            known[phone] = Api(server, phone)
-        return known[phone]
-
-    yield person
-    for api in known.values():
-        api.http.close()
-
-
-@pytest.fixture(scope="module")
-def states(browser: Any, server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], str]:
-    """Each person signs in through the form once; their pages open from the saved state."""
-    saved: dict[str, str] = {}
-
-    def state(phone: str) -> str:
-        if phone not in saved:
-            page = new_page(browser, server)
-            page.goto("/chats")
-            sign_in(page, server, phone)
-            page.get_by_test_id("chat-list").wait_for()
-            path = str(tmp_path_factory.mktemp("ws-send") / f"{phone[1:]}.json")
-            page.context.storage_state(path=path)
-            page.context.close()
-            saved[phone] = path
-        return saved[phone]
-
-    return state
 
 
 class Opened:
