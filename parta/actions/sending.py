@@ -322,10 +322,11 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
                 result = await _check(item, known, now)
         except PartaError as refusal:
             result = refusal
+        if item.client_id and (isinstance(result, _Ready) or isinstance(result, Sent)
+                               and result.held is not None and result.created):
+            known.taken[(_sender(item), item.client_id)] = index
         if isinstance(result, _Ready):
             uid = _sender(item)
-            if item.client_id:
-                known.taken[(uid, item.client_id)] = index
             set_committed_value(result.me, "last_posted_at", now)  # written with the batch
             known.recent.setdefault(uid, []).insert(0, _Post(uid, result.chat.id, result.text, now))
         decided.append(result)
@@ -357,6 +358,8 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
                 results[n] = (Conflict(fields={"client_id": "duplicate"})
                               if first.message.chat_id != d.item.chat_id
                               else Sent(first.message, first.files, False))
+            elif isinstance(first, Sent):  # held for a moderator: the same held message
+                results[n] = Sent(None, [], False, first.held)
             else:
                 results[n] = first
     assert all(r is not None for r in results)

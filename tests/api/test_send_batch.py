@@ -141,8 +141,10 @@ async def test_a_flagged_send_is_held_and_the_batch_goes_on(world: World) -> Non
     _anna, chat = await make_class_chat(world)
     await joined(world, "student", chat["id"])
     results = await batch(world, [("student", chat["id"], "ты дурак", {"client_id": "held-1"}),
-                                  ("student", chat["id"], "Извините, ошиблась чатом", {})])
-    held, ok = results
+                                  ("student", chat["id"], "Извините, ошиблась чатом", {}),
+                                  ("student", chat["id"], "ты дурак", {"client_id": "held-1"})])
+    held, ok, again = results
+    assert isinstance(again, Sent) and again.held is not None and not again.created
     assert isinstance(held, Sent) and held.held is not None and held.message is None
     assert isinstance(ok, Sent) and ok.message is not None
     retry = await batch(world, [("student", chat["id"], "ты дурак", {"client_id": "held-1"})])
