@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import CLASS_TEACHER, STUDENT
-from tests.e2e.test_moderation import group_chat, message, open_page, people, states  # noqa: F401
+from tests.e2e.test_moderation import group_chat, message, open_page  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.e2e
 
