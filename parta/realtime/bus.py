@@ -16,17 +16,23 @@ from typing import Any, Protocol
 
 from parta.realtime.events import Envelope, event_from_dict
 
-__all__ = ["GAP_WAIT", "Bus", "InOrder", "InProcessBus", "RedisBus", "Subscriber", "make_bus"]
+__all__ = ["GAP_WAIT", "BatchSubscriber", "Bus", "InOrder", "InProcessBus", "RedisBus", "Subscriber", "make_bus"]
 
 log = logging.getLogger("parta.bus")
 Subscriber = Callable[[Envelope], None]
 CHANNEL = "parta:events"
 
 
+BatchSubscriber = Callable[[list[Envelope]], None]
+
+
 class Bus(Protocol):
     async def publish(self, envelopes: list[Envelope]) -> None: ...
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]: ...
+
+    def subscribe_batches(self, fn: BatchSubscriber) -> Callable[[], None]:
+        """``fn`` gets the envelopes one transaction published together, in order."""
 
     async def start(self) -> None: ...
 
@@ -36,32 +42,49 @@ class Bus(Protocol):
 class InProcessBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._batch_subscribers: list[BatchSubscriber] = []
 
     def _deliver(self, env: Envelope) -> None:
-        for fn in list(self._subscribers):
+        self._deliver_all([env])
+
+    def _deliver_all(self, envelopes: list[Envelope]) -> None:
+        for fn in list(self._batch_subscribers):
             try:
-                fn(env)
+                fn(envelopes)
             except Exception:  # one broken subscriber must not starve the others
                 log.exception("event subscriber failed")
+        for env in envelopes:
+            for one in list(self._subscribers):
+                try:
+                    one(env)
+                except Exception:
+                    log.exception("event subscriber failed")
 
     async def publish(self, envelopes: list[Envelope]) -> None:
-        for env in envelopes:
-            self._deliver(env)
+        if envelopes:
+            self._deliver_all(envelopes)
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
-        self._subscribers.append(fn)
+        return _add(self._subscribers, fn)
 
-        def unsubscribe() -> None:
-            if fn in self._subscribers:
-                self._subscribers.remove(fn)
-
-        return unsubscribe
+    def subscribe_batches(self, fn: BatchSubscriber) -> Callable[[], None]:
+        return _add(self._batch_subscribers, fn)
 
     async def start(self) -> None:
         return None
 
     async def stop(self) -> None:
         return None
+
+
+def _add(subscribers: list[Any], fn: Any) -> Callable[[], None]:
+    subscribers.append(fn)
+
+    def unsubscribe() -> None:
+        if fn in subscribers:
+            subscribers.remove(fn)
+
+    return unsubscribe
 
 
 def _encode(envelopes: list[Envelope]) -> str:

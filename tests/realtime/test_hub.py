@@ -159,3 +159,41 @@ async def test_closing_a_connection_whose_send_waits_ends_the_send() -> None:
     await conn.close()
     await asyncio.sleep(0.01)
     assert ended == ["one"] and conn.state is ConnState.closed
+
+
+async def test_events_of_one_transaction_reach_a_socket_in_one_write_in_order() -> None:
+    writes: list[bytes] = []
+    texts: list[str] = []
+    accept = [True]
+
+    def write(frame: bytes) -> bool:
+        if accept[0]:
+            writes.append(frame)
+        return accept[0]
+
+    async def send_text(text: str) -> None:
+        texts.append(text)
+
+    hub = Hub()
+    fast = Connection(1, send_text, None, write)
+    plain_texts: list[str] = []
+
+    async def plain_send(text: str) -> None:
+        plain_texts.append(text)
+
+    plain = Connection(2, plain_send)  # a server without the frame writer
+    for c in (fast, plain):
+        hub.register(c)
+        await c.go_live(0)
+    batch = [env(i, i, {1, 2}) for i in (5, 6, 7)]
+    hub.dispatch_all(batch)
+    assert writes == [b"".join(e.frame() for e in batch)]  # one write, in id order
+    assert texts == [] and plain_texts == [e.wire() for e in batch]
+    assert fast.last_id == 7
+    # Already sent (a replay got there first) ids are skipped; a declining writer (the transport
+    # pushes back) sends the rest one by one through the awaited path, in order.
+    accept[0] = False
+    later = [env(i, i, {1}) for i in (7, 8, 9)]
+    hub.dispatch_all(later)
+    assert len(writes) == 1 and texts == [later[1].wire(), later[2].wire()]
+    assert fast.last_id == 9
