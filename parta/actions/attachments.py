@@ -123,7 +123,7 @@ async def prune_unsent(services: Services, older_than: datetime, limit: int = 50
             for key in orphans:
                 try:
                     await services.storage.delete(key)
-                except Exception:  # the row is gone; a stray object is retried by nobody
+                except Exception:  # the row is gone either way; the object is logged
                     log.warning("could not delete stored object %s", key, exc_info=True)
 
         ctx.after_commit.append(forget_files)

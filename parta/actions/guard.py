@@ -203,8 +203,10 @@ async def screen(ctx: Ctx, chat: Chat, me: ChatMember, text: str) -> Screening:
 
 def screening(mode: ConductMode, me: ChatMember, text: str) -> Screening:
     """``screen`` with the chat's mode already known."""
-    if not text or mode == ConductMode.off:
-        return Screening(ConductMode.off if not text else mode, False, [])
+    if not text:
+        return Screening(ConductMode.off, False, [])
+    if mode == ConductMode.off:
+        return Screening(mode, False, [])
     verdict = conduct_check(text)
     if mode == ConductMode.hold and me.role.value != "member":
         mode = ConductMode.warn

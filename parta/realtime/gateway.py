@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from enum import Enum
 from typing import Any
 
@@ -242,36 +242,24 @@ class Hub:
         if len(envelopes) == 1:
             self.dispatch(envelopes[0])
             return
-        by_user = self._by_user
         pending: dict[Connection, list[tuple[int, str, bytes | None]]] = {}
         for env in envelopes:
-            text: str | None = None
-            frame: bytes | None = None
-            for user_id in env.audience:
-                conns = by_user.get(user_id)
-                if conns is None:
-                    continue
-                if text is None:
-                    text = env.wire()
-                for conn in conns:
-                    if frame is None and conn.write_frame is not None:
-                        frame = env.frame()
-                    items = pending.get(conn)
-                    if items is None:
-                        pending[conn] = [(env.id, text, frame)]
-                    else:
-                        items.append((env.id, text, frame))
+            for conn, text, frame in self._recipients(env):
+                pending.setdefault(conn, []).append((env.id, text, frame))
         for conn, items in pending.items():
             conn.offer_all(items)
 
     def dispatch(self, env: Envelope) -> None:
-        """The same text to every connected member of the audience, and the same frame to
-        those whose server writes frames (each built once, on demand)."""
-        by_user = self._by_user
+        for conn, text, frame in self._recipients(env):
+            conn.offer(env.id, text, frame)
+
+    def _recipients(self, env: Envelope) -> Iterator[tuple[Connection, str, bytes | None]]:
+        """Every connection of the audience with the same text, and the same frame for those
+        whose server writes frames (each built once, on demand)."""
         text: str | None = None
         frame: bytes | None = None
         for user_id in env.audience:
-            conns = by_user.get(user_id)
+            conns = self._by_user.get(user_id)
             if conns is None:
                 continue
             if text is None:
@@ -279,4 +267,4 @@ class Hub:
             for conn in conns:
                 if frame is None and conn.write_frame is not None:
                     frame = env.frame()
-                conn.offer(env.id, text, frame)
+                yield conn, text, frame

@@ -4,9 +4,12 @@ others, and earlier sends of the batch count for the flood limits and client ids
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from parta.actions.base import Ctx, unit_of_work
@@ -150,3 +153,46 @@ async def test_a_flagged_send_is_held_and_the_batch_goes_on(world: World) -> Non
     retry = await batch(world, [("student", chat["id"], "ты дурак", {"client_id": "held-1"})])
     assert isinstance(retry[0], Sent) and retry[0].held is not None
     assert retry[0].held.id == held.held.id and not retry[0].created
+
+
+async def test_a_socket_send_that_breaks_the_batch_fails_alone(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should deciding a batch fail unexpectedly, nothing of it is written; its sends are
+    tried again one by one, and only the one that breaks is answered 500."""
+    from parta.api import socket_send
+    from parta.models import AuthSession
+    from parta.realtime.gateway import Connection
+
+    _anna, chat = await make_class_chat(world)
+    await joined(world, "student", chat["id"])
+    async with world.services.sessionmaker() as db:
+        session_id = (await db.execute(select(AuthSession.id).where(
+            AuthSession.user_id == await world.user_id("student"))
+            .order_by(AuthSession.id.desc()))).scalars().first()
+    answers: list[dict[str, Any]] = []
+
+    async def send_text(text: str) -> None:
+        answers.append(json.loads(text))
+
+    conn = Connection(await world.user_id("student"), send_text)
+    await conn.go_live(0)
+    real = socket_send.send_messages
+
+    async def fragile(ctx: Ctx, items: list[Outgoing]) -> list[Sent | PartaError]:
+        if any(i.body == "сломай" for i in items):
+            raise RuntimeError("a bug")
+        return await real(ctx, items)
+
+    monkeypatch.setattr(socket_send, "send_messages", fragile)
+    queue = socket_send.SendQueue(world.services)
+    sender = socket_send.SocketSender(conn, session_id, "ru")
+    before = await count(world, Message)
+    for ref, body in (("1", "Первое"), ("2", "сломай"), ("3", "Третье")):
+        queue.offer(sender, {"type": "send", "ref": ref, "chat_id": chat["id"], "body": body})
+    await asyncio.sleep(0)
+    await queue.drain()
+    by_ref = {a["ref"]: a for a in answers if a["type"] in ("sent", "refused")}
+    assert {r: (a["type"], a["status"]) for r, a in by_ref.items()} == {
+        "1": ("sent", 200), "2": ("refused", 500), "3": ("sent", 200)}
+    assert by_ref["2"]["error"]["code"] == "internal" and sender.pending == 0
+    assert await count(world, Message) == before + 2
