@@ -10,6 +10,7 @@ from functools import partial
 
 from sqlalchemy import func, select, update
 
+from parta.actions import throttle
 from parta.actions.base import CommitThenRefuse, Ctx
 from parta.db import utcnow
 from parta.errors import CodeRefused, DeliveryFailed, NotFound, RateLimited, ValidationFailed
@@ -67,25 +68,16 @@ async def _check_cooldown(ctx: Ctx, phone: str) -> None:
         raise RateLimited(max(int((ends - utcnow()).total_seconds()), 1), "cooldown")
 
 
-async def _check_rates(ctx: Ctx, phone: str) -> None:
+async def _take_code_quota(ctx: Ctx, phone: str) -> None:
+    """One more code for this phone and this address, or a refusal: counted atomically, so
+    simultaneous requests cannot all pass (``parta.actions.throttle``)."""
     s = ctx.settings
-    now = utcnow()
-    hour_ago = now - timedelta(hours=1)
-    count, last, first = (await ctx.db.execute(
-        select(func.count(), func.max(LoginCode.created_at), func.min(LoginCode.created_at))
-        .where(LoginCode.phone == phone, LoginCode.created_at > hour_ago)
-    )).one()
-    if last is not None and (now - last).total_seconds() < s.otp_resend_seconds:
-        raise RateLimited(int(s.otp_resend_seconds - (now - last).total_seconds()) + 1)
-    if count >= s.otp_per_phone_per_hour:
-        raise RateLimited(int((first + timedelta(hours=1) - now).total_seconds()) + 1)
+    now, hour = utcnow(), timedelta(hours=1)
+    await throttle.take(ctx.db, f"otp:phone:{phone}", now, limit=s.otp_per_phone_per_hour,
+                        window=hour, min_gap=timedelta(seconds=s.otp_resend_seconds))
     if ctx.ip:
-        ip_count, ip_first = (await ctx.db.execute(
-            select(func.count(), func.min(LoginCode.created_at))
-            .where(LoginCode.ip == ctx.ip, LoginCode.created_at > hour_ago)
-        )).one()
-        if ip_count >= s.otp_per_ip_per_hour:
-            raise RateLimited(int((ip_first + timedelta(hours=1) - now).total_seconds()) + 1)
+        await throttle.take(ctx.db, f"otp:ip:{ctx.ip}", now, limit=s.otp_per_ip_per_hour,
+                            window=hour)
 
 
 async def _parent_email_for(ctx: Ctx, phone: str) -> tuple[User, str]:
@@ -102,6 +94,12 @@ async def _parent_email_for(ctx: Ctx, phone: str) -> tuple[User, str]:
     if primary is None:
         raise ValidationFailed("no_parent_email")
     return user, user.parent_email
+
+
+async def _burned(ctx: Ctx, code_id: int) -> bool:
+    burned_at = (await ctx.db.execute(
+        select(LoginCode.burned_at).where(LoginCode.id == code_id))).scalar_one()
+    return burned_at is not None
 
 
 def _mask_email(email: str) -> str:
@@ -124,7 +122,7 @@ async def request_code(ctx: Ctx, raw_phone: str, channel: str = "sms") -> CodeSe
     if channel not in ("sms", "parent_email"):
         raise ValidationFailed(fields={"channel": "invalid"})
     await _check_cooldown(ctx, phone)
-    await _check_rates(ctx, phone)
+    await _take_code_quota(ctx, phone)
     code = new_code()
     ctx.db.add(LoginCode(
         phone=phone, code_hash=keyed_hash(s.secret_key, code, f"otp:{phone}"), ip=ctx.ip,
@@ -153,21 +151,36 @@ async def verify_code(ctx: Ctx, raw_phone: str, code: str, kind: SessionKind,
     await _check_cooldown(ctx, phone)
     now = utcnow()
     row = (await ctx.db.execute(
-        select(LoginCode)
+        select(LoginCode.id, LoginCode.code_hash, LoginCode.expires_at)
         .where(LoginCode.phone == phone, LoginCode.consumed_at.is_(None),
                LoginCode.burned_at.is_(None))
         .order_by(LoginCode.id.desc()).limit(1)
-    )).scalar_one_or_none()
+    )).one_or_none()
     if row is None or row.expires_at <= now:
         raise CodeRefused("code_expired")
+    # Every try, right or wrong, first takes one of the code's attempts in one conditional
+    # UPDATE: simultaneous tries queue on the row, and the ones past the limit are refused
+    # whatever they guessed.
+    live = (LoginCode.id == row.id, LoginCode.consumed_at.is_(None),
+            LoginCode.burned_at.is_(None))
+    attempts = (await ctx.db.execute(
+        update(LoginCode).where(*live, LoginCode.attempts < s.otp_max_attempts)
+        .values(attempts=LoginCode.attempts + 1).returning(LoginCode.attempts)
+        .execution_options(synchronize_session=False)
+    )).scalar_one_or_none()
+    if attempts is None:  # used meanwhile, or burned by other tries
+        raise CodeRefused("code_attempts" if await _burned(ctx, row.id) else "code_expired")
     if not same(row.code_hash, keyed_hash(s.secret_key, code, f"otp:{phone}")):
-        row.attempts += 1
-        if row.attempts >= s.otp_max_attempts:
-            row.burned_at = now
+        if attempts >= s.otp_max_attempts:
+            await ctx.db.execute(update(LoginCode).where(*live).values(burned_at=now)
+                                 .execution_options(synchronize_session=False))
             raise CommitThenRefuse(CodeRefused("code_attempts"))
         raise CommitThenRefuse(CodeRefused(
-            "code_invalid", params={"attempts_left": s.otp_max_attempts - row.attempts}))
-    row.consumed_at = now
+            "code_invalid", params={"attempts_left": s.otp_max_attempts - attempts}))
+    used = await ctx.db.execute(update(LoginCode).where(*live).values(consumed_at=now)
+                                .execution_options(synchronize_session=False))
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise CodeRefused("code_expired")  # the same code signed in another request first
     user = (await ctx.db.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
     if user is None:
         user = User(phone=phone, language=ctx.lang)

@@ -1,7 +1,7 @@
 """The ORM, one module per aggregate. Importing this package registers every table."""
 
 from parta.models.audit import AuditEntry
-from parta.models.auth import AuthSession, LoginCode
+from parta.models.auth import AuthSession, LoginCode, RateWindow
 from parta.models.chat import (
     GROUP_CHAT_KINDS,
     Attachment,
@@ -99,6 +99,7 @@ __all__ = [
     "ParentLinkStatus",
     "Pin",
     "PostPolicy",
+    "RateWindow",
     "Reaction",
     "Reconciliation",
     "Region",

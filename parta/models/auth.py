@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.enums import SessionKind
 
-__all__ = ["AuthSession", "LoginCode"]
+__all__ = ["AuthSession", "LoginCode", "RateWindow"]
 
 
 class LoginCode(Base):
@@ -43,3 +43,15 @@ class AuthSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RateWindow(Base):
+    """A counter for one rate limit (sign-in codes per phone, per address): how many in the
+    window that started at ``window_start`` and when the last one was. Taken by one conditional
+    UPDATE (``parta.actions.throttle``), so simultaneous requests can never all slip through."""
+
+    __tablename__ = "rate_window"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,61 @@
+"""Rate limits that hold under concurrency: a counter row per limit, taken by one conditional
+``UPDATE``. On PostgreSQL simultaneous takers queue on the row's lock and each re-reads the
+row before its condition is decided; on SQLite writers are serialized anyway. Counting rows
+with a ``SELECT`` and inserting afterwards (what sign-in did before) lets every simultaneous
+request see the same count and pass together.
+
+A refused take changes nothing; the caller's transaction decides whether an accepted one
+stays (a request refused by a later check rolls its takes back with it).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parta.db import insert_ignoring_duplicates
+from parta.errors import RateLimited
+from parta.models import RateWindow
+
+__all__ = ["take"]
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
+
+
+async def take(db: AsyncSession, key: str, now: datetime, *, limit: int,
+               window: timedelta, min_gap: timedelta | None = None,
+               code: str | None = None) -> int:
+    """Count one more for ``key``: at most ``limit`` in a window that opens with the first
+    one and lasts ``window``, and at least ``min_gap`` after the previous one. Returns the
+    count in the window; raises :class:`RateLimited` (with ``code``) with the seconds to wait."""
+    await db.execute(insert_ignoring_duplicates(db, RateWindow.__table__).values(
+        key=key, window_start=now, count=0, last_at=None))
+    over = RateWindow.window_start <= now - window
+    conditions = [RateWindow.key == key, or_(over, RateWindow.count < limit)]
+    if min_gap:
+        conditions.append(or_(RateWindow.last_at.is_(None), RateWindow.last_at <= now - min_gap))
+    counted = (await db.execute(
+        update(RateWindow).where(*conditions)
+        .values(count=case((over, 1), else_=RateWindow.count + 1),
+                window_start=case((over, now), else_=RateWindow.window_start),
+                last_at=now)
+        .returning(RateWindow.count)
+        .execution_options(synchronize_session=False)
+    )).scalar_one_or_none()
+    if counted is not None:
+        return int(counted)
+    start, count, last = (await db.execute(
+        select(RateWindow.window_start, RateWindow.count, RateWindow.last_at)
+        .where(RateWindow.key == key)
+    )).one()
+    waits = []
+    if min_gap and last is not None and last > now - min_gap:
+        waits.append(last + min_gap - now)
+    if count >= limit and start > now - window:
+        waits.append(start + window - now)
+    raise RateLimited(_seconds(max(waits, default=timedelta(seconds=1))), code)
