@@ -21,9 +21,10 @@ from enum import Enum
 from typing import Any
 
 from parta.realtime.bus import Bus
-from parta.realtime.events import Envelope
+from parta.realtime.events import Envelope, RolesChanged, SessionEnded
 
-__all__ = ["MAX_REPLAY", "QUEUE_LIMIT", "ConnState", "Connection", "Hub"]
+__all__ = ["CLOSE_RECONNECT", "CLOSE_SESSION_ENDED", "MAX_REPLAY", "QUEUE_LIMIT", "ConnState",
+           "Connection", "Hub"]
 
 MAX_REPLAY = 1000  # further behind than this: resync instead of a flood
 QUEUE_LIMIT = 512  # a client this far behind live delivery is cut off and resyncs
@@ -31,6 +32,9 @@ QUEUE_LIMIT = 512  # a client this far behind live delivery is cut off and resyn
 SendText = Callable[[str], Coroutine[Any, Any, None]]
 WriteFrame = Callable[[bytes], bool]  # writes a whole frame now, or declines and writes nothing
 _RESYNC = None  # the backlog's marker: tell the client to resync, then close
+CLOSE_SESSION_ENDED = 4401  # the same code as a socket refused for want of a session
+CLOSE_RECONNECT = 4000  # reconnect now and fetch fresh state
+_ENDINGS = frozenset({"session.ended", "roles.changed"})
 
 
 class ConnState(Enum):
@@ -71,20 +75,24 @@ class Connection:
     __slots__ = (
         "_backlog",
         "_close",
+        "_close_code",
         "_drainer",
         "_held",
         "last_id",
         "overflowed",
         "send_text",
+        "session_id",
         "state",
         "user_id",
         "write_frame",
     )
 
     def __init__(self, user_id: int, send_text: SendText,
-                 close: Callable[[], Awaitable[None]] | None = None,
-                 write_frame: WriteFrame | None = None) -> None:
+                 close: Callable[..., Awaitable[None]] | None = None,
+                 write_frame: WriteFrame | None = None, session_id: int = 0) -> None:
         self.user_id = user_id
+        self.session_id = session_id
+        self._close_code: int | None = None
         self.send_text = send_text
         self.write_frame = write_frame
         self._close = close
@@ -161,6 +169,8 @@ class Connection:
                     await self._cut_off()
                     return
                 await self.send_text(text)
+            if self._close_code is not None:  # ended while this backlog was going out
+                await self._shut()
         except Exception:  # noqa: BLE001  any transport failure: the reader cleans up
             self.state = ConnState.closed
         finally:
@@ -182,6 +192,26 @@ class Connection:
                                              "last_id": self.last_id}))
             if self._close is not None:
                 await self._close()
+        except Exception:  # noqa: BLE001, S110  the client is gone already
+            pass
+
+    def end(self, code: int = CLOSE_SESSION_ENDED) -> None:
+        """The session behind this socket ended (signed out, ended from another device, the
+        person removed): nothing more is delivered, and the socket closes with ``code`` once
+        what is already on its way (the ``session.ended`` event itself) has gone out."""
+        if self._close_code is not None:
+            return
+        self._close_code = code
+        drain_first = self._backlog is not None and self.state is ConnState.live
+        self.state = ConnState.closed
+        self._held = None
+        if not drain_first:  # else the drainer shuts it after the backlog
+            asyncio.get_running_loop().create_task(self._shut())
+
+    async def _shut(self) -> None:
+        try:
+            if self._close is not None:
+                await self._close(self._close_code)
         except Exception:  # noqa: BLE001, S110  the client is gone already
             pass
 
@@ -248,10 +278,30 @@ class Hub:
                 pending.setdefault(conn, []).append((env.id, text, frame))
         for conn, items in pending.items():
             conn.offer_all(items)
+        for env in envelopes:
+            if env.event.type in _ENDINGS:
+                self._end_sockets(env)
 
     def dispatch(self, env: Envelope) -> None:
         for conn, text, frame in self._recipients(env):
             conn.offer(env.id, text, frame)
+        if env.event.type in _ENDINGS:
+            self._end_sockets(env)
+
+    def _end_sockets(self, env: Envelope) -> None:
+        """After a session ended, its sockets close (each process closes its own: the event
+        reaches every process through the bus). After a person lost their last role in an
+        organization, all their sockets close: each reconnects and fetches what it may still
+        see, so nothing of that school reaches it on the way."""
+        event = env.event
+        if isinstance(event, SessionEnded):
+            for user_id in env.audience:
+                for conn in list(self._by_user.get(user_id, ())):
+                    if conn.session_id == event.session_id:
+                        conn.end()
+        elif isinstance(event, RolesChanged) and not event.roles:
+            for conn in list(self._by_user.get(event.user_id, ())):
+                conn.end(CLOSE_RECONNECT)
 
     def _recipients(self, env: Envelope) -> Iterator[tuple[Connection, str, bytes | None]]:
         """Every connection of the audience with the same text, and the same frame for those

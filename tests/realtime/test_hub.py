@@ -197,3 +197,50 @@ async def test_events_of_one_transaction_reach_a_socket_in_one_write_in_order() 
     hub.dispatch_all(later)
     assert len(writes) == 1 and texts == [later[1].wire(), later[2].wire()]
     assert fast.last_id == 9
+
+
+async def test_ending_a_session_closes_its_sockets_after_the_event_only() -> None:
+    """session.ended reaches the socket, then it closes with 4401; the person's other session
+    and other people stay; a backlog still waiting goes out before the close."""
+    from parta.realtime.events import RolesChanged, SessionEnded
+
+    sent: dict[str, list[str]] = {"ended": [], "other": [], "stranger": []}
+    closed: dict[str, int] = {}
+
+    def socket(name: str) -> tuple[object, object]:
+        async def send(text: str) -> None:
+            sent[name].append(json.loads(text)["type"])
+
+        async def close(code: int = 1000) -> None:
+            closed[name] = code
+
+        return send, close
+
+    hub = Hub()
+    ended = Connection(7, *socket("ended"), session_id=70)  # type: ignore[arg-type]
+    other = Connection(7, *socket("other"), session_id=71)  # type: ignore[arg-type]
+    stranger = Connection(8, *socket("stranger"), session_id=70)  # type: ignore[arg-type]
+    for conn in (ended, other, stranger):
+        hub.register(conn)
+        await conn.go_live(0)
+    hub.dispatch(Envelope(event=SessionEnded(session_id=70), audience=frozenset({7}), id=5))
+    await asyncio.sleep(0.01)
+    assert closed == {"ended": 4401} and sent["ended"] == ["session.ended"]
+    hub.dispatch(env(1, 6, {7, 8}))  # nothing more for the ended socket
+    await asyncio.sleep(0.01)
+    assert sent["ended"] == ["session.ended"]
+    assert sent["other"] == ["session.ended", "invite.changed"]
+    assert sent["stranger"] == ["invite.changed"]
+    # Removed from the school (no roles left): every socket of that person reconnects.
+    hub.dispatch_all([
+        Envelope(event=RolesChanged(org_id=1, user_id=7, roles=[]), audience=frozenset({7, 8}),
+                 id=7),
+        env(2, 8, {7, 8}),
+    ])
+    await asyncio.sleep(0.01)
+    assert closed == {"ended": 4401, "other": 4000} and "stranger" not in closed
+    # A role taken away while others remain closes nothing.
+    hub.dispatch(Envelope(event=RolesChanged(org_id=1, user_id=8, roles=["parent"]),
+                          audience=frozenset({8}), id=9))
+    await asyncio.sleep(0.01)
+    assert "stranger" not in closed
