@@ -143,9 +143,14 @@ def _recent_statement(authors: int) -> Any:
     if stmt is None:
         # At most ``window`` rows per author through the (author, id) index; of those, only
         # the ones young enough to count come back.
+        # Messages the conduct filter held count too (pending or rejected; an approved one
+        # is a message by then): holding must not let a member post without limit.
         part = ("SELECT * FROM (SELECT author_id, chat_id, body, created_at FROM message "
                 "WHERE author_id = :a{n} ORDER BY id DESC LIMIT :window) AS r{n} "
-                "WHERE created_at > :since")
+                "WHERE created_at > :since UNION ALL "
+                "SELECT * FROM (SELECT author_id, chat_id, body, created_at FROM held_message "
+                "WHERE author_id = :a{n} AND status != 'approved' ORDER BY id DESC "
+                "LIMIT :window) AS h{n} WHERE created_at > :since")
         m = Message.__table__.c
         stmt = _RECENT[authors] = text(" UNION ALL ".join(
             part.format(n=n) for n in range(authors))).bindparams(

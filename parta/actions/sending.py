@@ -329,6 +329,10 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
             uid = _sender(item)
             set_committed_value(result.me, "last_posted_at", now)  # written with the batch
             known.recent.setdefault(uid, []).insert(0, _Post(uid, result.chat.id, result.text, now))
+        elif isinstance(result, Sent) and result.held is not None and result.created:
+            held = result.held  # held for a moderator: it counts toward the flood limits too
+            known.recent.setdefault(held.author_id, []).insert(
+                0, _Post(held.author_id, held.chat_id, held.body, now))
         decided.append(result)
     ready_at = [n for n, d in enumerate(decided) if isinstance(d, _Ready)]
     ready = [r for r in decided if isinstance(r, _Ready)]

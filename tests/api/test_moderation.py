@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, update
 
-from parta.models import AuditEntry, Chat, ChatBlock, ChatRemoval, Message, Violation
+from parta.models import AuditEntry, Chat, ChatBlock, ChatRemoval, HeldMessage, Message, Violation
 from parta.rules import DEFAULT_RULES, rule_items
 from tests.api.test_chats import joined, make_class_chat
 from tests.conftest import World, error_code
@@ -482,6 +482,25 @@ async def test_flood_limits_and_repeated_messages(world: World) -> None:
         assert r.status_code == 200, r.text
     async with world.services.sessionmaker() as db:
         assert (await db.execute(select(func.count()).select_from(Violation))).scalar_one() == 0
+
+
+async def test_messages_held_for_a_moderator_count_toward_the_flood_limits(world: World) -> None:
+    """An outside probe had one student send 60 held messages in 6 seconds."""
+    _anna, chat, _masha, petya = await class_chat(world)
+    cid = chat["id"]
+    async with world.services.sessionmaker() as db:  # the demo's own messages are long past
+        await db.execute(update(Message).values(created_at=datetime.now(UTC) - timedelta(hours=1)))
+        await db.commit()
+    burst = world.services.settings.flood_burst_messages
+    for i in range(burst):
+        r = await say(petya, cid, f"{PROFANE} {i}")
+        assert r.status_code == 202, (i, r.text)
+    r = await say(petya, cid, f"{PROFANE} ещё")
+    assert (r.status_code, error_code(r)) == (429, "flood")
+    r = await say(petya, cid, "а это обычное сообщение")
+    assert (r.status_code, error_code(r)) == (429, "flood")
+    async with world.services.sessionmaker() as db:
+        assert (await db.execute(select(func.count()).select_from(HeldMessage))).scalar_one() == burst
 
 
 async def test_members_accept_the_rules_again_after_they_change(world: World) -> None:

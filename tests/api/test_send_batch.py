@@ -196,3 +196,15 @@ async def test_a_socket_send_that_breaks_the_batch_fails_alone(
         "1": ("sent", 200), "2": ("refused", 500), "3": ("sent", 200)}
     assert by_ref["2"]["error"]["code"] == "internal" and sender.pending == 0
     assert await count(world, Message) == before + 2
+
+
+async def test_held_sends_of_the_batch_count_for_the_flood_limits(world: World) -> None:
+    _anna, chat = await make_class_chat(world)
+    await joined(world, "student", chat["id"])
+    async with world.services.sessionmaker() as db:  # the demo's own messages are long past
+        await db.execute(update(Message).values(created_at=datetime.now(UTC) - timedelta(hours=1)))
+        await db.commit()
+    profane = "да это полная хуйня, а не контрольная"
+    results = await batch(world, [("student", chat["id"], f"{profane} {n}", {}) for n in range(8)])
+    assert [code(r) for r in results] == ["sent"] * 6 + ["flood", "flood"]
+    assert all(r.held is not None for r in results[:6] if isinstance(r, Sent))
