@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     flood_burst_seconds: int = 10
     flood_minute_messages: int = 30
     duplicate_window_seconds: int = 600
+    # Per person and server process; 0 turns a limit off.
+    reactions_per_minute: int = 60
+    typing_per_minute: int = 30
 
     redis_url: str = ""
     log_json: bool = True

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from parta.actions.throttle import Rates
 from parta.config import Settings
 from parta.db import reading
 from parta.models import AuditEntry, User
@@ -39,6 +40,7 @@ class Services:
     storage: Storage
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     readers: eventlog.Readers = field(default_factory=eventlog.Readers)
+    rates: Rates = field(default_factory=Rates)  # in-memory limits: reactions, «typing»
 
 
 @dataclass

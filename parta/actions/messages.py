@@ -251,6 +251,7 @@ async def forwarded(ctx: Ctx, target: Chat, source_id: int) -> tuple[str, list[A
 async def typing(ctx: Ctx, chat_id: int) -> None:
     """«…is typing»: ephemeral, never stored, may be dropped."""
     actor = ctx.require_actor()
+    ctx.services.rates.take("typing", actor.user_id, ctx.settings.typing_per_minute, 60)
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
     await guard.require_not_blocked(ctx, chat, actor.user_id)
@@ -371,6 +372,7 @@ async def _reaction_counts(ctx: Ctx, message_id: int) -> dict[str, int]:
 
 async def react(ctx: Ctx, chat_id: int, message_id: int, emoji: str, on: bool) -> dict[str, int]:
     actor = ctx.require_actor()
+    ctx.services.rates.take("reaction", actor.user_id, ctx.settings.reactions_per_minute, 60)
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.react)
     await guard.require_not_blocked(ctx, chat, actor.user_id)

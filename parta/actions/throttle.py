@@ -6,11 +6,16 @@ request see the same count and pass together.
 
 A refused take changes nothing; the caller's transaction decides whether an accepted one
 stays (a request refused by a later check rolls its takes back with it).
+
+Signals that are cheap and frequent (reactions, «typing») are limited in memory instead, by
+:class:`Rates`: per server process, one number per person and kind, no database write.
 """
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, or_, select, update
@@ -20,7 +25,7 @@ from parta.db import insert_ignoring_duplicates
 from parta.errors import RateLimited
 from parta.models import RateWindow
 
-__all__ = ["take"]
+__all__ = ["Rates", "take"]
 
 
 def _seconds(delta: timedelta) -> int:
@@ -59,3 +64,36 @@ async def take(db: AsyncSession, key: str, now: datetime, *, limit: int,
     if count >= limit and start > now - window:
         waits.append(start + window - now)
     raise RateLimited(_seconds(max(waits, default=timedelta(seconds=1))), code)
+
+
+class Rates:
+    """In-memory limits per key: at most ``limit`` in any ``window`` seconds, in bursts of up to
+    ``limit`` (the generic cell rate algorithm: one «theoretical arrival time» per key, so a
+    check is O(1) in time and memory). Each process counts its own; that is enough to keep one
+    person from flooding the others, which is what these limits are for."""
+
+    MAX_KEYS = 200_000  # past this, keys whose allowance is whole again are forgotten
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tat: dict[tuple[str, object], float] = {}
+
+    def take(self, kind: str, key: object, limit: int, window: float) -> None:
+        """Count one for ``(kind, key)`` or raise :class:`RateLimited` with the seconds to
+        wait; a refusal is not counted."""
+        if limit <= 0:
+            return
+        now = self._clock()
+        step = window / limit
+        tat = max(self._tat.get((kind, key), now), now)
+        if tat - now > window - step:
+            raise RateLimited(math.ceil(tat - now - (window - step)))
+        if len(self._tat) >= self.MAX_KEYS:
+            self._forget(now)
+        self._tat[(kind, key)] = tat + step
+
+    def _forget(self, now: float) -> None:
+        for k in [k for k, tat in self._tat.items() if tat <= now]:
+            del self._tat[k]
+        if len(self._tat) >= self.MAX_KEYS:  # all busy at once: start over rather than grow
+            self._tat.clear()

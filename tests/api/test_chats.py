@@ -284,6 +284,27 @@ async def test_typing_is_told_to_the_others_and_never_stored(world: World) -> No
     assert stored == 0
 
 
+async def test_reactions_and_typing_are_rate_limited_per_person(world: World) -> None:
+    """A script cannot flood a class with reactions or «typing» (the probe found no limit)."""
+    world.services.settings.reactions_per_minute = 10
+    world.services.settings.typing_per_minute = 5
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    url = f"{API}/chats/{chat['id']}/messages"
+    mid = (await anna.post(url, json={"body": "Молодцы!"})).json()["id"]
+    for i in range(10):
+        r = await (masha.put if i % 2 == 0 else masha.delete)(f"{url}/{mid}/reactions/👍")
+        assert r.status_code == 200, (i, r.text)
+    r = await masha.put(f"{url}/{mid}/reactions/👍")
+    assert (r.status_code, error_code(r)) == (429, "rate_limited")
+    assert int(r.headers["Retry-After"]) >= 1
+    assert (await anna.put(f"{url}/{mid}/reactions/👍")).status_code == 200  # others are not held
+    before = len(world.events_of("chat.typing"))
+    answers = [(await masha.post(f"{API}/chats/{chat['id']}/typing")).status_code for _ in range(8)]
+    assert answers == [200] * 5 + [429] * 3
+    assert len(world.events_of("chat.typing")) == before + 5
+
+
 async def test_channel_posts_count_their_views_once_per_person(world: World) -> None:
     irina = await world.as_("admin")
     school = next(c["id"] for c in (await irina.get(f"{API}/chats")).json()["chats"]
