@@ -231,7 +231,7 @@ async def forwarded(ctx: Ctx, target: Chat, source_id: int) -> tuple[str, list[A
     """Forwarding stays inside the organization, from a chat the sender is in now."""
     source = await ctx.db.get(Message, source_id)
     if source is None or source.deleted_at is not None:
-        raise ValidationFailed(fields={"forward_of": "invalid"})
+        raise NotFound()  # the same answer as another school's message or a chat one is not in
     src_chat, _ = await chat_for(ctx, source.chat_id)  # not a member: «not found»
     if src_chat.org_id != target.org_id:
         raise ValidationFailed(fields={"forward_of": "invalid"})

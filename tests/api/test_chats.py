@@ -267,6 +267,17 @@ async def test_forwarding_stays_inside_the_school_and_ones_own_chats(world: Worl
     petya = await world.as_("student2")  # invited to the class chat but not in it
     r = await petya.post(f"{API}/chats/{direct['id']}/messages", json={"body": "", "forward_of": src})
     assert r.status_code == 404  # he cannot forward what he cannot read
+    # Another school's message answers exactly like one that never was.
+    _other, natalia = await register_gymnasium(world)
+    theirs = next(c["id"] for c in (await natalia.get(f"{API}/chats")).json()["chats"]
+                  if c["kind"] == "school_channel")
+    foreign = (await natalia.post(f"{API}/chats/{theirs}/messages",
+                                  json={"body": "Объявление гимназии"})).json()["id"]
+    answers = [await masha.post(f"{API}/chats/{direct['id']}/messages",
+                                json={"body": "", "forward_of": source})
+               for source in (foreign, 10**12)]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json() == answers[1].json()
 
 
 async def test_typing_is_told_to_the_others_and_never_stored(world: World) -> None:
