@@ -74,12 +74,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                          name="parta-early-unblocks")
         sweeping = asyncio.create_task(attachment_actions.prune_unsent_forever(services),
                                        name="parta-unsent-uploads")
+        expiring = asyncio.create_task(app.state.hub.end_expired_forever(),
+                                       name="parta-expired-sockets")
         try:
             yield
         finally:
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()
+            expiring.cancel()
             await send_queue.drain()
             await services.bus.stop()
             await engine.dispose()

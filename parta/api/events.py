@@ -73,7 +73,8 @@ async def events(ws: WebSocket) -> None:
     raw_last = ws.query_params.get("last_id", "")
     last_id = int(raw_last) if raw_last.isdigit() and len(raw_last) < 19 else None
     await ws.accept()
-    conn = Connection(user_id, ws.send_text, ws.close, frame_writer(ws.scope), session_id)
+    conn = Connection(user_id, ws.send_text, ws.close, frame_writer(ws.scope), session_id,
+                      found.expires_at.timestamp())
     hub.register(conn)  # before reading the log, so nothing published meanwhile is lost
     try:
         through = await _catch_up(services, ws, user_id, last_id)

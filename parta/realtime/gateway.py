@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from enum import Enum
@@ -78,6 +80,7 @@ class Connection:
         "_close_code",
         "_drainer",
         "_held",
+        "expires_at",
         "last_id",
         "overflowed",
         "send_text",
@@ -89,9 +92,11 @@ class Connection:
 
     def __init__(self, user_id: int, send_text: SendText,
                  close: Callable[..., Awaitable[None]] | None = None,
-                 write_frame: WriteFrame | None = None, session_id: int = 0) -> None:
+                 write_frame: WriteFrame | None = None, session_id: int = 0,
+                 expires_at: float = math.inf) -> None:
         self.user_id = user_id
         self.session_id = session_id
+        self.expires_at = expires_at  # the session's end (epoch seconds): the socket's too
         self._close_code: int | None = None
         self.send_text = send_text
         self.write_frame = write_frame
@@ -261,6 +266,21 @@ class Hub:
             conns.remove(conn)
             if not conns:
                 del self._by_user[conn.user_id]
+
+    def end_expired(self, now: float) -> int:
+        """Close the sockets whose session has expired (called every minute); returns how many."""
+        ended = 0
+        for conns in list(self._by_user.values()):
+            for conn in list(conns):
+                if conn.expires_at <= now and conn.state is not ConnState.closed:
+                    conn.end()
+                    ended += 1
+        return ended
+
+    async def end_expired_forever(self, every_seconds: float = 60) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            self.end_expired(time.time())
 
     def connections(self) -> int:
         return sum(len(c) for c in self._by_user.values())

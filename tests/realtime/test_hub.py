@@ -244,3 +244,24 @@ async def test_ending_a_session_closes_its_sockets_after_the_event_only() -> Non
                           audience=frozenset({8}), id=9))
     await asyncio.sleep(0.01)
     assert "stranger" not in closed
+
+
+async def test_a_socket_closes_when_its_session_expires() -> None:
+    closed: list[int] = []
+
+    async def send(text: str) -> None:
+        pass
+
+    async def close(code: int = 1000) -> None:
+        closed.append(code)
+
+    hub = Hub()
+    soon = Connection(7, send, close, session_id=1, expires_at=100.0)
+    later = Connection(7, send, close, session_id=2, expires_at=200.0)
+    for conn in (soon, later):
+        hub.register(conn)
+        await conn.go_live(0)
+    assert hub.end_expired(99.0) == 0
+    assert hub.end_expired(150.0) == 1
+    await asyncio.sleep(0.01)
+    assert closed == [4401] and soon.state is ConnState.closed and later.state is ConnState.live
