@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from enum import Enum
 from typing import Any
 
+from parta.metrics import observe_delivery
 from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope
 
@@ -248,10 +249,16 @@ class Hub:
                 pending.setdefault(conn, []).append((env.id, text, frame))
         for conn, items in pending.items():
             conn.offer_all(items)
+        if pending:  # one observation per batch, not per socket
+            observe_delivery(envelopes[0].committed_at)
 
     def dispatch(self, env: Envelope) -> None:
+        delivered = False
         for conn, text, frame in self._recipients(env):
             conn.offer(env.id, text, frame)
+            delivered = True
+        if delivered:
+            observe_delivery(env.committed_at)
 
     def _recipients(self, env: Envelope) -> Iterator[tuple[Connection, str, bytes | None]]:
         """Every connection of the audience with the same text, and the same frame for those
