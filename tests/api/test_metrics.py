@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import uuid
 from typing import Any
 
 import httpx
@@ -11,12 +13,13 @@ from prometheus_client import REGISTRY
 from parta.actions.base import Services
 from parta.app import create_app
 from parta.db import make_engine, make_sessionmaker
-from parta.realtime.bus import InOrder, _decode, _encode
-from parta.realtime.events import Envelope, Typing
+from parta.realtime.bus import InOrder, RedisBus, _decode, _encode
+from parta.realtime.events import Envelope, OrgChanged, Typing
 from parta.realtime.gateway import Connection
 from tests.api.test_chats import make_class_chat
 from tests.conftest import World, error_code
 from tests.helpers import API
+from tests.test_bus import REDIS_URL, needs_redis
 
 
 def from_address(world: World, host: str, **headers: str) -> httpx.AsyncClient:
@@ -151,3 +154,25 @@ async def test_not_ready_when_the_database_cannot_be_reached(world: World, tmp_p
     finally:
         await services.bus.stop()
         await engine.dispose()
+
+
+@needs_redis
+async def test_a_redis_bus_is_ready_while_it_listens_and_carries_the_commit_time() -> None:
+    channel = f"parta:test:{uuid.uuid4().hex}"
+    bus = RedisBus(REDIS_URL, channel)
+    assert not bus.started()
+    await bus.start()
+    got: list[Envelope] = []
+    bus.subscribe(got.append)
+    try:
+        assert bus.started() and bus.backlog() == 0
+        await bus.publish([Envelope(event=OrgChanged(org_id=2), audience=frozenset({1}), id=7,
+                                    committed_at=1_800_000_000.5)])
+        for _ in range(500):
+            if got:
+                break
+            await asyncio.sleep(0.01)
+        assert [e.committed_at for e in got] == [1_800_000_000.5]
+    finally:
+        await bus.stop()
+    assert not bus.started()
