@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from parta import __version__, conduct
+from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions.base import Services
@@ -25,6 +23,8 @@ from parta.api.errors import error_response, install_error_handlers
 from parta.api.socket_send import SendQueue
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
+from parta.http_limits import BodyLimits, route_limits
+from parta.http_log import RequestLog
 from parta.i18n import LANGUAGES, catalog
 from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
@@ -34,22 +34,9 @@ from parta.services.mail import make_mailer
 from parta.services.media import limits_from_settings, max_upload_size
 from parta.services.sms import make_sms
 from parta.services.storage import make_storage
+from parta.web_pages import page_paths
 
 __all__ = ["create_app"]
-
-log = logging.getLogger("parta.http")
-MAX_BODY = 1024 * 1024  # JSON requests; files come later through their own limits
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
-}
-
 
 EVENTS_PATH = "/api/v1/events"
 
@@ -88,7 +75,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await engine.dispose()
 
     app = FastAPI(title="Parta", version=__version__, lifespan=lifespan,
-                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None)
+                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.services = services
     app.state.settings = settings
     app.state.hub = hub = Hub()
@@ -96,28 +83,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.send_queue = send_queue = SendQueue(services)
     install_error_handlers(app)
 
-    upload_limit = max_upload_size(limits_from_settings(settings)) + 64 * 1024  # + form fields
-
-    @app.middleware("http")
-    async def guard_and_log(request: Request,
-                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        length = request.headers.get("content-length")
-        limit = upload_limit if request.url.path.endswith("/attachments") else MAX_BODY
-        if request.url.path.endswith("/roster/imports"):  # a whole school's roster file
-            limit = ROSTER_UPLOAD + 64 * 1024
-        if length and (not length.isdigit() or int(length) > limit):
-            response: Response = error_response(request, 413, "too_large")
-        else:
-            response = await call_next(request)
-        for k, v in SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        log.info("%s %s %s", request.method, request.url.path, response.status_code, extra={
-            "method": request.method, "path": request.url.path, "status": response.status_code,
-            "ms": round((time.perf_counter() - started) * 1000, 1)})
-        return response
+    # Added innermost first: the request log sees (and counts) the body limit's refusals too.
+    app.add_middleware(BodyLimits, limit_for=route_limits(
+        upload=max_upload_size(limits_from_settings(settings)), roster=ROSTER_UPLOAD))
+    app.add_middleware(RequestLog, hsts=settings.hsts)
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, support, chats, moderation, events, year):
@@ -130,6 +99,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def healthz() -> dict[str, bool]:
         return {"ok": True}
 
+    app.include_router(metrics.router)  # /metrics (for the monitoring host only), /readyz
+
     @app.get("/api/v1/i18n/{lang}.json", include_in_schema=False)
     async def server_catalog(lang: str) -> JSONResponse:
         return JSONResponse(catalog(lang if lang in LANGUAGES else "ru"))
@@ -137,15 +108,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     web: Path = settings.web_dir
     app.mount("/static", StaticFiles(directory=web, check_dir=False), name="static")
 
+    pages = page_paths(web)
+
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str, request: Request) -> Response:
-        """The web client: every page path returns the one HTML shell (History API routing)."""
-        if path.startswith(("api/", "static/")):
-            return error_response(request, 404, "not_found")
+        """The web client: each of its page paths returns the one HTML shell (History API
+        routing). Any other path is 404 — to a browser, the same shell with that status,
+        so a person who mistyped an address sees the client's own «page not found»."""
         index = web / "index.html"
-        if not index.exists():
+        if not index.exists() or path.startswith(("api/", "static/")):
             return error_response(request, 404, "not_found")
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        if pages.fullmatch(request.url.path):
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        if "text/html" in request.headers.get("accept", "") and "." not in path:
+            return FileResponse(index, status_code=404, headers={"Cache-Control": "no-cache"})
+        return error_response(request, 404, "not_found")
 
     return app
 

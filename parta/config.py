@@ -6,8 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from parta.proxies import parse_networks
 
 __all__ = ["DEFAULT_SECRET", "InsecureSettings", "Mode", "Settings"]
 
@@ -101,7 +103,24 @@ class Settings(BaseSettings):
 
     redis_url: str = ""
     log_json: bool = True
+
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP are believed: comma-separated addresses
+    # or networks («127.0.0.1, 10.0.0.0/8»). Empty: none, every peer is the client itself.
+    trusted_proxies: str = ""
+    # Who may read /metrics (others get 404): comma-separated addresses or networks.
+    metrics_allow: str = "127.0.0.1,::1"
     web_dir: Path = Field(default_factory=lambda: Path(__file__).parent / "web")
+
+    @field_validator("trusted_proxies", "metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # refuse to start with an address that means nothing
+        return value
+
+    @property
+    def hsts(self) -> bool:
+        """Whether browsers are told to come back over HTTPS only (production, on https://)."""
+        return self.mode == Mode.production and self.base_url.startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from parta.models import Attachment, HeldMessage, HeldStatus
 from parta.policy import ChatAction
 from parta.security import new_token
 from parta.services import media
+from parta.services.text import clean_name
 
 __all__ = ["attachment_for", "attachment_payload", "prune_unsent", "prune_unsent_forever",
            "safe_name", "upload"]
@@ -29,7 +29,7 @@ log = logging.getLogger("parta.attachments")
 
 def safe_name(raw: str, ext: str) -> str:
     """A display name without paths or control characters, with the extension the content has."""
-    base = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = clean_name(raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     base = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", base).strip(" .")[:180]
     stem = base.rsplit(".", 1)[0] if "." in base else base
     return f"{stem or 'file'}.{ext}"

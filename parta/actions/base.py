@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from parta import metrics
 from parta.actions.throttle import Rates
 from parta.config import Settings
 from parta.db import reading
@@ -99,6 +101,10 @@ async def _commit(ctx: Ctx) -> None:
     async with ctx.services.publish_lock:
         remember = await eventlog.store(ctx.db, ctx.events, ctx.services.readers)
         await ctx.db.commit()
+        committed_at = time.time()
+        for env in ctx.events:
+            env.committed_at = committed_at
+        metrics.count_committed(ctx.events)
         # Committed: whatever fails from here on must not make the action look failed (a
         # caller would do it again). A client that misses the live event finds it on resume.
         try:

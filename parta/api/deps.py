@@ -14,6 +14,7 @@ from parta.db import utcnow
 from parta.errors import CsrfFailed, NotAuthenticated
 from parta.i18n import pick_language
 from parta.models import SessionKind
+from parta.proxies import client_address, parse_networks
 from parta.queries.actors import caller_by_token_hash, seen_long_ago, touch_session
 from parta.schemas.common import MAX_ID
 from parta.security import same
@@ -44,7 +45,9 @@ def services_of(request: Request) -> Services:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The caller's address — the one place it is decided (see ``parta.proxies``)."""
+    trusted = parse_networks(services_of(request).settings.trusted_proxies)
+    return client_address(request.scope, trusted)
 
 
 async def _ctx(request: Request) -> AsyncIterator[Ctx]:

@@ -14,9 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from parta.errors import PartaError
 from parta.i18n import catalog, pick_language, t
 
-__all__ = ["error_body", "error_response", "install_error_handlers", "validation_fields"]
+__all__ = ["ERROR_CODE_KEY", "error_body", "error_response", "install_error_handlers", "validation_fields"]
 
 log = logging.getLogger("parta.api")
+
+# Where an answer's error code is left in the request's state, for the request log's metrics.
+ERROR_CODE_KEY = "error_code"
 
 
 def _lang(request: Request) -> str:
@@ -27,6 +30,7 @@ def _lang(request: Request) -> str:
 def error_response(request: Request, status: int, code: str, fields: dict[str, str] | None = None,
                    params: dict[str, object] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
+    setattr(request.state, ERROR_CODE_KEY, code)
     return JSONResponse({"error": error_body(_lang(request), code, fields, params)},
                         status_code=status, headers=headers)
 

@@ -128,6 +128,10 @@ class SendQueue:
         finally:
             self._task = None
 
+    def depth(self) -> int:
+        """Sends waiting for a batch (the one being written is not counted)."""
+        return len(self._waiting)
+
     async def drain(self) -> None:
         """Wait until every queued send has been answered (for an orderly shutdown)."""
         while self._task is not None:

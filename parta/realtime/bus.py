@@ -38,11 +38,18 @@ class Bus(Protocol):
 
     async def stop(self) -> None: ...
 
+    def started(self) -> bool:
+        """Started and not stopped: events published now reach this process's subscribers."""
+
+    def backlog(self) -> int:
+        """Events received but held back (waiting for an earlier one), for the metrics."""
+
 
 class InProcessBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
         self._batch_subscribers: list[BatchSubscriber] = []
+        self._started = False
 
     def _deliver(self, env: Envelope) -> None:
         self._deliver_all([env])
@@ -71,10 +78,16 @@ class InProcessBus:
         return _add(self._batch_subscribers, fn)
 
     async def start(self) -> None:
-        return None
+        self._started = True
 
     async def stop(self) -> None:
-        return None
+        self._started = False
+
+    def started(self) -> bool:
+        return self._started
+
+    def backlog(self) -> int:
+        return 0
 
 
 def _add(subscribers: list[Any], fn: Any) -> Callable[[], None]:
@@ -91,7 +104,7 @@ def _encode(envelopes: list[Envelope]) -> str:
     # The event's JSON travels as the string every socket will get, so no process serializes
     # it again; the typed event is rebuilt from it for in-process subscribers.
     return json.dumps([{"body": e.body, "audience": sorted(e.audience), "id": e.id,
-                        "ephemeral": e.ephemeral} for e in envelopes],
+                        "ephemeral": e.ephemeral, "at": e.committed_at} for e in envelopes],
                       ensure_ascii=False, separators=(",", ":"))
 
 
@@ -103,7 +116,7 @@ def _decode(raw: str | bytes) -> list[Envelope]:
         out.append(Envelope(event=event_from_dict(json.loads(body)),
                             audience=frozenset(int(u) for u in i["audience"]),
                             id=int(i.get("id", 0)), ephemeral=bool(i.get("ephemeral", False)),
-                            _body=body))
+                            committed_at=float(i.get("at", 0.0)), _body=body))
     return out
 
 
@@ -156,6 +169,9 @@ class InOrder:
         if self._held:
             self._timer = asyncio.get_running_loop().call_later(self._wait, self._give_up)
 
+    def held(self) -> int:
+        return len(self._held)
+
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
@@ -180,6 +196,13 @@ class RedisBus(InProcessBus):
         if self._task is None:
             self._task = asyncio.create_task(self._listen(), name="parta-redis-bus")
             await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    def started(self) -> bool:
+        # The listener ends only when Redis goes away (or on stop): then nothing arrives.
+        return self._task is not None and not self._task.done() and self._ready.is_set()
+
+    def backlog(self) -> int:
+        return self._in_order.held()
 
     async def _listen(self) -> None:
         pubsub = self._redis.pubsub()

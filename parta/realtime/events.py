@@ -196,6 +196,8 @@ class Envelope:
     audience: frozenset[int] = frozenset()
     id: int = 0
     ephemeral: bool = False
+    # When its transaction committed (wall clock, seconds), for the delivery-latency metric.
+    committed_at: float = field(default=0.0, compare=False, repr=False)
     _body: str | None = field(default=None, compare=False, repr=False)
     _wire: str | None = field(default=None, compare=False, repr=False)
     _frame: bytes | None = field(default=None, compare=False, repr=False)

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from enum import Enum
 from typing import Any
 
+from parta.metrics import observe_delivery
 from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope, RolesChanged, SessionEnded
 
@@ -298,13 +299,19 @@ class Hub:
                 pending.setdefault(conn, []).append((env.id, text, frame))
         for conn, items in pending.items():
             conn.offer_all(items)
+        if pending:  # one observation per batch, not per socket
+            observe_delivery(envelopes[0].committed_at)
         for env in envelopes:
             if env.event.type in _ENDINGS:
                 self._end_sockets(env)
 
     def dispatch(self, env: Envelope) -> None:
+        delivered = False
         for conn, text, frame in self._recipients(env):
             conn.offer(env.id, text, frame)
+            delivered = True
+        if delivered:
+            observe_delivery(env.committed_at)
         if env.event.type in _ENDINGS:
             self._end_sockets(env)
 

@@ -17,6 +17,7 @@ from parta.errors import ValidationFailed
 from parta.i18n import t
 from parta.models.enums import Role
 from parta.services.phones import normalize_phone
+from parta.services.text import clean_name
 
 __all__ = [
     "KIND_ROLES",
@@ -142,16 +143,14 @@ class Roster:
 
 # Normalization -------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"\s+")
-
-
 def clean(value: Any) -> str:
-    """A cell as text: stripped, inner whitespace collapsed, ``None`` as empty."""
+    """A cell as text: stripped, inner whitespace collapsed, invisible characters dropped
+    (see ``parta.services.text``), ``None`` as empty."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", str(value)).strip()
+    return clean_name(str(value))  # also drops invisible characters: names come from here
 
 
 def display_name(last: str, first: str, middle: str = "") -> str:

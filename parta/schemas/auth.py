@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
-from parta.schemas.common import Email, Ref, ShortText, Strict
+from parta.schemas.common import Email, Name, Ref, ShortText, Strict
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
@@ -61,7 +61,7 @@ class SignedInOut(BaseModel):
 
 
 class MePatch(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    name: Name | None = None
     email: Email | None = None
     language: Literal["ru", "en"] | None = None
 

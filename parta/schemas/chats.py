@@ -5,9 +5,9 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from parta.models import ChatKind, ChatRole, PostPolicy
-from parta.schemas.common import BodyId, Strict
+from parta.schemas.common import BodyId, CleanName, Strict
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text5k = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 

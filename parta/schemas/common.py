@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from parta.services.text import clean_name
 
 __all__ = [
     "MAX_ID",
-    "BodyId","Email", "LongText", "Name", "Ok", "Person", "Ref", "ShortText", "Strict", "Url"]
+    "BodyId", "CleanName", "Email", "LongText", "Name", "Ok", "Person", "Ref", "ShortText", "Strict", "Url"]
 
 # Ids are 32-bit on every backend; anything outside is refused before it reaches a driver.
 MAX_ID = 2**31 - 1
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Before the length checks: a name of nothing but invisible characters is an empty name.
+CleanName = BeforeValidator(lambda v: clean_name(v) if isinstance(v, str) else v)
+Name = Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Email = Annotated[str, StringConstraints(

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from parta.models import Role
-from parta.schemas.common import BodyId, Person, Ref, ShortText, Strict
+from parta.schemas.common import BodyId, CleanName, Person, Ref, ShortText, Strict
 
 
 class InviteIn(Strict):
@@ -55,7 +55,7 @@ class InvitePreview(BaseModel):
 
 
 class JoinIn(Strict):
-    child_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    child_name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
 

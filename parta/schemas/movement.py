@@ -8,17 +8,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, StringConstraints
 
 from parta.models import MovementKind
-from parta.schemas.common import BodyId, Email, LongText, Person, Ref, ShortText, Strict
+from parta.schemas.common import BodyId, CleanName, Email, LongText, Person, Ref, ShortText, Strict
 
 __all__ = ["DecisionIn", "MovementIn", "MovementOut", "MovementsOut", "NewcomerIn"]
 
-NamePart = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+NamePart = Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class NewcomerIn(Strict):
     last_name: NamePart
     first_name: NamePart
-    middle_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    middle_name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
     email: Email = ""
     position: ShortText = ""

@@ -6,7 +6,18 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from parta.models import OrgKind, Role
-from parta.schemas.common import BodyId, Email, LongText, Name, Person, Ref, ShortText, Strict, Url
+from parta.schemas.common import (
+    BodyId,
+    CleanName,
+    Email,
+    LongText,
+    Name,
+    Person,
+    Ref,
+    ShortText,
+    Strict,
+    Url,
+)
 
 
 class RegionIn(Strict):
@@ -34,7 +45,7 @@ class RegionsOut(BaseModel):
 
 
 class OrgRegisterIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
+    name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)]
     kind: OrgKind
     municipality_id: BodyId
     admin_name: Name
@@ -44,8 +55,8 @@ class OrgRegisterIn(Strict):
 
 
 class OrgPatch(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)] | None = None
-    short_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=2, max_length=300)] | None = None
+    short_name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
     email: Email | None = None
@@ -87,13 +98,13 @@ class FiguresOut(BaseModel):
 
 
 class GroupIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     grade: int | None = Field(default=None, ge=1, le=12)
     letter: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
 
 
 class GroupPatch(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     grade: int | None = Field(default=None, ge=1, le=12)
     letter: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
 
