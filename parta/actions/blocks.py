@@ -190,7 +190,8 @@ async def object_to_unblock(ctx: Ctx, block_id: int, reason: str = "") -> ChatBl
 
 async def settle_due_blocks(services: Services) -> int:
     """End the blocks whose early-unblock window closed with no objection, and tell the member
-    and the moderators; ``guard.active_block`` settles them lazily too, this makes it visible."""
+    and the moderators. The one place that writes that end: ``guard.active_block`` only treats
+    such a block as no longer in force until this has run."""
     async with unit_of_work(services) as ctx:
         now = utcnow()
         due = list((await ctx.db.execute(select(ChatBlock).where(
@@ -198,8 +199,10 @@ async def settle_due_blocks(services: Services) -> int:
             ChatBlock.objection_deadline <= now))).scalars())
         ended = 0
         for block in due:
-            await guard.settle(ctx, block, now)
-            if block.ended_at is not None:
+            if await guard.released_early(ctx, block, now):
+                assert block.objection_deadline is not None
+                block.unblock_status = UnblockStatus.granted
+                block.ended_at = block.objection_deadline
                 chat = await ctx.db.get(Chat, block.chat_id)
                 assert chat is not None
                 ctx.audit("unblock.granted", chat.org_id, "user", block.user_id, chat_id=chat.id,

@@ -39,10 +39,10 @@ __all__ = [
     "flood_refusal",
     "last_block_mark",
     "recent_posts",
+    "released_early",
     "require_not_blocked",
     "screen",
     "screening",
-    "settle",
     "violations_since",
 ]
 
@@ -82,26 +82,27 @@ def block_payload(b: ChatBlock) -> dict[str, Any]:
     }
 
 
-async def settle(ctx: Ctx, block: ChatBlock, now: datetime) -> None:
-    """An early-unblock proposal nobody objected to ends the block at its deadline (R30)."""
-    if (block.unblock_status == UnblockStatus.proposed and block.objection_deadline is not None
-            and block.objection_deadline <= now and block.ended_at is None):
-        objected = (await ctx.db.execute(select(UnblockObjection.id).where(
-            UnblockObjection.block_id == block.id))).first()
-        if objected is None:
-            block.unblock_status = UnblockStatus.granted
-            block.ended_at = block.objection_deadline
+async def released_early(ctx: Ctx, block: ChatBlock, now: datetime) -> bool:
+    """An early-unblock proposal nobody objected to ends the block at its deadline (R30).
+    Reads only: from the deadline on the block is no longer in force, and the minute timer
+    (``blocks.settle_due_blocks``) records its end, with its audit entry and event."""
+    if (block.unblock_status != UnblockStatus.proposed or block.objection_deadline is None
+            or block.objection_deadline > now or block.ended_at is not None):
+        return False
+    objected = (await ctx.db.execute(select(UnblockObjection.id).where(
+        UnblockObjection.block_id == block.id))).first()
+    return objected is None
 
 
 async def active_block(ctx: Ctx, chat_id: int, user_id: int) -> ChatBlock | None:
-    """The member's block in this chat that is in force now, if any; it expires by itself."""
+    """The member's block in this chat that is in force now, if any; it expires by itself.
+    Writes nothing (a GET may call it)."""
     now = utcnow()
     rows = (await ctx.db.execute(select(ChatBlock).where(
         ChatBlock.chat_id == chat_id, ChatBlock.user_id == user_id, ChatBlock.ends_at > now,
         ChatBlock.ended_at.is_(None)).order_by(ChatBlock.id.desc()))).scalars().all()
     for block in rows:
-        await settle(ctx, block, now)
-        if block.ended_at is None:
+        if not await released_early(ctx, block, now):
             return block
     return None
 

@@ -309,6 +309,18 @@ async def test_with_no_objection_the_block_ends_when_the_window_closes(world: Wo
     r = await masha.post(f"{API}/blocks/{block['id']}/objections", json={})
     assert (r.status_code, error_code(r)) == (409, "block_ended")
     assert (await say(petya, cid, "Спасибо всем")).status_code == 200
+    # Reading and sending wrote nothing about it: the minute timer records the end, with its
+    # audit entry and its event (it used to find the block already ended and skip both).
+    async with world.services.sessionmaker() as db:
+        assert (await db.get(ChatBlock, block["id"])).ended_at is None  # type: ignore[union-attr]
+    from parta.actions.blocks import settle_due_blocks
+
+    assert await settle_due_blocks(world.services) == 1
+    assert world.events_of("moderation.block")[-1].event.block is None  # type: ignore[attr-defined]
+    async with world.services.sessionmaker() as db:
+        granted = (await db.execute(select(AuditEntry).where(
+            AuditEntry.action == "unblock.granted"))).scalars().all()
+    assert len(granted) == 1
     record = (await anna.get(f"{API}/chats/{cid}/members/{petya_id}/record")).json()
     assert record["blocks"][0]["unblock_status"] == "granted" and record["blocks"][0]["ended_at"]
 
