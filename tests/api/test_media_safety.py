@@ -102,9 +102,10 @@ async def test_a_teachers_message_goes_while_a_students_photos_are_decoded(
     masha = await joined(world, "student", chat["id"])
     photos = [asyncio.create_task(upload(masha, chat["id"], f"{n}.jpg", photo_with_location()))
               for n in range(2)]
-    await until(lambda: held_photos.started == 2, "both photos being decoded at once")
+    await until(lambda: held_photos.started >= 1, "a photo being decoded")
 
-    # Both photos are still being worked on; the teacher's message does not wait for them.
+    # The photos are still being worked on; the teacher's message does not wait for them
+    # (it used to wait for the writer ten seconds, then fail: «database is locked»).
     r = await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Завтра экскурсия"})
     assert r.status_code == 200, r.text
     assert not any(p.done() for p in photos)
@@ -130,6 +131,20 @@ async def test_someone_outside_the_chat_costs_no_decoding(
     r = await upload(masha, chat["id"], "a.jpg", photo_with_location())
     assert r.status_code == 404
     assert held_photos.started == 0
+
+
+async def test_a_photo_finished_after_its_sender_left_is_not_kept(
+        world: World, held_photos: HeldPhotos) -> None:
+    _anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    photo = asyncio.create_task(upload(masha, chat["id"], "1.jpg", photo_with_location()))
+    await until(lambda: held_photos.started == 1, "the photo being decoded")
+    r = await masha.post(f"{API}/chats/{chat['id']}/leave")
+    assert r.status_code == 200, r.text
+    held_photos.release.set()
+    assert (await photo).status_code == 404  # checked again when the row is written
+    root = world.services.storage.root  # type: ignore[attr-defined]
+    assert not [p for p in root.rglob("*") if p.is_file()]  # and its stored files are gone
 
 
 async def test_photos_wait_for_a_free_worker_and_not_forever(
