@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated
 
@@ -50,16 +51,19 @@ def client_ip(request: Request) -> str:
 
 async def _ctx(request: Request) -> AsyncIterator[Ctx]:
     # GET and HEAD only read: their transactions never wait for (or hold up) a writer.
-    async for ctx in _request_ctx(request, read_only=request.method in SAFE_METHODS):
+    async with _request_ctx(request, read_only=request.method in SAFE_METHODS) as ctx:
         yield ctx
 
 
 async def _reading_ctx(request: Request) -> AsyncIterator[Ctx]:
-    async for ctx in _request_ctx(request, read_only=True):
+    async with _request_ctx(request, read_only=True) as ctx:
         yield ctx
 
 
+@asynccontextmanager
 async def _request_ctx(request: Request, read_only: bool) -> AsyncIterator[Ctx]:
+    # A context manager, not a generator looped over: the endpoint's exception must reach
+    # the unit of work (a CommitThenRefuse commits before it refuses).
     services = services_of(request)
     lang = pick_language(request.headers.get("accept-language"), services.settings.default_language)
     async with unit_of_work(services, read_only=read_only, ip=client_ip(request),
