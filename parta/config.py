@@ -84,6 +84,16 @@ class Settings(BaseSettings):
     attachment_max_audio_mb: int = 50
     attachment_max_video_mb: int = 200
     attachment_max_document_mb: int = 50
+    # Decoding a picture may take at most this much memory (a small PNG can promise gigabytes);
+    # at most this many files are decoded or remuxed at once, the others wait up to
+    # ``media_queue_seconds``; ffmpeg gets ``media_ffmpeg_seconds`` to strip a recording.
+    image_decode_budget_mb: int = 192
+    media_workers: int = 2
+    media_queue_seconds: int = 60
+    media_ffmpeg_seconds: int = 120
+    # What one person may upload (per server process): files a minute, megabytes an hour.
+    uploads_per_minute: int = 30
+    upload_mb_per_hour: int = 1024
 
     # Events older than this are pruned hourly; a client further behind is told to resync.
     event_retention_days: int = 30

@@ -12,8 +12,9 @@
     │   └── AlreadyDecided (409 already_decided)
     ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
     ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
-    ├── RateLimited (429 rate_limited)                      retry_after seconds
-    ├── TooLarge (413 too_large)
+    ├── RateLimited (429 rate_limited)                      retry_after seconds; also flood,
+    │                                                      slow_mode, uploads_busy …
+    ├── TooLarge (413 too_large)                            file_too_large, image_too_large
     └── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
 
 The message is looked up in the caller's language catalog by code (see ``parta.i18n``).

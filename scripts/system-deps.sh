@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: a PostgreSQL server, Redis and Chromium (tests/e2e
-# drives /usr/bin/chromium). Installs only what is missing, so a rerun costs nothing.
+# Debian packages the test suite needs: a PostgreSQL server, Redis, Chromium (tests/e2e
+# drives /usr/bin/chromium) and ffmpeg (the server strips audio and video of their metadata
+# with it). Installs only what is missing, so a rerun costs nothing.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || missing+=(redis-server)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+{ command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || missing+=(ffmpeg)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "  [system] postgresql, redis-server and chromium are installed"
+    echo "  [system] postgresql, redis-server, chromium and ffmpeg are installed"
     exit 0
 fi
 

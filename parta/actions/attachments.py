@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,17 +15,21 @@ from parta.actions import guard
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import chat_for, chat_member, require_chat
 from parta.db import utcnow
-from parta.errors import NotFound, TooLarge, ValidationFailed
-from parta.models import Attachment, HeldMessage, HeldStatus
+from parta.errors import NotFound, RateLimited, TooLarge, ValidationFailed
+from parta.models import Attachment, Chat, HeldMessage, HeldStatus
 from parta.policy import ChatAction
 from parta.security import new_token
-from parta.services import media
+from parta.services import av, media
 from parta.services.text import clean_name
+from parta.services.upload_gate import GateBusy
 
 __all__ = ["attachment_for", "attachment_payload", "prune_unsent", "prune_unsent_forever",
            "safe_name", "upload"]
 
 log = logging.getLogger("parta.attachments")
+
+BUSY_RETRY_SECONDS = 5  # every worker busy for the whole wait: try again soon
+_IMAGE_EXT = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
 
 def safe_name(raw: str, ext: str) -> str:
@@ -43,41 +48,111 @@ def attachment_payload(a: Attachment) -> dict[str, Any]:
 
 
 async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachment:
-    """Check, clean and store one file; it joins a message when that message is sent."""
+    """Check, clean and store one file; it joins a message when that message is sent.
+
+    The slow part — finding what the file is, decoding a photo, remuxing a recording, storing
+    the result — runs outside any transaction: a write transaction holds SQLite's one writer,
+    and a student's huge picture must not keep a teacher's message waiting. ``ctx`` is the
+    caller's and must have nothing to write (the route's is reading): its transaction ends
+    once the cheap checks pass. The row is written in a short transaction of its own that
+    checks the membership again."""
+    actor = ctx.require_actor()
+    chat = await _check_member(ctx, chat_id)
+    s = ctx.settings
+    wait = ctx.services.uploads.admit(actor.user_id, len(data), per_minute=s.uploads_per_minute,
+                                      bytes_per_hour=s.upload_mb_per_hour * media.MB)
+    if wait:
+        raise RateLimited(wait)
+    await ctx.db.commit()  # ends the read: no connection or snapshot is held while we work
+    clean = await _cleaned(ctx.services, data)
+    key = f"org{chat.org_id}/chat{chat.id}/{new_token(18)}"
+    thumb_key = key + "-thumb" if clean.thumbnail else None
+    await ctx.services.storage.put(key, clean.data, clean.mime)
+    try:
+        if thumb_key:
+            await ctx.services.storage.put(thumb_key, clean.thumbnail, media.THUMBNAIL_MIME)
+        async with unit_of_work(ctx.services, **ctx.caller()) as w:
+            chat = await _check_member(w, chat_id)  # they may have left, or been blocked
+            att = Attachment(org_id=chat.org_id, chat_id=chat.id, uploader_id=actor.user_id,
+                             kind=clean.kind.value, mime=clean.mime,
+                             name=safe_name(filename, clean.ext), size=len(clean.data),
+                             storage_key=key, thumb_key=thumb_key, width=clean.width,
+                             height=clean.height)
+            w.db.add(att)
+            await w.db.flush()
+    except BaseException:
+        await _forget(ctx.services, [key, thumb_key])
+        raise
+    return att
+
+
+async def _check_member(ctx: Ctx, chat_id: int) -> Chat:
+    """The caller may post files in the chat: a member, not blocked (cheap: a few reads)."""
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
     await guard.require_not_blocked(ctx, chat, actor.user_id)
-    limits = media.limits_from_settings(ctx.settings)
+    return chat
+
+
+@dataclass(frozen=True, slots=True)
+class _Clean:
+    kind: media.Kind
+    mime: str
+    ext: str
+    data: bytes
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bytes = b""
+
+
+async def _cleaned(services: Services, data: bytes) -> _Clean:
+    """The file made safe to share, in one of this process's workers' places: photos decoded
+    and re-encoded in a thread, recordings remuxed by ffmpeg; a refusal from the error tree."""
+    s = services.settings
     try:
-        kind = media.sniff(data)
-        media.check_size(kind.kind, len(data), limits)
-        width = height = None
-        thumb: bytes | None = None
-        mime, ext = kind.mime, kind.ext
-        if kind.kind == media.Kind.photo:
-            clean = await asyncio.to_thread(media.process_image, data)
-            data, mime, width, height, thumb = (clean.data, clean.mime, clean.width,
-                                                clean.height, clean.thumbnail)
-            ext = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(mime, "jpg")
+        async with services.uploads.working(s.media_queue_seconds):
+            budget = s.image_decode_budget_mb * media.MB
+            clean = await asyncio.to_thread(_clean_here, data, media.limits_from_settings(s),
+                                            budget)
+            if clean.kind in (media.Kind.audio, media.Kind.video):
+                ftype = media.FileType(clean.kind, clean.mime, clean.ext)
+                remuxed = await av.strip_metadata(data, ftype, timeout=s.media_ffmpeg_seconds)
+                clean = _Clean(clean.kind, clean.mime, clean.ext, remuxed)
+            return clean
+    except GateBusy:
+        raise RateLimited(BUSY_RETRY_SECONDS, "uploads_busy") from None
     except media.TooLargeFile as exc:
-        raise TooLarge("file_too_large", params={"limit_mb": exc.limit // (1024 * 1024)}) from None
+        raise TooLarge("file_too_large", params={"limit_mb": exc.limit // media.MB}) from None
+    except media.TooLargeImage as exc:
+        raise TooLarge("image_too_large", params={"width": exc.width, "height": exc.height,
+                                                  "frames": exc.frames}) from None
+    except av.CannotClean as exc:
+        log.info("a recording was refused: %s", exc)
+        raise ValidationFailed("media_unreadable", fields={"file": "media_unreadable"}) from None
     except media.UnsupportedType as exc:
         raise ValidationFailed("unsupported_type", fields={"file": "unsupported_type"},
                                params={"reason": exc.reason}) from None
-    key = f"org{chat.org_id}/chat{chat.id}/{new_token(18)}"
-    await ctx.services.storage.put(key, data, mime)
-    thumb_key = None
-    if thumb:
-        thumb_key = key + "-thumb"
-        await ctx.services.storage.put(thumb_key, thumb, media.THUMBNAIL_MIME)
-    att = Attachment(org_id=chat.org_id, chat_id=chat.id, uploader_id=actor.user_id,
-                     kind=kind.kind.value, mime=mime, name=safe_name(filename, ext),
-                     size=len(data), storage_key=key, thumb_key=thumb_key, width=width,
-                     height=height)
-    ctx.db.add(att)
-    await ctx.db.flush()
-    return att
+
+
+def _clean_here(data: bytes, limits: dict[str, int], budget: int) -> _Clean:
+    """What can be done in a thread: the type from the content, the size, a photo's pixels."""
+    ftype = media.sniff(data)
+    media.check_size(ftype.kind, len(data), limits)
+    if ftype.kind != media.Kind.photo:
+        return _Clean(ftype.kind, ftype.mime, ftype.ext, data)
+    image = media.process_image(data, budget=budget)
+    return _Clean(ftype.kind, image.mime, _IMAGE_EXT.get(image.mime, "jpg"), image.data,
+                  image.width, image.height, image.thumbnail)
+
+
+async def _forget(services: Services, keys: list[str | None]) -> None:
+    for key in keys:
+        if key:
+            try:
+                await services.storage.delete(key)
+            except Exception:  # the upload failed either way; the object is logged
+                log.warning("could not delete stored object %s", key, exc_info=True)
 
 
 async def attachment_for(ctx: Ctx, attachment_id: int) -> Attachment:

@@ -26,6 +26,7 @@ from parta.schemas.common import Person
 from parta.services.mail import Mailer
 from parta.services.sms import SmsSender
 from parta.services.storage import Storage
+from parta.services.upload_gate import UploadGate
 
 __all__ = ["CommitThenRefuse", "Ctx", "Services", "unit_of_work"]
 
@@ -43,6 +44,11 @@ class Services:
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     readers: eventlog.Readers = field(default_factory=eventlog.Readers)
     rates: Rates = field(default_factory=Rates)  # in-memory limits: reactions, «typing»
+    # Uploads' share of this process: files worked on at once, and per-person allowances.
+    uploads: UploadGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.uploads = UploadGate(self.settings.media_workers)
 
 
 @dataclass
@@ -83,6 +89,11 @@ class Ctx:
             return (await persons(self.db, org_id, [self.user.id]))[self.user.id]
         return Person(id=self.user.id, name=self.user.name,
                       verified_teacher=org_id in self.verified_in)
+
+    def caller(self) -> dict[str, Any]:
+        """Who is calling, for another unit of work on their behalf (``unit_of_work(**…)``)."""
+        return {"user": self.user, "actor": self.actor, "session_id": self.session_id,
+                "verified_in": self.verified_in, "ip": self.ip, "lang": self.lang}
 
     def require_actor(self) -> Actor:
         from parta.errors import NotAuthenticated

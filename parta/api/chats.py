@@ -12,7 +12,7 @@ from parta.actions import attachments as attachment_actions
 from parta.actions import chats as chat_actions
 from parta.actions import guard, sending
 from parta.actions import messages as message_actions
-from parta.api.deps import AuthCtx, PathId
+from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
 from parta.errors import NotFound, TooLarge
 from parta.policy import Action, can
 from parta.queries import chats as chat_queries
@@ -174,8 +174,9 @@ async def typing(chat_id: PathId, ctx: AuthCtx) -> Ok:
     return Ok()
 
 
+# Reading: the action writes in a short transaction of its own, after the slow media work.
 @router.post("/chats/{chat_id}/attachments", status_code=201)
-async def upload(chat_id: PathId, ctx: AuthCtx, file: UploadFile) -> dict[str, Any]:
+async def upload(chat_id: PathId, ctx: AuthReadingCtx, file: UploadFile) -> dict[str, Any]:
     limit = media.max_upload_size(media.limits_from_settings(ctx.settings))
     data = await file.read(limit + 1)
     if len(data) > limit:

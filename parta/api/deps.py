@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated
 
@@ -24,6 +25,7 @@ __all__ = [
     "SESSION_COOKIE",
     "AnyCtx",
     "AuthCtx",
+    "AuthReadingCtx",
     "PathId",
     "QueryId",
     "client_ip",
@@ -51,17 +53,30 @@ def client_ip(request: Request) -> str:
 
 
 async def _ctx(request: Request) -> AsyncIterator[Ctx]:
-    services = services_of(request)
-    lang = pick_language(request.headers.get("accept-language"), services.settings.default_language)
     # GET and HEAD only read: their transactions never wait for (or hold up) a writer.
-    async with unit_of_work(services, read_only=request.method in SAFE_METHODS,
-                            ip=client_ip(request), lang=lang) as ctx:
-        request.state.lang = lang
-        await _authenticate(ctx, request)
+    async with _request_ctx(request, read_only=request.method in SAFE_METHODS) as ctx:
         yield ctx
 
 
-async def _authenticate(ctx: Ctx, request: Request) -> None:
+async def _reading_ctx(request: Request) -> AsyncIterator[Ctx]:
+    async with _request_ctx(request, read_only=True) as ctx:
+        yield ctx
+
+
+@asynccontextmanager
+async def _request_ctx(request: Request, read_only: bool) -> AsyncIterator[Ctx]:
+    # A context manager, not a generator looped over: the endpoint's exception must reach
+    # the unit of work (a CommitThenRefuse commits before it refuses).
+    services = services_of(request)
+    lang = pick_language(request.headers.get("accept-language"), services.settings.default_language)
+    async with unit_of_work(services, read_only=read_only, ip=client_ip(request),
+                            lang=lang) as ctx:
+        request.state.lang = lang
+        await _authenticate(ctx, request, read_only)
+        yield ctx
+
+
+async def _authenticate(ctx: Ctx, request: Request, read_only: bool) -> None:
     auth = request.headers.get("authorization", "")
     token, kind = "", None
     if auth.lower().startswith("bearer "):
@@ -83,7 +98,7 @@ async def _authenticate(ctx: Ctx, request: Request) -> None:
     ctx.session_id = session.id
     ctx.actor, ctx.verified_in = caller.actor, caller.verified_in
     if seen_long_ago(session):  # a write at most every few minutes
-        if request.method in SAFE_METHODS:
+        if read_only:
             ctx.after_commit.append(partial(touch_session, ctx.services.sessionmaker, session.id))
         else:
             session.last_seen_at = utcnow()
@@ -97,6 +112,13 @@ def _require_user(ctx: Annotated[Ctx, Depends(_ctx, scope="function")]) -> Ctx:
     return ctx
 
 
+def _require_user_reading(ctx: Annotated[Ctx, Depends(_reading_ctx, scope="function")]) -> Ctx:
+    return _require_user(ctx)
+
+
 # The caller may be anyone (sign-in), or must be signed in.
 AnyCtx = Annotated[Ctx, Depends(_ctx, scope="function")]
 AuthCtx = Annotated[Ctx, Depends(_require_user, scope="function")]
+# Signed in, in a transaction that only reads, whatever the method: for a write whose slow part
+# (an upload's decoding) must come before its transaction — the action opens that itself.
+AuthReadingCtx = Annotated[Ctx, Depends(_require_user_reading, scope="function")]

@@ -2,20 +2,25 @@
 
     MediaError (ValueError)
     ├── UnsupportedType      not a kind we accept: executable, script, HTML/SVG, macro
-    │   │                    document, unknown bytes, an image with too many pixels (.reason)
+    │   │                    document, unknown bytes (.reason)
     │   └── CorruptFile      claims to be a type we accept but cannot be read
-    └── TooLargeFile         bigger than the limit for its kind (.kind, .limit, .size)
+    ├── TooLargeFile         bigger than the limit for its kind (.kind, .limit, .size)
+    └── TooLargeImage        too many pixels, or more memory to decode than the budget allows
 
 The type comes from the bytes, never from the name or the browser's Content-Type, and the
 canonical extension of :class:`FileType` is the one to put in a download's file name.
 Photos are decoded and re-encoded so that nothing of the original file but its pixels
 survives: no EXIF (children's photos must not carry a location), XMP, ICC or comments.
-Decoding is CPU-bound: call :func:`process_image` through ``asyncio.to_thread``.
+Decoding is CPU-bound: call :func:`process_image` through ``asyncio.to_thread``. A small
+file may promise a huge picture (a 347 KB PNG of 10,900 × 10,900 pixels needs over a gigabyte
+to decode and convert), so the header is read first and the picture is refused when decoding
+it would take more memory than ``budget`` bytes — before a single pixel is decoded.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Mapping
@@ -33,7 +38,9 @@ except ImportError:  # pragma: no cover - depends on the installation
     pass
 
 __all__ = [
+    "DEFAULT_DECODE_BUDGET",
     "DEFAULT_LIMITS",
+    "MAX_PIXELS",
     "THUMBNAIL_MIME",
     "CleanImage",
     "CorruptFile",
@@ -41,8 +48,10 @@ __all__ = [
     "Kind",
     "MediaError",
     "TooLargeFile",
+    "TooLargeImage",
     "UnsupportedType",
     "check_size",
+    "decode_cost",
     "limits_from_settings",
     "max_upload_size",
     "process_image",
@@ -53,9 +62,13 @@ MB = 1024 * 1024
 MAX_SIDE = 2560  # a shared photo is for looking at, not printing
 THUMBNAIL_SIDE = 320
 THUMBNAIL_MIME = "image/webp"
-MAX_PIXELS = 120_000_000  # a 108-megapixel phone photo still passes
-MAX_ANIMATION_PIXELS = 60_000_000  # frames × width × height; past it only the first frame
+MAX_PIXELS = 120_000_000  # a 108-megapixel phone photo still passes (JPEG decodes scaled)
+# Bytes a decode may take (see decode_cost): a 48-megapixel HEIC from a phone (186 MB) passes.
+DEFAULT_DECODE_BUDGET = 192 * MB
 JPEG_QUALITY = 85
+
+# Pillow's own guard agrees with ours: it warns only past our limit and refuses at twice it.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 class Kind(StrEnum):
@@ -91,6 +104,20 @@ class TooLargeFile(MediaError):
         self.kind = Kind(kind)
         self.limit = limit
         self.size = size
+
+
+class TooLargeImage(MediaError):
+    """Decoding would take ``needed`` bytes of ``budget`` (0: unknown, past Pillow's guard)."""
+
+    def __init__(self, width: int, height: int, frames: int, needed: int, budget: int) -> None:
+        super().__init__(f"a {width}×{height} image of {frames} frame(s) needs {needed} bytes "
+                         f"to decode, more than {budget}")
+        self.width, self.height, self.frames = width, height, frames
+        self.needed, self.budget = needed, budget
+
+    @property
+    def megapixels(self) -> float:
+        return round(self.width * self.height * self.frames / 1_000_000, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,34 +315,61 @@ def _sniff_text(data: bytes) -> FileType:
 # --- photos ----------------------------------------------------------------------------------
 
 
+def decode_cost(mode: str, width: int, height: int, frames: int = 1) -> int:
+    """Bytes the pixels take while a picture is decoded and worked on. Pillow keeps grey
+    pictures in a byte per pixel and everything else (RGB too) in four; palette and 16-bit
+    grey pictures are turned into RGB or 32-bit grey on the way, and 16-bit colour (some HEIC)
+    takes eight. Each frame of an animation is kept."""
+    if mode in ("1", "L"):
+        per_pixel = 1
+    elif mode.endswith(";16") and mode[:1] in ("R", "B"):  # RGB;16, RGBA;16, BGR;16 …
+        per_pixel = 8
+    else:
+        per_pixel = 4
+    return per_pixel * width * height * max(frames, 1)
+
+
 def process_image(
     data: bytes,
     *,
     max_side: int = MAX_SIDE,
     thumbnail_side: int = THUMBNAIL_SIDE,
     max_pixels: int = MAX_PIXELS,
+    budget: int = DEFAULT_DECODE_BUDGET,
 ) -> CleanImage:
     """Decode, turn upright, drop all metadata, shrink to ``max_side`` and re-encode: JPEG,
-    or PNG where transparency is used; animated GIF/WebP stay animated in their format."""
+    or PNG where transparency is used; animated GIF/WebP stay animated in their format.
+    Raises :class:`TooLargeImage` from the header alone when the picture has more than
+    ``max_pixels`` or would take more than ``budget`` bytes to decode (:func:`decode_cost`)."""
     try:
-        # Pillow only warns (no error) between its own limit and twice it; ours decides.
+        # Opening reads the header only: the size, mode and format are known, no pixels yet.
         im = Image.open(io.BytesIO(data), formats=_image_formats())
         width, height = im.size
         if width * height > max_pixels:
-            raise UnsupportedType("the image has too many pixels", "too_many_pixels")
+            raise TooLargeImage(width, height, 1, decode_cost(im.mode, width, height), budget)
         frames = getattr(im, "n_frames", 1) if im.format in ("GIF", "WEBP") else 1
-        if 1 < frames and frames * width * height <= MAX_ANIMATION_PIXELS:
+        if frames > 1:
+            needed = decode_cost("RGBA", width, height, frames)  # every frame, as RGBA
+            if needed > budget:
+                raise TooLargeImage(width, height, frames, needed, budget)
             return _animation(im, max_side, thumbnail_side)
         if im.format == "JPEG" and max(width, height) > max_side:
-            im.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale
+            # Decode at 1/2, 1/4 or 1/8 scale, as long as the result still fills max_side.
+            scale = max_side / max(width, height)
+            im.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+        needed = decode_cost(im.mode, im.width, im.height)
+        if needed > budget:
+            raise TooLargeImage(width, height, 1, needed, budget)
         im.load()
         return _still(im, max_side, thumbnail_side)
     except MediaError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise UnsupportedType(str(exc), "too_many_pixels") from exc
+    except Image.DecompressionBombError as exc:  # Pillow's guard, at twice MAX_PIXELS
+        raise TooLargeImage(0, 0, 1, 0, budget) from exc
     except Image.UnidentifiedImageError as exc:
         raise UnsupportedType("not an image we can read", "unknown") from exc
+    except MemoryError as exc:
+        raise TooLargeImage(0, 0, 1, 0, budget) from exc
     except Exception as exc:  # hostile input: any decoder failure means "cannot be read"
         raise CorruptFile(f"the image cannot be read: {exc}") from exc
 

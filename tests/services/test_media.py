@@ -13,15 +13,19 @@ import pytest
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
 from parta.services.media import (
+    DEFAULT_DECODE_BUDGET,
     DEFAULT_LIMITS,
+    MAX_PIXELS,
     MB,
     THUMBNAIL_MIME,
     CorruptFile,
     FileType,
     Kind,
     TooLargeFile,
+    TooLargeImage,
     UnsupportedType,
     check_size,
+    decode_cost,
     limits_from_settings,
     max_upload_size,
     process_image,
@@ -162,11 +166,66 @@ def test_a_truncated_jpeg_is_refused() -> None:
 
 
 def test_a_decompression_bomb_is_refused_before_decoding() -> None:
-    with pytest.raises(UnsupportedType) as refused:
-        process_image(_png_claiming(100_000, 100_000))
-    assert refused.value.reason == "too_many_pixels"
-    with pytest.raises(UnsupportedType):
+    # The header promises the pixels; there are none to decode, so only the header was read.
+    with pytest.raises(TooLargeImage):
+        process_image(_png_claiming(100_000, 100_000))  # past Pillow's own guard too
+    with pytest.raises(TooLargeImage) as refused:
         process_image(_png_claiming(5000, 5000), max_pixels=1_000_000)
+    assert (refused.value.width, refused.value.height, refused.value.megapixels) == (5000, 5000, 25)
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS  # Pillow warns only past our own limit
+
+
+def test_a_small_png_promising_a_huge_picture_is_refused_by_the_memory_budget() -> None:
+    # The probe's file: 10,900 × 10,900 RGB (118.8 Mpx, under the pixel limit), 4 bytes a
+    # pixel once decoded: 475 MB, more than the default budget.
+    with pytest.raises(TooLargeImage) as refused:
+        process_image(_png_claiming(10_900, 10_900))
+    assert refused.value.needed == 4 * 10_900 * 10_900
+    assert refused.value.budget == DEFAULT_DECODE_BUDGET < refused.value.needed
+    photo = _encode(_two_tone((1000, 500)), "PNG")
+    with pytest.raises(TooLargeImage):
+        process_image(photo, budget=1999 * 1000)
+    assert process_image(photo, budget=2000 * 1000).width == 1000
+
+
+def test_what_a_decode_costs_depends_on_the_mode() -> None:
+    assert decode_cost("L", 100, 10) == 1000  # grey stays grey: a byte a pixel
+    assert decode_cost("1", 100, 10) == 1000
+    for mode in ("P", "RGB", "RGBA", "CMYK", "I;16", "I", "LA"):  # four bytes in Pillow
+        assert decode_cost(mode, 100, 10) == 4000, mode
+    assert decode_cost("RGB;16", 100, 10) == 8000  # 16-bit colour HEIC
+    assert decode_cost("RGBA", 100, 10, frames=7) == 28000
+    grey = _encode(Image.new("L", (1000, 1000), 128), "PNG")
+    assert process_image(grey, budget=1_000_000).width == 1000
+
+
+def test_a_big_jpeg_is_weighed_at_the_scale_it_is_decoded() -> None:
+    # 5200 × 1300 would take 27 MB; JPEG decodes at half scale for a 2560 px result: 6.8 MB.
+    photo = _encode(_two_tone((5200, 1300)), "JPEG")
+    assert process_image(photo, budget=7 * MB).width == 2560
+    with pytest.raises(TooLargeImage):
+        process_image(photo, budget=6 * MB)
+
+
+def test_an_animation_is_weighed_with_all_its_frames() -> None:
+    frames = [Image.new("RGB", (40, 30), colour) for colour in (RED, BLUE, RED)]
+    data = _encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=80)
+    with pytest.raises(TooLargeImage) as refused:
+        process_image(data, budget=3 * 40 * 30 * 4 - 1)
+    assert refused.value.frames == 3
+    assert process_image(data, budget=3 * 40 * 30 * 4).mime == "image/gif"
+
+
+def test_a_heic_photo_is_weighed_before_it_is_decoded() -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    try:
+        data = _encode(_two_tone((64, 48)), "HEIF")
+    except (OSError, KeyError, ValueError) as exc:  # a libheif built without an encoder
+        pytest.skip(f"cannot write HEIC here: {exc}")
+    with pytest.raises(TooLargeImage):
+        process_image(data, budget=64 * 48 * 4 - 1)
+    assert process_image(data, budget=64 * 48 * 4).mime == "image/jpeg"
 
 
 def test_a_pdf_is_not_an_image() -> None:
