@@ -141,3 +141,61 @@ async def test_an_arrival_by_the_phone_of_another_schools_person_is_an_invitatio
     assert _shape(await arrive(GYMNASIUM_ADMIN)) == _shape(await arrive(NOBODYS_PHONE))
     [offer] = (await orlova.get(f"{API}/me/offers")).json()["offers"]
     assert (offer["role"], offer["group"]["name"]) == ("student", "5А")
+
+
+async def test_a_roster_with_the_phone_of_another_schools_person_invites_her(
+        world: World) -> None:
+    """A roster row with Наталья's phone and a row with a phone nobody has read the same in
+    the preview — no account id, no «matched by phone» — and applying it offers her the place
+    (she is not enrolled, her account unchanged), while the new phone is enrolled as before."""
+    from tests.roster.fixtures import SCHOOL, Person, oneroster
+
+    _, orlova = await register_gymnasium(world)
+    admin = await world.as_("admin")
+    people = SCHOOL + (
+        Person("new-1", "teacher", "Петрова", "Мария", phone=GYMNASIUM_ADMIN,
+               email="petrova@licey7.example"),
+        Person("new-2", "teacher", "Петрова", "Дарья", phone=NOBODYS_PHONE,
+               email="petrova2@licey7.example"),
+    )
+    r = await admin.post(f"{API}/orgs/{world.org_id}/roster/imports",
+                         files={"file": ("licey7.zip", oneroster(people).zip_bytes(),
+                                         "application/zip")})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    items = (await admin.get(f"{API}/orgs/{world.org_id}/roster/imports/{body['id']}/items",
+                             params={"limit": 1000})).json()["items"]
+    rows = {i["key"]: i for i in items}
+    orlova_id = int((await orlova.get(f"{API}/me")).json()["id"])
+
+    def shape(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in row.items()
+                if k not in ("key", "source_id", "name", "first_name", "phone", "email", "line")}
+
+    assert shape(rows["new-1"]) == shape(rows["new-2"])
+    assert rows["new-1"]["user_id"] is None and rows["new-1"]["matched_by"] is None
+    assert rows["new-1"]["invite"] is True and rows["new-1"]["op"] == "create"
+    assert ORLOVA not in str(items)
+    assert body["counts"]["invite"] == len([p for p in people if p.phone])  # every new phone
+    r = await admin.post(f"{API}/orgs/{world.org_id}/roster/imports/{body['id']}/apply", json={})
+    assert r.status_code == 202, r.text
+    for _ in range(1000):
+        done = (await admin.get(f"{API}/orgs/{world.org_id}/roster/imports/{body['id']}")).json()
+        if done["status"] in ("applied", "failed"):
+            break
+        import asyncio
+
+        await asyncio.sleep(0.02)
+    assert done["status"] == "applied", done
+    people_now = await members(admin, world.org_id)
+    assert orlova_id not in people_now and ORLOVA not in str(people_now)
+    assert "Дарья Петрова" in str(people_now)  # a phone nobody had: enrolled as before
+    async with world.services.sessionmaker() as db:
+        from parta.models import User
+
+        user = await db.get(User, orlova_id)
+        assert user is not None and user.name == ORLOVA and user.email != "petrova@licey7.example"
+    [offer] = (await orlova.get(f"{API}/me/offers")).json()["offers"]
+    assert offer["role"] == "teacher" and offer["org"]["name"] == "Школа № 1 (демо)"
+    assert (await orlova.post(f"{API}/me/offers/{offer['id']}/accept")).status_code == 200
+    assert (await members(admin, world.org_id))[orlova_id]["roles"] == ["teacher"]
