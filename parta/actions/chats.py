@@ -47,6 +47,7 @@ __all__ = [
     "invite_to_chat",
     "join_chat",
     "leave_chat",
+    "require_direct_allowed",
     "set_chat_role",
     "start_direct",
     "subscribe_to_channels",
@@ -384,6 +385,22 @@ async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:
             await add_chat_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
     ctx.emit(_chat_event(chat), {actor.user_id})
     return chat
+
+
+async def require_direct_allowed(ctx: Ctx, chat: Chat, user_id: int) -> None:
+    """In a one-to-one chat, the policy still holds: a chat opened before safe mode, or before
+    a teacher stopped teaching the class, takes no new messages once the two may no longer
+    write to each other. (Someone who left the school is the movement's to handle.)"""
+    if chat.kind != ChatKind.direct or not chat.direct_key:
+        return
+    other = next((int(p) for p in chat.direct_key.split(":") if int(p) != user_id), None)
+    if other is None:
+        return
+    actor = ctx.require_actor()
+    refusal = (await direct_refusals(ctx.db, chat.org_id, user_id, actor.roles_in(chat.org_id),
+                                     [other])).get(other)
+    if refusal is not None:
+        raise Forbidden(refusal)
 
 
 async def ensure_system_channels(ctx: Ctx, org: Organization) -> tuple[Chat, Chat]:

@@ -204,3 +204,32 @@ async def test_a_chats_member_list_offers_writing_only_where_the_policy_allows(
     galina = (await clients["galina"].get(f"{API}/chats/{chat_id}/members")).json()["members"]
     assert {name_of[m["user"]["id"]]: m["can_write"] for m in galina}["student2"] is False
     assert {name_of[m["user"]["id"]]: m["can_write"] for m in galina}["katya"] is True
+
+
+async def test_a_one_to_one_chat_opened_before_safe_mode_takes_no_new_messages(
+        school: World) -> None:
+    """The chat the probe found (a teacher of another class writing to a pupil) already
+    exists: neither side may write in it any more; a chat the policy allows goes on."""
+    from parta.actions.chats import add_chat_member
+    from parta.models import Chat, ChatKind, ChatRole
+
+    ids = await _ids(school)
+    async with unit_of_work(school.services) as ctx:
+        pairs = {}
+        for a, b in (("galina", "student2"), ("teacher", "student2")):
+            x, y = sorted((ids[a], ids[b]))
+            chat = Chat(org_id=school.org_id, kind=ChatKind.direct, direct_key=f"{x}:{y}",
+                        created_by=ids[a])
+            ctx.db.add(chat)
+            await ctx.db.flush()
+            for uid in (x, y):
+                await add_chat_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
+            pairs[a] = chat.id
+    for who, code in (("galina", "not_your_student"), ("student2", "direct_not_allowed")):
+        c = await _as(school, who)
+        r = await c.post(f"{API}/chats/{pairs['galina']}/messages", json={"body": "Привет"})
+        assert (r.status_code, error_code(r)) == (403, code), who
+    for who in ("teacher", "student2"):
+        c = await _as(school, who)
+        r = await c.post(f"{API}/chats/{pairs['teacher']}/messages", json={"body": "Добрый день"})
+        assert r.status_code in (200, 201), r.text
