@@ -23,9 +23,13 @@ from parta.errors import Conflict, NotFound
 from parta.models import (
     EnrolmentOffer,
     Group,
+    GroupKind,
+    GroupMember,
     Movement,
     OfferStatus,
     Organization,
+    ParentLink,
+    ParentLinkStatus,
     Role,
     User,
 )
@@ -82,6 +86,30 @@ async def _tell(ctx: Ctx, offer: EnrolmentOffer) -> None:
                                  status="recorded"), audience)
 
 
+async def _link_children(ctx: Ctx, offer: EnrolmentOffer) -> None:
+    """The children the school's records name, still its students: linked and confirmed (the
+    school vouched for them, the parent consented by accepting)."""
+    assert ctx.user is not None
+    have = set((await ctx.db.execute(select(ParentLink.child_id).where(
+        ParentLink.org_id == offer.org_id, ParentLink.parent_id == ctx.user.id,
+        ParentLink.status == ParentLinkStatus.confirmed))).scalars())
+    classes = dict((await ctx.db.execute(select(GroupMember.user_id, Group.id).join(
+        Group, Group.id == GroupMember.group_id).where(
+        Group.org_id == offer.org_id, Group.kind == GroupKind.class_,
+        Group.archived_at.is_(None), GroupMember.user_id.in_(list(offer.child_ids))))).all())
+    now = utcnow()
+    for child_id in offer.child_ids:
+        if child_id in have or child_id not in classes:
+            continue
+        child = await ctx.db.get(User, child_id)
+        ctx.db.add(ParentLink(org_id=offer.org_id, parent_id=ctx.user.id, child_id=child_id,
+                              group_id=classes[child_id],
+                              child_name_claimed=child.name if child else "",
+                              status=ParentLinkStatus.confirmed, decided_by=offer.created_by,
+                              decided_at=now))
+    await ctx.db.flush()
+
+
 async def accept_offer(ctx: Ctx, offer_id: int) -> EnrolmentOffer:
     """Enrol the caller as the offer proposes: the role, the class (a student joins it and is
     invited to its chats, R23), the position for staff."""
@@ -100,6 +128,8 @@ async def accept_offer(ctx: Ctx, offer_id: int) -> EnrolmentOffer:
                      position=offer.position)
     if offer.role == Role.student and group_id is not None:
         await invite_to_group_chats(ctx, group_id, only={ctx.user.id})
+    if offer.role == Role.parent and offer.child_ids:
+        await _link_children(ctx, offer)
     if offer.movement_id is not None:
         mv = await ctx.db.get(Movement, offer.movement_id)
         if mv is not None and mv.user_id is None:

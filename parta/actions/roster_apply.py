@@ -395,7 +395,26 @@ async def _teachers(ctx: Ctx, org: Organization, run: Run) -> None:
     await ctx.db.flush()
 
 
+async def _children_of_invited_parents(ctx: Ctx, org: Organization, run: Run) -> None:
+    """A parent the import offered a place to (their phone is an account elsewhere) is linked
+    to their children when they accept: the children go on the offer."""
+    wanted: dict[str, set[int]] = defaultdict(set)  # parent's phone → children's accounts
+    phones = {e["key"]: e["phone"] for e in run.plan.people if e.get("invite") and e["phone"]}
+    for a in run.plan.parent_links:
+        child = _user_of(run, a["child"])
+        if a["parent"] in phones and _user_of(run, a["parent"]) is None and child is not None:
+            wanted[phones[a["parent"]]].add(child)
+    if not wanted:
+        return
+    for offer, phone in (await ctx.db.execute(select(EnrolmentOffer, User.phone).join(
+            User, User.id == EnrolmentOffer.user_id).where(
+            EnrolmentOffer.org_id == org.id, EnrolmentOffer.import_id == run.import_id,
+            EnrolmentOffer.role == Role.parent, User.phone.in_(sorted(wanted))))).all():
+        offer.child_ids = sorted(set(offer.child_ids or []) | wanted[str(phone)])
+
+
 async def _parent_links(ctx: Ctx, org: Organization, run: Run) -> None:
+    await _children_of_invited_parents(ctx, org, run)
     pairs = [(_user_of(run, a["parent"]), _user_of(run, a["child"]), a)
              for a in run.plan.parent_links]
     pairs = [(p, c, a) for p, c, a in pairs if p is not None and c is not None]

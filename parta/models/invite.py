@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
@@ -78,6 +78,8 @@ class EnrolmentOffer(Base):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("org_group.id", ondelete="SET NULL"), nullable=True)
     position: Mapped[str] = mapped_column(String(200), default="")
+    # A parent's place: the children the school's records link them to, linked on accepting.
+    child_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     movement_id: Mapped[int | None] = mapped_column(
         ForeignKey("movement.id", ondelete="SET NULL"), nullable=True, index=True)
     import_id: Mapped[int | None] = mapped_column(

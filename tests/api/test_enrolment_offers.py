@@ -199,3 +199,25 @@ async def test_a_roster_with_the_phone_of_another_schools_person_invites_her(
     assert offer["role"] == "teacher" and offer["org"]["name"] == "Школа № 1 (демо)"
     assert (await orlova.post(f"{API}/me/offers/{offer['id']}/accept")).status_code == 200
     assert (await members(admin, world.org_id))[orlova_id]["roles"] == ["teacher"]
+
+
+async def test_a_parent_invited_by_a_roster_is_linked_to_her_child_on_accepting(
+        world: World) -> None:
+    from tests.roster.fixtures import SCHOOL, Person, oneroster
+    from tests.roster.helpers import apply, preview
+
+    _, orlova = await register_gymnasium(world)
+    admin = await world.as_("admin")
+    people = SCHOOL + (Person("par-9", "parent", "Орлова", "Наталья", "Павловна",
+                              phone=GYMNASIUM_ADMIN, children=("stu-1",)),)
+    row = await preview(world, oneroster(people).zip_bytes())
+    done = await apply(world, row.id)
+    assert done.status.value == "applied"
+    orlova_id = int((await orlova.get(f"{API}/me")).json()["id"])
+    assert orlova_id not in await members(admin, world.org_id)
+    [offer] = (await orlova.get(f"{API}/me/offers")).json()["offers"]
+    assert offer["role"] == "parent"
+    assert (await orlova.post(f"{API}/me/offers/{offer['id']}/accept")).status_code == 200
+    me = await members(admin, world.org_id)
+    assert me[orlova_id]["roles"] == ["parent"]
+    assert [c["name"] for c in me[orlova_id]["children"]] == ["Мария Петровна Иванова"]

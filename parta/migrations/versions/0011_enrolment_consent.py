@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('operator', 'municipal_admin', 'org_admin', 'administration', 'teacher', 'student', 'parent', name='role', native_enum=False, length=20), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('position', sa.String(length=200), nullable=False),
+    sa.Column('child_ids', sa.JSON(), nullable=False),
     sa.Column('movement_id', sa.Integer(), nullable=True),
     sa.Column('import_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('pending', 'accepted', 'declined', 'withdrawn', name='offerstatus', native_enum=False, length=20), nullable=False),
