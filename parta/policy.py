@@ -19,16 +19,19 @@ from parta.errors import Forbidden, NotFound
 from parta.models.enums import Role
 
 __all__ = [
+    "DIRECT_RULES",
     "RULES",
     "Action",
     "Actor",
     "ChatAction",
+    "Kin",
     "OrgRef",
     "PlatformAction",
     "Rule",
     "can",
     "can_chat",
     "can_platform",
+    "direct_refusal",
     "may_write_directly",
     "require",
     "require_platform",
@@ -224,25 +227,56 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
     return False
 
 
-def may_write_directly(my_roles: frozenset[Role], their_roles: frozenset[Role],
-                       related: bool) -> bool:
-    """Who may start a one-to-one chat with whom, inside one organization.
+# One-to-one chats (safe mode for minors) -----------------------------------------------------
 
-    Staff may write to anyone of their school. A student writes to classmates and to the
-    teachers of their class, never to an unknown adult; a parent writes to the teachers of
-    their child and to the administration. ``related`` says whether the two share a class
-    (as students, as a teacher of it, or as the parent of a child in it).
-    """
-    if my_roles & STAFF:
-        return True
-    if Role.student in my_roles:
-        if their_roles & STAFF or Role.student in their_roles:
-            return related
-        return False
-    if Role.parent in my_roles:
-        if their_roles & ADMINS:
-            return True
-        if their_roles & STAFF:
-            return related
-        return False
-    return False
+class Kin(StrEnum):
+    """How the caller stands to the person they want to write to, inside one organization."""
+
+    teaches_them = "teaches_them"  # I lead or teach a subject in a class they are a student of
+    taught_by_them = "taught_by_them"  # they lead or teach a subject in my class
+    classmates = "classmates"  # we are students of one class
+    parent_of = "parent_of"  # they are my child (a confirmed link)
+    child_of = "child_of"  # they are my parent
+    teaches_my_child = "teaches_my_child"  # they lead or teach in my child's class
+
+
+STUDENT = "student"  # a target who is a student of the organization
+ADULT = "adult"  # a target who is not
+
+# Who may start a one-to-one chat with whom (R19, R21, safe mode). Read a row as: a caller
+# holding one of ``callers`` may write to a ``target`` holding one of ``their`` roles when
+# ``needs`` holds between them (None: always). A student target is matched by the STUDENT rows
+# alone, whatever else they are: no adult reaches a child through another role of the child's.
+DIRECT_RULES: tuple[tuple[frozenset[Role], str, frozenset[Role], Kin | None], ...] = (
+    # callers     target   their roles         needs
+    (ADMINS,      STUDENT, frozenset({S}),     None),                   # the administration
+    (frozenset({T}), STUDENT, frozenset({S}),  Kin.teaches_them),       # their own teachers
+    (frozenset({P}), STUDENT, frozenset({S}),  Kin.parent_of),          # their own parent
+    (frozenset({S}), STUDENT, frozenset({S}),  Kin.classmates),         # classmates
+    (STAFF,       ADULT,   EVERYONE,           None),                   # staff to any adult
+    (frozenset({S}), ADULT, ADMINS,            None),                   # a student: the
+    (frozenset({S}), ADULT, frozenset({T}),    Kin.taught_by_them),     # administration, own
+    (frozenset({S}), ADULT, frozenset({P}),    Kin.child_of),           # teachers, own parent
+    (frozenset({P}), ADULT, ADMINS,            None),                   # a parent: the
+    (frozenset({P}), ADULT, frozenset({T}),    Kin.teaches_my_child),   # administration and
+)                                                                       # their child's teachers
+
+
+def direct_refusal(my_roles: frozenset[Role], their_roles: frozenset[Role],
+                   kin: frozenset[Kin]) -> str | None:
+    """None when the caller may start a one-to-one chat with the person, else the refusal's
+    code: ``not_your_student`` when an adult reaches for a child they neither teach, run the
+    school for, nor are the parent of; ``direct_not_allowed`` otherwise."""
+    target = STUDENT if S in their_roles else ADULT
+    for callers, kind, theirs, needs in DIRECT_RULES:
+        if kind == target and my_roles & callers and their_roles & theirs and (
+                needs is None or needs in kin):
+            return None
+    if target == STUDENT and my_roles & (STAFF | {P}):
+        return "not_your_student"
+    return "direct_not_allowed"
+
+
+def may_write_directly(my_roles: frozenset[Role], their_roles: frozenset[Role],
+                       kin: frozenset[Kin]) -> bool:
+    return direct_refusal(my_roles, their_roles, kin) is None

@@ -12,7 +12,17 @@ import pytest
 
 from parta.errors import Forbidden, NotFound
 from parta.models import Role
-from parta.policy import RULES, Action, Actor, PlatformAction, can, can_platform, require
+from parta.policy import (
+    RULES,
+    Action,
+    Actor,
+    Kin,
+    PlatformAction,
+    can,
+    can_platform,
+    direct_refusal,
+    require,
+)
 
 
 @dataclass
@@ -130,3 +140,47 @@ def test_members_without_the_right_are_forbidden() -> None:
 @pytest.mark.parametrize("who", list(ACTORS))
 def test_platform_actions_are_the_operators_alone(action: PlatformAction, who: str) -> None:
     assert can_platform(ACTORS[who], action) == (who == "operator")
+
+
+# One-to-one chats (safe mode): caller × target × how they are related → the policy's answer.
+# Written out by hand, like the table above; the same matrix runs through the API in
+# tests/api/test_safe_mode.py with the demo school's people.
+_T, _S, _P = frozenset({Role.teacher}), frozenset({Role.student}), frozenset({Role.parent})
+_ADMIN, _DEPUTY = frozenset({Role.org_admin}), frozenset({Role.administration})
+_NONE: frozenset[Kin] = frozenset()
+
+DIRECT_EXPECTED: list[tuple[str, frozenset[Role], frozenset[Role], frozenset[Kin], str | None]] = [
+    ("teacher of the student's class", _T, _S, frozenset({Kin.teaches_them}), None),
+    ("teacher of another class", _T, _S, _NONE, "not_your_student"),
+    ("org admin, any student", _ADMIN, _S, _NONE, None),
+    ("deputy, any student", _DEPUTY, _S, _NONE, None),
+    ("parent, own child", _P, _S, frozenset({Kin.parent_of}), None),
+    ("parent, another's child", _P, _S, _NONE, "not_your_student"),
+    ("parent who shares the class, another's child", _P, _S,
+     frozenset({Kin.teaches_my_child}), "not_your_student"),
+    ("teacher-parent, own child in a class they do not teach", _T | _P, _S,
+     frozenset({Kin.parent_of}), None),
+    ("student, classmate", _S, _S, frozenset({Kin.classmates}), None),
+    ("student, another class", _S, _S, _NONE, "direct_not_allowed"),
+    ("student, own teacher", _S, _T, frozenset({Kin.taught_by_them}), None),
+    ("student, another class's teacher", _S, _T, _NONE, "direct_not_allowed"),
+    ("student, the administration", _S, _DEPUTY, _NONE, None),
+    ("student, own parent", _S, _P, frozenset({Kin.child_of}), None),
+    ("student, another's parent", _S, _P, _NONE, "direct_not_allowed"),
+    ("teacher, any colleague", _T, _T, _NONE, None),
+    ("teacher, any parent", _T, _P, _NONE, None),
+    ("parent, the administration", _P, _ADMIN, _NONE, None),
+    ("parent, the child's teacher", _P, _T, frozenset({Kin.teaches_my_child}), None),
+    ("parent, another teacher", _P, _T, _NONE, "direct_not_allowed"),
+    ("parent, another parent", _P, _P, _NONE, "direct_not_allowed"),
+    ("a teacher who is a student elsewhere is reached as a student", _T, _S | _T, _NONE,
+     "not_your_student"),
+    ("no role in the school", frozenset(), _S, _NONE, "direct_not_allowed"),
+]
+
+
+@pytest.mark.parametrize(("case", "mine", "theirs", "kin", "expected"), DIRECT_EXPECTED,
+                         ids=[c[0] for c in DIRECT_EXPECTED])
+def test_direct_chat_matrix(case: str, mine: frozenset[Role], theirs: frozenset[Role],
+                            kin: frozenset[Kin], expected: str | None) -> None:
+    assert direct_refusal(mine, theirs, kin) == expected

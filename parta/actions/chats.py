@@ -30,7 +30,8 @@ from parta.models import (
     PostPolicy,
     Role,
 )
-from parta.policy import Action, Actor, ChatAction, can_chat, may_write_directly
+from parta.policy import Action, Actor, ChatAction, can_chat
+from parta.queries.direct import direct_refusals
 from parta.queries.scope import group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
 
@@ -46,6 +47,7 @@ __all__ = [
     "invite_to_chat",
     "join_chat",
     "leave_chat",
+    "require_direct_allowed",
     "set_chat_role",
     "start_direct",
     "subscribe_to_channels",
@@ -356,41 +358,21 @@ async def set_chat_role(ctx: Ctx, chat_id: int, user_id: int, role: ChatRole) ->
     return target
 
 
-async def _related(ctx: Ctx, org_id: int, a: int, b: int) -> bool:
-    """Do two people share a class: classmates, teacher and student, teacher and parent?"""
-    async def classes(uid: int) -> set[int]:
-        own = set((await ctx.db.execute(select(GroupMember.group_id).join(
-            Group, Group.id == GroupMember.group_id).where(
-            GroupMember.user_id == uid, Group.org_id == org_id,
-            Group.kind == GroupKind.class_))).scalars())
-        led = set((await ctx.db.execute(select(Group.id).where(
-            Group.org_id == org_id, Group.class_teacher_id == uid))).scalars())
-        taught = set((await ctx.db.execute(select(GroupTeacher.group_id).join(
-            Group, Group.id == GroupTeacher.group_id).where(
-            GroupTeacher.user_id == uid, Group.org_id == org_id))).scalars())
-        children = list((await ctx.db.execute(select(ParentLink.child_id).where(
-            ParentLink.org_id == org_id, ParentLink.parent_id == uid,
-            ParentLink.status == ParentLinkStatus.confirmed))).scalars())
-        kids = set((await ctx.db.execute(select(GroupMember.group_id).where(
-            GroupMember.user_id.in_(children)))).scalars()) if children else set()
-        return own | led | taught | kids
-
-    return bool(await classes(a) & await classes(b))
-
-
 async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:
-    """A one-to-one chat, found or made; who may write to whom is the policy's (R19)."""
+    """A one-to-one chat, found or made; who may write to whom is the policy's
+    (``policy.DIRECT_RULES``: R19 and safe mode for the students). Someone who is not of the
+    organization does not exist here."""
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.org_view)
     if user_id == actor.user_id:
         raise ValidationFailed(fields={"user_id": "invalid"})
-    them = await membership_of(ctx, org.id, user_id)
-    if them is None:
+    refusals = await direct_refusals(ctx.db, org.id, actor.user_id, actor.roles_in(org.id),
+                                     [user_id])
+    if user_id not in refusals:
         raise NotFound()
-    their_roles = frozenset(await roles_of(ctx, them.id))
-    if not may_write_directly(actor.roles_in(org.id), their_roles,
-                              await _related(ctx, org.id, actor.user_id, user_id)):
-        raise Forbidden("direct_not_allowed")
+    refusal = refusals[user_id]
+    if refusal is not None:
+        raise Forbidden(refusal)
     key = f"{min(actor.user_id, user_id)}:{max(actor.user_id, user_id)}"
     chat = (await ctx.db.execute(select(Chat).where(
         Chat.org_id == org.id, Chat.direct_key == key))).scalar_one_or_none()
@@ -403,6 +385,22 @@ async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:
             await add_chat_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
     ctx.emit(_chat_event(chat), {actor.user_id})
     return chat
+
+
+async def require_direct_allowed(ctx: Ctx, chat: Chat, user_id: int) -> None:
+    """In a one-to-one chat, the policy still holds: a chat opened before safe mode, or before
+    a teacher stopped teaching the class, takes no new messages once the two may no longer
+    write to each other. (Someone who left the school is the movement's to handle.)"""
+    if chat.kind != ChatKind.direct or not chat.direct_key:
+        return
+    other = next((int(p) for p in chat.direct_key.split(":") if int(p) != user_id), None)
+    if other is None:
+        return
+    actor = ctx.require_actor()
+    refusal = (await direct_refusals(ctx.db, chat.org_id, user_id, actor.roles_in(chat.org_id),
+                                     [other])).get(other)
+    if refusal is not None:
+        raise Forbidden(refusal)
 
 
 async def ensure_system_channels(ctx: Ctx, org: Organization) -> tuple[Chat, Chat]:

@@ -27,6 +27,7 @@ from parta.actions.base import Ctx
 from parta.actions.chats import eligible_for_group_chat
 from parta.actions.members import add_member, membership_of, org_admin_ids, roles_of
 from parta.actions.moderation import remove_for_movement
+from parta.actions.offers import offer_place
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.i18n import t
@@ -317,23 +318,39 @@ async def _check(ctx: Ctx, org: Organization, kind: MovementKind, user_id: int |
 
 async def _admit(ctx: Ctx, org: Organization, details: dict[str, Any], roles: set[Role],
                  group_id: int | None) -> User:
-    user = None
-    if details["phone"]:
-        user = (await ctx.db.execute(select(User).where(
-            User.phone == details["phone"]))).scalar_one_or_none()
-    if user is None:
-        user = User(phone=details["phone"] or None, email=details["email"], name=" ".join(
-            p for p in (details["first_name"], details["middle_name"], details["last_name"]) if p))
-        ctx.db.add(user)
-        await ctx.db.flush()
+    """A newcomer without a phone: the school makes their account and enrols them."""
+    user = User(phone=None, email=details["email"], name=" ".join(
+        p for p in (details["first_name"], details["middle_name"], details["last_name"]) if p))
+    ctx.db.add(user)
+    await ctx.db.flush()
     await add_member(ctx, org, user, roles, group_id=group_id, position=details["position"])
     return user
+
+
+async def _invite_by_phone(ctx: Ctx, org: Organization, mv: Movement, role: Role) -> None:
+    """A newcomer with a phone is offered the place (``offers.offer_place``) and joins by
+    accepting it. The phone's account, if it has one, is left as it is and never named to the
+    school; a phone with none gets an account from the records, which its owner finds on
+    signing in. Either way the movement reads the same: «invited»."""
+    d = mv.details
+    user = (await ctx.db.execute(select(User).where(
+        User.phone == d["phone"]))).scalar_one_or_none()
+    if user is None:
+        user = User(phone=d["phone"], email=d["email"], name=" ".join(
+            p for p in (d["first_name"], d["middle_name"], d["last_name"]) if p))
+        ctx.db.add(user)
+        await ctx.db.flush()
+    await offer_place(ctx, org, user, role, mv.to_group_id, d["position"], movement_id=mv.id)
+    mv.details = {**d, "invited": True}
 
 
 async def _carry_out(ctx: Ctx, org: Organization, mv: Movement) -> None:
     """Do what the movement says; every removal from a chat is recorded with its reason."""
     note = mv.reason
-    if mv.kind == MovementKind.arrival:
+    if mv.kind in (MovementKind.arrival, MovementKind.hire) and mv.details.get("phone"):
+        await _invite_by_phone(ctx, org, mv, Role.student if mv.kind == MovementKind.arrival
+                               else Role.teacher)
+    elif mv.kind == MovementKind.arrival:
         user = await _admit(ctx, org, mv.details, {Role.student}, mv.to_group_id)
         mv.user_id = user.id
         assert mv.to_group_id is not None

@@ -25,6 +25,7 @@ from parta.actions.chats import add_chat_member, ensure_system_channels
 from parta.actions.groups import create_group
 from parta.actions.members import org_admin_ids
 from parta.actions.movement import depart, invite_to_group_chats, leave_class
+from parta.actions.offers import offer_place
 from parta.db import utcnow
 from parta.models import (
     ADMIN_ROLES,
@@ -33,6 +34,7 @@ from parta.models import (
     ChatKind,
     ChatMember,
     ChatRole,
+    EnrolmentOffer,
     Group,
     GroupKind,
     GroupMember,
@@ -229,6 +231,7 @@ async def admit_people(ctx: Ctx, org: Organization, run: Run, part: list[dict[st
             run.resolved[e["key"]] = e["user_id"]
         else:
             entries.append(e)
+    entries = await _offer_to_accounts_elsewhere(ctx, org, run, entries)
     if not entries:
         return
     users = await _accounts(ctx, run, entries)
@@ -260,6 +263,52 @@ async def admit_people(ctx: Ctx, org: Organization, run: Run, part: list[dict[st
     for uid, (before, now) in roles.items():
         if now != before:
             ctx.emit(MemberJoined(org_id=org.id, user_id=uid, roles=sorted(now)), {uid})
+
+
+def _offered_role(roles: list[str]) -> Role:
+    """An offer proposes one role: the one the row is mainly about."""
+    for role in (Role.student, Role.administration, Role.teacher):
+        if role.value in roles:
+            return role
+    return Role.parent
+
+
+async def _offer_to_accounts_elsewhere(ctx: Ctx, org: Organization, run: Run,
+                                       entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows the plan marks «invite» (a phone that is no member's here): a phone whose account
+    exists is offered the place (``offers.offer_place``) and that account is neither enrolled
+    nor changed; a phone nobody has gets an account made from the row, as before. Returns the
+    rows left to admit. Once per import: a resumed apply does not offer twice."""
+    wanted = [e for e in entries if e.get("invite") and e["phone"]
+              and not run.resolved.get(e["key"])]
+    if not wanted:
+        return entries
+    owners: dict[str, User] = {}
+    for part in chunks([e["phone"] for e in wanted]):
+        owners.update({str(u.phone): u for u in (await ctx.db.execute(
+            select(User).where(User.phone.in_(part)))).scalars()})
+    ids = [u.id for u in owners.values()]
+    here: set[int] = set()
+    offered_before: set[int] = set()
+    for part in chunks(ids):
+        here |= set((await ctx.db.execute(select(Membership.user_id).where(
+            Membership.org_id == org.id, Membership.left_at.is_(None),
+            Membership.user_id.in_(part)))).scalars())
+        offered_before |= set((await ctx.db.execute(select(EnrolmentOffer.user_id).where(
+            EnrolmentOffer.org_id == org.id, EnrolmentOffer.import_id == run.import_id,
+            EnrolmentOffer.user_id.in_(part)))).scalars())
+    offered: set[str] = set()
+    for e in wanted:
+        user = owners.get(e["phone"])
+        if user is None or user.id in here:
+            continue
+        offered.add(e["key"])
+        if user.id in offered_before:
+            continue
+        role = _offered_role(e["roles"])
+        group_id = run.groups.get(e["class"]) if role == Role.student and e["class"] else None
+        await offer_place(ctx, org, user, role, group_id, import_id=run.import_id)
+    return [e for e in entries if e["key"] not in offered]
 
 
 async def _records(ctx: Ctx, org_id: int, import_id: int,
@@ -346,7 +395,26 @@ async def _teachers(ctx: Ctx, org: Organization, run: Run) -> None:
     await ctx.db.flush()
 
 
+async def _children_of_invited_parents(ctx: Ctx, org: Organization, run: Run) -> None:
+    """A parent the import offered a place to (their phone is an account elsewhere) is linked
+    to their children when they accept: the children go on the offer."""
+    wanted: dict[str, set[int]] = defaultdict(set)  # parent's phone → children's accounts
+    phones = {e["key"]: e["phone"] for e in run.plan.people if e.get("invite") and e["phone"]}
+    for a in run.plan.parent_links:
+        child = _user_of(run, a["child"])
+        if a["parent"] in phones and _user_of(run, a["parent"]) is None and child is not None:
+            wanted[phones[a["parent"]]].add(child)
+    if not wanted:
+        return
+    for offer, phone in (await ctx.db.execute(select(EnrolmentOffer, User.phone).join(
+            User, User.id == EnrolmentOffer.user_id).where(
+            EnrolmentOffer.org_id == org.id, EnrolmentOffer.import_id == run.import_id,
+            EnrolmentOffer.role == Role.parent, User.phone.in_(sorted(wanted))))).all():
+        offer.child_ids = sorted(set(offer.child_ids or []) | wanted[str(phone)])
+
+
 async def _parent_links(ctx: Ctx, org: Organization, run: Run) -> None:
+    await _children_of_invited_parents(ctx, org, run)
     pairs = [(_user_of(run, a["parent"]), _user_of(run, a["child"]), a)
              for a in run.plan.parent_links]
     pairs = [(p, c, a) for p, c, a in pairs if p is not None and c is not None]

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from parta.actions import guard
 from parta.actions.base import Ctx
-from parta.actions.chats import chat_visible, require_chat
+from parta.actions.chats import chat_visible, require_chat, require_direct_allowed
 from parta.actions.messages import (
     Outbound,
     attachments_of,
@@ -229,6 +229,7 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
     if me is None:
         raise NotFound()
     require_chat(chat, me, ChatAction.post)
+    await require_direct_allowed(ctx, chat, uid)  # safe mode: one-to-one chats only
     if (chat.id, uid) in k.blocked:
         await guard.require_not_blocked(ctx, chat, uid)
     files = await own_unsent(ctx, chat.id, item.attachment_ids)

@@ -89,7 +89,7 @@ async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> dict[str
 @router.get("/chats/{chat_id}/members")
 async def chat_members(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
     chat, _ = await chat_actions.chat_for(ctx, chat_id)
-    return {"members": await chat_queries.chat_members(ctx.db, chat)}
+    return {"members": await chat_queries.chat_members(ctx.db, chat, ctx.require_actor())}
 
 
 @router.post("/chats/{chat_id}/invitations")

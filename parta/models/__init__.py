@@ -21,6 +21,7 @@ from parta.models.enums import (
     STAFF_ROLES,
     GroupKind,
     JoinRequestStatus,
+    OfferStatus,
     OrgKind,
     ParentLinkStatus,
     Role,
@@ -28,7 +29,7 @@ from parta.models.enums import (
     VerificationStatus,
 )
 from parta.models.events import EventStreamState, UserEvent
-from parta.models.invite import Invite, JoinRequest
+from parta.models.invite import EnrolmentOffer, Invite, JoinRequest
 from parta.models.moderation import (
     ChatBlock,
     ChatRemoval,
@@ -72,6 +73,7 @@ __all__ = [
     "ChatRole",
     "ConductMode",
     "ConductSetting",
+    "EnrolmentOffer",
     "EventStreamState",
     "Group",
     "GroupKind",
@@ -93,6 +95,7 @@ __all__ = [
     "MovementStatus",
     "MunicipalAdmin",
     "Municipality",
+    "OfferStatus",
     "OrgKind",
     "Organization",
     "ParentLink",

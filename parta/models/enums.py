@@ -7,6 +7,7 @@ __all__ = [
     "STAFF_ROLES",
     "GroupKind",
     "JoinRequestStatus",
+    "OfferStatus",
     "OrgKind",
     "ParentLinkStatus",
     "Role",
@@ -54,6 +55,13 @@ class JoinRequestStatus(StrEnum):
     pending = "pending"
     accepted = "accepted"
     refused = "refused"
+
+
+class OfferStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"  # the school offered again, or the person joined another way
 
 
 class ParentLinkStatus(StrEnum):

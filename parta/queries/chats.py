@@ -22,6 +22,8 @@ from parta.models import (
     Reaction,
 )
 from parta.models.chat import CHANNEL_KINDS
+from parta.policy import Actor
+from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
 from parta.rules import effective_rules
 from parta.search import search_message_ids
@@ -192,15 +194,21 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
     return {"messages": items, "next_before_id": oldest if len(msgs) == limit else None}
 
 
-async def chat_members(db: AsyncSession, chat: Chat) -> list[dict[str, Any]]:
+async def chat_members(db: AsyncSession, chat: Chat, viewer: Actor) -> list[dict[str, Any]]:
+    """The chat's members; ``can_write`` says whether the viewer may start a one-to-one chat
+    with each (the policy's answer, so the page offers only what the server will do)."""
     rows = (await db.execute(select(ChatMember).where(
         ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).scalars().all()
     people = await persons(db, chat.org_id, [r.user_id for r in rows])
     rank = {"owner": 0, "moderator": 1}
     ordered = sorted((r for r in rows if r.user_id in people),
                      key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
+    refusals = await direct_refusals(db, chat.org_id, viewer.user_id,
+                                     viewer.roles_in(chat.org_id), [r.user_id for r in ordered])
     return [{"user": people[r.user_id].model_dump(), "role": r.role.value,
-             "joined_at": r.joined_at.isoformat()} for r in ordered]
+             "joined_at": r.joined_at.isoformat(),
+             "can_write": r.user_id in refusals and refusals[r.user_id] is None}
+            for r in ordered]
 
 
 async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.errors import Forbidden
-from parta.models import Group, Movement, Role, User
+from parta.models import EnrolmentOffer, Group, Movement, Role, User
 from parta.policy import Action, Actor, OrgRef, can
 from parta.schemas.common import Person, Ref
 from parta.schemas.movement import MovementOut
@@ -44,6 +44,9 @@ async def movements(db: AsyncSession, actor: Actor, org: OrgRef, status: str | N
     groups = dict((await db.execute(select(Group.id, Group.name).where(
         Group.id.in_(sorted(group_ids))))).all()) if group_ids else {}
 
+    offers = dict((await db.execute(select(EnrolmentOffer.movement_id, EnrolmentOffer.status).where(
+        EnrolmentOffer.movement_id.in_([r.id for r in rows])))).all()) if rows else {}
+
     def person(uid: int | None) -> Person | None:
         return Person(id=uid, name=names.get(uid, "")) if uid else None
 
@@ -56,4 +59,5 @@ async def movements(db: AsyncSession, actor: Actor, org: OrgRef, status: str | N
         details={k: v for k, v in r.details.items() if k != "phone" or can(
             actor, Action.member_contacts, org)},
         proposed_by=person(r.proposed_by), decided_by=person(r.decided_by),
-        created_at=r.created_at, decided_at=r.decided_at) for r in rows]
+        created_at=r.created_at, decided_at=r.decided_at,
+        invitation=offers[r.id].value if r.id in offers else None) for r in rows]

@@ -76,6 +76,15 @@ class MovementChanged(Event):
     status: str
 
 
+class EnrolmentOfferChanged(Event):
+    """A school offered someone a place, or the person accepted or declined it. The school's
+    administrators get the offer's id and status only, never who it is for."""
+
+    type: Literal["enrolment_offer.changed"] = "enrolment_offer.changed"
+    offer_id: int
+    status: str
+
+
 class SessionEnded(Event):
     type: Literal["session.ended"] = "session.ended"
     session_id: int

@@ -61,7 +61,9 @@ class OrgState:
     parent_links: set[tuple[int, int]]  # confirmed (parent, child)
     members: dict[int, Member]  # everyone with a membership, including those who left
     known: dict[int, Known]  # user id → roster row
-    phone_users: dict[str, int]  # the file's phones already held by an account (any school)
+    # The file's phones already held by an account (any school). Only those of this school's
+    # members are ever matched; the others are never named in a plan (``phone_owner_here``).
+    phone_users: dict[str, int]
     chats: set[tuple[int, str, str, int | None]]  # (group, kind, subject, owner) of class chats
 
     def fingerprint(self) -> str:
@@ -101,6 +103,7 @@ class Plan:
         return {
             "create": ops["create"], "change": ops["change"], "move": ops["move"],
             "same": ops["same"], "depart": len(self.departures),
+            "invite": sum(1 for p in self.people if p.get("invite")),
             "classes": sum(1 for c in self.classes if c["op"] == "create"),
             "class_teachers": len(self.class_teachers),
             "subject_teachers": len(self.subject_teachers),
@@ -180,8 +183,9 @@ class _Planner:
             found = self.by_birth.get((p.name_key, p.birth_date), [])
             if len(found) == 1:
                 return found[0], "name_birth"
-        if p.phone and p.phone in self.s.phone_users:
-            return self.s.phone_users[p.phone], "phone"
+        owner = self.phone_owner_here(p.phone)
+        if owner is not None:
+            return owner, "phone"
         # Joined by a link before any import: the same name, the same kind, nobody else.
         role = next(iter(KIND_ROLES[p.kind])).value
         found = self.by_name.get((p.name_key, role), [])
@@ -190,6 +194,14 @@ class _Planner:
             if not (p.phone and phone and phone != p.phone):  # a name alone never outweighs a phone
                 return found[0], "name"
         return None, ""
+
+    def phone_owner_here(self, phone: str) -> int | None:
+        """The member of this organization who signs in with ``phone``. An account that is
+        not this school's member is never matched nor named: its row is an invitation, the
+        same row as for a phone nobody has (``offers.offer_place`` at apply)."""
+        owner = self.s.phone_users.get(phone) if phone else None
+        member = self.s.members.get(owner) if owner is not None else None
+        return owner if member is not None and member.active else None
 
     def run(self) -> Plan:
         self._index()
@@ -201,7 +213,7 @@ class _Planner:
                 self.error(p, self.column("name"), "same_person", str(other.line))
                 self.protected.add(user_id)
                 continue
-            owner = self.s.phone_users.get(p.phone) if p.phone else None
+            owner = self.phone_owner_here(p.phone)
             if owner is not None and user_id is not None and owner != user_id:
                 self.error(p, self.column("phone"), "phone_taken", p.phone)
                 self.protected.add(user_id)
@@ -211,7 +223,10 @@ class _Planner:
             if user_id is not None:
                 self.claimed[user_id] = p
                 self.matched[p.key] = user_id
-            self.plan.people.append(self.person(p, user_id, how))
+            entry = self.person(p, user_id, how)
+            if user_id is None and p.phone:
+                entry["invite"] = True  # the phone's owner, if it has one, decides
+            self.plan.people.append(entry)
         self._departures()
         self._structure()
         self.plan.errors = [e.as_dict() for e in self.errors]

@@ -50,6 +50,9 @@ class MovementOut(BaseModel):
     decided_by: Person | None
     created_at: datetime
     decided_at: datetime | None
+    # An arrival or hiring by phone is an offer to the phone's owner: pending, accepted,
+    # declined or withdrawn. Whose phone it is, the school learns only if they accept.
+    invitation: str | None = None
 
 
 class MovementsOut(BaseModel):

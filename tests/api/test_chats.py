@@ -191,21 +191,22 @@ async def test_history_pages_and_jumps(world: World) -> None:
 async def test_who_may_write_to_whom_directly(world: World) -> None:
     masha = await world.as_("student")
     anna_id = await world.user_id("teacher")  # her class teacher
-    irina_id = await world.user_id("admin")  # an adult who teaches another class
+    irina_id = await world.user_id("admin")  # the administration
     petya_id = await world.user_id("student2")  # a classmate
-    parent_id = await world.user_id("parent")
-    assert (await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})).status_code == 200
-    assert (await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": petya_id})).status_code == 200
-    for adult in (irina_id, parent_id):
-        r = await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": adult})
-        assert (r.status_code, error_code(r)) == (403, "direct_not_allowed")
+    parent_id = await world.user_id("parent")  # her mother
+    vanya_id = await world.user_id("little")  # a pupil of 1А
+    for person in (anna_id, petya_id, irina_id, parent_id):
+        r = await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": person})
+        assert r.status_code == 200, r.text
+    r = await masha.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": vanya_id})
+    assert (r.status_code, error_code(r)) == (403, "direct_not_allowed")  # see test_safe_mode
     elena = await world.as_("parent")
     r1 = await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})
     r2 = await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})
     assert r1.status_code == 200 and r1.json()["id"] == r2.json()["id"]  # one chat, not two
     assert r1.json()["title"] == "Анна Сергеевна Волкова"
     r = await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": petya_id})
-    assert r.status_code == 403  # a parent does not write to other people's children
+    assert (r.status_code, error_code(r)) == (403, "not_your_student")  # not her child
     assert (await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": irina_id})).status_code == 200
 
 

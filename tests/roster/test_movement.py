@@ -122,8 +122,17 @@ async def test_an_arrival_joins_the_class_and_is_invited_to_its_chats(world: Wor
     body = await record(admin, world.org_id, kind="arrival", to_group_id=g5a, person={
         "last_name": "Новикова", "first_name": "Ксения", "middle_name": "Дмитриевна",
         "phone": "8 910 555-00-77"}, reason="Из школы № 3")
-    assert body["user"]["name"] == "Ксения Дмитриевна Новикова"
+    assert body["user"] is None and body["invitation"] == "pending"  # she joins by accepting
     assert body["details"]["phone"] == "+79105550077"  # administrators see contacts
+    assert "Ксения Дмитриевна Новикова" not in (await school(world))["people"]
+    ksenia = await world.sign_in("+79105550077")
+    [offer] = (await ksenia.get(f"{API}/me/offers")).json()["offers"]
+    assert (offer["role"], offer["group"]["name"]) == ("student", "5А")
+    r = await ksenia.post(f"{API}/me/offers/{offer['id']}/accept")
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    body = (await admin.get(movements(world.org_id))).json()["movements"][0]
+    assert body["user"]["name"] == "Ксения Дмитриевна Новикова"  # she consented: named now
+    assert body["invitation"] == "accepted"
     s = await school(world)
     assert s["people"]["Ксения Дмитриевна Новикова"] == {
         "id": body["user"]["id"], "roles": ["student"], "classes": ["5А"]}
@@ -140,8 +149,15 @@ async def test_hiring_and_leaving_of_staff(world: World) -> None:
     hired = await record(admin, world.org_id, kind="hire", person={
         "last_name": "Орлова", "first_name": "Вера", "middle_name": "Ивановна",
         "phone": "+7 916 000-11-22", "position": "учитель музыки"})
+    assert hired["user"] is None and hired["invitation"] == "pending"
+    vera = await world.sign_in("+79160001122")
+    [offer] = (await vera.get(f"{API}/me/offers")).json()["offers"]
+    assert (offer["role"], offer["position"]) == ("teacher", "учитель музыки")
+    assert (await vera.post(f"{API}/me/offers/{offer['id']}/accept")).status_code == 200
     people = await members(admin, world.org_id)
-    assert people[hired["user"]["id"]]["roles"] == ["teacher"]
+    vera_id = int((await vera.get(f"{API}/me")).json()["id"])
+    assert people[vera_id]["roles"] == ["teacher"]
+    assert people[vera_id]["position"] == "учитель музыки"
     # The class teacher of 5А leaves: the class has no class teacher until one is appointed.
     teacher = await world.user_id("teacher")
     await record(admin, world.org_id, kind="leave", user_id=teacher, reason="Увольнение")

@@ -1,7 +1,7 @@
 """rate windows: sign-in limits counted by one conditional UPDATE per limit
 
 Revision ID: 0013_rate_windows
-Revises: 0010_event_fanout
+Revises: 0011_enrolment_consent
 Create Date: 2026-12-07 03:30:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import parta.db
 
 revision = '0013_rate_windows'
-down_revision = '0010_event_fanout'
+down_revision = '0011_enrolment_consent'
 branch_labels = None
 depends_on = None
 

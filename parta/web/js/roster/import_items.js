@@ -50,7 +50,9 @@ function changeList(item) {
 
 function nameCell(item) {
   return h('span', {}, h('span', { class: 'item-name', testid: 'roster-person' }, item.name || '—'),
-    item.returning ? [' ', chip(t('roster.returning'), 'info')] : null);
+    item.returning ? [' ', chip(t('roster.returning'), 'info')] : null,
+    // A phone that is no member's here: its owner, if it has one, is invited and decides.
+    item.invite ? [' ', h('span', { class: 'chip chip--info', title: t('roster.invite_hint'), testid: 'roster-invite' }, t('roster.invite'))] : null);
 }
 
 // Built when asked: the catalog is loaded after the modules are.

@@ -140,7 +140,7 @@ export function recordForm({ classes, onDone }) {
       onsubmit: async (values, el) => {
         if (missing(kind, values, el)) return;
         const answer = await post(orgPath('/movements'), body(kind, values));
-        toast(t('movement.recorded', { kind: t(`movement.kind.${answer.kind}`) }));
+        toast(answer.invitation ? t('movement.invited') : t('movement.recorded', { kind: t(`movement.kind.${answer.kind}`) }));
         staffCache = null;
         draw();
         onDone(answer);

@@ -43,7 +43,7 @@ function memberRow(member, chat, { alertEl, reload, mod }) {
   const self = person.id === me;
   const roleChip = member.role === 'member' ? null : chip(t(`chat_roles.${member.role}`), 'role');
   const actions = [];
-  if (!self && chat.kind !== 'direct') {
+  if (!self && chat.kind !== 'direct' && member.can_write) {
     actions.push(button(t('members_chat.write'), (event) => busy(event.currentTarget, () => writeTo(chat.org_id, person.id, alertEl)), { small: true, testid: 'member-write' }));
   }
   if (!self && isModerator(chat) && !SYSTEM.has(chat.kind) && chat.kind !== 'direct' && member.role !== 'owner') {

@@ -1,4 +1,5 @@
-// The home page: who I am here, the school's gradebook, and what needs my attention.
+// The home page: who I am here, the school's gradebook, and what needs my attention —
+// including the places schools offer me (enrolment offers), which I accept or decline here.
 
 import { get } from '../api.js';
 import { h } from '../dom.js';
@@ -7,6 +8,7 @@ import {
   isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, orgPath, session,
 } from '../session.js';
 import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
+import { offersCard } from './offers.js';
 import { ensureLeads } from '../roster/leads.js';
 import { reconciliationReminder } from '../roster/reminder.js';
 
@@ -60,6 +62,7 @@ export async function homeView() {
           t('home.hello', { name: user.name || '' })),
         h('p', { class: 'lead' }, t('home.lead')))),
   ];
+  parts.push(await offersCard());
   if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
   const tiles = [];
   if (session.orgId) {

@@ -30,8 +30,13 @@ function classes(m) {
   return from || to || '—';
 }
 
+const INVITATION_KIND = { pending: 'info', accepted: 'ok', declined: 'danger', withdrawn: 'info' };
+
 export function statusChip(m) {
-  return h('span', { class: ['chip', `chip--${STATUS_KIND[m.status] || 'info'}`], testid: 'movement-status' }, t(`movement.status.${m.status}`));
+  const status = h('span', { class: ['chip', `chip--${STATUS_KIND[m.status] || 'info'}`], testid: 'movement-status' }, t(`movement.status.${m.status}`));
+  if (!m.invitation) return status;
+  // An arrival or hiring by phone is an invitation its owner decides; the school sees how it went.
+  return [status, ' ', h('span', { class: ['chip', `chip--${INVITATION_KIND[m.invitation] || 'info'}`], testid: 'movement-invitation' }, t(`movement.invitation.${m.invitation}`))];
 }
 
 function logTable(movements) {

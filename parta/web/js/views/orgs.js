@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { navigate, safeNext } from '../router.js';
 import { chooseOrg, loadOperatorOrgs, memberships, orgChoices, session } from '../session.js';
 import { roleChips } from '../ui.js';
+import { offersCard } from './offers.js';
 
 export async function orgChooserView(ctx) {
   if (!session.extraOrgs.length) await loadOperatorOrgs();
@@ -53,6 +54,7 @@ export async function noOrgView() {
   return h('div', { class: 'bare-card', testid: 'no-org' },
     h('h1', { tabindex: '-1', class: 'bare-title' }, t('no_org.title')),
     h('p', { class: 'lead' }, t('no_org.lead', { name: (session.user && session.user.name) || '' })),
+    await offersCard(),
     h('ol', { class: 'steps' },
       h('li', {}, t('no_org.step1')),
       h('li', {}, t('no_org.step2')),
