@@ -20,6 +20,7 @@ from parta.actions import blocks as block_actions
 from parta.actions.base import Services
 from parta.api import auth, chats, events, invites, moderation, orgs, support, year
 from parta.api import movement as movement_api
+from parta.api import privacy as privacy_api
 from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
 from parta.api.socket_send import SendQueue
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)
+    api.include_router(privacy_api.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

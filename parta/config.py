@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     flood_minute_messages: int = 30
     duplicate_window_seconds: int = 600
 
+    # Personal data (152-ФЗ): how long a data export may be downloaded, how large its files
+    # may be in all, the days a deletion may still be cancelled, and how long a student's data
+    # is kept after they left or graduated with no other place anywhere (0: never deleted).
+    export_ttl_hours: int = 48
+    export_max_files_mb: int = 2048
+    deletion_grace_days: int = 7
+    retention_after_leaving_days: int = 365
+    # The consent document's version the app shows parents; its text is in the catalogs.
+    consent_document_version: str = "2026-1"
+
     redis_url: str = ""
     log_json: bool = True
     web_dir: Path = Field(default_factory=lambda: Path(__file__).parent / "web")

@@ -5,7 +5,8 @@
     ├── NotAuthenticated (401 not_authenticated)
     ├── CsrfFailed (403 csrf_failed)
     ├── Forbidden (403 forbidden)
-    │   └── NotAMember (403 not_a_member)
+    │   ├── NotAMember (403 not_a_member)
+    │   └── ConsentRequired (403 consent_required)         a parent withdrew consent (152-ФЗ)
     ├── NotFound (404 not_found)                            also for other organizations' things
     ├── Conflict (409 conflict)
     │   ├── AlreadyMember (409 already_member)
@@ -28,6 +29,7 @@ __all__ = [
     "AlreadyMember",
     "CodeRefused",
     "Conflict",
+    "ConsentRequired",
     "CsrfFailed",
     "DeliveryFailed",
     "Forbidden",
@@ -84,6 +86,12 @@ class Forbidden(PartaError):
 
 class NotAMember(Forbidden):
     code = "not_a_member"
+
+
+class ConsentRequired(Forbidden):
+    """The child's parent withdrew a consent this needs; ``params.purpose`` names which."""
+
+    code = "consent_required"
 
 
 class NotFound(PartaError):

@@ -72,6 +72,8 @@ class Action(StrEnum):
     reconciliation_view = "reconciliation.view"  # the roster compared with the platform (R8)
     reconciliation_mark = "reconciliation.mark"  # record that the roster was reconciled
     year_rollover = "year.rollover"  # move classes to the next school year; graduate the last
+    consent_view = "consent.view"  # the consent ledger and its gaps (152-ФЗ)
+    consent_record = "consent.record"  # record a parent's paper consent form
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ RULES: dict[Action, Rule] = {
     Action.reconciliation_view:     Rule(ADMINS),
     Action.reconciliation_mark:     Rule(ADMINS, operator=False),  # the school attests it
     Action.year_rollover:           Rule(frozenset({A})),
+    Action.consent_view:            Rule(ADMINS, class_teacher=True),
+    Action.consent_record:          Rule(ADMINS, operator=False),  # the school holds the paper
 }
 
 

@@ -17,7 +17,9 @@ from parta.actions.chats import chat_for, chat_member, require_chat
 from parta.db import utcnow
 from parta.errors import NotFound, TooLarge, ValidationFailed
 from parta.models import Attachment, HeldMessage, HeldStatus
+from parta.models.privacy import Purpose
 from parta.policy import ChatAction
+from parta.queries.privacy import require_consent
 from parta.security import new_token
 from parta.services import media
 
@@ -48,6 +50,7 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
     await guard.require_not_blocked(ctx, chat, actor.user_id)
+    await require_consent(ctx.db, chat.org_id, actor.user_id, Purpose.chats)  # 152-ФЗ
     limits = media.limits_from_settings(ctx.settings)
     try:
         kind = media.sniff(data)
@@ -56,6 +59,7 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
         thumb: bytes | None = None
         mime, ext = kind.mime, kind.ext
         if kind.kind == media.Kind.photo:
+            await require_consent(ctx.db, chat.org_id, actor.user_id, Purpose.photos)
             clean = await asyncio.to_thread(media.process_image, data)
             data, mime, width, height, thumb = (clean.data, clean.mime, clean.width,
                                                 clean.height, clean.thumbnail)

@@ -45,6 +45,18 @@ from parta.models.moderation import (
 )
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import Membership, MembershipRole, MunicipalAdmin, ParentLink, User
+from parta.models.privacy import (
+    CHAT_PURPOSES,
+    ConsentChannel,
+    ConsentRecord,
+    ConsentState,
+    ConsentStatus,
+    DataExport,
+    DeletionReason,
+    DeletionRequest,
+    JobState,
+    Purpose,
+)
 from parta.models.roster import (
     ImportStatus,
     Movement,
@@ -58,6 +70,7 @@ from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
     "ADMIN_ROLES",
+    "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
     "STAFF_ROLES",
     "Attachment",
@@ -72,6 +85,13 @@ __all__ = [
     "ChatRole",
     "ConductMode",
     "ConductSetting",
+    "ConsentChannel",
+    "ConsentRecord",
+    "ConsentState",
+    "ConsentStatus",
+    "DataExport",
+    "DeletionReason",
+    "DeletionRequest",
     "EventStreamState",
     "Group",
     "GroupKind",
@@ -81,6 +101,7 @@ __all__ = [
     "HeldStatus",
     "ImportStatus",
     "Invite",
+    "JobState",
     "JoinRequest",
     "JoinRequestStatus",
     "LoginCode",
@@ -99,6 +120,7 @@ __all__ = [
     "ParentLinkStatus",
     "Pin",
     "PostPolicy",
+    "Purpose",
     "Reaction",
     "Reconciliation",
     "Region",
