@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from parta import __version__, conduct
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
+from parta.actions import privacy as privacy_actions
 from parta.actions.base import Services
 from parta.api import auth, chats, events, invites, moderation, orgs, support, year
 from parta.api import movement as movement_api
@@ -75,9 +76,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                          name="parta-early-unblocks")
         sweeping = asyncio.create_task(attachment_actions.prune_unsent_forever(services),
                                        name="parta-unsent-uploads")
+        personal_data = asyncio.create_task(privacy_actions.privacy_forever(services),
+                                            name="parta-personal-data")
         try:
             yield
         finally:
+            personal_data.cancel()
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()

@@ -12,6 +12,7 @@
     │   ├── AlreadyMember (409 already_member)
     │   └── AlreadyDecided (409 already_decided)
     ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
+    ├── Gone (410 gone)                                     e.g. export_expired
     ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
     ├── RateLimited (429 rate_limited)                      retry_after seconds
     ├── TooLarge (413 too_large)
@@ -33,6 +34,7 @@ __all__ = [
     "CsrfFailed",
     "DeliveryFailed",
     "Forbidden",
+    "Gone",
     "InviteRefused",
     "NotAMember",
     "NotAuthenticated",
@@ -110,6 +112,11 @@ class AlreadyMember(Conflict):
 
 class AlreadyDecided(Conflict):
     code = "already_decided"
+
+
+class Gone(PartaError):
+    status = 410
+    code = "gone"
 
 
 class InviteRefused(PartaError):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
 
 from parta.actions import consent as consent_actions
+from parta.actions import privacy as privacy_actions
 from parta.api.deps import AuthCtx, PathId, QueryId
+from parta.db import utcnow
 from parta.errors import NotFound
 from parta.models import Purpose
 from parta.policy import Action
@@ -18,10 +21,14 @@ from parta.schemas.privacy import (
     ConsentDocumentOut,
     ConsentIn,
     ConsentsOut,
+    DeletionIn,
+    DeletionOut,
+    ExportOut,
     GapsOut,
     HistoryOut,
     PaperConsentIn,
 )
+from parta.services.storage import ObjectNotFound
 
 router = APIRouter(tags=["personal data"])
 
@@ -91,3 +98,72 @@ async def record_paper_consent(org_id: PathId, body: PaperConsentIn, ctx: AuthCt
     await consent_actions.record_paper_consent(ctx, org_id, body.child_id, list(body.purposes),
                                                body.status, body.parent_name, body.note)
     return await _history(ctx, org_id, body.child_id)
+
+
+# The person's data: an archive, and deletion -----------------------------------------------------
+
+@router.get("/me/export", response_model=ExportOut)
+async def my_export(ctx: AuthCtx) -> ExportOut:
+    """The caller's latest archive: none, pending, running, done (with its link), failed or
+    expired."""
+    return q.export_out(await q.latest_export(ctx.db, ctx.require_actor().user_id), utcnow())
+
+
+@router.post("/me/export", response_model=ExportOut, status_code=202)
+async def request_export(ctx: AuthCtx) -> ExportOut:
+    """Start building an archive of everything Parta holds about the caller (one at a time)."""
+    return q.export_out(await privacy_actions.request_export(ctx), utcnow())
+
+
+@router.get("/me/export/{export_id}/download", response_class=StreamingResponse,
+            responses={200: {"content": {"application/zip": {}}}})
+async def download_export(export_id: PathId, ctx: AuthCtx) -> StreamingResponse:
+    """The ZIP: ``data.json`` and the caller's files. Only its owner gets it; to anyone else
+    it does not exist."""
+    row = await q.export_for_download(ctx.db, ctx.require_actor().user_id, export_id, utcnow())
+    assert row.storage_key is not None
+    try:
+        chunks = await ctx.services.storage.open(row.storage_key)
+    except ObjectNotFound:
+        raise NotFound() from None
+    name = f"parta-data-{row.finished_at.date().isoformat() if row.finished_at else row.id}.zip"
+    return StreamingResponse(chunks, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Length": str(row.size)})
+
+
+@router.get("/me/deletion", response_model=DeletionOut)
+async def my_deletion(ctx: AuthCtx) -> DeletionOut:
+    return q.deletion_out(await q.pending_deletion(ctx.db, ctx.require_actor().user_id))
+
+
+@router.post("/me/deletion", response_model=DeletionOut, status_code=201)
+async def request_deletion(body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
+    """Ask to delete one's data, confirmed by a sign-in code (``POST /auth/code`` first). It is
+    carried out after the grace period, during which ``DELETE /me/deletion`` cancels it.
+    Students are refused (``deletion_needs_parent``): a parent asks for them."""
+    return q.deletion_out(await privacy_actions.request_deletion(ctx, body.code))
+
+
+@router.delete("/me/deletion", response_model=DeletionOut)
+async def cancel_deletion(ctx: AuthCtx) -> DeletionOut:
+    return q.deletion_out(await privacy_actions.cancel_deletion(ctx))
+
+
+@router.get("/me/children/{child_id}/deletion", response_model=DeletionOut)
+async def child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
+    if not any(c.child.id == child_id for c in await q.child_consents(
+            ctx.db, ctx.require_actor().user_id)):
+        raise NotFound()
+    return q.deletion_out(await q.pending_deletion(ctx.db, child_id))
+
+
+@router.post("/me/children/{child_id}/deletion", response_model=DeletionOut, status_code=201)
+async def request_child_deletion(child_id: PathId, body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
+    """A parent asks to delete their child's data, confirmed by a code sent to the parent."""
+    return q.deletion_out(await privacy_actions.request_deletion(ctx, body.code, child_id))
+
+
+@router.delete("/me/children/{child_id}/deletion", response_model=DeletionOut)
+async def cancel_child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
+    return q.deletion_out(await privacy_actions.cancel_deletion(ctx, child_id))

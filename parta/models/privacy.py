@@ -119,7 +119,6 @@ class DataExport(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class DeletionReason(StrEnum):

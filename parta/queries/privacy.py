@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.errors import ConsentRequired
+from parta.errors import ConsentRequired, Gone, NotFound
 from parta.models import (
     CHAT_PURPOSES,
     ConsentRecord,
@@ -54,6 +54,7 @@ __all__ = [
     "consent_history",
     "consent_statuses",
     "deletion_out",
+    "export_for_download",
     "export_out",
     "latest_export",
     "pending_deletion",
@@ -235,7 +236,8 @@ def export_out(row: DataExport | None, now: datetime) -> ExportOut:
     if row is None:
         return ExportOut(state="none")
     state = row.state.value
-    if row.state == JobState.done and row.expires_at is not None and row.expires_at <= now:
+    if row.state == JobState.done and (row.storage_key is None or (
+            row.expires_at is not None and row.expires_at <= now)):
         state = "expired"
     ready = state == JobState.done
     return ExportOut(
@@ -243,6 +245,18 @@ def export_out(row: DataExport | None, now: datetime) -> ExportOut:
         expires_at=row.expires_at, size=row.size if ready else None,
         files=row.files, files_left_out=row.files_left_out,
         download_url=f"/api/v1/me/export/{row.id}/download" if ready else None)
+
+
+async def export_for_download(db: AsyncSession, user_id: int, export_id: int,
+                              now: datetime) -> DataExport:
+    """The caller's own finished archive; another person's does not exist (``NotFound``), an
+    expired one is ``export_expired``."""
+    row = await db.get(DataExport, export_id)
+    if row is None or row.user_id != user_id or row.state != JobState.done:
+        raise NotFound()
+    if row.storage_key is None or (row.expires_at is not None and row.expires_at <= now):
+        raise Gone("export_expired")
+    return row
 
 
 async def pending_deletion(db: AsyncSession, user_id: int) -> DeletionRequest | None:

@@ -29,7 +29,6 @@ def upgrade() -> None:
     sa.Column('started_at', parta.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', parta.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('expires_at', parta.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('downloaded_at', parta.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_data_export_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_data_export'))
     )
