@@ -4,11 +4,12 @@ import { get } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import {
-  isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, orgPath, session,
+  isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, memberships, orgPath, session,
 } from '../session.js';
 import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
 import { ensureLeads } from '../roster/leads.js';
 import { reconciliationReminder } from '../roster/reminder.js';
+import { consentsCard } from '../privacy/consents.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -61,6 +62,8 @@ export async function homeView() {
         h('p', { class: 'lead' }, t('home.lead')))),
   ];
   if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
+  // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is.
+  if (memberships().some((m) => (m.roles || []).includes('parent'))) parts.push(await consentsCard({ gapsOnly: true }));
   const tiles = [];
   if (session.orgId) {
     // app.js keeps every [data-unread-badge] up to date.
@@ -73,6 +76,7 @@ export async function homeView() {
       tile('/admin/requests', t('nav.requests'), t('home.tile_requests'), 'tile-requests'),
       tile('/admin/members', t('nav.members'), t('home.tile_members'), 'tile-members'),
       tile('/admin/groups', t('nav.groups'), t('home.tile_groups'), 'tile-groups'),
+      tile('/admin/consents', t('nav.consents'), t('home.tile_consents'), 'tile-consents'),
     );
     if (managesRoster()) tiles.push(tile('/admin/roster', t('nav.roster'), t('home.tile_roster'), 'tile-roster'));
   } else if (session.orgId && isTeacher()) {
