@@ -362,10 +362,14 @@ async def privacy_forever(services: Services, every_seconds: float = 300) -> Non
     event = _wakeup(services)
     while True:
         event.clear()
+        busy = False
         try:
-            await run_privacy_jobs(services)
+            busy = any((await run_privacy_jobs(services)).values())
         except Exception:
             log.exception("the personal-data pass failed")
+        if busy:  # each pass is bounded; go on with what is left after a breath
+            await asyncio.sleep(1)
+            continue
         try:
             await asyncio.wait_for(event.wait(), every_seconds)
         except TimeoutError:

@@ -10,7 +10,7 @@ from parta.actions import privacy as privacy_actions
 from parta.api.deps import AuthCtx, PathId, QueryId
 from parta.db import utcnow
 from parta.errors import NotFound
-from parta.models import Purpose
+from parta.models import DataExport, DeletionRequest, Purpose
 from parta.policy import Action
 from parta.queries import privacy as q
 from parta.queries.people import persons
@@ -78,7 +78,8 @@ async def _history(ctx: AuthCtx, org_id: int, child_id: int) -> HistoryOut:
     st = (await q.consent_statuses(ctx.db, org_id, [child_id]))[child_id]
     who = (await persons(ctx.db, org_id, [child_id]))[child_id]
     missing = [p for p, v in st.items() if v != "given"]
-    child = ChildConsentOut(org=None, child=who, group=None if gid is None else Ref(id=gid, name=gname),
+    group = None if gid is None else Ref(id=gid, name=gname)
+    child = ChildConsentOut(org=None, child=who, group=group,
                             purposes=st, missing=missing,
                             restricted=not await q.consent_allows(ctx.db, child_id, org_id,
                                                                   Purpose.chats))
@@ -102,17 +103,25 @@ async def record_paper_consent(org_id: PathId, body: PaperConsentIn, ctx: AuthCt
 
 # The person's data: an archive, and deletion -----------------------------------------------------
 
+def _export(ctx: AuthCtx, row: DataExport | None) -> ExportOut:
+    return q.export_out(row, utcnow(), ctx.settings.export_ttl_hours)
+
+
+def _deletion(ctx: AuthCtx, row: DeletionRequest | None) -> DeletionOut:
+    return q.deletion_out(row, ctx.settings.deletion_grace_days)
+
+
 @router.get("/me/export", response_model=ExportOut)
 async def my_export(ctx: AuthCtx) -> ExportOut:
     """The caller's latest archive: none, pending, running, done (with its link), failed or
     expired."""
-    return q.export_out(await q.latest_export(ctx.db, ctx.require_actor().user_id), utcnow())
+    return _export(ctx, await q.latest_export(ctx.db, ctx.require_actor().user_id))
 
 
 @router.post("/me/export", response_model=ExportOut, status_code=202)
 async def request_export(ctx: AuthCtx) -> ExportOut:
     """Start building an archive of everything Parta holds about the caller (one at a time)."""
-    return q.export_out(await privacy_actions.request_export(ctx), utcnow())
+    return _export(ctx, await privacy_actions.request_export(ctx))
 
 
 @router.get("/me/export/{export_id}/download", response_class=StreamingResponse,
@@ -134,7 +143,7 @@ async def download_export(export_id: PathId, ctx: AuthCtx) -> StreamingResponse:
 
 @router.get("/me/deletion", response_model=DeletionOut)
 async def my_deletion(ctx: AuthCtx) -> DeletionOut:
-    return q.deletion_out(await q.pending_deletion(ctx.db, ctx.require_actor().user_id))
+    return _deletion(ctx, await q.pending_deletion(ctx.db, ctx.require_actor().user_id))
 
 
 @router.post("/me/deletion", response_model=DeletionOut, status_code=201)
@@ -142,12 +151,12 @@ async def request_deletion(body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
     """Ask to delete one's data, confirmed by a sign-in code (``POST /auth/code`` first). It is
     carried out after the grace period, during which ``DELETE /me/deletion`` cancels it.
     Students are refused (``deletion_needs_parent``): a parent asks for them."""
-    return q.deletion_out(await privacy_actions.request_deletion(ctx, body.code))
+    return _deletion(ctx, await privacy_actions.request_deletion(ctx, body.code))
 
 
 @router.delete("/me/deletion", response_model=DeletionOut)
 async def cancel_deletion(ctx: AuthCtx) -> DeletionOut:
-    return q.deletion_out(await privacy_actions.cancel_deletion(ctx))
+    return _deletion(ctx, await privacy_actions.cancel_deletion(ctx))
 
 
 @router.get("/me/children/{child_id}/deletion", response_model=DeletionOut)
@@ -155,15 +164,15 @@ async def child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
     if not any(c.child.id == child_id for c in await q.child_consents(
             ctx.db, ctx.require_actor().user_id)):
         raise NotFound()
-    return q.deletion_out(await q.pending_deletion(ctx.db, child_id))
+    return _deletion(ctx, await q.pending_deletion(ctx.db, child_id))
 
 
 @router.post("/me/children/{child_id}/deletion", response_model=DeletionOut, status_code=201)
 async def request_child_deletion(child_id: PathId, body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
     """A parent asks to delete their child's data, confirmed by a code sent to the parent."""
-    return q.deletion_out(await privacy_actions.request_deletion(ctx, body.code, child_id))
+    return _deletion(ctx, await privacy_actions.request_deletion(ctx, body.code, child_id))
 
 
 @router.delete("/me/children/{child_id}/deletion", response_model=DeletionOut)
 async def cancel_child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
-    return q.deletion_out(await privacy_actions.cancel_deletion(ctx, child_id))
+    return _deletion(ctx, await privacy_actions.cancel_deletion(ctx, child_id))

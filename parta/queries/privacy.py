@@ -232,9 +232,9 @@ async def latest_export(db: AsyncSession, user_id: int) -> DataExport | None:
                              .order_by(DataExport.id.desc()).limit(1))).scalar_one_or_none()
 
 
-def export_out(row: DataExport | None, now: datetime) -> ExportOut:
+def export_out(row: DataExport | None, now: datetime, keep_hours: int) -> ExportOut:
     if row is None:
-        return ExportOut(state="none")
+        return ExportOut(state="none", keep_hours=keep_hours)
     state = row.state.value
     if row.state == JobState.done and (row.storage_key is None or (
             row.expires_at is not None and row.expires_at <= now)):
@@ -244,7 +244,8 @@ def export_out(row: DataExport | None, now: datetime) -> ExportOut:
         id=row.id, state=state, created_at=row.created_at, finished_at=row.finished_at,
         expires_at=row.expires_at, size=row.size if ready else None,
         files=row.files, files_left_out=row.files_left_out,
-        download_url=f"/api/v1/me/export/{row.id}/download" if ready else None)
+        download_url=f"/api/v1/me/export/{row.id}/download" if ready else None,
+        keep_hours=keep_hours)
 
 
 async def export_for_download(db: AsyncSession, user_id: int, export_id: int,
@@ -266,9 +267,9 @@ async def pending_deletion(db: AsyncSession, user_id: int) -> DeletionRequest | 
         .order_by(DeletionRequest.id.desc()).limit(1))).scalar_one_or_none()
 
 
-def deletion_out(row: DeletionRequest | None) -> DeletionOut:
+def deletion_out(row: DeletionRequest | None, grace_days: int) -> DeletionOut:
     if row is None:
-        return DeletionOut(state="none")
+        return DeletionOut(state="none", grace_days=grace_days)
     return DeletionOut(id=row.id, state=row.state.value, reason=row.reason.value,
                        created_at=row.created_at, due_at=row.due_at,
-                       can_cancel=row.state == JobState.pending)
+                       can_cancel=row.state == JobState.pending, grace_days=grace_days)

@@ -121,6 +121,7 @@ class ExportOut(BaseModel):
     files: int = 0
     files_left_out: int = 0
     download_url: str | None = None
+    keep_hours: int = 0  # how long a finished archive may be downloaded
 
 
 class DeletionIn(Strict):
@@ -138,4 +139,5 @@ class DeletionOut(BaseModel):
     created_at: datetime | None = None
     due_at: datetime | None = None
     can_cancel: bool = False
+    grace_days: int = 0  # how long a new request waits, cancellable, before it is carried out
 

@@ -9,7 +9,7 @@ import asyncio
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -76,7 +76,7 @@ async def test_masha_downloads_everything_about_her(world: World) -> None:
 
     assert (await masha.get(f"{API}/me/export")).json() == {
         "state": "none", "id": None, "created_at": None, "finished_at": None, "expires_at": None,
-        "size": None, "files": 0, "files_left_out": 0, "download_url": None}
+        "size": None, "files": 0, "files_left_out": 0, "download_url": None, "keep_hours": 48}
     world.events.clear()
     r = await masha.post(f"{API}/me/export")
     assert (r.status_code, r.json()["state"]) == (202, "pending"), r.text
@@ -169,7 +169,10 @@ async def test_elena_asks_to_delete_her_data_and_changes_her_mind(world: World) 
     r = await elena.post(f"{API}/me/deletion", json={"code": code})
     assert r.status_code == 201, r.text
     asked = r.json()
-    assert (asked["state"], asked["reason"], asked["can_cancel"]) == ("pending", "own", True)
+    assert (asked["state"], asked["reason"], asked["can_cancel"], asked["grace_days"]) == (
+        "pending", "own", True, 7)
+    due = datetime.fromisoformat(asked["due_at"]) - datetime.fromisoformat(asked["created_at"])
+    assert abs(due - timedelta(days=7)) < timedelta(minutes=1)
     r = await elena.post(f"{API}/me/deletion", json={"code": code})
     assert (r.status_code, error_code(r)) == (409, "deletion_pending")
     r = await elena.delete(f"{API}/me/deletion")

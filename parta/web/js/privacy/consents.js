@@ -5,6 +5,7 @@ import { get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { busy, button, chip, confirmDialog } from '../ui.js';
+import { deletionBlock } from './my_data.js';
 
 export const PURPOSES = ['processing', 'chats', 'photos', 'calls'];
 const STATUS_KIND = { given: 'ok', withdrawn: 'danger', none: 'warn' };
@@ -44,7 +45,7 @@ function purposeRow(doc, child, purpose, reload) {
     action);
 }
 
-function childBlock(doc, child, reload) {
+function childBlock(doc, child, reload, withDeletion) {
   const where = child.group
     ? t('consents.school_class', { school: child.org.name, group: child.group.name })
     : child.org.name;
@@ -60,7 +61,12 @@ function childBlock(doc, child, reload) {
     h('h3', { class: 'consent-child__name' }, child.child.name),
     h('p', { class: 'muted small' }, where),
     h('ul', { class: 'list' }, PURPOSES.map((p) => purposeRow(doc, child, p, reload))),
-    giveAll);
+    giveAll,
+    withDeletion ? h('details', { class: 'consent-document', testid: `child-deletion-${child.child.id}` },
+      h('summary', {}, t('my_data.child_delete')),
+      deletionBlock(`/me/children/${child.child.id}/deletion`, {
+        pendingKey: 'my_data.child_delete_pending', askLabel: t('my_data.child_delete'),
+      })) : null);
 }
 
 /** The card, or null when the person is nobody's confirmed parent (or, with `gapsOnly`,
@@ -80,7 +86,7 @@ export async function consentsCard({ gapsOnly = false } = {}) {
     h('p', { class: 'small', testid: 'consent-document-text' }, answer.document.text));
   const show = (data) => {
     const children = wanted(data);
-    replace(holder, ...children.map((c) => childBlock(data.document, c, reload)));
+    replace(holder, ...children.map((c) => childBlock(data.document, c, reload, !gapsOnly)));
   };
   async function reload() {
     show(await get('/me/consents'));

@@ -10,9 +10,6 @@ import { on } from '../realtime.js';
 import { memberships, session } from '../session.js';
 import { busy, button, cardTitled, confirmDialog, errorBox } from '../ui.js';
 
-const EXPORT_TTL_HOURS = 48;
-const GRACE_DAYS = 7;
-
 function exportBody(state, reload) {
   const text = t(`my_data.export_state.${state.state}`, { until: formatDate(state.expires_at) });
   const building = state.state === 'pending' || state.state === 'running';
@@ -26,6 +23,7 @@ function exportBody(state, reload) {
     ? h('a', { href: state.download_url, class: 'btn btn--primary', download: '', testid: 'export-download' }, t('my_data.download'))
     : null;
   return [
+    h('p', { class: 'hint' }, t('my_data.export_lead', { hours: state.keep_hours })),
     h('p', { testid: 'export-state', dataset: { state: state.state } }, text),
     h('div', { class: 'row row--wrap' }, download,
       building ? button(t('my_data.refresh'), reload, { testid: 'export-refresh' }) : start),
@@ -43,8 +41,7 @@ export function exportCard(ctx) {
   };
   reload();
   ctx.onLeave(on('privacy.changed', (e) => e.what === 'export' && reload()));
-  return cardTitled(t('my_data.title'),
-    h('p', { class: 'hint' }, t('my_data.export_lead', { hours: EXPORT_TTL_HOURS })), holder);
+  return cardTitled(t('my_data.title'), holder);
 }
 
 const onlyStudent = () => {
@@ -82,8 +79,9 @@ function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
       : null;
     return [h('p', { class: 'alert alert--warn', testid: 'deletion-state' }, t(key, { due: formatDate(state.due_at) })), cancel];
   }
-  return [button(askLabel, async (event) => {
-    if (!(await confirmDialog(t('my_data.delete_lead', { days: GRACE_DAYS }), { confirmLabel: askLabel }))) return;
+  const lead = t('my_data.delete_lead', { days: state.grace_days });
+  return [h('p', { class: 'hint' }, lead), button(askLabel, async (event) => {
+    if (!(await confirmDialog(lead, { confirmLabel: askLabel }))) return;
     await busy(event.currentTarget, () => askCode(holder, path, reload));
   }, { kind: 'danger', testid: 'deletion-ask' })];
 }
@@ -108,9 +106,7 @@ export function deletionCard() {
       h('p', { class: 'hint', testid: 'deletion-student' }, t('my_data.delete_student')),
       deletionBlockReadOnly());
   }
-  return cardTitled(t('my_data.delete_title'),
-    h('p', { class: 'hint' }, t('my_data.delete_lead', { days: GRACE_DAYS })),
-    deletionBlock('/me/deletion'));
+  return cardTitled(t('my_data.delete_title'), deletionBlock('/me/deletion'));
 }
 
 /** A student sees a deletion their parent asked for, but asks for none themselves. */
