@@ -6,7 +6,7 @@ import { h, replace } from '../dom.js';
 import { field, form, submit } from '../forms.js';
 import { t, tn } from '../i18n.js';
 import { orgPath } from '../session.js';
-import { button, cardTitled, chip, empty, errorBox, pageHeader, table, toast } from '../ui.js';
+import { button, card, chip, empty, errorBox, pageHeader, table, toast } from '../ui.js';
 import { PURPOSES, statusChip } from '../privacy/consents.js';
 
 /** The paper form in a dialog: the parent's name as written, what they agreed to or withdrew. */
@@ -80,7 +80,7 @@ export async function consentsAdminView() {
   const reload = async () => {
     try {
       const gaps = await get(orgPath('/consents/gaps'));
-      const summary = cardTitled(t('consents.title'),
+      const summary = card(
         h('p', { testid: 'consent-totals' }, t('consents.totals', { children: gaps.children, complete: gaps.complete })));
       const parts = [summary, ...gaps.classes.map((c) => classCard(c, reload))];
       if (!gaps.gaps) parts.push(empty(t('consents.no_gaps')));

@@ -10,6 +10,7 @@ import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
 import { ensureLeads } from '../roster/leads.js';
 import { reconciliationReminder } from '../roster/reminder.js';
 import { consentsCard } from '../privacy/consents.js';
+import { on } from '../realtime.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -52,7 +53,7 @@ function orgCard() {
       gradebook));
 }
 
-export async function homeView() {
+export async function homeView(ctx) {
   const user = session.user;
   const parts = [
     h('header', { class: 'page-header' },
@@ -62,8 +63,12 @@ export async function homeView() {
         h('p', { class: 'lead' }, t('home.lead')))),
   ];
   if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
-  // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is.
-  if (memberships().some((m) => (m.roles || []).includes('parent'))) parts.push(await consentsCard({ gapsOnly: true }));
+  // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is —
+  // and at once when the school confirms them as a child's parent.
+  if (memberships().some((m) => (m.roles || []).includes('parent'))) {
+    parts.push(await consentsCard({ gapsOnly: true }));
+    if (ctx) ctx.onLeave(on('parent_link.decided', (e) => e.status === 'confirmed' && ctx.refresh()));
+  }
   const tiles = [];
   if (session.orgId) {
     // app.js keeps every [data-unread-badge] up to date.
