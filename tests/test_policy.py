@@ -77,6 +77,7 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.year_rollover: {"org_admin", "operator"},
     Action.consent_view: {"org_admin", "administration", "operator"},
     Action.consent_record: {"org_admin", "administration"},
+    Action.personal_data_erase: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.

@@ -41,17 +41,21 @@ from parta.models import (
     Role,
     User,
 )
+from parta.policy import Action
 from parta.queries.privacy import latest_export, pending_deletion
+from parta.queries.scope import org_for
 from parta.realtime.events import PrivacyChanged
 from parta.security import keyed_hash, new_token, same
 
 __all__ = [
     "cancel_deletion",
+    "cancel_school_deletion",
     "expire_exports",
     "plan_retention",
     "privacy_forever",
     "request_deletion",
     "request_export",
+    "request_school_deletion",
     "run_deletions",
     "run_exports",
     "run_privacy_jobs",
@@ -222,15 +226,14 @@ async def _is_only_a_student(ctx: Ctx, user_id: int) -> bool:
     return Role.student in roles and not roles & (STAFF_ROLES | {Role.parent})
 
 
-async def _new_deletion(ctx: Ctx, user_id: int, reason: DeletionReason, due: datetime) -> DeletionRequest:
-    if await pending_deletion(ctx.db, user_id) is not None:
-        raise Conflict("deletion_pending")
+async def _new_deletion(ctx: Ctx, user_id: int, reason: DeletionReason, due: datetime,
+                        org_id: int | None = None) -> DeletionRequest:
     assert ctx.user is not None
     row = DeletionRequest(user_id=user_id, requested_by=ctx.user.id, reason=reason,
-                          state=JobState.pending, created_at=utcnow(), due_at=due)
+                          org_id=org_id, state=JobState.pending, created_at=utcnow(), due_at=due)
     ctx.db.add(row)
     await ctx.db.flush()
-    ctx.audit("privacy.deletion_requested", None, "user", user_id, request_id=row.id,
+    ctx.audit("privacy.deletion_requested", org_id, "user", user_id, request_id=row.id,
               reason=reason.value, due_at=due.isoformat())
     return row
 
@@ -247,44 +250,92 @@ async def _own_child(ctx: Ctx, child_id: int) -> User:
     return child
 
 
-async def request_deletion(ctx: Ctx, code: str, child_id: int | None = None) -> DeletionRequest:
-    """The caller asks to delete their own data — or, as a parent, their child's — confirmed
-    by a sign-in code sent to the caller's phone."""
+async def school_student(ctx: Ctx, org_id: int, student_id: int) -> User:
+    """A student (current or former) of ``org_id`` whose data the school may ask to delete:
+    one who has no other place — no other role here, no active membership elsewhere. Another
+    school's student, or anyone else, does not exist here."""
+    actor = ctx.require_actor()
+    org = await org_for(ctx.db, actor, org_id, Action.personal_data_erase)
+    here = (await ctx.db.execute(
+        select(MembershipRole.role, Membership.left_at)
+        .join(Membership, Membership.id == MembershipRole.membership_id)
+        .where(Membership.org_id == org.id, Membership.user_id == student_id))).all()
+    student = await ctx.db.get(User, student_id)
+    if student is None or student.deleted_at is not None or not any(
+            role == Role.student for role, _ in here):
+        raise NotFound()
+    elsewhere = (await ctx.db.execute(select(Membership.id).where(
+        Membership.user_id == student_id, Membership.org_id != org.id,
+        Membership.left_at.is_(None)))).first()
+    if elsewhere is not None or any(role != Role.student and left is None for role, left in here):
+        raise Forbidden("not_only_student")
+    return student
+
+
+async def _ask(ctx: Ctx, target: int, reason: DeletionReason, code: str,
+               org_id: int | None = None) -> DeletionRequest:
     actor = ctx.require_actor()
     assert ctx.user is not None
-    if child_id is None:
-        if await _is_only_a_student(ctx, actor.user_id):
-            raise Forbidden("deletion_needs_parent")
-        target, reason = actor.user_id, DeletionReason.own
-    else:
-        target, reason = (await _own_child(ctx, child_id)).id, DeletionReason.parent
     if await pending_deletion(ctx.db, target) is not None:
         raise Conflict("deletion_pending")
     await _consume_code(ctx, ctx.user.phone, code)
     due = utcnow() + timedelta(days=ctx.settings.deletion_grace_days)
-    row = await _new_deletion(ctx, target, reason, due)
+    row = await _new_deletion(ctx, target, reason, due, org_id)
     _changed(ctx, "deletion", row, {actor.user_id, target})
     return row
 
 
-async def cancel_deletion(ctx: Ctx, child_id: int | None = None) -> DeletionRequest:
-    """Cancel a deletion still in its grace period (one's own, or one's child's)."""
+async def request_deletion(ctx: Ctx, code: str, child_id: int | None = None) -> DeletionRequest:
+    """The caller asks to delete their own data — or, as a parent, their child's — confirmed
+    by a sign-in code sent to the caller's phone."""
     actor = ctx.require_actor()
-    target = actor.user_id if child_id is None else (await _own_child(ctx, child_id)).id
-    row = await pending_deletion(ctx.db, target)
+    if child_id is not None:
+        return await _ask(ctx, (await _own_child(ctx, child_id)).id, DeletionReason.parent, code)
+    if await _is_only_a_student(ctx, actor.user_id):
+        raise Forbidden("deletion_needs_parent")
+    return await _ask(ctx, actor.user_id, DeletionReason.own, code)
+
+
+async def request_school_deletion(ctx: Ctx, org_id: int, student_id: int,
+                                  code: str) -> DeletionRequest:
+    """The school's administration asks to delete a student's data (a parent's written
+    request on paper, say), confirmed by a code sent to the administrator's phone."""
+    student = await school_student(ctx, org_id, student_id)
+    return await _ask(ctx, student.id, DeletionReason.school, code, org_id)
+
+
+async def _cancel(ctx: Ctx, row: DeletionRequest | None, asker: DeletionReason,
+                  org_id: int | None = None) -> DeletionRequest:
+    """Who asked, cancels: the person, the parent, or the school that asked."""
+    actor = ctx.require_actor()
     if row is None:
         raise NotFound()
-    if child_id is None and row.reason == DeletionReason.parent:
-        raise Forbidden()  # the parent asked; the parent cancels
+    if row.reason != asker or (asker == DeletionReason.school and row.org_id != org_id):
+        raise Forbidden()
     result: Any = await ctx.db.execute(update(DeletionRequest).where(
         DeletionRequest.id == row.id, DeletionRequest.state == JobState.pending)
         .values(state=JobState.cancelled, cancelled_at=utcnow()))
     if result.rowcount != 1:
         raise Conflict("deletion_not_pending")
     await ctx.db.refresh(row)
-    ctx.audit("privacy.deletion_cancelled", None, "user", target, request_id=row.id)
-    _changed(ctx, "deletion", row, {actor.user_id, target})
+    ctx.audit("privacy.deletion_cancelled", row.org_id, "user", row.user_id, request_id=row.id)
+    _changed(ctx, "deletion", row, {actor.user_id, row.user_id})
     return row
+
+
+async def cancel_deletion(ctx: Ctx, child_id: int | None = None) -> DeletionRequest:
+    """Cancel a deletion still in its grace period: one's own, or one's child's."""
+    actor = ctx.require_actor()
+    if child_id is None:
+        return await _cancel(ctx, await pending_deletion(ctx.db, actor.user_id), DeletionReason.own)
+    child = await _own_child(ctx, child_id)
+    return await _cancel(ctx, await pending_deletion(ctx.db, child.id), DeletionReason.parent)
+
+
+async def cancel_school_deletion(ctx: Ctx, org_id: int, student_id: int) -> DeletionRequest:
+    student = await school_student(ctx, org_id, student_id)
+    return await _cancel(ctx, await pending_deletion(ctx.db, student.id), DeletionReason.school,
+                         org_id)
 
 
 async def run_deletions(services: Services, now: datetime | None = None) -> int:

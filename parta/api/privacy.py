@@ -176,3 +176,24 @@ async def request_child_deletion(child_id: PathId, body: DeletionIn, ctx: AuthCt
 @router.delete("/me/children/{child_id}/deletion", response_model=DeletionOut)
 async def cancel_child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await privacy_actions.cancel_deletion(ctx, child_id))
+
+
+@router.get("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut)
+async def student_deletion(org_id: PathId, student_id: PathId, ctx: AuthCtx) -> DeletionOut:
+    student = await privacy_actions.school_student(ctx, org_id, student_id)
+    return _deletion(ctx, await q.pending_deletion(ctx.db, student.id))
+
+
+@router.post("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut,
+             status_code=201)
+async def request_student_deletion(org_id: PathId, student_id: PathId, body: DeletionIn,
+                                   ctx: AuthCtx) -> DeletionOut:
+    """The administration asks to delete a student's data, confirmed by a code sent to the
+    administrator. Only for a student with no other place (``not_only_student``)."""
+    return _deletion(ctx, await privacy_actions.request_school_deletion(
+        ctx, org_id, student_id, body.code))
+
+
+@router.delete("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut)
+async def cancel_student_deletion(org_id: PathId, student_id: PathId, ctx: AuthCtx) -> DeletionOut:
+    return _deletion(ctx, await privacy_actions.cancel_school_deletion(ctx, org_id, student_id))

@@ -125,6 +125,7 @@ class DeletionReason(StrEnum):
     own = "own"  # the person asked
     parent = "parent"  # a parent asked for their child
     retention = "retention"  # the student left or graduated long enough ago
+    school = "school"  # the school's administration asked for a student
 
 
 class DeletionRequest(Base):
@@ -136,6 +137,9 @@ class DeletionRequest(Base):
     requested_by: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
     reason: Mapped[DeletionReason] = mapped_column(Enum(DeletionReason, native_enum=False, length=20))
+    # The school that asked (reason «school»): only its administration may cancel.
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), nullable=True)
     state: Mapped[JobState] = mapped_column(Enum(JobState, native_enum=False, length=20),
                                             default=JobState.pending)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -27,13 +27,15 @@ from parta.models import (
     DataExport,
     DeletionRequest,
     Membership,
+    MembershipRole,
     ParentLink,
+    Role,
     User,
 )
 from tests.api.test_attachments import photo_with_location
 from tests.api.test_consent import class_chat, consent, say
 from tests.conftest import PHONES, World, error_code
-from tests.helpers import API, members
+from tests.helpers import API, members, register_gymnasium
 
 LATER = timedelta(days=8)  # past the week's grace period
 
@@ -313,3 +315,62 @@ async def test_retention_zero_keeps_everyone(world: World) -> None:
         "kind": "departure", "user_id": petya_id, "reason": "Переехали"})
     world.services.settings.retention_after_leaving_days = 0
     assert await plan_retention(world.services, utcnow() + timedelta(days=3000)) == 0
+
+
+async def test_the_administration_asks_for_a_students_deletion(world: World) -> None:
+    admin = await world.as_("admin")
+    petya_id = await world.user_id("student2")
+    path = f"{API}/orgs/{world.org_id}/students/{petya_id}/deletion"
+    for key in ("teacher", "parent", "student"):
+        someone = await world.as_(key)
+        r = await someone.post(path, json={"code": await code_for(world, someone, key)})
+        assert (r.status_code, error_code(r)) == (403, "forbidden"), key
+    operator = await world.as_("operator")
+    r = await operator.post(path, json={"code": await code_for(world, operator, "operator")})
+    assert (r.status_code, error_code(r)) == (403, "forbidden")  # the school decides, not us
+    gym_id, natalia = await register_gymnasium(world)
+    r = await natalia.get(path)
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    r = await natalia.get(f"{API}/orgs/{gym_id}/students/{petya_id}/deletion")
+    assert (r.status_code, error_code(r)) == (404, "not_found")  # not their student
+    teacher_id = await world.user_id("teacher")
+    r = await admin.get(f"{API}/orgs/{world.org_id}/students/{teacher_id}/deletion")
+    assert (r.status_code, error_code(r)) == (404, "not_found")  # not a student at all
+
+    r = await admin.post(path, json={"code": await code_for(world, admin, "admin")})
+    assert r.status_code == 201, r.text
+    assert (r.json()["state"], r.json()["reason"]) == ("pending", "school")
+    entries = (await admin.get(f"{API}/orgs/{world.org_id}/audit")).json()["entries"]
+    assert (entries[0]["action"], entries[0]["target_id"]) == (
+        "privacy.deletion_requested", petya_id)
+    petya = await world.as_("student2")
+    r = await petya.delete(f"{API}/me/deletion")
+    assert (r.status_code, error_code(r)) == (403, "forbidden")
+    r = await admin.delete(path)
+    assert r.json()["state"] == "cancelled"
+    r = await admin.post(path, json={"code": await code_for(world, admin, "admin")})
+    assert r.status_code == 201
+    assert await run_deletions(world.services, utcnow() + LATER) == 1
+    r = await admin.get(path)
+    assert (r.status_code, error_code(r)) == (404, "not_found")  # nobody is there any more
+
+
+async def test_the_school_cannot_delete_someone_with_another_place(world: World) -> None:
+    admin = await world.as_("admin")
+    gym_id, natalia = await register_gymnasium(world)
+    petya_id = await world.user_id("student2")
+    # Петя also studies at the gymnasium's music club: the school cannot delete his account.
+    async with world.services.sessionmaker() as db:
+        m = Membership(org_id=gym_id, user_id=petya_id)
+        db.add(m)
+        await db.flush()
+        db.add(MembershipRole(membership_id=m.id, role=Role.student))
+        await db.commit()
+    r = await admin.post(f"{API}/orgs/{world.org_id}/students/{petya_id}/deletion",
+                         json={"code": await code_for(world, admin, "admin")})
+    assert (r.status_code, error_code(r)) == (403, "not_only_student")
+    assert "не только ученик" in r.json()["error"]["message"]
+    async with world.services.sessionmaker() as db:
+        assert (await db.execute(select(func.count()).select_from(DeletionRequest))).scalar() == 0
+    r = await natalia.get(f"{API}/orgs/{gym_id}/students/{petya_id}/deletion")
+    assert (r.status_code, error_code(r)) == (403, "not_only_student")
