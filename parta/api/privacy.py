@@ -10,12 +10,10 @@ from parta.actions import privacy as privacy_actions
 from parta.api.deps import AuthCtx, PathId, QueryId
 from parta.db import utcnow
 from parta.errors import NotFound
-from parta.models import DataExport, DeletionRequest, Purpose
+from parta.models import DataExport, DeletionRequest
 from parta.policy import Action
 from parta.queries import privacy as q
-from parta.queries.people import persons
 from parta.queries.scope import group_in, org_for
-from parta.schemas.common import Ref
 from parta.schemas.privacy import (
     ChildConsentOut,
     ConsentDocumentOut,
@@ -45,19 +43,13 @@ async def my_children_consents(ctx: AuthCtx) -> ConsentsOut:
                        children=await q.child_consents(ctx.db, actor.user_id))
 
 
-async def _child_out(ctx: AuthCtx, org_id: int, child_id: int) -> ChildConsentOut:
-    for c in await q.child_consents(ctx.db, ctx.require_actor().user_id):
-        if c.org is not None and c.org.id == org_id and c.child.id == child_id:
-            return c
-    raise NotFound()
-
-
 @router.post("/me/consents", response_model=ChildConsentOut)
 async def give_consent(body: ConsentIn, ctx: AuthCtx) -> ChildConsentOut:
     """A parent gives or withdraws consent for their child, for one or more purposes."""
     await consent_actions.give_consent(ctx, body.org_id, body.child_id, list(body.purposes),
                                        body.status, body.document_version)
-    return await _child_out(ctx, body.org_id, body.child_id)
+    return await q.parent_child_consent(ctx.db, ctx.require_actor().user_id, body.org_id,
+                                        body.child_id)
 
 
 @router.get("/orgs/{org_id}/consents/gaps", response_model=GapsOut)
@@ -70,27 +62,11 @@ async def consent_gaps(org_id: PathId, ctx: AuthCtx, group_id: QueryId = None) -
     return await q.consent_gaps(ctx.db, org.id, group_id)
 
 
-async def _history(ctx: AuthCtx, org_id: int, child_id: int) -> HistoryOut:
-    students = {s[0]: s for s in await q.students_of(ctx.db, org_id)}
-    if child_id not in students:
-        raise NotFound()
-    _, _, gid, gname = students[child_id]
-    st = (await q.consent_statuses(ctx.db, org_id, [child_id]))[child_id]
-    who = (await persons(ctx.db, org_id, [child_id]))[child_id]
-    missing = [p for p, v in st.items() if v != "given"]
-    group = None if gid is None else Ref(id=gid, name=gname)
-    child = ChildConsentOut(org=None, child=who, group=group,
-                            purposes=st, missing=missing,
-                            restricted=not await q.consent_allows(ctx.db, child_id, org_id,
-                                                                  Purpose.chats))
-    return HistoryOut(child=child, records=await q.consent_history(ctx.db, org_id, child_id))
-
-
 @router.get("/orgs/{org_id}/consents/children/{child_id}", response_model=HistoryOut)
 async def consent_history(org_id: PathId, child_id: PathId, ctx: AuthCtx) -> HistoryOut:
     """One student's ledger, newest first (administrators)."""
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.consent_view)
-    return await _history(ctx, org.id, child_id)
+    return await q.child_history(ctx.db, org.id, child_id)
 
 
 @router.post("/orgs/{org_id}/consents/paper", response_model=HistoryOut, status_code=201)
@@ -98,7 +74,7 @@ async def record_paper_consent(org_id: PathId, body: PaperConsentIn, ctx: AuthCt
     """An administrator records a parent's paper consent form (or its withdrawal)."""
     await consent_actions.record_paper_consent(ctx, org_id, body.child_id, list(body.purposes),
                                                body.status, body.parent_name, body.note)
-    return await _history(ctx, org_id, body.child_id)
+    return await q.child_history(ctx.db, org_id, body.child_id)
 
 
 # The person's data: an archive, and deletion -----------------------------------------------------

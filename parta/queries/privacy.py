@@ -45,10 +45,12 @@ from parta.schemas.privacy import (
     DeletionOut,
     ExportOut,
     GapsOut,
+    HistoryOut,
 )
 
 __all__ = [
     "child_consents",
+    "child_history",
     "consent_allows",
     "consent_gaps",
     "consent_history",
@@ -57,6 +59,7 @@ __all__ = [
     "export_for_download",
     "export_out",
     "latest_export",
+    "parent_child_consent",
     "pending_deletion",
     "require_consent",
     "restricted_in_chats",
@@ -119,8 +122,8 @@ async def restricted_in_chats(db: AsyncSession, user_ids: Iterable[int]) -> set[
     return {(int(o), int(u)) for o, u in (await db.execute(_RESTRICTED, {"users": users})).all()}
 
 
-async def students_of(db: AsyncSession, org_id: int, group_id: int | None = None
-                      ) -> list[tuple[int, str, int | None, str]]:
+async def students_of(db: AsyncSession, org_id: int, group_id: int | None = None,
+                      user_id: int | None = None) -> list[tuple[int, str, int | None, str]]:
     """Active students: (user id, name, class id, class name), by class then name."""
     student_members = (select(Membership.user_id)
                        .join(MembershipRole, MembershipRole.membership_id == Membership.id)
@@ -135,6 +138,8 @@ async def students_of(db: AsyncSession, org_id: int, group_id: int | None = None
             .where(User.id.in_(student_members)))
     if group_id is not None:
         stmt = stmt.where(classes.c.gid == group_id)
+    if user_id is not None:
+        stmt = stmt.where(User.id == user_id)
     rows = (await db.execute(stmt)).all()
     seen: dict[int, tuple[int, str, int | None, str]] = {}
     for uid, name, gid, gname in rows:
@@ -223,6 +228,30 @@ async def consent_history(db: AsyncSession, org_id: int, child_id: int) -> list[
         recorded_by=people.get(r.recorded_by) if r.recorded_by else None,
         document_version=r.document_version, document_hash=r.document_hash, note=r.note,
         created_at=r.created_at) for r in rows]
+
+
+async def parent_child_consent(db: AsyncSession, parent_id: int, org_id: int,
+                               child_id: int) -> ChildConsentOut:
+    """One of the parent's children, as ``child_consents`` shows it; anyone else's: NotFound."""
+    for c in await child_consents(db, parent_id):
+        if c.org is not None and c.org.id == org_id and c.child.id == child_id:
+            return c
+    raise NotFound()
+
+
+async def child_history(db: AsyncSession, org_id: int, child_id: int) -> HistoryOut:
+    """A student of ``org_id`` with their ledger, newest first; anyone else: NotFound."""
+    found = await students_of(db, org_id, user_id=child_id)
+    if not found:
+        raise NotFound()
+    _, name, gid, gname = found[0]
+    st = (await consent_statuses(db, org_id, [child_id]))[child_id]
+    who = (await persons(db, org_id, [child_id])).get(child_id) or Person(id=child_id, name=name)
+    child = ChildConsentOut(org=None, child=who,
+                            group=None if gid is None else Ref(id=gid, name=gname),
+                            purposes=st, missing=_missing(st),
+                            restricted=_withdrawn(st, Purpose.chats))
+    return HistoryOut(child=child, records=await consent_history(db, org_id, child_id))
 
 
 # Exports and deletions --------------------------------------------------------------------
