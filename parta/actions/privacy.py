@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from parta.actions.base import CommitThenRefuse, Ctx, Services, unit_of_work
@@ -90,8 +91,12 @@ async def request_export(ctx: Ctx) -> DataExport:
     if latest is not None and latest.state in (JobState.pending, JobState.running):
         raise Conflict("export_in_progress")
     row = DataExport(user_id=uid, state=JobState.pending, created_at=utcnow())
-    ctx.db.add(row)
-    await ctx.db.flush()
+    try:
+        async with ctx.db.begin_nested():
+            ctx.db.add(row)
+            await ctx.db.flush()
+    except IntegrityError:  # another request of theirs got there first
+        raise Conflict("export_in_progress") from None
     if latest is not None and latest.storage_key:
         await _forget_archive(ctx, latest)
     ctx.audit("privacy.export_requested", None, "user", uid, export_id=row.id)
@@ -231,8 +236,12 @@ async def _new_deletion(ctx: Ctx, user_id: int, reason: DeletionReason, due: dat
     assert ctx.user is not None
     row = DeletionRequest(user_id=user_id, requested_by=ctx.user.id, reason=reason,
                           org_id=org_id, state=JobState.pending, created_at=utcnow(), due_at=due)
-    ctx.db.add(row)
-    await ctx.db.flush()
+    try:
+        async with ctx.db.begin_nested():
+            ctx.db.add(row)
+            await ctx.db.flush()
+    except IntegrityError:  # asked twice at once: the first one stands
+        raise Conflict("deletion_pending") from None
     ctx.audit("privacy.deletion_requested", org_id, "user", user_id, request_id=row.id,
               reason=reason.value, due_at=due.isoformat())
     return row

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
@@ -99,6 +99,7 @@ class JobState(StrEnum):
 
 
 ExportState = JobState
+_ACTIVE = "state IN ('pending', 'running')"
 
 
 class DataExport(Base):
@@ -106,7 +107,10 @@ class DataExport(Base):
 
     __tablename__ = "data_export"
     __table_args__ = (Index("ix_data_export_user_id_id", "user_id", "id"),
-                      Index("ix_data_export_state", "state"))
+                      Index("ix_data_export_state", "state"),
+                      # One archive in the making per person, even for two requests at once.
+                      Index("uq_data_export_user_active", "user_id", unique=True,
+                            sqlite_where=text(_ACTIVE), postgresql_where=text(_ACTIVE)))
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     state: Mapped[JobState] = mapped_column(Enum(JobState, native_enum=False, length=20),
@@ -131,7 +135,9 @@ class DeletionReason(StrEnum):
 class DeletionRequest(Base):
     __tablename__ = "deletion_request"
     __table_args__ = (Index("ix_deletion_request_state_due", "state", "due_at"),
-                      Index("ix_deletion_request_user_id", "user_id"))
+                      Index("ix_deletion_request_user_id", "user_id"),
+                      Index("uq_deletion_request_user_active", "user_id", unique=True,
+                            sqlite_where=text(_ACTIVE), postgresql_where=text(_ACTIVE)))
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     requested_by: Mapped[int | None] = mapped_column(

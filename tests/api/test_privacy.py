@@ -374,3 +374,13 @@ async def test_the_school_cannot_delete_someone_with_another_place(world: World)
         assert (await db.execute(select(func.count()).select_from(DeletionRequest))).scalar() == 0
     r = await natalia.get(f"{API}/orgs/{gym_id}/students/{petya_id}/deletion")
     assert (r.status_code, error_code(r)) == (403, "not_only_student")
+
+
+async def test_two_export_requests_at_once_start_one_archive(world: World) -> None:
+    masha = await world.as_("student")
+    answers = await asyncio.gather(masha.post(f"{API}/me/export"), masha.post(f"{API}/me/export"))
+    assert sorted(r.status_code for r in answers) == [202, 409]
+    [refused] = [r for r in answers if r.status_code == 409]
+    assert error_code(refused) == "export_in_progress"
+    async with world.services.sessionmaker() as db:
+        assert (await db.execute(select(func.count()).select_from(DataExport))).scalar() == 1

@@ -15,6 +15,8 @@ down_revision = '0010_event_fanout'
 branch_labels = None
 depends_on = None
 
+ACTIVE = "state IN ('pending', 'running')"  # one export, one deletion in progress per person
+
 
 def upgrade() -> None:
     op.create_table('data_export',
@@ -35,6 +37,8 @@ def upgrade() -> None:
     with op.batch_alter_table('data_export', schema=None) as batch_op:
         batch_op.create_index('ix_data_export_state', ['state'], unique=False)
         batch_op.create_index('ix_data_export_user_id_id', ['user_id', 'id'], unique=False)
+        batch_op.create_index('uq_data_export_user_active', ['user_id'], unique=True,
+                              sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
 
     op.create_table('deletion_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -56,6 +60,8 @@ def upgrade() -> None:
     with op.batch_alter_table('deletion_request', schema=None) as batch_op:
         batch_op.create_index('ix_deletion_request_state_due', ['state', 'due_at'], unique=False)
         batch_op.create_index('ix_deletion_request_user_id', ['user_id'], unique=False)
+        batch_op.create_index('uq_deletion_request_user_active', ['user_id'], unique=True,
+                              sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE))
 
     op.create_table('consent_record',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -115,11 +121,13 @@ def downgrade() -> None:
 
     op.drop_table('consent_record')
     with op.batch_alter_table('deletion_request', schema=None) as batch_op:
+        batch_op.drop_index('uq_deletion_request_user_active')
         batch_op.drop_index('ix_deletion_request_user_id')
         batch_op.drop_index('ix_deletion_request_state_due')
 
     op.drop_table('deletion_request')
     with op.batch_alter_table('data_export', schema=None) as batch_op:
+        batch_op.drop_index('uq_data_export_user_active')
         batch_op.drop_index('ix_data_export_user_id_id')
         batch_op.drop_index('ix_data_export_state')
 
