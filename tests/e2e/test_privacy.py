@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PARENT, STUDENT, STUDENT_NAME, LiveServer, new_page, shot
+from tests.e2e.conftest import (
+    PARENT,
+    STUDENT,
+    STUDENT_NAME,
+    LiveServer,
+    new_page,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +119,33 @@ def test_masha_downloads_her_data(browser: Any, server: LiveServer,
         assert any(m["roles"] == ["student"] for m in data["memberships"])
     finally:
         masha.context.close()
+
+
+def test_someone_asks_to_delete_their_data_and_changes_their_mind(
+        browser: Any, server: LiveServer) -> None:
+    phone = "+79000009901"
+    page = new_page(browser, server)
+    try:
+        page.goto("/profile")
+        sign_in(page, server, phone)
+        page.get_by_test_id("name-input").fill("Гость Проверочный")
+        page.get_by_test_id("save-name").click()
+        ask = page.get_by_test_id("deletion-ask")
+        expect(ask).to_be_visible()
+        tall_enough(ask)
+        page.wait_for_timeout(1200)  # a new code for the same phone waits a second here
+        ask.click()
+        expect(page.get_by_test_id("confirm-dialog")).to_contain_text("удалённый пользователь")
+        page.get_by_test_id("confirm-ok").click()
+        code = page.get_by_test_id("deletion-code")
+        expect(code).to_be_visible()
+        code.fill(server.code_for(phone))
+        page.get_by_test_id("deletion-confirm").click()
+        state = page.get_by_test_id("deletion-state")
+        expect(state).to_contain_text("будут удалены")
+        shot(page, "deletion-pending")
+        page.get_by_test_id("deletion-cancel").click()
+        expect(page.get_by_test_id("deletion-ask")).to_be_visible()
+        expect(state).to_have_count(0)
+    finally:
+        page.context.close()
