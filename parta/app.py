@@ -15,9 +15,11 @@ from starlette.types import Receive, Scope, Send
 from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
+from parta.actions import privacy as privacy_actions
 from parta.actions.base import Services
 from parta.api import auth, chats, events, invites, moderation, offers, orgs, support, year
 from parta.api import movement as movement_api
+from parta.api import privacy as privacy_api
 from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
 from parta.api.socket_send import SendQueue
@@ -63,9 +65,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                        name="parta-unsent-uploads")
         expiring = asyncio.create_task(app.state.hub.end_expired_forever(),
                                        name="parta-expired-sockets")
+        personal_data = asyncio.create_task(privacy_actions.privacy_forever(services),
+                                            name="parta-personal-data")
         try:
             yield
         finally:
+            personal_data.cancel()
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)
+    api.include_router(privacy_api.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     reactions_per_minute: int = 60
     typing_per_minute: int = 30
 
+    # Personal data (152-ФЗ): how long a data export may be downloaded, how large its files
+    # may be in all, the days a deletion may still be cancelled, and how long a student's data
+    # is kept after they left or graduated with no other place anywhere (0: never deleted).
+    export_ttl_hours: int = 48
+    export_max_files_mb: int = 2048
+    deletion_grace_days: int = 7
+    retention_after_leaving_days: int = 365
+    # The consent document's version the app shows parents; its text is in the catalogs.
+    consent_document_version: str = "2026-1"
+
     redis_url: str = ""
     log_json: bool = True
 

@@ -5,12 +5,14 @@
     ├── NotAuthenticated (401 not_authenticated)
     ├── CsrfFailed (403 csrf_failed)
     ├── Forbidden (403 forbidden)
-    │   └── NotAMember (403 not_a_member)
+    │   ├── NotAMember (403 not_a_member)
+    │   └── ConsentRequired (403 consent_required)         a parent withdrew consent (152-ФЗ)
     ├── NotFound (404 not_found)                            also for other organizations' things
     ├── Conflict (409 conflict)
     │   ├── AlreadyMember (409 already_member)
     │   └── AlreadyDecided (409 already_decided)
     ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
+    ├── Gone (410 gone)                                     e.g. export_expired
     ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
     ├── RateLimited (429 rate_limited)                      retry_after seconds; also flood,
     │                                                      slow_mode, uploads_busy …
@@ -29,9 +31,11 @@ __all__ = [
     "AlreadyMember",
     "CodeRefused",
     "Conflict",
+    "ConsentRequired",
     "CsrfFailed",
     "DeliveryFailed",
     "Forbidden",
+    "Gone",
     "InviteRefused",
     "NotAMember",
     "NotAuthenticated",
@@ -87,6 +91,12 @@ class NotAMember(Forbidden):
     code = "not_a_member"
 
 
+class ConsentRequired(Forbidden):
+    """The child's parent withdrew a consent this needs; ``params.purpose`` names which."""
+
+    code = "consent_required"
+
+
 class NotFound(PartaError):
     status = 404
     code = "not_found"
@@ -103,6 +113,11 @@ class AlreadyMember(Conflict):
 
 class AlreadyDecided(Conflict):
     code = "already_decided"
+
+
+class Gone(PartaError):
+    status = 410
+    code = "gone"
 
 
 class InviteRefused(PartaError):

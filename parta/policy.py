@@ -75,6 +75,9 @@ class Action(StrEnum):
     reconciliation_view = "reconciliation.view"  # the roster compared with the platform (R8)
     reconciliation_mark = "reconciliation.mark"  # record that the roster was reconciled
     year_rollover = "year.rollover"  # move classes to the next school year; graduate the last
+    consent_view = "consent.view"  # the consent ledger and its gaps (152-ФЗ)
+    consent_record = "consent.record"  # record a parent's paper consent form
+    personal_data_erase = "personal_data.erase"  # ask to delete a student's data (152-ФЗ)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,9 @@ RULES: dict[Action, Rule] = {
     Action.reconciliation_view:     Rule(ADMINS),
     Action.reconciliation_mark:     Rule(ADMINS, operator=False),  # the school attests it
     Action.year_rollover:           Rule(frozenset({A})),
+    Action.consent_view:            Rule(ADMINS, class_teacher=True),
+    Action.consent_record:          Rule(ADMINS, operator=False),  # the school holds the paper
+    Action.personal_data_erase:     Rule(ADMINS, operator=False),  # the school, as data operator
 }
 
 

@@ -85,6 +85,9 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.reconciliation_view: {"org_admin", "administration", "operator"},
     Action.reconciliation_mark: {"org_admin", "administration"},
     Action.year_rollover: {"org_admin", "operator"},
+    Action.consent_view: {"org_admin", "administration", "operator"},
+    Action.consent_record: {"org_admin", "administration"},
+    Action.personal_data_erase: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.
@@ -94,6 +97,7 @@ EXTRA_FOR_5A: dict[Action, set[str]] = {
     Action.join_request_decide: {"class_teacher"},
     Action.parent_link_decide: {"class_teacher"},
     Action.movement_propose: {"class_teacher"},
+    Action.consent_view: {"class_teacher"},
 }
 
 # In another organization (another municipality): only the operator, where the rule allows.

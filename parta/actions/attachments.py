@@ -17,7 +17,9 @@ from parta.actions.chats import chat_for, chat_member, require_chat
 from parta.db import utcnow
 from parta.errors import NotFound, RateLimited, TooLarge, ValidationFailed
 from parta.models import Attachment, Chat, HeldMessage, HeldStatus
+from parta.models.privacy import Purpose
 from parta.policy import ChatAction
+from parta.queries.privacy import require_consent
 from parta.security import new_token
 from parta.services import av, media
 from parta.services.text import clean_name
@@ -58,6 +60,8 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     checks the membership again."""
     actor = ctx.require_actor()
     chat = await _check_member(ctx, chat_id)
+    if _looks_like_photo(data):  # a parent may have withdrawn consent to photos (152-ФЗ)
+        await require_consent(ctx.db, chat.org_id, actor.user_id, Purpose.photos)
     s = ctx.settings
     wait = ctx.services.uploads.admit(actor.user_id, len(data), per_minute=s.uploads_per_minute,
                                       bytes_per_hour=s.upload_mb_per_hour * media.MB)
@@ -86,12 +90,20 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     return att
 
 
+def _looks_like_photo(data: bytes) -> bool:
+    try:
+        return media.sniff(data).kind == media.Kind.photo
+    except media.UnsupportedType:
+        return False
+
+
 async def _check_member(ctx: Ctx, chat_id: int) -> Chat:
     """The caller may post files in the chat: a member, not blocked (cheap: a few reads)."""
     actor = ctx.require_actor()
     chat, me = await chat_for(ctx, chat_id)
     require_chat(chat, me, ChatAction.post)
     await guard.require_not_blocked(ctx, chat, actor.user_id)
+    await require_consent(ctx.db, chat.org_id, actor.user_id, Purpose.chats)  # 152-ФЗ
     return chat
 
 

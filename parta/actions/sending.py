@@ -37,7 +37,14 @@ from parta.actions.messages import (
     resolve_mentions,
 )
 from parta.db import utcnow
-from parta.errors import Conflict, NotFound, PartaError, RateLimited, ValidationFailed
+from parta.errors import (
+    Conflict,
+    ConsentRequired,
+    NotFound,
+    PartaError,
+    RateLimited,
+    ValidationFailed,
+)
 from parta.models import (
     Attachment,
     Chat,
@@ -49,6 +56,7 @@ from parta.models import (
     Message,
 )
 from parta.policy import ChatAction
+from parta.queries.privacy import restricted_in_chats
 
 __all__ = ["Outgoing", "Sent", "send_message", "send_messages"]
 
@@ -135,6 +143,8 @@ class _Known:
     modes: dict[int, dict[str, ConductMode]] = field(default_factory=dict)  # org → kind → mode
     recent: dict[int, list[Any]] = field(default_factory=dict)  # author → newest first
     taken: dict[tuple[int, str], int] = field(default_factory=dict)  # client id → batch index
+    # (org, sender) where a parent withdrew consent to chats (152-ФЗ): the sender may not post.
+    restricted: set[tuple[int, int]] = field(default_factory=set)
 
 
 def _sender(item: Outgoing) -> int:
@@ -192,6 +202,7 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
     for chat_id, user_id in (await db.execute(_MEMBERS, {"chats": in_chats})).all():
         members[chat_id].add(user_id)
     k.members = {c: frozenset(u) for c, u in members.items()}
+    k.restricted = await restricted_in_chats(db, users)
     k.blocked = {(c, u) for c, u in (await db.execute(_BLOCKED, {
         "chats": in_chats, "users": users, "now": now})).all() if (c, u) in k.mine}
     reply_ids = list({i.reply_to_id for i in batch if i.reply_to_id is not None})
@@ -230,6 +241,8 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
         raise NotFound()
     require_chat(chat, me, ChatAction.post)
     await require_direct_allowed(ctx, chat, uid)  # safe mode: one-to-one chats only
+    if (chat.org_id, uid) in k.restricted:
+        raise ConsentRequired(params={"purpose": "chats"})
     if (chat.id, uid) in k.blocked:
         await guard.require_not_blocked(ctx, chat, uid)
     files = await own_unsent(ctx, chat.id, item.attachment_ids)

@@ -46,6 +46,18 @@ from parta.models.moderation import (
 )
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import Membership, MembershipRole, MunicipalAdmin, ParentLink, User
+from parta.models.privacy import (
+    CHAT_PURPOSES,
+    ConsentChannel,
+    ConsentRecord,
+    ConsentState,
+    ConsentStatus,
+    DataExport,
+    DeletionReason,
+    DeletionRequest,
+    JobState,
+    Purpose,
+)
 from parta.models.roster import (
     ImportStatus,
     Movement,
@@ -59,6 +71,7 @@ from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
     "ADMIN_ROLES",
+    "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
     "STAFF_ROLES",
     "Attachment",
@@ -73,6 +86,13 @@ __all__ = [
     "ChatRole",
     "ConductMode",
     "ConductSetting",
+    "ConsentChannel",
+    "ConsentRecord",
+    "ConsentState",
+    "ConsentStatus",
+    "DataExport",
+    "DeletionReason",
+    "DeletionRequest",
     "EnrolmentOffer",
     "EventStreamState",
     "Group",
@@ -83,6 +103,7 @@ __all__ = [
     "HeldStatus",
     "ImportStatus",
     "Invite",
+    "JobState",
     "JoinRequest",
     "JoinRequestStatus",
     "LoginCode",
@@ -102,6 +123,7 @@ __all__ = [
     "ParentLinkStatus",
     "Pin",
     "PostPolicy",
+    "Purpose",
     "RateWindow",
     "Reaction",
     "Reconciliation",

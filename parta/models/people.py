@@ -25,6 +25,9 @@ class User(Base):
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the person's data was deleted (152-ФЗ): the row stays so their messages keep
+    # an author, shown as «удалённый пользователь»; phone and e-mail are gone.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Membership(Base):

@@ -85,6 +85,25 @@ class EnrolmentOfferChanged(Event):
     status: str
 
 
+class ConsentChanged(Event):
+    """A consent for a child was given or withdrawn (152-ФЗ); to the child and their parents."""
+
+    type: Literal["consent.changed"] = "consent.changed"
+    org_id: int
+    child_id: int
+    purpose: str
+    status: str
+
+
+class PrivacyChanged(Event):
+    """The person's data export or deletion request changed state."""
+
+    type: Literal["privacy.changed"] = "privacy.changed"
+    what: str  # export | deletion
+    id: int
+    state: str
+
+
 class SessionEnded(Event):
     type: Literal["session.ended"] = "session.ended"
     session_id: int

@@ -1,7 +1,7 @@
 """rate windows: sign-in limits counted by one conditional UPDATE per limit
 
 Revision ID: 0013_rate_windows
-Revises: 0011_enrolment_consent
+Revises: 0012_personal_data
 Create Date: 2026-12-07 03:30:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import parta.db
 
 revision = '0013_rate_windows'
-down_revision = '0011_enrolment_consent'
+down_revision = '0012_personal_data'
 branch_labels = None
 depends_on = None
 

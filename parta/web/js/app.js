@@ -43,6 +43,7 @@ import { rosterImportView } from './views/roster_import.js';
 import { movementView } from './views/movement.js';
 import { reconciliationView } from './views/reconciliation.js';
 import { yearView } from './views/year.js';
+import { consentsAdminView } from './views/admin_consents.js';
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
 const BARE = { layout: 'bare' };
@@ -75,6 +76,7 @@ route('/admin/requests', joinRequestsView, { ...ADMIN, title: 'requests.title' }
 route('/admin/parent-links', parentLinksView, { ...ADMIN, title: 'parent_links.title' });
 route('/admin/verification', verificationAdminView, { ...ADMIN, title: 'verification.title' });
 route('/admin/audit', auditView, { ...ADMIN, title: 'audit.title' });
+route('/admin/consents', consentsAdminView, { ...ADMIN, title: 'consents.title' });
 route('/admin/chat-rules', chatRulesAdminView, { ...ADMIN, title: 'chat_rules.title' });
 route('/admin/roster', rosterImportsView, { ...ROSTER, title: 'roster.title' });
 route('/admin/roster/:id', rosterImportView, { ...ROSTER, title: 'roster.title' });

@@ -83,6 +83,7 @@ function buildNav() {
         navLink('/admin/invites', t('nav.invites'), 'nav-admin-invites'),
         navLink('/admin/requests', t('nav.requests'), 'nav-admin-requests'),
         navLink('/admin/parent-links', t('nav.parent_links'), 'nav-admin-parent-links'),
+        navLink('/admin/consents', t('nav.consents'), 'nav-admin-consents'),
         navLink('/admin/verification', t('nav.verification'), 'nav-admin-verification'),
         isOrgAdmin() ? navLink('/admin/chat-rules', t('nav.chat_rules'), 'nav-admin-chat-rules') : null,
         managesRoster() ? navLink('/admin/roster', t('nav.roster'), 'nav-admin-roster') : null,

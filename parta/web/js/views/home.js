@@ -5,12 +5,14 @@ import { get } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import {
-  isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, orgPath, session,
+  isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, memberships, orgPath, session,
 } from '../session.js';
 import { card, cardTitled, roleChips, verifiedBadge } from '../ui.js';
 import { offersCard } from './offers.js';
 import { ensureLeads } from '../roster/leads.js';
 import { reconciliationReminder } from '../roster/reminder.js';
+import { consentsCard } from '../privacy/consents.js';
+import { on } from '../realtime.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -53,7 +55,7 @@ function orgCard() {
       gradebook));
 }
 
-export async function homeView() {
+export async function homeView(ctx) {
   const user = session.user;
   const parts = [
     h('header', { class: 'page-header' },
@@ -64,6 +66,12 @@ export async function homeView() {
   ];
   parts.push(await offersCard());
   if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
+  // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is —
+  // and at once when the school confirms them as a child's parent.
+  if (memberships().some((m) => (m.roles || []).includes('parent'))) {
+    parts.push(await consentsCard({ gapsOnly: true }));
+    if (ctx) ctx.onLeave(on('parent_link.decided', (e) => e.status === 'confirmed' && ctx.refresh()));
+  }
   const tiles = [];
   if (session.orgId) {
     // app.js keeps every [data-unread-badge] up to date.
@@ -76,6 +84,7 @@ export async function homeView() {
       tile('/admin/requests', t('nav.requests'), t('home.tile_requests'), 'tile-requests'),
       tile('/admin/members', t('nav.members'), t('home.tile_members'), 'tile-members'),
       tile('/admin/groups', t('nav.groups'), t('home.tile_groups'), 'tile-groups'),
+      tile('/admin/consents', t('nav.consents'), t('home.tile_consents'), 'tile-consents'),
     );
     if (managesRoster()) tiles.push(tile('/admin/roster', t('nav.roster'), t('home.tile_roster'), 'tile-roster'));
   } else if (session.orgId && isTeacher()) {

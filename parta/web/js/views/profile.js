@@ -11,6 +11,8 @@ import {
   busy, button, cardTitled, confirmDialog, empty, errorBox, facts, formatPhone, pageHeader, roleChips, toast,
 } from '../ui.js';
 import { removalsCard } from '../moderation/removals.js';
+import { consentsCard } from '../privacy/consents.js';
+import { deletionCard, exportCard } from '../privacy/my_data.js';
 
 function profileForm(ctx) {
   const user = session.user;
@@ -107,6 +109,9 @@ export async function profileView(ctx) {
           m.position ? h('p', { class: 'muted small' }, m.position) : null)))))
       : null,
     removals.el,
+    await consentsCard(),
     sessionsCard(),
+    exportCard(ctx),
+    deletionCard(),
     h('p', { class: 'hint' }, t('profile.security_note')));
 }

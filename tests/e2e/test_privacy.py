@@ -1,0 +1,151 @@
+"""Personal data (152-ФЗ) in the browser: Елена Иванова is asked on her home page for consent
+for her children and gives it; she withdraws chats for Маша in her profile; the administrator
+sees Маша's gap and records the paper form that closes it; Маша downloads her data.
+
+The live server is shared by every browser test, so the story ends with Маша's consent given
+again: she keeps posting in the other tests."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import (
+    PARENT,
+    STUDENT,
+    STUDENT_NAME,
+    LiveServer,
+    new_page,
+    shot,
+    sign_in,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def tall_enough(locator: Any) -> None:
+    box = locator.bounding_box()
+    assert box is not None and box["height"] >= 44, box
+
+
+def test_consent_is_asked_given_withdrawn_and_recorded_on_paper(
+    browser: Any, server: LiveServer, admin_page: Any, states: Callable[[str], str]
+) -> None:
+    elena = new_page(browser, server, storage_state=states(PARENT))
+    try:
+        elena.goto("/")
+        prompt = elena.get_by_test_id("consent-prompt")
+        expect(prompt).to_be_visible()
+        masha = prompt.get_by_test_id("consent-child").filter(has_text=STUDENT_NAME)
+        expect(masha).to_be_visible()
+        prompt.locator("summary").click()
+        expect(prompt.get_by_test_id("consent-document-text")).to_contain_text("152-ФЗ")
+        tall_enough(prompt.locator("summary"))
+        give_all = masha.get_by_role("button", name="Дать согласие на всё")
+        tall_enough(give_all)
+        shot(elena, "consent-prompt")
+        give_all.click()
+        expect(prompt.get_by_test_id("consent-child").filter(has_text=STUDENT_NAME)).to_have_count(0)
+
+        elena.goto("/profile")
+        card = elena.get_by_test_id("consents-card")
+        row = card.get_by_test_id("consent-child").filter(has_text=STUDENT_NAME)
+        chats = row.locator("[data-testid$='-chats']")
+        expect(chats).to_contain_text("Дано")
+        withdraw = chats.get_by_role("button", name="Отозвать")
+        tall_enough(withdraw)
+        withdraw.click()
+        elena.get_by_test_id("confirm-ok").click()
+        expect(chats).to_contain_text("Отозвано")
+        expect(chats.get_by_role("button", name="Дать согласие")).to_be_visible()
+    finally:
+        elena.context.close()
+
+    admin_page.goto("/admin/consents")
+    row = admin_page.get_by_test_id("consents-admin").locator(
+        "[data-testid^='consent-gap-']").filter(has_text=STUDENT_NAME)
+    expect(row).to_contain_text("Не может писать в чатах")
+    expect(row).to_contain_text("Отозвано")
+    shot(admin_page, "consent-gaps")
+    paper = row.get_by_role("button", name="Записать бумажное согласие")
+    tall_enough(paper)
+    paper.click()
+    dialog = admin_page.get_by_test_id("paper-consent-dialog")
+    dialog.get_by_test_id("paper-parent-name").fill("Елена Иванова")
+    for purpose in ("processing", "photos", "calls"):
+        dialog.get_by_test_id(f"paper-purpose-{purpose}").uncheck()
+    dialog.get_by_test_id("paper-purpose-chats").check()
+    tall_enough(dialog.locator(".check").first)
+    dialog.get_by_test_id("paper-note").fill("заявление № 17")
+    dialog.get_by_test_id("paper-record").click()
+    expect(dialog).to_have_count(0)
+    expect(admin_page.get_by_test_id("consents-admin").locator(
+        "[data-testid^='consent-gap-']").filter(has_text=STUDENT_NAME)).to_have_count(0)
+
+
+def test_masha_downloads_her_data(browser: Any, server: LiveServer,
+                                  states: Callable[[str], str]) -> None:
+    masha = new_page(browser, server, storage_state=states(STUDENT))
+    try:
+        masha.goto("/profile")
+        expect(masha.get_by_test_id("deletion-student")).to_contain_text("родитель")
+        expect(masha.get_by_test_id("deletion-ask")).to_have_count(0)
+        start = masha.get_by_test_id("export-start")
+        tall_enough(start)
+        start.click()
+        download_link = masha.get_by_test_id("export-download")
+        for _ in range(20):  # the server builds it in the background and says so live
+            if download_link.count():
+                break
+            if masha.get_by_test_id("export-refresh").count():
+                masha.get_by_test_id("export-refresh").click()
+            masha.wait_for_timeout(500)
+        expect(download_link).to_be_visible()
+        expect(masha.get_by_test_id("export-state")).to_have_attribute("data-state", "done")
+        shot(masha, "my-data")
+        with masha.expect_download() as info:
+            download_link.click()
+        path = info.value.path()
+        with open(path, "rb") as f:
+            archive = zipfile.ZipFile(io.BytesIO(f.read()))
+        data = json.loads(archive.read("data.json"))
+        assert data["profile"]["name"] == STUDENT_NAME
+        assert any(m["roles"] == ["student"] for m in data["memberships"])
+    finally:
+        masha.context.close()
+
+
+def test_someone_asks_to_delete_their_data_and_changes_their_mind(
+        browser: Any, server: LiveServer) -> None:
+    phone = "+79000009901"
+    page = new_page(browser, server)
+    try:
+        page.goto("/profile")
+        sign_in(page, server, phone)
+        page.get_by_test_id("name-input").fill("Гость Проверочный")
+        page.get_by_test_id("save-name").click()
+        ask = page.get_by_test_id("deletion-ask")
+        expect(ask).to_be_visible()
+        tall_enough(ask)
+        page.wait_for_timeout(1200)  # a new code for the same phone waits a second here
+        ask.click()
+        expect(page.get_by_test_id("confirm-dialog")).to_contain_text("удалённый пользователь")
+        page.get_by_test_id("confirm-ok").click()
+        code = page.get_by_test_id("deletion-code")
+        expect(code).to_be_visible()
+        code.fill(server.code_for(phone))
+        page.get_by_test_id("deletion-confirm").click()
+        state = page.get_by_test_id("deletion-state")
+        expect(state).to_contain_text("будут удалены")
+        shot(page, "deletion-pending")
+        page.get_by_test_id("deletion-cancel").click()
+        expect(page.get_by_test_id("deletion-ask")).to_be_visible()
+        expect(state).to_have_count(0)
+    finally:
+        page.context.close()
