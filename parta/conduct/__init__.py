@@ -23,10 +23,20 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from parta.conduct.lexicon import ENGLISH, ENGLISH_ALLOW, RUSSIAN, RUSSIAN_ALLOW, Entry
+from parta.conduct.lexicon import (
+    ADDRESSED,
+    ENGLISH,
+    ENGLISH_ALLOW,
+    INSULT,
+    PHRASES,
+    RUSSIAN,
+    RUSSIAN_ALLOW,
+    Entry,
+    Phrase,
+)
 from parta.conduct.normalize import (
     EN_LETTERS,
     RU_LETTERS,
@@ -34,9 +44,14 @@ from parta.conduct.normalize import (
     has_latin,
     joined_runs,
     latin_words,
+    masked_view,
+    other_scheme,
     prepare,
     russian_view,
+    second_scheme,
+    split_pairs,
     transliterate,
+    transliterations,
 )
 from parta.conduct.patterns import Alphabet, compile_patterns
 
@@ -59,7 +74,7 @@ class Match:
     start: int
     end: int
     term: str  # canonical root or lemma, e.g. "хуй", "дебил", "fuck"
-    category: str  # "profanity" | "insult"
+    category: str  # "profanity" | "insult" | "threat"
     lang: str  # "ru" | "en"
 
 
@@ -130,6 +145,28 @@ def _enough_letters(fragment: str) -> bool:
     return letters >= 2 and stars < letters
 
 
+_MOST_MASKS = 4
+
+
+def _masked_word(view: str, start: int, end: int, word: tuple[int, int]) -> bool:
+    """A self-censored word with more masks than letters is still its word when the match
+    starts it with a real letter and covers it to (nearly) its end, and it ends in a real
+    letter ("п***ц", "б***ь", "с**а") or is three characters ("х**"); "С*** из 7Б" (a name)
+    and "***" are no words."""
+    word_start, word_end = word
+    text = view[word_start:word_end]
+    stars = text.count("*")
+    return (start == word_start and view[start] != "*" and 0 < stars <= _MOST_MASKS
+            and word_end - end <= 3 and len(text) >= 3
+            and (text[-1] != "*" or len(text) == 3))
+
+
+# "я дурак", "ну я и тормоз": someone calling themselves names insults no one.
+_SELF = re.compile(
+    r"(?:^|[^а-я*])я(?:\s+(?:же|и|ну|такой|такая|полный|полная|просто|вообще|реально|прям|сам"
+    r"|сама))*\s+$")
+
+
 def _splits_a_word(index: list[int], start: int, end: int) -> bool:
     """Whether a match in joined letters is one word split by separators ("за.ебал"), not
     the end of one word and the start of the next ("в горах,уехали") nor a match that lies
@@ -177,21 +214,33 @@ class ConductFilter:
         english: Sequence[Entry] = ENGLISH,
         russian_allow: Sequence[str] = RUSSIAN_ALLOW,
         english_allow: Sequence[str] = ENGLISH_ALLOW,
+        addressed: Sequence[Entry] = ADDRESSED,
+        phrases: Sequence[Phrase] = PHRASES,
     ) -> None:
         self._ru = _Lexicon(russian, russian_allow, _RU_ALPHABET)
         self._translit = _Lexicon(
             [e for e in russian if e.translit], russian_allow, _RU_ALPHABET)
         self._en = _Lexicon(english, english_allow, _EN_ALPHABET)
+        self._addressed = _Addressed(addressed, phrases)
 
     def check(self, text: str) -> Verdict:
         """Every offending word in ``text``, with offsets into ``text``."""
         s = prepare(text)
         found: list[Match] = []
-        self._scan(self._ru, russian_view(s), None, s, found)
+        view = russian_view(s)
+        self._scan(self._ru, view, None, s, found)
+        masked = masked_view(s, view)
+        if masked is not None:
+            self._scan(self._ru, masked, None, s, found)
         latin = has_latin(s)
         if latin:
             self._scan(self._en, english_view(s), None, s, found)
-            self._scan_romanized(s, found)
+            romanized = self._scan_romanized(s, text, found)
+        else:
+            romanized = []
+        pairs = split_pairs(s)
+        if pairs is not None:
+            self._scan(self._ru, russian_view(pairs[0]), pairs[1], s, found)
         for letters, index in joined_runs(s):
             self._scan(self._ru, russian_view(letters), index, s, found)
             if latin and has_latin(letters):
@@ -199,26 +248,45 @@ class ConductFilter:
                 if _pieces_are_short(index):
                     run = (index[0], index[-1] + 1)
                     self._scan(self._translit, transliterate(letters), None, s, found, run)
+        if len(found) < _MOST_MATCHES:
+            found.extend(self._addressed.find(s, view, romanized))
         matches = _merge(found)
         return Verdict(bool(matches), matches)
 
-    def _scan_romanized(self, s: str, found: list[Match]) -> None:
-        """Romanized Russian: the words with a Latin letter, transliterated together and
-        searched at once; only the words with a hit are looked at again. Transliteration
-        changes letters into letters only, so the n-th word stays the n-th word."""
+    def _scan_romanized(self, s: str, text: str, found: list[Match]) -> list[str]:
+        """Romanized Russian: the words with a Latin letter, read by each scheme
+        (``transliterations``) all at once and searched at once; only the words with a hit
+        are looked at again. Returns the words' common readings (for ``_Addressed``)."""
         words = list(latin_words(s))
         if not words:
-            return
-        cyrillic = transliterate(" ".join(s[start:end] for start, end in words))
-        hits = [m.start() for m in self._translit.regex.finditer(cyrillic)]
-        if not hits:
-            return
-        starts = [m.start() for m in _WORD.finditer(cyrillic)]
-        if len(starts) == len(words):
-            words = [words[i] for i in sorted({bisect.bisect_right(starts, h) - 1 for h in hits})]
-        for start, end in words:
-            word = (start, end)
-            self._scan(self._translit, transliterate(s[start:end]), None, s, found, word)
+            return []
+        spelled = [_romanized(s, text, start, end) for start, end in words]
+        common = transliterate(" ".join(spelled)).split(" ")
+        if len(common) != len(words):  # cannot happen: letters stay letters, spaces spaces
+            common = [transliterate(word) for word in spelled]
+        # The other schemes only for the words they read otherwise ("wluha", "debi1").
+        others = [i for i, word in enumerate(spelled) if other_scheme(word)]
+        readings = [(list(range(len(words))), " ".join(common))]
+        if others:
+            readings.append((others, transliterate(
+                " ".join(second_scheme(spelled[i]) for i in others))))
+        picked: set[int] = set()
+        for owners, reading in readings:
+            hits = [m.start() for m in self._translit.regex.finditer(reading)]
+            if hits:
+                starts = [m.start() for m in _WORD.finditer(reading)]
+                if len(starts) == len(owners):
+                    picked.update(owners[bisect.bisect_right(starts, h) - 1] for h in hits)
+                else:
+                    picked.update(owners)
+        for i in sorted(picked):
+            word = words[i]
+            for form in transliterations(_romanized(s, text, *word)):
+                before = len(found)
+                self._scan(self._translit, form, None, s, found, word)
+                if len(found) > before:
+                    break
+        return common
 
     def _scan(self, lexicon: _Lexicon, view: str, index: list[int] | None, s: str,
               found: list[Match], whole: tuple[int, int] | None = None) -> None:
@@ -233,16 +301,20 @@ class ConductFilter:
             if hit is None:
                 continue
             i, end = hit
-            if not _enough_letters(view[start:end]):
+            word_start, word_end = lexicon.word(view, start, end)
+            if not _enough_letters(view[start:end]) and not _masked_word(
+                    view, start, end, (word_start, word_end)):
                 continue
             if index is not None and not _splits_a_word(index, start, end):
                 continue
-            word_start, word_end = lexicon.word(view, start, end)
             if index is None and whole is None and lexicon.glued(view, word_start, word_end):
                 continue  # an invisible character inside a word: the joined run decides
             if lexicon.allowed(view[word_start:word_end]):
                 continue
             if lexicon.in_context(i, view, start, end):
+                continue
+            entry = lexicon.entries[i]
+            if entry.category == INSULT and _SELF.search(view, max(0, start - _CONTEXT), start):
                 continue
             # The whole word is reported ("пиздец", not the root "пизд"): the UI highlights it.
             if whole is not None:
@@ -256,7 +328,6 @@ class ConductFilter:
                 hit_span = (index[start], index[end - 1] + 1)
             if not self._plausible(lexicon, s, orig_word, hit_span):
                 continue
-            entry = lexicon.entries[i]
             found.append(Match(orig[0], orig[1], entry.term, entry.category, entry.lang))
             if whole is not None or len(found) >= _MOST_MATCHES:
                 return
@@ -280,6 +351,8 @@ class ConductFilter:
             letters = "".join(_LETTERISH.findall(chunk))
             if self._ru.allowed(russian_view(letters)):
                 return False
+            if latin and self._ru.allowed(transliterate(letters)):  # "loh-ness"
+                return False
         return True
 
 
@@ -289,6 +362,209 @@ _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 # Latin letters that look like no Cyrillic letter (lowercase h reads х only when romanized).
 _NOT_LOOKALIKE = re.compile(r"[dfghijlqsvwzDFGIJLQSUVWZ]")
+
+
+# Romanizations that Unicode folding would lose ("svoloč" is not "svoloc").
+_DIACRITIC = re.compile("[čšžëʹČŠŽË]")
+
+
+def _romanized(s: str, text: str, start: int, end: int) -> str:
+    """The word ``s[start:end]`` with the scholarly letters of the original ``text``."""
+    word = s[start:end]
+    original = text[start:end]
+    if not _DIACRITIC.search(original):
+        return word
+    return "".join(o if _DIACRITIC.match(o) else c for o, c in zip(original, word, strict=True))
+
+
+# --- words that offend by whom they address, and phrases
+
+_TOKENS = re.compile(r"[0-9A-Za-zА-Яа-яЁё@$€*#]+|[.!?;:…—–()\n]|,")
+_BREAKS = frozenset(".!?;:…—–()\n")
+_RU_WORD = re.compile("[а-я*]+")
+_CACHED_WORDS = 4096
+_LATIN = re.compile("[A-Za-z]")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ADDRESS = _words(
+    "ты вы тебя тебе тобой тя вас вам вами твоя твой твое твои твою твоего ваш ваша ваши")
+# The one addressed as the subject ("ты свинья") or as whose kin ("твоя мать", "у тебя мать").
+_YOU = _words("ты вы твоя твой твое твои ваш ваша ваши")
+_KIN = _words("мать мама мамка мамаша батя отец папа папаша брат сестра")
+_FILLERS = _words(
+    "же и ну просто такой такая такие настоящий настоящая полный полная полные самый самая"
+    " реально вообще прям прямо как еще вот это мать мама мамка батя отец брат сестра папа"
+    " папаша мамаша сам сама натуральный натуральная конченый конченая старый старая мелкий"
+    " мелкая")
+_ADJECTIVE = re.compile(r"[а-я]{2,}(ый|ий|ой|ая|яя|ые|ие|ое)$")
+_AFTER_ADJECTIVE = _words("что чё че ли штоли чтоли же ты вы такой такая , |")
+_IMPERATIVE = re.compile(r"[а-я]{1,}(ай|яй|уй|ь|ите|йте|ьте|ись|йся|ься|и)$")
+_CALLS = _words("эй ну слышь ой а")
+_MOST_FILLERS = 3
+
+
+class _Addressed:
+    """Words that insult the one addressed (``ADDRESSED``) and phrases (``PHRASES``), found
+    on the message's words: lowercase Cyrillic, romanized words read back."""
+
+    def __init__(self, entries: Sequence[Entry], phrases: Sequence[Phrase]) -> None:
+        self._words = _Lexicon(entries, (), _RU_ALPHABET)
+        self._by_first: dict[str, list[tuple[Phrase, re.Pattern[str]]]] = {}
+        for phrase in phrases:
+            rest = re.compile(phrase.rest)
+            for word in phrase.first:
+                self._by_first.setdefault(word, []).append((phrase, rest))
+        # Words without which nothing here can match: a message with none of them (and no
+        # word of ADDRESSED at its start or end) is not looked at further.
+        self._triggers = frozenset(self._by_first) | _ADDRESS
+        self._entries: dict[str, Entry | None] = {}
+
+    def find(self, s: str, view: str, romanized: list[str]) -> list[Match]:
+        """Matches in prepared text ``s`` whose Russian view is ``view``; ``romanized`` are
+        the readings of its words with a Latin letter, in order."""
+        words = _RU_WORD.findall(view)
+        if not words or (self._triggers.isdisjoint(words) and self._triggers.isdisjoint(romanized)
+                         and self._entry(words[0]) is None and self._entry(words[-1]) is None
+                         and not (romanized and (self._entry(romanized[0])
+                                                 or self._entry(romanized[-1])))):
+            return []
+        latin = iter(romanized)
+        tokens: list[tuple[str, int, int]] = []
+        for m in _TOKENS.finditer(s):
+            word = m.group()
+            start, end = m.span()
+            if word == ",":
+                form = ","
+            elif end - start == 1 and word in _BREAKS:
+                form = "|"
+            elif _LATIN.search(word):
+                form = next(latin, None) or transliterate(word)
+            else:
+                form = view[start:end]
+            tokens.append((form, start, end))
+        if not tokens:
+            return []
+        found = self._find_phrases(tokens)
+        found += self._find_words(tokens)
+        return found
+
+    def _find_phrases(self, tokens: list[tuple[str, int, int]]) -> list[Match]:
+        if self._triggers.isdisjoint(form for form, _, _ in tokens):
+            return []
+        offsets = []
+        parts = []
+        at = 0
+        for form, _, _ in tokens:
+            form = "|" if form == "," else form
+            offsets.append(at)
+            parts.append(form)
+            at += len(form) + 1
+        line = " ".join(parts)
+        found = []
+        for i, part in enumerate(parts):
+            for phrase, rest in self._by_first.get(part, ()):
+                m = rest.match(line, offsets[i] + len(part))
+                if m is None:
+                    continue
+                last = bisect.bisect_right(offsets, max(m.end() - 1, offsets[i])) - 1
+                found.append(Match(tokens[i][1], tokens[last][2], phrase.term, phrase.category,
+                                   "ru"))
+        return found
+
+    def _entry(self, form: str) -> Entry | None:
+        """The entry of ADDRESSED that the whole word is a form of."""
+        if form in self._entries:
+            return self._entries[form]
+        entry = None
+        if self._words.regex.match(form):
+            hit = self._words.identify(form, 0)
+            if hit is not None and hit[1] == len(form):
+                entry = self._words.entries[hit[0]]
+        if len(self._entries) < _CACHED_WORDS:
+            self._entries[form] = entry
+        return entry
+
+    def _find_words(self, tokens: list[tuple[str, int, int]]) -> list[Match]:
+        forms = [form for form, _, _ in tokens]
+        found: list[Match] = []
+        for i, form in enumerate(forms):
+            if form not in _ADDRESS:
+                continue
+            if form in _YOU:
+                near: tuple[int, ...] = (*self._right(forms, i), *self._left(forms, i))
+            elif i + 1 < len(forms) and forms[i + 1] in _KIN:  # "у тебя мать алкашка"
+                near = tuple(self._right(forms, i + 1))
+            else:  # "тебя никто не забыл": not the one named
+                continue
+            for j in near:
+                entry = self._entry(forms[j])
+                if entry is not None and self._fits(forms, j):
+                    found.append(Match(tokens[j][1], tokens[j][2], entry.term, entry.category,
+                                       entry.lang))
+        for j, comma in self._vocatives(forms):
+            entry = self._entry(forms[j])
+            rest = forms[comma + 1 :] if comma > j else forms[:comma]
+            if entry is not None and any(
+                    f in _ADDRESS or _IMPERATIVE.match(f) for f in rest):
+                found.append(Match(tokens[j][1], tokens[j][2], entry.term, entry.category,
+                                   entry.lang))
+        return found
+
+    @staticmethod
+    def _right(forms: list[str], i: int) -> Iterator[int]:
+        """Words after a second-person word, across qualifiers ("ты жирная свинья")."""
+        j = i + 1
+        if j < len(forms) and forms[j] == ",":  # "ты, свинья"
+            j += 1
+        for _ in range(_MOST_FILLERS + 1):
+            if j >= len(forms) or forms[j] in (",", "|"):
+                return
+            yield j
+            if not (forms[j] in _FILLERS or _ADJECTIVE.match(forms[j])):
+                return
+            j += 1
+
+    @staticmethod
+    def _left(forms: list[str], i: int) -> Iterator[int]:
+        """Words before a second-person word ("гнида ты подлая", "ну и страшила ты")."""
+        j = i - 1
+        for _ in range(2):
+            if j < 0 or forms[j] in (",", "|"):
+                return
+            yield j
+            if forms[j] not in _FILLERS:
+                return
+            j -= 1
+
+    @staticmethod
+    def _fits(forms: list[str], j: int) -> bool:
+        """An adjective names the one addressed only when nothing it qualifies follows
+        ("ты голубой?" yes, "ты голубой шарик взял?" no)."""
+        if not _ADJECTIVE.match(forms[j]):
+            return True
+        return j + 1 == len(forms) or forms[j + 1] in _AFTER_ADJECTIVE
+
+    @staticmethod
+    def _vocatives(forms: list[str]) -> Iterator[tuple[int, int]]:
+        """(word, comma) for a word set off by a comma or a clause's end at the start or the
+        end of the message ("скотина, отдай ручку", "иди поплачь, нытик")."""
+        j = 0
+        while j < len(forms) and forms[j] in _CALLS:
+            j += 1
+        k = j + 1
+        while k < len(forms) and _ADJECTIVE.match(forms[k]) and k - j <= 2:
+            k += 1
+        if k < len(forms) and forms[k] in (",", "|"):
+            yield j, k
+        last = len(forms) - 1
+        while last >= 0 and forms[last] == "|":
+            last -= 1
+        if last >= 2 and forms[last - 1] == ",":
+            yield last, last - 1
 
 
 def _chunk(s: str, word: tuple[int, int]) -> str:
