@@ -402,7 +402,11 @@ _FILLERS = _words(
     " мелкая")
 _ADJECTIVE = re.compile(r"[а-я]{2,}(ый|ий|ой|ая|яя|ые|ие|ое)$")
 _AFTER_ADJECTIVE = _words("что чё че ли штоли чтоли же ты вы такой такая , |")
-_IMPERATIVE = re.compile(r"[а-я]{1,}(ай|яй|уй|ь|ите|йте|ьте|ись|йся|ься|и)$")
+# Imperatives ("отдай", "отстань", "заткнись", "верни"); a word in -и only from a list
+# (nouns end in -и too: "вши", "дети").
+_IMPERATIVE = re.compile(
+    r"[а-я]+(ай|яй|уй|ей|ь|ите|йте|ьте|ись|йся|ься)$|(от|у|по|под)?(иди|йди)$|(вер|от|у|по)?ни$"
+    r"|(от)?вали$|прекрати|замолчи|молчи|сиди|смотри|скажи|помоги|подожди|беги|неси|пиши")
 _CALLS = _words("эй ну слышь ой а")
 _MOST_FILLERS = 3
 
@@ -558,7 +562,7 @@ class _Addressed:
         k = j + 1
         while k < len(forms) and _ADJECTIVE.match(forms[k]) and k - j <= 2:
             k += 1
-        if k < len(forms) and forms[k] in (",", "|"):
+        if k < len(forms) and forms[k] == ",":
             yield j, k
         last = len(forms) - 1
         while last >= 0 and forms[last] == "|":

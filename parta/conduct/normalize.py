@@ -280,7 +280,7 @@ _Y_AFTER_VOWEL = re.compile("(?<=[aeiouаеиоуыэюяё])[yi](?![aeiou])")
 # "u" after l for ю ("shluha"), "ia" for я ("bliat"), j after a consonant at the end for ь.
 _SCHEME_2 = (
     (re.compile("w"), "ш"), (re.compile(r"\*"), "ж"), (re.compile("1"), "л"),
-    (re.compile("(?<=l)u"), "ю"), (re.compile("ia"), "я"),
+    (re.compile("(?<=[lл])u"), "ю"), (re.compile("ia"), "я"),
     (re.compile("(?<=[bcdfghklmnprstvzšžč])j(?![a-zа-я])"), "ь"),
 )
 _SCHEME_2_LETTERS = re.compile(r"[w*1j]|lu|ia")
