@@ -148,16 +148,18 @@ def _enough_letters(fragment: str) -> bool:
 _MOST_MASKS = 4
 
 
-def _masked_word(view: str, start: int, end: int, word: tuple[int, int]) -> bool:
+def _masked_word(s: str, view: str, start: int, end: int, word: tuple[int, int]) -> bool:
     """A self-censored word with more masks than letters is still its word when the match
     starts it with a real letter and covers it to (nearly) its end, and it ends in a real
-    letter ("п***ц", "б***ь", "с**а") or is three characters ("х**"); "С*** из 7Б" (a name)
-    and "***" are no words."""
+    letter ("п***ц", "б***ь", "с**а") or is three characters ("х**"); "С*** из 7Б" (a name),
+    "***" and "**R24**" (a digit read as a letter, inside a longer word) are no words.
+    ``view`` is one for one with ``s``."""
     word_start, word_end = word
     text = view[word_start:word_end]
     stars = text.count("*")
-    return (start == word_start and view[start] != "*" and 0 < stars <= _MOST_MASKS
-            and word_end - end <= 3 and len(text) >= 3
+    return (start == word_start and s[start].isalpha()
+            and (start == 0 or not s[start - 1].isalnum())
+            and 0 < stars <= _MOST_MASKS and word_end - end <= 3 and len(text) >= 3
             and (text[-1] != "*" or len(text) == 3))
 
 
@@ -302,8 +304,9 @@ class ConductFilter:
                 continue
             i, end = hit
             word_start, word_end = lexicon.word(view, start, end)
-            if not _enough_letters(view[start:end]) and not _masked_word(
-                    view, start, end, (word_start, word_end)):
+            if not _enough_letters(view[start:end]) and not (
+                    index is None and whole is None
+                    and _masked_word(s, view, start, end, (word_start, word_end))):
                 continue
             if index is not None and not _splits_a_word(index, start, end):
                 continue

@@ -188,7 +188,7 @@ RUSSIAN: tuple[Entry, ...] = (
     _ru("дрыщ", INSULT, "^дрыщ~"),
     _ru("недомерок", INSULT, "^недомер(ок|к~)"),
     _ru("очкарик", INSULT, "^четыр[её]хглаз~"),
-    _ru("свинья", INSULT, "^свинот(а|ы|е|у|ой)$", "^свиноподобн~", "^свинорыл~", "^козлин(а|ы|е|у|ой|ою)$"),
+    _ru("свинья", INSULT, "^свинот(а|ы|е|у|ой)$", "^свиноподобн~", "^свинорыл~", "^козлин(а|ы|е|у)$"),
     # contempt
     _ru("ничтожество", INSULT, "^ничтожеств(о|а|у|ом|е)$"),
     _ru("лузер", INSULT, "^лузер~"),
@@ -199,14 +199,14 @@ RUSSIAN: tuple[Entry, ...] = (
     _ru("гадёныш", INSULT, "^гад[её]ныш~"),
     _ru("засранец", INSULT, "^засран(ец|ц~|к~)"),
     # homophobic and ethnic slurs, people with disabilities as an insult
-    _ru("пидор", INSULT, "^гомосек~", "^петушар~"),
+    _ru("пидор", INSULT, "^гомосек" + _NOUN, "^петушар~"),  # not "гомосексуальный"
     _ru("узкоглазый", INSULT, "^узкоглаз~", "^черномаз~"),
     _ru("цыганва", INSULT, "^цыганв~", "^цыганч(ва|уга)~"),
     _ru("армяшка", INSULT, "^армяшк~", "^азерот~"),
     _ru("москаль", INSULT, "^москал(ь|и|я|ю|ем|ей|ям|ями|ях)$"),
     _ru("хохол", INSULT, "^хохл(ы|ам|ами|ах|ушк~|яцк~)$"),  # not "Хохлов", "хохолок"
     _ru("нерусь", INSULT, "^нерус(ь|и|ью)$"),
-    _ru("понаехавшие", INSULT, "^понаехал~", "^понаехавш~"),
+    _ru("понаехавшие", INSULT, "^понаехавш~"),
     _ru("дцпшник", INSULT, "^дцп(шник|шниц)~"),
 )
 
@@ -300,7 +300,7 @@ PHRASES: tuple[Phrase, ...] = (
     _phrase("убью", THREAT, _BODY, rf"(\s+{_W})?\s+{_HARM_RE}(?!\S)"),
     _phrase("убью", THREAT, _HARM, rf"(\s+{_W})?\s+{_BODY_RE}(?!\S)"),
     # A threat that ends its clause: "ещё раз скажешь — убью".
-    _phrase("убью", THREAT, "убью урою прибью зарежу прирежу закопаю", _BREAK),
+    _phrase("убью", THREAT, "убью урою прирежу", _BREAK),  # not "полку прибью."
     _phrase("убью", THREAT, "тебе вам",
             rf"\s+(не\s+жить|конец|хана|капец|крышка|кранты|пипец|трындец){_BREAK}"),
     _phrase("убью", THREAT, "тебя вас", r"\s+(убить|прибить|урыть|закопать|прикончить)\s+мало"),
@@ -370,6 +370,6 @@ ENGLISH_ALLOW: tuple[str, ...] = (
     "matsushita", "yamashita", "kinoshita", "morishita",
     "shiite~",
     # Transliterated, these read as Russian words of the lexicon.
-    "hue(s|y|ys|d)?", "donahue~", "huert~", "lox", "dura", "ebb~", "eyeball~", "debilit~", "gown~",
+    "hue(s|y|ys|d)?", "donahue~", "huert~", "lox", "dura", "jobs?", "jobless~", "hernia~", "ebb~", "eyeball~", "debilit~", "gown~",
     "degenerat~", "paddl~",
 )
