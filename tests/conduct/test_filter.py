@@ -478,3 +478,11 @@ def test_romanized_and_english_text_passes(text: str) -> None:
 
 def test_a_prefix_inside_a_compound() -> None:
     assert [m.term for m in check("хитровыебанный").matches] == ["ебать"]
+
+
+@pytest.mark.parametrize("text", [
+    "гомосексуальный", "с козлиной бородкой", "Завтра полку прибью.", "- **R24** Polls",
+    "what your job is", "jobless", "hernia", "узкий проход",
+])
+def test_words_found_passing_in_dictionaries_and_documents(text: str) -> None:
+    assert not check(text).flagged, check(text)
