@@ -223,15 +223,17 @@ _LATIN = re.compile(r"[A-Za-z]")
 _LETTERISH = "0-9A-Za-zА-Яа-яЁё@$€*#"
 _LONE_BANG = re.compile(rf"(?<![{_LETTERISH}])[!|]|[!|](?![{_LETTERISH}])")
 _LATIN_WORD = re.compile(rf"[{_LETTERISH}]*[A-Za-z][{_LETTERISH}]*")
+# "[L](?<![L][L])" is "a letter with no letter before it": written letter first, the engine
+# skips quickly to the letters instead of trying the lookbehind at every character.
+_FIRST = rf"[{_LETTERISH}](?<![{_LETTERISH}][{_LETTERISH}])"
 _JOINED = re.compile(
-    rf"(?<![{_LETTERISH}])[{_LETTERISH}]++(?:[^\s{_LETTERISH}]++[{_LETTERISH}]++)+")
+    rf"{_FIRST}[{_LETTERISH}]*+(?:[^\s{_LETTERISH}]++[{_LETTERISH}]++)+")
 _SINGLE = rf"[^\s{_LETTERISH}]*+[{_LETTERISH}][^\s{_LETTERISH}]*+"
 _SPACED = re.compile(rf"(?<!\S){_SINGLE}(?:\s++{_SINGLE})+(?!\S)")
 # Single letters split by any mix of separators ("п.и з-д_е ц", "д_е.б-и л"): a comma is no
 # separator here ("x, y и z" is a list).
 _MIXED_SEP = rf"[^{_LETTERISH},]{{1,3}}"
-_MIXED = re.compile(
-    rf"(?<![{_LETTERISH}])[{_LETTERISH}](?:{_MIXED_SEP}[{_LETTERISH}])+(?![{_LETTERISH}])")
+_MIXED = re.compile(rf"{_FIRST}(?:{_MIXED_SEP}[{_LETTERISH}])+(?![{_LETTERISH}])")
 _ENUMERATION = re.compile(r",\s")
 _IS_LETTERISH = re.compile(rf"[{_LETTERISH}]")
 
@@ -377,8 +379,8 @@ _FUNCTION_WORDS = _words(
 _SHORTEST_PIECE, _LONGEST_PIECE = 2, 4
 # Two short words with one space between ("пиз дец"), found overlapping ("а бб вв гг").
 _PAIR = re.compile(
-    rf"(?<![{_LETTERISH}])(?=([{_LETTERISH}]{{{_SHORTEST_PIECE},{_LONGEST_PIECE}}}) "
-    rf"([{_LETTERISH}]{{{_SHORTEST_PIECE},{_LONGEST_PIECE}}})(?![{_LETTERISH}]))")
+    rf"({_FIRST}[{_LETTERISH}]{{{_SHORTEST_PIECE - 1},{_LONGEST_PIECE - 1}}}) "
+    rf"(?=([{_LETTERISH}]{{{_SHORTEST_PIECE},{_LONGEST_PIECE}}})(?![{_LETTERISH}]))")
 
 
 def split_pairs(s: str) -> tuple[str, list[int]] | None:
@@ -407,7 +409,7 @@ def split_pairs(s: str) -> tuple[str, list[int]] | None:
 # Symbols and emoji that stand for a letter inside a word ("х@й", "бл😀ть", "п!здец").
 _SYMBOL = r"[^\s\w.,\-'’\"«»()\[\]:;/\\\0]"
 _ANY_SYMBOL = re.compile(_SYMBOL)
-_MASK_SYMBOL = re.compile(rf"(?<=[{_LETTERISH}]){_SYMBOL}{{1,3}}(?=[{_LETTERISH}])")
+_MASK_SYMBOL = re.compile(rf"[{_LETTERISH}]({_SYMBOL}{{1,3}})(?=[{_LETTERISH}])")
 
 
 def masked_view(s: str, view: str) -> str | None:
@@ -420,6 +422,6 @@ def masked_view(s: str, view: str) -> str | None:
         return None
     chars = list(view)
     for match in found:
-        for i in range(match.start(), match.end()):
+        for i in range(match.start(1), match.end(1)):
             chars[i] = "*"
     return "".join(chars)
