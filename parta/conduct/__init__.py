@@ -385,6 +385,10 @@ def _romanized(s: str, text: str, start: int, end: int) -> str:
 _TOKENS = re.compile(r"[0-9A-Za-zА-Яа-яЁё@$€*#]+|[.!?;:…—–()\n]|,")
 _BREAKS = frozenset(".!?;:…—–()\n")
 _RU_WORD = re.compile("[а-я*]+")
+# A Russian view as a line of words for the phrases, one character for one.
+_LINE = {ord(c): " " for c in bytes(range(256)).decode("cp1251", "replace")}
+_LINE.update({ord(c): c for c in "абвгдежзийклмнопрстуфхцчшщъыьэюя*"})
+_LINE.update({ord(c): "|" for c in ".!?;:…—–()\n,"})
 _CACHED_WORDS = 4096
 _LATIN = re.compile("[A-Za-z]")
 
@@ -422,23 +426,63 @@ class _Addressed:
         self._words = _Lexicon(entries, (), _RU_ALPHABET)
         self._by_first: dict[str, list[tuple[Phrase, re.Pattern[str]]]] = {}
         for phrase in phrases:
-            rest = re.compile(phrase.rest)
+            # "|" (a clause's end) also ends a word: the line of a Russian message has it
+            # right after the word ("убью|").
+            rest = re.compile(phrase.rest.replace(r"(?!\S)", r"(?![^\s|])"))
             for word in phrase.first:
                 self._by_first.setdefault(word, []).append((phrase, rest))
+        self._firsts = frozenset(self._by_first)
+        # A phrase's first word after a space or a clause's end, found by one search.
+        words = "|".join(sorted(self._firsts, key=len, reverse=True))
+        self._first = re.compile(f"[ |]({words})(?=[ |])") if words else re.compile("(?!)")
         # Words without which nothing here can match: a message with none of them (and no
         # word of ADDRESSED at its start or end) is not looked at further.
-        self._triggers = frozenset(self._by_first) | _ADDRESS
+        self._triggers = self._firsts | _ADDRESS
         self._entries: dict[str, Entry | None] = {}
 
     def find(self, s: str, view: str, romanized: list[str]) -> list[Match]:
         """Matches in prepared text ``s`` whose Russian view is ``view``; ``romanized`` are
         the readings of its words with a Latin letter, in order."""
         words = _RU_WORD.findall(view)
-        if not words or (self._triggers.isdisjoint(words) and self._triggers.isdisjoint(romanized)
-                         and self._entry(words[0]) is None and self._entry(words[-1]) is None
-                         and not (romanized and (self._entry(romanized[0])
-                                                 or self._entry(romanized[-1])))):
+        if not words:
             return []
+        if not romanized:  # Cyrillic only: the phrases on the view itself, no word list
+            found = []
+            if not self._firsts.isdisjoint(words):
+                found = self._find_phrases_in_view(view)
+            if (not _ADDRESS.isdisjoint(words) or self._entry(words[0]) is not None
+                    or self._entry(words[-1]) is not None):
+                found += self._find_words(self._tokens(s, view, romanized))
+            return found
+        if (self._triggers.isdisjoint(words) and self._triggers.isdisjoint(romanized)
+                and self._entry(words[0]) is None and self._entry(words[-1]) is None
+                and self._entry(romanized[0]) is None and self._entry(romanized[-1]) is None):
+            return []
+        tokens = self._tokens(s, view, romanized)
+        if not tokens:
+            return []
+        found = self._find_phrases(tokens)
+        found += self._find_words(tokens)
+        return found
+
+    def _find_phrases_in_view(self, view: str) -> list[Match]:
+        """Phrases in a Russian view, read one for one as a line of words: "|" for the
+        punctuation that ends a clause, a space for anything else that is not a letter."""
+        line = " " + view.translate(_LINE) + " "
+        found = []
+        for m in self._first.finditer(line):
+            word = m.group(1)
+            for phrase, rest in self._by_first[word]:
+                after = rest.match(line, m.end())
+                if after is not None:
+                    found.append(Match(m.start(1) - 1, max(after.end(), m.end()) - 1,
+                                       phrase.term, phrase.category, "ru"))
+        return found
+
+    @staticmethod
+    def _tokens(s: str, view: str, romanized: list[str]) -> list[tuple[str, int, int]]:
+        """The words of the message (romanized ones read back) and its commas and clause
+        ends ("|"), with their spans."""
         latin = iter(romanized)
         tokens: list[tuple[str, int, int]] = []
         for m in _TOKENS.finditer(s):
@@ -453,11 +497,7 @@ class _Addressed:
             else:
                 form = view[start:end]
             tokens.append((form, start, end))
-        if not tokens:
-            return []
-        found = self._find_phrases(tokens)
-        found += self._find_words(tokens)
-        return found
+        return tokens
 
     def _find_phrases(self, tokens: list[tuple[str, int, int]]) -> list[Match]:
         if self._triggers.isdisjoint(form for form, _, _ in tokens):
