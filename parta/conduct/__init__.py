@@ -12,7 +12,21 @@ split apart joined again), each keeping the index of every character in the orig
 ``lexicon`` holds the words as patterns that survive inflection, repeated and masked letters;
 ``patterns`` compiles them into one regular expression per language. A match is dropped when
 its whole word is on the allowlist ("страхуй", "Scunthorpe") or when its entry's context
-shows the ordinary meaning ("тупой угол"). Offsets in a ``Match`` are into the original text.
+shows the ordinary meaning ("тупой угол"); an insult right after "я" ("я дурак") is someone
+calling themselves names. Offsets in a ``Match`` are into the original text.
+
+More views for disguises: symbols and emoji between letters read as masked letters
+("бл😀ть"); a word with more masks than letters is its word when the masks fill a known
+word from its first letter ("п***ц"); single letters split by any mix of separators
+("п.и з-д_е ц"), but not a name's initials ("Е.Б.") nor a list ("x, y и z"); two short
+words with one space between are also read joined ("су ка"), unless one is a word that
+stands alone ("за лупой"). Romanized words are read by a second scheme too ("wluha").
+
+Beyond single words (``_Addressed``): words that insult only the one addressed ("свинья",
+"тряпка", "никто") count next to "ты"/"вы" with only qualifiers between ("ты жирная
+свинья", "гнида ты подлая") or as the addressee set off by a comma in a message that speaks
+to someone ("скотина, отдай ручку"); threats and bullying are phrases ("убью тебя",
+"тебя все ненавидят"), category "threat" for threats.
 
 The filter is deterministic, has no state between calls and is safe to share between tasks;
 ``check`` uses one cached instance.

@@ -12,6 +12,13 @@ What is in scope (R33: polite language, no profanity or insults):
 * **insult** — words whose ordinary use is to call a person names: дурак, идиот, дебил,
   кретин, придурок, тупица, урод, лох, чмо, мразь, тварь, сволочь, ублюдок, быдло, and
   the slurs (homophobic, ethnic). English: idiot, moron, stupid, retard, and the slurs.
+  By class: intellect (недоумок, болван, безмозглый...), appearance (жиробас, дрыщ...),
+  contempt (ничтожество, лузер, терпила...), slurs, disability as an insult (дцпшник).
+  Words with an ordinary meaning that insult only the one addressed ("ты свинья", "ты
+  никто", "ты тряпка") are in ``ADDRESSED``; bullying without a rude word ("тебя все
+  ненавидят", "от тебя воняет") is in ``PHRASES``.
+* **threat** — threats, wishes of death, telling someone to hurt themselves ("убью тебя",
+  "я тебе ноги сломаю", "сдохни", "иди вешайся"): ``PHRASES``.
 
 Decisions:
 
@@ -21,12 +28,18 @@ Decisions:
   "Идиот" next to роман/Достоевский, "твари" in "Фантастические твари", "каждой твари по
   паре" pass; "сук" (a branch),
   "сучка" in "без сучка и задоринки", "Нигер" (the country), "синдром Дауна" pass.
-* Left out on purpose, because their ordinary meaning is too common in a school: скотина,
-  козёл, свинья, корова, гад, жирный, петух, хрен (horseradish), блин, ёлки-палки, фак
+* Not matched alone, because their ordinary meaning is too common in a school (only said to
+  someone, ``ADDRESSED``): скотина, козёл, свинья, корова, гад, жирный, петух; left out:
+  хрен (horseradish), блин, ёлки-палки, фак
   (also "факультет"), гнида (nits: a school nurse writes about them), хохол (a forelock,
   a common surname); English crap, damn, hell, jerk, loser, dumb.
-* "хер" is matched only in Cyrillic ("her" in English); "манда" not in transliteration
-  (Spanish "manda").
+* "хер" is matched only in Cyrillic ("her" in English), its forms "нахер", "херня" also
+  romanized; "манда" not in transliteration (Spanish "manda").
+* A rude word quoted or discussed ("слово «дебил» — ругательство") is still flagged: use and
+  mention cannot be told apart from the text, and quoting is an easy disguise. Titles and
+  sayings with an insult word pass by their context ("Страна Дураков", "«Идиот»
+  Достоевского", "в семье не без урода"); a quotation that calls someone names ("Ты,
+  дурачина, простофиля!") is flagged like any message.
 """
 
 from __future__ import annotations
