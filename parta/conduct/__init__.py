@@ -269,10 +269,12 @@ class ConductFilter:
         matches = _merge(found)
         return Verdict(bool(matches), matches)
 
-    def _scan_romanized(self, s: str, text: str, found: list[Match]) -> list[str]:
+    def _scan_romanized(self, s: str, text: str,
+                        found: list[Match]) -> list[tuple[str, int, int]]:
         """Romanized Russian: the words with a Latin letter, read by each scheme
         (``transliterations``) all at once and searched at once; only the words with a hit
-        are looked at again. Returns the words' common readings (for ``_Addressed``)."""
+        are looked at again. Returns the words' common readings with their spans (for
+        ``_Addressed``)."""
         words = list(latin_words(s))
         if not words:
             return []
@@ -302,7 +304,7 @@ class ConductFilter:
                 self._scan(self._translit, form, None, s, found, word)
                 if len(found) > before:
                     break
-        return common
+        return [(form, start, end) for form, (start, end) in zip(common, words, strict=True)]
 
     def _scan(self, lexicon: _Lexicon, view: str, index: list[int] | None, s: str,
               found: list[Match], whole: tuple[int, int] | None = None) -> None:
@@ -432,6 +434,33 @@ _CALLS = _words("эй ну слышь ой а")
 _MOST_FILLERS = 3
 
 
+_WINDOW = 80  # characters around "ты"/"вы" (and at a message's ends) read word by word
+_MARKER = re.compile("[ |](" + "|".join(sorted(_ADDRESS, key=len, reverse=True)) + ")(?=[ |])")
+
+
+def _word_edge(s: str, at: int, step: int) -> int:
+    """``at`` moved (by ``step``) off any word it falls inside."""
+    at = max(0, min(len(s), at))
+    while 0 < at < len(s) and not s[at - 1].isspace():
+        at += step
+    return at
+
+
+def _windows(s: str, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The parts of ``s`` around each span, merged where they overlap."""
+    low = high = -1
+    for start, end in spans:
+        a, b = _word_edge(s, start - _WINDOW, -1), _word_edge(s, end + _WINDOW, 1)
+        if a <= high:
+            high = max(high, b)
+            continue
+        if high >= 0:
+            yield low, high
+        low, high = a, b
+    if high >= 0:
+        yield low, high
+
+
 class _Addressed:
     """Words that insult the one addressed (``ADDRESSED``) and phrases (``PHRASES``), found
     on the message's words: lowercase Cyrillic, romanized words read back."""
@@ -454,29 +483,39 @@ class _Addressed:
         self._triggers = self._firsts | _ADDRESS
         self._entries: dict[str, Entry | None] = {}
 
-    def find(self, s: str, view: str, romanized: list[str]) -> list[Match]:
+    def find(self, s: str, view: str, romanized: list[tuple[str, int, int]]) -> list[Match]:
         """Matches in prepared text ``s`` whose Russian view is ``view``; ``romanized`` are
-        the readings of its words with a Latin letter, in order."""
+        its words with a Latin letter, read back into Cyrillic, with their spans.
+
+        Only the parts of a message that can hold a match are read word by word: the
+        phrases of Cyrillic text are searched on the view itself, romanized ones on the
+        romanized words; words said to someone around each "ты"/"вы"; a vocative at the
+        message's start and end."""
         words = _RU_WORD.findall(view)
-        if not words:
+        if not words and not romanized:
             return []
-        if not romanized:  # Cyrillic only: the phrases on the view itself, no word list
-            found = []
-            if not self._firsts.isdisjoint(words):
-                found = self._find_phrases_in_view(view)
-            if (not _ADDRESS.isdisjoint(words) or self._entry(words[0]) is not None
-                    or self._entry(words[-1]) is not None):
-                found += self._find_words(self._tokens(s, view, romanized))
-            return found
-        if (self._triggers.isdisjoint(words) and self._triggers.isdisjoint(romanized)
-                and self._entry(words[0]) is None and self._entry(words[-1]) is None
-                and self._entry(romanized[0]) is None and self._entry(romanized[-1]) is None):
-            return []
-        tokens = self._tokens(s, view, romanized)
-        if not tokens:
-            return []
-        found = self._find_phrases(tokens)
-        found += self._find_words(tokens)
+        forms = [form for form, _, _ in romanized]
+        found = []
+        if not self._firsts.isdisjoint(words):
+            found += self._find_phrases_in_view(view)
+        if romanized and not self._firsts.isdisjoint(forms):
+            found += self._find_phrases(romanized)
+        spans = [(m.start(1) - 1, m.end() - 1) for m in _MARKER.finditer(
+            " " + view.translate(_LINE) + " ")] if not _ADDRESS.isdisjoint(words) else []
+        spans += [(a, b) for form, a, b in romanized if form in _ADDRESS]
+        for low, high in _windows(s, sorted(spans)):
+            found += self._find_words(self._tokens(s, view, low, high), vocatives=False)
+        if (words and (self._entry(words[0]) is not None or self._entry(words[-1]) is not None)
+                or forms and (self._entry(forms[0]) is not None
+                              or self._entry(forms[-1]) is not None)):
+            if len(s) <= 2 * _WINDOW:
+                found += self._find_words(self._tokens(s, view, 0, len(s)), vocatives=True)
+            else:
+                found += self._find_words(
+                    self._tokens(s, view, 0, _word_edge(s, _WINDOW, 1)), vocatives=True, end=False)
+                found += self._find_words(
+                    self._tokens(s, view, _word_edge(s, len(s) - _WINDOW, -1), len(s)),
+                    vocatives=True, start=False)
         return found
 
     def _find_phrases_in_view(self, view: str) -> list[Match]:
@@ -494,12 +533,11 @@ class _Addressed:
         return found
 
     @staticmethod
-    def _tokens(s: str, view: str, romanized: list[str]) -> list[tuple[str, int, int]]:
-        """The words of the message (romanized ones read back) and its commas and clause
+    def _tokens(s: str, view: str, low: int, high: int) -> list[tuple[str, int, int]]:
+        """The words of ``s[low:high]`` (romanized ones read back) and its commas and clause
         ends ("|"), with their spans."""
-        latin = iter(romanized)
         tokens: list[tuple[str, int, int]] = []
-        for m in _TOKENS.finditer(s):
+        for m in _TOKENS.finditer(s, low, high):
             word = m.group()
             start, end = m.span()
             if word == ",":
@@ -507,7 +545,7 @@ class _Addressed:
             elif end - start == 1 and word in _BREAKS:
                 form = "|"
             elif _LATIN.search(word):
-                form = next(latin, None) or transliterate(word)
+                form = transliterate(word)
             else:
                 form = view[start:end]
             tokens.append((form, start, end))
@@ -549,9 +587,21 @@ class _Addressed:
             self._entries[form] = entry
         return entry
 
-    def _find_words(self, tokens: list[tuple[str, int, int]]) -> list[Match]:
+    def _find_words(self, tokens: list[tuple[str, int, int]], vocatives: bool,
+                    start: bool = True, end: bool = True) -> list[Match]:
+        """Words said to someone: next to "ты"/"вы" (``vocatives`` False) or set off by a
+        comma at the ``start`` or ``end`` of the message (``vocatives`` True)."""
         forms = [form for form, _, _ in tokens]
         found: list[Match] = []
+        if vocatives:
+            for j, comma in self._vocatives(forms, start, end):
+                entry = self._entry(forms[j])
+                rest = forms[comma + 1 :] if comma > j else forms[:comma]
+                if entry is not None and any(
+                        f in _ADDRESS or _IMPERATIVE.match(f) for f in rest):
+                    found.append(Match(tokens[j][1], tokens[j][2], entry.term, entry.category,
+                                       entry.lang))
+            return found
         for i, form in enumerate(forms):
             if form not in _ADDRESS:
                 continue
@@ -566,13 +616,6 @@ class _Addressed:
                 if entry is not None and self._fits(forms, j):
                     found.append(Match(tokens[j][1], tokens[j][2], entry.term, entry.category,
                                        entry.lang))
-        for j, comma in self._vocatives(forms):
-            entry = self._entry(forms[j])
-            rest = forms[comma + 1 :] if comma > j else forms[:comma]
-            if entry is not None and any(
-                    f in _ADDRESS or _IMPERATIVE.match(f) for f in rest):
-                found.append(Match(tokens[j][1], tokens[j][2], entry.term, entry.category,
-                                   entry.lang))
         return found
 
     @staticmethod
@@ -610,9 +653,20 @@ class _Addressed:
         return j + 1 == len(forms) or forms[j + 1] in _AFTER_ADJECTIVE
 
     @staticmethod
-    def _vocatives(forms: list[str]) -> Iterator[tuple[int, int]]:
-        """(word, comma) for a word set off by a comma or a clause's end at the start or the
-        end of the message ("скотина, отдай ручку", "иди поплачь, нытик")."""
+    def _vocatives(forms: list[str], start: bool, end: bool) -> Iterator[tuple[int, int]]:
+        """(word, comma) for a word set off by a comma at the start or the end of the
+        message ("скотина, отдай ручку", "иди поплачь, нытик")."""
+        if start:
+            yield from _Addressed._vocative_first(forms)
+        if end:
+            last = len(forms) - 1
+            while last >= 0 and forms[last] == "|":
+                last -= 1
+            if last >= 2 and forms[last - 1] == ",":
+                yield last, last - 1
+
+    @staticmethod
+    def _vocative_first(forms: list[str]) -> Iterator[tuple[int, int]]:
         j = 0
         while j < len(forms) and forms[j] in _CALLS:
             j += 1
@@ -621,11 +675,6 @@ class _Addressed:
             k += 1
         if k < len(forms) and forms[k] == ",":
             yield j, k
-        last = len(forms) - 1
-        while last >= 0 and forms[last] == "|":
-            last -= 1
-        if last >= 2 and forms[last - 1] == ",":
-            yield last, last - 1
 
 
 def _chunk(s: str, word: tuple[int, int]) -> str:
