@@ -486,3 +486,20 @@ def test_a_prefix_inside_a_compound() -> None:
 ])
 def test_words_found_passing_in_dictionaries_and_documents(text: str) -> None:
     assert not check(text).flagged, check(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ты подлец", "негодяй, верни тетрадь", "ты балбес", "ты трус", "ты нищий", "дерьмо",
+    "иди нах", "пздц", "долбодятел", "недоносок", "паскуда",
+])
+def test_more_words_of_the_classes(text: str) -> None:
+    assert check(text).flagged
+
+
+@pytest.mark.parametrize("text", [
+    "Швабрин — подлец и негодяй, сочинение по «Капитанской дочке»",
+    "белый карлик — звезда", "паразиты — тема по биологии", "ветка дуба", "трахея и бронхи",
+    "долбить лёд", "долбануть по мячу", "nah, I am fine",
+])
+def test_the_same_words_in_lessons_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
