@@ -439,11 +439,14 @@ _MARKER = re.compile("[ |](" + "|".join(sorted(_ADDRESS, key=len, reverse=True))
 
 
 def _word_edge(s: str, at: int, step: int) -> int:
-    """``at`` moved (by ``step``) off any word it falls inside."""
+    """``at`` moved back (``step`` -1) or on (1) to a space, off any word it falls inside."""
     at = max(0, min(len(s), at))
-    while 0 < at < len(s) and not s[at - 1].isspace():
-        at += step
-    return at
+    if at in (0, len(s)) or s[at - 1] == " ":
+        return at
+    if step < 0:
+        return s.rfind(" ", 0, at) + 1
+    space = s.find(" ", at)
+    return len(s) if space < 0 else space + 1
 
 
 def _windows(s: str, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
@@ -496,12 +499,14 @@ class _Addressed:
             return []
         forms = [form for form, _, _ in romanized]
         found = []
-        if not self._firsts.isdisjoint(words):
-            found += self._find_phrases_in_view(view)
+        phrases = not self._firsts.isdisjoint(words)
+        marked = not _ADDRESS.isdisjoint(words)
+        line = " " + view.translate(_LINE) + " " if phrases or marked else ""
+        if phrases:
+            found += self._find_phrases_in_view(line)
         if romanized and not self._firsts.isdisjoint(forms):
             found += self._find_phrases(romanized)
-        spans = [(m.start(1) - 1, m.end() - 1) for m in _MARKER.finditer(
-            " " + view.translate(_LINE) + " ")] if not _ADDRESS.isdisjoint(words) else []
+        spans = [(m.start(1) - 1, m.end() - 1) for m in _MARKER.finditer(line)] if marked else []
         spans += [(a, b) for form, a, b in romanized if form in _ADDRESS]
         for low, high in _windows(s, sorted(spans)):
             found += self._find_words(self._tokens(s, view, low, high), vocatives=False)
@@ -518,10 +523,10 @@ class _Addressed:
                     vocatives=True, start=False)
         return found
 
-    def _find_phrases_in_view(self, view: str) -> list[Match]:
-        """Phrases in a Russian view, read one for one as a line of words: "|" for the
-        punctuation that ends a clause, a space for anything else that is not a letter."""
-        line = " " + view.translate(_LINE) + " "
+    def _find_phrases_in_view(self, line: str) -> list[Match]:
+        """Phrases in a Russian view read one for one as a line of words, with a space
+        before and after: "|" for the punctuation that ends a clause, a space for anything
+        else that is not a letter."""
         found = []
         for m in self._first.finditer(line):
             word = m.group(1)
