@@ -31,8 +31,23 @@ user typed it:
 
 ``joined_runs(s)``
     Letters that separators split apart: one chunk with separators inside ("х.у.й",
-    "пи-здец", "х\\u200bуй") and runs of single letters between spaces ("х у й").
+    "пи-здец", "х\\u200bуй") and runs of single letters split by any mix of separators
+    ("х у й", "п.и з-д_е ц"), not a name's initials ("Е.Б.") nor a list ("x, y и z").
     Yields the letters joined together with their indices in the text.
+
+``split_pairs(s)``
+    Two short neighbouring words joined ("су ка", "пиз дец"), unless one of them is a word
+    that stands alone ("за лупой"), with their indices in the text.
+
+``masked_view(s, view)``
+    The Russian view with symbols and emoji between letters as masked letters ("х@й",
+    "бл😀ть"). Before all this, ``prepare`` blanks e-mail addresses and reads "3.14"
+    before letters as "пи", ">|<" as "ж" and "9I" after a letter as "я".
+
+``transliterations(text)``
+    The common reading of romanized text and, where it differs, the reading by other
+    schemes: volapuk "w" for ш and "*" for ж, "1" for л, "lu" for лю, "ia" for я, a final
+    "j" for ь; scholarly č, š, ž, ë are read by ``transliterate`` itself.
 
 Repeated letters are not collapsed here: the compiled patterns accept each letter repeated
 (see ``patterns``), which keeps real double letters ("класс", "ass") intact for matching.
@@ -228,8 +243,6 @@ _LATIN_WORD = re.compile(rf"[{_LETTERISH}]*[A-Za-z][{_LETTERISH}]*")
 _FIRST = rf"[{_LETTERISH}](?<![{_LETTERISH}][{_LETTERISH}])"
 _JOINED = re.compile(
     rf"{_FIRST}[{_LETTERISH}]*+(?:[^\s{_LETTERISH}]++[{_LETTERISH}]++)+")
-_SINGLE = rf"[^\s{_LETTERISH}]*+[{_LETTERISH}][^\s{_LETTERISH}]*+"
-_SPACED = re.compile(rf"(?<!\S){_SINGLE}(?:\s++{_SINGLE})+(?!\S)")
 # Single letters split by any mix of separators ("п.и з-д_е ц", "д_е.б-и л"): a comma is no
 # separator here ("x, y и z" is a list).
 _MIXED_SEP = rf"[^{_LETTERISH},]{{1,3}}"
