@@ -237,7 +237,8 @@ _ENGLISH_BYTES = _byte_table(_english_table())
 _LATIN = re.compile(r"[A-Za-z]")
 _LETTERISH = "0-9A-Za-zА-Яа-яЁё@$€*#"
 _LONE_BANG = re.compile(rf"(?<![{_LETTERISH}])[!|]|[!|](?![{_LETTERISH}])")
-_LATIN_WORD = re.compile(rf"[{_LETTERISH}]*[A-Za-z][{_LETTERISH}]*")
+# An apostrophe between letters is part of a romanized word (a soft sign: "piz'dec").
+_LATIN_WORD = re.compile(rf"[{_LETTERISH}]*[A-Za-z][{_LETTERISH}]*(?:['’][{_LETTERISH}]+)*")
 # "[L](?<![L][L])" is "a letter with no letter before it": written letter first, the engine
 # skips quickly to the letters instead of trying the lookbehind at every character.
 _FIRST = rf"[{_LETTERISH}](?<![{_LETTERISH}][{_LETTERISH}])"
@@ -297,8 +298,10 @@ _SCHEME_2 = (
     (re.compile("w"), "ш"), (re.compile(r"\*"), "ж"), (re.compile("1"), "л"),
     (re.compile("(?<=[lл])u"), "ю"), (re.compile("ia"), "я"),
     (re.compile("(?<=[bcdfghklmnprstvzšžč])j(?![a-zа-я])"), "ь"),
+    # "ts" as т+с ("otsosi"). ("j" for ж, as in "jopa", would read "Joplin" as rude.)
+    (re.compile("ts"), "тс"),
 )
-_SCHEME_2_LETTERS = re.compile(r"[w*1j]|lu|ia")
+_SCHEME_2_LETTERS = re.compile(r"[w*1j]|lu|ia|ts")
 
 
 def transliterate(text: str) -> str:
@@ -307,6 +310,8 @@ def transliterate(text: str) -> str:
     Not one character for one: callers map a match back to the whole word it is in.
     """
     low = _Y_AFTER_VOWEL.sub("й", text.lower()) if "y" in text or "i" in text else text.lower()
+    if "'" in low or "’" in low:
+        low = low.replace("'", "").replace("’", "")
     for spelling, cyrillic in _TRANSLIT:
         if spelling in low:
             low = low.replace(spelling, cyrillic)

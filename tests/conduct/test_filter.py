@@ -503,3 +503,16 @@ def test_more_words_of_the_classes(text: str) -> None:
 ])
 def test_the_same_words_in_lessons_pass(text: str) -> None:
     assert not check(text).flagged, check(text)
+
+
+@pytest.mark.parametrize("text", ["gavno", "piz'dec", "dalbaeb", "otsosi", "ty nol", "ты ноль"])
+def test_spellings_as_spoken_and_soft_signs(text: str) -> None:
+    assert check(text).flagged
+
+
+@pytest.mark.parametrize("text", [
+    "it's fine", "Phil's homework", "don't worry", "Tsar Nicholas II", "cats and dogs",
+    "Havana, Gavana", "Janis Joplin",
+])
+def test_apostrophes_and_ts_in_english_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
