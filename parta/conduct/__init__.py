@@ -265,7 +265,8 @@ class ConductFilter:
                     run = (index[0], index[-1] + 1)
                     self._scan(self._translit, transliterate(letters), None, s, found, run)
         if len(found) < _MOST_MATCHES:
-            found.extend(self._addressed.find(s, view, romanized))
+            # Masked letters are wildcards there too ("ты ск@тина").
+            found.extend(self._addressed.find(s, masked or view, romanized))
         matches = _merge(found)
         return Verdict(bool(matches), matches)
 

@@ -516,3 +516,8 @@ def test_spellings_as_spoken_and_soft_signs(text: str) -> None:
 ])
 def test_apostrophes_and_ts_in_english_pass(text: str) -> None:
     assert not check(text).flagged, check(text)
+
+
+def test_a_masked_word_said_to_someone() -> None:
+    assert flagged_spans("ты ск@тина") == ["ск@тина"]
+    assert not check("ск@тина на ферме").flagged
