@@ -257,3 +257,267 @@ def test_a_filter_with_its_own_lexicon() -> None:
     custom = ConductFilter(russian=(*RUSSIAN, extra))
     assert [m.term for m in custom.check("ну ты ботан").matches] == ["ботан"]
     assert not check("ну ты ботан").flagged
+
+
+# --- insults as a class (second set): intellect, appearance, contempt, slurs, word formation
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("ну ты и недоумок", "недоумок"),
+    ("безмозглая курица", "безмозглый"),
+    ("олух царя небесного", "олух"),
+    ("болван, это не та страница", "болван"),
+    ("бестолочь, сколько можно", "бестолочь"),
+    ("ты что, слабоумный?", "слабоумный"),
+    ("дрыщ, отдай портфель", "дрыщ"),
+    ("ты ничтожество", "ничтожество"),
+    ("лузер, опять двойка", "лузер"),
+    ("терпила", "терпила"),
+    ("узкоглазый", "узкоглазый"),
+    ("понаехавшие", "понаехавшие"),
+    ("Лена, ты совсем тупенькая?", "тупой"),  # a diminutive
+    ("дуралей ты, Паша", "дурак"),
+    ("полудурок", "дурак"),
+    ("уродище", "урод"),
+    ("дибилы все в этом чате", "дебил"),  # a common misspelling
+])
+def test_insults_as_a_class(text: str, term: str) -> None:
+    assert [(m.term, m.category) for m in check(text).matches] == [(term, "insult")]
+
+
+@pytest.mark.parametrize("text", [
+    "болванка для шляпы",
+    "слабоумие — болезнь, о ней лекция",
+    "Недостаток йода в детстве вызывает кретинизм",
+    "kretinizm — biologiya",
+    "олигофренопедагог — специальность",
+    "Хохлов Дима, хохолок у попугая, Хохлома на ИЗО",
+    "Чурки для печки сложите у сарая",
+    "Страна Дураков в «Буратино»",
+    "урод в семье не без урода — пословица",
+    "князь Мышкин — главный герой «Идиота»",
+    "тупик в конце коридора",
+    "Сказка о попе и о работнике его Балде",
+])
+def test_insult_words_in_their_ordinary_meaning_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+@pytest.mark.parametrize("text", ["Я дурак, забыл форму", "ну я и тормоз", "Я тупой сегодня"])
+def test_calling_oneself_names_insults_no_one(text: str) -> None:
+    assert not check(text).flagged
+
+
+def test_the_same_word_said_to_someone_is_flagged() -> None:
+    assert flagged_spans("ты дурак, Серёжа") == ["дурак"]
+
+
+# --- words that insult the one addressed ("ты свинья"), not the animal or the thing
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("ты свинья, Вова", "свинья"),
+    ("ты жирная свинья", "свинья"),   # qualifiers between
+    ("гнида ты подлая", "гнида"),     # before "ты"
+    ("какой же ты баран", "баран"),
+    ("ты, козёл, отдай мяч", "козёл"),
+    ("у тебя мать алкашка", "алкашка"),
+    ("скотина, отдай мою ручку", "скотина"),  # the addressee, then an imperative
+    ("иди поплачь мамочке, нытик", "нытик"),  # the addressee at the end
+    ("ты голубой что ли?", "голубой"),
+    ("ты никто", "никто"),
+    ("ty lox", "lox"),                # romanized, and English alone ("lox")
+    ("ty svinya", "svinya"),
+])
+def test_words_said_to_someone(text: str, word: str) -> None:
+    assert word in flagged_spans(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Свинья-копилка для класса",
+    "Ты видел свинью в зоопарке?",          # not the one named
+    "Ты голубой шарик взял?",               # an adjective with its noun
+    "Тебя никто не забыл, мы ждём!",
+    "Корова даёт молоко",
+    "гнида — яйцо вши, медсестра рассказала",
+    "Свинья, корова и коза — домашние животные",
+    "Завтра физра, будем прыгать через козла",
+    "Dura lex, sed lex",
+    "lox and bagels for breakfast",
+    "тряпка для доски совсем грязная",
+    "Ты лишний раз проверь ответ",
+])
+def test_the_same_words_not_said_to_anyone_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+# --- threats and bullying without a rude word
+
+
+@pytest.mark.parametrize("text", [
+    "убью тебя, понял?", "я тебя урою после уроков", "я тебе ноги сломаю", "зубы пересчитаю",
+    "сдохни", "чтоб ты сдох", "иди вешайся", "ещё раз скажешь — убью", "завтра тебе конец",
+    "лучше б ты не рождался", "ты труп",
+])
+def test_threats(text: str) -> None:
+    assert "threat" in [m.category for m in check(text).matches]
+
+
+@pytest.mark.parametrize("text", [
+    "тебя все ненавидят", "никто с тобой дружить не будет", "ты пустое место",
+    "от тебя воняет", "вали из нашего класса", "зачем ты вообще родилась",
+])
+def test_bullying(text: str) -> None:
+    assert check(text).flagged
+
+
+@pytest.mark.parametrize("text", [
+    "Убить время до урока", "Хоть убей, не помню формулу", "Я сдохла после физры",
+    "Батарейка сдохла", "Повесь объявление на доску", "Урою всех на олимпиаде 💪",
+    "тебе конец карандаша нужен?", "Тебя все ждут!", "От тебя пахнет духами",
+    "Иди к доске, Петров", "Пристрели меня, сколько домашки",
+])
+def test_ordinary_sentences_with_the_same_words_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+def test_a_phrase_is_located_in_the_original_text() -> None:
+    text = "Петров, я тебя урою!"
+    [match] = check(text).matches
+    assert text[match.start : match.end] == "тебя урою"
+
+
+# --- disguise: symbols and emoji for a letter, several masks, several characters for one
+
+
+@pytest.mark.parametrize("text", ["х@й", "бл😀ть", "п!здец", "пи$дец", "д@бил", "с🐍ка"])
+def test_a_symbol_or_emoji_in_place_of_a_letter(text: str) -> None:
+    assert flagged_spans(text) == [text]
+
+
+@pytest.mark.parametrize("text", ["ок👍завтра", "AT&T", "C# и C++", "2+2=4", "при🙂вет", "x=y+z"])
+def test_symbols_between_ordinary_letters_pass(text: str) -> None:
+    assert not check(text).flagged
+
+
+@pytest.mark.parametrize("text", ["п***ц", "б***ь", "с**а", "х**", "п**дец"])
+def test_words_with_more_masks_than_letters(text: str) -> None:
+    assert flagged_spans(text) == [text]
+
+
+@pytest.mark.parametrize("text", [
+    "ученик С*** из 7Б", "пароль ****", "оценка 5*", "a***@mail.ru — это ваша почта?",
+    "телефон +7 (9**) ***-**-**", "** важно **",
+])
+def test_masks_that_are_no_word_pass(text: str) -> None:
+    assert not check(text).flagged
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("3.14здец", "пизда"), ("3,14здец", "пизда"), (">|<опа", "жопа"), ("xy9I", "хуй"),
+])
+def test_several_characters_for_one_letter(text: str, term: str) -> None:
+    assert [m.term for m in check(text).matches] == [term]
+
+
+@pytest.mark.parametrize("text", ["π = 3.14", "ответ: 3,14 см", "3.14 — число пи", "9И класс"])
+def test_numbers_pass(text: str) -> None:
+    assert not check(text).flagged
+
+
+# --- disguise: mixed separators, a word split by one space; initials and lists pass
+
+
+@pytest.mark.parametrize("text", ["п.и з-д_е ц", "д_е.б-и л", "т у.п-о й", "Х.У.Й."])
+def test_single_letters_split_by_mixed_separators(text: str) -> None:
+    assert check(text).flagged
+
+
+@pytest.mark.parametrize("text", ["су ка", "пиз дец", "ху йня", "деб ил", "му дак"])
+def test_a_word_split_by_one_space(text: str) -> None:
+    assert flagged_spans(text) == [text]
+
+
+@pytest.mark.parametrize("text", [
+    "за лупой", "у рода Романовых", "иди от меня", "Найдите x, y и z из системы уравнений",
+    "Е.Б. Смирнова заменяет урок", "Передайте Е. Б. тетради", "у Е. Б. и в кабинете",
+    "и т.д. и т.п.", "д/з на завтра", "С П А С И Б О всем!",
+])
+def test_words_and_letters_that_only_sit_together_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+# --- transliteration schemes
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("wluha", "шлюха"),       # volapuk w for ш, u after l for ю
+    ("*opa", "жопа"),         # * for ж
+    ("debi1", "дебил"),       # 1 for l
+    ("sh1uha", "шлюха"),
+    ("svoloč", "сволочь"),    # scholarly č
+    ("žopa", "жопа"),
+    ("jobanyj", "ебать"),     # j for й, jo for ё
+    ("mrazj", "мразь"),       # j for ь
+    ("tvar'", "тварь"),       # soft sign left out
+    ("ты tupoi", "тупой"),    # oi for ой
+    ("idi naher", "хер"),
+    ("zaebis", "ебать"),
+])
+def test_transliteration_schemes(text: str, term: str) -> None:
+    assert term in [m.term for m in check(text).matches]
+
+
+@pytest.mark.parametrize("text", [
+    "Huawei ne zaryazhaetsya", "Hugo — pisatel", "we will win the jazz contest", "loh-ness",
+    "Gleb, ty gde?", "suhari", "chmod +x run.sh", "uraaa kanikuly",
+])
+def test_romanized_and_english_text_passes(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+def test_a_prefix_inside_a_compound() -> None:
+    assert [m.term for m in check("хитровыебанный").matches] == ["ебать"]
+
+
+@pytest.mark.parametrize("text", [
+    "гомосексуальный", "с козлиной бородкой", "Завтра полку прибью.", "- **R24** Polls",
+    "what your job is", "jobless", "hernia", "узкий проход",
+])
+def test_words_found_passing_in_dictionaries_and_documents(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ты подлец", "негодяй, верни тетрадь", "ты балбес", "ты трус", "ты нищий", "дерьмо",
+    "иди нах", "пздц", "долбодятел", "недоносок", "паскуда",
+])
+def test_more_words_of_the_classes(text: str) -> None:
+    assert check(text).flagged
+
+
+@pytest.mark.parametrize("text", [
+    "Швабрин — подлец и негодяй, сочинение по «Капитанской дочке»",
+    "белый карлик — звезда", "паразиты — тема по биологии", "ветка дуба", "трахея и бронхи",
+    "долбить лёд", "долбануть по мячу", "nah, I am fine",
+])
+def test_the_same_words_in_lessons_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+@pytest.mark.parametrize("text", ["gavno", "piz'dec", "dalbaeb", "otsosi", "ty nol", "ты ноль"])
+def test_spellings_as_spoken_and_soft_signs(text: str) -> None:
+    assert check(text).flagged
+
+
+@pytest.mark.parametrize("text", [
+    "it's fine", "Phil's homework", "don't worry", "Tsar Nicholas II", "cats and dogs",
+    "Havana, Gavana", "Janis Joplin",
+])
+def test_apostrophes_and_ts_in_english_pass(text: str) -> None:
+    assert not check(text).flagged, check(text)
+
+
+def test_a_masked_word_said_to_someone() -> None:
+    assert flagged_spans("ты ск@тина") == ["ск@тина"]
+    assert not check("ск@тина на ферме").flagged
