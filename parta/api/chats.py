@@ -82,7 +82,9 @@ async def get_chat(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
 
 @router.patch("/chats/{chat_id}")
 async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> dict[str, Any]:
-    await chat_actions.update_chat(ctx, chat_id, body.model_dump(exclude_unset=True))
+    # A null is a setting left as it is, like one not sent (the columns are never empty).
+    await chat_actions.update_chat(ctx, chat_id,
+                                   body.model_dump(exclude_unset=True, exclude_none=True))
     return await _detail(ctx, chat_id)
 
 
