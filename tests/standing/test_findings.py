@@ -1,11 +1,15 @@
-"""What the standing schema fuzz found, each fixed at its root and kept fixed here."""
+"""What the standing checks found, each fixed at its root and kept fixed here."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 
 from openpyxl import load_workbook
+from websockets.asyncio.server import ServerConnection, serve
 
+from parta.client import PartaClient
 from tests.conftest import World
 from tests.helpers import API
 
@@ -39,3 +43,36 @@ async def test_a_null_chat_setting_leaves_it_as_it_is(world: World) -> None:
     assert after["title"] == "5А — наш класс"
     assert (after["description"], after["rules"], after["rules_version"]) == (
         before["description"], before["rules"], before["rules_version"])
+
+
+async def test_a_stream_dials_again_when_the_server_dies_in_the_handshake() -> None:
+    # Found by the kill -9 check: a server killed after accepting the connection but before
+    # answering the upgrade made the client give up listening for good.
+    hung_up = 0
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal hung_up
+        await reader.read(1)  # the upgrade request arrived; the server dies before answering
+        hung_up += 1
+        writer.close()
+
+    dying = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = dying.sockets[0].getsockname()[1]
+    client = PartaClient(f"http://127.0.0.1:{port}", token="token")
+    stream = client.events()
+    dialing = asyncio.create_task(stream.__aenter__())
+    while hung_up < 2 and not dialing.done():
+        await asyncio.sleep(0.01)
+    dying.close()
+    await dying.wait_closed()
+    assert not dialing.done()  # still dialing, not failed
+
+    async def hello(ws: ServerConnection) -> None:
+        await ws.send(json.dumps({"type": "hello", "last_id": 7}))
+        await ws.wait_closed()
+
+    async with serve(hello, "127.0.0.1", port):  # the server is back
+        await asyncio.wait_for(dialing, 10)
+        assert await stream.ready() == 7
+        await stream.close()
+    await client.close()
