@@ -47,7 +47,7 @@ CHATS = {"teacher": ("5А — класс", "5А — родители"), "student
 
 
 @pytest_asyncio.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+async def kill9_database(tmp_path: Path) -> AsyncIterator[str]:
     if not PG_URL.startswith("postgresql"):
         yield f"sqlite+aiosqlite:///{tmp_path / 'kill9.db'}"
         return
@@ -137,8 +137,8 @@ async def history(client: PartaClient, chat: int, after: int) -> list[dict[str, 
 
 
 async def test_acknowledged_messages_and_resumed_streams_survive_kill_9(
-        tmp_path: Path, database_url: str) -> None:
-    server = LiveServer(tmp_path, database_url=database_url, redis_url=REDIS_URL)
+        tmp_path: Path, kill9_database: str) -> None:
+    server = LiveServer(tmp_path, database_url=kill9_database, redis_url=REDIS_URL)
     server.env.update({"PARTA_FLOOD_BURST_MESSAGES": "100000",
                        "PARTA_FLOOD_MINUTE_MESSAGES": "100000"})
     server.start()
