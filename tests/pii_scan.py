@@ -36,8 +36,6 @@ from parta.models import AuthSession, Membership, MembershipRole, Role, User
 # Routes whose answers may name a contact that is not the caller's by the rules above.
 # Keep this list minimal; each entry says why.
 ALLOWED_ROUTES: dict[tuple[str, str], str] = {
-    # The person asking typed this phone themselves, to get a sign-in code.
-    ("POST", "/api/v1/auth/code"): "the phone the caller typed",
     # The person asking just proved this phone is theirs; the answer is their own account.
     ("POST", "/api/v1/auth/verify"): "the caller's own account, as they sign in",
 }
