@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from websockets.asyncio.server import ServerConnection, serve
 
 from parta.client import PartaClient
-from tests.conftest import World
+from tests.conftest import World, error_code
 from tests.helpers import API
 
 
@@ -76,3 +76,27 @@ async def test_a_stream_dials_again_when_the_server_dies_in_the_handshake() -> N
         assert await stream.ready() == 7
         await stream.close()
     await client.close()
+
+
+async def test_text_with_a_nul_or_half_a_character_is_refused_the_same_on_every_database(
+        world: World) -> None:
+    # PostgreSQL cannot store U+0000 and no database stores half of a surrogate pair; they
+    # used to be server errors there (and a NUL was silently stored on SQLite).
+    anna, irina = await world.as_("teacher"), await world.as_("admin")
+    r = await anna.post(f"{API}/orgs/{world.org_id}/chats", json={"title": "Кружок\x00"})
+    assert (r.status_code, error_code(r), r.json()["error"]["field_codes"]) == (
+        422, "validation_failed", {"title": "invalid"})
+    r = await anna.post(f"{API}/orgs/{world.org_id}/chats",
+                        content=b'{"title": "\\ud800 half"}',
+                        headers={"Content-Type": "application/json"})
+    assert (r.status_code, r.json()["error"]["field_codes"]) == (422, {"title": "invalid"})
+    r = await irina.put(f"{API}/orgs/{world.org_id}/chat-rules", json={"rules": "1.\x00"})
+    assert r.status_code == 422
+    r = await irina.get(f"{API}/orgs/{world.org_id}/members", params={"q": "Ива\x00"})
+    assert (r.status_code, r.json()["error"]["field_codes"]) == (422, {"q": "invalid"})
+    r = await anna.get(f"{API}/search", params={"q": "\x00"})
+    assert (r.status_code, r.json()["error"]["field_codes"]) == (422, {"q": "invalid"})
+    r = await anna.get(f"{API}/invites/abc%00def")
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    titles = [c["title"] for c in (await anna.get(f"{API}/chats")).json()["chats"]]
+    assert not any("Кружок" in t for t in titles)  # nothing was made
