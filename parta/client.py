@@ -24,7 +24,7 @@ from typing import Any, Self
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 from websockets.protocol import State
 
 __all__ = ["ApiError", "EventStream", "PartaClient", "ResyncRequired", "SendInterrupted"]
@@ -143,8 +143,11 @@ class EventStream:
                 self._ws = await connect(self._url(), additional_headers=self.client._headers(),
                                          open_timeout=10, max_size=2**22)
                 return
-            except (OSError, ConnectionClosed, TimeoutError):
-                if not self.reconnect:
+            except (OSError, ConnectionClosed, TimeoutError, InvalidMessage, InvalidStatus) as exc:
+                # InvalidMessage: the server went away in the middle of the handshake;
+                # a 5xx: a proxy in front answers while the server restarts.
+                if not self.reconnect or (isinstance(exc, InvalidStatus)
+                                          and exc.response.status_code < 500):
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

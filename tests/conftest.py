@@ -25,6 +25,7 @@ from parta.migrate import upgrade
 from parta.realtime.bus import InProcessBus
 from parta.realtime.events import Envelope
 from parta.services.storage import LocalStorage
+from tests.pii_scan import PiiScan
 
 PHONES = {p.key: p.phone for p in DEMO_PEOPLE}
 
@@ -109,10 +110,12 @@ class World:
     org_id: int
     events: list[Envelope] = field(default_factory=list)
     clients: list[httpx.AsyncClient] = field(default_factory=list)
+    pii: PiiScan | None = None  # every JSON answer is scanned for others' contacts
 
     def client(self, **headers: str) -> httpx.AsyncClient:
+        hooks = {"response": [self.pii.check]} if self.pii else {}
         c = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app, client=("10.1.2.3", 5000)),
-                              base_url="http://parta.test", headers=headers)
+                              base_url="http://parta.test", headers=headers, event_hooks=hooks)
         self.clients.append(c)
         return c
 
@@ -153,11 +156,14 @@ async def world(engine: Any, database_url: str, tmp_path: Path) -> AsyncIterator
                         mail=mail, bus=InProcessBus(), storage=LocalStorage(tmp_path / "files"))
     org_id = await seed_demo(services)
     app = create_app(settings, services)
-    w = World(app=app, services=services, sms=sms, mail=mail, org_id=org_id)
+    w = World(app=app, services=services, sms=sms, mail=mail, org_id=org_id,
+              pii=PiiScan(services))
     services.bus.subscribe(w.events.append)
     yield w
     for c in w.clients:
         await c.aclose()
+    assert w.pii is not None
+    w.pii.assert_clean()
 
 
 def error_code(resp: httpx.Response) -> str:

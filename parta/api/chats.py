@@ -31,7 +31,7 @@ from parta.schemas.chats import (
     ReadIn,
     ViewsIn,
 )
-from parta.schemas.common import Ok
+from parta.schemas.common import Ok, PlainText
 from parta.services import media
 from parta.services.storage import ObjectNotFound
 
@@ -56,7 +56,7 @@ async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2*
 
 
 @router.get("/search")
-async def search_messages(ctx: AuthCtx, q: Annotated[str, Query(min_length=1, max_length=200)],
+async def search_messages(ctx: AuthCtx, q: Annotated[PlainText, Query(min_length=1, max_length=200)],
                           chat_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
                           ) -> dict[str, Any]:
     assert ctx.user is not None
@@ -82,7 +82,9 @@ async def get_chat(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
 
 @router.patch("/chats/{chat_id}")
 async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> dict[str, Any]:
-    await chat_actions.update_chat(ctx, chat_id, body.model_dump(exclude_unset=True))
+    # A null is a setting left as it is, like one not sent (the columns are never empty).
+    await chat_actions.update_chat(ctx, chat_id,
+                                   body.model_dump(exclude_unset=True, exclude_none=True))
     return await _detail(ctx, chat_id)
 
 

@@ -18,7 +18,7 @@ from parta.models import Role
 from parta.policy import Action
 from parta.queries import invites as invite_queries
 from parta.queries.scope import org_for
-from parta.schemas.common import AuditOut, Ref
+from parta.schemas.common import AuditOut, PlainText, Ref
 from parta.schemas.invites import (
     AnnulledOut,
     DecisionIn,
@@ -86,7 +86,7 @@ async def invite_qr(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> Response
 
 
 @router.get("/invites/{token}", response_model=InvitePreview)
-async def preview_invite(token: str, ctx: AuthCtx) -> InvitePreview:
+async def preview_invite(token: PlainText, ctx: AuthCtx) -> InvitePreview:
     inv, org, group = await invite_actions.invite_by_token(ctx, token[:100])
     return InvitePreview(
         org=OrgBrief(id=org.id, name=org.name, kind=org.kind.value),
@@ -95,7 +95,7 @@ async def preview_invite(token: str, ctx: AuthCtx) -> InvitePreview:
 
 
 @router.post("/invites/{token}/join", response_model=JoinOut)
-async def join(token: str, body: JoinIn, ctx: AuthCtx) -> JoinOut:
+async def join(token: PlainText, body: JoinIn, ctx: AuthCtx) -> JoinOut:
     out = await invite_actions.join_by_invite(ctx, token[:100], body.child_name, body.message)
     return JoinOut(status=out.status, org_id=out.org_id, join_request_id=out.join_request_id)
 

@@ -14,7 +14,7 @@ from parta.policy import Action, can
 from parta.queries import orgs as org_queries
 from parta.queries.people import members as member_query
 from parta.queries.scope import group_in, org_for
-from parta.schemas.common import Ok, Person, Ref
+from parta.schemas.common import Ok, Person, PlainText, Ref
 from parta.schemas.orgs import (
     ClassTeacherIn,
     FiguresOut,
@@ -161,7 +161,7 @@ async def _member_out(ctx: AuthCtx, org_id: PathId, user_id: PathId) -> MemberOu
 
 @router.get("/orgs/{org_id}/members", response_model=MembersOut)
 async def list_members(org_id: PathId, ctx: AuthCtx, role: Role | None = None,
-                       group_id: QueryId = None, q: str = "") -> MembersOut:
+                       group_id: QueryId = None, q: PlainText = "") -> MembersOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.member_list)
     if group_id is not None:

@@ -278,6 +278,14 @@ def _cells(list_name: str, e: Entry, lang: str = "ru") -> list[str | int]:
             ", ".join(e.classes), "; ".join(e.chats), reason]
 
 
+def _sheet_cell(value: str | int) -> str | int:
+    """A value a spreadsheet can hold: control characters (a name may carry them, pasted from
+    elsewhere) are left out, since the XLSX format has no way to store them."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _headers(list_name: str, lang: str = "ru") -> list[str]:
     cols = CLASS_COLUMNS if list_name == "classes_without_teacher" else COLUMNS
     return [t(lang, f"reconciliation.column.{c}") for c in cols]
@@ -296,7 +304,7 @@ def to_xlsx(report: Report) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for e in report.lists[list_name]:
-            sheet.append(_cells(list_name, e))
+            sheet.append([_sheet_cell(v) for v in _cells(list_name, e)])
         for cells in sheet.iter_rows(min_row=2):
             for cell in cells:
                 if isinstance(cell.value, str):

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from parta.services.text import clean_name
 
 __all__ = [
     "MAX_ID",
-    "BodyId", "CleanName", "Email", "LongText", "Name", "Ok", "Person", "Ref", "ShortText", "Strict", "Url"]
+    "BodyId", "CleanName", "Email", "LongText", "Name", "Ok", "Person", "PlainText", "Ref",
+    "ShortText", "Strict", "Url", "plain_text"]
 
 # Ids are 32-bit on every backend; anything outside is refused before it reaches a driver.
 MAX_ID = 2**31 - 1
@@ -27,10 +36,39 @@ Url = Annotated[str, StringConstraints(
     strip_whitespace=True, max_length=500, pattern=r"^$|^https?://[^\s]+$")]
 
 
+def plain_text(value: Any) -> Any:
+    """Text every database stores: no U+0000 (PostgreSQL cannot) and no half of a surrogate
+    pair (nothing can encode it). Refused as ``invalid``, alike on SQLite and PostgreSQL."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text with a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text with half of a character") from None
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            plain_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            plain_text(key)
+            plain_text(item)
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(plain_text)]  # for query and path parameters
+
+
 class Strict(BaseModel):
-    """Requests refuse unknown fields: a typo is an error, not a silent no-op."""
+    """Requests refuse unknown fields: a typo is an error, not a silent no-op. Their text is
+    plain (``plain_text``), whatever the field."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return plain_text(value)
 
 
 class Person(BaseModel):
