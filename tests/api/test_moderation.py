@@ -345,6 +345,10 @@ async def test_removal_needs_a_rule_and_can_be_appealed_and_reversed(world: Worl
     removal = r.json()
     assert (await petya.get(f"{API}/chats/{cid}")).status_code == 404
     assert (await say(petya, cid, "Эй")).status_code == 404
+    # His open sockets hear nothing more of the chat: its events go to its members only.
+    assert (await say(anna, cid, "Продолжаем урок")).status_code == 200
+    latest = world.events_of("message.new")[-1]
+    assert latest.event.chat_id == cid and petya_id not in latest.audience  # type: ignore[attr-defined]
     mine = (await petya.get(f"{API}/me/removals")).json()["removals"]
     assert mine[0]["rule_text"] == rule_items(DEFAULT_RULES)[0] and mine[0]["appeal_status"] == "none"
 
