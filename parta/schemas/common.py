@@ -26,8 +26,6 @@ __all__ = [
 MAX_ID = 2**31 - 1
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Before the length checks: a name of nothing but invisible characters is an empty name.
-CleanName = BeforeValidator(lambda v: clean_name(v) if isinstance(v, str) else v)
-Name = Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Email = Annotated[str, StringConstraints(
@@ -57,6 +55,10 @@ def plain_text(value: Any) -> Any:
 
 
 PlainText = Annotated[str, AfterValidator(plain_text)]  # for query and path parameters
+# A name is refused for what no database stores (as any text is), then cleaned of what would
+# make it lie (``parta.services.text``): a NUL is an error, a zero-width space is dropped.
+CleanName = BeforeValidator(lambda v: clean_name(plain_text(v)) if isinstance(v, str) else v)
+Name = Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class Strict(BaseModel):
