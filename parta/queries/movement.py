@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.errors import Forbidden
 from parta.models import EnrolmentOffer, Group, Movement, Role, User
+from parta.models.enums import OfferStatus
 from parta.policy import Action, Actor, OrgRef, can
 from parta.schemas.common import Person, Ref
 from parta.schemas.movement import MovementOut
+from parta.services.phones import mask_email, mask_phone
 
 __all__ = ["movements", "require_view"]
 
@@ -53,11 +57,26 @@ async def movements(db: AsyncSession, actor: Actor, org: OrgRef, status: str | N
     def ref(gid: int | None) -> Ref | None:
         return Ref(id=gid, name=groups.get(gid, "")) if gid else None
 
+    sees_contacts = can(actor, Action.member_contacts, org)
+
+    def details(r: Movement) -> dict[str, Any]:
+        """The record as the school wrote it; contacts only for those who see members' contacts,
+        and masked while the person has not accepted the school's invitation: until then they
+        are nobody's here, and the school keeps no more of them than it needs to recognise."""
+        out = dict(r.details)
+        if not sees_contacts:
+            out.pop("phone", None)
+        elif r.id in offers and offers[r.id] != OfferStatus.accepted:
+            if out.get("phone"):
+                out["phone"] = mask_phone(str(out["phone"]))
+            if out.get("email"):
+                out["email"] = mask_email(str(out["email"]))
+        return out
+
     return [MovementOut(
         id=r.id, kind=r.kind.value, status=r.status.value, user=person(r.user_id),
         from_group=ref(r.from_group_id), to_group=ref(r.to_group_id), reason=r.reason,
-        details={k: v for k, v in r.details.items() if k != "phone" or can(
-            actor, Action.member_contacts, org)},
+        details=details(r),
         proposed_by=person(r.proposed_by), decided_by=person(r.decided_by),
         created_at=r.created_at, decided_at=r.decided_at,
         invitation=offers[r.id].value if r.id in offers else None) for r in rows]

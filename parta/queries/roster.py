@@ -29,6 +29,7 @@ from parta.models import (
 )
 from parta.roster.plan import Known, Member, OrgState
 from parta.schemas.roster import ImportItemsOut, ImportOut, Progress, RowErrorOut
+from parta.services.phones import mask_phone
 
 __all__ = ["CHUNK", "chunks", "import_in", "import_items", "import_out", "imports", "load_state"]
 
@@ -148,6 +149,15 @@ def import_items(row: RosterImport, section: str, op: str | None, offset: int,
     items: list[dict[str, Any]] = list(row.plan.get(section, []))
     if op is not None and section == "people":
         items = [i for i in items if i.get("op") == op]
-    page = [{k: v for k, v in i.items() if k not in ("name_key",)}
-            for i in items[offset:offset + limit]]
+    page = [_shown(i) for i in items[offset:offset + limit]]
     return ImportItemsOut(section=section, total=len(items), items=page)  # type: ignore[arg-type]
+
+
+def _shown(item: dict[str, Any]) -> dict[str, Any]:
+    """A row as the administrator sees it. The phone of a row that becomes an invitation is
+    masked, whether or not someone already has that number: until they accept, the person is
+    nobody's here (the same as a movement's record, ``queries.movement``)."""
+    out = {k: v for k, v in item.items() if k != "name_key"}
+    if out.get("invite") and out.get("phone"):
+        out["phone"] = mask_phone(str(out["phone"]))
+    return out

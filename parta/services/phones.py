@@ -6,7 +6,7 @@ import phonenumbers
 
 from parta.errors import ValidationFailed
 
-__all__ = ["mask_phone", "normalize_phone"]
+__all__ = ["mask_email", "mask_phone", "normalize_phone"]
 
 
 def normalize_phone(raw: str, region: str = "RU") -> str:
@@ -28,3 +28,9 @@ def normalize_phone(raw: str, region: str = "RU") -> str:
 def mask_phone(e164: str) -> str:
     """«+7 ••• ••• 45 67»: enough to recognise one's own number, not to learn someone else's."""
     return f"{e164[:-10] if len(e164) > 10 else e164[:2]} ••• ••• {e164[-4:-2]} {e164[-2:]}"
+
+
+def mask_email(email: str) -> str:
+    """«m•••@school.ru»: the first letter and the domain."""
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}•••@{domain}" if domain else "•••"
