@@ -8,7 +8,7 @@
     │   ├── NotAMember (403 not_a_member)
     │   └── ConsentRequired (403 consent_required)         a parent withdrew consent (152-ФЗ)
     ├── NotFound (404 not_found)                            also for other organizations' things
-    ├── Conflict (409 conflict)
+    ├── Conflict (409 conflict)                            also phone_member_here (hire/arrival)
     │   ├── AlreadyMember (409 already_member)
     │   └── AlreadyDecided (409 already_decided)
     ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
