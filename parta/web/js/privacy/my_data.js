@@ -5,7 +5,7 @@
 import { del, get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { field, form, submit } from '../forms.js';
-import { formatDate, t } from '../i18n.js';
+import { formatDate, t, tn } from '../i18n.js';
 import { on } from '../realtime.js';
 import { memberships, session } from '../session.js';
 import { busy, button, cardTitled, confirmDialog, errorBox } from '../ui.js';
@@ -23,7 +23,7 @@ function exportBody(state, reload) {
     ? h('a', { href: state.download_url, class: 'btn btn--primary', download: '', testid: 'export-download' }, t('my_data.download'))
     : null;
   return [
-    h('p', { class: 'hint' }, t('my_data.export_lead', { hours: state.keep_hours })),
+    h('p', { class: 'hint' }, t('my_data.export_lead', { hours_text: tn('my_data.hours_n', state.keep_hours) })),
     h('p', { testid: 'export-state', dataset: { state: state.state } }, text),
     h('div', { class: 'row row--wrap' }, download,
       building ? button(t('my_data.refresh'), reload, { testid: 'export-refresh' }) : start),
@@ -31,7 +31,7 @@ function exportBody(state, reload) {
 }
 
 export function exportCard(ctx) {
-  const holder = h('div', { 'aria-live': 'polite' });
+  const holder = h('div', { class: 'stack', 'aria-live': 'polite' });
   const reload = async () => {
     try {
       replace(holder, ...exportBody(await get('/me/export'), reload));
@@ -56,7 +56,10 @@ async function askCode(holder, path, reload) {
   const confirmForm = form({
     testid: 'deletion-form',
     fields: [field({ name: 'code', label: t('my_data.code'), required: true, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, testid: 'deletion-code' })],
-    actions: [submit(t('my_data.delete_confirm'), 'deletion-confirm', 'danger')],
+    actions: [
+      submit(t('my_data.delete_confirm'), 'deletion-confirm', 'danger'),
+      button(t('common.cancel'), reload, { testid: 'deletion-back' }),
+    ],
     onsubmit: async (values) => {
       await post(path, { code: values.code });
       await reload();
@@ -79,7 +82,7 @@ function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
       : null;
     return [h('p', { class: 'alert alert--warn', testid: 'deletion-state' }, t(key, { due: formatDate(state.due_at) })), cancel];
   }
-  const lead = t('my_data.delete_lead', { days: state.grace_days });
+  const lead = t('my_data.delete_lead', { days_text: tn('my_data.days_n', state.grace_days) });
   return [h('p', { class: 'hint' }, lead), button(askLabel, async (event) => {
     if (!(await confirmDialog(lead, { confirmLabel: askLabel }))) return;
     await busy(event.currentTarget, () => askCode(holder, path, reload));
