@@ -26,8 +26,8 @@ function offerItem(offer) {
     h('div', { class: 'member-row__main' },
       h('strong', { class: 'member-row__name', testid: 'offer-org' }, t('offers.from', { org: offer.org.name })),
       h('span', { class: 'muted' }, t('offers.role', { role: t(`roles.${offer.role}`) })),
-      offer.group ? h('span', { class: 'muted', testid: 'offer-class' }, ' · ', t('offers.class', { name: offer.group.name })) : null,
-      offer.position ? h('span', { class: 'muted' }, ' · ', t('offers.position', { position: offer.position })) : null),
+      offer.group ? h('span', { class: 'muted', testid: 'offer-class' }, '· ', t('offers.class', { name: offer.group.name })) : null,
+      offer.position ? h('span', { class: 'muted' }, '· ', t('offers.position', { position: offer.position })) : null),
     h('div', { class: 'member-row__actions' },
       button(t('offers.accept'), answer('accept'), { kind: 'primary', testid: 'offer-accept' }),
       button(t('offers.decline'), answer('decline'), { kind: 'ghost', testid: 'offer-decline' })));
