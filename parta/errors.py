@@ -15,7 +15,7 @@
     ├── Gone (410 gone)                                     e.g. export_expired
     ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
     ├── RateLimited (429 rate_limited)                      retry_after seconds; also flood,
-    │                                                      slow_mode, uploads_busy …
+    │                                                      slow_mode, uploads_busy, upload_limit …
     ├── TooLarge (413 too_large)                            file_too_large, image_too_large
     └── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
 
