@@ -50,14 +50,14 @@ const onlyStudent = () => {
 };
 
 /** Ask for a sign-in code, then confirm the deletion of `path`'s person with it. */
-async function askCode(holder, path, reload) {
+async function askCode(holder, path, reload, confirmLabel) {
   const answer = await post('/auth/code', { phone: session.user.phone });
   const masked = (answer.masked_destination || '').replace(/ /g, '\u00a0');
   const confirmForm = form({
     testid: 'deletion-form',
     fields: [field({ name: 'code', label: t('my_data.code'), required: true, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, testid: 'deletion-code' })],
     actions: [
-      submit(t('my_data.delete_confirm'), 'deletion-confirm', 'danger'),
+      submit(confirmLabel, 'deletion-confirm', 'danger'),
       button(t('common.cancel'), reload, { testid: 'deletion-back' }),
     ],
     onsubmit: async (values) => {
@@ -69,7 +69,7 @@ async function askCode(holder, path, reload) {
   confirmForm.querySelector('input')?.focus();
 }
 
-function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
+function deletionBody(state, path, reload, holder, { pendingKey, askLabel, leadKey, confirmLabel }) {
   if (state.state === 'pending' || state.state === 'running') {
     const key = state.reason === 'parent' && path === '/me/deletion' ? 'my_data.delete_pending_parent' : pendingKey;
     const cancel = state.can_cancel && !(state.reason === 'parent' && path === '/me/deletion')
@@ -82,19 +82,22 @@ function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
       : null;
     return [h('p', { class: 'alert alert--warn', testid: 'deletion-state' }, t(key, { due: formatDate(state.due_at) })), cancel];
   }
-  const lead = t('my_data.delete_lead', { days_text: tn('my_data.days_n', state.grace_days) });
+  const lead = t(leadKey, { days_text: tn('my_data.days_n', state.grace_days) });
   return [h('p', { class: 'hint' }, lead), button(askLabel, async (event) => {
     if (!(await confirmDialog(lead, { confirmLabel: askLabel }))) return;
-    await busy(event.currentTarget, () => askCode(holder, path, reload));
+    await busy(event.currentTarget, () => askCode(holder, path, reload, confirmLabel));
   }, { kind: 'danger', testid: 'deletion-ask' })];
 }
 
 /** The deletion block for `path` ('/me/deletion' or '/me/children/{id}/deletion'). */
-export function deletionBlock(path, { pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask') } = {}) {
+export function deletionBlock(path, {
+  pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask'),
+  leadKey = 'my_data.delete_lead', confirmLabel = t('my_data.delete_confirm'),
+} = {}) {
   const holder = h('div', { class: 'stack', 'aria-live': 'polite' });
   const reload = async () => {
     try {
-      replace(holder, ...deletionBody(await get(path), path, reload, holder, { pendingKey, askLabel }));
+      replace(holder, ...deletionBody(await get(path), path, reload, holder, { pendingKey, askLabel, leadKey, confirmLabel }));
     } catch (error) {
       replace(holder, errorBox(error));
     }
