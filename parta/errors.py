@@ -8,14 +8,14 @@
     │   ├── NotAMember (403 not_a_member)
     │   └── ConsentRequired (403 consent_required)         a parent withdrew consent (152-ФЗ)
     ├── NotFound (404 not_found)                            also for other organizations' things
-    ├── Conflict (409 conflict)
+    ├── Conflict (409 conflict)                            also phone_member_here (hire/arrival)
     │   ├── AlreadyMember (409 already_member)
     │   └── AlreadyDecided (409 already_decided)
     ├── InviteRefused (410 invite_*)                        expired, used_up, annulled
     ├── Gone (410 gone)                                     e.g. export_expired
     ├── CodeRefused (400 code_*)                            code_invalid, code_expired, code_attempts
     ├── RateLimited (429 rate_limited)                      retry_after seconds; also flood,
-    │                                                      slow_mode, uploads_busy …
+    │                                                      slow_mode, uploads_busy, upload_limit …
     ├── TooLarge (413 too_large)                            file_too_large, image_too_large
     └── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
 

@@ -65,8 +65,8 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     s = ctx.settings
     wait = ctx.services.uploads.admit(actor.user_id, len(data), per_minute=s.uploads_per_minute,
                                       bytes_per_hour=s.upload_mb_per_hour * media.MB)
-    if wait:
-        raise RateLimited(wait)
+    if wait:  # said as files, not «requests»: a student sent too many photos, not too many clicks
+        raise RateLimited(wait, "upload_limit")
     await ctx.db.commit()  # ends the read: no connection or snapshot is held while we work
     clean = await _cleaned(ctx.services, data)
     key = f"org{chat.org_id}/chat{chat.id}/{new_token(18)}"

@@ -289,7 +289,8 @@ async def _check(ctx: Ctx, org: Organization, kind: MovementKind, user_id: int |
                 User.phone == phone, Membership.org_id == org.id,
                 Membership.left_at.is_(None)))).first()
             if taken is not None:
-                raise Conflict("already_member", fields={"person.phone": "already_member"})
+                # Said about the person, not the administrator («вы уже состоите» would be wrong).
+                raise Conflict("phone_member_here", fields={"person.phone": "phone_member_here"})
         details = {"last_name": person.last_name.strip(), "first_name": person.first_name.strip(),
                    "middle_name": person.middle_name.strip(), "phone": phone,
                    "email": person.email.strip(), "position": person.position.strip()}

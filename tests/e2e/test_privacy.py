@@ -149,3 +149,25 @@ def test_someone_asks_to_delete_their_data_and_changes_their_mind(
         expect(state).to_have_count(0)
     finally:
         page.context.close()
+
+
+def test_a_parent_asking_to_delete_a_childs_data_reads_it_as_the_childs_and_can_step_back(
+        browser: Any, server: LiveServer) -> None:
+    page = new_page(browser, server, viewport={"width": 390, "height": 844})
+    try:
+        page.goto("/profile")
+        sign_in(page, server, PARENT)
+        block = page.get_by_test_id("consent-child").filter(has_text="Маша Иванова")
+        block.locator("summary").click()
+        block.get_by_test_id("deletion-ask").click()
+        dialog = page.get_by_test_id("confirm-dialog")
+        expect(dialog).to_contain_text("ребёнка")
+        expect(dialog).not_to_contain_text("ваши файлы")
+        page.get_by_test_id("confirm-ok").click()
+        # The code step names the child: «Удалить мои данные» would read as the parent's own.
+        expect(block.get_by_test_id("deletion-confirm")).to_contain_text("Маша Иванова")
+        block.get_by_test_id("deletion-back").click()
+        expect(block.get_by_test_id("deletion-ask")).to_be_visible()
+        expect(block.get_by_test_id("deletion-code")).to_have_count(0)
+    finally:
+        page.context.close()

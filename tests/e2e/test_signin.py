@@ -172,3 +172,25 @@ def test_a_primary_school_pupil_gets_the_code_by_the_parents_e_mail(
         expect(page.get_by_test_id("home-greeting")).to_contain_text("Ваня")
     finally:
         page.context.close()
+
+
+def test_no_letter_from_the_school_the_pupil_gets_the_code_by_sms_instead(
+    browser: Any, server: LiveServer
+) -> None:
+    """The same answer comes for every phone, so a pupil whose parent has no e-mail at school
+    sees no letter: the code step offers SMS to the same number without starting over."""
+    page = new_page(browser, server)
+    try:
+        page.goto("/")
+        page.get_by_test_id("phone-input").fill("+79000000012")  # Петя Соколов, 5А
+        page.get_by_test_id("parent-email-checkbox").check()
+        page.get_by_test_id("get-code").click()
+        expect(page.get_by_test_id("code-sent-to")).to_contain_text("почту родителя")
+        page.get_by_test_id("resend-sms").click()  # shown once the resend wait is over
+        expect(page.get_by_test_id("code-sent-to")).to_contain_text("SMS")
+        expect(page.get_by_test_id("resend-sms")).to_have_count(0)
+        page.get_by_test_id("code-input").fill(server.code_for("+79000000012"))
+        page.get_by_test_id("verify-code").click()
+        expect(page.get_by_test_id("home-greeting")).to_contain_text("Петя")
+    finally:
+        page.context.close()

@@ -142,7 +142,7 @@ async def test_an_arrival_joins_the_class_and_is_invited_to_its_chats(world: Wor
     r = await admin.post(movements(world.org_id), json={
         "kind": "arrival", "to_group_id": g5a, "person": {
             "last_name": "Новикова", "first_name": "Ксения", "phone": "+79105550077"}})
-    assert (r.status_code, error_code(r)) == (409, "already_member")
+    assert (r.status_code, error_code(r)) == (409, "phone_member_here")
 
 
 async def test_hiring_and_leaving_of_staff(world: World) -> None:

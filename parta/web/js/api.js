@@ -7,11 +7,12 @@ const UNSAFE = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 /** A refusal from the server: `message` is already in the user's language. */
 export class ApiError extends Error {
-  constructor(status, code, message, fields = {}, params = {}, retryAfter = null) {
+  constructor(status, code, message, fields = {}, params = {}, retryAfter = null, fieldCodes = {}) {
     super(message || code);
     this.status = status;
     this.code = code;
     this.fields = fields || {};
+    this.fieldCodes = fieldCodes || {}; // {name: 'too_short'}: the stable codes behind `fields`
     this.params = params || {};
     this.retryAfter = retryAfter;
   }
@@ -36,7 +37,7 @@ async function readError(response) {
   const retry = Number(response.headers.get('Retry-After')) || null;
   const code = error.code || `http_${response.status}`;
   const message = error.message || t('errors.unexpected');
-  return new ApiError(response.status, code, message, error.fields, error.params, retry);
+  return new ApiError(response.status, code, message, error.fields, error.params, retry, error.field_codes);
 }
 
 /**

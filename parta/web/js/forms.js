@@ -123,10 +123,13 @@ export function showErrors(formEl, error) {
   for (const [name, value] of Object.entries(fields)) {
     const slot = formEl.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
     if (!slot) continue;
-    slot.textContent = fieldText(value);
+    const control = formEl.querySelector(`[name="${CSS.escape(name)}"]`);
+    // A required field left empty is «required», not «too short», whatever length rule said so.
+    const empty = control && control.required && !String(control.value || '').trim();
+    const tooShort = (error.fieldCodes || {})[name] === 'too_short';
+    slot.textContent = empty && tooShort ? t('field_errors.required') : fieldText(value);
     slot.hidden = false;
     shownUnderField = true;
-    const control = formEl.querySelector(`[name="${CSS.escape(name)}"]`);
     if (control) control.setAttribute('aria-invalid', 'true');
   }
   const message = formEl.querySelector('.form-message');

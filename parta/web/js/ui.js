@@ -136,7 +136,9 @@ export async function busy(buttonEl, work, { ok } = {}) {
 
 /** A table that becomes stacked cards on a phone (CSS uses the data-label). */
 export function table(columns, rows, { testid, rowTestid } = {}) {
-  const head = h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label))));
+  // A column without a visible heading (its buttons) still names itself to a screen reader.
+  const heading = (c) => c.label || (c.srLabel ? h('span', { class: 'visually-hidden' }, c.srLabel) : '');
+  const head = h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, heading(c)))));
   const body = h('tbody', {});
   for (const row of rows) {
     const tr = h('tr', { testid: rowTestid ? rowTestid(row) : null });

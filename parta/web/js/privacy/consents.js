@@ -66,6 +66,8 @@ function childBlock(doc, child, reload, withDeletion) {
       h('summary', {}, t('my_data.child_delete')),
       deletionBlock(`/me/children/${child.child.id}/deletion`, {
         pendingKey: 'my_data.child_delete_pending', askLabel: t('my_data.child_delete'),
+        // The child's data, said as the child's: «ваши файлы», «Удалить мои данные» would be the parent's.
+        leadKey: 'my_data.child_delete_lead', confirmLabel: t('my_data.child_delete_confirm', { name: child.child.name }),
       })) : null);
 }
 

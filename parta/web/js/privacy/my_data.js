@@ -5,7 +5,7 @@
 import { del, get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { field, form, submit } from '../forms.js';
-import { formatDate, t } from '../i18n.js';
+import { formatDate, t, tn } from '../i18n.js';
 import { on } from '../realtime.js';
 import { memberships, session } from '../session.js';
 import { busy, button, cardTitled, confirmDialog, errorBox } from '../ui.js';
@@ -23,7 +23,7 @@ function exportBody(state, reload) {
     ? h('a', { href: state.download_url, class: 'btn btn--primary', download: '', testid: 'export-download' }, t('my_data.download'))
     : null;
   return [
-    h('p', { class: 'hint' }, t('my_data.export_lead', { hours: state.keep_hours })),
+    h('p', { class: 'hint' }, t('my_data.export_lead', { hours_text: tn('my_data.hours_n', state.keep_hours) })),
     h('p', { testid: 'export-state', dataset: { state: state.state } }, text),
     h('div', { class: 'row row--wrap' }, download,
       building ? button(t('my_data.refresh'), reload, { testid: 'export-refresh' }) : start),
@@ -31,7 +31,7 @@ function exportBody(state, reload) {
 }
 
 export function exportCard(ctx) {
-  const holder = h('div', { 'aria-live': 'polite' });
+  const holder = h('div', { class: 'stack', 'aria-live': 'polite' });
   const reload = async () => {
     try {
       replace(holder, ...exportBody(await get('/me/export'), reload));
@@ -50,13 +50,16 @@ const onlyStudent = () => {
 };
 
 /** Ask for a sign-in code, then confirm the deletion of `path`'s person with it. */
-async function askCode(holder, path, reload) {
+async function askCode(holder, path, reload, confirmLabel) {
   const answer = await post('/auth/code', { phone: session.user.phone });
   const masked = (answer.masked_destination || '').replace(/ /g, '\u00a0');
   const confirmForm = form({
     testid: 'deletion-form',
     fields: [field({ name: 'code', label: t('my_data.code'), required: true, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, testid: 'deletion-code' })],
-    actions: [submit(t('my_data.delete_confirm'), 'deletion-confirm', 'danger')],
+    actions: [
+      submit(confirmLabel, 'deletion-confirm', 'danger'),
+      button(t('common.cancel'), reload, { testid: 'deletion-back' }),
+    ],
     onsubmit: async (values) => {
       await post(path, { code: values.code });
       await reload();
@@ -66,7 +69,7 @@ async function askCode(holder, path, reload) {
   confirmForm.querySelector('input')?.focus();
 }
 
-function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
+function deletionBody(state, path, reload, holder, { pendingKey, askLabel, leadKey, confirmLabel }) {
   if (state.state === 'pending' || state.state === 'running') {
     const key = state.reason === 'parent' && path === '/me/deletion' ? 'my_data.delete_pending_parent' : pendingKey;
     const cancel = state.can_cancel && !(state.reason === 'parent' && path === '/me/deletion')
@@ -79,19 +82,22 @@ function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
       : null;
     return [h('p', { class: 'alert alert--warn', testid: 'deletion-state' }, t(key, { due: formatDate(state.due_at) })), cancel];
   }
-  const lead = t('my_data.delete_lead', { days: state.grace_days });
+  const lead = t(leadKey, { days_text: tn('my_data.days_n', state.grace_days) });
   return [h('p', { class: 'hint' }, lead), button(askLabel, async (event) => {
     if (!(await confirmDialog(lead, { confirmLabel: askLabel }))) return;
-    await busy(event.currentTarget, () => askCode(holder, path, reload));
+    await busy(event.currentTarget, () => askCode(holder, path, reload, confirmLabel));
   }, { kind: 'danger', testid: 'deletion-ask' })];
 }
 
 /** The deletion block for `path` ('/me/deletion' or '/me/children/{id}/deletion'). */
-export function deletionBlock(path, { pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask') } = {}) {
+export function deletionBlock(path, {
+  pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask'),
+  leadKey = 'my_data.delete_lead', confirmLabel = t('my_data.delete_confirm'),
+} = {}) {
   const holder = h('div', { class: 'stack', 'aria-live': 'polite' });
   const reload = async () => {
     try {
-      replace(holder, ...deletionBody(await get(path), path, reload, holder, { pendingKey, askLabel }));
+      replace(holder, ...deletionBody(await get(path), path, reload, holder, { pendingKey, askLabel, leadKey, confirmLabel }));
     } catch (error) {
       replace(holder, errorBox(error));
     }

@@ -65,6 +65,7 @@ function classCard(c, reload) {
     ...PURPOSES.map((p) => ({ label: t(`consents.purposes.${p}`), cell: (g) => statusChip(g.purposes[p]) })),
     {
       label: '',
+      srLabel: t('consents.actions'),
       cell: (g) => h('div', { class: 'row row--wrap' },
         g.restricted ? chip(t('consents.restricted'), 'danger') : null,
         button(t('consents.paper'), () => paperDialog(g, reload), { testid: `paper-consent-${g.child.id}` })),

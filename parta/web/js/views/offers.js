@@ -22,15 +22,15 @@ function offerItem(offer) {
     }
     navigate('/', { replace: true });
   };
-  return h('li', { class: 'member-row', testid: 'offer', dataset: { offerId: String(offer.id) } },
+  return h('li', { class: 'member-row offer', testid: 'offer', dataset: { offerId: String(offer.id) } },
     h('div', { class: 'member-row__main' },
       h('strong', { class: 'member-row__name', testid: 'offer-org' }, t('offers.from', { org: offer.org.name })),
       h('span', { class: 'muted' }, t('offers.role', { role: t(`roles.${offer.role}`) })),
-      offer.group ? h('span', { class: 'muted', testid: 'offer-class' }, ' · ', t('offers.class', { name: offer.group.name })) : null,
-      offer.position ? h('span', { class: 'muted' }, ' · ', t('offers.position', { position: offer.position })) : null),
+      offer.group ? h('span', { class: 'muted', testid: 'offer-class' }, '· ', t('offers.class', { name: offer.group.name })) : null,
+      offer.position ? h('span', { class: 'muted' }, '· ', t('offers.position', { position: offer.position })) : null),
     h('div', { class: 'member-row__actions' },
-      button(t('offers.accept'), answer('accept'), { kind: 'primary', small: true, testid: 'offer-accept' }),
-      button(t('offers.decline'), answer('decline'), { kind: 'ghost', small: true, testid: 'offer-decline' })));
+      button(t('offers.accept'), answer('accept'), { kind: 'primary', testid: 'offer-accept' }),
+      button(t('offers.decline'), answer('decline'), { kind: 'ghost', testid: 'offer-decline' })));
 }
 
 /** Places schools offer me: nobody is enrolled by their phone without saying yes here. */

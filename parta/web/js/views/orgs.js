@@ -51,10 +51,13 @@ export async function noOrgView() {
       navigate(`/join/${encodeURIComponent(token)}`);
     },
   });
+  const offers = await offersCard();
+  // With a school's invitation waiting, «you need an invitation link» would contradict it.
+  const lead = offers ? 'no_org.lead_offer' : 'no_org.lead';
   return h('div', { class: 'bare-card', testid: 'no-org' },
     h('h1', { tabindex: '-1', class: 'bare-title' }, t('no_org.title')),
-    h('p', { class: 'lead' }, t('no_org.lead', { name: (session.user && session.user.name) || '' })),
-    await offersCard(),
+    h('p', { class: 'lead' }, t(lead, { name: (session.user && session.user.name) || '' })),
+    offers,
     h('ol', { class: 'steps' },
       h('li', {}, t('no_org.step1')),
       h('li', {}, t('no_org.step2')),

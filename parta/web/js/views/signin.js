@@ -70,6 +70,11 @@ function codeStep(ctx) {
     : t('signin.sent_sms', { to: pending.masked });
   const timer = h('p', { class: 'hint', 'aria-live': 'polite', testid: 'resend-timer' });
   const resend = h('button', { type: 'button', class: 'btn btn--ghost', testid: 'resend-code', hidden: true }, t('signin.resend'));
+  // A code asked for by a parent's e-mail may not come (the school has no address): the same
+  // phone can then get it by SMS without starting over.
+  const bySms = pending.channel === 'parent_email'
+    ? h('button', { type: 'button', class: 'btn btn--ghost', testid: 'resend-sms', hidden: true }, t('signin.by_sms_instead'))
+    : null;
   const codeForm = form({
     testid: 'code-form',
     fields: [
@@ -98,18 +103,20 @@ function codeStep(ctx) {
       timer.textContent = t('signin.resend_in', { seconds: left });
       timer.hidden = false;
       resend.hidden = true;
+      if (bySms) bySms.hidden = true;
     } else {
       timer.hidden = true;
       resend.hidden = false;
+      if (bySms) bySms.hidden = false;
     }
   };
   tick();
   const interval = setInterval(tick, 1000);
   ctx.onLeave(() => clearInterval(interval));
-  resend.addEventListener('click', async () => {
-    resend.disabled = true;
+  const again = (trigger, channel) => trigger.addEventListener('click', async () => {
+    trigger.disabled = true;
     try {
-      await requestCode(pending.phone, pending.channel);
+      await requestCode(pending.phone, channel());
       ctx.refresh();
     } catch (error) {
       const message = codeForm.querySelector('.form-message');
@@ -120,9 +127,11 @@ function codeStep(ctx) {
         tick();
       }
     } finally {
-      resend.disabled = false;
+      trigger.disabled = false;
     }
   });
+  again(resend, () => pending.channel);
+  if (bySms) again(bySms, () => 'sms');
   const change = h('button', {
     type: 'button', class: 'btn btn--link', testid: 'change-phone',
     onclick: () => {
@@ -134,7 +143,7 @@ function codeStep(ctx) {
   return h('div', { class: 'stack' },
     h('p', { class: 'sent-to', testid: 'code-sent-to' }, destination),
     codeForm,
-    h('div', { class: 'row row--between' }, h('div', {}, timer, resend), change));
+    h('div', { class: 'row row--between' }, h('div', {}, timer, resend, bySms), change));
 }
 
 export async function signinView(ctx) {
