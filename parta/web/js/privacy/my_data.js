@@ -50,13 +50,13 @@ const onlyStudent = () => {
 };
 
 /** Ask for a sign-in code, then confirm the deletion of `path`'s person with it. */
-async function askCode(holder, path, reload) {
+async function askCode(holder, path, reload, confirmLabel) {
   const answer = await post('/auth/code', { phone: session.user.phone });
   const masked = (answer.masked_destination || '').replace(/ /g, '\u00a0');
   const confirmForm = form({
     testid: 'deletion-form',
     fields: [field({ name: 'code', label: t('my_data.code'), required: true, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, testid: 'deletion-code' })],
-    actions: [submit(t('my_data.delete_confirm'), 'deletion-confirm', 'danger')],
+    actions: [submit(confirmLabel, 'deletion-confirm', 'danger')],
     onsubmit: async (values) => {
       await post(path, { code: values.code });
       await reload();
@@ -66,10 +66,13 @@ async function askCode(holder, path, reload) {
   confirmForm.querySelector('input')?.focus();
 }
 
-function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
+function deletionBody(state, path, reload, holder, opts) {
+  const { pendingKey, askLabel, confirmLabel, leadKey, asker, otherPendingKey } = opts;
   if (state.state === 'pending' || state.state === 'running') {
-    const key = state.reason === 'parent' && path === '/me/deletion' ? 'my_data.delete_pending_parent' : pendingKey;
-    const cancel = state.can_cancel && !(state.reason === 'parent' && path === '/me/deletion')
+    // Whoever asked, cancels: with `asker`, another's request is shown but not offered to cancel.
+    const another = asker ? state.reason !== asker : state.reason === 'parent' && path === '/me/deletion';
+    const key = another ? otherPendingKey : pendingKey;
+    const cancel = state.can_cancel && !another
       ? button(t('my_data.delete_cancel'), async (event) => {
         await busy(event.currentTarget, async () => {
           await del(path);
@@ -79,19 +82,26 @@ function deletionBody(state, path, reload, holder, { pendingKey, askLabel }) {
       : null;
     return [h('p', { class: 'alert alert--warn', testid: 'deletion-state' }, t(key, { due: formatDate(state.due_at) })), cancel];
   }
-  const lead = t('my_data.delete_lead', { days: state.grace_days });
+  const lead = t(leadKey, { days: state.grace_days });
   return [h('p', { class: 'hint' }, lead), button(askLabel, async (event) => {
     if (!(await confirmDialog(lead, { confirmLabel: askLabel }))) return;
-    await busy(event.currentTarget, () => askCode(holder, path, reload));
+    await busy(event.currentTarget, () => askCode(holder, path, reload, confirmLabel));
   }, { kind: 'danger', testid: 'deletion-ask' })];
 }
 
-/** The deletion block for `path` ('/me/deletion' or '/me/children/{id}/deletion'). */
-export function deletionBlock(path, { pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask') } = {}) {
+/** The deletion block for `path` ('/me/deletion', '/me/children/{id}/deletion' or the school's
+ *  '/orgs/{id}/students/{id}/deletion'). `asker` ('parent', 'school') is who asks here: a request
+ *  someone else made is shown with `otherPendingKey` and without the cancel button. */
+export function deletionBlock(path, {
+  pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask'),
+  confirmLabel = t('my_data.delete_confirm'), leadKey = 'my_data.delete_lead',
+  asker = null, otherPendingKey = 'my_data.delete_pending_parent',
+} = {}) {
   const holder = h('div', { class: 'stack', 'aria-live': 'polite' });
+  const opts = { pendingKey, askLabel, confirmLabel, leadKey, asker, otherPendingKey };
   const reload = async () => {
     try {
-      replace(holder, ...deletionBody(await get(path), path, reload, holder, { pendingKey, askLabel }));
+      replace(holder, ...deletionBody(await get(path), path, reload, holder, opts));
     } catch (error) {
       replace(holder, errorBox(error));
     }
