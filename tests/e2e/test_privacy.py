@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -194,3 +195,28 @@ def test_the_school_asks_to_delete_a_students_data_and_cancels(
         expect(state).to_have_count(0)
     finally:
         page.context.close()
+
+
+def test_a_parents_deletion_request_is_shown_to_the_school_without_its_cancel(
+        browser: Any, server: LiveServer, admin_state: str, people: Callable[[str], Any]) -> None:
+    """Елена asked to delete Ваня's data herself: the school sees when it will happen, but only
+    she can cancel it (whoever asked, cancels)."""
+    elena = people(PARENT)
+    vanya = next(c for c in elena.get("/me/consents")["children"] if c["child"]["name"] == "Ваня Иванов")
+    path = f"/me/children/{vanya['child']['id']}/deletion"
+    for _ in range(3):  # a new code for the same phone waits a second here
+        if elena.http.post("/auth/code", json={"phone": PARENT}).status_code < 300:
+            break
+        time.sleep(1.2)
+    elena.post(path, {"code": server.code_for(PARENT)})
+    page = new_page(browser, server, storage_state=admin_state)
+    try:
+        page.goto("/admin/members?role=student")
+        row = page.get_by_test_id("member-row").filter(has_text="Ваня Иванов")
+        row.get_by_test_id(f"student-deletion-open-{vanya['child']['id']}").click()
+        expect(row.get_by_test_id("deletion-state")).to_contain_text("Удаление запросил родитель")
+        expect(row.get_by_test_id("deletion-cancel")).to_have_count(0)
+        expect(row.get_by_test_id("deletion-ask")).to_have_count(0)
+    finally:
+        page.context.close()
+        assert elena.http.delete(path).status_code == 200
