@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response, UploadFile
 from parta.actions import roster as roster_actions
 from parta.api.deps import AuthCtx, PathId
 from parta.errors import TooLarge, ValidationFailed
+from parta.models import RosterImport
 from parta.policy import Action
 from parta.queries import roster as roster_queries
 from parta.queries.scope import org_for
@@ -20,6 +21,14 @@ from parta.schemas.roster import ApplyIn, ImportItemsOut, ImportOut, ImportsOut,
 router = APIRouter(tags=["roster"])
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_NAME = "Шаблон списка для Парты.xlsx"
+
+
+async def _with_gaps(ctx: AuthCtx, row: RosterImport) -> ImportOut:
+    """The import, with how many of its students have no consent on record (152-ФЗ): the
+    roster import is where the administration is reminded to ask for it."""
+    out = roster_queries.import_out(row, ctx.lang)
+    out.consent_gaps = await roster_queries.import_consent_gaps(ctx.db, row)
+    return out
 
 
 @router.get("/orgs/{org_id}/roster/template")
@@ -39,7 +48,7 @@ async def upload(org_id: PathId, ctx: AuthCtx, file: UploadFile) -> ImportOut:
     if not data:
         raise ValidationFailed("roster_empty", fields={"file": "roster_empty"})
     row = await roster_actions.preview_import(ctx, org_id, file.filename or "roster", data)
-    return roster_queries.import_out(row, ctx.lang)
+    return await _with_gaps(ctx, row)
 
 
 @router.get("/orgs/{org_id}/roster/imports", response_model=ImportsOut)
@@ -54,7 +63,7 @@ async def get_import(org_id: PathId, import_id: PathId, ctx: AuthCtx) -> ImportO
     """The preview, or how far applying it has got (poll this for the progress bar)."""
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
     row = await roster_queries.import_in(ctx.db, org.id, import_id)
-    return roster_queries.import_out(row, ctx.lang)
+    return await _with_gaps(ctx, row)
 
 
 @router.get("/orgs/{org_id}/roster/imports/{import_id}/items", response_model=ImportItemsOut)

@@ -58,6 +58,7 @@ __all__ = [
     "deletion_out",
     "export_for_download",
     "export_out",
+    "gaps_among",
     "latest_export",
     "parent_child_consent",
     "pending_deletion",
@@ -145,6 +146,12 @@ async def students_of(db: AsyncSession, org_id: int, group_id: int | None = None
     for uid, name, gid, gname in rows:
         seen.setdefault(uid, (uid, name, gid, gname or ""))
     return sorted(seen.values(), key=lambda r: (r[3] == "", r[3], r[1], r[0]))
+
+
+async def gaps_among(db: AsyncSession, org_id: int, child_ids: Iterable[int]) -> int:
+    """How many of these children lack full consent in ``org_id``."""
+    statuses = await consent_statuses(db, org_id, child_ids)
+    return sum(1 for st in statuses.values() if _missing(st))
 
 
 def _missing(statuses: dict[str, str]) -> list[str]:

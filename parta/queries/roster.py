@@ -23,15 +23,18 @@ from parta.models import (
     MembershipRole,
     ParentLink,
     ParentLinkStatus,
+    Role,
     RosterImport,
     RosterPerson,
     User,
 )
+from parta.queries.privacy import gaps_among
 from parta.roster.plan import Known, Member, OrgState
-from parta.schemas.roster import ImportItemsOut, ImportOut, Progress, RowErrorOut
+from parta.schemas.roster import ConsentGapsOut, ImportItemsOut, ImportOut, Progress, RowErrorOut
 from parta.services.phones import mask_phone
 
-__all__ = ["CHUNK", "chunks", "import_in", "import_items", "import_out", "imports", "load_state"]
+__all__ = ["CHUNK", "chunks", "import_consent_gaps", "import_in", "import_items", "import_out",
+           "imports", "load_state"]
 
 CHUNK = 500  # ids per IN (…): well inside every backend's limit on bound parameters
 
@@ -141,6 +144,30 @@ def import_out(row: RosterImport, lang: str) -> ImportOut:
         warnings=list(row.plan.get("warnings", [])), valid_rows_only=row.valid_rows_only,
         failure=row.failure, created_at=row.created_at, applied_at=row.applied_at,
         finished_at=row.finished_at)
+
+
+async def import_consent_gaps(db: AsyncSession, row: RosterImport) -> ConsentGapsOut | None:
+    """The import's students and how many have no full consent on record. A preview counts
+    the file's students: the new ones have none yet, the known ones as the ledger says. An
+    applied import counts the students it last brought in or recognized (a later import
+    takes over the ones it recognizes) who are still students here. Else None."""
+    if row.status in (ImportStatus.preview, ImportStatus.failed):
+        students = [p for p in row.plan.get("people", []) if p.get("kind") == "student"]
+        known = [int(p["user_id"]) for p in students if p.get("user_id")]
+        new = len(students) - len(known)
+        return ConsentGapsOut(students=len(students),
+                              gaps=new + await gaps_among(db, row.org_id, known))
+    if row.status != ImportStatus.applied:
+        return None
+    active = (select(Membership.user_id)
+              .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+              .where(Membership.org_id == row.org_id, Membership.left_at.is_(None),
+                     MembershipRole.role == Role.student))
+    ids = list((await db.execute(select(RosterPerson.user_id).where(
+        RosterPerson.org_id == row.org_id, RosterPerson.last_import_id == row.id,
+        RosterPerson.kind == "student", RosterPerson.departed_at.is_(None),
+        RosterPerson.user_id.in_(active)))).scalars())
+    return ConsentGapsOut(students=len(ids), gaps=await gaps_among(db, row.org_id, ids))
 
 
 def import_items(row: RosterImport, section: str, op: str | None, offset: int,

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from parta.schemas.common import Strict
 
-__all__ = ["ApplyIn", "ImportItemsOut", "ImportOut", "ImportsOut", "Progress", "RowErrorOut",
+__all__ = ["ApplyIn", "ConsentGapsOut", "ImportItemsOut", "ImportOut", "ImportsOut", "Progress", "RowErrorOut",
            "Section"]
 
 Section = Literal["people", "departures", "classes", "class_teachers", "subject_teachers",
@@ -32,6 +32,14 @@ class Progress(BaseModel):
     percent: int
 
 
+class ConsentGapsOut(BaseModel):
+    """The import's students and how many of them have no full consent on record (152-ФЗ).
+    A preview: the file's students (new ones have none yet); applied: the students this import
+    last brought in or recognized who are still students of the school."""
+    students: int
+    gaps: int
+
+
 class ImportOut(BaseModel):
     id: int
     file_name: str
@@ -47,6 +55,8 @@ class ImportOut(BaseModel):
     created_at: datetime
     applied_at: datetime | None
     finished_at: datetime | None
+    # Only in the answer about one import (GET, upload) in preview, failed or applied; else null.
+    consent_gaps: ConsentGapsOut | None = None
 
 
 class ImportsOut(BaseModel):

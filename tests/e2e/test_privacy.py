@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
+    ADMIN,
     PARENT,
     STUDENT,
     STUDENT_NAME,
@@ -171,3 +173,72 @@ def test_a_parent_asking_to_delete_a_childs_data_reads_it_as_the_childs_and_can_
         expect(block.get_by_test_id("deletion-code")).to_have_count(0)
     finally:
         page.context.close()
+
+
+def test_the_school_asks_to_delete_a_students_data_and_cancels(
+        browser: Any, server: LiveServer, admin_state: str) -> None:
+    """Ирина Петровна, on a parent's written request, asks from the people list to delete Петя
+    Соколов's data — on a phone, 390 px wide — confirms with the code sent to her own phone,
+    sees when it will happen, and cancels it."""
+    page = new_page(browser, server, storage_state=admin_state, viewport={"width": 390, "height": 844})
+    try:
+        page.goto("/admin/members?role=student")
+        row = page.get_by_test_id("member-row").filter(has_text="Петя Соколов")
+        expect(row).to_be_visible()
+        student_id = row.get_attribute("data-user-id")
+        opener = row.get_by_test_id(f"student-deletion-open-{student_id}")
+        expect(opener).to_have_text("Удалить данные ученика")
+        tall_enough(opener)
+        opener.click()
+        ask = row.get_by_test_id("deletion-ask")
+        expect(ask).to_be_visible()
+        tall_enough(ask)
+        page.wait_for_timeout(1200)  # a new code for the same phone waits a second here
+        ask.click()
+        expect(page.get_by_test_id("confirm-dialog")).to_contain_text("заявлению родителя")
+        page.get_by_test_id("confirm-ok").click()
+        code = row.get_by_test_id("deletion-code")
+        expect(code).to_be_visible()
+        code.fill(server.code_for(ADMIN))
+        confirm = row.get_by_test_id("deletion-confirm")
+        expect(confirm).to_have_text("Удалить данные ученика")
+        tall_enough(confirm)
+        confirm.click()
+        state = row.get_by_test_id("deletion-state")
+        expect(state).to_contain_text("Данные ученика будут удалены")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        fits = "[...document.querySelectorAll('.table-wrap')].every(e => e.scrollWidth <= e.clientWidth)"
+        assert page.evaluate(fits), "the people list scrolls sideways on a phone"
+        shot(page, "student-deletion-pending")
+        cancel = row.get_by_test_id("deletion-cancel")
+        tall_enough(cancel)
+        cancel.click()
+        expect(row.get_by_test_id("deletion-ask")).to_be_visible()
+        expect(state).to_have_count(0)
+    finally:
+        page.context.close()
+
+
+def test_a_parents_deletion_request_is_shown_to_the_school_without_its_cancel(
+        browser: Any, server: LiveServer, admin_state: str, people: Callable[[str], Any]) -> None:
+    """Елена asked to delete Ваня's data herself: the school sees when it will happen, but only
+    she can cancel it (whoever asked, cancels)."""
+    elena = people(PARENT)
+    vanya = next(c for c in elena.get("/me/consents")["children"] if c["child"]["name"] == "Ваня Иванов")
+    path = f"/me/children/{vanya['child']['id']}/deletion"
+    for _ in range(3):  # a new code for the same phone waits a second here
+        if elena.http.post("/auth/code", json={"phone": PARENT}).status_code < 300:
+            break
+        time.sleep(1.2)
+    elena.post(path, {"code": server.code_for(PARENT)})
+    page = new_page(browser, server, storage_state=admin_state)
+    try:
+        page.goto("/admin/members?role=student")
+        row = page.get_by_test_id("member-row").filter(has_text="Ваня Иванов")
+        row.get_by_test_id(f"student-deletion-open-{vanya['child']['id']}").click()
+        expect(row.get_by_test_id("deletion-state")).to_contain_text("Удаление запросил родитель")
+        expect(row.get_by_test_id("deletion-cancel")).to_have_count(0)
+        expect(row.get_by_test_id("deletion-ask")).to_have_count(0)
+    finally:
+        page.context.close()
+        assert elena.http.delete(path).status_code == 200

@@ -134,6 +134,10 @@ def test_the_administrator_imports_the_lyceums_roster(browser: Any, server: Live
     expect(error).to_have_count(1)
     expect(error).to_contain_text("users.csv")
     expect(error).to_contain_text(f"Это не номер мобильного телефона: «{BAD_PHONE}».")
+    gaps = page.get_by_test_id("roster-consent-gaps")  # 152-ФЗ: all the file's students are new
+    expect(gaps).to_contain_text("учеников из этого файла")
+    expect(gaps).to_contain_text("без полного согласия родителей")
+    expect(gaps.get_by_test_id("roster-consent-link")).to_have_attribute("href", "/admin/consents")
     shot(page, "roster-preview")
 
     apply = page.get_by_test_id("roster-apply")
@@ -144,6 +148,7 @@ def test_the_administrator_imports_the_lyceums_roster(browser: Any, server: Live
     expect(page.get_by_test_id("roster-progress")).to_have_attribute("value", "100")
     expect(page.get_by_test_id("roster-progress-text")).to_contain_text("100 %")
     expect(page.get_by_test_id("roster-status")).to_have_text("Применён")
+    expect(page.get_by_test_id("roster-consent-gaps")).to_contain_text("из этого импорта")
     shot(page, "roster-applied")
 
     page.get_by_test_id("roster-open-groups").click()

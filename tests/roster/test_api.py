@@ -243,3 +243,34 @@ async def test_a_file_too_big_is_refused(world: World, monkeypatch: pytest.Monke
     r = await upload(admin, world.org_id, b"PK" + b"\0" * (21 * 1024 * 1024))
     assert (r.status_code, error_code(r)) == (413, "too_large")  # refused before it is read
     assert (await admin.get(imports(world.org_id))).json()["imports"] == []
+
+
+async def test_the_import_says_how_many_of_its_students_have_no_consent_yet(world: World) -> None:
+    """The roster import is where the school is reminded to ask parents for consent (152-ФЗ):
+    the preview counts the file's students without it, the applied import its own students."""
+    admin = await world.as_("admin")
+    pupils = [p for p in SCHOOL if p.kind == "student"]
+    body = await uploaded(admin, world.org_id, oneroster().zip_bytes())
+    assert body["consent_gaps"] == {"students": len(pupils), "gaps": len(pupils)}  # all new
+    await applied(admin, world.org_id, body["id"])
+    r = await admin.get(f"{imports(world.org_id)}/{body['id']}")
+    assert r.json()["consent_gaps"] == {"students": len(pupils), "gaps": len(pupils)}
+
+    found = (await admin.get(f"{API}/orgs/{world.org_id}/members",
+                             params={"role": "student", "q": "Ёлкина"})).json()["members"]
+    alena = found[0]["user_id"]
+    r = await admin.post(f"{API}/orgs/{world.org_id}/consents/paper", json={
+        "child_id": alena, "purposes": ["processing", "chats", "photos", "calls"],
+        "status": "given", "parent_name": "Ёлкина Ольга", "note": ""})
+    assert r.status_code == 201, r.text
+    r = await admin.get(f"{imports(world.org_id)}/{body['id']}")
+    assert r.json()["consent_gaps"] == {"students": len(pupils), "gaps": len(pupils) - 1}
+    # Маша of the demo school has no consent either, but she is not this import's.
+    school = (await admin.get(f"{API}/orgs/{world.org_id}/consents/gaps")).json()
+    assert school["gaps"] > len(pupils) - 1
+
+    again = await uploaded(admin, world.org_id, oneroster().zip_bytes())
+    assert again["counts"]["same"] == len(SCHOOL)
+    assert again["consent_gaps"] == {"students": len(pupils), "gaps": len(pupils) - 1}
+    listed = (await admin.get(imports(world.org_id))).json()["imports"]
+    assert {i["consent_gaps"] for i in listed} == {None}  # only in the answer about one import

@@ -69,10 +69,13 @@ async function askCode(holder, path, reload, confirmLabel) {
   confirmForm.querySelector('input')?.focus();
 }
 
-function deletionBody(state, path, reload, holder, { pendingKey, askLabel, leadKey, confirmLabel }) {
+function deletionBody(state, path, reload, holder, opts) {
+  const { pendingKey, askLabel, confirmLabel, leadKey, asker, otherPendingKey } = opts;
   if (state.state === 'pending' || state.state === 'running') {
-    const key = state.reason === 'parent' && path === '/me/deletion' ? 'my_data.delete_pending_parent' : pendingKey;
-    const cancel = state.can_cancel && !(state.reason === 'parent' && path === '/me/deletion')
+    // Whoever asked, cancels: with `asker`, another's request is shown but not offered to cancel.
+    const another = asker ? state.reason !== asker : state.reason === 'parent' && path === '/me/deletion';
+    const key = another ? otherPendingKey : pendingKey;
+    const cancel = state.can_cancel && !another
       ? button(t('my_data.delete_cancel'), async (event) => {
         await busy(event.currentTarget, async () => {
           await del(path);
@@ -82,22 +85,26 @@ function deletionBody(state, path, reload, holder, { pendingKey, askLabel, leadK
       : null;
     return [h('p', { class: 'alert alert--warn', testid: 'deletion-state' }, t(key, { due: formatDate(state.due_at) })), cancel];
   }
-  const lead = t(leadKey, { days_text: tn('my_data.days_n', state.grace_days) });
+  const lead = t(leadKey, { days: state.grace_days, days_text: tn('my_data.days_n', state.grace_days) });
   return [h('p', { class: 'hint' }, lead), button(askLabel, async (event) => {
     if (!(await confirmDialog(lead, { confirmLabel: askLabel }))) return;
     await busy(event.currentTarget, () => askCode(holder, path, reload, confirmLabel));
   }, { kind: 'danger', testid: 'deletion-ask' })];
 }
 
-/** The deletion block for `path` ('/me/deletion' or '/me/children/{id}/deletion'). */
+/** The deletion block for `path` ('/me/deletion', '/me/children/{id}/deletion' or the school's
+ *  '/orgs/{id}/students/{id}/deletion'). `asker` ('parent', 'school') is who asks here: a request
+ *  someone else made is shown with `otherPendingKey` and without the cancel button. */
 export function deletionBlock(path, {
   pendingKey = 'my_data.delete_pending', askLabel = t('my_data.delete_ask'),
-  leadKey = 'my_data.delete_lead', confirmLabel = t('my_data.delete_confirm'),
+  confirmLabel = t('my_data.delete_confirm'), leadKey = 'my_data.delete_lead',
+  asker = null, otherPendingKey = 'my_data.delete_pending_parent',
 } = {}) {
   const holder = h('div', { class: 'stack', 'aria-live': 'polite' });
+  const opts = { pendingKey, askLabel, confirmLabel, leadKey, asker, otherPendingKey };
   const reload = async () => {
     try {
-      replace(holder, ...deletionBody(await get(path), path, reload, holder, { pendingKey, askLabel, leadKey, confirmLabel }));
+      replace(holder, ...deletionBody(await get(path), path, reload, holder, opts));
     } catch (error) {
       replace(holder, errorBox(error));
     }

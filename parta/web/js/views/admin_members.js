@@ -5,6 +5,7 @@ import { h, replace } from '../dom.js';
 import { field, form, submit } from '../forms.js';
 import { t } from '../i18n.js';
 import { orgPath } from '../session.js';
+import { deletionBlock } from '../privacy/my_data.js';
 import {
   busy, button, cardTitled, confirmDialog, empty, errorBox, formatPhone, pageHeader, personName, roleChips, table,
 } from '../ui.js';
@@ -13,9 +14,31 @@ const ROLES = ['org_admin', 'administration', 'teacher', 'student', 'parent'];
 const STAFF = ['org_admin', 'administration', 'teacher'];
 const GRANTABLE = ['administration', 'org_admin', 'teacher'];
 
+/** «Удалить данные ученика» (152-ФЗ): the school asks, on a parent's written request, say;
+ *  confirmed by a code sent to the administrator's phone, cancellable during the grace period.
+ *  The block (and its GET) is built only when opened; a refusal (`not_only_student`) shows
+ *  there in words. */
+function studentDeletion(member) {
+  const body = h('div', { class: 'manage__body stack' });
+  const details = h('details', { class: 'manage student-deletion', testid: `student-deletion-${member.user_id}` },
+    h('summary', { class: 'btn btn--danger-ghost', testid: `student-deletion-open-${member.user_id}` }, t('student_deletion.open')),
+    body);
+  details.addEventListener('toggle', () => {
+    if (!details.open || body.childElementCount) return;
+    body.append(deletionBlock(orgPath(`/students/${member.user_id}/deletion`), {
+      pendingKey: 'student_deletion.pending', otherPendingKey: 'student_deletion.pending_other',
+      askLabel: t('student_deletion.ask'), confirmLabel: t('student_deletion.confirm'),
+      leadKey: 'student_deletion.lead', asker: 'school',
+    }));
+  });
+  return details;
+}
+
 function manage(member, reload) {
   const isStaff = (member.roles || []).some((r) => STAFF.includes(r));
-  if (!isStaff) return h('span', { class: 'muted small' }, '—');
+  if (!isStaff) {
+    return (member.roles || []).includes('student') ? studentDeletion(member) : h('span', { class: 'muted small' }, '—');
+  }
   const missing = GRANTABLE.filter((r) => !member.roles.includes(r));
   const grant = missing.length ? form({
     testid: `grant-role-form-${member.user_id}`,

@@ -5,7 +5,7 @@
 
 import { del, get, post } from '../api.js';
 import { h, ICONS, icon, replace } from '../dom.js';
-import { formatDate, t } from '../i18n.js';
+import { formatDate, t, tn } from '../i18n.js';
 import { navigate } from '../router.js';
 import { orgPath } from '../session.js';
 import { tabs } from '../tabs.js';
@@ -61,6 +61,17 @@ function diffTabs(imp) {
   ].filter(Boolean);
   const first = items.find((i) => i.count) || items[0];
   return cardTitled(t('roster.diff_title'), tabs(items, { label: t('roster.diff_title'), current: first.key, testid: 'roster-tabs' }).el);
+}
+
+/** 152-ФЗ: the import is where the school is reminded to ask parents for consent — how many
+ *  of this file's (preview) or this import's (applied) students have none in full yet. */
+function consentGaps(imp) {
+  const gaps = imp.consent_gaps;
+  if (!gaps || !gaps.gaps) return null;
+  const key = imp.status === 'applied' ? 'roster.consent_gaps_applied' : 'roster.consent_gaps_preview';
+  return h('div', { class: 'banner banner--warn', testid: 'roster-consent-gaps', dataset: { gaps: String(gaps.gaps) } },
+    h('p', { class: 'banner__text' }, tn(key, gaps.gaps, { students: gaps.students }), ' ', t('roster.consent_gaps_hint')),
+    h('a', { href: '/admin/consents', class: 'btn btn--secondary', testid: 'roster-consent-link' }, t('roster.consent_gaps_open')));
 }
 
 function progressCard(imp) {
@@ -182,6 +193,8 @@ export async function rosterImportView(ctx) {
       parts.push(h('p', { class: 'notice', testid: 'roster-discarded' }, t('roster.discarded_text')));
     }
     parts.push(summary(current));
+    const gaps = current.status === 'discarded' ? null : consentGaps(current);
+    if (gaps) parts.push(gaps);
     if (current.status === 'preview' || current.status === 'failed') {
       parts.push(applyCard(current, (answer) => {
         current = answer;
