@@ -59,10 +59,12 @@ async def take(db: AsyncSession, key: str, now: datetime, *, limit: int,
         .where(RateWindow.key == key)
     )).one()
     waits = []
+    # Capped at the gap and the window: a simultaneous request may have counted with a clock
+    # read a moment after ours.
     if min_gap and last is not None and last > now - min_gap:
-        waits.append(last + min_gap - now)
+        waits.append(min(last + min_gap - now, min_gap))
     if count >= limit and start > now - window:
-        waits.append(start + window - now)
+        waits.append(min(start + window - now, window))
     raise RateLimited(_seconds(max(waits, default=timedelta(seconds=1))), code)
 
 
