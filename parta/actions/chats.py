@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from parta.actions.base import Ctx
-from parta.actions.members import membership_of, roles_of
+from parta.actions.roles import membership_of, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t

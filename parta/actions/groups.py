@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from parta.actions.base import Ctx
-from parta.actions.members import membership_of, org_admin_ids, roles_of
+from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import Group, GroupKind, GroupTeacher, Invite, Role

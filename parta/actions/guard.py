@@ -1,74 +1,20 @@
-"""What stands between a member and the send button (R29, R33): a block, the flood limits,
-and the conduct filter's mode for this kind of chat. Used by the message actions; it reads
-and settles, it never publishes."""
+"""A member's block in a chat as it stands now (R29, R30): read only; the block actions in
+``parta.actions.blocks`` write it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextualSelect, bindparam, func, select, text
+from sqlalchemy import func, select
 
 from parta.actions.base import Ctx
-from parta.conduct import check as conduct_check
-from parta.config import Settings
 from parta.db import utcnow
-from parta.errors import Conflict, Forbidden, PartaError, RateLimited
-from parta.models import (
-    Chat,
-    ChatBlock,
-    ChatKind,
-    ChatMember,
-    ConductMode,
-    ConductSetting,
-    Message,
-    UnblockObjection,
-    UnblockStatus,
-    Violation,
-)
+from parta.errors import Forbidden
+from parta.models import Chat, ChatBlock, UnblockObjection, UnblockStatus, Violation
 
-__all__ = [
-    "CHILDREN_KINDS",
-    "Screening",
-    "active_block",
-    "block_payload",
-    "conduct_mode",
-    "conduct_modes",
-    "default_mode",
-    "flood_refusal",
-    "last_block_mark",
-    "recent_posts",
-    "released_early",
-    "require_not_blocked",
-    "screen",
-    "screening",
-    "violations_since",
-]
-
-# Chats with children in them: the filter holds a flagged message for a moderator by default.
-CHILDREN_KINDS = frozenset({ChatKind.class_, ChatKind.subject, ChatKind.management_student_council,
-                            ChatKind.custom})
-
-
-def default_mode(kind: ChatKind | str) -> ConductMode:
-    return ConductMode.hold if ChatKind(kind) in CHILDREN_KINDS else ConductMode.warn
-
-
-async def conduct_modes(ctx: Ctx, org_id: int) -> dict[str, ConductMode]:
-    """Every chat kind's mode in this organization: its own setting or the default."""
-    modes = {k.value: default_mode(k) for k in ChatKind}
-    for row in (await ctx.db.execute(select(ConductSetting).where(
-            ConductSetting.org_id == org_id))).scalars():
-        if row.chat_kind in modes:
-            modes[row.chat_kind] = row.mode
-    return modes
-
-
-async def conduct_mode(ctx: Ctx, chat: Chat) -> ConductMode:
-    row = (await ctx.db.execute(select(ConductSetting.mode).where(
-        ConductSetting.org_id == chat.org_id, ConductSetting.chat_kind == chat.kind.value))).scalar()
-    return ConductMode(row) if row is not None else default_mode(chat.kind)
+__all__ = ["active_block", "block_payload", "last_block_mark", "released_early",
+           "require_not_blocked", "violations_since"]
 
 
 def block_payload(b: ChatBlock) -> dict[str, Any]:
@@ -115,109 +61,6 @@ async def require_not_blocked(ctx: Ctx, chat: Chat, user_id: int) -> None:
                                            "until_text": block.ends_at.strftime("%d.%m.%Y %H:%M UTC"),
                                            "rule_number": block.rule_number,
                                            "rule_text": block.rule_text, "reason": block.reason})
-
-
-async def recent_posts(ctx: Ctx, author_ids: list[int]) -> dict[int, list[Any]]:
-    """Each author's latest messages, newest first, as many as the flood limits look at:
-    one statement for the whole batch, each author's part an index range on (author, id)."""
-    if not author_ids:
-        return {}
-    s = ctx.settings
-    params: dict[str, Any] = {f"a{n}": a for n, a in enumerate(author_ids)}
-    params["window"] = max(s.flood_minute_messages, 1)
-    params["since"] = utcnow() - timedelta(
-        seconds=max(s.flood_burst_seconds, 60, s.duplicate_window_seconds))
-    out: dict[int, list[Any]] = {a: [] for a in author_ids}
-    for row in (await ctx.db.execute(_recent_statement(len(author_ids)), params)).all():
-        out[row.author_id].append(row)
-    for rows in out.values():
-        rows.sort(key=lambda r: r.created_at, reverse=True)
-    return out
-
-
-_RECENT: dict[int, TextualSelect] = {}
-
-
-def _recent_statement(authors: int) -> Any:
-    """Built once for each number of authors (a batch has at most a few hundred)."""
-    stmt = _RECENT.get(authors)
-    if stmt is None:
-        # At most ``window`` rows per author through the (author, id) index; of those, only
-        # the ones young enough to count come back.
-        # Messages the conduct filter held count too (pending or rejected; an approved one
-        # is a message by then): holding must not let a member post without limit.
-        part = ("SELECT * FROM (SELECT author_id, chat_id, body, created_at FROM message "
-                "WHERE author_id = :a{n} ORDER BY id DESC LIMIT :window) AS r{n} "
-                "WHERE created_at > :since UNION ALL "
-                "SELECT * FROM (SELECT author_id, chat_id, body, created_at FROM held_message "
-                "WHERE author_id = :a{n} AND status != 'approved' ORDER BY id DESC "
-                "LIMIT :window) AS h{n} WHERE created_at > :since")
-        m = Message.__table__.c
-        stmt = _RECENT[authors] = text(" UNION ALL ".join(
-            part.format(n=n) for n in range(authors))).bindparams(
-            bindparam("since", type_=m.created_at.type)).columns(
-            m.author_id, m.chat_id, m.body, m.created_at)
-    return stmt
-
-
-def flood_refusal(settings: Settings, chat_id: int, me: ChatMember, text: str, now: datetime,
-                  recent: list[Any]) -> PartaError | None:
-    """Per-member limits and no repeated identical messages (R33); moderators are exempt.
-    ``recent``: the author's latest messages, newest first (``recent_posts``)."""
-    if me.role.value != "member":
-        return None
-    s = settings
-    burst_since = now - timedelta(seconds=s.flood_burst_seconds)
-    burst = [r for r in recent if r.created_at > burst_since]
-    if len(burst) >= s.flood_burst_messages:
-        wait = (min(r.created_at for r in burst) - burst_since).total_seconds()
-        return RateLimited(max(int(wait) + 1, 1), "flood")
-    minute_since = now - timedelta(seconds=60)
-    minute = [r for r in recent if r.created_at > minute_since]
-    if len(minute) >= s.flood_minute_messages:
-        wait = (min(r.created_at for r in minute) - minute_since).total_seconds()
-        return RateLimited(max(int(wait) + 1, 1), "flood")
-    if text:
-        dup_since = now - timedelta(seconds=s.duplicate_window_seconds)
-        same = _norm(text)
-        if any(r.chat_id == chat_id and r.created_at > dup_since and _norm(r.body) == same
-               for r in recent):
-            return Conflict("duplicate_message")
-    return None
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-@dataclass(frozen=True)
-class Screening:
-    """What the conduct filter decided for one text in one chat."""
-
-    mode: ConductMode
-    flagged: bool
-    matches: list[dict[str, Any]]
-
-
-async def screen(ctx: Ctx, chat: Chat, me: ChatMember, text: str) -> Screening:
-    """Run the filter if this kind of chat has it on. A moderator's own message is never held:
-    for them «hold» is a warning."""
-    if not text:
-        return Screening(ConductMode.off, False, [])
-    return screening(await conduct_mode(ctx, chat), me, text)
-
-
-def screening(mode: ConductMode, me: ChatMember, text: str) -> Screening:
-    """``screen`` with the chat's mode already known."""
-    if not text:
-        return Screening(ConductMode.off, False, [])
-    if mode == ConductMode.off:
-        return Screening(mode, False, [])
-    verdict = conduct_check(text)
-    if mode == ConductMode.hold and me.role.value != "member":
-        mode = ConductMode.warn
-    matches = [{"start": m.start, "end": m.end, "category": m.category} for m in verdict.matches]
-    return Screening(mode, verdict.flagged, matches)
 
 
 async def violations_since(ctx: Ctx, chat_id: int, user_id: int, after_id: int) -> list[int]:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from parta.actions.base import Ctx
-from parta.actions.members import add_member, membership_of, org_admin_ids, roles_of
+from parta.actions.members import add_member
+from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, InviteRefused, NotFound, ValidationFailed
 from parta.models import (

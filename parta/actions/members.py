@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from parta.actions.base import Ctx
+from parta.actions.chats import subscribe_to_channels
+from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import (
@@ -27,33 +29,9 @@ __all__ = [
     "add_member",
     "decide_verification",
     "grant_role",
-    "membership_of",
-    "org_admin_ids",
     "request_verification",
     "revoke_role",
-    "roles_of",
 ]
-
-
-async def membership_of(ctx: Ctx, org_id: int, user_id: int) -> Membership | None:
-    return (await ctx.db.execute(
-        select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id,
-                                 Membership.left_at.is_(None))
-    )).scalar_one_or_none()
-
-
-async def roles_of(ctx: Ctx, membership_id: int) -> set[Role]:
-    return set((await ctx.db.execute(
-        select(MembershipRole.role).where(MembershipRole.membership_id == membership_id)
-    )).scalars())
-
-
-async def org_admin_ids(ctx: Ctx, org_id: int, roles: frozenset[Role] = frozenset({Role.org_admin, Role.administration})) -> set[int]:
-    return set((await ctx.db.execute(
-        select(Membership.user_id).join(MembershipRole, MembershipRole.membership_id == Membership.id)
-        .where(Membership.org_id == org_id, Membership.left_at.is_(None),
-               MembershipRole.role.in_(roles))
-    )).scalars())
 
 
 async def _staff_room(ctx: Ctx, org_id: int) -> Group:
@@ -92,8 +70,6 @@ async def add_member(ctx: Ctx, org: Organization, user: User, roles: set[Role],
     if group_id is not None and Role.student in roles:
         await _join_group(ctx, group_id, user.id)
     await ctx.db.flush()
-    from parta.actions.chats import subscribe_to_channels  # chats build on members
-
     await subscribe_to_channels(ctx, org, user.id)
     audience = await org_admin_ids(ctx, org.id) | {user.id}
     ctx.emit(MemberJoined(org_id=org.id, user_id=user.id, roles=sorted(roles | held)), audience)
@@ -124,8 +100,6 @@ async def grant_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Members
         ctx.db.add(MembershipRole(membership_id=m.id, role=role))
         await ctx.db.flush()
         ctx.audit("role.granted", org.id, "user", user_id, role=role.value)
-        from parta.actions.chats import subscribe_to_channels
-
         await subscribe_to_channels(ctx, org, user_id)  # an administrator posts in the channels
         ctx.emit(RolesChanged(org_id=org.id, user_id=user_id, roles=sorted(held | {role})),
                  await org_admin_ids(ctx, org.id) | {user_id})
@@ -152,8 +126,6 @@ async def revoke_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Member
     )).scalar_one()
     await ctx.db.delete(row)
     await ctx.db.flush()
-    from parta.actions.chats import subscribe_to_channels
-
     await subscribe_to_channels(ctx, org, user_id)  # a former administrator no longer posts there
     ctx.audit("role.revoked", org.id, "user", user_id, role=role.value)
     ctx.emit(RolesChanged(org_id=org.id, user_id=user_id, roles=sorted(held - {role})),

@@ -11,11 +11,11 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parta import search
-from parta.actions import guard
+from parta.actions import guard, screening
 from parta.actions.attachments import attachment_payload
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, chat_for, require_chat
-from parta.actions.members import org_admin_ids
+from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.models import (
@@ -298,14 +298,14 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
     await guard.require_not_blocked(ctx, chat, actor.user_id)
     assert me is not None
     text = clean_body(body)
-    screening = await guard.screen(ctx, chat, me, text)
-    if screening.flagged and screening.mode != ConductMode.warn:
+    verdict = await screening.screen(ctx, chat, me, text)
+    if verdict.flagged and verdict.mode != ConductMode.warn:
         # An edit cannot wait for a moderator: under «hold» and «reject» it is refused.
         raise ValidationFailed("conduct_rejected", fields={"body": "conduct"},
-                               params={"matches": screening.matches})
-    if screening.flagged and not confirm_conduct:
+                               params={"matches": verdict.matches})
+    if verdict.flagged and not confirm_conduct:
         raise ValidationFailed("conduct_warning", fields={"body": "conduct"},
-                               params={"matches": screening.matches})
+                               params={"matches": verdict.matches})
     msg.body = await _resolve_mentions(ctx, chat, text)
     msg.edited_at = utcnow()
     await search.index_message(ctx.db, msg.id, msg.body)

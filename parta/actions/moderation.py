@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from parta.actions import guard
+from parta.actions import screening
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, add_chat_member, chat_member
-from parta.actions.members import org_admin_ids
 from parta.actions.messages import moderator_ids, publish_message, remove_message
+from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
@@ -461,7 +461,7 @@ async def set_conduct_modes(ctx: Ctx, org_id: int, modes: dict[str, ConductMode]
     await ctx.db.flush()
     ctx.audit("org.conduct_modes_set", org_id, "organization", org_id,
               modes={k: v.value for k, v in modes.items()})
-    return await guard.conduct_modes(ctx, org_id)
+    return await screening.conduct_modes(ctx, org_id)
 
 
 

@@ -25,9 +25,10 @@ from sqlalchemy import delete, insert, select, update
 
 from parta.actions.base import Ctx
 from parta.actions.chats import eligible_for_group_chat
-from parta.actions.members import add_member, membership_of, org_admin_ids, roles_of
+from parta.actions.members import add_member
 from parta.actions.moderation import remove_for_movement
 from parta.actions.offers import offer_place
+from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.i18n import t

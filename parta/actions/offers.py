@@ -17,7 +17,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from parta.actions.base import Ctx
-from parta.actions.members import add_member, org_admin_ids
+from parta.actions.members import add_member
+from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound
 from parta.models import (

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from parta.actions.base import Ctx
-from parta.actions.members import add_member, org_admin_ids
+from parta.actions.members import add_member
+from parta.actions.roles import org_admin_ids
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.i18n import t
 from parta.models import (

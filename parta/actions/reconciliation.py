@@ -4,7 +4,7 @@ school's records, and says so. The reminder on the administrators' home counts f
 from __future__ import annotations
 
 from parta.actions.base import Ctx
-from parta.actions.members import org_admin_ids
+from parta.actions.roles import org_admin_ids
 from parta.models import Reconciliation
 from parta.policy import Action
 from parta.queries.reconciliation import reconciliation

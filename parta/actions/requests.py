@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from parta.actions.base import Ctx
 from parta.actions.invites import admit
-from parta.actions.members import membership_of, org_admin_ids, roles_of
+from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import (

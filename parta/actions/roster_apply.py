@@ -23,9 +23,9 @@ from sqlalchemy import insert, select
 from parta.actions.base import Ctx
 from parta.actions.chats import add_chat_member, ensure_system_channels
 from parta.actions.groups import create_group
-from parta.actions.members import org_admin_ids
 from parta.actions.movement import depart, invite_to_group_chats, leave_class
 from parta.actions.offers import offer_place
+from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.models import (
     ADMIN_ROLES,

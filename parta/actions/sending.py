@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from parta.actions import guard
+from parta.actions import flood, guard, screening
 from parta.actions.base import Ctx
 from parta.actions.chats import chat_visible, require_chat, require_direct_allowed
 from parta.actions.messages import (
@@ -209,9 +209,9 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
     if reply_ids:
         k.replies = {int(m): int(c) for m, c in (await db.execute(_REPLIES, {"ids": reply_ids})).all()}
     for org_id in {k.chats[c].org_id for c in in_chats}:
-        k.modes[org_id] = await guard.conduct_modes(ctx, org_id)
+        k.modes[org_id] = await screening.conduct_modes(ctx, org_id)
     flood_checked = sorted({u for (_, u), m in k.mine.items() if m.role.value == "member"})
-    k.recent = await guard.recent_posts(ctx, flood_checked)
+    k.recent = await flood.recent_posts(ctx, flood_checked)
     return k
 
 
@@ -258,20 +258,20 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
         wait = chat.slow_mode_seconds - (now - me.last_posted_at).total_seconds()
         if wait > 0:
             raise RateLimited(int(wait) + 1, "slow_mode")
-    refusal = guard.flood_refusal(ctx.settings, chat.id, me, text, now, k.recent.get(uid, []))
+    refusal = flood.flood_refusal(ctx.settings, chat.id, me, text, now, k.recent.get(uid, []))
     if refusal is not None:
         raise refusal
-    screening = guard.screening(k.modes[chat.org_id][chat.kind.value], me, text)
-    if screening.flagged:
-        if screening.mode == ConductMode.reject:
+    verdict = screening.screening(k.modes[chat.org_id][chat.kind.value], me, text)
+    if verdict.flagged:
+        if verdict.mode == ConductMode.reject:
             raise ValidationFailed("conduct_rejected", fields={"body": "conduct"},
-                                   params={"matches": screening.matches})
-        if screening.mode == ConductMode.warn and not item.confirm_conduct:
+                                   params={"matches": verdict.matches})
+        if verdict.mode == ConductMode.warn and not item.confirm_conduct:
             raise ValidationFailed("conduct_warning", fields={"body": "conduct"},
-                                   params={"matches": screening.matches})
-        if screening.mode == ConductMode.hold:
+                                   params={"matches": verdict.matches})
+        if verdict.mode == ConductMode.hold:
             return Sent(None, [], True, await hold_message(
-                ctx, chat, me, text, item.client_id, item.reply_to_id, files, screening.matches))
+                ctx, chat, me, text, item.client_id, item.reply_to_id, files, verdict.matches))
     return _Ready(item, chat, me, text, files)
 
 

@@ -39,8 +39,8 @@ from sqlalchemy import delete, select, update
 
 from parta.actions.base import Ctx
 from parta.actions.groups import archive_group, set_class_teacher
-from parta.actions.members import org_admin_ids
 from parta.actions.movement import depart, invite_to_group_chats, leave_class
+from parta.actions.roles import org_admin_ids
 from parta.actions.roster_apply import _chat as roster_chat
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed

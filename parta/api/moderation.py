@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from parta.actions import blocks, guard
+from parta.actions import blocks, guard, screening
 from parta.actions import moderation as mod
 from parta.actions.chats import chat_for
 from parta.actions.messages import message_payload
@@ -54,7 +54,7 @@ async def set_org_rules(org_id: PathId, body: OrgRulesIn, ctx: AuthCtx) -> dict[
 @router.get("/orgs/{org_id}/conduct")
 async def conduct_modes(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
     await org_for(ctx.db, ctx.require_actor(), org_id, Action.moderation_settings)
-    return {"modes": await guard.conduct_modes(ctx, org_id)}
+    return {"modes": await screening.conduct_modes(ctx, org_id)}
 
 
 @router.put("/orgs/{org_id}/conduct")

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from parta.actions import support as support_actions
 from parta.api.deps import AuthCtx, PathId
-from parta.queries import invites as q
+from parta.queries import support as q
 from parta.schemas.support import ReplyIn, TicketIn, TicketOut, TicketsOut
 
 router = APIRouter(tags=["support"])
