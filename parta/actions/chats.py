@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from parta.actions.base import Ctx
 from parta.actions.roles import membership_of, roles_of
@@ -29,6 +29,7 @@ from parta.models import (
     ParentLinkStatus,
     PostPolicy,
     Role,
+    User,
 )
 from parta.policy import Action, Actor, ChatAction, can_chat
 from parta.queries.direct import direct_refusals
@@ -44,7 +45,9 @@ __all__ = [
     "decline_invitation",
     "eligible_for_group_chat",
     "ensure_system_channels",
+    "group_chats",
     "invite_to_chat",
+    "invite_to_group_chats",
     "join_chat",
     "leave_chat",
     "require_direct_allowed",
@@ -439,3 +442,54 @@ async def subscribe_to_channels(ctx: Ctx, org: Organization, user_id: int) -> No
             await add_chat_member(ctx, channel, user_id, role, rules_accepted=True)
         elif row.role != ChatRole.owner and row.role != role:
             row.role = role
+
+
+# Places in the school imply chats (R9, R21, R23) ------------------------------------------------
+
+async def group_chats(ctx: Ctx, group_id: int, kinds: tuple[ChatKind, ...] | None = None
+                       ) -> list[Chat]:
+    q = select(Chat).where(Chat.group_id == group_id).order_by(Chat.id)
+    if kinds is not None:
+        q = q.where(Chat.kind.in_(kinds))
+    return list((await ctx.db.execute(q)).scalars())
+
+
+async def invite_to_group_chats(ctx: Ctx, group_id: int, only: set[int] | None = None) -> int:
+    """Invite those a class's chats are for (``chats.eligible_for_group_chat``) who were never
+    in them nor asked: someone who declined or left is not asked again. ``only`` narrows it to
+    some people. Set-wise over the class's chats: a few statements per class, not per person."""
+    chats = [c for c in await group_chats(ctx, group_id) if c.archived_at is None
+             and c.kind in (ChatKind.class_, ChatKind.parents, ChatKind.class_teachers,
+                            ChatKind.subject)]
+    if not chats:
+        return 0
+    ids = [c.id for c in chats]
+    seen = {(c, u) for c, u in (await ctx.db.execute(select(
+        ChatMember.chat_id, ChatMember.user_id).where(ChatMember.chat_id.in_(ids)))).all()}
+    seen |= {(c, u) for c, u in (await ctx.db.execute(select(
+        ChatInvitation.chat_id, ChatInvitation.user_id).where(
+        ChatInvitation.chat_id.in_(ids)))).all()}
+    wanted: list[tuple[Chat, int]] = []
+    for chat in chats:
+        people = await eligible_for_group_chat(ctx, chat)
+        if only is not None:
+            people &= only
+        wanted += [(chat, uid) for uid in sorted(people) if (chat.id, uid) not in seen]
+    if not wanted:
+        return 0
+    members = set((await ctx.db.execute(select(Membership.user_id).where(
+        Membership.org_id == chats[0].org_id, Membership.left_at.is_(None),
+        Membership.user_id.in_(sorted({uid for _, uid in wanted}))))).scalars())
+    wanted = [(chat, uid) for chat, uid in wanted if uid in members]
+    inviter = ctx.user.id if ctx.user is not None and ctx.user.id else None
+    now = utcnow()
+    await ctx.db.execute(insert(ChatInvitation), [
+        {"chat_id": chat.id, "user_id": uid, "invited_by": inviter, "created_at": now}
+        for chat, uid in wanted])
+    # Only someone who has signed in can hear of it now; others see it on first sign-in.
+    reachable = set((await ctx.db.execute(select(User.id).where(
+        User.id.in_(sorted({uid for _, uid in wanted})), User.activated_at.is_not(None)))).scalars())
+    for chat, uid in wanted:
+        if uid in reachable:
+            ctx.emit(ChatInvited(org_id=chat.org_id, chat_id=chat.id, title=chat.title), {uid})
+    return len(wanted)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from parta.actions.base import Ctx
+from parta.actions.chats import invite_to_group_chats
 from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
@@ -119,6 +120,10 @@ async def set_class_teacher(ctx: Ctx, org_id: int, group_id: int, user_id: int |
     before = group.class_teacher_id
     group.class_teacher_id = user_id
     ctx.audit("group.class_teacher_set", org.id, "group", group.id, before=before, after=user_id)
+    if user_id is not None:
+        # The class's chats are hers to run: she is asked in (the chats made before her).
+        await ctx.db.flush()
+        await invite_to_group_chats(ctx, group.id, only={user_id})
     await _changed(ctx, group)
     return group
 
@@ -142,6 +147,7 @@ async def add_subject_teacher(ctx: Ctx, org_id: int, group_id: int, user_id: int
     await ctx.db.flush()
     ctx.audit("group.subject_teacher_added", org.id, "group", group.id, user_id=user_id,
               subject=subject)
+    await invite_to_group_chats(ctx, group.id, only={user_id})
     await _changed(ctx, group)
     return group
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from parta.actions.base import Ctx
+from parta.actions.chats import invite_to_group_chats
 from parta.actions.members import add_member
 from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
@@ -219,6 +220,9 @@ async def admit(ctx: Ctx, org: Organization, role: Role, group_id: int | None,
     user = await ctx.db.get(User, uid)
     assert user is not None
     await add_member(ctx, org, user, {role}, group_id=group_id)
+    if role == Role.student and group_id is not None:
+        # A place in a class is a place in its chats: asked, not put in (R23).
+        await invite_to_group_chats(ctx, group_id, only={uid})
     if role == Role.parent:
         ctx.db.add(ParentLink(org_id=org.id, parent_id=uid, group_id=group_id,
                               child_name_claimed=child_name))

@@ -10,8 +10,6 @@ The steps here are shared by the movement actions and by roster import:
   their parents out of its parents' chat too, unless another child of theirs is still there.
 * :func:`depart` — a person leaves the organization: out of every group and every chat of it,
   their invitations withdrawn, their class leadership and subjects ended.
-* :func:`invite_to_group_chats` — the people a class's chats are for, who were never asked,
-  are invited (R23: nobody is put in; they join after accepting the rules).
 
 Every removal from a chat is recorded with its reason (``moderation.remove_for_movement``).
 """
@@ -21,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from parta.actions.base import Ctx
-from parta.actions.chats import eligible_for_group_chat
+from parta.actions.chats import group_chats, invite_to_group_chats
 from parta.actions.members import add_member
 from parta.actions.moderation import remove_for_movement
 from parta.actions.offers import offer_place
@@ -57,7 +55,6 @@ from parta.models.chat import CHANNEL_KINDS
 from parta.policy import Action, require
 from parta.queries.scope import group_in, org_for, org_seen
 from parta.realtime.events import (
-    ChatInvited,
     ChatMemberChanged,
     GroupChanged,
     MovementChanged,
@@ -69,7 +66,6 @@ __all__ = [
     "Newcomer",
     "decide_movement",
     "depart",
-    "invite_to_group_chats",
     "leave_class",
     "parents_of",
     "propose_movement",
@@ -114,14 +110,6 @@ async def _leave_channel(ctx: Ctx, chat: Chat, user_id: int, reason: str) -> int
     return 1
 
 
-async def _group_chats(ctx: Ctx, group_id: int, kinds: tuple[ChatKind, ...] | None = None
-                       ) -> list[Chat]:
-    q = select(Chat).where(Chat.group_id == group_id).order_by(Chat.id)
-    if kinds is not None:
-        q = q.where(Chat.kind.in_(kinds))
-    return list((await ctx.db.execute(q)).scalars())
-
-
 async def parents_of(ctx: Ctx, org_id: int, child_id: int) -> list[int]:
     return list((await ctx.db.execute(select(ParentLink.parent_id).where(
         ParentLink.org_id == org_id, ParentLink.child_id == child_id,
@@ -134,9 +122,9 @@ async def leave_class(ctx: Ctx, org_id: int, group_id: int, user_id: int, code: 
     unless they still have another child there. Returns how many chat places were ended."""
     await ctx.db.execute(delete(GroupMember).where(GroupMember.group_id == group_id,
                                                    GroupMember.user_id == user_id))
-    removed = await _remove_from_chats(ctx, await _group_chats(ctx, group_id), user_id,
+    removed = await _remove_from_chats(ctx, await group_chats(ctx, group_id), user_id,
                                        reason_text(code, note))
-    parents_chats = await _group_chats(ctx, group_id, (ChatKind.parents,))
+    parents_chats = await group_chats(ctx, group_id, (ChatKind.parents,))
     if not parents_chats:
         return removed
     for parent in await parents_of(ctx, org_id, user_id):
@@ -197,47 +185,6 @@ async def depart(ctx: Ctx, org: Organization, user_id: int, code: str, note: str
     for gid in sorted(set(led) | set(taught)):
         ctx.emit(GroupChanged(org_id=org.id, group_id=gid), admins)
     return removed
-
-
-async def invite_to_group_chats(ctx: Ctx, group_id: int, only: set[int] | None = None) -> int:
-    """Invite those a class's chats are for (``chats.eligible_for_group_chat``) who were never
-    in them nor asked: someone who declined or left is not asked again. ``only`` narrows it to
-    some people. Set-wise over the class's chats: a few statements per class, not per person."""
-    chats = [c for c in await _group_chats(ctx, group_id) if c.archived_at is None
-             and c.kind in (ChatKind.class_, ChatKind.parents, ChatKind.class_teachers,
-                            ChatKind.subject)]
-    if not chats:
-        return 0
-    ids = [c.id for c in chats]
-    seen = {(c, u) for c, u in (await ctx.db.execute(select(
-        ChatMember.chat_id, ChatMember.user_id).where(ChatMember.chat_id.in_(ids)))).all()}
-    seen |= {(c, u) for c, u in (await ctx.db.execute(select(
-        ChatInvitation.chat_id, ChatInvitation.user_id).where(
-        ChatInvitation.chat_id.in_(ids)))).all()}
-    wanted: list[tuple[Chat, int]] = []
-    for chat in chats:
-        people = await eligible_for_group_chat(ctx, chat)
-        if only is not None:
-            people &= only
-        wanted += [(chat, uid) for uid in sorted(people) if (chat.id, uid) not in seen]
-    if not wanted:
-        return 0
-    members = set((await ctx.db.execute(select(Membership.user_id).where(
-        Membership.org_id == chats[0].org_id, Membership.left_at.is_(None),
-        Membership.user_id.in_(sorted({uid for _, uid in wanted}))))).scalars())
-    wanted = [(chat, uid) for chat, uid in wanted if uid in members]
-    inviter = ctx.user.id if ctx.user is not None and ctx.user.id else None
-    now = utcnow()
-    await ctx.db.execute(insert(ChatInvitation), [
-        {"chat_id": chat.id, "user_id": uid, "invited_by": inviter, "created_at": now}
-        for chat, uid in wanted])
-    # Only someone who has signed in can hear of it now; others see it on first sign-in.
-    reachable = set((await ctx.db.execute(select(User.id).where(
-        User.id.in_(sorted({uid for _, uid in wanted})), User.activated_at.is_not(None)))).scalars())
-    for chat, uid in wanted:
-        if uid in reachable:
-            ctx.emit(ChatInvited(org_id=chat.org_id, chat_id=chat.id, title=chat.title), {uid})
-    return len(wanted)
 
 
 # Recording, proposing and confirming movement (R7) -----------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from parta.actions.base import Ctx
+from parta.actions.chats import invite_to_group_chats
 from parta.actions.members import add_member
 from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
@@ -114,7 +115,6 @@ async def _link_children(ctx: Ctx, offer: EnrolmentOffer) -> None:
 async def accept_offer(ctx: Ctx, offer_id: int) -> EnrolmentOffer:
     """Enrol the caller as the offer proposes: the role, the class (a student joins it and is
     invited to its chats, R23), the position for staff."""
-    from parta.actions.movement import invite_to_group_chats  # movement builds on offers
 
     offer = await _my_pending(ctx, offer_id)
     assert ctx.user is not None

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from parta.actions.base import Ctx
+from parta.actions.chats import invite_to_group_chats
 from parta.actions.invites import admit
 from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
 from parta.models import (
     Group,
+    GroupKind,
     GroupMember,
     JoinRequest,
     JoinRequestStatus,
@@ -82,11 +84,25 @@ async def decide_parent_link(ctx: Ctx, org_id: int, link_id: int, confirm: bool,
     link.status = ParentLinkStatus.confirmed if confirm else ParentLinkStatus.refused
     link.decided_by = actor.user_id
     link.decided_at = utcnow()
+    if confirm:
+        # The child's class makes the parent's place: its parents' chat asks them in (R17, R23).
+        await ctx.db.flush()
+        for gid in await _classes_of(ctx, org.id, link.child_id):
+            await invite_to_group_chats(ctx, gid, only={link.parent_id})
     ctx.audit("parent_link.confirmed" if confirm else "parent_link.refused", org.id,
               "parent_link", link.id, parent_id=link.parent_id, child_id=link.child_id)
     ctx.emit(ParentLinkDecided(org_id=org.id, link_id=link.id, status=link.status.value),
              await org_admin_ids(ctx, org.id) | {link.parent_id, actor.user_id})
     return link
+
+
+async def _classes_of(ctx: Ctx, org_id: int, child_id: int | None) -> list[int]:
+    if child_id is None:
+        return []
+    return list((await ctx.db.execute(select(Group.id).join(
+        GroupMember, GroupMember.group_id == Group.id).where(
+        GroupMember.user_id == child_id, Group.org_id == org_id,
+        Group.kind == GroupKind.class_, Group.archived_at.is_(None)).order_by(Group.id))).scalars())
 
 
 async def _in_group(ctx: Ctx, group_id: int | None, user_id: int) -> bool:

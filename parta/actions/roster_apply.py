@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from parta.actions.base import Ctx
-from parta.actions.chats import add_chat_member, ensure_system_channels
+from parta.actions.chats import add_chat_member, ensure_system_channels, invite_to_group_chats
 from parta.actions.groups import create_group
-from parta.actions.movement import depart, invite_to_group_chats, leave_class
+from parta.actions.movement import depart, leave_class
 from parta.actions.offers import offer_place
 from parta.actions.roles import org_admin_ids
 from parta.db import utcnow

@@ -38,8 +38,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from parta.actions.base import Ctx
+from parta.actions.chats import invite_to_group_chats
 from parta.actions.groups import archive_group, set_class_teacher
-from parta.actions.movement import depart, invite_to_group_chats, leave_class
+from parta.actions.movement import depart, leave_class
 from parta.actions.roles import org_admin_ids
 from parta.actions.roster_apply import _chat as roster_chat
 from parta.db import utcnow

@@ -307,3 +307,17 @@ async def test_the_name_of_an_archived_class_can_be_used_again(world: World) -> 
     assert r.status_code == 200, r.text
     r = await admin.post(f"{API}/orgs/{world.org_id}/groups", json={"grade": 9, "letter": "А"})
     assert r.status_code == 201, r.text
+
+
+async def test_a_new_class_teacher_is_asked_into_the_class_chats(world: World) -> None:
+    """The class's chats were made before her: appointing her asks her in (R21, R23)."""
+    admin = await world.as_("admin")
+    oleg = await world.as_("math_teacher")
+    oleg_id = await world.user_id("math_teacher")
+    g5a = (await groups_of(admin, world.org_id))["5А"]
+    assert (await oleg.get(f"{API}/chats")).json()["invitations"] == []
+    r = await admin.put(f"{API}/orgs/{world.org_id}/groups/{g5a['id']}/class-teacher",
+                        json={"user_id": oleg_id})
+    assert r.status_code == 200, r.text
+    titles = sorted(i["title"] for i in (await oleg.get(f"{API}/chats")).json()["invitations"])
+    assert titles == ["5А — класс", "5А — родители"]

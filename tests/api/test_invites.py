@@ -241,6 +241,23 @@ async def test_a_student_joins_his_class_by_link(world: World) -> None:
     [member] = (await admin.get(f"{API}/orgs/{world.org_id}/members",
                                 params={"q": "Кузнецов"})).json()["members"]
     assert member["groups"] == [{"id": g5a["id"], "name": "5А"}]
+    # His place in 5А asks him into 5А's class chat (R17, R22, R23): invited, not put in.
+    mine = (await kolya.get(f"{API}/chats")).json()
+    assert [i["title"] for i in mine["invitations"]] == ["5А — класс"]
+    assert "5А — класс" not in [c["title"] for c in mine["chats"]]
+    assert "5А — родители" not in [i["title"] for i in mine["invitations"]]
+
+
+async def test_a_student_of_another_class_is_not_asked_into_5a(world: World) -> None:
+    admin = await world.as_("admin")
+    g6 = next(g for name, g in (await groups_of(admin, world.org_id)).items()
+              if name != "5А" and g.get("kind", "class") == "class")
+    inv = await invite(admin, world.org_id, role="student", group_id=g6["id"])
+    vera = await newcomer(world, "+79201112246", "Вера Лебедева")
+    r = await vera.post(f"{API}/invites/{inv['token']}/join", json={})
+    assert r.json()["status"] == "joined", r.text
+    mine = (await vera.get(f"{API}/chats")).json()
+    assert not [i for i in mine["invitations"] if i["title"].startswith("5А")]
 
 
 async def test_a_parent_must_name_the_child_and_gets_a_link_to_confirm(world: World) -> None:

@@ -238,3 +238,27 @@ async def test_the_class_teacher_confirms_only_a_child_of_her_class(world: World
     assert r.status_code == 200
     decided = world.events_of("parent_link.decided")
     assert len(decided) == 1 and olga_id in decided[0].audience
+
+
+async def test_a_confirmed_parent_is_asked_into_the_childs_parents_chat(world: World) -> None:
+    """Joining by 5А's parents' link leads, once the school confirms the child, to an
+    invitation into 5А's parents' chat — not only the school channel (R17, R22, R23)."""
+    olga, olga_id, link_id = await olga_comes_for_petya(world)
+    before = (await olga.get(f"{API}/chats")).json()
+    assert "5А — родители" not in [i["title"] for i in before["invitations"]]  # not yet confirmed
+    admin = await world.as_("admin")
+    petya_id = await world.user_id("student2")
+    r = await admin.post(f"{API}/orgs/{world.org_id}/parent-links/{link_id}/confirm",
+                         json={"child_user_id": petya_id})
+    assert r.status_code == 200, r.text
+    after = (await olga.get(f"{API}/chats")).json()
+    assert [i["title"] for i in after["invitations"]] == ["5А — родители"]
+    assert "5А — класс" not in [c["title"] for c in after["chats"]]  # the children's chat is theirs
+
+
+async def test_a_refused_parent_is_asked_into_nothing(world: World) -> None:
+    olga, olga_id, link_id = await olga_comes_for_petya(world)
+    admin = await world.as_("admin")
+    r = await admin.post(f"{API}/orgs/{world.org_id}/parent-links/{link_id}/refuse")
+    assert r.status_code == 200, r.text
+    assert (await olga.get(f"{API}/chats")).json()["invitations"] == []
