@@ -109,6 +109,15 @@ class SessionEnded(Event):
     session_id: int
 
 
+class SupportChanged(Event):
+    """A support ticket was opened, answered, passed on or closed (R42)."""
+
+    type: Literal["support.changed"] = "support.changed"
+    ticket_id: int
+    status: str
+    line: str  # school | platform
+
+
 class ChatChanged(Event):
     type: Literal["chat.changed"] = "chat.changed"
     chat_id: int

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
@@ -24,6 +24,7 @@ class ReplyOut(BaseModel):
     id: int
     author: Person | None
     from_support: bool
+    line: Literal["school", "platform"] | None = None  # who answered: the school or the platform
     body: str
     created_at: datetime
 
@@ -33,6 +34,11 @@ class TicketOut(BaseModel):
     subject: str
     status: str
     org_id: int | None
+    org_name: str | None = None
+    line: Literal["school", "platform"]  # who answers it now
+    escalated_at: datetime | None = None
+    can_answer: bool = False  # the caller answers it (on its line)
+    can_escalate: bool = False  # the caller may pass it on to the platform
     author: Person
     created_at: datetime
     updated_at: datetime

@@ -243,7 +243,7 @@ async def test_the_class_teacher_confirms_only_a_child_of_her_class(world: World
 async def test_a_confirmed_parent_is_asked_into_the_childs_parents_chat(world: World) -> None:
     """Joining by 5А's parents' link leads, once the school confirms the child, to an
     invitation into 5А's parents' chat — not only the school channel (R17, R22, R23)."""
-    olga, olga_id, link_id = await olga_comes_for_petya(world)
+    olga, _olga_id, link_id = await olga_comes_for_petya(world)
     before = (await olga.get(f"{API}/chats")).json()
     assert "5А — родители" not in [i["title"] for i in before["invitations"]]  # not yet confirmed
     admin = await world.as_("admin")
@@ -257,7 +257,7 @@ async def test_a_confirmed_parent_is_asked_into_the_childs_parents_chat(world: W
 
 
 async def test_a_refused_parent_is_asked_into_nothing(world: World) -> None:
-    olga, olga_id, link_id = await olga_comes_for_petya(world)
+    olga, _olga_id, link_id = await olga_comes_for_petya(world)
     admin = await world.as_("admin")
     r = await admin.post(f"{API}/orgs/{world.org_id}/parent-links/{link_id}/refuse")
     assert r.status_code == 200, r.text

@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import OPERATOR, PARENT, LiveServer, new_page, shot, sign_in
+from tests.e2e.conftest import ADMIN, OPERATOR, PARENT, LiveServer, new_page, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_parent_writes_to_support_and_the_operator_answers(
+def test_a_parent_writes_to_support_the_school_answers_then_passes_it_on(
     browser: Any, server: LiveServer
 ) -> None:
     parent = new_page(browser, server)
+    admin = new_page(browser, server)
     operator = new_page(browser, server)
     try:
         parent.goto("/support")
@@ -27,24 +28,39 @@ def test_a_parent_writes_to_support_and_the_operator_answers(
         expect(parent).to_have_url(re.compile(r"/support/\d+$"))
         ticket_path = parent.url.split(server.base_url, 1)[1]
         expect(parent.get_by_test_id("ticket-thread")).to_contain_text("не вижу чат 5А")
+        expect(parent.get_by_test_id("ticket-line")).to_contain_text("администрация школы")
 
+        # The school's administrator answers first (R42: the school line).
+        admin.goto("/admin/support")
+        sign_in(admin, server, ADMIN)
+        admin.get_by_test_id("inbox-open").get_by_role("link", name="Не вижу чат класса").click()
+        admin.get_by_test_id("reply-body").fill("Приглашение в чат 5А уже отправлено, примите его в «Чатах».")
+        admin.get_by_test_id("reply-send").click()
+        expect(admin.get_by_test_id("ticket-thread")).to_contain_text("Приглашение в чат 5А")
+        # The parent is told wherever she is in the app.
+        expect(parent.get_by_test_id("toast").filter(has_text="ответ")).to_be_visible()
+        shot(admin, "support-ticket-school")
+
+        # What the school cannot solve goes on to the platform.
+        admin.get_by_test_id("ticket-escalate").click()
+        expect(admin.get_by_test_id("ticket-passed-on")).to_be_visible()
         operator.goto("/operator/support")
         sign_in(operator, server, OPERATOR)
         operator.get_by_test_id("inbox-open").get_by_role("link", name="Не вижу чат класса").click()
-        operator.get_by_test_id("reply-body").fill(
-            "Чат появится, когда классный руководитель его создаст."
-        )
+        operator.get_by_test_id("reply-body").fill("Проверили: приглашение на месте.")
         operator.get_by_test_id("reply-send").click()
-        expect(operator.get_by_test_id("ticket-thread")).to_contain_text("классный руководитель")
+        expect(operator.get_by_test_id("ticket-thread")).to_contain_text("Проверили")
         shot(operator, "support-ticket")
         operator.get_by_test_id("ticket-close").click()
         expect(operator.get_by_test_id("ticket-close")).to_have_count(0)
 
         parent.goto(ticket_path)
-        expect(parent.get_by_test_id("ticket-thread")).to_contain_text("классный руководитель")
+        expect(parent.get_by_test_id("ticket-thread")).to_contain_text("Приглашение в чат 5А")
+        expect(parent.get_by_test_id("ticket-thread")).to_contain_text("Проверили")
         expect(parent.get_by_test_id("reply-form")).to_have_count(0)
     finally:
         parent.context.close()
+        admin.context.close()
         operator.context.close()
 
 

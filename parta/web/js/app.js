@@ -8,7 +8,7 @@ import {
   isAdmin, isMunicipal, isOperator, isStaff, loadMe, loadOperatorOrgs, loadOrg, managesRoster, memberships, needsOrgChoice, session,
   signedOut,
 } from './session.js';
-import { errorBox, loading, pageHeader } from './ui.js';
+import { errorBox, loading, pageHeader, toast } from './ui.js';
 import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
 import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
 import { startNotifications } from './chat/notify.js';
@@ -84,8 +84,10 @@ route('/admin/reconciliation', reconciliationView, { ...ADMIN, title: 'reconcili
 route('/admin/year', yearView, { ...ROSTER, title: 'year.title' });
 route('/movement', movementView, { ...ORG, title: 'movement.title' }); // the operator too: not staff
 route('/operator/orgs', operatorOrgsView, { ...OPERATOR, title: 'operator_orgs.title' });
-route('/operator/support', supportInboxView, { ...OPERATOR, title: 'inbox.title' });
-route('/operator/support/:id', supportTicketView, { ...OPERATOR, title: 'inbox.title', inbox: true });
+route('/admin/support', supportInboxView, { ...ADMIN, title: 'inbox.title', box: 'school' });
+route('/admin/support/:id', supportTicketView, { ...ADMIN, title: 'inbox.title', inbox: true, box: 'school' });
+route('/operator/support', supportInboxView, { ...OPERATOR, title: 'inbox.title', box: 'platform' });
+route('/operator/support/:id', supportTicketView, { ...OPERATOR, title: 'inbox.title', inbox: true, box: 'platform' });
 
 const root = document.getElementById('app');
 let renderId = 0;
@@ -273,6 +275,10 @@ async function boot() {
   connectionIndicator();
   onChats(showUnread);
   onQueue(showModeration);
+  // Whoever wrote to support hears of an answer wherever they are in the app (R42).
+  onEvent('support.changed', (event) => {
+    if (event.status === 'answered') toast(t('support.answered_toast'));
+  });
   onLeads(showMovement);
   window.addEventListener('parta:signed-out', () => {
     if (!session.user) return;

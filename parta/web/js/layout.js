@@ -90,6 +90,7 @@ function buildNav() {
         managesRoster() ? navLink('/movement', t('nav.movement'), 'nav-admin-movement') : null,
         navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
         managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
+        navLink('/admin/support', t('nav.school_support'), 'nav-admin-support'),
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
       ])
       : null,

@@ -1,4 +1,5 @@
-// The operator's support inbox (R42): every ticket, open ones first.
+// Support inboxes (R42): the school's administrators answer their school's tickets first (the
+// school line); the operator answers what names no school and what a school passed on.
 
 import { get } from '../api.js';
 import { h } from '../dom.js';
@@ -8,13 +9,16 @@ import { ticketList } from './support.js';
 
 const ORDER = { open: 0, answered: 1, closed: 2 };
 
-export async function supportInboxView() {
-  const answer = await get('/support/tickets');
+/** ``ctx.options.box``: 'school' (an administrator's school) or 'platform' (the operator). */
+export async function supportInboxView(ctx) {
+  const box = ctx.options.box || 'platform';
+  const base = box === 'school' ? '/admin/support' : '/operator/support';
+  const answer = await get(`/support/tickets?box=${box}`);
   const tickets = [...(answer.tickets || [])].sort((a, b) => (ORDER[a.status] ?? 3) - (ORDER[b.status] ?? 3));
   const open = tickets.filter((x) => x.status !== 'closed');
   const closed = tickets.filter((x) => x.status === 'closed');
   return h('div', { class: 'stack stack--page', testid: 'inbox' },
-    pageHeader(t('inbox.title'), t('inbox.lead')),
-    cardTitled(t('inbox.open'), ticketList(open, '/operator/support', 'inbox-open')),
-    closed.length ? cardTitled(t('inbox.closed'), ticketList(closed, '/operator/support', 'inbox-closed')) : null);
+    pageHeader(t('inbox.title'), t(box === 'school' ? 'inbox.lead_school' : 'inbox.lead')),
+    cardTitled(t('inbox.open'), ticketList(open, base, 'inbox-open')),
+    closed.length ? cardTitled(t('inbox.closed'), ticketList(closed, base, 'inbox-closed')) : null);
 }
