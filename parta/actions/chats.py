@@ -454,7 +454,8 @@ async def group_chats(ctx: Ctx, group_id: int, kinds: tuple[ChatKind, ...] | Non
     return list((await ctx.db.execute(q)).scalars())
 
 
-async def invite_to_group_chats(ctx: Ctx, group_id: int, only: set[int] | None = None) -> int:
+async def invite_to_group_chats(ctx: Ctx, group_id: int, only: set[int] | None = None,
+                                invited_by: int | None = None) -> int:
     """Invite those a class's chats are for (``chats.eligible_for_group_chat``) who were never
     in them nor asked: someone who declined or left is not asked again. ``only`` narrows it to
     some people. Set-wise over the class's chats: a few statements per class, not per person."""
@@ -481,7 +482,11 @@ async def invite_to_group_chats(ctx: Ctx, group_id: int, only: set[int] | None =
         Membership.org_id == chats[0].org_id, Membership.left_at.is_(None),
         Membership.user_id.in_(sorted({uid for _, uid in wanted}))))).scalars())
     wanted = [(chat, uid) for chat, uid in wanted if uid in members]
-    inviter = ctx.user.id if ctx.user is not None and ctx.user.id else None
+    # Whoever gave the place asks (the caller, or the author of the link one joined by); a person
+    # is never shown as having invited themselves.
+    inviter = invited_by or (ctx.user.id if ctx.user is not None and ctx.user.id else None)
+    if only is not None and inviter in only:
+        inviter = None
     now = utcnow()
     await ctx.db.execute(insert(ChatInvitation), [
         {"chat_id": chat.id, "user_id": uid, "invited_by": inviter, "created_at": now}

@@ -133,8 +133,8 @@ async def annul_unclaimed(ctx: Ctx, org_id: int) -> int:
 
 
 async def invite_by_token(ctx: Ctx, token: str) -> tuple[Invite, Organization, Group | None]:
-    """The invite behind a link, refused plainly when it no longer works."""
-    ctx.require_actor()
+    """The invite behind a link, refused plainly when it no longer works. Signed out too: the
+    link's holder may see where it leads (joining needs a signed-in person)."""
     inv = (await ctx.db.execute(select(Invite).where(Invite.token == token))).scalar_one_or_none()
     if inv is None:
         raise NotFound()
@@ -205,15 +205,16 @@ async def join_by_invite(ctx: Ctx, token: str, child_name: str = "",
             audience.add(group.class_teacher_id)
         ctx.emit(JoinRequested(org_id=org.id, request_id=req.id), audience)
         return JoinOutcome("requested", org.id, req.id)
-    await admit(ctx, org, inv.role, inv.group_id, child_name)
+    await admit(ctx, org, inv.role, inv.group_id, child_name, inviter=inv.created_by)
     ctx.audit("member.joined_by_invite", org.id, "user", actor.user_id, invite_id=inv.id,
               role=inv.role.value, group_id=inv.group_id)
     return JoinOutcome("joined", org.id)
 
 
 async def admit(ctx: Ctx, org: Organization, role: Role, group_id: int | None,
-                child_name: str, user_id: int | None = None) -> None:
-    """Add the person (the caller, or ``user_id``) with ``role``; a parent gets a link to confirm."""
+                child_name: str, user_id: int | None = None, inviter: int | None = None) -> None:
+    """Add the person (the caller, or ``user_id``) with ``role``; a parent gets a link to confirm.
+    ``inviter``: who the chats' invitations name (the link's author when someone joins by it)."""
     from parta.models import User
 
     uid = user_id if user_id is not None else ctx.require_actor().user_id
@@ -222,7 +223,7 @@ async def admit(ctx: Ctx, org: Organization, role: Role, group_id: int | None,
     await add_member(ctx, org, user, {role}, group_id=group_id)
     if role == Role.student and group_id is not None:
         # A place in a class is a place in its chats: asked, not put in (R23).
-        await invite_to_group_chats(ctx, group_id, only={uid})
+        await invite_to_group_chats(ctx, group_id, only={uid}, invited_by=inviter)
     if role == Role.parent:
         ctx.db.add(ParentLink(org_id=org.id, parent_id=uid, group_id=group_id,
                               child_name_claimed=child_name))

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from parta.actions import invites as invite_actions
-from parta.api.deps import AuthCtx, PathId
+from parta.api.deps import AnyCtx, AuthCtx, PathId
 from parta.errors import NotFound
 from parta.models import Role
 from parta.policy import Action
@@ -78,7 +78,9 @@ async def invite_qr(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> Response
 
 
 @router.get("/invites/{token}", response_model=InvitePreview)
-async def preview_invite(token: PlainText, ctx: AuthCtx) -> InvitePreview:
+async def preview_invite(token: PlainText, ctx: AnyCtx) -> InvitePreview:
+    """What a link is for, shown before sign-in too: whoever holds the link may know where it
+    leads (the token is unguessable), so a parent sees the school and class before giving a phone."""
     inv, org, group = await invite_actions.invite_by_token(ctx, token[:100])
     return InvitePreview(
         org=OrgBrief(id=org.id, name=org.name, kind=org.kind.value),

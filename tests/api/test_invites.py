@@ -244,6 +244,8 @@ async def test_a_student_joins_his_class_by_link(world: World) -> None:
     # His place in 5А asks him into 5А's class chat (R17, R22, R23): invited, not put in.
     mine = (await kolya.get(f"{API}/chats")).json()
     assert [i["title"] for i in mine["invitations"]] == ["5А — класс"]
+    # Asked by the link's author, never by himself.
+    assert mine["invitations"][0]["invited_by"]["id"] == await world.user_id("teacher")
     assert "5А — класс" not in [c["title"] for c in mine["chats"]]
     assert "5А — родители" not in [i["title"] for i in mine["invitations"]]
 
@@ -358,12 +360,24 @@ async def test_an_unknown_token_is_not_found(world: World) -> None:
     assert await my_roles(olga) == {}
 
 
-async def test_joining_needs_a_signed_in_person(world: World) -> None:
+async def test_joining_needs_a_signed_in_person_but_the_link_shows_where_it_leads(world: World) -> None:
+    """A parent who opens the link before signing in sees the school, the class and the role
+    first (issue 14); joining itself needs the signed-in person."""
     admin = await world.as_("admin")
-    inv = await invite(admin, world.org_id, role="teacher")
+    g5a = (await groups_of(admin, world.org_id))["5А"]["id"]
+    inv = await invite(admin, world.org_id, role="parent", group_id=g5a)
     anonymous = world.client()
     r = await anonymous.get(f"{API}/invites/{inv['token']}")
-    assert (r.status_code, error_code(r)) == (401, "not_authenticated")
+    assert r.status_code == 200, r.text
+    seen = r.json()
+    assert (seen["org"]["id"], seen["group"]["name"], seen["role"], seen["needs_child_name"]) == (
+        world.org_id, "5А", "parent", True)
+    r = await anonymous.get(f"{API}/invites/{'x' * 43}")
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    await expire(world, inv["id"])
+    r = await anonymous.get(f"{API}/invites/{inv['token']}")
+    assert (r.status_code, error_code(r)) == (410, "invite_expired")
+    inv = await invite(admin, world.org_id, role="teacher")
     r = await anonymous.post(f"{API}/invites/{inv['token']}/join", json={})
     assert (r.status_code, error_code(r)) == (401, "not_authenticated")
     assert await uses(world, inv["id"]) == 0

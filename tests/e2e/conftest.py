@@ -91,6 +91,11 @@ def sign_in(page: Any, server: LiveServer, phone: str) -> None:
     """
     if page.url == "about:blank":
         page.goto("/signin")
+    # An invite link opened signed out shows where it leads first, with a button to sign in.
+    ready = page.get_by_test_id("phone-input").or_(page.get_by_test_id("join-sign-in"))
+    ready.first.wait_for()
+    if page.get_by_test_id("join-sign-in").count():
+        page.get_by_test_id("join-sign-in").click()
     page.get_by_test_id("phone-input").fill(phone)
     for _ in range(3):
         page.get_by_test_id("get-code").click()

@@ -130,10 +130,14 @@ def test_the_admin_annuls_a_link_and_then_every_unclaimed_one(
 
     stranger = new_page(browser, server)
     try:
-        stranger.goto(url)
+        stranger.goto(url)  # signed out: told at once, before giving a phone
+        expect(stranger.get_by_test_id("join-error")).to_be_visible()
+        expect(stranger.get_by_test_id("join-sign-in")).to_have_count(0)
+        stranger.goto("/signin")
         sign_in(stranger, server, "+79000001005")
         stranger.get_by_test_id("name-input").fill("Посторонний Человек")
         stranger.get_by_test_id("save-name").click()
+        stranger.goto(url)
         expect(stranger.get_by_test_id("join-error")).to_be_visible()
         expect(stranger.get_by_test_id("join-submit")).to_have_count(0)
     finally:

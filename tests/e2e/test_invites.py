@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import LiveServer, new_page, shot, sign_in
+from tests.e2e.conftest import ADMIN, LiveServer, new_page, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,12 @@ def join_as_new_person(browser: Any, server: LiveServer, url: str, phone: str, n
     """A stranger opens the link, signs in, gives their name and joins. Returns their page."""
     page = new_page(browser, server)
     page.goto(url)
-    expect(page).to_have_url(re.compile(r"/signin\?next="))
+    # Signed out, the link shows where it leads before asking for the phone (issue 14).
+    expect(page.get_by_test_id("join-signed-out")).to_be_visible()
+    expect(page.get_by_test_id("join-org")).to_contain_text("Школа № 1")
+    expect(page.get_by_test_id("join-role")).to_contain_text("Учитель")
+    page.get_by_test_id("join-sign-in").click()
+    expect(page).to_have_url(re.compile(r"/signin\?next=%2Fjoin%2F"))
     sign_in(page, server, phone)
     page.get_by_test_id("name-input").fill(name)
     page.get_by_test_id("save-name").click()
@@ -44,6 +49,7 @@ def join_as_new_person(browser: Any, server: LiveServer, url: str, phone: str, n
     shot(page, "join")
     page.get_by_test_id("join-submit").click()
     expect(page.get_by_test_id("join-joined")).to_be_visible()
+    expect(page.get_by_test_id("join-next")).to_contain_text("учительской")
     page.get_by_test_id("join-go-home").click()
     expect(page.get_by_test_id("home-greeting")).to_contain_text(name)
     return page
@@ -103,3 +109,29 @@ def test_a_teacher_asks_for_verification_and_the_admin_confirms(
     admin_page.goto("/admin/members?role=teacher")
     row = admin_page.get_by_test_id("member-row").filter(has_text=name)
     expect(row.get_by_test_id("verified-badge")).to_be_visible()
+
+
+def test_a_student_opens_his_class_link_signed_out_and_ends_at_the_class_chat_invitation(
+    browser: Any, server: LiveServer, people: Any
+) -> None:
+    """Issue 14: the joining path leads into the chats the regulation promises (R17, R22)."""
+    admin = people(ADMIN)
+    g5a = next(g for g in admin.get(f"/orgs/{admin.org_id}/groups")["groups"] if g["name"] == "5А")
+    url = admin.post(f"/orgs/{admin.org_id}/invites", {"role": "student", "group_id": g5a["id"]})["url"]
+    page = new_page(browser, server, viewport={"width": 390, "height": 844})
+    try:
+        page.goto(url)
+        expect(page.get_by_test_id("join-group")).to_have_text("5А")
+        expect(page.get_by_test_id("join-role")).to_have_text("Ученик")
+        shot(page, "join-signed-out-phone")
+        sign_in(page, server, "+79000001006")
+        page.get_by_test_id("name-input").fill("Коля Кузнецов")
+        page.get_by_test_id("save-name").click()
+        page.get_by_test_id("join-submit").click()
+        expect(page.get_by_test_id("join-next")).to_contain_text("чат класса 5А")
+        page.get_by_test_id("join-go-home").click()
+        invitation = page.get_by_test_id("invitation").filter(has_text="5А — класс")
+        expect(invitation).to_be_visible()
+        shot(page, "join-then-invitation-phone")
+    finally:
+        page.context.close()

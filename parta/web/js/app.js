@@ -54,7 +54,7 @@ const ROSTER = { needsOrg: true, admin: true, roster: true }; // the organizatio
 
 route('/signin', signinView, { public: true, layout: 'bare', title: 'signin.title' });
 route('/orgs', orgChooserView, { ...BARE, title: 'orgs.title' });
-route('/join/:token', joinView, { ...BARE, title: 'join.title' });
+route('/join/:token', joinView, { ...BARE, public: true, title: 'join.title' }); // shows where it leads first
 route('/', homeView, { title: 'home.title', home: true });
 route('/chats', chatsView, { ...ORG, title: 'chats.title' });
 route('/chats/new', newChatView, { ...ORG, title: 'chat_new.title', staff: true });
