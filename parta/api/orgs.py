@@ -16,6 +16,7 @@ from parta.queries.people import members as member_query
 from parta.queries.scope import group_in, org_for
 from parta.schemas.common import Ok, Person, PlainText, Ref
 from parta.schemas.orgs import (
+    AttentionOut,
     ClassTeacherIn,
     FiguresOut,
     GroupIn,
@@ -86,6 +87,13 @@ async def get_org(org_id: PathId, ctx: AuthCtx) -> OrgOut:
 async def patch_org(org_id: PathId, body: OrgPatch, ctx: AuthCtx) -> OrgOut:
     org = await org_actions.edit_organization(ctx, org_id, body.model_dump(exclude_unset=True))
     return await org_queries.org_out(ctx.db, org)
+
+
+@router.get("/orgs/{org_id}/attention", response_model=AttentionOut)
+async def get_attention(org_id: PathId, ctx: AuthCtx) -> AttentionOut:
+    """What waits for the administrators: requests, parents to confirm, teachers, tickets."""
+    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.attention_view)
+    return await org_queries.attention(ctx.db, org.id)
 
 
 @router.get("/orgs/{org_id}/figures", response_model=FiguresOut)

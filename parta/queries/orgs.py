@@ -23,15 +23,25 @@ from parta.models import (
     MembershipRole,
     Municipality,
     Organization,
+    ParentLink,
+    ParentLinkStatus,
     Region,
     Role,
+    SupportTicket,
     User,
     VerificationStatus,
 )
 from parta.policy import Actor
 from parta.queries.people import persons
 from parta.schemas.common import Ref
-from parta.schemas.orgs import FiguresOut, GroupOut, OrgOut, RegionOut, SubjectTeacherOut
+from parta.schemas.orgs import (
+    AttentionOut,
+    FiguresOut,
+    GroupOut,
+    OrgOut,
+    RegionOut,
+    SubjectTeacherOut,
+)
 
 __all__ = ["figures", "groups", "org_out", "regions", "visible_orgs"]
 
@@ -103,6 +113,24 @@ async def figures(db: AsyncSession, org_id: int) -> FiguresOut:
                                    Membership.org_id == org_id, Membership.left_at.is_(None)))
             .where(Chat.org_id == org_id, Chat.archived_at.is_(None),
                    ChatInvitation.declined_at.is_(None)))).scalar_one(),
+    )
+
+
+async def attention(db: AsyncSession, org_id: int) -> AttentionOut:
+    """What waits for the school's administrators to decide: counted, never listed here."""
+    return AttentionOut(
+        join_requests=(await db.execute(select(func.count()).select_from(JoinRequest).where(
+            JoinRequest.org_id == org_id,
+            JoinRequest.status == JoinRequestStatus.pending))).scalar_one(),
+        parent_links=(await db.execute(select(func.count()).select_from(ParentLink).where(
+            ParentLink.org_id == org_id,
+            ParentLink.status == ParentLinkStatus.pending))).scalar_one(),
+        verifications=(await db.execute(select(func.count()).select_from(Membership).where(
+            Membership.org_id == org_id, Membership.left_at.is_(None),
+            Membership.verification == VerificationStatus.requested))).scalar_one(),
+        support_tickets=(await db.execute(select(func.count()).select_from(SupportTicket).where(
+            SupportTicket.org_id == org_id, SupportTicket.escalated_at.is_(None),
+            SupportTicket.status == "open"))).scalar_one(),
     )
 
 

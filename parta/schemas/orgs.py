@@ -97,6 +97,15 @@ class FiguresOut(BaseModel):
     invited_to_chats: int  # members with a chat invitation they have not yet answered (R23, R39)
 
 
+class AttentionOut(BaseModel):
+    """What waits for the administrators' decision (shown on the home page and in the menu)."""
+
+    join_requests: int
+    parent_links: int  # parents waiting for the school to confirm their child (R17)
+    verifications: int  # teachers asking for the «teacher» status (R12)
+    support_tickets: int  # the school's open support tickets, not passed on (R42)
+
+
 class GroupIn(Strict):
     name: Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     grade: int | None = Field(default=None, ge=1, le=12)

@@ -352,3 +352,24 @@ async def test_an_id_beyond_the_databases_range_is_simply_not_found(world: World
     r = await admin.post(f"{API}/orgs/{world.org_id}/invites", json={"role": "student", "group_id": 2**40})
     assert (r.status_code, error_code(r)) == (422, "validation_failed")
     assert "group_id" in r.json()["error"]["fields"]
+
+
+async def test_the_administrators_see_what_waits_for_them_and_nobody_else_does(world: World) -> None:
+    """Issue 14: pending parents, requests, teachers and tickets, counted for the home page."""
+    admin = await world.as_("admin")
+    base = f"{API}/orgs/{world.org_id}/attention"
+    before = (await admin.get(base)).json()
+    elena = await world.as_("parent")
+    r = await elena.post(f"{API}/support/tickets", json={
+        "subject": "Вопрос", "body": "Когда собрание?", "org_id": world.org_id})
+    assert r.status_code == 201, r.text
+    after = (await admin.get(base)).json()
+    assert after["support_tickets"] == before["support_tickets"] + 1
+    assert set(after) == {"join_requests", "parent_links", "verifications", "support_tickets"}
+    for key in ("teacher", "parent", "student"):
+        r = await (await world.as_(key)).get(base)
+        assert (r.status_code, error_code(r)) == (403, "forbidden"), key
+    gym_id, gym_admin = await register_gymnasium(world)
+    r = await gym_admin.get(base)
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    assert (await gym_admin.get(f"{API}/orgs/{gym_id}/attention")).json()["support_tickets"] == 0

@@ -69,7 +69,13 @@ def test_a_parent_joins_by_the_class_teachers_link_and_the_admin_confirms_the_ch
     finally:
         parent.context.close()
 
-    admin_page.goto("/admin/parent-links")
+    # The administrator's home page and menu say a parent waits (issue 14).
+    admin_page.goto("/")
+    waiting = admin_page.get_by_test_id("attention-parent_links")
+    expect(waiting).to_contain_text(re.compile(r"\d+ родител(ь ждёт|я ждут|ей ждут) подтверждения"))
+    shot(admin_page, "home-attention")
+    waiting.click()
+    expect(admin_page).to_have_url(re.compile(r"/admin/parent-links$"))
     link = admin_page.get_by_test_id("parent-link-row").filter(
         has_text="Светлана Петровна Соколова"
     )

@@ -9,6 +9,7 @@ import {
   signedOut,
 } from './session.js';
 import { errorBox, loading, pageHeader, toast } from './ui.js';
+import { watchAttention } from './attention.js';
 import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
 import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
 import { startNotifications } from './chat/notify.js';
@@ -275,6 +276,7 @@ async function boot() {
   connectionIndicator();
   onChats(showUnread);
   onQueue(showModeration);
+  watchAttention();
   // Whoever wrote to support hears of an answer wherever they are in the app (R42).
   onEvent('support.changed', (event) => {
     if (event.status === 'answered') toast(t('support.answered_toast'));

@@ -1,6 +1,7 @@
 // The frame around the pages: header with the organization's name, navigation, main area.
 
 import { post } from './api.js';
+import { attentionBadge } from './attention.js';
 import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
@@ -81,16 +82,16 @@ function buildNav() {
         navLink('/admin/groups', t('nav.groups'), 'nav-admin-groups'),
         navLink('/admin/members', t('nav.members'), 'nav-admin-members'),
         navLink('/admin/invites', t('nav.invites'), 'nav-admin-invites'),
-        navLink('/admin/requests', t('nav.requests'), 'nav-admin-requests'),
-        navLink('/admin/parent-links', t('nav.parent_links'), 'nav-admin-parent-links'),
+        navLink('/admin/requests', t('nav.requests'), 'nav-admin-requests', attentionBadge('join_requests', 'nav-requests-badge')),
+        navLink('/admin/parent-links', t('nav.parent_links'), 'nav-admin-parent-links', attentionBadge('parent_links', 'nav-parent-links-badge')),
         navLink('/admin/consents', t('nav.consents'), 'nav-admin-consents'),
-        navLink('/admin/verification', t('nav.verification'), 'nav-admin-verification'),
+        navLink('/admin/verification', t('nav.verification'), 'nav-admin-verification', attentionBadge('verifications', 'nav-verification-badge')),
         isOrgAdmin() ? navLink('/admin/chat-rules', t('nav.chat_rules'), 'nav-admin-chat-rules') : null,
         managesRoster() ? navLink('/admin/roster', t('nav.roster'), 'nav-admin-roster') : null,
         managesRoster() ? navLink('/movement', t('nav.movement'), 'nav-admin-movement') : null,
         navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
         managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
-        navLink('/admin/support', t('nav.school_support'), 'nav-admin-support'),
+        navLink('/admin/support', t('nav.school_support'), 'nav-admin-support', attentionBadge('support_tickets', 'nav-support-badge')),
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
       ])
       : null,

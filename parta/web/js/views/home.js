@@ -13,6 +13,7 @@ import { ensureLeads } from '../roster/leads.js';
 import { reconciliationReminder } from '../roster/reminder.js';
 import { consentsCard } from '../privacy/consents.js';
 import { on } from '../realtime.js';
+import { attentionCard } from '../attention.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -66,6 +67,7 @@ export async function homeView(ctx) {
   ];
   parts.push(await offersCard());
   if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
+  if (session.orgId && isAdmin()) parts.push(await attentionCard());
   // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is —
   // and at once when the school confirms them as a child's parent.
   if (memberships().some((m) => (m.roles || []).includes('parent'))) {
