@@ -22,6 +22,7 @@ from parta.api import (
     auth,
     chats,
     events,
+    families,
     invites,
     moderation,
     offers,
@@ -106,7 +107,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestLog, hsts=settings.hsts)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, requests, audit, offers, support, chats, moderation, events, year):
+    for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, moderation, events,
+                   year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -67,6 +67,7 @@ class Action(StrEnum):
     audit_read = "audit.read"
     support_answer = "support.answer"  # the school line of support (R42): its people's tickets
     attention_view = "attention.view"  # how many requests, parents, teachers and tickets wait
+    code_email_set = "code_email.set"  # where a primary pupil's sign-in codes go, from records (R10)
     chat_create = "chat.create"  # group chats (R22): staff only; students and parents may not
     channel_create = "channel.create"
     roster_import = "roster.import"  # preview and apply a roster file (R8, R9)
@@ -114,6 +115,7 @@ RULES: dict[Action, Rule] = {
     Action.audit_read:              Rule(ADMINS),
     Action.support_answer:          Rule(ADMINS, operator=False),  # the operator: platform line
     Action.attention_view:          Rule(ADMINS, operator=False),
+    Action.code_email_set:          Rule(ADMINS, operator=False),
     Action.chat_create:             Rule(STAFF, operator=False),
     Action.channel_create:          Rule(ADMINS, operator=False),
     Action.roster_import:           Rule(frozenset({A})),

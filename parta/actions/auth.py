@@ -86,17 +86,19 @@ async def _parent_email_for(ctx: Ctx, phone: str) -> tuple[User, str] | None:
     it may not. The caller answers the same either way: whether a phone is a young child's
     is nobody's business who does not already know."""
     user = (await ctx.db.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
-    if user is None or not user.parent_email:
-        return None
-    primary = (await ctx.db.execute(
-        select(Group.id).join(GroupMember, GroupMember.group_id == Group.id)
-        .where(GroupMember.user_id == user.id, Group.kind == GroupKind.class_,
-               Group.grade <= ctx.settings.primary_school_max_grade, Group.archived_at.is_(None))
-        .limit(1)
-    )).scalar_one_or_none()
-    if primary is None:
+    if user is None or not user.parent_email or not await is_primary_pupil(ctx, user.id):
         return None
     return user, user.parent_email
+
+
+async def is_primary_pupil(ctx: Ctx, user_id: int) -> bool:
+    """In a primary-school class now (grades up to ``primary_school_max_grade``)."""
+    return (await ctx.db.execute(
+        select(Group.id).join(GroupMember, GroupMember.group_id == Group.id)
+        .where(GroupMember.user_id == user_id, Group.kind == GroupKind.class_,
+               Group.grade <= ctx.settings.primary_school_max_grade, Group.archived_at.is_(None))
+        .limit(1)
+    )).scalar_one_or_none() is not None
 
 
 async def _burned(ctx: Ctx, code_id: int) -> bool:
@@ -122,7 +124,7 @@ async def _mail_quietly(mail: Mailer, to: str, subject: str, body: str) -> None:
     task.add_done_callback(_mail_in_flight.discard)
 
 
-async def _deliver(send: Callable[..., Awaitable[None]], *args: str) -> None:
+async def deliver(send: Callable[..., Awaitable[None]], *args: str) -> None:
     """Send after commit; a gateway's failure is the caller's clear error, not a crash."""
     try:
         await send(*args)
@@ -157,7 +159,7 @@ async def request_code(ctx: Ctx, raw_phone: str, channel: str = "sms") -> CodeSe
         # and the destination is named, never shown.
         return CodeSent("email", t(ctx.lang, "auth.parent_email_destination"),
                         s.otp_ttl_seconds, s.otp_resend_seconds)
-    ctx.after_commit.append(partial(_deliver, ctx.services.sms.send, phone,
+    ctx.after_commit.append(partial(deliver, ctx.services.sms.send, phone,
                                     t(ctx.lang, "sms.code", code=code)))
     return CodeSent("sms", mask_phone(phone), s.otp_ttl_seconds, s.otp_resend_seconds)
 

@@ -26,6 +26,7 @@ from parta.models import (
     AuthSession,
     ChatInvitation,
     ChatMember,
+    CodeEmailConfirmation,
     DataExport,
     Group,
     GroupMember,
@@ -75,6 +76,8 @@ async def erase_person(ctx: Ctx, user: User, now: datetime) -> list[str]:
     await db.execute(delete(ParentLink).where(or_(ParentLink.parent_id == uid,
                                                   ParentLink.child_id == uid)))
     await db.execute(delete(JoinRequest).where(JoinRequest.user_id == uid))
+    await db.execute(delete(CodeEmailConfirmation).where(or_(
+        CodeEmailConfirmation.parent_id == uid, CodeEmailConfirmation.child_id == uid)))
     await db.execute(delete(RosterPerson).where(RosterPerson.user_id == uid))
     await db.execute(delete(SupportTicket).where(SupportTicket.user_id == uid))
     await db.execute(update(ChatMember).where(ChatMember.user_id == uid, ChatMember.left_at.is_(None))

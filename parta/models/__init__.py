@@ -45,7 +45,14 @@ from parta.models.moderation import (
     Violation,
 )
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
-from parta.models.people import Membership, MembershipRole, MunicipalAdmin, ParentLink, User
+from parta.models.people import (
+    CodeEmailConfirmation,
+    Membership,
+    MembershipRole,
+    MunicipalAdmin,
+    ParentLink,
+    User,
+)
 from parta.models.privacy import (
     CHAT_PURPOSES,
     ConsentChannel,
@@ -84,6 +91,7 @@ __all__ = [
     "ChatMember",
     "ChatRemoval",
     "ChatRole",
+    "CodeEmailConfirmation",
     "ConductMode",
     "ConductSetting",
     "ConsentChannel",

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.enums import ParentLinkStatus, Role, VerificationStatus
 
-__all__ = ["Membership", "MembershipRole", "MunicipalAdmin", "ParentLink", "User"]
+__all__ = ["CodeEmailConfirmation", "Membership", "MembershipRole", "MunicipalAdmin", "ParentLink",
+           "User"]
 
 
 class User(Base):
@@ -90,3 +91,20 @@ class ParentLink(Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CodeEmailConfirmation(Base):
+    """A parent proving an e-mail address is theirs before a young child's sign-in codes go
+    there (R10): a code sent to the address, entered back within its lifetime."""
+
+    __tablename__ = "code_email_confirmation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+

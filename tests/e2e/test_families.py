@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, LiveServer, new_page, shot, sign_in
+from tests.e2e.conftest import CLASS_TEACHER, PARENT, LiveServer, new_page, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -91,3 +91,32 @@ def test_a_parent_joins_by_the_class_teachers_link_and_the_admin_confirms_the_ch
     admin_page.goto("/admin/members?role=parent")
     row = admin_page.get_by_test_id("member-row").filter(has_text="Светлана Петровна Соколова")
     expect(row).to_contain_text("Петя Соколов")
+
+
+def test_a_parent_on_a_phone_sees_her_children_and_confirms_the_code_email(
+    browser: Any, server: LiveServer
+) -> None:
+    """Issue 14 / R10, R17: each child with the class and its chats; 1А's missing parents' chat
+    is explained; Ваня's sign-in codes move to a new address, proved by the code mailed there."""
+    page = new_page(browser, server, viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page.goto("/")
+        sign_in(page, server, PARENT)
+        kids = page.get_by_test_id("child")
+        masha = kids.filter(has_text="Маша Иванова")
+        expect(masha).to_contain_text("5А")
+        expect(masha.get_by_test_id("child-chat")).to_contain_text("5А — родители")
+        vanya = kids.filter(has_text="Ваня Иванов")
+        expect(vanya.get_by_test_id("child-no-parents-chat")).to_contain_text("В 1А пока нет чата родителей")
+        expect(vanya.get_by_test_id("child-code-email")).to_contain_text("e•••@example.com")
+        shot(page, "parent-children-phone")
+        vanya.get_by_test_id("child-code-email-change").click()
+        vanya.get_by_test_id("code-email-input").fill("elena.home@example.org")
+        vanya.get_by_test_id("code-email-send").click()
+        expect(vanya).to_contain_text("e•••@example.org")
+        code = server.code_for("elena.home@example.org")
+        vanya.get_by_test_id("code-email-code").fill(code)
+        vanya.get_by_test_id("code-email-confirm").click()
+        expect(vanya.get_by_test_id("child-code-email")).to_contain_text("Коды для входа ребёнка приходят на почту e•••@example.org")
+    finally:
+        page.context.close()

@@ -14,6 +14,7 @@ import { reconciliationReminder } from '../roster/reminder.js';
 import { consentsCard } from '../privacy/consents.js';
 import { on } from '../realtime.js';
 import { attentionCard } from '../attention.js';
+import { childrenCard } from '../families/children.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -71,7 +72,7 @@ export async function homeView(ctx) {
   // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is —
   // and at once when the school confirms them as a child's parent.
   if (memberships().some((m) => (m.roles || []).includes('parent'))) {
-    parts.push(await consentsCard({ gapsOnly: true }));
+    parts.push(await childrenCard(), await consentsCard({ gapsOnly: true }));
     if (ctx) ctx.onLeave(on('parent_link.decided', (e) => e.status === 'confirmed' && ctx.refresh()));
   }
   const tiles = [];
