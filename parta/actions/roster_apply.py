@@ -457,6 +457,36 @@ async def _parent_links(ctx: Ctx, org: Organization, run: Run) -> None:
             run.touched.add(names[class_of[cu]])
     if linked:
         ctx.audit("parent_link.imported", org.id, "roster_import", run.import_id, links=linked)
+    await _code_emails(ctx, org, run, pairs)
+
+
+async def _code_emails(ctx: Ctx, org: Organization, run: Run,
+                       pairs: list[tuple[int | None, int | None, dict[str, Any]]]) -> None:
+    """A primary pupil with no address for sign-in codes gets the e-mail of a parent the file
+    names (R10): the school's records are where the administrator would take it from anyway.
+    An address already set (by the parent, who proved it) is never replaced."""
+    email_of = {e["key"]: e["email"] for e in run.plan.people if e.get("email")}
+    wanted: dict[int, str] = {}
+    for _, cu, a in pairs:
+        if cu is not None and cu not in wanted and email_of.get(a["parent"]):
+            wanted[cu] = email_of[a["parent"]]
+    if not wanted:
+        return
+    limit = ctx.settings.primary_school_max_grade
+    primary = set()
+    for part in chunks(sorted(wanted)):
+        primary |= set((await ctx.db.execute(select(GroupMember.user_id).join(
+            Group, Group.id == GroupMember.group_id).where(
+            GroupMember.user_id.in_(part), Group.org_id == org.id, Group.kind == GroupKind.class_,
+            Group.archived_at.is_(None), Group.grade <= limit))).scalars())
+    done = 0
+    for part in chunks(sorted(primary)):
+        for child in (await ctx.db.execute(select(User).where(User.id.in_(part)))).scalars():
+            if not child.parent_email:
+                child.parent_email = wanted[child.id]
+                done += 1
+    if done:
+        ctx.audit("code_email.imported", org.id, "roster_import", run.import_id, children=done)
 
 
 async def departures(ctx: Ctx, org: Organization, part: list[dict[str, Any]]) -> None:

@@ -171,3 +171,22 @@ async def test_applying_twice_is_refused(world: World) -> None:
     with pytest.raises(Conflict) as refused:
         await apply(world, row.id)
     assert refused.value.code == "roster_not_preview"
+
+
+async def test_a_primary_pupils_sign_in_codes_go_to_the_parent_email_the_file_gives(world: World) -> None:
+    """R10: the parent's «Эл. почта» in the file becomes where a primary pupil's codes go; an
+    older child's codes still come by SMS, and an address a parent set is never replaced."""
+    rows: list[list[object]] = [
+        ["Орлова Алиса Петровна", "01.09.2018", "ученик", "1А", "", "", "", "", "a-1"],
+        ["Орлов Глеб Петрович", "02.03.2014", "ученик", "5А", "", "", "", "", "a-2"],
+        ["Орлова Ольга Ивановна", "", "родитель", "", "8 910 555 00 31", "olga.orlova@example.org",
+         "Орлова Алиса Петровна (1А); Орлов Глеб Петрович (5А)", "", "p-1"],
+    ]
+    row = await import_file(world, xlsx(rows), file_name="список.xlsx")
+    assert row.status == ImportStatus.applied, row.errors
+    async with world.services.sessionmaker() as db:
+        emails = {name.split()[0] if name.split()[0] in ("Алиса", "Глеб") else name.split()[1]: email
+                  for name, email in (await db.execute(select(User.name, User.parent_email).where(
+                      User.name.like("%Орлов%"), User.parent_email.is_not(None)))).all()
+                  if "Алиса" in name or "Глеб" in name}
+    assert emails == {"Алиса": "olga.orlova@example.org", "Глеб": ""}
