@@ -88,6 +88,9 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.consent_view: {"org_admin", "administration", "operator"},
     Action.consent_record: {"org_admin", "administration"},
     Action.personal_data_erase: {"org_admin", "administration"},
+    Action.support_answer: {"org_admin", "administration"},
+    Action.attention_view: {"org_admin", "administration"},
+    Action.code_email_set: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.
