@@ -268,9 +268,9 @@ def roster_reconcile(
         try:
             async with unit_of_work(services) as ctx:
                 # The command line is the operator's own console.
-                await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
-                              Action.reconciliation_view)
-                return await reconciliation(ctx.db, org)
+                scope = await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
+                                      Action.reconciliation_view)
+                return await reconciliation(ctx.db, scope)
         finally:
             await engine.dispose()
 

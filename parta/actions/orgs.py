@@ -122,7 +122,8 @@ PROFILE_FIELDS = ("name", "short_name", "address", "phone", "email", "website", 
 
 async def edit_organization(ctx: Ctx, org_id: int, changes: dict[str, Any]) -> Organization:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.org_edit)
+    allowed = await org_for(ctx.db, actor, org_id, Action.org_edit)
+    org = allowed.org
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: "invalid" for k in unknown})

@@ -62,8 +62,9 @@ async def preview_import(ctx: Ctx, org_id: int, file_name: str,
     # Reading is CPU work: off the event loop, and before the transaction begins (on SQLite it
     # takes the write lock), so the server keeps answering meanwhile.
     roster = await asyncio.to_thread(read_roster, source, ctx.settings.default_phone_region)
-    org = await org_for(ctx.db, actor, org_id, Action.roster_import)
-    state = await load_state(ctx.db, org.id, [p.phone for p in roster.people])
+    allowed = await org_for(ctx.db, actor, org_id, Action.roster_import)
+    org = allowed.org
+    state = await load_state(ctx.db, allowed, [p.phone for p in roster.people])
     plan = await asyncio.to_thread(make_plan, roster, state)
     await ctx.db.execute(update(RosterImport).where(
         RosterImport.org_id == org.id, RosterImport.status == ImportStatus.preview)
@@ -82,8 +83,9 @@ async def preview_import(ctx: Ctx, org_id: int, file_name: str,
 
 async def discard_import(ctx: Ctx, org_id: int, import_id: int) -> RosterImport:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.roster_import)
-    row = await import_in(ctx.db, org.id, import_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.roster_import)
+    org = allowed.org
+    row = await import_in(ctx.db, allowed, import_id)
     if row.status != ImportStatus.preview:
         raise Conflict("roster_not_preview")
     row.status = ImportStatus.discarded
@@ -104,8 +106,9 @@ async def start_apply(ctx: Ctx, org_id: int, import_id: int, valid_rows_only: bo
     applied; a file with errors unless ``valid_rows_only`` says to apply the valid rows only;
     a preview made before the organization's roster changed (the plan would be stale)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.roster_import)
-    await import_in(ctx.db, org.id, import_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.roster_import)
+    org = allowed.org
+    await import_in(ctx.db, allowed, import_id)
     row = (await ctx.db.execute(select(RosterImport).where(RosterImport.id == import_id)
                                 .with_for_update())).scalar_one()
     resuming = row.status == ImportStatus.failed or (
@@ -122,7 +125,7 @@ async def start_apply(ctx: Ctx, org_id: int, import_id: int, valid_rows_only: bo
         raise ValidationFailed("roster_has_errors", fields={"valid_rows_only": "required"},
                                params={"errors": len(row.errors)})
     if not resuming:
-        state = await load_state(ctx.db, org.id)
+        state = await load_state(ctx.db, allowed)
         if state.fingerprint() != row.fingerprint:
             raise Conflict("roster_changed")
     plan = Plan.from_json(row.plan)

@@ -146,7 +146,8 @@ async def preview_rollover(ctx: Ctx, org_id: int, *, final_grade: int | None = N
     is not its teacher (422); a rollover applied less than half a year ago unless ``repeat``
     (409 ``rollover_recent``)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    allowed = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    org = allowed.org
     state = await load_year_state(ctx.db, org)
     grade = _final_grade(state, final_grade)
     chosen = _decisions(state, decisions or [])
@@ -177,7 +178,8 @@ async def apply_rollover(ctx: Ctx, org_id: int, rollover_id: int) -> YearRollove
     with undecided classes (422 ``rollover_undecided``); an organization that changed since
     the preview so the plan would differ (409 ``rollover_changed``: preview again)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    allowed = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    org = allowed.org
     row = await rollover_in(ctx, org.id, rollover_id)
     # Claim it first: a second apply waits for this one and then finds it no longer a preview.
     claimed = await ctx.db.execute(update(YearRollover).where(

@@ -27,7 +27,8 @@ async def _with_gaps(ctx: AuthCtx, row: RosterImport) -> ImportOut:
     """The import, with how many of its students have no consent on record (152-ФЗ): the
     roster import is where the administration is reminded to ask for it."""
     out = roster_queries.import_out(row, ctx.lang)
-    out.consent_gaps = await roster_queries.import_consent_gaps(ctx.db, row)
+    scope = await org_for(ctx.db, ctx.require_actor(), row.org_id, Action.roster_import)
+    out.consent_gaps = await roster_queries.import_consent_gaps(ctx.db, scope, row)
     return out
 
 
@@ -53,16 +54,16 @@ async def upload(org_id: PathId, ctx: AuthCtx, file: UploadFile) -> ImportOut:
 
 @router.get("/orgs/{org_id}/roster/imports", response_model=ImportsOut)
 async def list_imports(org_id: PathId, ctx: AuthCtx) -> ImportsOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
     return ImportsOut(imports=[roster_queries.import_out(r, ctx.lang)
-                               for r in await roster_queries.imports(ctx.db, org.id)])
+                               for r in await roster_queries.imports(ctx.db, scope)])
 
 
 @router.get("/orgs/{org_id}/roster/imports/{import_id}", response_model=ImportOut)
 async def get_import(org_id: PathId, import_id: PathId, ctx: AuthCtx) -> ImportOut:
     """The preview, or how far applying it has got (poll this for the progress bar)."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
-    row = await roster_queries.import_in(ctx.db, org.id, import_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    row = await roster_queries.import_in(ctx.db, scope, import_id)
     return await _with_gaps(ctx, row)
 
 
@@ -73,8 +74,8 @@ async def import_items(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> ImportItemsOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
-    row = await roster_queries.import_in(ctx.db, org.id, import_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    row = await roster_queries.import_in(ctx.db, scope, import_id)
     return roster_queries.import_items(row, section, op, offset, limit)
 
 

@@ -30,6 +30,7 @@ from parta.models import (
 )
 from parta.policy import Actor
 from parta.queries.people import persons
+from parta.queries.scope import OrgScope
 from parta.schemas.common import Ref
 from parta.schemas.orgs import FiguresOut, GroupOut, OrgOut, RegionOut, SubjectTeacherOut
 
@@ -65,7 +66,8 @@ async def visible_orgs(db: AsyncSession, actor: Actor) -> list[OrgOut]:
     return [await org_out(db, o) for o in (await db.execute(stmt)).scalars()]
 
 
-async def figures(db: AsyncSession, org_id: int) -> FiguresOut:
+async def figures(db: AsyncSession, scope: OrgScope) -> FiguresOut:
+    org_id = scope.org.id
     active = (select(Membership.id).where(Membership.org_id == org_id, Membership.left_at.is_(None))
               .scalar_subquery())
 
@@ -106,7 +108,8 @@ async def figures(db: AsyncSession, org_id: int) -> FiguresOut:
     )
 
 
-async def groups(db: AsyncSession, org_id: int, only: int | None = None) -> list[GroupOut]:
+async def groups(db: AsyncSession, scope: OrgScope, only: int | None = None) -> list[GroupOut]:
+    org_id = scope.org.id
     stmt = select(Group).where(Group.org_id == org_id, Group.archived_at.is_(None))
     if only is not None:
         stmt = stmt.where(Group.id == only)
