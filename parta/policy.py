@@ -136,6 +136,7 @@ class PlatformAction(StrEnum):
     org_register = "org.register"
     municipal_admin_appoint = "municipal_admin.appoint"
     support_answer = "support.answer"  # read every ticket and answer as support
+    operator_grant = "operator.grant"  # make someone an operator (the command line)
 
 
 def can_platform(actor: Actor, action: PlatformAction) -> bool:

@@ -10,7 +10,7 @@ nothing to pass (the model is Polar's ``get_readable_statement``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from parta.errors import Forbidden, NotFound
 from parta.models import Chat, ChatInvitation, ChatMember, ChatRole, Group, Organization
 from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
 
-__all__ = ["ChatScope", "OrgScope", "blocks_scope", "chat_for", "chat_overseen", "chat_visible",
+__all__ = ["ChatScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_for", "chat_overseen", "chat_visible",
            "group_in", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
            "record_scope"]
 
@@ -46,10 +46,10 @@ class OrgScope:
     decided: Action | None
     group_id: int | None = None
     chats: frozenset[int] | None = None
-    mint: object = field(default=None, repr=False, compare=False)
+    mint: InitVar[object] = None  # not kept: ``dataclasses.replace`` cannot carry it over
 
-    def __post_init__(self) -> None:
-        _check_mint(self.mint, "OrgScope")
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "OrgScope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +62,10 @@ class ChatScope:
     member: ChatMember | None
     actor: Actor
     moderates: bool = False
-    mint: object = field(default=None, repr=False, compare=False)
+    mint: InitVar[object] = None
 
-    def __post_init__(self) -> None:
-        _check_mint(self.mint, "ChatScope")
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "ChatScope")
 
 
 # Organizations ---------------------------------------------------------------------------------
