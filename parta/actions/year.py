@@ -148,7 +148,7 @@ async def preview_rollover(ctx: Ctx, org_id: int, *, final_grade: int | None = N
     actor = ctx.require_actor()
     allowed = await org_for(ctx.db, actor, org_id, Action.year_rollover)
     org = allowed.org
-    state = await load_year_state(ctx.db, org)
+    state = await load_year_state(ctx.db, allowed)
     grade = _final_grade(state, final_grade)
     chosen = _decisions(state, decisions or [])
     if (state.last_applied_at is not None and not repeat
@@ -196,7 +196,7 @@ async def apply_rollover(ctx: Ctx, org_id: int, rollover_id: int) -> YearRollove
     plan = row.plan
     if plan_counts(plan)["undecided"]:
         raise ValidationFailed("rollover_undecided", fields={"classes": "undecided"})
-    state = await load_year_state(ctx.db, org)
+    state = await load_year_state(ctx.db, allowed)
     decisions = {int(d["group_id"]): Decision(**d) for d in row.decisions}
     if plan_rollover(state, row.final_grade, decisions) != plan:
         raise Conflict("rollover_changed")

@@ -1,6 +1,7 @@
 """Reads for moderation: the queue (reports and held messages), a member's record, blocks,
-removals and appeals. Callers pass what the actor may see (chat ids, or a whole organization
-for its administrators); reporters are never named here."""
+removals and appeals. Callers pass the scope the gate gave them (``queries.scope``: the chats
+the actor moderates, or a whole organization for its administrators); reporters are never
+named here."""
 
 from __future__ import annotations
 
