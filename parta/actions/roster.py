@@ -21,22 +21,23 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
 from parta.actions import roster_apply as steps
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.db import utcnow
-from parta.errors import Conflict, ValidationFailed
+from parta.errors import Conflict, TooLarge, ValidationFailed
 from parta.models import ImportStatus, Organization, RosterImport, User
 from parta.policy import RULES, Action, Actor
 from parta.queries.roster import chunks, import_in, load_state
 from parta.queries.scope import org_for
-from parta.roster import detect_kind, read_roster
+from parta.roster import MAX_UPLOAD, detect_kind, read_roster
 from parta.roster.plan import Plan, make_plan
 
-__all__ = ["discard_import", "preview_import", "run_apply", "spawn_apply", "start_apply"]
+__all__ = ["discard_import", "preview_import", "receive", "run_apply", "spawn_apply",
+           "start_apply"]
 
 log = logging.getLogger("parta.roster")
 PEOPLE_BATCH = 250
@@ -45,6 +46,27 @@ CLASS_BATCH = 4  # classes whose chats are made and invitations sent in one tran
 MAX_STORED_ERRORS = 2000
 
 ProgressFn = Callable[[int, int], Awaitable[None] | None]
+
+
+class Readable(Protocol):
+    """A roster file being received (FastAPI's ``UploadFile``)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(params={"limit_mb": MAX_UPLOAD // (1024 * 1024)})
+    if not data:
+        raise ValidationFailed("roster_empty", fields={"file": "roster_empty"})
+
+
+async def receive(file: Readable) -> bytes:
+    """The file's bytes: past ``MAX_UPLOAD`` refused (``TooLarge``) after reading one byte
+    more than it, never the whole; an empty file is ``roster_empty``."""
+    data = await file.read(MAX_UPLOAD + 1)
+    _check_size(data)
+    return data
 
 
 async def preview_import(ctx: Ctx, org_id: int, file_name: str,
@@ -58,6 +80,8 @@ async def preview_import(ctx: Ctx, org_id: int, file_name: str,
         kind = "oneroster"
     else:
         data = source.read_bytes() if isinstance(source, Path) else source
+        if not isinstance(source, Path):
+            _check_size(data)
         kind = detect_kind(data)
     # Reading is CPU work: off the event loop, and before the transaction begins (on SQLite it
     # takes the write lock), so the server keeps answering meanwhile.

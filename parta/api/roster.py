@@ -10,12 +10,11 @@ from fastapi import APIRouter, Query, Response, UploadFile
 
 from parta.actions import roster as roster_actions
 from parta.api.deps import AuthCtx, PathId
-from parta.errors import TooLarge, ValidationFailed
 from parta.models import RosterImport
 from parta.policy import Action
 from parta.queries import roster as roster_queries
 from parta.queries.scope import org_for
-from parta.roster import MAX_UPLOAD, make_template
+from parta.roster import make_template
 from parta.schemas.roster import ApplyIn, ImportItemsOut, ImportOut, ImportsOut, Section
 
 router = APIRouter(tags=["roster"])
@@ -43,11 +42,7 @@ async def template(org_id: PathId, ctx: AuthCtx) -> Response:
 @router.post("/orgs/{org_id}/roster/imports", response_model=ImportOut, status_code=201)
 async def upload(org_id: PathId, ctx: AuthCtx, file: UploadFile) -> ImportOut:
     """A OneRoster zip or an XLSX sheet (told apart by its bytes) → its preview."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise TooLarge(params={"limit_mb": MAX_UPLOAD // (1024 * 1024)})
-    if not data:
-        raise ValidationFailed("roster_empty", fields={"file": "roster_empty"})
+    data = await roster_actions.receive(file)
     row = await roster_actions.preview_import(ctx, org_id, file.filename or "roster", data)
     return await _with_gaps(ctx, row)
 
