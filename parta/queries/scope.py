@@ -19,9 +19,9 @@ from parta.errors import Forbidden, NotFound
 from parta.models import Chat, ChatInvitation, ChatMember, ChatRole, Group, Organization
 from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
 
-__all__ = ["ChatScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_for", "chat_overseen", "chat_visible",
-           "group_in", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
-           "record_scope"]
+__all__ = ["ChatScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_for", "chat_overseen",
+           "chat_visible", "group_in", "org_for", "org_seen", "oversee", "oversees",
+           "queue_scope", "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
 
@@ -55,7 +55,7 @@ class OrgScope:
 @dataclass(frozen=True, slots=True)
 class ChatScope:
     """``actor`` may look at ``chat``; ``member`` is the caller's membership (None for an
-    invited guest, an overseeing administrator or a member reading their own record);
+    invited guest, an overseeing administrator, or one who left reading their own record);
     ``moderates``: the caller moderates the chat or oversees its organization."""
 
     chat: Chat
