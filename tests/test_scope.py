@@ -17,12 +17,9 @@ from parta.queries.scope import ChatScope, OrgScope, ScopeForged
 QUERIES = Path(gate.__file__).parent
 PARTA = QUERIES.parent
 
-# Public queries that may still take one of the forbidden names, and why. Each one narrows
-# what the caller reads of their own (it widens nothing); a new entry needs as good a reason.
-EXCEPTIONS = {
-    ("chats.py", "chat_list", "org_id"): "a filter over the caller's own chats",
-    ("chats.py", "search", "chat_id"): "a filter over the caller's own chats",
-}
+# Public queries that may still take one of the forbidden names, and why: none. A new entry
+# needs a reason as good as «it widens nothing» and a test that it does not.
+EXCEPTIONS: dict[tuple[str, str, str], str] = {}
 FORBIDDEN = {"org_id", "chat_id"}
 
 

@@ -16,7 +16,7 @@ from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
 from parta.errors import NotFound
 from parta.queries import chats as chat_queries
 from parta.queries.moderation import held_payload
-from parta.queries.scope import chat_for
+from parta.queries.scope import chat_for, org_seen
 from parta.schemas.chats import (
     ChatIn,
     ChatPatch,
@@ -48,7 +48,8 @@ async def _detail(ctx: AuthCtx, chat_id: int) -> dict[str, Any]:
 async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
                    ) -> dict[str, Any]:
     assert ctx.user is not None
-    return {"chats": await chat_queries.chat_list(ctx.db, ctx.user.id, org_id),
+    within = await org_seen(ctx.db, ctx.require_actor(), org_id) if org_id else None
+    return {"chats": await chat_queries.chat_list(ctx.db, ctx.user.id, within),
             "invitations": await chat_queries.invitations(ctx.db, ctx.user.id)}
 
 
@@ -57,7 +58,8 @@ async def search_messages(ctx: AuthCtx, q: Annotated[PlainText, Query(min_length
                           chat_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
                           ) -> dict[str, Any]:
     assert ctx.user is not None
-    return {"results": await chat_queries.search(ctx.db, ctx.user.id, q, chat_id)}
+    within = await chat_for(ctx.db, ctx.require_actor(), chat_id) if chat_id else None
+    return {"results": await chat_queries.search(ctx.db, ctx.user.id, q, within)}
 
 
 @router.post("/orgs/{org_id}/chats", status_code=201)

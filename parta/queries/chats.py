@@ -27,7 +27,7 @@ from parta.policy import sees_read_receipts
 from parta.queries.blocks import active_block
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
-from parta.queries.scope import ChatScope
+from parta.queries.scope import ChatScope, OrgScope
 from parta.rules import effective_rules
 from parta.search import search_message_ids
 
@@ -63,12 +63,14 @@ async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[i
     return {cid: people[uid].name for cid, uid in pairs.items() if uid in people}
 
 
-async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -> list[dict[str, Any]]:
-    """The caller's chats, newest activity first, with unread counts and the last message."""
+async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = None
+                    ) -> list[dict[str, Any]]:
+    """The caller's chats, newest activity first, with unread counts and the last message;
+    ``within``: only those of one organization the caller sees."""
     stmt = (select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
             .where(ChatMember.user_id == user_id, ChatMember.left_at.is_(None)))
-    if org_id is not None:
-        stmt = stmt.where(Chat.org_id == org_id)
+    if within is not None:
+        stmt = stmt.where(Chat.org_id == within.org.id)
     rows = (await db.execute(stmt)).all()
     if not rows:
         return []
@@ -237,9 +239,12 @@ async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
     return out
 
 
-async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) -> list[dict[str, Any]]:
-    """Messages matching ``q`` in the caller's chats, newest first, with their chat's title."""
-    ids = await search_message_ids(db, user_id, q, chat_id=chat_id)
+async def search(db: AsyncSession, user_id: int, q: str, within: ChatScope | None = None
+                 ) -> list[dict[str, Any]]:
+    """Messages matching ``q`` in the caller's chats (``within``: in that one), newest first,
+    with their chat's title."""
+    ids = await search_message_ids(db, user_id, q,
+                                   chat_id=within.chat.id if within is not None else None)
     if not ids:
         return []
     rows = (await db.execute(select(Message, Chat).join(Chat, Chat.id == Message.chat_id)
