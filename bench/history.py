@@ -87,7 +87,9 @@ async def measure(db_url: str, rounds: int, profile: str) -> None:
 
     from parta.db import make_engine, make_sessionmaker, reading
     from parta.models import Chat, ChatMember, Message
+    from parta.policy import Actor
     from parta.queries.chats import message_page
+    from parta.queries.scope import chat_for
 
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
@@ -108,14 +110,11 @@ async def measure(db_url: str, rounds: int, profile: str) -> None:
             if profiler:
                 profiler.enable()
             t0, c0 = time.perf_counter(), time.process_time()
-            # What a request for a page does: a read-only session, the chat and the reader's
-            # membership, the page.
+            # What a request for a page does: a read-only session, the gate (the chat and the
+            # reader's membership), the page.
             async with reading(sessions) as db:
-                chat = await db.get(Chat, chat_id)
-                assert chat is not None
-                me = (await db.execute(select(ChatMember).where(
-                    ChatMember.chat_id == chat.id, ChatMember.user_id == viewer))).scalar_one()
-                page = await message_page(db, chat, me, limit=50, **kw)
+                scope = await chat_for(db, Actor(user_id=viewer), chat_id)
+                page = await message_page(db, scope, limit=50, **kw)
             results[name].append((time.perf_counter() - t0) * 1000)
             cpu[name].append((time.process_time() - c0) * 1000)
             if profiler:

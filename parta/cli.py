@@ -61,6 +61,15 @@ async def _act_as_org_admin(ctx, org: int, as_phone: str | None,  # type: ignore
     ctx.user, ctx.actor = user, await load_actor(ctx.db, user)
 
 
+def _as_console(ctx) -> None:  # type: ignore[no-untyped-def]
+    """The command line is the operator's own console (no one signed in: no user row)."""
+    from parta.models import User
+    from parta.policy import Actor
+
+    ctx.actor = Actor(user_id=0, is_operator=True)
+    ctx.user = User(id=None, name="cli")  # not added to the session
+
+
 def _ensure_var(settings: Settings) -> None:
     if settings.is_sqlite and ":///./" in settings.database_url:
         import pathlib
@@ -139,13 +148,10 @@ def org_register(
     application_ref: Annotated[str, typer.Option(help="Number and date of the order")] = "",
 ) -> None:
     """Register an organization from its application, as the platform operator (R1)."""
-    from sqlalchemy import select
-
     from parta.actions.base import unit_of_work
-    from parta.actions.orgs import register_organization
+    from parta.actions.orgs import place, register_organization
     from parta.errors import PartaError
-    from parta.models import Municipality, OrgKind, Region
-    from parta.policy import Actor
+    from parta.models import OrgKind
 
     settings = Settings()
 
@@ -153,21 +159,8 @@ def org_register(
         engine, services = _services(settings)
         try:
             async with unit_of_work(services) as ctx:
-                # The command line is the operator's own console.
-                ctx.actor = Actor(user_id=0, is_operator=True)
-                from parta.models import User
-                ctx.user = User(id=None, name="cli")  # not added to the session
-                reg = (await ctx.db.execute(select(Region).where(Region.name == region))).scalar_one_or_none()
-                if reg is None:
-                    reg = Region(name=region)
-                    ctx.db.add(reg)
-                    await ctx.db.flush()
-                muni = (await ctx.db.execute(select(Municipality).where(
-                    Municipality.region_id == reg.id, Municipality.name == municipality))).scalar_one_or_none()
-                if muni is None:
-                    muni = Municipality(region_id=reg.id, name=municipality)
-                    ctx.db.add(muni)
-                    await ctx.db.flush()
+                _as_console(ctx)
+                muni = await place(ctx, region, municipality)
                 org = await register_organization(
                     ctx, name=name, kind=OrgKind(kind), municipality_id=muni.id,
                     admin_name=admin_name, admin_email=admin_email, admin_phone=admin_phone,
@@ -188,12 +181,9 @@ def org_register(
 def user_operator(phone: Annotated[str, typer.Argument(help="Mobile phone")],
                   name: Annotated[str, typer.Option(help="Name")] = "") -> None:
     """Make (or create) a platform operator with this phone."""
-    from sqlalchemy import select
-
     from parta.actions.base import unit_of_work
+    from parta.actions.orgs import grant_operator
     from parta.errors import PartaError
-    from parta.models import User
-    from parta.services.phones import normalize_phone
 
     settings = Settings()
 
@@ -201,14 +191,8 @@ def user_operator(phone: Annotated[str, typer.Argument(help="Mobile phone")],
         engine, services = _services(settings)
         try:
             async with unit_of_work(services) as ctx:
-                e164 = normalize_phone(phone, settings.default_phone_region)
-                user = (await ctx.db.execute(select(User).where(User.phone == e164))).scalar_one_or_none()
-                if user is None:
-                    user = User(phone=e164, name=name)
-                    ctx.db.add(user)
-                user.is_operator = True
-                await ctx.db.flush()
-                ctx.audit("user.operator_granted", None, "user", user.id)
+                _as_console(ctx)
+                await grant_operator(ctx, phone, name)
         finally:
             await engine.dispose()
 
@@ -268,9 +252,9 @@ def roster_reconcile(
         try:
             async with unit_of_work(services) as ctx:
                 # The command line is the operator's own console.
-                await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
-                              Action.reconciliation_view)
-                return await reconciliation(ctx.db, org)
+                scope = await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
+                                      Action.reconciliation_view)
+                return await reconciliation(ctx.db, scope)
         finally:
             await engine.dispose()
 

@@ -35,7 +35,10 @@ __all__ = [
     "may_write_directly",
     "require",
     "require_platform",
+    "sees_block",
+    "sees_contacts",
     "sees_org",
+    "sees_read_receipts",
 ]
 
 A, D, T, S, P = Role.org_admin, Role.administration, Role.teacher, Role.student, Role.parent
@@ -139,6 +142,7 @@ class PlatformAction(StrEnum):
     org_register = "org.register"
     municipal_admin_appoint = "municipal_admin.appoint"
     support_answer = "support.answer"  # read every ticket and answer as support
+    operator_grant = "operator.grant"  # make someone an operator (the command line)
 
 
 def can_platform(actor: Actor, action: PlatformAction) -> bool:
@@ -202,6 +206,25 @@ def require(actor: Actor, action: Action, org: OrgRef, group_id: int | None = No
     if not sees_org(actor, org):
         raise NotFound()
     raise Forbidden()
+
+
+# What a reader sees (the queries ask; the routers never decide) --------------------------------
+
+def sees_read_receipts(actor: Actor, org: OrgRef) -> bool:
+    """Who exactly read a message is for the staff who list members; everyone sees how many
+    (issue 3)."""
+    return can(actor, Action.member_list, org)
+
+
+def sees_contacts(actor: Actor, org: OrgRef) -> bool:
+    """Phone numbers and e-mails are for the administrators who need them (house rule 7)."""
+    return can(actor, Action.member_contacts, org)
+
+
+def sees_block(moderates: bool, unblock_status: str) -> bool:
+    """A chat's moderators see every block in force; a member sees only the blocks open to
+    their objection — an early unblock proposed (R30) — and nothing more."""
+    return moderates or unblock_status == "proposed"
 
 
 # Inside a chat --------------------------------------------------------------------------------

@@ -44,6 +44,16 @@ def test_migrate_demo_and_register(fresh_db: Path) -> None:
     assert _one(fresh_db, "select count(*) from region") == 1  # the existing region was reused
     assert _one(fresh_db, "select name from user_account where phone = '+79007770001'") == "Пётр Ильич Орлов"
     assert _one(fresh_db, "select count(*) from audit_entry where action = 'org.registered'") == 2
+    assert _one(fresh_db, "select count(*) from audit_entry where action = 'region.created'") == 0
+
+    result = runner.invoke(app, [
+        "org", "register", "--name", "МБОУ «Школа № 3»", "--region", "Новая область",
+        "--municipality", "Новый район", "--admin-name", "Ольга Петровна Седова",
+        "--admin-phone", "+7 900 777-00-02"])
+    assert result.exit_code == 0, result.output
+    assert _one(fresh_db, "select count(*) from region") == 2  # made, like the operator's page
+    assert _one(fresh_db, "select count(*) from audit_entry where action in "
+                          "('region.created', 'municipality.created')") == 2
 
 
 def test_register_refuses_a_bad_phone_and_writes_nothing(fresh_db: Path) -> None:
@@ -62,3 +72,5 @@ def test_make_an_operator(fresh_db: Path) -> None:
     runner.invoke(app, ["migrate"])
     assert runner.invoke(app, ["user", "operator", "+79001112233", "--name", "Сергей"]).exit_code == 0
     assert _one(fresh_db, "select is_operator from user_account where phone = '+79001112233'") == 1
+    assert _one(fresh_db, "select count(*) from audit_entry where action = "
+                          "'user.operator_granted'") == 1

@@ -22,6 +22,9 @@ from parta.policy import (
     can_platform,
     direct_refusal,
     require,
+    sees_block,
+    sees_contacts,
+    sees_read_receipts,
 )
 
 
@@ -191,3 +194,27 @@ DIRECT_EXPECTED: list[tuple[str, frozenset[Role], frozenset[Role], frozenset[Kin
 def test_direct_chat_matrix(case: str, mine: frozenset[Role], theirs: frozenset[Role],
                             kin: frozenset[Kin], expected: str | None) -> None:
     assert direct_refusal(mine, theirs, kin) == expected
+
+
+# What a reader sees (rules the routers used to hold) --------------------------------------------
+
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_who_exactly_read_a_message_is_for_the_staff(who: str) -> None:
+    actor = ACTORS[who]
+    assert sees_read_receipts(actor, OWN) is (who in STAFF | {"operator"})
+    assert sees_read_receipts(actor, OTHER) is (who == "operator")
+
+
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_phone_numbers_and_emails_are_for_the_administrators(who: str) -> None:
+    actor = ACTORS[who]
+    assert sees_contacts(actor, OWN) is (who in {"org_admin", "administration", "operator"})
+    assert sees_contacts(actor, OTHER) is (who == "operator")
+
+
+def test_a_member_sees_only_the_blocks_open_to_objection() -> None:
+    for status in ("none", "proposed", "objected", "granted"):
+        assert sees_block(True, status)  # the chat's moderators see every block in force
+    assert sees_block(False, "proposed")  # an early unblock a member may object to (R30)
+    for status in ("none", "objected", "granted"):
+        assert not sees_block(False, status)

@@ -7,26 +7,27 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 
-from parta.actions import guard
 from parta.actions.base import Ctx, Services, unit_of_work
-from parta.actions.chats import chat_for, chat_member, require_chat
+from parta.actions.chats import chat_member, require_chat
 from parta.db import utcnow
 from parta.errors import NotFound, RateLimited, TooLarge, ValidationFailed
-from parta.models import Attachment, Chat, HeldMessage, HeldStatus
+from parta.models import Attachment, HeldMessage, HeldStatus
 from parta.models.privacy import Purpose
 from parta.policy import ChatAction
+from parta.queries.blocks import require_not_blocked
 from parta.queries.privacy import require_consent
+from parta.queries.scope import ChatScope, chat_for
 from parta.security import new_token
 from parta.services import av, media
 from parta.services.text import clean_name
 from parta.services.upload_gate import GateBusy
 
 __all__ = ["attachment_for", "attachment_payload", "prune_unsent", "prune_unsent_forever",
-           "safe_name", "upload"]
+           "receive", "safe_name", "upload", "upload_limit"]
 
 log = logging.getLogger("parta.attachments")
 
@@ -49,6 +50,27 @@ def attachment_payload(a: Attachment) -> dict[str, Any]:
             "thumb_url": f"/api/v1/attachments/{a.id}/thumb" if a.thumb_key else None}
 
 
+class Readable(Protocol):
+    """An uploaded file being received (FastAPI's ``UploadFile``)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def upload_limit(ctx: Ctx) -> int:
+    """The largest file anyone may upload, in bytes (the settings' media limits)."""
+    return media.max_upload_size(media.limits_from_settings(ctx.settings))
+
+
+async def receive(ctx: Ctx, file: Readable) -> bytes:
+    """An upload's bytes; past the limit it is refused (``TooLarge``) after reading one byte
+    more than the limit, never the whole of it."""
+    limit = upload_limit(ctx)
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge()
+    return data
+
+
 async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachment:
     """Check, clean and store one file; it joins a message when that message is sent.
 
@@ -59,9 +81,12 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     once the cheap checks pass. The row is written in a short transaction of its own that
     checks the membership again."""
     actor = ctx.require_actor()
-    chat = await _check_member(ctx, chat_id)
+    if len(data) > upload_limit(ctx):
+        raise TooLarge()
+    scope = await _check_member(ctx, chat_id)
+    chat = scope.chat
     if _looks_like_photo(data):  # a parent may have withdrawn consent to photos (152-ФЗ)
-        await require_consent(ctx.db, chat.org_id, actor.user_id, Purpose.photos)
+        await require_consent(ctx.db, scope, Purpose.photos)
     s = ctx.settings
     wait = ctx.services.uploads.admit(actor.user_id, len(data), per_minute=s.uploads_per_minute,
                                       bytes_per_hour=s.upload_mb_per_hour * media.MB)
@@ -76,7 +101,7 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
         if thumb_key:
             await ctx.services.storage.put(thumb_key, clean.thumbnail, media.THUMBNAIL_MIME)
         async with unit_of_work(ctx.services, **ctx.caller()) as w:
-            chat = await _check_member(w, chat_id)  # they may have left, or been blocked
+            chat = (await _check_member(w, chat_id)).chat  # they may have left, or been blocked
             att = Attachment(org_id=chat.org_id, chat_id=chat.id, uploader_id=actor.user_id,
                              kind=clean.kind.value, mime=clean.mime,
                              name=safe_name(filename, clean.ext), size=len(clean.data),
@@ -97,14 +122,14 @@ def _looks_like_photo(data: bytes) -> bool:
         return False
 
 
-async def _check_member(ctx: Ctx, chat_id: int) -> Chat:
+async def _check_member(ctx: Ctx, chat_id: int) -> ChatScope:
     """The caller may post files in the chat: a member, not blocked (cheap: a few reads)."""
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id)
-    require_chat(chat, me, ChatAction.post)
-    await guard.require_not_blocked(ctx, chat, actor.user_id)
-    await require_consent(ctx.db, chat.org_id, actor.user_id, Purpose.chats)  # 152-ФЗ
-    return chat
+    scope = await chat_for(ctx.db, actor, chat_id)
+    require_chat(scope.chat, scope.member, ChatAction.post)
+    await require_not_blocked(ctx.db, scope.chat, actor.user_id)
+    await require_consent(ctx.db, scope, Purpose.chats)  # 152-ФЗ
+    return scope
 
 
 @dataclass(frozen=True, slots=True)

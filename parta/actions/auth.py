@@ -12,7 +12,7 @@ from functools import partial
 from sqlalchemy import func, select, update
 
 from parta.actions import throttle
-from parta.actions.base import CommitThenRefuse, Ctx
+from parta.actions.base import CommitThenRefuse, Ctx, Services, unit_of_work
 from parta.db import utcnow
 from parta.errors import CodeRefused, DeliveryFailed, NotFound, RateLimited, ValidationFailed
 from parta.i18n import t
@@ -29,8 +29,10 @@ __all__ = [
     "SignedIn",
     "end_other_sessions",
     "end_session",
+    "note_seen",
     "request_code",
     "session_token_hash",
+    "touch_session",
     "verify_code",
 ]
 
@@ -222,6 +224,23 @@ async def verify_code(ctx: Ctx, raw_phone: str, code: str, kind: SessionKind,
     await ctx.db.flush()
     ctx.audit("auth.sign_in", None, "user", user.id, session_id=session.id, kind=kind.value)
     return SignedIn(user=user, session=session, token=token)
+
+
+# «Last seen» (R18: the list of one's sessions shows it) ----------------------------------------
+# The one write a GET may cause, and only every few minutes (``queries.actors.seen_long_ago``
+# decides): not audited — it is a clock, not a decision, and would drown the log.
+
+def note_seen(ctx: Ctx, session: AuthSession) -> None:
+    """«Last seen now», in the caller's own write transaction."""
+    session.last_seen_at = utcnow()
+
+
+async def touch_session(services: Services, session_id: int) -> None:
+    """«Last seen now» in a transaction of its own, after a request or a socket that only
+    reads (its own transaction was read only)."""
+    async with unit_of_work(services) as ctx:
+        await ctx.db.execute(update(AuthSession).where(AuthSession.id == session_id)
+                             .values(last_seen_at=utcnow()))
 
 
 async def end_session(ctx: Ctx, session_id: int) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 
-from parta.actions import guard
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import chat_member
+from parta.actions.guard import block_payload
 from parta.actions.messages import moderator_ids, publish_message
 from parta.actions.moderation import (
     _chat,
     _is_admin,
-    _is_moderator,
     _require_moderator,
     _rule,
     _target,
@@ -30,6 +30,7 @@ from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
 from parta.models import Chat, ChatBlock, ChatMember, Message, UnblockObjection, UnblockStatus
+from parta.queries.blocks import active_block, last_block_mark, released_early, violations_since
 from parta.queries.people import persons
 from parta.realtime.events import BlockChanged
 
@@ -38,7 +39,6 @@ __all__ = [
     "add_month",
     "apologize",
     "block_member",
-    "blocks_scope",
     "object_to_unblock",
     "propose_unblock",
     "settle_due_blocks",
@@ -64,7 +64,7 @@ def add_month(when: datetime) -> datetime:
 
 async def _announce_block(ctx: Ctx, chat: Chat, block: ChatBlock, *, ended: bool = False) -> None:
     ctx.emit(BlockChanged(org_id=chat.org_id, chat_id=chat.id, user_id=block.user_id,
-                          block=None if ended else guard.block_payload(block)),
+                          block=None if ended else block_payload(block)),
              {block.user_id} | await moderator_ids(ctx, chat))
 
 
@@ -74,7 +74,7 @@ async def block_member(ctx: Ctx, chat_id: int, user_id: int, until: datetime,
     chat, me = await _chat(ctx, chat_id)
     me = _require_moderator(me)
     await _target(ctx, chat, user_id)
-    if await guard.active_block(ctx, chat.id, user_id) is not None:
+    if await active_block(ctx.db, chat, user_id) is not None:
         raise Conflict("already_blocked")
     now = utcnow()
     if until.tzinfo is None:
@@ -84,8 +84,8 @@ async def block_member(ctx: Ctx, chat_id: int, user_id: int, until: datetime,
     if until > add_month(now):
         raise ValidationFailed("block_too_long", fields={"until": "too_long"})
     rule = await _rule(ctx, chat, rule_number)
-    counted = await guard.violations_since(ctx, chat.id, user_id,
-                                           await guard.last_block_mark(ctx, chat.id, user_id))
+    counted = await violations_since(ctx.db, chat, user_id,
+                                     await last_block_mark(ctx.db, chat, user_id))
     if len(counted) <= VIOLATIONS_BEFORE_BLOCK:
         raise Conflict("not_enough_violations",
                        params={"count": len(counted), "needed": VIOLATIONS_BEFORE_BLOCK + 1})
@@ -115,8 +115,8 @@ async def _block(ctx: Ctx, block_id: int) -> tuple[Chat, ChatMember | None, Chat
     return chat, me, block
 
 
-async def _in_force(ctx: Ctx, block: ChatBlock) -> None:
-    current = await guard.active_block(ctx, block.chat_id, block.user_id)
+async def _in_force(ctx: Ctx, chat: Chat, block: ChatBlock) -> None:
+    current = await active_block(ctx.db, chat, block.user_id)
     if current is None or current.id != block.id:
         raise Conflict("block_ended")
 
@@ -127,7 +127,7 @@ async def apologize(ctx: Ctx, block_id: int, text: str) -> ChatBlock:
     chat, _, block = await _block(ctx, block_id)
     if block.user_id != actor.user_id:
         raise Forbidden()
-    await _in_force(ctx, block)
+    await _in_force(ctx, chat, block)
     block.apology = _text(text, "apology", required=True)
     block.apologized_at = utcnow()
     await _announce_block(ctx, chat, block)
@@ -138,7 +138,7 @@ async def propose_unblock(ctx: Ctx, block_id: int) -> ChatBlock:
     """After an apology a moderator proposes an early end; members may object in the window."""
     chat, me, block = await _block(ctx, block_id)
     me = _require_moderator(me)
-    await _in_force(ctx, block)
+    await _in_force(ctx, chat, block)
     if chat.archived_at is not None:
         raise Conflict("chat_archived")
     if block.apologized_at is None:
@@ -170,7 +170,7 @@ async def object_to_unblock(ctx: Ctx, block_id: int, reason: str = "") -> ChatBl
     chat, me, block = await _block(ctx, block_id)
     if me is None or block.user_id == actor.user_id:
         raise Forbidden()
-    await _in_force(ctx, block)
+    await _in_force(ctx, chat, block)
     if block.unblock_status != UnblockStatus.proposed:
         raise Conflict("no_proposal")
     assert block.objection_deadline is not None
@@ -190,8 +190,10 @@ async def object_to_unblock(ctx: Ctx, block_id: int, reason: str = "") -> ChatBl
 
 async def settle_due_blocks(services: Services) -> int:
     """End the blocks whose early-unblock window closed with no objection, and tell the member
-    and the moderators. The one place that writes that end: ``guard.active_block`` only treats
-    such a block as no longer in force until this has run."""
+    and the moderators. The one place that writes that end: ``queries.blocks.active_block``
+    only treats such a block as no longer in force until this has run, and the send path and
+    the GETs never write it. The end is written only where no one wrote it yet, so two timers
+    (two server processes) that see the same block record it once."""
     async with unit_of_work(services) as ctx:
         now = utcnow()
         due = list((await ctx.db.execute(select(ChatBlock).where(
@@ -199,16 +201,22 @@ async def settle_due_blocks(services: Services) -> int:
             ChatBlock.objection_deadline <= now))).scalars())
         ended = 0
         for block in due:
-            if await guard.released_early(ctx, block, now):
-                assert block.objection_deadline is not None
-                block.unblock_status = UnblockStatus.granted
-                block.ended_at = block.objection_deadline
-                chat = await ctx.db.get(Chat, block.chat_id)
-                assert chat is not None
-                ctx.audit("unblock.granted", chat.org_id, "user", block.user_id, chat_id=chat.id,
-                          block_id=block.id)
-                await _announce_block(ctx, chat, block, ended=True)
-                ended += 1
+            if not await released_early(ctx.db, block, now):
+                continue
+            assert block.objection_deadline is not None
+            won = await ctx.db.execute(
+                update(ChatBlock).where(ChatBlock.id == block.id, ChatBlock.ended_at.is_(None))
+                .values(unblock_status=UnblockStatus.granted, ended_at=block.objection_deadline)
+                .execution_options(synchronize_session=False))
+            if cast(CursorResult[Any], won).rowcount != 1:
+                continue  # another timer ended it first
+            await ctx.db.refresh(block)
+            chat = await ctx.db.get(Chat, block.chat_id)
+            assert chat is not None
+            ctx.audit("unblock.granted", chat.org_id, "user", block.user_id, chat_id=chat.id,
+                      block_id=block.id)
+            await _announce_block(ctx, chat, block, ended=True)
+            ended += 1
     return ended
 
 
@@ -220,9 +228,3 @@ async def settle_forever(services: Services, every_seconds: float = 60) -> None:
         except Exception:
             log.exception("settling early unblocks failed")
         await asyncio.sleep(every_seconds)
-
-
-async def blocks_scope(ctx: Ctx, chat_id: int) -> tuple[Chat, bool]:
-    """Members see the blocks open to their objection; moderators see every block."""
-    chat, me = await _chat(ctx, chat_id)
-    return chat, _is_moderator(me) or await _is_admin(ctx, chat)

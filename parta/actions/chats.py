@@ -31,15 +31,14 @@ from parta.models import (
     Role,
     User,
 )
-from parta.policy import Action, Actor, ChatAction, can_chat
-from parta.queries.direct import direct_refusals
-from parta.queries.scope import group_in, org_for
+from parta.policy import Action, ChatAction, can_chat
+from parta.queries.direct import direct_refusal_in, direct_refusals
+from parta.queries.scope import chat_for, chat_visible, group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
 
 __all__ = [
     "accept_rules",
     "active_member_ids",
-    "chat_for",
     "chat_visible",
     "create_chat",
     "decline_invitation",
@@ -64,31 +63,6 @@ async def chat_member(ctx: Ctx, chat_id: int, user_id: int) -> ChatMember | None
     return (await ctx.db.execute(select(ChatMember).where(
         ChatMember.chat_id == chat_id, ChatMember.user_id == user_id,
         ChatMember.left_at.is_(None)))).scalar_one_or_none()
-
-
-def chat_visible(actor: Actor, chat: Chat | None) -> bool:
-    """Last year's chats are still there for the people of the organization; a chat that
-    does not exist and one the caller may not know of look the same."""
-    return chat is not None and (chat.archived_at is None or bool(actor.roles_in(chat.org_id)))
-
-
-async def chat_for(ctx: Ctx, chat_id: int, *, invited_ok: bool = False
-                   ) -> tuple[Chat, ChatMember | None]:
-    """The chat and the caller's membership. To anyone not in it (and not invited, where that
-    is enough) the chat does not exist."""
-    actor = ctx.require_actor()
-    chat = await ctx.db.get(Chat, chat_id)
-    if not chat_visible(actor, chat):
-        raise NotFound()
-    assert chat is not None
-    me = await chat_member(ctx, chat.id, actor.user_id)
-    if me is None:
-        invited = invited_ok and (await ctx.db.execute(select(ChatInvitation.id).where(
-            ChatInvitation.chat_id == chat.id, ChatInvitation.user_id == actor.user_id,
-            ChatInvitation.declined_at.is_(None)))).first() is not None
-        if not invited:
-            raise NotFound()
-    return chat, me
 
 
 # Last year's chats stay readable and moderators may still remove what breaks the rules; no one
@@ -196,7 +170,8 @@ async def create_chat(ctx: Ctx, org_id: int, *, kind: ChatKind, title: str,
                       invite_group: bool = False) -> Chat:
     """Staff create group chats (R22); the creator owns and moderates it (R27)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.chat_create)
+    allowed = await org_for(ctx.db, actor, org_id, Action.chat_create)
+    org = allowed.org
     if kind not in GROUP_CHAT_KINDS and kind != ChatKind.channel:
         raise ValidationFailed(fields={"kind": "invalid"})
     if kind == ChatKind.channel:
@@ -205,13 +180,13 @@ async def create_chat(ctx: Ctx, org_id: int, *, kind: ChatKind, title: str,
     if kind in GROUP_BOUND:
         if group_id is None:
             raise ValidationFailed(fields={"group_id": "required"})
-        group = await group_in(ctx.db, org.id, group_id)
+        group = await group_in(ctx.db, allowed, group_id)
         if group.kind != GroupKind.class_:
             raise ValidationFailed(fields={"group_id": "invalid"})
         if kind == ChatKind.subject and not subject.strip():
             raise ValidationFailed(fields={"subject": "required"})
     elif group_id is not None:
-        await group_in(ctx.db, org.id, group_id)
+        await group_in(ctx.db, allowed, group_id)
     chat = Chat(org_id=org.id, kind=kind, title=title, description=description, rules=rules,
                 group_id=group_id, subject=subject.strip(), created_by=actor.user_id,
                 post_policy=post_policy, members_invite=members_invite,
@@ -234,7 +209,8 @@ CHAT_SETTINGS = ("title", "description", "rules", "post_policy", "members_invite
 
 
 async def update_chat(ctx: Ctx, chat_id: int, changes: dict[str, Any]) -> Chat:
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.manage)
     if chat.kind in (ChatKind.direct,):
         raise Forbidden()
@@ -254,7 +230,8 @@ async def update_chat(ctx: Ctx, chat_id: int, changes: dict[str, Any]) -> Chat:
 
 async def invite_to_chat(ctx: Ctx, chat_id: int, user_ids: list[int],
                          invite_group: bool = False) -> list[int]:
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.invite)
     if chat.kind == ChatKind.direct:
         raise Forbidden()
@@ -273,7 +250,8 @@ async def invite_to_chat(ctx: Ctx, chat_id: int, user_ids: list[int],
 async def join_chat(ctx: Ctx, chat_id: int, accept_rules: bool) -> ChatMember:
     """Joining is the person's own act (R23), after reading and accepting the rules (R24)."""
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id, invited_ok=True)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id, invited_ok=True)
+    chat, me = scope.chat, scope.member
     if me is not None:
         raise Conflict("already_member")
     # A group chat always has rules: the organization's (or Parta's default) and its own (R24).
@@ -293,7 +271,8 @@ async def join_chat(ctx: Ctx, chat_id: int, accept_rules: bool) -> ChatMember:
 async def accept_rules(ctx: Ctx, chat_id: int) -> ChatMember:
     """A member accepts the chat's rules as they are now, after the school or the chat changed
     them (R24); the versions accepted are recorded."""
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     assert me is not None
     org = await ctx.db.get(Organization, chat.org_id)
     assert org is not None
@@ -308,7 +287,8 @@ async def accept_rules(ctx: Ctx, chat_id: int) -> ChatMember:
 
 async def decline_invitation(ctx: Ctx, chat_id: int) -> None:
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id, invited_ok=True)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id, invited_ok=True)
+    chat, me = scope.chat, scope.member
     if me is not None:
         raise Conflict("already_member")
     inv = (await ctx.db.execute(select(ChatInvitation).where(
@@ -319,7 +299,8 @@ async def decline_invitation(ctx: Ctx, chat_id: int) -> None:
 async def leave_chat(ctx: Ctx, chat_id: int) -> None:
     """Anyone may leave (R23); the last moderator hands over first; system channels stay."""
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     assert me is not None
     if chat.kind in (ChatKind.school_channel, ChatKind.staff_channel):
         raise Conflict("system_channel")
@@ -339,7 +320,8 @@ async def leave_chat(ctx: Ctx, chat_id: int) -> None:
 
 
 async def set_chat_role(ctx: Ctx, chat_id: int, user_id: int, role: ChatRole) -> ChatMember:
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.manage)
     if role == ChatRole.owner or chat.kind == ChatKind.direct:
         raise ValidationFailed("role_not_allowed", fields={"role": "invalid"})
@@ -366,11 +348,11 @@ async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:
     (``policy.DIRECT_RULES``: R19 and safe mode for the students). Someone who is not of the
     organization does not exist here."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.org_view)
+    allowed = await org_for(ctx.db, actor, org_id, Action.org_view)
+    org = allowed.org
     if user_id == actor.user_id:
         raise ValidationFailed(fields={"user_id": "invalid"})
-    refusals = await direct_refusals(ctx.db, org.id, actor.user_id, actor.roles_in(org.id),
-                                     [user_id])
+    refusals = await direct_refusals(ctx.db, allowed, [user_id])
     if user_id not in refusals:
         raise NotFound()
     refusal = refusals[user_id]
@@ -399,9 +381,7 @@ async def require_direct_allowed(ctx: Ctx, chat: Chat, user_id: int) -> None:
     other = next((int(p) for p in chat.direct_key.split(":") if int(p) != user_id), None)
     if other is None:
         return
-    actor = ctx.require_actor()
-    refusal = (await direct_refusals(ctx.db, chat.org_id, user_id, actor.roles_in(chat.org_id),
-                                     [other])).get(other)
+    refusal = await direct_refusal_in(ctx.db, chat, ctx.require_actor(), other)
     if refusal is not None:
         raise Forbidden(refusal)
 

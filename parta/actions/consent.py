@@ -33,7 +33,7 @@ from parta.models import (
 )
 from parta.policy import Action
 from parta.queries.privacy import consent_statuses
-from parta.queries.scope import org_for
+from parta.queries.scope import OrgScope, org_for, org_seen
 from parta.realtime.events import ConsentChanged
 
 __all__ = ["consent_document", "give_consent", "record_paper_consent"]
@@ -61,14 +61,15 @@ async def _is_student(ctx: Ctx, org_id: int, child_id: int) -> bool:
                Membership.left_at.is_(None), MembershipRole.role == Role.student))).first() is not None
 
 
-async def _append(ctx: Ctx, org_id: int, child_id: int, purposes: list[str], status: str,
+async def _append(ctx: Ctx, scope: OrgScope, child_id: int, purposes: list[str], status: str,
                   channel: ConsentChannel, parent_id: int | None, parent_name: str,
                   note: str = "") -> list[str]:
     """Write one ledger row per purpose whose state changes; returns the purposes changed."""
     version, digest, _ = consent_document(ctx)
     now = utcnow()
     new = ConsentStatus(status)
-    before = (await consent_statuses(ctx.db, org_id, [child_id]))[child_id]
+    org_id = scope.org.id
+    before = (await consent_statuses(ctx.db, scope, [child_id]))[child_id]
     changed: list[str] = []
     for name in dict.fromkeys(purposes):
         purpose = Purpose(name)
@@ -109,20 +110,22 @@ async def give_consent(ctx: Ctx, org_id: int, child_id: int, purposes: list[str]
         raise NotFound()
     if not await _is_student(ctx, org_id, child_id):
         raise NotFound()
+    scope = await org_seen(ctx.db, actor, org_id)  # a confirmed parent sees the school
     version, _, _ = consent_document(ctx)
     if status == ConsentStatus.given and document_version and document_version != version:
         # The parent was shown an older text: they must read the current one first.
         raise ValidationFailed("consent_document_changed",
                                fields={"document_version": "outdated"})
-    return await _append(ctx, org_id, child_id, purposes, status, ConsentChannel.app,
+    return await _append(ctx, scope, child_id, purposes, status, ConsentChannel.app,
                          actor.user_id, ctx.user.name if ctx.user else "")
 
 
 async def record_paper_consent(ctx: Ctx, org_id: int, child_id: int, purposes: list[str],
-                               status: str, parent_name: str, note: str = "") -> list[str]:
-    """An administrator records what a parent signed on paper."""
+                               status: str, parent_name: str, note: str = "") -> OrgScope:
+    """An administrator records what a parent signed on paper; the answer is the scope the
+    ledger is then read in."""
     actor = ctx.require_actor()
-    await org_for(ctx.db, actor, org_id, Action.consent_record)
+    scope = await org_for(ctx.db, actor, org_id, Action.consent_record)
     if not await _is_student(ctx, org_id, child_id):
         raise NotFound()
     parents = await _parents_of(ctx, org_id, child_id)
@@ -134,6 +137,7 @@ async def record_paper_consent(ctx: Ctx, org_id: int, child_id: int, purposes: l
         for pid, who in (await persons(ctx.db, org_id, parents)).items():
             if who.name.strip().casefold() == parent_name.strip().casefold():
                 named = pid
-    return await _append(ctx, org_id, child_id, purposes, status, ConsentChannel.paper,
-                         named, parent_name, note)
+    await _append(ctx, scope, child_id, purposes, status, ConsentChannel.paper,
+                  named, parent_name, note)
+    return scope
 

@@ -132,14 +132,14 @@ async def set_code_email(ctx: Ctx, org_id: int, user_id: int, email: str) -> Use
     """The administrator sets it from the school's records (a primary-school pupil of the
     school only)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.code_email_set)
-    m = await membership_of(ctx, org.id, user_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.code_email_set)
+    m = await membership_of(ctx, allowed.org.id, user_id)
     if m is None or Role.student not in await roles_of(ctx, m.id):
         raise NotFound()
     child = await ctx.db.get(User, user_id)
     assert child is not None
     await _require_primary(ctx, child)
     child.parent_email = email.strip()
-    ctx.audit("code_email.set" if child.parent_email else "code_email.cleared", org.id, "user",
+    ctx.audit("code_email.set" if child.parent_email else "code_email.cleared", allowed.org.id, "user",
               child.id, by="school")
     return child

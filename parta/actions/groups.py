@@ -50,7 +50,8 @@ async def _changed(ctx: Ctx, group: Group) -> None:
 async def create_group(ctx: Ctx, org_id: int, *, grade: int | None, letter: str = "",
                        name: str | None = None) -> Group:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.group_manage)
+    allowed = await org_for(ctx.db, actor, org_id, Action.group_manage)
+    org = allowed.org
     full = class_name(grade, letter, name)
     await _unique_name(ctx, org.id, full)
     group = Group(org_id=org.id, kind=GroupKind.class_, name=full, grade=grade,
@@ -65,8 +66,9 @@ async def create_group(ctx: Ctx, org_id: int, *, grade: int | None, letter: str 
 async def edit_group(ctx: Ctx, org_id: int, group_id: int, *, grade: int | None,
                      letter: str | None, name: str | None) -> Group:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.group_manage)
-    group = await group_in(ctx.db, org.id, group_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.group_manage)
+    org = allowed.org
+    group = await group_in(ctx.db, allowed, group_id)
     if group.kind == GroupKind.staff_room:
         raise Conflict("staff_room_protected")
     new_grade = grade if grade is not None else group.grade
@@ -82,8 +84,9 @@ async def edit_group(ctx: Ctx, org_id: int, group_id: int, *, grade: int | None,
 
 async def archive_group(ctx: Ctx, org_id: int, group_id: int) -> None:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.group_manage)
-    group = await group_in(ctx.db, org.id, group_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.group_manage)
+    org = allowed.org
+    group = await group_in(ctx.db, allowed, group_id)
     if group.kind == GroupKind.staff_room:
         raise Conflict("staff_room_protected")
     group.archived_at = now = utcnow()
@@ -111,8 +114,9 @@ async def _require_teacher(ctx: Ctx, org_id: int, user_id: int) -> None:
 
 async def set_class_teacher(ctx: Ctx, org_id: int, group_id: int, user_id: int | None) -> Group:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.group_assign_teachers)
-    group = await group_in(ctx.db, org.id, group_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.group_assign_teachers)
+    org = allowed.org
+    group = await group_in(ctx.db, allowed, group_id)
     if group.kind != GroupKind.class_:
         raise Conflict("staff_room_protected")
     if user_id is not None:
@@ -131,8 +135,9 @@ async def set_class_teacher(ctx: Ctx, org_id: int, group_id: int, user_id: int |
 async def add_subject_teacher(ctx: Ctx, org_id: int, group_id: int, user_id: int,
                               subject: str) -> Group:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.group_assign_teachers)
-    group = await group_in(ctx.db, org.id, group_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.group_assign_teachers)
+    org = allowed.org
+    group = await group_in(ctx.db, allowed, group_id)
     if group.kind != GroupKind.class_:
         raise Conflict("staff_room_protected")
     await _require_teacher(ctx, org.id, user_id)
@@ -154,8 +159,9 @@ async def add_subject_teacher(ctx: Ctx, org_id: int, group_id: int, user_id: int
 
 async def remove_subject_teacher(ctx: Ctx, org_id: int, group_id: int, assignment_id: int) -> Group:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.group_assign_teachers)
-    group = await group_in(ctx.db, org.id, group_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.group_assign_teachers)
+    org = allowed.org
+    group = await group_in(ctx.db, allowed, group_id)
     row = await ctx.db.get(GroupTeacher, assignment_id)
     if row is None or row.group_id != group.id:
         raise NotFound()

@@ -61,7 +61,8 @@ async def create_invite(ctx: Ctx, org_id: int, *, role: Role, group_id: int | No
                         max_uses: int | None = None, ttl_days: int | None = None) -> Invite:
     actor = ctx.require_actor()
     s = ctx.settings
-    org = await org_for(ctx.db, actor, org_id, Action.invite_create, group_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.invite_create, group_id)
+    org = allowed.org
     if role not in INVITABLE:
         raise ValidationFailed("role_not_allowed", fields={"role": "role_not_allowed"})
     is_admin = bool(actor.roles_in(org.id) & ADMIN_ROLES) or actor.is_operator
@@ -70,7 +71,7 @@ async def create_invite(ctx: Ctx, org_id: int, *, role: Role, group_id: int | No
     if role in CLASS_ROLES:
         if group_id is None:
             raise ValidationFailed(fields={"group_id": "required"})
-        group = await group_in(ctx.db, org.id, group_id)
+        group = await group_in(ctx.db, allowed, group_id)
         if group.kind != GroupKind.class_:
             raise ValidationFailed(fields={"group_id": "invalid"})
     else:  # staff join the staff room
@@ -95,7 +96,8 @@ async def create_invite(ctx: Ctx, org_id: int, *, role: Role, group_id: int | No
 async def annul_invite(ctx: Ctx, org_id: int, invite_id: int) -> Invite:
     """Administrators annul any link; a teacher annuls the links they made for their class."""
     actor = ctx.require_actor()
-    org = await org_seen(ctx.db, actor, org_id)
+    allowed = await org_seen(ctx.db, actor, org_id)
+    org = allowed.org
     inv = await ctx.db.get(Invite, invite_id)
     if inv is None or inv.org_id != org.id:
         raise NotFound()
@@ -115,7 +117,8 @@ async def annul_invite(ctx: Ctx, org_id: int, invite_id: int) -> Invite:
 async def annul_unclaimed(ctx: Ctx, org_id: int) -> int:
     """Annul every link nobody used yet, and every expired one, at once (R15)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.invite_annul_unclaimed)
+    allowed = await org_for(ctx.db, actor, org_id, Action.invite_annul_unclaimed)
+    org = allowed.org
     now = utcnow()
     ids = list((await ctx.db.execute(
         select(Invite.id).where(Invite.org_id == org.id, Invite.annulled_at.is_(None),

@@ -82,7 +82,8 @@ GRANTABLE = {Role.org_admin, Role.administration, Role.teacher}
 async def _role_change_target(ctx: Ctx, org_id: int, user_id: int,
                               role: Role) -> tuple[Organization, Membership, set[Role]]:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.role_grant)
+    allowed = await org_for(ctx.db, actor, org_id, Action.role_grant)
+    org = allowed.org
     if role not in GRANTABLE:
         raise ValidationFailed("role_not_allowed", fields={"role": "invalid"})
     m = await membership_of(ctx, org.id, user_id)
@@ -136,7 +137,8 @@ async def revoke_role(ctx: Ctx, org_id: int, user_id: int, role: Role) -> Member
 async def request_verification(ctx: Ctx, org_id: int, position: str = "") -> Membership:
     """A teacher completes registration in the role «teacher» and asks to be verified (R12)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.verification_request)
+    allowed = await org_for(ctx.db, actor, org_id, Action.verification_request)
+    org = allowed.org
     m = await membership_of(ctx, org.id, actor.user_id)
     assert m is not None  # the policy admits only teachers of this organization
     if m.verification == VerificationStatus.verified:
@@ -154,7 +156,8 @@ async def request_verification(ctx: Ctx, org_id: int, position: str = "") -> Mem
 async def decide_verification(ctx: Ctx, org_id: int, user_id: int, confirm: bool,
                               note: str = "") -> Membership:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.verification_decide)
+    allowed = await org_for(ctx.db, actor, org_id, Action.verification_decide)
+    org = allowed.org
     m = await membership_of(ctx, org.id, user_id)
     if m is None:
         raise NotFound()

@@ -11,10 +11,10 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parta import search
-from parta.actions import guard, screening
+from parta.actions import screening
 from parta.actions.attachments import attachment_payload
 from parta.actions.base import Ctx
-from parta.actions.chats import active_member_ids, chat_for, require_chat
+from parta.actions.chats import active_member_ids, require_chat
 from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -32,7 +32,9 @@ from parta.models import (
 )
 from parta.models.chat import CHANNEL_KINDS
 from parta.policy import ChatAction
+from parta.queries.blocks import require_not_blocked
 from parta.queries.people import persons
+from parta.queries.scope import chat_for
 from parta.realtime.events import (
     ChatRead,
     Envelope,
@@ -232,7 +234,8 @@ async def forwarded(ctx: Ctx, target: Chat, source_id: int) -> tuple[str, list[A
     source = await ctx.db.get(Message, source_id)
     if source is None or source.deleted_at is not None:
         raise NotFound()  # the same answer as another school's message or a chat one is not in
-    src_chat, _ = await chat_for(ctx, source.chat_id)  # not a member: «not found»
+    scope = await chat_for(ctx.db, ctx.require_actor(), source.chat_id)  # not a member: «not found»
+    src_chat = scope.chat
     if src_chat.org_id != target.org_id:
         raise ValidationFailed(fields={"forward_of": "invalid"})
     copies = []
@@ -252,9 +255,10 @@ async def typing(ctx: Ctx, chat_id: int) -> None:
     """«…is typing»: ephemeral, never stored, may be dropped."""
     actor = ctx.require_actor()
     ctx.services.rates.take("typing", actor.user_id, ctx.settings.typing_per_minute, 60)
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.post)
-    await guard.require_not_blocked(ctx, chat, actor.user_id)
+    await require_not_blocked(ctx.db, chat, actor.user_id)
     ctx.events.append(Envelope(event=Typing(org_id=chat.org_id, chat_id=chat.id,
                                             user_id=actor.user_id),
                                audience=frozenset(await active_member_ids(ctx, chat.id)
@@ -286,7 +290,8 @@ async def attachments_of(ctx: Ctx, message_id: int) -> list[dict[str, Any]]:
 async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
                        confirm_conduct: bool = False) -> Message:
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.post)
     msg = await message_in(ctx, chat, message_id)
     if msg.author_id != actor.user_id:
@@ -295,7 +300,7 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
         raise Conflict("message_deleted")
     if utcnow() - msg.created_at > EDIT_WINDOW:
         raise Conflict("edit_window_passed")
-    await guard.require_not_blocked(ctx, chat, actor.user_id)
+    await require_not_blocked(ctx.db, chat, actor.user_id)
     assert me is not None
     text = clean_body(body)
     verdict = await screening.screen(ctx, chat, me, text)
@@ -318,7 +323,8 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
 async def delete_message(ctx: Ctx, chat_id: int, message_id: int) -> Message:
     """For everyone: by its author, or by a moderator removing what breaks the rules (R27)."""
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     msg = await message_in(ctx, chat, message_id)
     if msg.author_id != actor.user_id:
         require_chat(chat, me, ChatAction.moderate)
@@ -351,7 +357,8 @@ async def remove_message(ctx: Ctx, chat: Chat, msg: Message) -> Message:
 async def mark_read(ctx: Ctx, chat_id: int, message_id: int) -> int:
     """Move the caller's read position forward (never back); their other devices follow."""
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     assert me is not None
     target = min(message_id, chat.last_message_id or 0)
     if target > me.last_read_message_id:
@@ -373,9 +380,10 @@ async def _reaction_counts(ctx: Ctx, message_id: int) -> dict[str, int]:
 async def react(ctx: Ctx, chat_id: int, message_id: int, emoji: str, on: bool) -> dict[str, int]:
     actor = ctx.require_actor()
     ctx.services.rates.take("reaction", actor.user_id, ctx.settings.reactions_per_minute, 60)
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.react)
-    await guard.require_not_blocked(ctx, chat, actor.user_id)
+    await require_not_blocked(ctx.db, chat, actor.user_id)
     msg = await message_in(ctx, chat, message_id)
     if emoji not in REACTIONS:
         raise ValidationFailed(fields={"emoji": "invalid"})
@@ -404,7 +412,8 @@ async def _pins(ctx: Ctx, chat_id: int) -> list[int]:
 
 async def pin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
     actor = ctx.require_actor()
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     if chat.kind.value != "direct":
         require_chat(chat, me, ChatAction.moderate)
     msg = await message_in(ctx, chat, message_id)
@@ -420,7 +429,8 @@ async def pin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
 
 
 async def unpin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
-    chat, me = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
     if chat.kind.value != "direct":
         require_chat(chat, me, ChatAction.moderate)
     row = (await ctx.db.execute(select(Pin).where(
@@ -438,7 +448,8 @@ async def unpin_message(ctx: Ctx, chat_id: int, message_id: int) -> list[int]:
 async def record_views(ctx: Ctx, chat_id: int, message_ids: list[int]) -> int:
     """A subscriber saw these channel posts; each person counts once. Returns how many new."""
     actor = ctx.require_actor()
-    chat, _ = await chat_for(ctx, chat_id)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat = scope.chat
     if chat.kind not in CHANNEL_KINDS:
         raise ValidationFailed(fields={"chat_id": "not_a_channel"})
     wanted = set(message_ids)

@@ -42,8 +42,8 @@ from parta.models import (
     Violation,
 )
 from parta.models.chat import GROUP_CHAT_KINDS
-from parta.policy import Action, ChatAction, can, can_chat
-from parta.queries.scope import org_for
+from parta.policy import Action, ChatAction, can_chat
+from parta.queries.scope import chat_overseen, org_for, oversees
 from parta.realtime.events import (
     AppealChanged,
     ChatMemberChanged,
@@ -105,23 +105,14 @@ async def _rule(ctx: Ctx, chat: Chat, number: int | None) -> RuleItem:
 
 async def _chat(ctx: Ctx, chat_id: int) -> tuple[Chat, ChatMember | None]:
     """The chat and the caller's membership, for a moderator or an administrator of its
-    organization; to anyone else the chat does not exist."""
-    actor = ctx.require_actor()
-    chat = await ctx.db.get(Chat, chat_id)
-    if chat is None:
-        raise NotFound()
-    me = await chat_member(ctx, chat.id, actor.user_id)
-    if me is None and not await _is_admin(ctx, chat):
-        raise NotFound()
-    return chat, me
+    organization; to anyone else the chat does not exist (the gate: ``scope.chat_overseen``)."""
+    scope = await chat_overseen(ctx.db, ctx.require_actor(), chat_id)
+    return scope.chat, scope.member
 
 
 async def _is_admin(ctx: Ctx, chat: Chat) -> bool:
     """The organization's administrators oversee every chat's reports and held messages (R27)."""
-    actor = ctx.require_actor()
-    if not actor.roles_in(chat.org_id):
-        return False
-    return can(actor, Action.moderation_oversee, await _org(ctx, chat.org_id))
+    return await oversees(ctx.db, ctx.require_actor(), chat)
 
 
 def _is_moderator(me: ChatMember | None) -> bool:
@@ -160,7 +151,8 @@ async def set_org_rules(ctx: Ctx, org_id: int, text: str | None) -> Organization
     """The organization's rules for every chat (R24); None goes back to Parta's default text.
     Members see the new version; new joiners accept it."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.moderation_settings)
+    allowed = await org_for(ctx.db, actor, org_id, Action.moderation_settings)
+    org = allowed.org
     if text is not None:
         text = text.strip()
         if len(text) > MAX_RULES_LENGTH:
@@ -462,42 +454,3 @@ async def set_conduct_modes(ctx: Ctx, org_id: int, modes: dict[str, ConductMode]
     ctx.audit("org.conduct_modes_set", org_id, "organization", org_id,
               modes={k: v.value for k, v in modes.items()})
     return await screening.conduct_modes(ctx, org_id)
-
-
-
-# Who may read what (the routers ask before calling a query) --------------------------------
-
-async def queue_scope(ctx: Ctx, org_id: int) -> set[int] | None:
-    """The chats whose queue the caller sees: every chat for the organization's administrators
-    (None), else the chats they moderate; anyone else may not look."""
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.org_view)
-    if can(actor, Action.moderation_oversee, org):
-        return None
-    mine = set((await ctx.db.execute(select(ChatMember.chat_id).join(
-        Chat, Chat.id == ChatMember.chat_id).where(
-        Chat.org_id == org_id, ChatMember.user_id == actor.user_id,
-        ChatMember.left_at.is_(None),
-        ChatMember.role.in_([ChatRole.owner, ChatRole.moderator])))).scalars())
-    if not mine:
-        raise Forbidden("not_moderator")
-    return mine
-
-
-async def record_scope(ctx: Ctx, chat_id: int, user_id: int) -> Chat:
-    """A member's record in a chat is for the member, the chat's moderators, administrators."""
-    actor = ctx.require_actor()
-    chat, me = await _chat(ctx, chat_id) if actor.user_id != user_id else (None, None)
-    if chat is None:
-        chat = await ctx.db.get(Chat, chat_id)
-        if chat is None:
-            raise NotFound()
-        return chat
-    if not _is_moderator(me) and not await _is_admin(ctx, chat):
-        raise Forbidden("not_moderator")
-    return chat
-
-
-async def oversee(ctx: Ctx, org_id: int) -> None:
-    actor = ctx.require_actor()
-    await org_for(ctx.db, actor, org_id, Action.moderation_oversee)

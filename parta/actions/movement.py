@@ -53,7 +53,7 @@ from parta.models import (
 )
 from parta.models.chat import CHANNEL_KINDS
 from parta.policy import Action, require
-from parta.queries.scope import group_in, org_for, org_seen
+from parta.queries.scope import OrgScope, group_in, org_for, org_seen
 from parta.realtime.events import (
     ChatMemberChanged,
     GroupChanged,
@@ -218,10 +218,11 @@ async def _student_class(ctx: Ctx, org_id: int, user_id: int) -> Group:
     return group
 
 
-async def _check(ctx: Ctx, org: Organization, kind: MovementKind, user_id: int | None,
+async def _check(ctx: Ctx, allowed: OrgScope, kind: MovementKind, user_id: int | None,
                  to_group_id: int | None, person: Newcomer | None
                  ) -> tuple[int | None, int | None, dict[str, Any]]:
     """Validate a movement; returns (from group, to group, details to keep)."""
+    org = allowed.org
     details: dict[str, Any] = {}
     from_group = to_group = None
     if kind in (MovementKind.arrival, MovementKind.hire):
@@ -258,7 +259,7 @@ async def _check(ctx: Ctx, org: Organization, kind: MovementKind, user_id: int |
     if kind in (MovementKind.arrival, MovementKind.transfer):
         if to_group_id is None:
             raise ValidationFailed(fields={"to_group_id": "required"})
-        group = await group_in(ctx.db, org.id, to_group_id)
+        group = await group_in(ctx.db, allowed, to_group_id)
         if group.kind != GroupKind.class_ or group.id == from_group:
             raise ValidationFailed(fields={"to_group_id": "invalid"})
         to_group = group.id
@@ -343,8 +344,9 @@ async def record_movement(ctx: Ctx, org_id: int, kind: MovementKind, *, user_id:
                           reason: str = "") -> Movement:
     """An administrator records a movement, and it takes effect at once (R7, R32)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.movement_record)
-    from_group, to_group, details = await _check(ctx, org, kind, user_id, to_group_id, person)
+    allowed = await org_for(ctx.db, actor, org_id, Action.movement_record)
+    org = allowed.org
+    from_group, to_group, details = await _check(ctx, allowed, kind, user_id, to_group_id, person)
     mv = Movement(org_id=org.id, kind=kind, status=MovementStatus.recorded, user_id=user_id,
                   from_group_id=from_group, to_group_id=to_group, reason=_reason(reason),
                   details=details, decided_by=actor.user_id or None, decided_at=utcnow())
@@ -363,10 +365,11 @@ async def propose_movement(ctx: Ctx, org_id: int, kind: MovementKind, *,
     """A class teacher reports an arrival, departure or transfer in their class (R7); an
     administrator confirms it. Staff movement is the administrators' to record."""
     actor = ctx.require_actor()
-    org = await org_seen(ctx.db, actor, org_id)
+    allowed = await org_seen(ctx.db, actor, org_id)
+    org = allowed.org
     if kind not in STUDENT_KINDS:
         require(actor, Action.movement_record, org)
-    from_group, to_group, details = await _check(ctx, org, kind, user_id, to_group_id, person)
+    from_group, to_group, details = await _check(ctx, allowed, kind, user_id, to_group_id, person)
     # A class teacher speaks for their own class: the one the student leaves, or joins.
     require(actor, Action.movement_propose, org, from_group or to_group)
     mv = Movement(org_id=org.id, kind=kind, status=MovementStatus.proposed, user_id=user_id,
@@ -384,7 +387,8 @@ async def decide_movement(ctx: Ctx, org_id: int, movement_id: int, confirm: bool
                           note: str = "") -> Movement:
     """An administrator confirms a proposed movement (it takes effect) or refuses it."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.movement_record)
+    allowed = await org_for(ctx.db, actor, org_id, Action.movement_record)
+    org = allowed.org
     mv = await ctx.db.get(Movement, movement_id)
     if mv is None or mv.org_id != org.id:
         raise NotFound()
@@ -394,7 +398,7 @@ async def decide_movement(ctx: Ctx, org_id: int, movement_id: int, confirm: bool
         person = Newcomer(**{k: mv.details.get(k, "") for k in (
             "last_name", "first_name", "middle_name", "phone", "email", "position")}) \
             if mv.kind in (MovementKind.arrival, MovementKind.hire) else None
-        await _check(ctx, org, mv.kind, mv.user_id, mv.to_group_id, person)
+        await _check(ctx, allowed, mv.kind, mv.user_id, mv.to_group_id, person)
         await _carry_out(ctx, org, mv)
     mv.status = MovementStatus.recorded if confirm else MovementStatus.refused
     mv.decided_by, mv.decided_at = actor.user_id or None, utcnow()

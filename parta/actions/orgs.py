@@ -33,6 +33,8 @@ __all__ = [
     "create_municipality",
     "create_region",
     "edit_organization",
+    "grant_operator",
+    "place",
     "register_organization",
 ]
 
@@ -65,6 +67,32 @@ async def create_municipality(ctx: Ctx, region_id: int, name: str) -> Municipali
     await ctx.db.flush()
     ctx.audit("municipality.created", None, "municipality", muni.id, name=name)
     return muni
+
+
+async def place(ctx: Ctx, region: str, municipality: str) -> Municipality:
+    """The municipality of this name in the region of this name, each made (and audited)
+    where it is not there yet: registering from the command line names them in words."""
+    _require(ctx, PlatformAction.region_manage)
+    reg = (await ctx.db.execute(select(Region).where(Region.name == region))).scalar_one_or_none()
+    if reg is None:
+        reg = await create_region(ctx, region)
+    muni = (await ctx.db.execute(select(Municipality).where(
+        Municipality.region_id == reg.id, Municipality.name == municipality))).scalar_one_or_none()
+    return muni if muni is not None else await create_municipality(ctx, reg.id, municipality)
+
+
+async def grant_operator(ctx: Ctx, raw_phone: str, name: str = "") -> User:
+    """Make the person with this phone a platform operator, creating them if new."""
+    _require(ctx, PlatformAction.operator_grant)
+    phone = normalize_phone(raw_phone, ctx.settings.default_phone_region)
+    user = (await ctx.db.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
+    if user is None:
+        user = User(phone=phone, name=name)
+        ctx.db.add(user)
+    user.is_operator = True
+    await ctx.db.flush()
+    ctx.audit("user.operator_granted", None, "user", user.id)
+    return user
 
 
 async def register_organization(
@@ -122,7 +150,8 @@ PROFILE_FIELDS = ("name", "short_name", "address", "phone", "email", "website", 
 
 async def edit_organization(ctx: Ctx, org_id: int, changes: dict[str, Any]) -> Organization:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.org_edit)
+    allowed = await org_for(ctx.db, actor, org_id, Action.org_edit)
+    org = allowed.org
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: "invalid" for k in unknown})

@@ -264,7 +264,8 @@ async def school_student(ctx: Ctx, org_id: int, student_id: int) -> User:
     one who has no other place — no other role here, no active membership elsewhere. Another
     school's student, or anyone else, does not exist here."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.personal_data_erase)
+    allowed = await org_for(ctx.db, actor, org_id, Action.personal_data_erase)
+    org = allowed.org
     here = (await ctx.db.execute(
         select(MembershipRole.role, Membership.left_at)
         .join(Membership, Membership.id == MembershipRole.membership_id)

@@ -18,8 +18,9 @@ async def mark_reconciled(ctx: Ctx, org_id: int, note: str = "") -> Reconciliati
     """Store when, by whom, against which roster, and how many discrepancies each list still
     had; audited. Administrators only (organization administrator and administration)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.reconciliation_mark)
-    report = await reconciliation(ctx.db, org.id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.reconciliation_mark)
+    org = allowed.org
+    report = await reconciliation(ctx.db, allowed)
     row = Reconciliation(org_id=org.id, marked_by=actor.user_id,
                          roster_import_id=report.status.roster_import_id,
                          counts=report.counts, note=note.strip()[:500])

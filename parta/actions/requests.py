@@ -30,7 +30,8 @@ __all__ = ["decide_join_request", "decide_parent_link"]
 async def decide_join_request(ctx: Ctx, org_id: int, request_id: int, accept: bool,
                               note: str = "") -> JoinRequest:
     actor = ctx.require_actor()
-    org = await org_seen(ctx.db, actor, org_id)
+    allowed = await org_seen(ctx.db, actor, org_id)
+    org = allowed.org
     req = await ctx.db.get(JoinRequest, request_id)
     if req is None or req.org_id != org.id:
         raise NotFound()
@@ -58,7 +59,8 @@ async def decide_parent_link(ctx: Ctx, org_id: int, link_id: int, confirm: bool,
                              child_user_id: int | None = None) -> ParentLink:
     """Staff confirm whose parent someone is by choosing the child among the school's students."""
     actor = ctx.require_actor()
-    org = await org_seen(ctx.db, actor, org_id)
+    allowed = await org_seen(ctx.db, actor, org_id)
+    org = allowed.org
     link = await ctx.db.get(ParentLink, link_id)
     if link is None or link.org_id != org.id:
         raise NotFound()

@@ -21,22 +21,23 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
 from parta.actions import roster_apply as steps
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.db import utcnow
-from parta.errors import Conflict, ValidationFailed
+from parta.errors import Conflict, TooLarge, ValidationFailed
 from parta.models import ImportStatus, Organization, RosterImport, User
 from parta.policy import RULES, Action, Actor
 from parta.queries.roster import chunks, import_in, load_state
 from parta.queries.scope import org_for
-from parta.roster import detect_kind, read_roster
+from parta.roster import MAX_UPLOAD, detect_kind, read_roster
 from parta.roster.plan import Plan, make_plan
 
-__all__ = ["discard_import", "preview_import", "run_apply", "spawn_apply", "start_apply"]
+__all__ = ["discard_import", "preview_import", "receive", "run_apply", "spawn_apply",
+           "start_apply"]
 
 log = logging.getLogger("parta.roster")
 PEOPLE_BATCH = 250
@@ -45,6 +46,27 @@ CLASS_BATCH = 4  # classes whose chats are made and invitations sent in one tran
 MAX_STORED_ERRORS = 2000
 
 ProgressFn = Callable[[int, int], Awaitable[None] | None]
+
+
+class Readable(Protocol):
+    """A roster file being received (FastAPI's ``UploadFile``)."""
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(params={"limit_mb": MAX_UPLOAD // (1024 * 1024)})
+    if not data:
+        raise ValidationFailed("roster_empty", fields={"file": "roster_empty"})
+
+
+async def receive(file: Readable) -> bytes:
+    """The file's bytes: past ``MAX_UPLOAD`` refused (``TooLarge``) after reading one byte
+    more than it, never the whole; an empty file is ``roster_empty``."""
+    data = await file.read(MAX_UPLOAD + 1)
+    _check_size(data)
+    return data
 
 
 async def preview_import(ctx: Ctx, org_id: int, file_name: str,
@@ -58,12 +80,15 @@ async def preview_import(ctx: Ctx, org_id: int, file_name: str,
         kind = "oneroster"
     else:
         data = source.read_bytes() if isinstance(source, Path) else source
+        if not isinstance(source, Path):
+            _check_size(data)
         kind = detect_kind(data)
     # Reading is CPU work: off the event loop, and before the transaction begins (on SQLite it
     # takes the write lock), so the server keeps answering meanwhile.
     roster = await asyncio.to_thread(read_roster, source, ctx.settings.default_phone_region)
-    org = await org_for(ctx.db, actor, org_id, Action.roster_import)
-    state = await load_state(ctx.db, org.id, [p.phone for p in roster.people])
+    allowed = await org_for(ctx.db, actor, org_id, Action.roster_import)
+    org = allowed.org
+    state = await load_state(ctx.db, allowed, [p.phone for p in roster.people])
     plan = await asyncio.to_thread(make_plan, roster, state)
     await ctx.db.execute(update(RosterImport).where(
         RosterImport.org_id == org.id, RosterImport.status == ImportStatus.preview)
@@ -82,8 +107,9 @@ async def preview_import(ctx: Ctx, org_id: int, file_name: str,
 
 async def discard_import(ctx: Ctx, org_id: int, import_id: int) -> RosterImport:
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.roster_import)
-    row = await import_in(ctx.db, org.id, import_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.roster_import)
+    org = allowed.org
+    row = await import_in(ctx.db, allowed, import_id)
     if row.status != ImportStatus.preview:
         raise Conflict("roster_not_preview")
     row.status = ImportStatus.discarded
@@ -104,8 +130,9 @@ async def start_apply(ctx: Ctx, org_id: int, import_id: int, valid_rows_only: bo
     applied; a file with errors unless ``valid_rows_only`` says to apply the valid rows only;
     a preview made before the organization's roster changed (the plan would be stale)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.roster_import)
-    await import_in(ctx.db, org.id, import_id)
+    allowed = await org_for(ctx.db, actor, org_id, Action.roster_import)
+    org = allowed.org
+    await import_in(ctx.db, allowed, import_id)
     row = (await ctx.db.execute(select(RosterImport).where(RosterImport.id == import_id)
                                 .with_for_update())).scalar_one()
     resuming = row.status == ImportStatus.failed or (
@@ -122,7 +149,7 @@ async def start_apply(ctx: Ctx, org_id: int, import_id: int, valid_rows_only: bo
         raise ValidationFailed("roster_has_errors", fields={"valid_rows_only": "required"},
                                params={"errors": len(row.errors)})
     if not resuming:
-        state = await load_state(ctx.db, org.id)
+        state = await load_state(ctx.db, allowed)
         if state.fingerprint() != row.fingerprint:
             raise Conflict("roster_changed")
     plan = Plan.from_json(row.plan)

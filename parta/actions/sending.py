@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from parta.actions import flood, guard, screening
+from parta.actions import flood, screening
 from parta.actions.base import Ctx
 from parta.actions.chats import chat_visible, require_chat, require_direct_allowed
 from parta.actions.messages import (
@@ -56,6 +56,7 @@ from parta.models import (
     Message,
 )
 from parta.policy import ChatAction
+from parta.queries.blocks import require_not_blocked
 from parta.queries.privacy import restricted_in_chats
 
 __all__ = ["Outgoing", "Sent", "send_message", "send_messages"]
@@ -244,7 +245,7 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
     if (chat.org_id, uid) in k.restricted:
         raise ConsentRequired(params={"purpose": "chats"})
     if (chat.id, uid) in k.blocked:
-        await guard.require_not_blocked(ctx, chat, uid)
+        await require_not_blocked(ctx.db, chat, uid)
     files = await own_unsent(ctx, chat.id, item.attachment_ids)
     body = item.body
     if item.forward_of is not None:

@@ -147,8 +147,9 @@ async def preview_rollover(ctx: Ctx, org_id: int, *, final_grade: int | None = N
     is not its teacher (422); a rollover applied less than half a year ago unless ``repeat``
     (409 ``rollover_recent``)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.year_rollover)
-    state = await load_year_state(ctx.db, org)
+    allowed = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    org = allowed.org
+    state = await load_year_state(ctx.db, allowed)
     grade = _final_grade(state, final_grade)
     chosen = _decisions(state, decisions or [])
     if (state.last_applied_at is not None and not repeat
@@ -178,7 +179,8 @@ async def apply_rollover(ctx: Ctx, org_id: int, rollover_id: int) -> YearRollove
     with undecided classes (422 ``rollover_undecided``); an organization that changed since
     the preview so the plan would differ (409 ``rollover_changed``: preview again)."""
     actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    allowed = await org_for(ctx.db, actor, org_id, Action.year_rollover)
+    org = allowed.org
     row = await rollover_in(ctx, org.id, rollover_id)
     # Claim it first: a second apply waits for this one and then finds it no longer a preview.
     claimed = await ctx.db.execute(update(YearRollover).where(
@@ -195,7 +197,7 @@ async def apply_rollover(ctx: Ctx, org_id: int, rollover_id: int) -> YearRollove
     plan = row.plan
     if plan_counts(plan)["undecided"]:
         raise ValidationFailed("rollover_undecided", fields={"classes": "undecided"})
-    state = await load_year_state(ctx.db, org)
+    state = await load_year_state(ctx.db, allowed)
     decisions = {int(d["group_id"]): Decision(**d) for d in row.decisions}
     if plan_rollover(state, row.final_grade, decisions) != plan:
         raise Conflict("rollover_changed")

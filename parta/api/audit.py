@@ -22,8 +22,8 @@ class AuditPage(BaseModel):
 @router.get("/orgs/{org_id}/audit", response_model=AuditPage)
 async def audit_log(org_id: PathId, ctx: AuthCtx, before_id: QueryId = None,
                     limit: int = 50) -> AuditPage:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.audit_read)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.audit_read)
     limit = max(1, min(limit, 200))
-    entries = await audit_queries.audit_page(ctx.db, org.id, before_id, limit)
+    entries = await audit_queries.audit_page(ctx.db, scope, before_id, limit)
     return AuditPage(entries=entries,
                      next_before_id=entries[-1].id if len(entries) == limit else None)

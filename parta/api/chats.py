@@ -10,14 +10,13 @@ from fastapi.responses import StreamingResponse
 
 from parta.actions import attachments as attachment_actions
 from parta.actions import chats as chat_actions
-from parta.actions import guard, sending
 from parta.actions import messages as message_actions
+from parta.actions import sending
 from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
-from parta.errors import NotFound, TooLarge
-from parta.policy import Action, can
+from parta.errors import NotFound
 from parta.queries import chats as chat_queries
 from parta.queries.moderation import held_payload
-from parta.queries.scope import org_for
+from parta.queries.scope import chat_for, org_seen
 from parta.schemas.chats import (
     ChatIn,
     ChatPatch,
@@ -41,17 +40,16 @@ Cursor = Annotated[int | None, Query(ge=0, le=2**62)]
 
 
 async def _detail(ctx: AuthCtx, chat_id: int) -> dict[str, Any]:
-    chat, me = await chat_actions.chat_for(ctx, chat_id, invited_ok=True)
-    block = await guard.active_block(ctx, chat.id, me.user_id) if me else None
-    return await chat_queries.chat_detail(ctx.db, chat, me,
-                                          guard.block_payload(block) if block else None)
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id, invited_ok=True)
+    return await chat_queries.chat_detail(ctx.db, scope)
 
 
 @router.get("/chats")
 async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
                    ) -> dict[str, Any]:
     assert ctx.user is not None
-    return {"chats": await chat_queries.chat_list(ctx.db, ctx.user.id, org_id),
+    within = await org_seen(ctx.db, ctx.require_actor(), org_id) if org_id else None
+    return {"chats": await chat_queries.chat_list(ctx.db, ctx.user.id, within),
             "invitations": await chat_queries.invitations(ctx.db, ctx.user.id)}
 
 
@@ -60,7 +58,8 @@ async def search_messages(ctx: AuthCtx, q: Annotated[PlainText, Query(min_length
                           chat_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
                           ) -> dict[str, Any]:
     assert ctx.user is not None
-    return {"results": await chat_queries.search(ctx.db, ctx.user.id, q, chat_id)}
+    within = await chat_for(ctx.db, ctx.require_actor(), chat_id) if chat_id else None
+    return {"results": await chat_queries.search(ctx.db, ctx.user.id, q, within)}
 
 
 @router.post("/orgs/{org_id}/chats", status_code=201)
@@ -90,8 +89,8 @@ async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> dict[str
 
 @router.get("/chats/{chat_id}/members")
 async def chat_members(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    chat, _ = await chat_actions.chat_for(ctx, chat_id)
-    return {"members": await chat_queries.chat_members(ctx.db, chat, ctx.require_actor())}
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    return {"members": await chat_queries.chat_members(ctx.db, scope)}
 
 
 @router.post("/chats/{chat_id}/invitations")
@@ -135,15 +134,10 @@ async def set_role(chat_id: PathId, user_id: PathId, body: ChatRoleIn, ctx: Auth
 async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
                    after_id: Cursor = None, around_id: Cursor = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict[str, Any]:
-    actor = ctx.require_actor()
-    chat, me = await chat_actions.chat_for(ctx, chat_id)
-    assert me is not None
-    org = await org_for(ctx.db, actor, chat.org_id, Action.org_view)
-    # Who exactly read a message is for staff to see; everyone sees how many (issue 3).
-    staff = can(actor, Action.member_list, org)
-    return await chat_queries.message_page(ctx.db, chat, me, before_id=before_id,
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    return await chat_queries.message_page(ctx.db, scope, before_id=before_id,
                                            after_id=after_id, around_id=around_id,
-                                           limit=limit, staff_view=staff)
+                                           limit=limit)
 
 
 @router.post("/chats/{chat_id}/messages")
@@ -179,10 +173,7 @@ async def typing(chat_id: PathId, ctx: AuthCtx) -> Ok:
 # Reading: the action writes in a short transaction of its own, after the slow media work.
 @router.post("/chats/{chat_id}/attachments", status_code=201)
 async def upload(chat_id: PathId, ctx: AuthReadingCtx, file: UploadFile) -> dict[str, Any]:
-    limit = media.max_upload_size(media.limits_from_settings(ctx.settings))
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise TooLarge()
+    data = await attachment_actions.receive(ctx, file)
     att = await attachment_actions.upload(ctx, chat_id, file.filename or "", data)
     return attachment_actions.attachment_payload(att)
 

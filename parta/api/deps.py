@@ -9,14 +9,13 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from parta.actions.auth import session_token_hash
+from parta.actions.auth import note_seen, session_token_hash, touch_session
 from parta.actions.base import Ctx, Services, unit_of_work
-from parta.db import utcnow
 from parta.errors import CsrfFailed, NotAuthenticated
 from parta.i18n import pick_language
 from parta.models import SessionKind
 from parta.proxies import client_address, parse_networks
-from parta.queries.actors import caller_by_token_hash, seen_long_ago, touch_session
+from parta.queries.actors import caller_by_token_hash, seen_long_ago
 from parta.schemas.common import MAX_ID
 from parta.security import same
 
@@ -98,10 +97,10 @@ async def _authenticate(ctx: Ctx, request: Request, read_only: bool) -> None:
     ctx.session_id = session.id
     ctx.actor, ctx.verified_in = caller.actor, caller.verified_in
     if seen_long_ago(session):  # a write at most every few minutes
-        if read_only:
-            ctx.after_commit.append(partial(touch_session, ctx.services.sessionmaker, session.id))
+        if read_only:  # a GET's transaction only reads: the write gets one of its own
+            ctx.after_commit.append(partial(touch_session, ctx.services, session.id))
         else:
-            session.last_seen_at = utcnow()
+            note_seen(ctx, session)
     ctx.lang = user.language or ctx.lang
     request.state.lang = ctx.lang
 

@@ -8,14 +8,14 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from parta.actions.auth import session_token_hash
+from parta.actions.auth import session_token_hash, touch_session
 from parta.actions.base import Services
 from parta.api.deps import SESSION_COOKIE
 from parta.api.socket_send import SendQueue, SocketSender
 from parta.db import reading
 from parta.i18n import LANGUAGES, pick_language
 from parta.models import AuthSession, SessionKind
-from parta.queries.actors import live_session, seen_long_ago, touch_session
+from parta.queries.actors import live_session, seen_long_ago
 from parta.realtime import eventlog
 from parta.realtime.frames import frame_writer
 from parta.realtime.gateway import MAX_REPLAY, Connection, Hub
@@ -41,7 +41,7 @@ async def _session_for(services: Services, ws: WebSocket) -> AuthSession | None:
     if found is None or found.kind != kind:
         return None
     if seen_long_ago(found):
-        await touch_session(services.sessionmaker, found.id)
+        await touch_session(services, found.id)
     return found
 
 

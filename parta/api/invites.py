@@ -32,9 +32,8 @@ router = APIRouter(tags=["invites"])
 
 
 async def _invite_out(ctx: AuthCtx, org_id: PathId, invite_id: PathId) -> InviteOut:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.org_view)
-    found = await invite_queries.invites(ctx.db, actor, org, ctx.settings.base_url, state="all",
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    found = await invite_queries.invites(ctx.db, scope, ctx.settings.base_url, state="all",
                                          only_id=invite_id)
     if not found:
         raise NotFound()
@@ -43,10 +42,9 @@ async def _invite_out(ctx: AuthCtx, org_id: PathId, invite_id: PathId) -> Invite
 
 @router.get("/orgs/{org_id}/invites", response_model=InvitesOut)
 async def list_invites(org_id: PathId, ctx: AuthCtx, state: str = "active") -> InvitesOut:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.invite_list)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.invite_list)
     return InvitesOut(invites=await invite_queries.invites(
-        ctx.db, actor, org, ctx.settings.base_url, state="all" if state == "all" else "active"))
+        ctx.db, scope, ctx.settings.base_url, state="all" if state == "all" else "active"))
 
 
 @router.post("/orgs/{org_id}/invites", response_model=InviteOut, status_code=201)

@@ -9,13 +9,19 @@ from fastapi import APIRouter
 
 from parta.actions import blocks, guard, screening
 from parta.actions import moderation as mod
-from parta.actions.chats import chat_for
 from parta.actions.messages import message_payload
 from parta.api.deps import AuthCtx, PathId
 from parta.db import utcnow
 from parta.policy import Action
 from parta.queries import moderation as q
-from parta.queries.scope import org_for
+from parta.queries.scope import (
+    blocks_scope,
+    chat_for,
+    org_for,
+    oversee,
+    queue_scope,
+    record_scope,
+)
 from parta.rules import DEFAULT_RULES, effective_rules
 from parta.schemas.moderation import (
     ApologyIn,
@@ -40,7 +46,7 @@ router = APIRouter(tags=["moderation"])
 
 @router.get("/orgs/{org_id}/chat-rules")
 async def org_rules(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    org = (await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)).org
     return {"rules": org.chat_rules, "default": DEFAULT_RULES, "version": org.chat_rules_version,
             "items": [r.text for r in effective_rules(org.chat_rules, "")]}
 
@@ -78,8 +84,8 @@ async def report(chat_id: PathId, message_id: PathId, body: ReportIn,
 
 @router.get("/orgs/{org_id}/moderation")
 async def moderation_queue(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    chats = await mod.queue_scope(ctx, org_id)
-    return await q.queue(ctx.db, org_id, ctx.require_actor().user_id, chats)
+    scope = await queue_scope(ctx.db, ctx.require_actor(), org_id)
+    return await q.queue(ctx.db, scope)
 
 
 @router.post("/reports/{report_id}/resolve")
@@ -101,8 +107,8 @@ async def record_violation(chat_id: PathId, user_id: PathId, body: ViolationIn,
 
 @router.get("/chats/{chat_id}/members/{user_id}/record")
 async def member_record(chat_id: PathId, user_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    chat = await mod.record_scope(ctx, chat_id, user_id)
-    return await q.member_record(ctx.db, chat.id, user_id)
+    scope = await record_scope(ctx.db, ctx.require_actor(), chat_id, user_id)
+    return await q.member_record(ctx.db, scope, user_id)
 
 
 @router.get("/me/violations")
@@ -118,11 +124,8 @@ async def block(chat_id: PathId, user_id: PathId, body: BlockIn, ctx: AuthCtx) -
 
 @router.get("/chats/{chat_id}/blocks")
 async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    chat, moderator = await blocks.blocks_scope(ctx, chat_id)
-    rows = await q.blocks(ctx.db, chat.id, utcnow())
-    if not moderator:  # members see what they may object to, and nothing more
-        rows = [b for b in rows if b["unblock_status"] == "proposed"]
-    return {"blocks": rows}
+    scope = await blocks_scope(ctx.db, ctx.require_actor(), chat_id)
+    return {"blocks": await q.blocks(ctx.db, scope, utcnow())}
 
 
 @router.post("/blocks/{block_id}/apology")
@@ -160,8 +163,8 @@ async def appeal(removal_id: PathId, body: AppealIn, ctx: AuthCtx) -> dict[str, 
 
 @router.get("/orgs/{org_id}/appeals")
 async def appeals(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    await mod.oversee(ctx, org_id)
-    return {"appeals": await q.appeals(ctx.db, org_id)}
+    scope = await oversee(ctx.db, ctx.require_actor(), org_id)
+    return {"appeals": await q.appeals(ctx.db, scope)}
 
 
 @router.post("/removals/{removal_id}/decision")
@@ -179,5 +182,5 @@ async def decide_held(held_id: PathId, body: HeldDecisionIn, ctx: AuthCtx) -> di
 @router.get("/chats/{chat_id}/held")
 async def my_held(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
     """The caller's own messages waiting for a moderator in this chat."""
-    chat, _ = await chat_for(ctx, chat_id)
-    return {"held": await q.my_held(ctx.db, chat.id, ctx.require_actor().user_id)}
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    return {"held": await q.my_held(ctx.db, scope)}

@@ -21,9 +21,8 @@ def _newcomer(body: MovementIn) -> movement_actions.Newcomer | None:
 
 
 async def _out(ctx: AuthCtx, org_id: int, movement_id: int) -> MovementOut:
-    actor = ctx.require_actor()
-    org = await org_seen(ctx.db, actor, org_id)
-    found = await movement_queries.movements(ctx.db, actor, org, only=movement_id)
+    scope = await org_seen(ctx.db, ctx.require_actor(), org_id)
+    found = await movement_queries.movements(ctx.db, scope, only=movement_id)
     if not found:
         raise NotFound()
     return found[0]
@@ -32,11 +31,10 @@ async def _out(ctx: AuthCtx, org_id: int, movement_id: int) -> MovementOut:
 @router.get("/orgs/{org_id}/movements", response_model=MovementsOut)
 async def list_movements(org_id: PathId, ctx: AuthCtx,
                          status: MovementStatus | None = None) -> MovementsOut:
-    actor = ctx.require_actor()
-    org = await org_seen(ctx.db, actor, org_id)
-    movement_queries.require_view(actor, org)
+    scope = await org_seen(ctx.db, ctx.require_actor(), org_id)
+    movement_queries.require_view(scope)
     return MovementsOut(movements=await movement_queries.movements(
-        ctx.db, actor, org, status.value if status else None))
+        ctx.db, scope, status.value if status else None))
 
 
 @router.post("/orgs/{org_id}/movements", response_model=MovementOut, status_code=201)

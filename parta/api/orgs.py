@@ -10,10 +10,10 @@ from parta.actions import orgs as org_actions
 from parta.api.deps import AuthCtx, PathId, QueryId
 from parta.errors import NotFound
 from parta.models import Role
-from parta.policy import Action, can
+from parta.policy import Action
 from parta.queries import orgs as org_queries
 from parta.queries.people import members as member_query
-from parta.queries.scope import group_in, org_for
+from parta.queries.scope import group_in, org_for, org_seen
 from parta.schemas.common import Ok, Person, PlainText, Ref
 from parta.schemas.orgs import (
     AttentionOut,
@@ -79,8 +79,8 @@ async def list_orgs(ctx: AuthCtx) -> OrgsOut:
 
 @router.get("/orgs/{org_id}", response_model=OrgOut)
 async def get_org(org_id: PathId, ctx: AuthCtx) -> OrgOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
-    return await org_queries.org_out(ctx.db, org)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    return await org_queries.org_out(ctx.db, scope.org)
 
 
 @router.patch("/orgs/{org_id}", response_model=OrgOut)
@@ -92,26 +92,27 @@ async def patch_org(org_id: PathId, body: OrgPatch, ctx: AuthCtx) -> OrgOut:
 @router.get("/orgs/{org_id}/attention", response_model=AttentionOut)
 async def get_attention(org_id: PathId, ctx: AuthCtx) -> AttentionOut:
     """What waits for the administrators: requests, parents to confirm, teachers, tickets."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.attention_view)
-    return await org_queries.attention(ctx.db, org.id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.attention_view)
+    return await org_queries.attention(ctx.db, scope)
 
 
 @router.get("/orgs/{org_id}/figures", response_model=FiguresOut)
 async def get_figures(org_id: PathId, ctx: AuthCtx) -> FiguresOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_figures)
-    return await org_queries.figures(ctx.db, org.id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_figures)
+    return await org_queries.figures(ctx.db, scope)
 
 
 # Groups -------------------------------------------------------------------------------------
 
 async def _group_out(ctx: AuthCtx, org_id: PathId, group_id: PathId) -> GroupOut:
-    return (await org_queries.groups(ctx.db, org_id, only=group_id))[0]
+    scope = await org_seen(ctx.db, ctx.require_actor(), org_id)  # the action just decided
+    return (await org_queries.groups(ctx.db, scope, only=group_id))[0]
 
 
 @router.get("/orgs/{org_id}/groups", response_model=GroupsOut)
 async def list_groups(org_id: PathId, ctx: AuthCtx) -> GroupsOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.group_view)
-    return GroupsOut(groups=await org_queries.groups(ctx.db, org.id))
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.group_view)
+    return GroupsOut(groups=await org_queries.groups(ctx.db, scope))
 
 
 @router.post("/orgs/{org_id}/groups", response_model=GroupOut, status_code=201)
@@ -159,9 +160,8 @@ async def remove_subject_teacher(org_id: PathId, group_id: PathId, assignment_id
 # Members ------------------------------------------------------------------------------------
 
 async def _member_out(ctx: AuthCtx, org_id: PathId, user_id: PathId) -> MemberOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
-    contacts = can(ctx.require_actor(), Action.member_contacts, org)
-    found = await member_query(ctx.db, org.id, with_contacts=contacts, user_id=user_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    found = await member_query(ctx.db, scope, user_id=user_id)
     if not found:
         raise NotFound()
     return found[0]
@@ -170,13 +170,11 @@ async def _member_out(ctx: AuthCtx, org_id: PathId, user_id: PathId) -> MemberOu
 @router.get("/orgs/{org_id}/members", response_model=MembersOut)
 async def list_members(org_id: PathId, ctx: AuthCtx, role: Role | None = None,
                        group_id: QueryId = None, q: PlainText = "") -> MembersOut:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.member_list)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.member_list)
     if group_id is not None:
-        await group_in(ctx.db, org.id, group_id)
+        await group_in(ctx.db, scope, group_id)
     return MembersOut(members=await member_query(
-        ctx.db, org.id, role=role, group_id=group_id, q=q[:100],
-        with_contacts=can(actor, Action.member_contacts, org)))
+        ctx.db, scope, role=role, group_id=group_id, q=q[:100]))
 
 
 @router.post("/orgs/{org_id}/members/{user_id}/roles", response_model=MemberOut)
@@ -200,11 +198,9 @@ async def request_verification(org_id: PathId, body: VerificationRequestIn,
 
 @router.get("/orgs/{org_id}/verification", response_model=MembersOut)
 async def verification_queue(org_id: PathId, ctx: AuthCtx, status: str = "requested") -> MembersOut:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.verification_decide)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.verification_decide)
     return MembersOut(members=await member_query(
-        ctx.db, org.id, role=Role.teacher, verification=status[:20],
-        with_contacts=can(actor, Action.member_contacts, org)))
+        ctx.db, scope, role=Role.teacher, verification=status[:20]))
 
 
 @router.post("/orgs/{org_id}/members/{user_id}/verification", response_model=MemberOut)

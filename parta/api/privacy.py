@@ -13,7 +13,7 @@ from parta.errors import NotFound
 from parta.models import DataExport, DeletionRequest
 from parta.policy import Action
 from parta.queries import privacy as q
-from parta.queries.scope import group_in, org_for
+from parta.queries.scope import group_in, org_for, org_seen
 from parta.schemas.privacy import (
     ChildConsentOut,
     ConsentDocumentOut,
@@ -48,33 +48,33 @@ async def give_consent(body: ConsentIn, ctx: AuthCtx) -> ChildConsentOut:
     """A parent gives or withdraws consent for their child, for one or more purposes."""
     await consent_actions.give_consent(ctx, body.org_id, body.child_id, list(body.purposes),
                                        body.status, body.document_version)
-    return await q.parent_child_consent(ctx.db, ctx.require_actor().user_id, body.org_id,
-                                        body.child_id)
+    scope = await org_seen(ctx.db, ctx.require_actor(), body.org_id)
+    return await q.parent_child_consent(ctx.db, scope, body.child_id)
 
 
 @router.get("/orgs/{org_id}/consents/gaps", response_model=GapsOut)
 async def consent_gaps(org_id: PathId, ctx: AuthCtx, group_id: QueryId = None) -> GapsOut:
     """Students without full consent, per class, with counts. Administrators see the whole
     school; a class teacher sees their class (``group_id``)."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.consent_view, group_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.consent_view, group_id)
     if group_id is not None:
-        await group_in(ctx.db, org.id, group_id)
-    return await q.consent_gaps(ctx.db, org.id, group_id)
+        await group_in(ctx.db, scope, group_id)
+    return await q.consent_gaps(ctx.db, scope)
 
 
 @router.get("/orgs/{org_id}/consents/children/{child_id}", response_model=HistoryOut)
 async def consent_history(org_id: PathId, child_id: PathId, ctx: AuthCtx) -> HistoryOut:
     """One student's ledger, newest first (administrators)."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.consent_view)
-    return await q.child_history(ctx.db, org.id, child_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.consent_view)
+    return await q.child_history(ctx.db, scope, child_id)
 
 
 @router.post("/orgs/{org_id}/consents/paper", response_model=HistoryOut, status_code=201)
 async def record_paper_consent(org_id: PathId, body: PaperConsentIn, ctx: AuthCtx) -> HistoryOut:
     """An administrator records a parent's paper consent form (or its withdrawal)."""
-    await consent_actions.record_paper_consent(ctx, org_id, body.child_id, list(body.purposes),
-                                               body.status, body.parent_name, body.note)
-    return await q.child_history(ctx.db, org_id, body.child_id)
+    scope = await consent_actions.record_paper_consent(
+        ctx, org_id, body.child_id, list(body.purposes), body.status, body.parent_name, body.note)
+    return await q.child_history(ctx.db, scope, body.child_id)
 
 
 # The person's data: an archive, and deletion -----------------------------------------------------

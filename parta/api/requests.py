@@ -24,15 +24,14 @@ router = APIRouter(tags=["requests"])
 
 @router.get("/orgs/{org_id}/join-requests", response_model=JoinRequestsOut)
 async def list_join_requests(org_id: PathId, ctx: AuthCtx, status: str = "pending") -> JoinRequestsOut:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.join_request_list)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.join_request_list)
     return JoinRequestsOut(requests=await request_queries.join_requests(
-        ctx.db, actor, org, None if status == "all" else status[:20]))
+        ctx.db, scope, None if status == "all" else status[:20]))
 
 
 async def _request_out(ctx: AuthCtx, org_id: PathId, request_id: PathId) -> JoinRequestOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
-    rows = await request_queries.join_requests(ctx.db, ctx.require_actor(), org, None,
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    rows = await request_queries.join_requests(ctx.db, scope, None,
                                               only_id=request_id)
     if not rows:
         raise NotFound()
@@ -55,15 +54,14 @@ async def refuse_request(org_id: PathId, request_id: PathId, body: DecisionIn,
 
 @router.get("/orgs/{org_id}/parent-links", response_model=ParentLinksOut)
 async def list_parent_links(org_id: PathId, ctx: AuthCtx, status: str = "pending") -> ParentLinksOut:
-    actor = ctx.require_actor()
-    org = await org_for(ctx.db, actor, org_id, Action.parent_link_list)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.parent_link_list)
     return ParentLinksOut(links=await request_queries.parent_links(
-        ctx.db, actor, org, None if status == "all" else status[:20]))
+        ctx.db, scope, None if status == "all" else status[:20]))
 
 
 async def _link_out(ctx: AuthCtx, org_id: PathId, link_id: PathId) -> ParentLinkOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
-    rows = await request_queries.parent_links(ctx.db, ctx.require_actor(), org, None,
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
+    rows = await request_queries.parent_links(ctx.db, scope, None,
                                              only_id=link_id)
     if not rows:
         raise NotFound()

@@ -10,12 +10,11 @@ from fastapi import APIRouter, Query, Response, UploadFile
 
 from parta.actions import roster as roster_actions
 from parta.api.deps import AuthCtx, PathId
-from parta.errors import TooLarge, ValidationFailed
 from parta.models import RosterImport
 from parta.policy import Action
 from parta.queries import roster as roster_queries
 from parta.queries.scope import org_for
-from parta.roster import MAX_UPLOAD, make_template
+from parta.roster import make_template
 from parta.schemas.roster import ApplyIn, ImportItemsOut, ImportOut, ImportsOut, Section
 
 router = APIRouter(tags=["roster"])
@@ -27,7 +26,8 @@ async def _with_gaps(ctx: AuthCtx, row: RosterImport) -> ImportOut:
     """The import, with how many of its students have no consent on record (152-ФЗ): the
     roster import is where the administration is reminded to ask for it."""
     out = roster_queries.import_out(row, ctx.lang)
-    out.consent_gaps = await roster_queries.import_consent_gaps(ctx.db, row)
+    scope = await org_for(ctx.db, ctx.require_actor(), row.org_id, Action.roster_import)
+    out.consent_gaps = await roster_queries.import_consent_gaps(ctx.db, scope, row)
     return out
 
 
@@ -42,27 +42,23 @@ async def template(org_id: PathId, ctx: AuthCtx) -> Response:
 @router.post("/orgs/{org_id}/roster/imports", response_model=ImportOut, status_code=201)
 async def upload(org_id: PathId, ctx: AuthCtx, file: UploadFile) -> ImportOut:
     """A OneRoster zip or an XLSX sheet (told apart by its bytes) → its preview."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise TooLarge(params={"limit_mb": MAX_UPLOAD // (1024 * 1024)})
-    if not data:
-        raise ValidationFailed("roster_empty", fields={"file": "roster_empty"})
+    data = await roster_actions.receive(file)
     row = await roster_actions.preview_import(ctx, org_id, file.filename or "roster", data)
     return await _with_gaps(ctx, row)
 
 
 @router.get("/orgs/{org_id}/roster/imports", response_model=ImportsOut)
 async def list_imports(org_id: PathId, ctx: AuthCtx) -> ImportsOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
     return ImportsOut(imports=[roster_queries.import_out(r, ctx.lang)
-                               for r in await roster_queries.imports(ctx.db, org.id)])
+                               for r in await roster_queries.imports(ctx.db, scope)])
 
 
 @router.get("/orgs/{org_id}/roster/imports/{import_id}", response_model=ImportOut)
 async def get_import(org_id: PathId, import_id: PathId, ctx: AuthCtx) -> ImportOut:
     """The preview, or how far applying it has got (poll this for the progress bar)."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
-    row = await roster_queries.import_in(ctx.db, org.id, import_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    row = await roster_queries.import_in(ctx.db, scope, import_id)
     return await _with_gaps(ctx, row)
 
 
@@ -73,8 +69,8 @@ async def import_items(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> ImportItemsOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
-    row = await roster_queries.import_in(ctx.db, org.id, import_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.roster_import)
+    row = await roster_queries.import_in(ctx.db, scope, import_id)
     return roster_queries.import_items(row, section, op, offset, limit)
 
 

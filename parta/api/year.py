@@ -35,11 +35,11 @@ async def reconciliation(org_id: PathId, ctx: AuthCtx,
                          format: Literal["json", "xlsx", "csv"] = Query("json")
                          ) -> ReconciliationOut | Response:
     """The five lists as JSON, or the same as a spreadsheet (``xlsx``) or a table (``csv``)."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.reconciliation_view)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.reconciliation_view)
     if format == "json":
-        return await q.reconciliation_out(ctx.db, org.id, ctx.lang)
-    report = await q.reconciliation(ctx.db, org.id)
-    name = f"reconciliation-{org.id}-{utcnow().date().isoformat()}.{format}"
+        return await q.reconciliation_out(ctx.db, scope, ctx.lang)
+    report = await q.reconciliation(ctx.db, scope)
+    name = f"reconciliation-{scope.org.id}-{utcnow().date().isoformat()}.{format}"
     body, media = (q.to_xlsx(report), XLSX) if format == "xlsx" else (
         q.to_csv(report), "text/csv; charset=utf-8")
     return Response(body, media_type=media,
@@ -49,8 +49,8 @@ async def reconciliation(org_id: PathId, ctx: AuthCtx,
 @router.get("/orgs/{org_id}/reconciliation/status", response_model=ReconciliationStatusOut)
 async def reconciliation_status(org_id: PathId, ctx: AuthCtx) -> ReconciliationStatusOut:
     """For the administrators' home: the last reconciliation and whether a reminder is due."""
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.reconciliation_view)
-    return await q.status_out(ctx.db, org.id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.reconciliation_view)
+    return await q.status_out(ctx.db, scope)
 
 
 @router.post("/orgs/{org_id}/reconciliation/mark", response_model=ReconciliationStatusOut,
@@ -58,7 +58,8 @@ async def reconciliation_status(org_id: PathId, ctx: AuthCtx) -> ReconciliationS
 async def mark_reconciled(org_id: PathId, body: ReconciliationMarkIn,
                           ctx: AuthCtx) -> ReconciliationStatusOut:
     await reconciliation_actions.mark_reconciled(ctx, org_id, body.note)
-    return await q.status_out(ctx.db, org_id)
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.reconciliation_view)
+    return await q.status_out(ctx.db, scope)
 
 
 # The year rollover -----------------------------------------------------------------------------
@@ -73,8 +74,8 @@ async def preview_rollover(org_id: PathId, body: RolloverPreviewIn, ctx: AuthCtx
 
 @router.get("/orgs/{org_id}/rollover/{rollover_id}", response_model=RolloverOut)
 async def get_rollover(org_id: PathId, rollover_id: PathId, ctx: AuthCtx) -> RolloverOut:
-    org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.year_rollover)
-    return rollover_out(await year_actions.rollover_in(ctx, org.id, rollover_id))
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.year_rollover)
+    return rollover_out(await year_actions.rollover_in(ctx, scope.org.id, rollover_id))
 
 
 @router.post("/orgs/{org_id}/rollover/{rollover_id}/apply", response_model=RolloverOut)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, literal, null, select, true, union_all, update
+from sqlalchemy import bindparam, literal, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
@@ -32,8 +32,6 @@ __all__ = [
     "load_actor",
     "load_caller",
     "seen_long_ago",
-    "session_by_token_hash",
-    "touch_session",
 ]
 
 
@@ -124,14 +122,6 @@ def seen_long_ago(sess: AuthSession) -> bool:
     return utcnow() - sess.last_seen_at > timedelta(minutes=5)
 
 
-async def touch_session(sessionmaker: Any, session_id: int) -> None:
-    """Write «last seen now» in a transaction of its own (after a read-only request)."""
-    async with sessionmaker() as db:
-        await db.execute(update(AuthSession).where(AuthSession.id == session_id)
-                         .values(last_seen_at=utcnow()))
-        await db.commit()
-
-
 _LIVE = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"),
                                   AuthSession.ended_at.is_(None),
                                   AuthSession.expires_at > bindparam("now"))
@@ -141,21 +131,6 @@ async def live_session(db: AsyncSession, token_hash: str) -> AuthSession | None:
     """The session for a token, if it has neither ended nor expired. Writes nothing."""
     return (await db.execute(_LIVE, {"token_hash": token_hash, "now": utcnow()})
             ).scalar_one_or_none()
-
-
-async def session_by_token_hash(db: AsyncSession, token_hash: str) -> tuple[AuthSession, User] | None:
-    now = utcnow()
-    row = (await db.execute(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == token_hash, AuthSession.ended_at.is_(None),
-               AuthSession.expires_at > now)
-    )).first()
-    if row is None:
-        return None
-    sess, user = row
-    if seen_long_ago(sess):  # a write at most every few minutes
-        sess.last_seen_at = now
-    return sess, user
 
 
 async def active_sessions(db: AsyncSession, user_id: int) -> list[AuthSession]:

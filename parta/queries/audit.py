@@ -9,13 +9,15 @@ from parta.models import (
     AuditEntry,
 )
 from parta.queries.people import persons
+from parta.queries.scope import OrgScope
 from parta.schemas.common import AuditOut
 
 __all__ = ["audit_page"]
 
 
-async def audit_page(db: AsyncSession, org_id: int, before_id: int | None,
+async def audit_page(db: AsyncSession, scope: OrgScope, before_id: int | None,
                      limit: int) -> list[AuditOut]:
+    org_id = scope.org.id
     stmt = select(AuditEntry).where(AuditEntry.org_id == org_id)
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)

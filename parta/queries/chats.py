@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.actions.attachments import attachment_payload
+from parta.actions.guard import block_payload
 from parta.actions.messages import message_payload
 from parta.models import (
     Attachment,
@@ -22,9 +23,11 @@ from parta.models import (
     Reaction,
 )
 from parta.models.chat import CHANNEL_KINDS
-from parta.policy import Actor
+from parta.policy import sees_read_receipts
+from parta.queries.blocks import active_block
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
+from parta.queries.scope import ChatScope, OrgScope
 from parta.rules import effective_rules
 from parta.search import search_message_ids
 
@@ -60,12 +63,14 @@ async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[i
     return {cid: people[uid].name for cid, uid in pairs.items() if uid in people}
 
 
-async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -> list[dict[str, Any]]:
-    """The caller's chats, newest activity first, with unread counts and the last message."""
+async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = None
+                    ) -> list[dict[str, Any]]:
+    """The caller's chats, newest activity first, with unread counts and the last message;
+    ``within``: only those of one organization the caller sees."""
     stmt = (select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
             .where(ChatMember.user_id == user_id, ChatMember.left_at.is_(None)))
-    if org_id is not None:
-        stmt = stmt.where(Chat.org_id == org_id)
+    if within is not None:
+        stmt = stmt.where(Chat.org_id == within.org.id)
     rows = (await db.execute(stmt)).all()
     if not rows:
         return []
@@ -99,10 +104,13 @@ async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -
     return out
 
 
-async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None,
-                      my_block: dict[str, Any] | None = None) -> dict[str, Any]:
+async def chat_detail(db: AsyncSession, scope: ChatScope) -> dict[str, Any]:
+    """The chat as its member (or an invited guest) sees it, with the caller's block."""
+    chat, me = scope.chat, scope.member
     item = _chat_dict(chat)
     org = await db.get(Organization, chat.org_id)
+    block = await active_block(db, chat, me.user_id) if me else None
+    my_block = block_payload(block) if block else None
     item["rule_items"] = [{"number": r.number, "text": r.text, "source": r.source}
                           for r in effective_rules(org.chat_rules if org else None, chat.rules)]
     item["org_rules_version"] = org.chat_rules_version if org else 1
@@ -122,11 +130,14 @@ async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None,
     return item
 
 
-async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
+async def message_page(db: AsyncSession, scope: ChatScope, *,
                        before_id: int | None = None, after_id: int | None = None,
-                       around_id: int | None = None, limit: int = 50,
-                       staff_view: bool = False) -> dict[str, Any]:
-    """Newest-first pages by cursor; ``around_id`` jumps to a message with context."""
+                       around_id: int | None = None, limit: int = 50) -> dict[str, Any]:
+    """Newest-first pages by cursor; ``around_id`` jumps to a message with context. For a
+    member of the chat (``scope.member``); who exactly read the member's own messages shows
+    as ``policy.sees_read_receipts`` decides."""
+    chat, viewer = scope.chat, scope.member
+    assert viewer is not None, "a page of messages is for the chat's members"
     # Plain rows, not ORM objects: a page only reads, and building fifty objects costs more
     # than the query itself.
     base = select(*Message.__table__.c).where(Message.chat_id == chat.id)
@@ -175,6 +186,7 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
             .where(ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).all())
     people = await persons(db, chat.org_id, [m.author_id for m in msgs])
     authors = {uid: p.model_dump() for uid, p in people.items()}
+    staff_view: bool | None = None  # asked once, and only when there is «read by» to show
     items = []
     for m in msgs:
         item = message_payload(m, files.get(m.id))
@@ -187,6 +199,9 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
             others = [(u, r) for u, r in positions if u != viewer.user_id]
             item["read_by"] = sum(1 for _, r in others if r >= m.id)
             item["read_of"] = len(others)
+            if staff_view is None:
+                org = await db.get(Organization, chat.org_id)
+                staff_view = org is not None and sees_read_receipts(scope.actor, org)
             if staff_view:
                 item["read_by_ids"] = [u for u, r in others if r >= m.id]
         items.append(item)
@@ -194,17 +209,17 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
     return {"messages": items, "next_before_id": oldest if len(msgs) == limit else None}
 
 
-async def chat_members(db: AsyncSession, chat: Chat, viewer: Actor) -> list[dict[str, Any]]:
+async def chat_members(db: AsyncSession, scope: ChatScope) -> list[dict[str, Any]]:
     """The chat's members; ``can_write`` says whether the viewer may start a one-to-one chat
     with each (the policy's answer, so the page offers only what the server will do)."""
+    chat = scope.chat
     rows = (await db.execute(select(ChatMember).where(
         ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).scalars().all()
     people = await persons(db, chat.org_id, [r.user_id for r in rows])
     rank = {"owner": 0, "moderator": 1}
     ordered = sorted((r for r in rows if r.user_id in people),
                      key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
-    refusals = await direct_refusals(db, chat.org_id, viewer.user_id,
-                                     viewer.roles_in(chat.org_id), [r.user_id for r in ordered])
+    refusals = await direct_refusals(db, scope, [r.user_id for r in ordered])
     return [{"user": people[r.user_id].model_dump(), "role": r.role.value,
              "joined_at": r.joined_at.isoformat(),
              "can_write": r.user_id in refusals and refusals[r.user_id] is None}
@@ -224,9 +239,12 @@ async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
     return out
 
 
-async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) -> list[dict[str, Any]]:
-    """Messages matching ``q`` in the caller's chats, newest first, with their chat's title."""
-    ids = await search_message_ids(db, user_id, q, chat_id=chat_id)
+async def search(db: AsyncSession, user_id: int, q: str, within: ChatScope | None = None
+                 ) -> list[dict[str, Any]]:
+    """Messages matching ``q`` in the caller's chats (``within``: in that one), newest first,
+    with their chat's title."""
+    ids = await search_message_ids(db, user_id, q,
+                                   chat_id=within.chat.id if within is not None else None)
     if not ids:
         return []
     rows = (await db.execute(select(Message, Chat).join(Chat, Chat.id == Message.chat_id)

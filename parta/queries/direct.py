@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
+    Chat,
     Group,
     GroupKind,
     GroupMember,
@@ -21,9 +22,10 @@ from parta.models import (
     ParentLinkStatus,
     Role,
 )
-from parta.policy import Kin, direct_refusal
+from parta.policy import Actor, Kin, direct_refusal
+from parta.queries.scope import ChatScope, OrgScope
 
-__all__ = ["direct_refusals", "kinship"]
+__all__ = ["direct_refusal_in", "direct_refusals"]
 
 
 async def _roles(db: AsyncSession, org_id: int, ids: list[int]) -> dict[int, frozenset[Role]]:
@@ -36,7 +38,7 @@ async def _roles(db: AsyncSession, org_id: int, ids: list[int]) -> dict[int, fro
     return {uid: frozenset(r) for uid, r in found.items()}
 
 
-async def kinship(db: AsyncSession, org_id: int, me: int, others: Iterable[int]
+async def _kinship(db: AsyncSession, org_id: int, me: int, others: Iterable[int]
                   ) -> dict[int, frozenset[Kin]]:
     """For each of ``others``: how ``me`` stands to them in ``org_id``'s current classes."""
     others = sorted(set(others) - {me})
@@ -87,14 +89,28 @@ async def kinship(db: AsyncSession, org_id: int, me: int, others: Iterable[int]
     return out
 
 
-async def direct_refusals(db: AsyncSession, org_id: int, me: int, my_roles: frozenset[Role],
-                          others: Iterable[int]) -> dict[int, str | None]:
-    """For each of ``others`` who is a member of ``org_id``: None if ``me`` may start a
-    one-to-one chat with them, else the policy's refusal code. Non-members are left out."""
+async def direct_refusals(db: AsyncSession, scope: OrgScope | ChatScope, others: Iterable[int]
+                          ) -> dict[int, str | None]:
+    """For each of ``others`` who is a member of the scope's organization: None if the
+    caller may start a one-to-one chat with them, else the policy's refusal code. Non-members
+    are left out."""
+    org_id = scope.org.id if isinstance(scope, OrgScope) else scope.chat.org_id
+    return await _refusals(db, org_id, scope.actor, others)
+
+
+async def direct_refusal_in(db: AsyncSession, chat: Chat, actor: Actor, other: int) -> str | None:
+    """Whether ``actor`` may still write to ``other`` in the one-to-one ``chat``: the send
+    path asks it for a chat it authorized in its batch (it holds no scope)."""
+    return (await _refusals(db, chat.org_id, actor, [other])).get(other)
+
+
+async def _refusals(db: AsyncSession, org_id: int, actor: Actor, others: Iterable[int]
+                    ) -> dict[int, str | None]:
+    me, my_roles = actor.user_id, actor.roles_in(org_id)
     ids = sorted(set(others) - {me})
     if not ids:
         return {}
     roles = await _roles(db, org_id, ids)
-    kin = await kinship(db, org_id, me, list(roles))
+    kin = await _kinship(db, org_id, me, list(roles))
     return {uid: direct_refusal(my_roles, their, kin.get(uid, frozenset()))
             for uid, their in roles.items()}

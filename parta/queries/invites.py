@@ -10,10 +10,10 @@ from parta.db import utcnow
 from parta.models import (
     Group,
     Invite,
-    Organization,
 )
-from parta.policy import Action, Actor, can
+from parta.policy import Action, can
 from parta.queries.people import persons
+from parta.queries.scope import OrgScope
 from parta.schemas.common import Ref
 from parta.schemas.invites import InviteOut
 
@@ -32,9 +32,10 @@ def invite_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/join/{token}"
 
 
-async def invites(db: AsyncSession, actor: Actor, org: Organization, base_url: str,
+async def invites(db: AsyncSession, scope: OrgScope, base_url: str,
                   state: str = "active", only_id: int | None = None) -> list[InviteOut]:
     """Administrators see every link; a teacher sees the links they made."""
+    actor, org = scope.actor, scope.org
     stmt = select(Invite).where(Invite.org_id == org.id)
     if not can(actor, Action.invite_annul, org):  # not an administrator
         stmt = stmt.where(Invite.created_by == actor.user_id)

@@ -1,6 +1,7 @@
 """Reads for moderation: the queue (reports and held messages), a member's record, blocks,
-removals and appeals. Callers pass what the actor may see (chat ids, or a whole organization
-for its administrators); reporters are never named here."""
+removals and appeals. Callers pass the scope the gate gave them (``queries.scope``: the chats
+the actor moderates, or a whole organization for its administrators); reporters are never
+named here."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from parta.models import (
     HeldMessage,
     HeldStatus,
     Message,
-    Organization,
     Report,
     ReportStatus,
     Violation,
 )
+from parta.policy import sees_block
 from parta.queries.people import persons
+from parta.queries.scope import ChatScope, OrgScope
 from parta.rules import effective_rules
 
 __all__ = [
@@ -57,9 +59,9 @@ def removal_payload(r: ChatRemoval) -> dict[str, Any]:
             "appealed_at": r.appealed_at.isoformat() if r.appealed_at else None}
 
 
-def _scope(stmt: Any, column: Any, org_column: Any, org_id: int, chat_ids: set[int] | None) -> Any:
-    stmt = stmt.where(org_column == org_id)
-    return stmt if chat_ids is None else stmt.where(column.in_(chat_ids or {0}))
+def _scope(stmt: Any, column: Any, org_column: Any, scope: OrgScope) -> Any:
+    stmt = stmt.where(org_column == scope.org.id)
+    return stmt if scope.chats is None else stmt.where(column.in_(scope.chats or {0}))
 
 
 async def _context(db: AsyncSession, msg: Message) -> list[Message]:
@@ -72,13 +74,13 @@ async def _context(db: AsyncSession, msg: Message) -> list[Message]:
     return before[::-1] + [msg] + after
 
 
-async def queue(db: AsyncSession, org_id: int, viewer_id: int, chat_ids: set[int] | None
-                ) -> dict[str, Any]:
+async def queue(db: AsyncSession, scope: OrgScope) -> dict[str, Any]:
     """Open reports, one item per message with its context, and held messages — in the chats
-    the viewer moderates (``chat_ids``), or every chat of the organization (None). Nobody
-    judges their own message, so those are left out."""
+    the viewer moderates (``scope.chats``), or every chat of the organization (None; the gate
+    is ``scope.queue_scope``). Nobody judges their own message, so those are left out."""
+    org, viewer_id = scope.org, scope.actor.user_id
     stmt = _scope(select(Report).where(Report.status == ReportStatus.open),
-                  Report.chat_id, Report.org_id, org_id, chat_ids).order_by(Report.id)
+                  Report.chat_id, Report.org_id, scope).order_by(Report.id)
     by_message: dict[int, list[Report]] = defaultdict(list)
     for r in (await db.execute(stmt)).scalars():
         by_message[r.message_id].append(r)
@@ -87,7 +89,7 @@ async def queue(db: AsyncSession, org_id: int, viewer_id: int, chat_ids: set[int
     held = list((await db.execute(_scope(
         select(HeldMessage).where(HeldMessage.status == HeldStatus.pending,
                                   HeldMessage.author_id != viewer_id),
-        HeldMessage.chat_id, HeldMessage.org_id, org_id, chat_ids).order_by(HeldMessage.id)))
+        HeldMessage.chat_id, HeldMessage.org_id, scope).order_by(HeldMessage.id)))
         .scalars())
     items: list[dict[str, Any]] = []
     people: set[int | None] = set()
@@ -108,11 +110,10 @@ async def queue(db: AsyncSession, org_id: int, viewer_id: int, chat_ids: set[int
     people.update(h.author_id for h in held)
     chat_titles = dict((await db.execute(select(Chat.id, Chat.title).where(Chat.id.in_(
         {i["chat_id"] for i in items} | {h.chat_id for h in held} or {0})))).all())
-    names = {uid: p.name for uid, p in (await persons(db, org_id, people)).items()}
+    names = {uid: p.name for uid, p in (await persons(db, org.id, people)).items()}
     chat_ids = {i["chat_id"] for i in items} | {h.chat_id for h in held}
-    org = await db.get(Organization, org_id)
     rules = {str(c.id): [{"number": r.number, "text": r.text, "source": r.source}
-                         for r in effective_rules(org.chat_rules if org else None, c.rules)]
+                         for r in effective_rules(org.chat_rules, c.rules)]
              for c in (await db.execute(select(Chat).where(Chat.id.in_(chat_ids or {0})))).scalars()}
     for i in items:
         i["chat_title"] = chat_titles.get(i["chat_id"], "")
@@ -125,33 +126,39 @@ async def queue(db: AsyncSession, org_id: int, viewer_id: int, chat_ids: set[int
             "rules": rules}
 
 
-async def my_held(db: AsyncSession, chat_id: int, user_id: int) -> list[dict[str, Any]]:
+async def my_held(db: AsyncSession, scope: ChatScope) -> list[dict[str, Any]]:
+    """The caller's own messages in this chat waiting for a moderator (R33)."""
     rows = (await db.execute(select(HeldMessage).where(
-        HeldMessage.chat_id == chat_id, HeldMessage.author_id == user_id,
+        HeldMessage.chat_id == scope.chat.id, HeldMessage.author_id == scope.actor.user_id,
         HeldMessage.status == HeldStatus.pending).order_by(HeldMessage.id))).scalars()
     return [held_payload(h) for h in rows]
 
 
-async def violations(db: AsyncSession, user_id: int, *, org_id: int | None = None,
-                     chat_ids: set[int] | None = None) -> list[dict[str, Any]]:
+async def violations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+    """A person's own violations, in every chat (``/me/violations``)."""
+    return await _violations(db, user_id, None)
+
+
+async def _violations(db: AsyncSession, user_id: int, chat: Chat | None
+                      ) -> list[dict[str, Any]]:
     from parta.actions.moderation import violation_payload
 
     stmt = select(Violation).where(Violation.user_id == user_id).order_by(Violation.id.desc())
-    if org_id is not None:
-        stmt = stmt.where(Violation.org_id == org_id)
-    if chat_ids is not None:
-        stmt = stmt.where(Violation.chat_id.in_(chat_ids or {0}))
+    if chat is not None:
+        stmt = stmt.where(Violation.chat_id == chat.id)
     rows = list((await db.execute(stmt)).scalars())
     titles = dict((await db.execute(select(Chat.id, Chat.title).where(
         Chat.id.in_({v.chat_id for v in rows} or {0})))).all())
     return [{**violation_payload(v), "chat_title": titles.get(v.chat_id, "")} for v in rows]
 
 
-async def member_record(db: AsyncSession, chat_id: int, user_id: int) -> dict[str, Any]:
-    """One member's standing in one chat: violations, how many count toward a block, blocks."""
+async def member_record(db: AsyncSession, scope: ChatScope, user_id: int) -> dict[str, Any]:
+    """One member's standing in one chat: violations, how many count toward a block, blocks
+    (the gate, ``scope.record_scope``, decided the caller may see this member's)."""
     from parta.actions.blocks import VIOLATIONS_BEFORE_BLOCK
 
-    vs = await violations(db, user_id, chat_ids={chat_id})
+    chat_id = scope.chat.id
+    vs = await _violations(db, user_id, scope.chat)
     all_blocks = list((await db.execute(select(ChatBlock).where(
         ChatBlock.chat_id == chat_id, ChatBlock.user_id == user_id)
         .order_by(ChatBlock.id.desc()))).scalars())
@@ -163,12 +170,13 @@ async def member_record(db: AsyncSession, chat_id: int, user_id: int) -> dict[st
                                            else None} for b in all_blocks]}
 
 
-async def blocks(db: AsyncSession, chat_id: int, now: Any) -> list[dict[str, Any]]:
-    """Blocks in force in a chat (not ended early, not expired)."""
+async def blocks(db: AsyncSession, scope: ChatScope, now: Any) -> list[dict[str, Any]]:
+    """Blocks in force in a chat (not ended early, not expired) that the caller sees
+    (``policy.sees_block``: moderators every one, members those open to objection)."""
     rows = (await db.execute(select(ChatBlock).where(
-        ChatBlock.chat_id == chat_id, ChatBlock.ended_at.is_(None), ChatBlock.ends_at > now)
+        ChatBlock.chat_id == scope.chat.id, ChatBlock.ended_at.is_(None), ChatBlock.ends_at > now)
         .order_by(ChatBlock.id))).scalars()
-    return [block_payload(b) for b in rows]
+    return [block_payload(b) for b in rows if sees_block(scope.moderates, b.unblock_status)]
 
 
 async def removals_of(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
@@ -179,8 +187,9 @@ async def removals_of(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
     return [removal_payload(r) | {"chat_title": titles.get(r.chat_id, "")} for r in rows]
 
 
-async def appeals(db: AsyncSession, org_id: int) -> list[dict[str, Any]]:
+async def appeals(db: AsyncSession, scope: OrgScope) -> list[dict[str, Any]]:
     """Appeals against removals in an organization: pending first, then decided."""
+    org_id = scope.org.id
     rows = list((await db.execute(select(ChatRemoval).where(
         ChatRemoval.org_id == org_id, ChatRemoval.appeal_status != "none")
         .order_by(and_(ChatRemoval.appeal_status == "pending").desc(), ChatRemoval.id.desc())

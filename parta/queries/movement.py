@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parta.errors import Forbidden
 from parta.models import EnrolmentOffer, Group, Movement, Role, User
 from parta.models.enums import OfferStatus
-from parta.policy import Action, Actor, OrgRef, can
+from parta.policy import Action, can
+from parta.queries.scope import OrgScope
 from parta.schemas.common import Person, Ref
 from parta.schemas.movement import MovementOut
 from parta.services.phones import mask_email, mask_phone
@@ -18,8 +19,9 @@ from parta.services.phones import mask_email, mask_phone
 __all__ = ["movements", "require_view"]
 
 
-def require_view(actor: Actor, org: OrgRef) -> None:
+def require_view(scope: OrgScope) -> None:
     """Administrators, and class teachers (for their classes), see the movement record."""
+    actor, org = scope.actor, scope.org
     if can(actor, Action.movement_record, org):
         return
     if Role.teacher in actor.roles_in(org.id) and actor.leads:
@@ -27,10 +29,11 @@ def require_view(actor: Actor, org: OrgRef) -> None:
     raise Forbidden()
 
 
-async def movements(db: AsyncSession, actor: Actor, org: OrgRef, status: str | None = None,
+async def movements(db: AsyncSession, scope: OrgScope, status: str | None = None,
                     limit: int = 200, only: int | None = None) -> list[MovementOut]:
     """Administrators see every movement; a class teacher those of the classes they lead and
     those they proposed. Preconditions: ``require_view`` passed."""
+    actor, org = scope.actor, scope.org
     q = select(Movement).where(Movement.org_id == org.id)
     if only is not None:
         q = q.where(Movement.id == only)

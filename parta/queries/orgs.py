@@ -33,6 +33,7 @@ from parta.models import (
 )
 from parta.policy import Actor
 from parta.queries.people import persons
+from parta.queries.scope import OrgScope
 from parta.schemas.common import Ref
 from parta.schemas.orgs import (
     AttentionOut,
@@ -75,7 +76,8 @@ async def visible_orgs(db: AsyncSession, actor: Actor) -> list[OrgOut]:
     return [await org_out(db, o) for o in (await db.execute(stmt)).scalars()]
 
 
-async def figures(db: AsyncSession, org_id: int) -> FiguresOut:
+async def figures(db: AsyncSession, scope: OrgScope) -> FiguresOut:
+    org_id = scope.org.id
     active = (select(Membership.id).where(Membership.org_id == org_id, Membership.left_at.is_(None))
               .scalar_subquery())
 
@@ -116,8 +118,9 @@ async def figures(db: AsyncSession, org_id: int) -> FiguresOut:
     )
 
 
-async def attention(db: AsyncSession, org_id: int) -> AttentionOut:
+async def attention(db: AsyncSession, scope: OrgScope) -> AttentionOut:
     """What waits for the school's administrators to decide: counted, never listed here."""
+    org_id = scope.org.id
     return AttentionOut(
         join_requests=(await db.execute(select(func.count()).select_from(JoinRequest).where(
             JoinRequest.org_id == org_id,
@@ -134,7 +137,8 @@ async def attention(db: AsyncSession, org_id: int) -> AttentionOut:
     )
 
 
-async def groups(db: AsyncSession, org_id: int, only: int | None = None) -> list[GroupOut]:
+async def groups(db: AsyncSession, scope: OrgScope, only: int | None = None) -> list[GroupOut]:
+    org_id = scope.org.id
     stmt = select(Group).where(Group.org_id == org_id, Group.archived_at.is_(None))
     if only is not None:
         stmt = stmt.where(Group.id == only)

@@ -23,6 +23,8 @@ from parta.models import (
     User,
     VerificationStatus,
 )
+from parta.policy import sees_contacts
+from parta.queries.scope import OrgScope
 from parta.schemas.auth import MembershipOut, MeOut, OrgBrief
 from parta.schemas.common import Person, Ref
 from parta.schemas.orgs import MemberOut
@@ -30,16 +32,18 @@ from parta.schemas.orgs import MemberOut
 __all__ = ["me", "members", "persons"]
 
 
-async def persons(db: AsyncSession, org_id: int | None, ids: Iterable[int | None]) -> dict[int, Person]:
-    """Name and teacher badge for each id; the badge is the one earned in ``org_id``."""
+async def persons(db: AsyncSession, badge_org: int | None, ids: Iterable[int | None]
+                  ) -> dict[int, Person]:
+    """Name and teacher badge for each id; the badge is the one earned in ``badge_org``.
+    Not a tenancy gate: the ids come from rows the caller already reads through one."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
     users = (await db.execute(select(User.id, User.name).where(User.id.in_(wanted)))).all()
     verified: set[int] = set()
-    if org_id is not None:
+    if badge_org is not None:
         verified = set((await db.execute(select(Membership.user_id).where(
-            Membership.org_id == org_id, Membership.user_id.in_(wanted),
+            Membership.org_id == badge_org, Membership.user_id.in_(wanted),
             Membership.verification == VerificationStatus.verified))).scalars())
     return {uid: Person(id=uid, name=name, verified_teacher=uid in verified) for uid, name in users}
 
@@ -70,10 +74,14 @@ async def me(db: AsyncSession, user: User) -> MeOut:
     )
 
 
-async def members(db: AsyncSession, org_id: int, *, role: Role | None = None,
-                  group_id: int | None = None, q: str = "", with_contacts: bool = False,
+async def members(db: AsyncSession, scope: OrgScope, *, role: Role | None = None,
+                  group_id: int | None = None, q: str = "",
                   verification: str | None = None, user_id: int | None = None,
                   limit: int = 500) -> list[MemberOut]:
+    """The organization's members; phone numbers and e-mails only for those who may see them
+    (``policy.sees_contacts``)."""
+    org_id = scope.org.id
+    with_contacts = sees_contacts(scope.actor, scope.org)
     stmt = (select(Membership, User).join(User, User.id == Membership.user_id)
             .where(Membership.org_id == org_id, Membership.left_at.is_(None)))
     if user_id is not None:

@@ -37,6 +37,7 @@ from parta.models import (
     User,
 )
 from parta.queries.people import persons
+from parta.queries.scope import ChatScope, OrgScope
 from parta.schemas.common import Person, Ref
 from parta.schemas.privacy import (
     ChildConsentOut,
@@ -53,7 +54,6 @@ __all__ = [
     "child_history",
     "consent_allows",
     "consent_gaps",
-    "consent_history",
     "consent_statuses",
     "deletion_out",
     "export_for_download",
@@ -64,16 +64,20 @@ __all__ = [
     "pending_deletion",
     "require_consent",
     "restricted_in_chats",
-    "students_of",
 ]
 
 PURPOSES = tuple(Purpose)
 NONE = "none"  # nothing on record for this purpose
 
 
-async def consent_statuses(db: AsyncSession, org_id: int, child_ids: Iterable[int]
+async def consent_statuses(db: AsyncSession, scope: OrgScope, child_ids: Iterable[int]
                            ) -> dict[int, dict[str, str]]:
-    """For each child: purpose → given | withdrawn | none."""
+    """For each child: purpose → given | withdrawn | none, in the scope's organization."""
+    return await _statuses(db, scope.org.id, child_ids)
+
+
+async def _statuses(db: AsyncSession, org_id: int, child_ids: Iterable[int]
+                    ) -> dict[int, dict[str, str]]:
     ids = list(set(child_ids))
     out: dict[int, dict[str, str]] = {c: dict.fromkeys(PURPOSES, NONE) for c in ids}
     if not ids:
@@ -91,17 +95,25 @@ def _withdrawn(statuses: dict[str, str], purpose: Purpose) -> bool:
             or statuses.get(purpose) == ConsentStatus.withdrawn)
 
 
-async def consent_allows(db: AsyncSession, child_id: int, org_id: int, purpose: Purpose) -> bool:
-    """May ``child_id`` take part in ``purpose`` in ``org_id``? False only after a parent's
-    explicit withdrawal (of that purpose or of processing); see the module's docstring.
-    The calls feature asks this with ``Purpose.calls``."""
-    statuses = (await consent_statuses(db, org_id, [child_id]))[child_id]
+def _org_of(scope: OrgScope | ChatScope) -> int:
+    return scope.org.id if isinstance(scope, OrgScope) else scope.chat.org_id
+
+
+async def consent_allows(db: AsyncSession, scope: OrgScope | ChatScope, child_id: int,
+                         purpose: Purpose) -> bool:
+    """May ``child_id`` take part in ``purpose`` in the scope's organization? False only after
+    a parent's explicit withdrawal (of that purpose or of processing); see the module's
+    docstring. The calls feature asks this with ``Purpose.calls``."""
+    statuses = (await _statuses(db, _org_of(scope), [child_id]))[child_id]
     return not _withdrawn(statuses, purpose)
 
 
-async def require_consent(db: AsyncSession, org_id: int, user_id: int, *purposes: Purpose) -> None:
-    """Refuse with ``consent_required`` when any of ``purposes`` (or processing) is withdrawn."""
-    statuses = (await consent_statuses(db, org_id, [user_id]))[user_id]
+async def require_consent(db: AsyncSession, scope: OrgScope | ChatScope, *purposes: Purpose
+                          ) -> None:
+    """Refuse the caller with ``consent_required`` when any of ``purposes`` (or processing)
+    is withdrawn for them in the scope's organization."""
+    user_id = scope.actor.user_id
+    statuses = (await _statuses(db, _org_of(scope), [user_id]))[user_id]
     for purpose in (Purpose.processing, *purposes):
         if _withdrawn(statuses, purpose):
             raise ConsentRequired(params={"purpose": purpose.value})
@@ -123,7 +135,7 @@ async def restricted_in_chats(db: AsyncSession, user_ids: Iterable[int]) -> set[
     return {(int(o), int(u)) for o, u in (await db.execute(_RESTRICTED, {"users": users})).all()}
 
 
-async def students_of(db: AsyncSession, org_id: int, group_id: int | None = None,
+async def _students_of(db: AsyncSession, org_id: int, group_id: int | None = None,
                       user_id: int | None = None) -> list[tuple[int, str, int | None, str]]:
     """Active students: (user id, name, class id, class name), by class then name."""
     student_members = (select(Membership.user_id)
@@ -148,9 +160,9 @@ async def students_of(db: AsyncSession, org_id: int, group_id: int | None = None
     return sorted(seen.values(), key=lambda r: (r[3] == "", r[3], r[1], r[0]))
 
 
-async def gaps_among(db: AsyncSession, org_id: int, child_ids: Iterable[int]) -> int:
-    """How many of these children lack full consent in ``org_id``."""
-    statuses = await consent_statuses(db, org_id, child_ids)
+async def gaps_among(db: AsyncSession, scope: OrgScope, child_ids: Iterable[int]) -> int:
+    """How many of these children lack full consent in the scope's organization."""
+    statuses = await _statuses(db, scope.org.id, child_ids)
     return sum(1 for st in statuses.values() if _missing(st))
 
 
@@ -158,10 +170,12 @@ def _missing(statuses: dict[str, str]) -> list[str]:
     return [p for p in PURPOSES if statuses[p] != ConsentStatus.given]
 
 
-async def consent_gaps(db: AsyncSession, org_id: int, group_id: int | None = None) -> GapsOut:
-    """Children without full consent, by class, with counts (the administrator's list)."""
-    students = await students_of(db, org_id, group_id)
-    statuses = await consent_statuses(db, org_id, [s[0] for s in students])
+async def consent_gaps(db: AsyncSession, scope: OrgScope) -> GapsOut:
+    """Children without full consent, by class, with counts (the administrator's list; a
+    class teacher's scope names their class, ``scope.group_id``)."""
+    org_id = scope.org.id
+    students = await _students_of(db, org_id, scope.group_id)
+    statuses = await _statuses(db, org_id, [s[0] for s in students])
     by_class: dict[int | None, ClassGapsOut] = {}
     for uid, name, gid, gname in students:
         row = by_class.get(gid)
@@ -210,7 +224,7 @@ async def child_consents(db: AsyncSession, parent_id: int) -> list[ChildConsentO
         names[org_id] = org_name
     out: list[ChildConsentOut] = []
     for org_id, kids in by_org.items():
-        statuses = await consent_statuses(db, org_id, kids)
+        statuses = await _statuses(db, org_id, kids)
         who = await persons(db, org_id, kids)
         classes = await _classes_of(db, org_id, kids)
         for child_id in kids:
@@ -224,7 +238,7 @@ async def child_consents(db: AsyncSession, parent_id: int) -> list[ChildConsentO
     return out
 
 
-async def consent_history(db: AsyncSession, org_id: int, child_id: int) -> list[ConsentRecordOut]:
+async def _consent_history(db: AsyncSession, org_id: int, child_id: int) -> list[ConsentRecordOut]:
     rows = list((await db.execute(select(ConsentRecord).where(
         ConsentRecord.org_id == org_id, ConsentRecord.child_id == child_id)
         .order_by(ConsentRecord.id.desc()))).scalars())
@@ -237,28 +251,30 @@ async def consent_history(db: AsyncSession, org_id: int, child_id: int) -> list[
         created_at=r.created_at) for r in rows]
 
 
-async def parent_child_consent(db: AsyncSession, parent_id: int, org_id: int,
-                               child_id: int) -> ChildConsentOut:
-    """One of the parent's children, as ``child_consents`` shows it; anyone else's: NotFound."""
-    for c in await child_consents(db, parent_id):
-        if c.org is not None and c.org.id == org_id and c.child.id == child_id:
+async def parent_child_consent(db: AsyncSession, scope: OrgScope, child_id: int
+                               ) -> ChildConsentOut:
+    """One of the caller's children, as ``child_consents`` shows it; anyone else's: NotFound."""
+    for c in await child_consents(db, scope.actor.user_id):
+        if c.org is not None and c.org.id == scope.org.id and c.child.id == child_id:
             return c
     raise NotFound()
 
 
-async def child_history(db: AsyncSession, org_id: int, child_id: int) -> HistoryOut:
-    """A student of ``org_id`` with their ledger, newest first; anyone else: NotFound."""
-    found = await students_of(db, org_id, user_id=child_id)
+async def child_history(db: AsyncSession, scope: OrgScope, child_id: int) -> HistoryOut:
+    """A student of the scope's organization with their ledger, newest first; anyone else:
+    NotFound."""
+    org_id = scope.org.id
+    found = await _students_of(db, org_id, user_id=child_id)
     if not found:
         raise NotFound()
     _, name, gid, gname = found[0]
-    st = (await consent_statuses(db, org_id, [child_id]))[child_id]
+    st = (await _statuses(db, org_id, [child_id]))[child_id]
     who = (await persons(db, org_id, [child_id])).get(child_id) or Person(id=child_id, name=name)
     child = ChildConsentOut(org=None, child=who,
                             group=None if gid is None else Ref(id=gid, name=gname),
                             purposes=st, missing=_missing(st),
                             restricted=_withdrawn(st, Purpose.chats))
-    return HistoryOut(child=child, records=await consent_history(db, org_id, child_id))
+    return HistoryOut(child=child, records=await _consent_history(db, org_id, child_id))
 
 
 # Exports and deletions --------------------------------------------------------------------

@@ -61,6 +61,7 @@ from parta.models import (
     RosterPerson,
     User,
 )
+from parta.queries.scope import OrgScope
 from parta.schemas.year import (
     LastReconciliationOut,
     ReconciliationEntryOut,
@@ -77,7 +78,6 @@ __all__ = [
     "Status",
     "reconciliation",
     "reconciliation_out",
-    "reconciliation_status",
     "status_out",
     "to_csv",
     "to_xlsx",
@@ -126,7 +126,7 @@ class Report:
         return {k: len(v) for k, v in self.lists.items()}
 
 
-async def reconciliation_status(db: AsyncSession, org_id: int) -> Status:
+async def _reconciliation_status(db: AsyncSession, org_id: int) -> Status:
     """The latest applied roster, the last reconciliation, and whether a reminder is due."""
     roster = (await db.execute(select(RosterImport).where(
         RosterImport.org_id == org_id, RosterImport.status == ImportStatus.applied)
@@ -155,10 +155,11 @@ def _roles(held: set[str]) -> list[str]:
     return sorted(held, key=lambda r: ROLE_ORDER.get(r, 99))
 
 
-async def reconciliation(db: AsyncSession, org_id: int) -> Report:
+async def reconciliation(db: AsyncSession, scope: OrgScope) -> Report:
     """The five lists for one organization, in a dozen set-wise queries whatever its size.
     Preconditions: the caller may see them (``Action.reconciliation_view``)."""
-    status = await reconciliation_status(db, org_id)
+    org_id = scope.org.id
+    status = await _reconciliation_status(db, org_id)
     members: dict[int, tuple[str, datetime | None]] = {
         uid: (name, activated) for uid, name, activated in (await db.execute(
             select(Membership.user_id, User.name, User.activated_at)
@@ -350,16 +351,16 @@ async def _status_fields(db: AsyncSession, org_id: int, s: Status) -> dict[str, 
         "reminder": s.reminder, "due_at": s.due_at}
 
 
-async def status_out(db: AsyncSession, org_id: int) -> ReconciliationStatusOut:
+async def status_out(db: AsyncSession, scope: OrgScope) -> ReconciliationStatusOut:
     """For the administrators' home: the last reconciliation and whether a reminder is due."""
     return ReconciliationStatusOut(**await _status_fields(
-        db, org_id, await reconciliation_status(db, org_id)))
+        db, scope.org.id, await _reconciliation_status(db, scope.org.id)))
 
 
-async def reconciliation_out(db: AsyncSession, org_id: int, lang: str) -> ReconciliationOut:
+async def reconciliation_out(db: AsyncSession, scope: OrgScope, lang: str) -> ReconciliationOut:
     """The report as the API returns it, each reason in the caller's language."""
-    report = await reconciliation(db, org_id)
-    return ReconciliationOut(**await _status_fields(db, org_id, report.status),
+    report = await reconciliation(db, scope)
+    return ReconciliationOut(**await _status_fields(db, scope.org.id, report.status),
                              counts=report.counts, lists={
         name: [ReconciliationEntryOut(
             user_id=e.user_id, group_id=e.group_id, name=e.name, roles=e.roles,

@@ -7,22 +7,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
     JoinRequest,
-    Organization,
     ParentLink,
 )
-from parta.policy import Action, Actor, can
+from parta.policy import Action, can
 from parta.queries.invites import group_refs
 from parta.queries.people import persons
+from parta.queries.scope import OrgScope
 from parta.schemas.common import Person
 from parta.schemas.requests import JoinRequestOut, ParentLinkOut
 
 __all__ = ["join_requests", "parent_links"]
 
 
-async def join_requests(db: AsyncSession, actor: Actor, org: Organization,
+async def join_requests(db: AsyncSession, scope: OrgScope,
                         status: str | None = "pending",
                         only_id: int | None = None) -> list[JoinRequestOut]:
     """Administrators see all; a class teacher sees the requests for the class they lead."""
+    actor, org = scope.actor, scope.org
     stmt = select(JoinRequest).where(JoinRequest.org_id == org.id)
     if only_id is not None:
         stmt = stmt.where(JoinRequest.id == only_id)
@@ -41,9 +42,10 @@ async def join_requests(db: AsyncSession, actor: Actor, org: Organization,
     ) for r in rows]
 
 
-async def parent_links(db: AsyncSession, actor: Actor, org: Organization,
+async def parent_links(db: AsyncSession, scope: OrgScope,
                        status: str | None = "pending",
                        only_id: int | None = None) -> list[ParentLinkOut]:
+    actor, org = scope.actor, scope.org
     stmt = select(ParentLink).where(ParentLink.org_id == org.id)
     if only_id is not None:
         stmt = stmt.where(ParentLink.id == only_id)

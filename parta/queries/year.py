@@ -40,7 +40,6 @@ from parta.models import (
     GroupTeacher,
     Membership,
     MembershipRole,
-    Organization,
     OrgKind,
     ParentLink,
     ParentLinkStatus,
@@ -48,6 +47,7 @@ from parta.models import (
     User,
     YearRollover,
 )
+from parta.queries.scope import OrgScope
 from parta.schemas.year import RolloverOut
 
 __all__ = [
@@ -127,8 +127,9 @@ def _class_order(c: ClassState) -> tuple[int, str, int]:
     return (c.grade if c.grade is not None else 99, c.name, c.id)
 
 
-async def load_year_state(db: AsyncSession, org: Organization) -> YearState:
+async def load_year_state(db: AsyncSession, scope: OrgScope) -> YearState:
     """The organization as a rollover sees it; reads only this organization's rows."""
+    org = scope.org
     groups = {g.id: ClassState(id=g.id, name=g.name, grade=g.grade, letter=g.letter,
                                class_teacher_id=g.class_teacher_id)
               for g in (await db.execute(select(Group).where(

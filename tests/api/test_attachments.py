@@ -5,8 +5,14 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 from PIL import Image
 
+from parta.actions import attachments
+from parta.actions.base import unit_of_work
+from parta.errors import TooLarge
+from parta.models import User
+from parta.queries.actors import load_actor
 from tests.api.test_chats import joined, make_class_chat
 from tests.conftest import World, error_code
 from tests.helpers import API
@@ -150,3 +156,42 @@ async def test_unsent_uploads_are_forgotten_after_a_day(world: World) -> None:
         assert await storage.exists(keys[kept["id"]])
     assert (await anna.get(left["url"])).status_code == 404
     assert await prune_unsent(world.services, utcnow() - timedelta(hours=24)) == 0
+
+
+class _Stream:
+    """An upload being received: it hands out what is asked and notes how much that was."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.asked: list[int] = []
+
+    async def read(self, size: int = -1) -> bytes:
+        self.asked.append(size)
+        return b"a" * min(self.size, size)
+
+
+async def test_the_upload_limit_is_the_actions_rule(world: World) -> None:
+    """Past the largest file any kind allows, an upload is cut off after one byte more than
+    the limit and refused, before its kind is looked at; the action refuses it too."""
+    for kind in ("photo", "audio", "video", "document"):
+        setattr(world.services.settings, f"attachment_max_{kind}_mb", 1)
+    anna, chat = await make_class_chat(world)
+    async with unit_of_work(world.services, read_only=True, **await _caller(world)) as ctx:
+        limit = attachments.upload_limit(ctx)
+        assert limit == 1024 * 1024
+        huge = _Stream(10 * limit)
+        with pytest.raises(TooLarge):
+            await attachments.receive(ctx, huge)
+        assert huge.asked == [limit + 1]  # never the whole of it
+        assert await attachments.receive(ctx, _Stream(limit)) == b"a" * limit
+        with pytest.raises(TooLarge):
+            await attachments.upload(ctx, chat["id"], "a.txt", b"a" * (limit + 1))
+    r = await anna.post(f"{API}/chats/{chat['id']}/attachments",
+                        files={"file": ("a.txt", b"a" * (limit + 1), "text/plain")})
+    assert (r.status_code, error_code(r)) == (413, "too_large")
+
+
+async def _caller(world: World) -> dict[str, Any]:
+    async with world.services.sessionmaker() as db:
+        user = await db.get_one(User, await world.user_id("teacher"))
+        return {"user": user, "actor": await load_actor(db, user)}

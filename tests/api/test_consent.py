@@ -8,12 +8,16 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.actions.base import unit_of_work
 from parta.actions.sending import Outgoing, send_messages
 from parta.errors import ConsentRequired
-from parta.models import ConsentRecord, Purpose
+from parta.models import ConsentRecord, Purpose, User
+from parta.policy import Action
+from parta.queries.actors import load_actor
 from parta.queries.privacy import consent_allows
+from parta.queries.scope import OrgScope, org_for
 from tests.api.test_attachments import photo_with_location
 from tests.api.test_send_batch import sender
 from tests.conftest import World, error_code
@@ -92,6 +96,12 @@ async def test_a_withdrawal_stops_the_child_posting_until_renewed(world: World) 
     assert (await say(masha, chat_id, "Спасибо, мама!")).status_code == 200
 
 
+async def _school(db: AsyncSession, world: World) -> OrgScope:
+    """The school as its administration reads it (the scope the calls feature will hold)."""
+    admin = await load_actor(db, await db.get_one(User, await world.user_id("admin")))
+    return await org_for(db, admin, world.org_id, Action.consent_view)
+
+
 async def test_withdrawing_processing_restricts_everything(world: World) -> None:
     elena = await world.as_("parent")
     masha_id = await world.user_id("student")
@@ -99,8 +109,9 @@ async def test_withdrawing_processing_restricts_everything(world: World) -> None
     r = await consent(elena, world.org_id, masha_id, "withdrawn", ["processing"])
     assert r.json()["restricted"] is True
     async with unit_of_work(world.services, read_only=True) as ctx:
-        assert not await consent_allows(ctx.db, masha_id, world.org_id, Purpose.calls)
-        assert await consent_allows(ctx.db, await world.user_id("student2"), world.org_id,
+        school = await _school(ctx.db, world)
+        assert not await consent_allows(ctx.db, school, masha_id, Purpose.calls)
+        assert await consent_allows(ctx.db, school, await world.user_id("student2"),
                                     Purpose.calls)
     masha = await world.as_("student")
     r = await say(masha, await class_chat(masha), "Привет")
@@ -122,8 +133,9 @@ async def test_photos_withdrawn_refuses_the_childs_photos_not_her_files(world: W
     assert r.status_code == 201, r.text
     assert (await say(masha, chat_id, "Фото пришлю потом")).status_code == 200
     async with unit_of_work(world.services, read_only=True) as ctx:
-        assert not await consent_allows(ctx.db, masha_id, world.org_id, Purpose.photos)
-        assert await consent_allows(ctx.db, masha_id, world.org_id, Purpose.chats)
+        school = await _school(ctx.db, world)
+        assert not await consent_allows(ctx.db, school, masha_id, Purpose.photos)
+        assert await consent_allows(ctx.db, school, masha_id, Purpose.chats)
 
 
 async def test_a_batch_of_sends_reads_restrictions_once_and_refuses_only_the_child(

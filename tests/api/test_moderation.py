@@ -203,6 +203,24 @@ async def test_a_violation_names_a_rule_and_a_message_or_an_explanation(world: W
     assert r.status_code == 403  # another member's record is not hers to see
 
 
+async def test_a_record_in_a_chat_one_was_never_in_is_not_found_like_no_chat(world: World) -> None:
+    """Asking for one's own record names no chat into existence: another school's chat, a chat
+    of one's own school one is not in, and no chat at all answer alike."""
+    _, chat, _, petya = await class_chat(world)
+    cid = chat["id"]
+    _, other_admin = await register_gymnasium(world)
+    elena = await world.as_("parent")  # of the same school, not in 5А's class chat
+    for who in (other_admin, elena):
+        me = (await who.get(f"{API}/me")).json()["id"]
+        there = await who.get(f"{API}/chats/{cid}/members/{me}/record")
+        nowhere = await who.get(f"{API}/chats/{2**31 - 1}/members/{me}/record")
+        assert there.status_code == nowhere.status_code == 404
+        assert there.json() == nowhere.json()
+    petya_id = await world.user_id("student2")
+    mine = await petya.get(f"{API}/chats/{cid}/members/{petya_id}/record")
+    assert mine.status_code == 200 and mine.json()["violations"] == []
+
+
 async def test_a_block_needs_more_than_three_violations_and_lasts_at_most_a_month(world: World) -> None:
     anna, chat, masha, petya = await class_chat(world)
     cid, petya_id = chat["id"], await world.user_id("student2")
