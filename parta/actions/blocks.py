@@ -32,6 +32,8 @@ from parta.i18n import t
 from parta.models import Chat, ChatBlock, ChatMember, Message, UnblockObjection, UnblockStatus
 from parta.queries.people import persons
 from parta.realtime.events import BlockChanged
+from parta.rules import VIOLATIONS_BEFORE_BLOCK
+from parta.schemas.moderation import BlockOut
 
 __all__ = [
     "VIOLATIONS_BEFORE_BLOCK",
@@ -46,7 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-VIOLATIONS_BEFORE_BLOCK = 3  # a block needs *more than* this many (R29)
 
 
 def add_month(when: datetime) -> datetime:
@@ -64,7 +65,7 @@ def add_month(when: datetime) -> datetime:
 
 async def _announce_block(ctx: Ctx, chat: Chat, block: ChatBlock, *, ended: bool = False) -> None:
     ctx.emit(BlockChanged(org_id=chat.org_id, chat_id=chat.id, user_id=block.user_id,
-                          block=None if ended else guard.block_payload(block)),
+                          block=None if ended else BlockOut.from_row(block)),
              {block.user_id} | await moderator_ids(ctx, chat))
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -13,19 +12,8 @@ from parta.db import utcnow
 from parta.errors import Forbidden
 from parta.models import Chat, ChatBlock, UnblockObjection, UnblockStatus, Violation
 
-__all__ = ["active_block", "block_payload", "last_block_mark", "released_early",
+__all__ = ["active_block", "last_block_mark", "released_early",
            "require_not_blocked", "violations_since"]
-
-
-def block_payload(b: ChatBlock) -> dict[str, Any]:
-    return {
-        "id": b.id, "chat_id": b.chat_id, "user_id": b.user_id, "rule_number": b.rule_number,
-        "rule_text": b.rule_text, "reason": b.reason, "starts_at": b.starts_at.isoformat(),
-        "ends_at": b.ends_at.isoformat(), "violations": len(b.violation_ids),
-        "apology": b.apology, "apologized_at": b.apologized_at.isoformat() if b.apologized_at else None,
-        "unblock_status": b.unblock_status.value,
-        "objection_deadline": b.objection_deadline.isoformat() if b.objection_deadline else None,
-    }
 
 
 async def released_early(ctx: Ctx, block: ChatBlock, now: datetime) -> bool:

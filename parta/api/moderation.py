@@ -3,181 +3,210 @@ messages, the conduct filter's settings (R24, R27–R33)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from parta.actions import blocks, guard, screening
+from parta.actions import blocks, screening
 from parta.actions import moderation as mod
 from parta.actions.chats import chat_for
-from parta.actions.messages import message_payload
 from parta.api.deps import AuthCtx, PathId
+from parta.api.responses import errors
 from parta.db import utcnow
 from parta.policy import Action
 from parta.queries import moderation as q
 from parta.queries.scope import org_for
 from parta.rules import DEFAULT_RULES, effective_rules
+from parta.schemas.messages import MessageOut
 from parta.schemas.moderation import (
     ApologyIn,
     AppealIn,
+    Appeals,
     BlockIn,
+    BlockOut,
+    Blocks,
     ConductModesIn,
+    ConductModesOut,
     DecisionIn,
     HeldDecisionIn,
+    HeldList,
+    HeldOut,
+    MemberRecord,
+    ModerationQueue,
+    MyRemovals,
+    MyViolations,
     ObjectionIn,
     OrgRulesIn,
+    OrgRulesOut,
     RemindIn,
+    RemovalOut,
     RemoveIn,
     ReportIn,
+    ReportOut,
+    Resolved,
     ResolveIn,
     ViolationIn,
+    ViolationOut,
 )
 
 router = APIRouter(tags=["moderation"])
 
+# What the routes may refuse (``parta.api.responses``).
+READ = errors(401, 403, 404)  # staff or a member only; 404 for what is not the caller's to see
+WRITE = errors(401, 403, 404, 409, 413, 422)
+ACT = errors(401, 403, 404, 409)  # a write without a body
+
 
 # Rules and the filter's settings -------------------------------------------------------------
 
-@router.get("/orgs/{org_id}/chat-rules")
-async def org_rules(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/orgs/{org_id}/chat-rules", response_model=OrgRulesOut, responses=READ)
+async def org_rules(org_id: PathId, ctx: AuthCtx) -> OrgRulesOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
-    return {"rules": org.chat_rules, "default": DEFAULT_RULES, "version": org.chat_rules_version,
-            "items": [r.text for r in effective_rules(org.chat_rules, "")]}
+    return OrgRulesOut(rules=org.chat_rules, default=DEFAULT_RULES, version=org.chat_rules_version,
+                       items=[r.text for r in effective_rules(org.chat_rules, "")])
 
 
-@router.put("/orgs/{org_id}/chat-rules")
-async def set_org_rules(org_id: PathId, body: OrgRulesIn, ctx: AuthCtx) -> dict[str, Any]:
+@router.put("/orgs/{org_id}/chat-rules", response_model=OrgRulesOut,
+            responses=errors(401, 403, 404, 413, 422))
+async def set_org_rules(org_id: PathId, body: OrgRulesIn, ctx: AuthCtx) -> OrgRulesOut:
     await mod.set_org_rules(ctx, org_id, body.rules)
     return await org_rules(org_id, ctx)
 
 
-@router.get("/orgs/{org_id}/conduct")
-async def conduct_modes(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/orgs/{org_id}/conduct", response_model=ConductModesOut, responses=READ)
+async def conduct_modes(org_id: PathId, ctx: AuthCtx) -> ConductModesOut:
     await org_for(ctx.db, ctx.require_actor(), org_id, Action.moderation_settings)
-    return {"modes": await screening.conduct_modes(ctx, org_id)}
+    return ConductModesOut(modes=await screening.conduct_modes(ctx, org_id))
 
 
-@router.put("/orgs/{org_id}/conduct")
-async def set_conduct_modes(org_id: PathId, body: ConductModesIn, ctx: AuthCtx) -> dict[str, Any]:
-    return {"modes": await mod.set_conduct_modes(ctx, org_id, body.modes)}
+@router.put("/orgs/{org_id}/conduct", response_model=ConductModesOut,
+            responses=errors(401, 403, 404, 413, 422))
+async def set_conduct_modes(org_id: PathId, body: ConductModesIn, ctx: AuthCtx) -> ConductModesOut:
+    return ConductModesOut(modes=await mod.set_conduct_modes(ctx, org_id, body.modes))
 
 
-@router.post("/chats/{chat_id}/rules-reminder", status_code=201)
-async def remind(chat_id: PathId, body: RemindIn, ctx: AuthCtx) -> dict[str, Any]:
-    return message_payload(await mod.remind_rules(ctx, chat_id, body.reply_to_id))
+@router.post("/chats/{chat_id}/rules-reminder", status_code=201, response_model=MessageOut,
+             responses=WRITE)
+async def remind(chat_id: PathId, body: RemindIn, ctx: AuthCtx) -> MessageOut:
+    return MessageOut.from_row(await mod.remind_rules(ctx, chat_id, body.reply_to_id))
 
 
 # Reports and the queue (R27) -------------------------------------------------------------------
 
-@router.post("/chats/{chat_id}/messages/{message_id}/reports", status_code=201)
+@router.post("/chats/{chat_id}/messages/{message_id}/reports", status_code=201,
+             response_model=ReportOut, responses=WRITE)
 async def report(chat_id: PathId, message_id: PathId, body: ReportIn,
-                 ctx: AuthCtx) -> dict[str, Any]:
+                 ctx: AuthCtx) -> ReportOut:
     r = await mod.report_message(ctx, chat_id, message_id, body.reason, body.comment)
-    return {"id": r.id, "status": r.status.value}
+    return ReportOut(id=r.id, status=r.status)
 
 
-@router.get("/orgs/{org_id}/moderation")
-async def moderation_queue(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/orgs/{org_id}/moderation", response_model=ModerationQueue, responses=READ)
+async def moderation_queue(org_id: PathId, ctx: AuthCtx) -> ModerationQueue:
     chats = await mod.queue_scope(ctx, org_id)
     return await q.queue(ctx.db, org_id, ctx.require_actor().user_id, chats)
 
 
-@router.post("/reports/{report_id}/resolve")
-async def resolve(report_id: PathId, body: ResolveIn, ctx: AuthCtx) -> dict[str, Any]:
+@router.post("/reports/{report_id}/resolve", response_model=Resolved, responses=WRITE)
+async def resolve(report_id: PathId, body: ResolveIn, ctx: AuthCtx) -> Resolved:
     done = await mod.resolve_report(ctx, report_id, body.resolution, rule_number=body.rule_number,
                                     explanation=body.explanation, delete=body.delete)
-    return {"resolved": [r.id for r in done], "status": done[0].status.value if done else None}
+    return Resolved(resolved=[r.id for r in done], status=done[0].status if done else None)
 
 
 # Violations, blocks (R29–R31) -------------------------------------------------------------------
 
-@router.post("/chats/{chat_id}/members/{user_id}/violations", status_code=201)
+@router.post("/chats/{chat_id}/members/{user_id}/violations", status_code=201,
+             response_model=ViolationOut, responses=WRITE)
 async def record_violation(chat_id: PathId, user_id: PathId, body: ViolationIn,
-                           ctx: AuthCtx) -> dict[str, Any]:
+                           ctx: AuthCtx) -> ViolationOut:
     v = await mod.record_violation(ctx, chat_id, user_id, body.rule_number, body.message_id,
                                    body.explanation)
-    return mod.violation_payload(v)
+    return ViolationOut.from_row(v)
 
 
-@router.get("/chats/{chat_id}/members/{user_id}/record")
-async def member_record(chat_id: PathId, user_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/chats/{chat_id}/members/{user_id}/record", response_model=MemberRecord,
+            responses=READ)
+async def member_record(chat_id: PathId, user_id: PathId, ctx: AuthCtx) -> MemberRecord:
     chat = await mod.record_scope(ctx, chat_id, user_id)
     return await q.member_record(ctx.db, chat.id, user_id)
 
 
-@router.get("/me/violations")
-async def my_violations(ctx: AuthCtx) -> dict[str, Any]:
-    return {"violations": await q.violations(ctx.db, ctx.require_actor().user_id)}
+@router.get("/me/violations", response_model=MyViolations, responses=errors(401))
+async def my_violations(ctx: AuthCtx) -> MyViolations:
+    return MyViolations.model_construct(
+        violations=await q.violations(ctx.db, ctx.require_actor().user_id))
 
 
-@router.post("/chats/{chat_id}/members/{user_id}/block", status_code=201)
-async def block(chat_id: PathId, user_id: PathId, body: BlockIn, ctx: AuthCtx) -> dict[str, Any]:
+@router.post("/chats/{chat_id}/members/{user_id}/block", status_code=201, response_model=BlockOut,
+             responses=WRITE)
+async def block(chat_id: PathId, user_id: PathId, body: BlockIn, ctx: AuthCtx) -> BlockOut:
     b = await blocks.block_member(ctx, chat_id, user_id, body.until, body.rule_number, body.reason)
-    return guard.block_payload(b)
+    return BlockOut.from_row(b)
 
 
-@router.get("/chats/{chat_id}/blocks")
-async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/chats/{chat_id}/blocks", response_model=Blocks, responses=READ)
+async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> Blocks:
     chat, moderator = await blocks.blocks_scope(ctx, chat_id)
     rows = await q.blocks(ctx.db, chat.id, utcnow())
     if not moderator:  # members see what they may object to, and nothing more
-        rows = [b for b in rows if b["unblock_status"] == "proposed"]
-    return {"blocks": rows}
+        rows = [b for b in rows if b.unblock_status == "proposed"]
+    return Blocks.model_construct(blocks=rows)
 
 
-@router.post("/blocks/{block_id}/apology")
-async def apology(block_id: PathId, body: ApologyIn, ctx: AuthCtx) -> dict[str, Any]:
-    return guard.block_payload(await blocks.apologize(ctx, block_id, body.text))
+@router.post("/blocks/{block_id}/apology", response_model=BlockOut, responses=WRITE)
+async def apology(block_id: PathId, body: ApologyIn, ctx: AuthCtx) -> BlockOut:
+    return BlockOut.from_row(await blocks.apologize(ctx, block_id, body.text))
 
 
-@router.post("/blocks/{block_id}/propose-unblock")
-async def propose_unblock(block_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
-    return guard.block_payload(await blocks.propose_unblock(ctx, block_id))
+@router.post("/blocks/{block_id}/propose-unblock", response_model=BlockOut, responses=ACT)
+async def propose_unblock(block_id: PathId, ctx: AuthCtx) -> BlockOut:
+    return BlockOut.from_row(await blocks.propose_unblock(ctx, block_id))
 
 
-@router.post("/blocks/{block_id}/objections")
-async def object_to_unblock(block_id: PathId, body: ObjectionIn, ctx: AuthCtx) -> dict[str, Any]:
-    return guard.block_payload(await blocks.object_to_unblock(ctx, block_id, body.reason))
+@router.post("/blocks/{block_id}/objections", response_model=BlockOut, responses=WRITE)
+async def object_to_unblock(block_id: PathId, body: ObjectionIn, ctx: AuthCtx) -> BlockOut:
+    return BlockOut.from_row(await blocks.object_to_unblock(ctx, block_id, body.reason))
 
 
 # Removal and appeals (R31) ----------------------------------------------------------------------
 
-@router.post("/chats/{chat_id}/members/{user_id}/remove", status_code=201)
-async def remove(chat_id: PathId, user_id: PathId, body: RemoveIn, ctx: AuthCtx) -> dict[str, Any]:
+@router.post("/chats/{chat_id}/members/{user_id}/remove", status_code=201,
+             response_model=RemovalOut, responses=WRITE)
+async def remove(chat_id: PathId, user_id: PathId, body: RemoveIn, ctx: AuthCtx) -> RemovalOut:
     r = await mod.remove_member(ctx, chat_id, user_id, body.rule_number, body.reason)
-    return q.removal_payload(r)
+    return RemovalOut.from_row(r)
 
 
-@router.get("/me/removals")
-async def my_removals(ctx: AuthCtx) -> dict[str, Any]:
-    return {"removals": await q.removals_of(ctx.db, ctx.require_actor().user_id)}
+@router.get("/me/removals", response_model=MyRemovals, responses=errors(401))
+async def my_removals(ctx: AuthCtx) -> MyRemovals:
+    return MyRemovals.model_construct(
+        removals=await q.removals_of(ctx.db, ctx.require_actor().user_id))
 
 
-@router.post("/removals/{removal_id}/appeal")
-async def appeal(removal_id: PathId, body: AppealIn, ctx: AuthCtx) -> dict[str, Any]:
-    return q.removal_payload(await mod.appeal_removal(ctx, removal_id, body.text))
+@router.post("/removals/{removal_id}/appeal", response_model=RemovalOut, responses=WRITE)
+async def appeal(removal_id: PathId, body: AppealIn, ctx: AuthCtx) -> RemovalOut:
+    return RemovalOut.from_row(await mod.appeal_removal(ctx, removal_id, body.text))
 
 
-@router.get("/orgs/{org_id}/appeals")
-async def appeals(org_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/orgs/{org_id}/appeals", response_model=Appeals, responses=READ)
+async def appeals(org_id: PathId, ctx: AuthCtx) -> Appeals:
     await mod.oversee(ctx, org_id)
-    return {"appeals": await q.appeals(ctx.db, org_id)}
+    return Appeals.model_construct(appeals=await q.appeals(ctx.db, org_id))
 
 
-@router.post("/removals/{removal_id}/decision")
-async def decide_appeal(removal_id: PathId, body: DecisionIn, ctx: AuthCtx) -> dict[str, Any]:
-    return q.removal_payload(await mod.decide_appeal(ctx, removal_id, body.reverse, body.note))
+@router.post("/removals/{removal_id}/decision", response_model=RemovalOut, responses=WRITE)
+async def decide_appeal(removal_id: PathId, body: DecisionIn, ctx: AuthCtx) -> RemovalOut:
+    return RemovalOut.from_row(await mod.decide_appeal(ctx, removal_id, body.reverse, body.note))
 
 
 # Held messages (R33) ------------------------------------------------------------------------------
 
-@router.post("/held/{held_id}/decision")
-async def decide_held(held_id: PathId, body: HeldDecisionIn, ctx: AuthCtx) -> dict[str, Any]:
-    return q.held_payload(await mod.decide_held(ctx, held_id, body.approve))
+@router.post("/held/{held_id}/decision", response_model=HeldOut, responses=WRITE)
+async def decide_held(held_id: PathId, body: HeldDecisionIn, ctx: AuthCtx) -> HeldOut:
+    return HeldOut.from_row(await mod.decide_held(ctx, held_id, body.approve))
 
 
-@router.get("/chats/{chat_id}/held")
-async def my_held(chat_id: PathId, ctx: AuthCtx) -> dict[str, Any]:
+@router.get("/chats/{chat_id}/held", response_model=HeldList, responses=errors(401, 404))
+async def my_held(chat_id: PathId, ctx: AuthCtx) -> HeldList:
     """The caller's own messages waiting for a moderator in this chat."""
     chat, _ = await chat_for(ctx, chat_id)
-    return {"held": await q.my_held(ctx.db, chat.id, ctx.require_actor().user_id)}
+    return HeldList.model_construct(held=await q.my_held(ctx.db, chat.id, ctx.require_actor().user_id))

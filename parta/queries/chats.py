@@ -8,8 +8,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.actions.attachments import attachment_payload
-from parta.actions.messages import message_payload
 from parta.models import (
     Attachment,
     Chat,
@@ -26,28 +24,34 @@ from parta.policy import Actor
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
 from parta.rules import effective_rules
+from parta.schemas.chats import (
+    ChatDetail,
+    ChatItem,
+    Invitation,
+    MemberOut,
+    chat_fields,
+)
+from parta.schemas.common import Rule
+from parta.schemas.messages import (
+    AttachmentOut,
+    LastMessage,
+    MessagePage,
+    PageMessage,
+    SearchHit,
+)
+from parta.schemas.moderation import BlockOut
 from parta.search import search_message_ids
 
 __all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
 
 
-async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[AttachmentOut]]:
+    files: dict[int, list[AttachmentOut]] = defaultdict(list)
     if ids:
         for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
                                    .order_by(Attachment.id))).scalars():
-            files[a.message_id or 0].append(attachment_payload(a))
+            files[a.message_id or 0].append(AttachmentOut.from_row(a))
     return files
-
-
-def _chat_dict(chat: Chat) -> dict[str, Any]:
-    return {
-        "id": chat.id, "org_id": chat.org_id, "kind": chat.kind.value, "title": chat.title,
-        "description": chat.description, "rules": chat.rules, "rules_version": chat.rules_version,
-        "group_id": chat.group_id, "subject": chat.subject, "post_policy": chat.post_policy.value,
-        "members_invite": chat.members_invite, "slow_mode_seconds": chat.slow_mode_seconds,
-        "archived": chat.archived_at is not None,
-    }
 
 
 async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[int, str]:
@@ -60,7 +64,7 @@ async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[i
     return {cid: people[uid].name for cid, uid in pairs.items() if uid in people}
 
 
-async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -> list[dict[str, Any]]:
+async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -> list[ChatItem]:
     """The caller's chats, newest activity first, with unread counts and the last message."""
     stmt = (select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
             .where(ChatMember.user_id == user_id, ChatMember.left_at.is_(None)))
@@ -85,25 +89,23 @@ async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -
     out = []
     for chat, me in rows:
         m = last.get(chat.id)
-        item = _chat_dict(chat)
-        item.update({
-            "title": titles.get(chat.id, chat.title), "my_role": me.role.value,
+        out.append(ChatItem.model_construct(**{
+            **chat_fields(chat),
+            "title": titles.get(chat.id, chat.title), "my_role": me.role,
             "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
             "rules_accepted_version": me.rules_accepted_version,
-            "last_message": ({**message_payload(m, last_files.get(m.id)), "author_name":
-                              authors[m.author_id].name if m.author_id in authors else ""}
-                             if m else None),
-        })
-        out.append(item)
-    out.sort(key=lambda c: -(c["last_message"]["id"] if c["last_message"] else 0))
+            "last_message": (LastMessage.from_row(m, last_files.get(m.id), author_name=(
+                authors[m.author_id].name if m.author_id in authors else "")) if m else None),
+        }))
+    out.sort(key=lambda c: -(c.last_message.id if c.last_message else 0))
     return out
 
 
 async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None,
-                      my_block: dict[str, Any] | None = None) -> dict[str, Any]:
-    item = _chat_dict(chat)
+                      my_block: BlockOut | None = None) -> ChatDetail:
+    item = chat_fields(chat)
     org = await db.get(Organization, chat.org_id)
-    item["rule_items"] = [{"number": r.number, "text": r.text, "source": r.source}
+    item["rule_items"] = [Rule.model_construct(number=r.number, text=r.text, source=r.source)
                           for r in effective_rules(org.chat_rules if org else None, chat.rules)]
     item["org_rules_version"] = org.chat_rules_version if org else 1
     item["my_block"] = my_block
@@ -115,17 +117,17 @@ async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None,
         titles = await _direct_titles(db, [chat], me.user_id)
         item["title"] = titles.get(chat.id, chat.title)
     item.update({"members_count": count, "pinned": pins,
-                 "my_role": me.role.value if me else None,
+                 "my_role": me.role if me else None,
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
                  "org_rules_accepted_version": me.org_rules_accepted_version if me else None})
-    return item
+    return ChatDetail.model_construct(**item)
 
 
 async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
                        before_id: int | None = None, after_id: int | None = None,
                        around_id: int | None = None, limit: int = 50,
-                       staff_view: bool = False) -> dict[str, Any]:
+                       staff_view: bool = False) -> MessagePage:
     """Newest-first pages by cursor; ``around_id`` jumps to a message with context."""
     # Plain rows, not ORM objects: a page only reads, and building fifty objects costs more
     # than the query itself.
@@ -147,11 +149,7 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
             base = base.where(Message.id < before_id)
         msgs = list((await db.execute(base.order_by(Message.id.desc()).limit(limit))).all())
     ids = [m.id for m in msgs]
-    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if ids:
-        for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
-                                   .order_by(Attachment.id))).scalars():
-            files[a.message_id or 0].append(attachment_payload(a))
+    files = await _files_of(db, ids)
     views: dict[int, int] = {}
     if ids and chat.kind in CHANNEL_KINDS:
         views = dict((await db.execute(select(MessageView.message_id, func.count()).where(
@@ -174,27 +172,27 @@ async def message_page(db: AsyncSession, chat: Chat, viewer: ChatMember, *,
             select(ChatMember.user_id, ChatMember.last_read_message_id)
             .where(ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).all())
     people = await persons(db, chat.org_id, [m.author_id for m in msgs])
-    authors = {uid: p.model_dump() for uid, p in people.items()}
     items = []
     for m in msgs:
-        item = message_payload(m, files.get(m.id))
-        item["author"] = authors.get(m.author_id) if m.author_id else None
-        item["reactions"] = reactions.get(m.id, {})
-        item["my_reactions"] = mine.get(m.id, [])
+        # Built with only the fields that apply: the answer leaves out those never set.
+        extra: dict[str, Any] = {}
         if chat.kind in CHANNEL_KINDS:
-            item["views"] = views.get(m.id, 0)
+            extra["views"] = views.get(m.id, 0)
         if m.author_id == viewer.user_id and not m.deleted_at:
             others = [(u, r) for u, r in positions if u != viewer.user_id]
-            item["read_by"] = sum(1 for _, r in others if r >= m.id)
-            item["read_of"] = len(others)
+            extra["read_by"] = sum(1 for _, r in others if r >= m.id)
+            extra["read_of"] = len(others)
             if staff_view:
-                item["read_by_ids"] = [u for u, r in others if r >= m.id]
-        items.append(item)
+                extra["read_by_ids"] = [u for u, r in others if r >= m.id]
+        items.append(PageMessage.from_row(
+            m, files.get(m.id), author=people.get(m.author_id) if m.author_id else None,
+            reactions=reactions.get(m.id, {}), my_reactions=mine.get(m.id, []), **extra))
     oldest = msgs[-1].id if msgs else None
-    return {"messages": items, "next_before_id": oldest if len(msgs) == limit else None}
+    return MessagePage.model_construct(messages=items,
+                                       next_before_id=oldest if len(msgs) == limit else None)
 
 
-async def chat_members(db: AsyncSession, chat: Chat, viewer: Actor) -> list[dict[str, Any]]:
+async def chat_members(db: AsyncSession, chat: Chat, viewer: Actor) -> list[MemberOut]:
     """The chat's members; ``can_write`` says whether the viewer may start a one-to-one chat
     with each (the policy's answer, so the page offers only what the server will do)."""
     rows = (await db.execute(select(ChatMember).where(
@@ -205,13 +203,12 @@ async def chat_members(db: AsyncSession, chat: Chat, viewer: Actor) -> list[dict
                      key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
     refusals = await direct_refusals(db, chat.org_id, viewer.user_id,
                                      viewer.roles_in(chat.org_id), [r.user_id for r in ordered])
-    return [{"user": people[r.user_id].model_dump(), "role": r.role.value,
-             "joined_at": r.joined_at.isoformat(),
-             "can_write": r.user_id in refusals and refusals[r.user_id] is None}
-            for r in ordered]
+    return [MemberOut.model_construct(
+        user=people[r.user_id], role=r.role, joined_at=r.joined_at.isoformat(),
+        can_write=r.user_id in refusals and refusals[r.user_id] is None) for r in ordered]
 
 
-async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+async def invitations(db: AsyncSession, user_id: int) -> list[Invitation]:
     rows = (await db.execute(select(Chat, ChatInvitation).join(
         ChatInvitation, ChatInvitation.chat_id == Chat.id).where(
         ChatInvitation.user_id == user_id, ChatInvitation.declined_at.is_(None),
@@ -219,12 +216,12 @@ async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
     out = []
     for c, i in rows:  # the inviter's badge is the one earned in the chat's school
         inviter = (await persons(db, c.org_id, [i.invited_by])).get(i.invited_by or 0)
-        out.append({**_chat_dict(c), "invited_by": inviter.model_dump() if inviter else None,
-                    "invited_at": i.created_at.isoformat()})
+        out.append(Invitation.model_construct(**chat_fields(c), invited_by=inviter,
+                                              invited_at=i.created_at.isoformat()))
     return out
 
 
-async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) -> list[dict[str, Any]]:
+async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) -> list[SearchHit]:
     """Messages matching ``q`` in the caller's chats, newest first, with their chat's title."""
     ids = await search_message_ids(db, user_id, q, chat_id=chat_id)
     if not ids:
@@ -236,6 +233,6 @@ async def search(db: AsyncSession, user_id: int, q: str, chat_id: int | None) ->
     out = []
     for m, c in rows:  # the author's badge is the one earned in that chat's school
         author = (await persons(db, c.org_id, [m.author_id])).get(m.author_id or 0)
-        out.append({**message_payload(m, files.get(m.id)), "chat_title": titles.get(c.id, c.title),
-                    "author": author.model_dump() if author else None})
+        out.append(SearchHit.from_row(m, files.get(m.id), chat_title=titles.get(c.id, c.title),
+                                      author=author))
     return out
