@@ -57,15 +57,6 @@ MessageId = Annotated[int, Path(ge=1, le=2**62)]
 Cursor = Annotated[int | None, Query(ge=0, le=2**62)]
 
 
-# What the routes may refuse (``parta.api.responses``): a read of something in a chat, a
-# write there (a role, a membership, the CSRF check), a write with a body.
-READ = errors(401, 404)
-WRITE = errors(401, 403, 404, 413, 422)
-WRITE_STATE = errors(401, 403, 404, 409, 413, 422)
-ACT = errors(401, 403, 404)  # a write without a body
-ACT_STATE = errors(401, 403, 404, 409)
-
-
 async def _detail(ctx: AuthCtx, chat_id: int) -> ChatDetail:
     chat, me = await chat_actions.chat_for(ctx, chat_id, invited_ok=True)
     block = await guard.active_block(ctx, chat.id, me.user_id) if me else None
@@ -92,24 +83,26 @@ async def search_messages(ctx: AuthCtx, q: Annotated[PlainText, Query(min_length
 
 
 @router.post("/orgs/{org_id}/chats", status_code=201, response_model=ChatDetail,
-             responses=WRITE_STATE)
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def create_chat(org_id: PathId, body: ChatIn, ctx: AuthCtx) -> ChatDetail:
     chat = await chat_actions.create_chat(ctx, org_id, **body.model_dump())
     return await _detail(ctx, chat.id)
 
 
-@router.post("/orgs/{org_id}/direct", response_model=ChatDetail, responses=WRITE_STATE)
+@router.post("/orgs/{org_id}/direct", response_model=ChatDetail,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def start_direct(org_id: PathId, body: DirectIn, ctx: AuthCtx) -> ChatDetail:
     chat = await chat_actions.start_direct(ctx, org_id, body.user_id)
     return await _detail(ctx, chat.id)
 
 
-@router.get("/chats/{chat_id}", response_model=ChatDetail, responses=READ)
+@router.get("/chats/{chat_id}", response_model=ChatDetail, responses=errors(401, 404))
 async def get_chat(chat_id: PathId, ctx: AuthCtx) -> ChatDetail:
     return await _detail(ctx, chat_id)
 
 
-@router.patch("/chats/{chat_id}", response_model=ChatDetail, responses=WRITE_STATE)
+@router.patch("/chats/{chat_id}", response_model=ChatDetail,
+              responses=errors(401, 403, 404, 409, 413, 422))
 async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> ChatDetail:
     # A null is a setting left as it is, like one not sent (the columns are never empty).
     await chat_actions.update_chat(ctx, chat_id,
@@ -117,45 +110,49 @@ async def patch_chat(chat_id: PathId, body: ChatPatch, ctx: AuthCtx) -> ChatDeta
     return await _detail(ctx, chat_id)
 
 
-@router.get("/chats/{chat_id}/members", response_model=ChatMembers, responses=READ)
+@router.get("/chats/{chat_id}/members", response_model=ChatMembers, responses=errors(401, 404))
 async def chat_members(chat_id: PathId, ctx: AuthCtx) -> ChatMembers:
     chat, _ = await chat_actions.chat_for(ctx, chat_id)
     return ChatMembers.model_construct(
         members=await chat_queries.chat_members(ctx.db, chat, ctx.require_actor()))
 
 
-@router.post("/chats/{chat_id}/invitations", response_model=Invited, responses=WRITE_STATE)
+@router.post("/chats/{chat_id}/invitations", response_model=Invited,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def invite(chat_id: PathId, body: InviteUsersIn, ctx: AuthCtx) -> Invited:
     return Invited(invited=await chat_actions.invite_to_chat(ctx, chat_id, body.user_ids,
                                                              body.invite_group))
 
 
-@router.post("/chats/{chat_id}/join", response_model=ChatDetail, responses=WRITE_STATE)
+@router.post("/chats/{chat_id}/join", response_model=ChatDetail,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def join(chat_id: PathId, body: JoinChatIn, ctx: AuthCtx) -> ChatDetail:
     await chat_actions.join_chat(ctx, chat_id, body.accept_rules)
     return await _detail(ctx, chat_id)
 
 
-@router.post("/chats/{chat_id}/accept-rules", response_model=ChatDetail, responses=ACT_STATE)
+@router.post("/chats/{chat_id}/accept-rules", response_model=ChatDetail,
+             responses=errors(401, 403, 404, 409))
 async def accept_rules(chat_id: PathId, ctx: AuthCtx) -> ChatDetail:
     """Accept the chat's current rules after they changed."""
     await chat_actions.accept_rules(ctx, chat_id)
     return await _detail(ctx, chat_id)
 
 
-@router.post("/chats/{chat_id}/decline", response_model=Ok, responses=ACT)
+@router.post("/chats/{chat_id}/decline", response_model=Ok, responses=errors(401, 403, 404, 409))
 async def decline(chat_id: PathId, ctx: AuthCtx) -> Ok:
     await chat_actions.decline_invitation(ctx, chat_id)
     return Ok()
 
 
-@router.post("/chats/{chat_id}/leave", response_model=Ok, responses=ACT_STATE)
+@router.post("/chats/{chat_id}/leave", response_model=Ok, responses=errors(401, 403, 404, 409))
 async def leave(chat_id: PathId, ctx: AuthCtx) -> Ok:
     await chat_actions.leave_chat(ctx, chat_id)
     return Ok()
 
 
-@router.put("/chats/{chat_id}/members/{user_id}/role", response_model=Ok, responses=WRITE_STATE)
+@router.put("/chats/{chat_id}/members/{user_id}/role", response_model=Ok,
+            responses=errors(401, 403, 404, 409, 413, 422))
 async def set_role(chat_id: PathId, user_id: PathId, body: ChatRoleIn, ctx: AuthCtx) -> Ok:
     await chat_actions.set_chat_role(ctx, chat_id, user_id, body.role)
     return Ok()
@@ -164,7 +161,7 @@ async def set_role(chat_id: PathId, user_id: PathId, body: ChatRoleIn, ctx: Auth
 # A page leaves out what does not apply to a message (views outside channels, «read by» on
 # others' messages): those fields are never set on it.
 @router.get("/chats/{chat_id}/messages", response_model=MessagePage,
-            response_model_exclude_unset=True, responses=errors(401, 404, 422))
+            response_model_exclude_unset=True, responses=errors(401, 403, 404, 422))
 async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
                    after_id: Cursor = None, around_id: Cursor = None,
                    limit: Annotated[int, Query(ge=1, le=100)] = 50) -> MessagePage:
@@ -179,10 +176,8 @@ async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
                                            limit=limit, staff_view=staff)
 
 
-@router.post("/chats/{chat_id}/messages", response_model=SentMessage | HeldAnswer, responses={
-    200: {"model": SentMessage, "description": "Sent (or the first send of this client_id)"},
-    202: {"model": HeldAnswer, "description": "Held for a moderator (R33)"},
-    **errors(401, 403, 404, 409, 413, 422, 429)})
+@router.post("/chats/{chat_id}/messages", response_model=SentMessage | HeldAnswer,
+             responses={200: {"model": SentMessage, "description": "Sent (or the first send of this client_id)"}, 202: {"model": HeldAnswer, "description": "Held for a moderator (R33)"}, **errors(401, 403, 404, 409, 413, 422, 429)})
 async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx,
                response: Response) -> SentMessage | HeldAnswer:
     sent = await sending.send_message(
@@ -207,12 +202,14 @@ def sent_answer(sent: sending.Sent) -> tuple[int, dict[str, object]]:
     return status, answer.model_dump(mode="json")
 
 
-@router.post("/chats/{chat_id}/views", response_model=Recorded, responses=WRITE)
+@router.post("/chats/{chat_id}/views", response_model=Recorded,
+             responses=errors(401, 403, 404, 413, 422))
 async def views(chat_id: PathId, body: ViewsIn, ctx: AuthCtx) -> Recorded:
     return Recorded(recorded=await message_actions.record_views(ctx, chat_id, body.message_ids))
 
 
-@router.post("/chats/{chat_id}/typing", response_model=Ok, responses=errors(401, 403, 404, 429))
+@router.post("/chats/{chat_id}/typing", response_model=Ok,
+             responses=errors(401, 403, 404, 409, 429))
 async def typing(chat_id: PathId, ctx: AuthCtx) -> Ok:
     await message_actions.typing(ctx, chat_id)
     return Ok()
@@ -220,7 +217,7 @@ async def typing(chat_id: PathId, ctx: AuthCtx) -> Ok:
 
 # Reading: the action writes in a short transaction of its own, after the slow media work.
 @router.post("/chats/{chat_id}/attachments", status_code=201, response_model=AttachmentOut,
-             responses=errors(401, 403, 404, 413, 422, 429))
+             responses=errors(401, 403, 404, 409, 413, 422, 429))
 async def upload(chat_id: PathId, ctx: AuthReadingCtx, file: UploadFile) -> AttachmentOut:
     limit = media.max_upload_size(media.limits_from_settings(ctx.settings))
     data = await file.read(limit + 1)
@@ -251,20 +248,19 @@ async def _serve(ctx: AuthCtx, attachment_id: int, thumb: bool) -> StreamingResp
 # A file is sent as it was stored (its own type); a thumbnail is always a JPEG.
 @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
             responses={**file_answer("application/octet-stream", "image/*", "audio/*", "video/*",
-                                     description="The file, of its own media type"),
-                       **READ})
+                                     description="The file, of its own media type"), **errors(401, 404)})
 async def download(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
     return await _serve(ctx, attachment_id, thumb=False)
 
 
 @router.get("/attachments/{attachment_id}/thumb", response_class=StreamingResponse,
-            responses={**file_answer(media.THUMBNAIL_MIME, description="The thumbnail"), **READ})
+            responses={**file_answer(media.THUMBNAIL_MIME, description="The thumbnail"), **errors(401, 404)})
 async def thumbnail(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
     return await _serve(ctx, attachment_id, thumb=True)
 
 
 @router.patch("/chats/{chat_id}/messages/{message_id}", response_model=MessageOut,
-              responses=WRITE_STATE)
+              responses=errors(401, 403, 404, 409, 413, 422))
 async def edit(chat_id: PathId, message_id: MessageId, body: MessagePatch,
                ctx: AuthCtx) -> MessageOut:
     msg = await message_actions.edit_message(ctx, chat_id, message_id, body.body,
@@ -273,13 +269,14 @@ async def edit(chat_id: PathId, message_id: MessageId, body: MessagePatch,
 
 
 @router.delete("/chats/{chat_id}/messages/{message_id}", response_model=MessageOut,
-               responses=ACT)
+               responses=errors(401, 403, 404, 409))
 async def delete(chat_id: PathId, message_id: MessageId, ctx: AuthCtx) -> MessageOut:
     msg = await message_actions.delete_message(ctx, chat_id, message_id)
     return MessageOut.from_row(msg)
 
 
-@router.post("/chats/{chat_id}/read", response_model=ReadPosition, responses=WRITE)
+@router.post("/chats/{chat_id}/read", response_model=ReadPosition,
+             responses=errors(401, 403, 404, 413, 422))
 async def read(chat_id: PathId, body: ReadIn, ctx: AuthCtx) -> ReadPosition:
     return ReadPosition(
         last_read_message_id=await message_actions.mark_read(ctx, chat_id, body.message_id))
@@ -292,18 +289,20 @@ async def add_reaction(chat_id: PathId, message_id: MessageId, emoji: str,
     return Reactions(reactions=await message_actions.react(ctx, chat_id, message_id, emoji, True))
 
 
-@router.delete("/chats/{chat_id}/messages/{message_id}/reactions/{emoji}",
-               response_model=Reactions, responses=errors(401, 403, 404, 409, 422, 429))
+@router.delete("/chats/{chat_id}/messages/{message_id}/reactions/{emoji}", response_model=Reactions,
+               responses=errors(401, 403, 404, 409, 422, 429))
 async def remove_reaction(chat_id: PathId, message_id: MessageId, emoji: str,
                           ctx: AuthCtx) -> Reactions:
     return Reactions(reactions=await message_actions.react(ctx, chat_id, message_id, emoji, False))
 
 
-@router.post("/chats/{chat_id}/pins", response_model=Pins, responses=WRITE_STATE)
+@router.post("/chats/{chat_id}/pins", response_model=Pins,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def pin(chat_id: PathId, body: PinIn, ctx: AuthCtx) -> Pins:
     return Pins(pinned=await message_actions.pin_message(ctx, chat_id, body.message_id))
 
 
-@router.delete("/chats/{chat_id}/pins/{message_id}", response_model=Pins, responses=ACT)
+@router.delete("/chats/{chat_id}/pins/{message_id}", response_model=Pins,
+               responses=errors(401, 403, 404, 409))
 async def unpin(chat_id: PathId, message_id: MessageId, ctx: AuthCtx) -> Pins:
     return Pins(pinned=await message_actions.unpin_message(ctx, chat_id, message_id))

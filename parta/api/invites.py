@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from parta.actions import invites as invite_actions
 from parta.api.deps import AuthCtx, PathId
+from parta.api.responses import errors, file_answer
 from parta.errors import NotFound
 from parta.models import Role
 from parta.policy import Action
@@ -41,7 +42,8 @@ async def _invite_out(ctx: AuthCtx, org_id: PathId, invite_id: PathId) -> Invite
     return found[0]
 
 
-@router.get("/orgs/{org_id}/invites", response_model=InvitesOut)
+@router.get("/orgs/{org_id}/invites", response_model=InvitesOut,
+            responses=errors(401, 403, 404, 422))
 async def list_invites(org_id: PathId, ctx: AuthCtx, state: str = "active") -> InvitesOut:
     actor = ctx.require_actor()
     org = await org_for(ctx.db, actor, org_id, Action.invite_list)
@@ -49,24 +51,29 @@ async def list_invites(org_id: PathId, ctx: AuthCtx, state: str = "active") -> I
         ctx.db, actor, org, ctx.settings.base_url, state="all" if state == "all" else "active"))
 
 
-@router.post("/orgs/{org_id}/invites", response_model=InviteOut, status_code=201)
+@router.post("/orgs/{org_id}/invites", response_model=InviteOut, status_code=201,
+             responses=errors(401, 403, 404, 413, 422))
 async def create_invite(org_id: PathId, body: InviteIn, ctx: AuthCtx) -> InviteOut:
     inv = await invite_actions.create_invite(ctx, org_id, **body.model_dump())
     return await _invite_out(ctx, org_id, inv.id)
 
 
-@router.post("/orgs/{org_id}/invites/annul-unclaimed", response_model=AnnulledOut)
+@router.post("/orgs/{org_id}/invites/annul-unclaimed", response_model=AnnulledOut,
+             responses=errors(401, 403, 404))
 async def annul_unclaimed(org_id: PathId, ctx: AuthCtx) -> AnnulledOut:
     return AnnulledOut(annulled=await invite_actions.annul_unclaimed(ctx, org_id))
 
 
-@router.post("/orgs/{org_id}/invites/{invite_id}/annul", response_model=InviteOut)
+@router.post("/orgs/{org_id}/invites/{invite_id}/annul", response_model=InviteOut,
+             responses=errors(401, 403, 404, 409))
 async def annul_invite(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> InviteOut:
     await invite_actions.annul_invite(ctx, org_id, invite_id)
     return await _invite_out(ctx, org_id, invite_id)
 
 
-@router.get("/orgs/{org_id}/invites/{invite_id}/qr.svg")
+@router.get("/orgs/{org_id}/invites/{invite_id}/qr.svg", response_class=Response,
+            responses={**file_answer("image/svg+xml", description="The QR code of the link"),
+                       **errors(401, 403, 404)})
 async def invite_qr(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> Response:
     inv = await _invite_out(ctx, org_id, invite_id)
     img = qrcode.make(inv.url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
@@ -77,7 +84,7 @@ async def invite_qr(org_id: PathId, invite_id: PathId, ctx: AuthCtx) -> Response
                              "X-Content-Type-Options": "nosniff"})
 
 
-@router.get("/invites/{token}", response_model=InvitePreview)
+@router.get("/invites/{token}", response_model=InvitePreview, responses=errors(401, 404, 410))
 async def preview_invite(token: PlainText, ctx: AuthCtx) -> InvitePreview:
     inv, org, group = await invite_actions.invite_by_token(ctx, token[:100])
     return InvitePreview(
@@ -86,7 +93,8 @@ async def preview_invite(token: PlainText, ctx: AuthCtx) -> InvitePreview:
         requires_approval=inv.requires_approval, needs_child_name=inv.role == Role.parent)
 
 
-@router.post("/invites/{token}/join", response_model=JoinOut)
+@router.post("/invites/{token}/join", response_model=JoinOut,
+             responses=errors(401, 403, 404, 409, 410, 413, 422))
 async def join(token: PlainText, body: JoinIn, ctx: AuthCtx) -> JoinOut:
     out = await invite_actions.join_by_invite(ctx, token[:100], body.child_name, body.message)
     return JoinOut(status=out.status, org_id=out.org_id, join_request_id=out.join_request_id)

@@ -49,15 +49,11 @@ from parta.schemas.moderation import (
 
 router = APIRouter(tags=["moderation"])
 
-# What the routes may refuse (``parta.api.responses``).
-READ = errors(401, 403, 404)  # staff or a member only; 404 for what is not the caller's to see
-WRITE = errors(401, 403, 404, 409, 413, 422)
-ACT = errors(401, 403, 404, 409)  # a write without a body
-
 
 # Rules and the filter's settings -------------------------------------------------------------
 
-@router.get("/orgs/{org_id}/chat-rules", response_model=OrgRulesOut, responses=READ)
+@router.get("/orgs/{org_id}/chat-rules", response_model=OrgRulesOut,
+            responses=errors(401, 403, 404))
 async def org_rules(org_id: PathId, ctx: AuthCtx) -> OrgRulesOut:
     org = await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view)
     return OrgRulesOut(rules=org.chat_rules, default=DEFAULT_RULES, version=org.chat_rules_version,
@@ -71,7 +67,8 @@ async def set_org_rules(org_id: PathId, body: OrgRulesIn, ctx: AuthCtx) -> OrgRu
     return await org_rules(org_id, ctx)
 
 
-@router.get("/orgs/{org_id}/conduct", response_model=ConductModesOut, responses=READ)
+@router.get("/orgs/{org_id}/conduct", response_model=ConductModesOut,
+            responses=errors(401, 403, 404))
 async def conduct_modes(org_id: PathId, ctx: AuthCtx) -> ConductModesOut:
     await org_for(ctx.db, ctx.require_actor(), org_id, Action.moderation_settings)
     return ConductModesOut(modes=await screening.conduct_modes(ctx, org_id))
@@ -84,7 +81,7 @@ async def set_conduct_modes(org_id: PathId, body: ConductModesIn, ctx: AuthCtx) 
 
 
 @router.post("/chats/{chat_id}/rules-reminder", status_code=201, response_model=MessageOut,
-             responses=WRITE)
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def remind(chat_id: PathId, body: RemindIn, ctx: AuthCtx) -> MessageOut:
     return MessageOut.from_row(await mod.remind_rules(ctx, chat_id, body.reply_to_id))
 
@@ -92,20 +89,22 @@ async def remind(chat_id: PathId, body: RemindIn, ctx: AuthCtx) -> MessageOut:
 # Reports and the queue (R27) -------------------------------------------------------------------
 
 @router.post("/chats/{chat_id}/messages/{message_id}/reports", status_code=201,
-             response_model=ReportOut, responses=WRITE)
+             response_model=ReportOut, responses=errors(401, 403, 404, 409, 413, 422))
 async def report(chat_id: PathId, message_id: PathId, body: ReportIn,
                  ctx: AuthCtx) -> ReportOut:
     r = await mod.report_message(ctx, chat_id, message_id, body.reason, body.comment)
     return ReportOut(id=r.id, status=r.status)
 
 
-@router.get("/orgs/{org_id}/moderation", response_model=ModerationQueue, responses=READ)
+@router.get("/orgs/{org_id}/moderation", response_model=ModerationQueue,
+            responses=errors(401, 403, 404))
 async def moderation_queue(org_id: PathId, ctx: AuthCtx) -> ModerationQueue:
     chats = await mod.queue_scope(ctx, org_id)
     return await q.queue(ctx.db, org_id, ctx.require_actor().user_id, chats)
 
 
-@router.post("/reports/{report_id}/resolve", response_model=Resolved, responses=WRITE)
+@router.post("/reports/{report_id}/resolve", response_model=Resolved,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def resolve(report_id: PathId, body: ResolveIn, ctx: AuthCtx) -> Resolved:
     done = await mod.resolve_report(ctx, report_id, body.resolution, rule_number=body.rule_number,
                                     explanation=body.explanation, delete=body.delete)
@@ -115,7 +114,7 @@ async def resolve(report_id: PathId, body: ResolveIn, ctx: AuthCtx) -> Resolved:
 # Violations, blocks (R29–R31) -------------------------------------------------------------------
 
 @router.post("/chats/{chat_id}/members/{user_id}/violations", status_code=201,
-             response_model=ViolationOut, responses=WRITE)
+             response_model=ViolationOut, responses=errors(401, 403, 404, 409, 413, 422))
 async def record_violation(chat_id: PathId, user_id: PathId, body: ViolationIn,
                            ctx: AuthCtx) -> ViolationOut:
     v = await mod.record_violation(ctx, chat_id, user_id, body.rule_number, body.message_id,
@@ -124,7 +123,7 @@ async def record_violation(chat_id: PathId, user_id: PathId, body: ViolationIn,
 
 
 @router.get("/chats/{chat_id}/members/{user_id}/record", response_model=MemberRecord,
-            responses=READ)
+            responses=errors(401, 403, 404))
 async def member_record(chat_id: PathId, user_id: PathId, ctx: AuthCtx) -> MemberRecord:
     chat = await mod.record_scope(ctx, chat_id, user_id)
     return await q.member_record(ctx.db, chat.id, user_id)
@@ -137,13 +136,13 @@ async def my_violations(ctx: AuthCtx) -> MyViolations:
 
 
 @router.post("/chats/{chat_id}/members/{user_id}/block", status_code=201, response_model=BlockOut,
-             responses=WRITE)
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def block(chat_id: PathId, user_id: PathId, body: BlockIn, ctx: AuthCtx) -> BlockOut:
     b = await blocks.block_member(ctx, chat_id, user_id, body.until, body.rule_number, body.reason)
     return BlockOut.from_row(b)
 
 
-@router.get("/chats/{chat_id}/blocks", response_model=Blocks, responses=READ)
+@router.get("/chats/{chat_id}/blocks", response_model=Blocks, responses=errors(401, 403, 404))
 async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> Blocks:
     chat, moderator = await blocks.blocks_scope(ctx, chat_id)
     rows = await q.blocks(ctx.db, chat.id, utcnow())
@@ -152,17 +151,20 @@ async def chat_blocks(chat_id: PathId, ctx: AuthCtx) -> Blocks:
     return Blocks.model_construct(blocks=rows)
 
 
-@router.post("/blocks/{block_id}/apology", response_model=BlockOut, responses=WRITE)
+@router.post("/blocks/{block_id}/apology", response_model=BlockOut,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def apology(block_id: PathId, body: ApologyIn, ctx: AuthCtx) -> BlockOut:
     return BlockOut.from_row(await blocks.apologize(ctx, block_id, body.text))
 
 
-@router.post("/blocks/{block_id}/propose-unblock", response_model=BlockOut, responses=ACT)
+@router.post("/blocks/{block_id}/propose-unblock", response_model=BlockOut,
+             responses=errors(401, 403, 404, 409))
 async def propose_unblock(block_id: PathId, ctx: AuthCtx) -> BlockOut:
     return BlockOut.from_row(await blocks.propose_unblock(ctx, block_id))
 
 
-@router.post("/blocks/{block_id}/objections", response_model=BlockOut, responses=WRITE)
+@router.post("/blocks/{block_id}/objections", response_model=BlockOut,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def object_to_unblock(block_id: PathId, body: ObjectionIn, ctx: AuthCtx) -> BlockOut:
     return BlockOut.from_row(await blocks.object_to_unblock(ctx, block_id, body.reason))
 
@@ -170,7 +172,7 @@ async def object_to_unblock(block_id: PathId, body: ObjectionIn, ctx: AuthCtx) -
 # Removal and appeals (R31) ----------------------------------------------------------------------
 
 @router.post("/chats/{chat_id}/members/{user_id}/remove", status_code=201,
-             response_model=RemovalOut, responses=WRITE)
+             response_model=RemovalOut, responses=errors(401, 403, 404, 409, 413, 422))
 async def remove(chat_id: PathId, user_id: PathId, body: RemoveIn, ctx: AuthCtx) -> RemovalOut:
     r = await mod.remove_member(ctx, chat_id, user_id, body.rule_number, body.reason)
     return RemovalOut.from_row(r)
@@ -182,25 +184,28 @@ async def my_removals(ctx: AuthCtx) -> MyRemovals:
         removals=await q.removals_of(ctx.db, ctx.require_actor().user_id))
 
 
-@router.post("/removals/{removal_id}/appeal", response_model=RemovalOut, responses=WRITE)
+@router.post("/removals/{removal_id}/appeal", response_model=RemovalOut,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def appeal(removal_id: PathId, body: AppealIn, ctx: AuthCtx) -> RemovalOut:
     return RemovalOut.from_row(await mod.appeal_removal(ctx, removal_id, body.text))
 
 
-@router.get("/orgs/{org_id}/appeals", response_model=Appeals, responses=READ)
+@router.get("/orgs/{org_id}/appeals", response_model=Appeals, responses=errors(401, 403, 404))
 async def appeals(org_id: PathId, ctx: AuthCtx) -> Appeals:
     await mod.oversee(ctx, org_id)
     return Appeals.model_construct(appeals=await q.appeals(ctx.db, org_id))
 
 
-@router.post("/removals/{removal_id}/decision", response_model=RemovalOut, responses=WRITE)
+@router.post("/removals/{removal_id}/decision", response_model=RemovalOut,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def decide_appeal(removal_id: PathId, body: DecisionIn, ctx: AuthCtx) -> RemovalOut:
     return RemovalOut.from_row(await mod.decide_appeal(ctx, removal_id, body.reverse, body.note))
 
 
 # Held messages (R33) ------------------------------------------------------------------------------
 
-@router.post("/held/{held_id}/decision", response_model=HeldOut, responses=WRITE)
+@router.post("/held/{held_id}/decision", response_model=HeldOut,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def decide_held(held_id: PathId, body: HeldDecisionIn, ctx: AuthCtx) -> HeldOut:
     return HeldOut.from_row(await mod.decide_held(ctx, held_id, body.approve))
 
