@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from parta.api.deps import AuthCtx, PathId, QueryId
 from parta.api.responses import errors
 from parta.policy import Action
 from parta.queries import audit as audit_queries
 from parta.queries.scope import org_for
-from parta.schemas.common import AuditOut
+from parta.schemas.audit import AuditPage
 
 router = APIRouter(tags=["audit"])
-
-
-class AuditPage(BaseModel):
-    entries: list[AuditOut]
-    next_before_id: PathId | None
 
 
 @router.get("/orgs/{org_id}/audit", response_model=AuditPage, responses=errors(401, 403, 404, 422))

@@ -9,7 +9,7 @@ from parta.models import (
     AuditEntry,
 )
 from parta.queries.people import persons
-from parta.schemas.common import AuditOut
+from parta.schemas.audit import AuditOut
 
 __all__ = ["audit_page"]
 

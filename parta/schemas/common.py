@@ -89,16 +89,6 @@ class Ok(BaseModel):
     ok: bool = True
 
 
-class AuditOut(BaseModel):
-    id: int
-    actor: Person | None
-    action: str
-    target_type: str
-    target_id: int | None
-    details: dict[str, Any]
-    created_at: datetime
-
-
 # A moment as the server writes it (``datetime.isoformat()``, with its UTC offset).
 Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
