@@ -177,7 +177,10 @@ async def messages(chat_id: PathId, ctx: AuthCtx, before_id: Cursor = None,
 
 
 @router.post("/chats/{chat_id}/messages", response_model=SentMessage | HeldAnswer,
-             responses={200: {"model": SentMessage, "description": "Sent (or the first send of this client_id)"}, 202: {"model": HeldAnswer, "description": "Held for a moderator (R33)"}, **errors(401, 403, 404, 409, 413, 422, 429)})
+             responses={
+                 200: {"model": SentMessage, "description": "Sent (or its client_id's first send)"},
+                 202: {"model": HeldAnswer, "description": "Held for a moderator (R33)"},
+                 **errors(401, 403, 404, 409, 413, 422, 429)})
 async def send(chat_id: PathId, body: MessageIn, ctx: AuthCtx,
                response: Response) -> SentMessage | HeldAnswer:
     sent = await sending.send_message(
@@ -248,13 +251,15 @@ async def _serve(ctx: AuthCtx, attachment_id: int, thumb: bool) -> StreamingResp
 # A file is sent as it was stored (its own type); a thumbnail is always a JPEG.
 @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
             responses={**file_answer("application/octet-stream", "image/*", "audio/*", "video/*",
-                                     description="The file, of its own media type"), **errors(401, 404)})
+                                     description="The file, of its own media type"),
+                       **errors(401, 404)})
 async def download(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
     return await _serve(ctx, attachment_id, thumb=False)
 
 
 @router.get("/attachments/{attachment_id}/thumb", response_class=StreamingResponse,
-            responses={**file_answer(media.THUMBNAIL_MIME, description="The thumbnail"), **errors(401, 404)})
+            responses={**file_answer(media.THUMBNAIL_MIME, description="The thumbnail"),
+                       **errors(401, 404)})
 async def thumbnail(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:
     return await _serve(ctx, attachment_id, thumb=True)
 
@@ -289,8 +294,8 @@ async def add_reaction(chat_id: PathId, message_id: MessageId, emoji: str,
     return Reactions(reactions=await message_actions.react(ctx, chat_id, message_id, emoji, True))
 
 
-@router.delete("/chats/{chat_id}/messages/{message_id}/reactions/{emoji}", response_model=Reactions,
-               responses=errors(401, 403, 404, 409, 422, 429))
+@router.delete("/chats/{chat_id}/messages/{message_id}/reactions/{emoji}",
+               response_model=Reactions, responses=errors(401, 403, 404, 409, 422, 429))
 async def remove_reaction(chat_id: PathId, message_id: MessageId, emoji: str,
                           ctx: AuthCtx) -> Reactions:
     return Reactions(reactions=await message_actions.react(ctx, chat_id, message_id, emoji, False))

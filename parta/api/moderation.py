@@ -214,4 +214,5 @@ async def decide_held(held_id: PathId, body: HeldDecisionIn, ctx: AuthCtx) -> He
 async def my_held(chat_id: PathId, ctx: AuthCtx) -> HeldList:
     """The caller's own messages waiting for a moderator in this chat."""
     chat, _ = await chat_for(ctx, chat_id)
-    return HeldList.model_construct(held=await q.my_held(ctx.db, chat.id, ctx.require_actor().user_id))
+    return HeldList.model_construct(
+        held=await q.my_held(ctx.db, chat.id, ctx.require_actor().user_id))

@@ -44,7 +44,8 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorAnswer, "description": ERROR_STATUSES[s]} for s in sorted(statuses)}
 
 
-def file_answer(*media_types: str, description: str = "The file") -> dict[int | str, dict[str, Any]]:
+def file_answer(*media_types: str, description: str = "The file"
+                ) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a 200 that is a file of one of these media types."""
     return {200: {"description": description, "content": {
         m: {"schema": {"type": "string", "format": "binary"}} for m in media_types}}}

@@ -16,8 +16,8 @@ from parta.schemas.common import Instant, Person, instant
 
 __all__ = [
     "MENTION", "AttachmentOut", "LastMessage", "MessageOut", "MessagePage", "MessageRow",
-    "PageMessage", "Pins", "Reactions", "ReadPosition", "Recorded", "SearchHit", "SearchResults",
-    "SeenMessage", "SentMessage", "mentioned_ids", "message_fields",
+    "PageMessage", "Pins", "Reactions", "ReadPosition", "Recorded", "SearchHit",
+    "SearchResults", "SeenMessage", "SentMessage", "mentioned_ids", "message_fields",
 ]
 
 # A mention as the composer writes it: «@[Маша Иванова](u:12)». Only members of the chat can be
