@@ -247,9 +247,10 @@ async def _serve(ctx: AuthCtx, attachment_id: int, thumb: bool) -> StreamingResp
     })
 
 
-# A file is sent as it was stored (its own type); a thumbnail is always a JPEG.
+# A file is sent with the type found in its bytes when it was stored (``services.media``):
+# a photo, a recording, a video, or a document (PDF, office formats, plain text).
 @router.get("/attachments/{attachment_id}", response_class=StreamingResponse,
-            responses={**file_answer("application/octet-stream", "image/*", "audio/*", "video/*",
+            responses={**file_answer("image/*", "audio/*", "video/*", "application/*", "text/plain",
                                      description="The file, of its own media type"),
                        **errors(401, 404)})
 async def download(attachment_id: PathId, ctx: AuthCtx) -> StreamingResponse:

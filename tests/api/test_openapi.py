@@ -30,7 +30,8 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 # Every answer that is a file, and the media types its 200 names.
 FILES = {
     ("GET", "/orgs/{org_id}/invites/{invite_id}/qr.svg"): {"image/svg+xml"},
-    ("GET", "/attachments/{attachment_id}"): {"application/octet-stream"},
+    ("GET", "/attachments/{attachment_id}"): {"image/*", "audio/*", "video/*", "application/*",
+                                              "text/plain"},
     ("GET", "/attachments/{attachment_id}/thumb"): {THUMBNAIL_MIME},
     ("GET", "/orgs/{org_id}/roster/template"): {XLSX_MIME},
     ("GET", "/orgs/{org_id}/reconciliation"): {XLSX_MIME, "text/csv"},
