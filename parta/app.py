@@ -35,6 +35,7 @@ from parta.api import movement as movement_api
 from parta.api import privacy as privacy_api
 from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
+from parta.api.responses import document_errors_honestly
 from parta.api.socket_send import SendQueue
 from parta.config import Settings
 from parta.db import make_engine, make_sessionmaker
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     hub.attach(services.bus)
     app.state.send_queue = send_queue = SendQueue(services)
     install_error_handlers(app)
+    document_errors_honestly(app)
 
     # Added innermost first: the request log sees (and counts) the body limit's refusals too.
     app.add_middleware(BodyLimits, limit_for=route_limits(

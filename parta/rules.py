@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_RULES", "MAX_RULES_LENGTH", "RuleItem", "effective_rules", "rule_items"]
+__all__ = ["DEFAULT_RULES", "MAX_RULES_LENGTH", "VIOLATIONS_BEFORE_BLOCK", "RuleItem", "effective_rules",
+           "rule_items"]
 
 MAX_RULES_LENGTH = 10_000
+VIOLATIONS_BEFORE_BLOCK = 3  # a block needs *more than* this many (R29)
 
 # Shipped with Parta; an organization edits its own copy (R24). Written for a school: short,
 # concrete, the same for children and adults.

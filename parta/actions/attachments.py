@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import delete, select
 
@@ -26,8 +26,8 @@ from parta.services import av, media
 from parta.services.text import clean_name
 from parta.services.upload_gate import GateBusy
 
-__all__ = ["attachment_for", "attachment_payload", "prune_unsent", "prune_unsent_forever",
-           "receive", "safe_name", "upload", "upload_limit"]
+__all__ = ["attachment_for", "prune_unsent", "prune_unsent_forever", "receive", "safe_name",
+           "upload", "upload_limit"]
 
 log = logging.getLogger("parta.attachments")
 
@@ -41,13 +41,6 @@ def safe_name(raw: str, ext: str) -> str:
     base = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "", base).strip(" .")[:180]
     stem = base.rsplit(".", 1)[0] if "." in base else base
     return f"{stem or 'file'}.{ext}"
-
-
-def attachment_payload(a: Attachment) -> dict[str, Any]:
-    return {"id": a.id, "kind": a.kind, "mime": a.mime, "name": a.name, "size": a.size,
-            "width": a.width, "height": a.height, "has_thumb": a.thumb_key is not None,
-            "url": f"/api/v1/attachments/{a.id}",
-            "thumb_url": f"/api/v1/attachments/{a.id}/thumb" if a.thumb_key else None}
 
 
 class Readable(Protocol):

@@ -16,7 +16,6 @@ from sqlalchemy import CursorResult, select, update
 
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import chat_member
-from parta.actions.guard import block_payload
 from parta.actions.messages import moderator_ids, publish_message
 from parta.actions.moderation import (
     _chat,
@@ -33,6 +32,8 @@ from parta.models import Chat, ChatBlock, ChatMember, Message, UnblockObjection,
 from parta.queries.blocks import active_block, last_block_mark, released_early, violations_since
 from parta.queries.people import persons
 from parta.realtime.events import BlockChanged
+from parta.rules import VIOLATIONS_BEFORE_BLOCK
+from parta.schemas.moderation import BlockOut
 
 __all__ = [
     "VIOLATIONS_BEFORE_BLOCK",
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-VIOLATIONS_BEFORE_BLOCK = 3  # a block needs *more than* this many (R29)
 
 
 def add_month(when: datetime) -> datetime:
@@ -64,7 +64,7 @@ def add_month(when: datetime) -> datetime:
 
 async def _announce_block(ctx: Ctx, chat: Chat, block: ChatBlock, *, ended: bool = False) -> None:
     ctx.emit(BlockChanged(org_id=chat.org_id, chat_id=chat.id, user_id=block.user_id,
-                          block=None if ended else block_payload(block)),
+                          block=None if ended else BlockOut.from_row(block)),
              {block.user_id} | await moderator_ids(ctx, chat))
 
 

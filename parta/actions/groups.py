@@ -17,21 +17,11 @@ from parta.realtime.events import GroupChanged, InviteChanged
 __all__ = [
     "add_subject_teacher",
     "archive_group",
-    "class_name",
     "create_group",
     "edit_group",
     "remove_subject_teacher",
     "set_class_teacher",
 ]
-
-
-def class_name(grade: int | None, letter: str, name: str | None) -> str:
-    """«5А» from grade and letter; a free name («АПК-21») when given."""
-    if name:
-        return name.strip()
-    if grade is None:
-        raise ValidationFailed(fields={"name": "required"})
-    return f"{grade}{letter.strip().upper()}"
 
 
 async def _unique_name(ctx: Ctx, org_id: int, name: str, except_id: int | None = None) -> None:
@@ -52,7 +42,7 @@ async def create_group(ctx: Ctx, org_id: int, *, grade: int | None, letter: str 
     actor = ctx.require_actor()
     allowed = await org_for(ctx.db, actor, org_id, Action.group_manage)
     org = allowed.org
-    full = class_name(grade, letter, name)
+    full = Group.class_name(grade, letter, name)
     await _unique_name(ctx, org.id, full)
     group = Group(org_id=org.id, kind=GroupKind.class_, name=full, grade=grade,
                   letter=letter.strip().upper())
@@ -73,7 +63,7 @@ async def edit_group(ctx: Ctx, org_id: int, group_id: int, *, grade: int | None,
         raise Conflict("staff_room_protected")
     new_grade = grade if grade is not None else group.grade
     new_letter = letter if letter is not None else group.letter
-    full = class_name(new_grade, new_letter, name)
+    full = Group.class_name(new_grade, new_letter, name)
     await _unique_name(ctx, org.id, full, except_id=group.id)
     before = group.name
     group.grade, group.letter, group.name = new_grade, new_letter.strip().upper(), full

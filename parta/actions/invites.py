@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -37,23 +37,11 @@ __all__ = [
     "annul_unclaimed",
     "create_invite",
     "invite_by_token",
-    "invite_state",
     "join_by_invite",
 ]
 
 INVITABLE = {Role.administration, Role.teacher, Role.student, Role.parent}
 CLASS_ROLES = {Role.student, Role.parent}
-
-
-def invite_state(inv: Invite, now: datetime | None = None) -> str:
-    now = now or utcnow()
-    if inv.annulled_at is not None:
-        return "annulled"
-    if inv.expires_at <= now:
-        return "expired"
-    if inv.max_uses is not None and inv.uses >= inv.max_uses:
-        return "used_up"
-    return "active"
 
 
 async def create_invite(ctx: Ctx, org_id: int, *, role: Role, group_id: int | None,
@@ -141,7 +129,7 @@ async def invite_by_token(ctx: Ctx, token: str) -> tuple[Invite, Organization, G
     inv = (await ctx.db.execute(select(Invite).where(Invite.token == token))).scalar_one_or_none()
     if inv is None:
         raise NotFound()
-    state = invite_state(inv)
+    state = inv.state()
     if state != "active":
         raise InviteRefused(f"invite_{state}")
     org = await ctx.db.get(Organization, inv.org_id)

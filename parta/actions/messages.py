@@ -12,7 +12,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from parta import search
 from parta.actions import screening
-from parta.actions.attachments import attachment_payload
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, require_chat
 from parta.actions.roles import org_admin_ids
@@ -47,6 +46,7 @@ from parta.realtime.events import (
     Typing,
 )
 from parta.schemas.common import Person
+from parta.schemas.messages import MENTION, AttachmentOut, SeenMessage, mentioned_ids
 
 __all__ = [
     "MAX_BODY",
@@ -61,7 +61,6 @@ __all__ = [
     "mark_read",
     "mentioned_ids",
     "message_in",
-    "message_payload",
     "moderator_ids",
     "own_unsent",
     "pin_message",
@@ -74,30 +73,9 @@ __all__ = [
 ]
 
 MAX_BODY = 10_000
-# A mention as the composer writes it: «@[Маша Иванова](u:12)». Only members of the chat can be
-# mentioned; any other id stays plain text («@Маша Иванова»), so nobody is pinged from outside.
-MENTION = re.compile(r"@\[([^\[\]\n]{1,100})\]\(u:(\d{1,12})\)")
 REACTIONS = ("👍", "❤️", "😂", "😮", "😢", "🙏", "👏", "🔥", "✅", "👀")
 EDIT_WINDOW = timedelta(hours=48)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters, but for line feed and tab
-
-
-def message_payload(m: Message, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "attachments": [] if m.deleted_at else (attachments or []),
-        "id": m.id, "chat_id": m.chat_id, "author_id": m.author_id, "client_id": m.client_id,
-        "body": "" if m.deleted_at else m.body, "reply_to_id": m.reply_to_id,
-        "kind": m.kind or "text", "meta": m.meta,
-        "mentions": [] if m.deleted_at else mentioned_ids(m.body),
-        "forwarded_from_id": m.forwarded_from_id,
-        "created_at": m.created_at.isoformat(),
-        "edited_at": m.edited_at.isoformat() if m.edited_at else None,
-        "deleted": m.deleted_at is not None,
-    }
-
-
-def mentioned_ids(body: str) -> list[int]:
-    return sorted({int(m.group(2)) for m in MENTION.finditer(body)}) if "@[" in body else []
 
 
 async def _resolve_mentions(ctx: Ctx, chat: Chat, text: str) -> str:
@@ -152,7 +130,7 @@ class Outbound:
 
 
 async def publish_message(ctx: Ctx, chat: Chat, me: ChatMember | None, msg: Message,
-                          files: list[Attachment]) -> list[dict[str, Any]]:
+                          files: list[Attachment]) -> list[AttachmentOut]:
     """A stored message goes out (see ``publish_messages``)."""
     author: Person | None
     if msg.author_id is not None and ctx.user is not None and msg.author_id == ctx.user.id:
@@ -165,7 +143,7 @@ async def publish_message(ctx: Ctx, chat: Chat, me: ChatMember | None, msg: Mess
 
 async def publish_messages(ctx: Ctx, outs: list[Outbound],
                            members: dict[int, frozenset[int]] | None = None,
-                           ) -> list[list[dict[str, Any]]]:
+                           ) -> list[list[AttachmentOut]]:
     """Stored messages go out, in id order: their files, the search index, each chat's last
     message, and the event to every member (``members`` by chat, when already read). The
     author's own read position moves past their message. Returns each message's files."""
@@ -191,15 +169,14 @@ async def publish_messages(ctx: Ctx, outs: list[Outbound],
         msg, chat = o.msg, o.chat
         for f in o.files:
             f.message_id = msg.id
-        attached = [attachment_payload(f) for f in o.files]
+        attached = [AttachmentOut.from_row(f) for f in o.files]
         attached_all.append(attached)
         audience = audiences.get(chat.id)
         if audience is None:
             audience = audiences[chat.id] = frozenset(await active_member_ids(ctx, chat.id))
         ctx.emit(MessageNew(org_id=chat.org_id, chat_id=chat.id,
-                            message={**message_payload(msg, attached),
-                                     "author": o.author.model_dump() if o.author else None,
-                                     "reactions": {}, "my_reactions": []}),
+                            message=SeenMessage.from_row(msg, attached, author=o.author,
+                                                         reactions={}, my_reactions=[])),
                  audience)
     return attached_all
 
@@ -281,10 +258,10 @@ async def own_unsent(ctx: Ctx, chat_id: int, ids: list[int]) -> list[Attachment]
     return sorted(rows, key=lambda a: order[a.id])
 
 
-async def attachments_of(ctx: Ctx, message_id: int) -> list[dict[str, Any]]:
+async def attachments_of(ctx: Ctx, message_id: int) -> list[AttachmentOut]:
     rows = (await ctx.db.execute(select(Attachment).where(Attachment.message_id == message_id)
                                  .order_by(Attachment.id))).scalars()
-    return [attachment_payload(a) for a in rows]
+    return [AttachmentOut.from_row(a) for a in rows]
 
 
 async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,

@@ -10,7 +10,6 @@ rule of the chat (R31); only a chat's moderators — staff by construction — m
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 
@@ -52,6 +51,7 @@ from parta.realtime.events import (
     ViolationRecorded,
 )
 from parta.rules import MAX_RULES_LENGTH, RuleItem, effective_rules
+from parta.schemas.moderation import ViolationOut
 
 __all__ = [
     "appeal_removal",
@@ -66,7 +66,6 @@ __all__ = [
     "resolve_report",
     "set_conduct_modes",
     "set_org_rules",
-    "violation_payload",
 ]
 
 log = logging.getLogger(__name__)
@@ -137,12 +136,6 @@ async def _target(ctx: Ctx, chat: Chat, user_id: int) -> ChatMember:
     if target.role != ChatRole.member:
         raise Conflict("target_is_moderator")
     return target
-
-
-def violation_payload(v: Violation) -> dict[str, Any]:
-    return {"id": v.id, "chat_id": v.chat_id, "user_id": v.user_id, "rule_number": v.rule_number,
-            "rule_text": v.rule_text, "message_id": v.message_id, "message_excerpt": v.message_excerpt,
-            "explanation": v.explanation, "created_at": v.created_at.isoformat()}
 
 
 # Rules --------------------------------------------------------------------------------------
@@ -298,7 +291,7 @@ async def _record(ctx: Ctx, chat: Chat, user_id: int, rule_number: int | None,
     ctx.audit("violation.recorded", chat.org_id, "user", user_id, chat_id=chat.id,
               violation_id=v.id, rule_number=rule.number)
     ctx.emit(ViolationRecorded(org_id=chat.org_id, chat_id=chat.id, user_id=user_id,
-                               violation=violation_payload(v)),
+                               violation=ViolationOut.from_row(v)),
              {user_id} | await moderator_ids(ctx, chat))
     return v
 

@@ -58,6 +58,7 @@ from parta.models import (
 from parta.policy import ChatAction
 from parta.queries.blocks import require_not_blocked
 from parta.queries.privacy import restricted_in_chats
+from parta.schemas.messages import AttachmentOut
 
 __all__ = ["Outgoing", "Sent", "send_message", "send_messages"]
 
@@ -83,7 +84,7 @@ class Sent:
     the held message waiting for a moderator (R33)."""
 
     message: Message | None
-    files: list[dict[str, Any]]
+    files: list[AttachmentOut]
     created: bool
     held: HeldMessage | None = None
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from parta.actions import auth as auth_actions
 from parta.actions.profile import update_profile
 from parta.api.deps import CSRF_COOKIE, SESSION_COOKIE, AnyCtx, AuthCtx, PathId
+from parta.api.responses import errors
 from parta.config import Mode
 from parta.models import SessionKind
 from parta.queries.actors import active_sessions
@@ -27,14 +28,14 @@ from parta.schemas.common import Ok
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/code", response_model=CodeOut)
+@router.post("/auth/code", response_model=CodeOut, responses=errors(413, 422, 429))
 async def request_code(body: CodeIn, ctx: AnyCtx) -> CodeOut:
     sent = await auth_actions.request_code(ctx, body.phone, body.channel)
     return CodeOut(channel=sent.channel, masked_destination=sent.masked_destination,
                    expires_in=sent.expires_in, resend_after=sent.resend_after)
 
 
-@router.post("/auth/verify", response_model=SignedInOut)
+@router.post("/auth/verify", response_model=SignedInOut, responses=errors(400, 413, 422, 429))
 async def verify_code(body: VerifyIn, request: Request, response: Response,
                       ctx: AnyCtx) -> SignedInOut:
     kind = SessionKind.cookie if body.client == "web" else SessionKind.bearer
@@ -52,7 +53,7 @@ async def verify_code(body: VerifyIn, request: Request, response: Response,
                        token=signed.token if kind == SessionKind.bearer else None)
 
 
-@router.post("/auth/logout", response_model=Ok)
+@router.post("/auth/logout", response_model=Ok, responses=errors(401, 403, 404))
 async def logout(response: Response, ctx: AuthCtx) -> Ok:
     assert ctx.session_id is not None
     await auth_actions.end_session(ctx, ctx.session_id)
@@ -61,19 +62,19 @@ async def logout(response: Response, ctx: AuthCtx) -> Ok:
     return Ok()
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=MeOut, responses=errors(401))
 async def get_me(ctx: AuthCtx) -> MeOut:
     assert ctx.user is not None
     return await me(ctx.db, ctx.user)
 
 
-@router.patch("/me", response_model=MeOut)
+@router.patch("/me", response_model=MeOut, responses=errors(401, 403, 413, 422))
 async def patch_me(body: MePatch, ctx: AuthCtx) -> MeOut:
     user = await update_profile(ctx, **body.model_dump(exclude_unset=True))
     return await me(ctx.db, user)
 
 
-@router.get("/me/sessions", response_model=SessionsOut)
+@router.get("/me/sessions", response_model=SessionsOut, responses=errors(401))
 async def my_sessions(ctx: AuthCtx) -> SessionsOut:
     assert ctx.user is not None
     rows = await active_sessions(ctx.db, ctx.user.id)
@@ -82,12 +83,12 @@ async def my_sessions(ctx: AuthCtx) -> SessionsOut:
         last_seen_at=s.last_seen_at, current=s.id == ctx.session_id) for s in rows])
 
 
-@router.delete("/me/sessions/{session_id}", response_model=Ok)
+@router.delete("/me/sessions/{session_id}", response_model=Ok, responses=errors(401, 403, 404))
 async def end_session(session_id: PathId, ctx: AuthCtx) -> Ok:
     await auth_actions.end_session(ctx, session_id)
     return Ok()
 
 
-@router.post("/me/sessions/end-others", response_model=EndedOut)
+@router.post("/me/sessions/end-others", response_model=EndedOut, responses=errors(401, 403))
 async def end_others(ctx: AuthCtx) -> EndedOut:
     return EndedOut(ended=await auth_actions.end_other_sessions(ctx))

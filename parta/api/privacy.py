@@ -8,6 +8,7 @@ from fastapi.responses import StreamingResponse
 from parta.actions import consent as consent_actions
 from parta.actions import privacy as privacy_actions
 from parta.api.deps import AuthCtx, PathId, QueryId
+from parta.api.responses import errors
 from parta.db import utcnow
 from parta.errors import NotFound
 from parta.models import DataExport, DeletionRequest
@@ -33,7 +34,7 @@ router = APIRouter(tags=["personal data"])
 
 # Consents ---------------------------------------------------------------------------------------
 
-@router.get("/me/consents", response_model=ConsentsOut)
+@router.get("/me/consents", response_model=ConsentsOut, responses=errors(401))
 async def my_children_consents(ctx: AuthCtx) -> ConsentsOut:
     """For a parent: each of their confirmed children and where consent stands, with the
     document to agree to. Empty for anyone who is nobody's confirmed parent."""
@@ -43,7 +44,8 @@ async def my_children_consents(ctx: AuthCtx) -> ConsentsOut:
                        children=await q.child_consents(ctx.db, actor.user_id))
 
 
-@router.post("/me/consents", response_model=ChildConsentOut)
+@router.post("/me/consents", response_model=ChildConsentOut,
+             responses=errors(401, 403, 404, 413, 422))
 async def give_consent(body: ConsentIn, ctx: AuthCtx) -> ChildConsentOut:
     """A parent gives or withdraws consent for their child, for one or more purposes."""
     await consent_actions.give_consent(ctx, body.org_id, body.child_id, list(body.purposes),
@@ -52,7 +54,8 @@ async def give_consent(body: ConsentIn, ctx: AuthCtx) -> ChildConsentOut:
     return await q.parent_child_consent(ctx.db, scope, body.child_id)
 
 
-@router.get("/orgs/{org_id}/consents/gaps", response_model=GapsOut)
+@router.get("/orgs/{org_id}/consents/gaps", response_model=GapsOut,
+            responses=errors(401, 403, 404, 422))
 async def consent_gaps(org_id: PathId, ctx: AuthCtx, group_id: QueryId = None) -> GapsOut:
     """Students without full consent, per class, with counts. Administrators see the whole
     school; a class teacher sees their class (``group_id``)."""
@@ -62,14 +65,16 @@ async def consent_gaps(org_id: PathId, ctx: AuthCtx, group_id: QueryId = None) -
     return await q.consent_gaps(ctx.db, scope)
 
 
-@router.get("/orgs/{org_id}/consents/children/{child_id}", response_model=HistoryOut)
+@router.get("/orgs/{org_id}/consents/children/{child_id}", response_model=HistoryOut,
+            responses=errors(401, 403, 404))
 async def consent_history(org_id: PathId, child_id: PathId, ctx: AuthCtx) -> HistoryOut:
     """One student's ledger, newest first (administrators)."""
     scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.consent_view)
     return await q.child_history(ctx.db, scope, child_id)
 
 
-@router.post("/orgs/{org_id}/consents/paper", response_model=HistoryOut, status_code=201)
+@router.post("/orgs/{org_id}/consents/paper", response_model=HistoryOut, status_code=201,
+             responses=errors(401, 403, 404, 413, 422))
 async def record_paper_consent(org_id: PathId, body: PaperConsentIn, ctx: AuthCtx) -> HistoryOut:
     """An administrator records a parent's paper consent form (or its withdrawal)."""
     scope = await consent_actions.record_paper_consent(
@@ -87,21 +92,22 @@ def _deletion(ctx: AuthCtx, row: DeletionRequest | None) -> DeletionOut:
     return q.deletion_out(row, ctx.settings.deletion_grace_days)
 
 
-@router.get("/me/export", response_model=ExportOut)
+@router.get("/me/export", response_model=ExportOut, responses=errors(401))
 async def my_export(ctx: AuthCtx) -> ExportOut:
     """The caller's latest archive: none, pending, running, done (with its link), failed or
     expired."""
     return _export(ctx, await q.latest_export(ctx.db, ctx.require_actor().user_id))
 
 
-@router.post("/me/export", response_model=ExportOut, status_code=202)
+@router.post("/me/export", response_model=ExportOut, status_code=202,
+             responses=errors(401, 403, 409))
 async def request_export(ctx: AuthCtx) -> ExportOut:
     """Start building an archive of everything Parta holds about the caller (one at a time)."""
     return _export(ctx, await privacy_actions.request_export(ctx))
 
 
 @router.get("/me/export/{export_id}/download", response_class=StreamingResponse,
-            responses={200: {"content": {"application/zip": {}}}})
+            responses={200: {"content": {"application/zip": {}}}, **errors(401, 404, 410)})
 async def download_export(export_id: PathId, ctx: AuthCtx) -> StreamingResponse:
     """The ZIP: ``data.json`` and the caller's files. Only its owner gets it; to anyone else
     it does not exist."""
@@ -117,12 +123,13 @@ async def download_export(export_id: PathId, ctx: AuthCtx) -> StreamingResponse:
         "Content-Length": str(row.size)})
 
 
-@router.get("/me/deletion", response_model=DeletionOut)
+@router.get("/me/deletion", response_model=DeletionOut, responses=errors(401))
 async def my_deletion(ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await q.pending_deletion(ctx.db, ctx.require_actor().user_id))
 
 
-@router.post("/me/deletion", response_model=DeletionOut, status_code=201)
+@router.post("/me/deletion", response_model=DeletionOut, status_code=201,
+             responses=errors(400, 401, 403, 404, 409, 413, 422))
 async def request_deletion(body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
     """Ask to delete one's data, confirmed by a sign-in code (``POST /auth/code`` first). It is
     carried out after the grace period, during which ``DELETE /me/deletion`` cancels it.
@@ -130,12 +137,13 @@ async def request_deletion(body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await privacy_actions.request_deletion(ctx, body.code))
 
 
-@router.delete("/me/deletion", response_model=DeletionOut)
+@router.delete("/me/deletion", response_model=DeletionOut, responses=errors(401, 403, 404, 409))
 async def cancel_deletion(ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await privacy_actions.cancel_deletion(ctx))
 
 
-@router.get("/me/children/{child_id}/deletion", response_model=DeletionOut)
+@router.get("/me/children/{child_id}/deletion", response_model=DeletionOut,
+            responses=errors(401, 404))
 async def child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
     if not any(c.child.id == child_id for c in await q.child_consents(
             ctx.db, ctx.require_actor().user_id)):
@@ -143,25 +151,28 @@ async def child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await q.pending_deletion(ctx.db, child_id))
 
 
-@router.post("/me/children/{child_id}/deletion", response_model=DeletionOut, status_code=201)
+@router.post("/me/children/{child_id}/deletion", response_model=DeletionOut, status_code=201,
+             responses=errors(400, 401, 403, 404, 409, 413, 422))
 async def request_child_deletion(child_id: PathId, body: DeletionIn, ctx: AuthCtx) -> DeletionOut:
     """A parent asks to delete their child's data, confirmed by a code sent to the parent."""
     return _deletion(ctx, await privacy_actions.request_deletion(ctx, body.code, child_id))
 
 
-@router.delete("/me/children/{child_id}/deletion", response_model=DeletionOut)
+@router.delete("/me/children/{child_id}/deletion", response_model=DeletionOut,
+               responses=errors(401, 403, 404, 409))
 async def cancel_child_deletion(child_id: PathId, ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await privacy_actions.cancel_deletion(ctx, child_id))
 
 
-@router.get("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut)
+@router.get("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut,
+            responses=errors(401, 403, 404))
 async def student_deletion(org_id: PathId, student_id: PathId, ctx: AuthCtx) -> DeletionOut:
     student = await privacy_actions.school_student(ctx, org_id, student_id)
     return _deletion(ctx, await q.pending_deletion(ctx.db, student.id))
 
 
 @router.post("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut,
-             status_code=201)
+             status_code=201, responses=errors(400, 401, 403, 404, 409, 413, 422))
 async def request_student_deletion(org_id: PathId, student_id: PathId, body: DeletionIn,
                                    ctx: AuthCtx) -> DeletionOut:
     """The administration asks to delete a student's data, confirmed by a code sent to the
@@ -170,6 +181,7 @@ async def request_student_deletion(org_id: PathId, student_id: PathId, body: Del
         ctx, org_id, student_id, body.code))
 
 
-@router.delete("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut)
+@router.delete("/orgs/{org_id}/students/{student_id}/deletion", response_model=DeletionOut,
+               responses=errors(401, 403, 404, 409))
 async def cancel_student_deletion(org_id: PathId, student_id: PathId, ctx: AuthCtx) -> DeletionOut:
     return _deletion(ctx, await privacy_actions.cancel_school_deletion(ctx, org_id, student_id))

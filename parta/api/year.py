@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from parta.actions import reconciliation as reconciliation_actions
 from parta.actions import year as year_actions
 from parta.api.deps import AuthCtx, PathId
+from parta.api.responses import errors
 from parta.db import utcnow
 from parta.policy import Action
 from parta.queries import reconciliation as q
@@ -29,8 +30,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Reconciliation --------------------------------------------------------------------------------
 
-@router.get("/orgs/{org_id}/reconciliation", response_model=ReconciliationOut, responses={
-    200: {"content": {XLSX: {}, "text/csv": {}}, "description": "The report, or its file"}})
+@router.get("/orgs/{org_id}/reconciliation", response_model=ReconciliationOut,
+            responses={200: {"content": {XLSX: {}, "text/csv": {}},
+                             "description": "The report, or its file"},
+                       **errors(401, 403, 404, 422)})
 async def reconciliation(org_id: PathId, ctx: AuthCtx,
                          format: Literal["json", "xlsx", "csv"] = Query("json")
                          ) -> ReconciliationOut | Response:
@@ -46,7 +49,8 @@ async def reconciliation(org_id: PathId, ctx: AuthCtx,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/orgs/{org_id}/reconciliation/status", response_model=ReconciliationStatusOut)
+@router.get("/orgs/{org_id}/reconciliation/status", response_model=ReconciliationStatusOut,
+            responses=errors(401, 403, 404))
 async def reconciliation_status(org_id: PathId, ctx: AuthCtx) -> ReconciliationStatusOut:
     """For the administrators' home: the last reconciliation and whether a reminder is due."""
     scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.reconciliation_view)
@@ -54,7 +58,7 @@ async def reconciliation_status(org_id: PathId, ctx: AuthCtx) -> ReconciliationS
 
 
 @router.post("/orgs/{org_id}/reconciliation/mark", response_model=ReconciliationStatusOut,
-             status_code=201)
+             status_code=201, responses=errors(401, 403, 404, 413, 422))
 async def mark_reconciled(org_id: PathId, body: ReconciliationMarkIn,
                           ctx: AuthCtx) -> ReconciliationStatusOut:
     await reconciliation_actions.mark_reconciled(ctx, org_id, body.note)
@@ -64,7 +68,8 @@ async def mark_reconciled(org_id: PathId, body: ReconciliationMarkIn,
 
 # The year rollover -----------------------------------------------------------------------------
 
-@router.post("/orgs/{org_id}/rollover/preview", response_model=RolloverOut, status_code=201)
+@router.post("/orgs/{org_id}/rollover/preview", response_model=RolloverOut, status_code=201,
+             responses=errors(401, 403, 404, 409, 413, 422))
 async def preview_rollover(org_id: PathId, body: RolloverPreviewIn, ctx: AuthCtx) -> RolloverOut:
     row = await year_actions.preview_rollover(
         ctx, org_id, final_grade=body.final_grade, repeat=body.repeat,
@@ -72,12 +77,14 @@ async def preview_rollover(org_id: PathId, body: RolloverPreviewIn, ctx: AuthCtx
     return rollover_out(row)
 
 
-@router.get("/orgs/{org_id}/rollover/{rollover_id}", response_model=RolloverOut)
+@router.get("/orgs/{org_id}/rollover/{rollover_id}", response_model=RolloverOut,
+            responses=errors(401, 403, 404))
 async def get_rollover(org_id: PathId, rollover_id: PathId, ctx: AuthCtx) -> RolloverOut:
     scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.year_rollover)
     return rollover_out(await year_actions.rollover_in(ctx, scope.org.id, rollover_id))
 
 
-@router.post("/orgs/{org_id}/rollover/{rollover_id}/apply", response_model=RolloverOut)
+@router.post("/orgs/{org_id}/rollover/{rollover_id}/apply", response_model=RolloverOut,
+             responses=errors(401, 403, 404, 409, 422))
 async def apply_rollover(org_id: PathId, rollover_id: PathId, ctx: AuthCtx) -> RolloverOut:
     return rollover_out(await year_actions.apply_rollover(ctx, org_id, rollover_id))

@@ -38,6 +38,17 @@ class Invite(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
 
+    def state(self, now: datetime | None = None) -> str:
+        """active, or why it no longer lets anyone in: annulled, expired, used_up."""
+        now = now or utcnow()
+        if self.annulled_at is not None:
+            return "annulled"
+        if self.expires_at <= now:
+            return "expired"
+        if self.max_uses is not None and self.uses >= self.max_uses:
+            return "used_up"
+        return "active"
+
 
 class JoinRequest(Base):
     __tablename__ = "join_request"

@@ -8,6 +8,7 @@ from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
+from parta.errors import ValidationFailed
 from parta.models.enums import GroupKind, OrgKind
 
 __all__ = ["Group", "GroupMember", "GroupTeacher", "Municipality", "Organization", "Region"]
@@ -68,6 +69,15 @@ class Group(Base):
     )
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @staticmethod
+    def class_name(grade: int | None, letter: str, name: str | None) -> str:
+        """«5А» from grade and letter; a free name («АПК-21») when given."""
+        if name:
+            return name.strip()
+        if grade is None:
+            raise ValidationFailed(fields={"name": "required"})
+        return f"{grade}{letter.strip().upper()}"
 
 
 class GroupTeacher(Base):

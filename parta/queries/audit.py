@@ -10,7 +10,7 @@ from parta.models import (
 )
 from parta.queries.people import persons
 from parta.queries.scope import OrgScope
-from parta.schemas.common import AuditOut
+from parta.schemas.audit import AuditOut
 
 __all__ = ["audit_page"]
 

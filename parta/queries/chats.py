@@ -8,9 +8,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.actions.attachments import attachment_payload
-from parta.actions.guard import block_payload
-from parta.actions.messages import message_payload
 from parta.models import (
     Attachment,
     Chat,
@@ -29,28 +26,34 @@ from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
 from parta.queries.scope import ChatScope, OrgScope
 from parta.rules import effective_rules
+from parta.schemas.chats import (
+    ChatDetail,
+    ChatItem,
+    Invitation,
+    MemberOut,
+    chat_fields,
+)
+from parta.schemas.common import Rule
+from parta.schemas.messages import (
+    AttachmentOut,
+    LastMessage,
+    MessagePage,
+    PageMessage,
+    SearchHit,
+)
+from parta.schemas.moderation import BlockOut
 from parta.search import search_message_ids
 
 __all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
 
 
-async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
+async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[AttachmentOut]]:
+    files: dict[int, list[AttachmentOut]] = defaultdict(list)
     if ids:
         for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
                                    .order_by(Attachment.id))).scalars():
-            files[a.message_id or 0].append(attachment_payload(a))
+            files[a.message_id or 0].append(AttachmentOut.from_row(a))
     return files
-
-
-def _chat_dict(chat: Chat) -> dict[str, Any]:
-    return {
-        "id": chat.id, "org_id": chat.org_id, "kind": chat.kind.value, "title": chat.title,
-        "description": chat.description, "rules": chat.rules, "rules_version": chat.rules_version,
-        "group_id": chat.group_id, "subject": chat.subject, "post_policy": chat.post_policy.value,
-        "members_invite": chat.members_invite, "slow_mode_seconds": chat.slow_mode_seconds,
-        "archived": chat.archived_at is not None,
-    }
 
 
 async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[int, str]:
@@ -64,7 +67,7 @@ async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[i
 
 
 async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = None
-                    ) -> list[dict[str, Any]]:
+                    ) -> list[ChatItem]:
     """The caller's chats, newest activity first, with unread counts and the last message;
     ``within``: only those of one organization the caller sees."""
     stmt = (select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
@@ -90,28 +93,26 @@ async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = No
     out = []
     for chat, me in rows:
         m = last.get(chat.id)
-        item = _chat_dict(chat)
-        item.update({
-            "title": titles.get(chat.id, chat.title), "my_role": me.role.value,
+        out.append(ChatItem.model_construct(**{
+            **chat_fields(chat),
+            "title": titles.get(chat.id, chat.title), "my_role": me.role,
             "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
             "rules_accepted_version": me.rules_accepted_version,
-            "last_message": ({**message_payload(m, last_files.get(m.id)), "author_name":
-                              authors[m.author_id].name if m.author_id in authors else ""}
-                             if m else None),
-        })
-        out.append(item)
-    out.sort(key=lambda c: -(c["last_message"]["id"] if c["last_message"] else 0))
+            "last_message": (LastMessage.from_row(m, last_files.get(m.id), author_name=(
+                authors[m.author_id].name if m.author_id in authors else "")) if m else None),
+        }))
+    out.sort(key=lambda c: -(c.last_message.id if c.last_message else 0))
     return out
 
 
-async def chat_detail(db: AsyncSession, scope: ChatScope) -> dict[str, Any]:
+async def chat_detail(db: AsyncSession, scope: ChatScope) -> ChatDetail:
     """The chat as its member (or an invited guest) sees it, with the caller's block."""
     chat, me = scope.chat, scope.member
-    item = _chat_dict(chat)
+    item = chat_fields(chat)
     org = await db.get(Organization, chat.org_id)
     block = await active_block(db, chat, me.user_id) if me else None
-    my_block = block_payload(block) if block else None
-    item["rule_items"] = [{"number": r.number, "text": r.text, "source": r.source}
+    my_block = BlockOut.from_row(block) if block else None
+    item["rule_items"] = [Rule.model_construct(number=r.number, text=r.text, source=r.source)
                           for r in effective_rules(org.chat_rules if org else None, chat.rules)]
     item["org_rules_version"] = org.chat_rules_version if org else 1
     item["my_block"] = my_block
@@ -123,16 +124,16 @@ async def chat_detail(db: AsyncSession, scope: ChatScope) -> dict[str, Any]:
         titles = await _direct_titles(db, [chat], me.user_id)
         item["title"] = titles.get(chat.id, chat.title)
     item.update({"members_count": count, "pinned": pins,
-                 "my_role": me.role.value if me else None,
+                 "my_role": me.role if me else None,
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
                  "org_rules_accepted_version": me.org_rules_accepted_version if me else None})
-    return item
+    return ChatDetail.model_construct(**item)
 
 
 async def message_page(db: AsyncSession, scope: ChatScope, *,
                        before_id: int | None = None, after_id: int | None = None,
-                       around_id: int | None = None, limit: int = 50) -> dict[str, Any]:
+                       around_id: int | None = None, limit: int = 50) -> MessagePage:
     """Newest-first pages by cursor; ``around_id`` jumps to a message with context. For a
     member of the chat (``scope.member``); who exactly read the member's own messages shows
     as ``policy.sees_read_receipts`` decides."""
@@ -158,11 +159,7 @@ async def message_page(db: AsyncSession, scope: ChatScope, *,
             base = base.where(Message.id < before_id)
         msgs = list((await db.execute(base.order_by(Message.id.desc()).limit(limit))).all())
     ids = [m.id for m in msgs]
-    files: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if ids:
-        for a in (await db.execute(select(Attachment).where(Attachment.message_id.in_(ids))
-                                   .order_by(Attachment.id))).scalars():
-            files[a.message_id or 0].append(attachment_payload(a))
+    files = await _files_of(db, ids)
     views: dict[int, int] = {}
     if ids and chat.kind in CHANNEL_KINDS:
         views = dict((await db.execute(select(MessageView.message_id, func.count()).where(
@@ -185,31 +182,31 @@ async def message_page(db: AsyncSession, scope: ChatScope, *,
             select(ChatMember.user_id, ChatMember.last_read_message_id)
             .where(ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).all())
     people = await persons(db, chat.org_id, [m.author_id for m in msgs])
-    authors = {uid: p.model_dump() for uid, p in people.items()}
     staff_view: bool | None = None  # asked once, and only when there is «read by» to show
     items = []
     for m in msgs:
-        item = message_payload(m, files.get(m.id))
-        item["author"] = authors.get(m.author_id) if m.author_id else None
-        item["reactions"] = reactions.get(m.id, {})
-        item["my_reactions"] = mine.get(m.id, [])
+        # Built with only the fields that apply: the answer leaves out those never set.
+        extra: dict[str, Any] = {}
         if chat.kind in CHANNEL_KINDS:
-            item["views"] = views.get(m.id, 0)
+            extra["views"] = views.get(m.id, 0)
         if m.author_id == viewer.user_id and not m.deleted_at:
             others = [(u, r) for u, r in positions if u != viewer.user_id]
-            item["read_by"] = sum(1 for _, r in others if r >= m.id)
-            item["read_of"] = len(others)
+            extra["read_by"] = sum(1 for _, r in others if r >= m.id)
+            extra["read_of"] = len(others)
             if staff_view is None:
                 org = await db.get(Organization, chat.org_id)
                 staff_view = org is not None and sees_read_receipts(scope.actor, org)
             if staff_view:
-                item["read_by_ids"] = [u for u, r in others if r >= m.id]
-        items.append(item)
+                extra["read_by_ids"] = [u for u, r in others if r >= m.id]
+        items.append(PageMessage.from_row(
+            m, files.get(m.id), author=people.get(m.author_id) if m.author_id else None,
+            reactions=reactions.get(m.id, {}), my_reactions=mine.get(m.id, []), **extra))
     oldest = msgs[-1].id if msgs else None
-    return {"messages": items, "next_before_id": oldest if len(msgs) == limit else None}
+    return MessagePage.model_construct(messages=items,
+                                       next_before_id=oldest if len(msgs) == limit else None)
 
 
-async def chat_members(db: AsyncSession, scope: ChatScope) -> list[dict[str, Any]]:
+async def chat_members(db: AsyncSession, scope: ChatScope) -> list[MemberOut]:
     """The chat's members; ``can_write`` says whether the viewer may start a one-to-one chat
     with each (the policy's answer, so the page offers only what the server will do)."""
     chat = scope.chat
@@ -220,13 +217,12 @@ async def chat_members(db: AsyncSession, scope: ChatScope) -> list[dict[str, Any
     ordered = sorted((r for r in rows if r.user_id in people),
                      key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
     refusals = await direct_refusals(db, scope, [r.user_id for r in ordered])
-    return [{"user": people[r.user_id].model_dump(), "role": r.role.value,
-             "joined_at": r.joined_at.isoformat(),
-             "can_write": r.user_id in refusals and refusals[r.user_id] is None}
-            for r in ordered]
+    return [MemberOut.model_construct(
+        user=people[r.user_id], role=r.role, joined_at=r.joined_at.isoformat(),
+        can_write=r.user_id in refusals and refusals[r.user_id] is None) for r in ordered]
 
 
-async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+async def invitations(db: AsyncSession, user_id: int) -> list[Invitation]:
     rows = (await db.execute(select(Chat, ChatInvitation).join(
         ChatInvitation, ChatInvitation.chat_id == Chat.id).where(
         ChatInvitation.user_id == user_id, ChatInvitation.declined_at.is_(None),
@@ -234,13 +230,13 @@ async def invitations(db: AsyncSession, user_id: int) -> list[dict[str, Any]]:
     out = []
     for c, i in rows:  # the inviter's badge is the one earned in the chat's school
         inviter = (await persons(db, c.org_id, [i.invited_by])).get(i.invited_by or 0)
-        out.append({**_chat_dict(c), "invited_by": inviter.model_dump() if inviter else None,
-                    "invited_at": i.created_at.isoformat()})
+        out.append(Invitation.model_construct(**chat_fields(c), invited_by=inviter,
+                                              invited_at=i.created_at.isoformat()))
     return out
 
 
 async def search(db: AsyncSession, user_id: int, q: str, within: ChatScope | None = None
-                 ) -> list[dict[str, Any]]:
+                 ) -> list[SearchHit]:
     """Messages matching ``q`` in the caller's chats (``within``: in that one), newest first,
     with their chat's title."""
     ids = await search_message_ids(db, user_id, q,
@@ -254,6 +250,6 @@ async def search(db: AsyncSession, user_id: int, q: str, within: ChatScope | Non
     out = []
     for m, c in rows:  # the author's badge is the one earned in that chat's school
         author = (await persons(db, c.org_id, [m.author_id])).get(m.author_id or 0)
-        out.append({**message_payload(m, files.get(m.id)), "chat_title": titles.get(c.id, c.title),
-                    "author": author.model_dump() if author else None})
+        out.append(SearchHit.from_row(m, files.get(m.id), chat_title=titles.get(c.id, c.title),
+                                      author=author))
     return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.actions.invites import invite_state
 from parta.db import utcnow
 from parta.models import (
     Group,
@@ -53,5 +52,5 @@ async def invites(db: AsyncSession, scope: OrgScope, base_url: str,
         group=groups.get(i.group_id) if i.group_id else None, label=i.label,
         requires_approval=i.requires_approval, max_uses=i.max_uses, uses=i.uses,
         expires_at=i.expires_at, created_at=i.created_at,
-        created_by=people.get(i.created_by) if i.created_by else None, state=invite_state(i, now),
+        created_by=people.get(i.created_by) if i.created_by else None, state=i.state(now),
     ) for i in rows]

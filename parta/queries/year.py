@@ -29,7 +29,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.actions.groups import class_name
 from parta.i18n import t
 from parta.models import (
     Chat,
@@ -92,7 +91,7 @@ class ClassState:
 
     @property
     def follows_pattern(self) -> bool:
-        return self.grade is not None and self.name == class_name(self.grade, self.letter, None)
+        return self.grade is not None and self.name == Group.class_name(self.grade, self.letter, None)
 
 
 @dataclass
@@ -224,7 +223,7 @@ def _classes(state: YearState, final_grade: int | None,
         if op == "promote":
             row["new_grade"] = c.grade + 1 if c.grade is not None else None
             row["new_name"] = (d.name if d is not None and d.name
-                               else class_name(c.grade + 1 if c.grade is not None else None,
+                               else Group.class_name(c.grade + 1 if c.grade is not None else None,
                                                c.letter, None))
         rows.append(row)
     # A promoted class may not take a name that stays in use; undecided keeps its old name,

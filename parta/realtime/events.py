@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from parta.schemas.messages import SeenMessage
+from parta.schemas.moderation import BlockOut, ViolationOut
+
 __all__ = ["Envelope", "Event", "event_from_dict", "wire"]
 
 
@@ -139,7 +142,7 @@ class ChatMemberChanged(Event):
 class MessageNew(Event):
     type: Literal["message.new"] = "message.new"
     chat_id: int
-    message: dict[str, Any]
+    message: SeenMessage  # as a history page shows it (without the viewer's own marks)
 
 
 class MessageEdited(Event):
@@ -194,7 +197,7 @@ class ViolationRecorded(Event):
     type: Literal["moderation.violation"] = "moderation.violation"
     chat_id: int
     user_id: int
-    violation: dict[str, Any]
+    violation: ViolationOut
 
 
 class BlockChanged(Event):
@@ -203,7 +206,7 @@ class BlockChanged(Event):
     type: Literal["moderation.block"] = "moderation.block"
     chat_id: int
     user_id: int
-    block: dict[str, Any] | None  # None: no longer blocked
+    block: BlockOut | None  # None: no longer blocked
 
 
 class HeldDecided(Event):

@@ -1,11 +1,15 @@
+"""Chats and channels: what is asked and what is answered (messages: ``schemas.messages``)."""
+
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from parta.models import ChatKind, ChatRole, PostPolicy
-from parta.schemas.common import BodyId, CleanName, Strict
+from parta.models import Chat, ChatKind, ChatRole, PostPolicy
+from parta.schemas.common import BodyId, CleanName, Instant, Person, Rule, Strict
+from parta.schemas.messages import LastMessage
+from parta.schemas.moderation import BlockOut, HeldOut
 
 Title = Annotated[str, CleanName, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text5k = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
@@ -75,3 +79,89 @@ class PinIn(Strict):
 
 class ViewsIn(Strict):
     message_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(max_length=200)
+
+
+# Answers -------------------------------------------------------------------------------------
+
+class ChatOut(BaseModel):
+    id: int
+    org_id: int
+    kind: ChatKind
+    title: str
+    description: str
+    rules: str
+    rules_version: int
+    group_id: int | None
+    subject: str
+    post_policy: PostPolicy
+    members_invite: bool
+    slow_mode_seconds: int
+    archived: bool
+
+
+def chat_fields(chat: Chat) -> dict[str, Any]:
+    return {
+        "id": chat.id, "org_id": chat.org_id, "kind": chat.kind, "title": chat.title,
+        "description": chat.description, "rules": chat.rules, "rules_version": chat.rules_version,
+        "group_id": chat.group_id, "subject": chat.subject, "post_policy": chat.post_policy,
+        "members_invite": chat.members_invite, "slow_mode_seconds": chat.slow_mode_seconds,
+        "archived": chat.archived_at is not None,
+    }
+
+
+class ChatItem(ChatOut):
+    """A chat in the caller's list."""
+
+    my_role: ChatRole
+    unread: int
+    last_read_message_id: int
+    rules_accepted_version: int | None
+    last_message: LastMessage | None
+
+
+class Invitation(ChatOut):
+    """A chat the caller was invited to and has not answered."""
+
+    invited_by: Person | None
+    invited_at: Instant
+
+
+class ChatList(BaseModel):
+    chats: list[ChatItem]
+    invitations: list[Invitation]
+
+
+class ChatDetail(ChatOut):
+    """One chat as its member (or someone invited) sees it."""
+
+    rule_items: list[Rule]
+    org_rules_version: int
+    my_block: BlockOut | None  # the caller's block in force here
+    members_count: int
+    pinned: list[int]
+    my_role: ChatRole | None
+    last_read_message_id: int
+    rules_accepted_version: int | None
+    org_rules_accepted_version: int | None
+
+
+class MemberOut(BaseModel):
+    user: Person
+    role: ChatRole
+    joined_at: Instant
+    can_write: bool  # the viewer may start a one-to-one chat with them
+
+
+class ChatMembers(BaseModel):
+    members: list[MemberOut]
+
+
+class Invited(BaseModel):
+    invited: list[int]
+
+
+class HeldAnswer(BaseModel):
+    """A send the conduct filter held for a moderator (R33): 202, not yet a message."""
+
+    held: HeldOut
+    created: bool

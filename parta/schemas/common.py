@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -19,8 +20,8 @@ from parta.services.text import clean_name
 
 __all__ = [
     "MAX_ID",
-    "BodyId", "CleanName", "Email", "LongText", "Name", "Ok", "Person", "PlainText", "Ref",
-    "ShortText", "Strict", "Url", "plain_text"]
+    "BodyId", "CleanName", "Email", "Instant", "LongText", "Name", "Ok", "Person", "PlainText", "Ref",
+    "Rule", "ShortText", "Strict", "Url", "instant", "plain_text"]
 
 # Ids are 32-bit on every backend; anything outside is refused before it reaches a driver.
 MAX_ID = 2**31 - 1
@@ -88,11 +89,17 @@ class Ok(BaseModel):
     ok: bool = True
 
 
-class AuditOut(BaseModel):
-    id: int
-    actor: Person | None
-    action: str
-    target_type: str
-    target_id: int | None
-    details: dict[str, Any]
-    created_at: datetime
+# A moment as the server writes it (``datetime.isoformat()``, with its UTC offset).
+Instant = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+def instant(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+class Rule(BaseModel):
+    """One numbered rule a chat's members accepted: the school's or the chat's own."""
+
+    number: int
+    text: str
+    source: str

@@ -340,8 +340,9 @@ async def test_a_new_message_event_names_its_author_and_deleting_unpins(world: W
     url = f"{API}/chats/{chat['id']}/messages"
     mid = (await anna.post(url, json={"body": "Важно: сменка обязательна."})).json()["id"]
     event = world.events_of("message.new")[-1].event
-    assert event.message["author"] == {"id": await world.user_id("teacher"),  # type: ignore[attr-defined]
-                                       "name": "Анна Сергеевна Волкова", "verified_teacher": True}
+    assert event.message.author.model_dump() == {  # type: ignore[attr-defined]
+        "id": await world.user_id("teacher"),
+        "name": "Анна Сергеевна Волкова", "verified_teacher": True}
     await anna.post(f"{API}/chats/{chat['id']}/pins", json={"message_id": mid})
     await anna.delete(f"{url}/{mid}")
     assert (await anna.get(f"{API}/chats/{chat['id']}")).json()["pinned"] == []

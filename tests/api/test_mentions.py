@@ -19,7 +19,7 @@ async def test_a_mention_of_a_member_is_kept_and_an_outsiders_is_plain_text(worl
     assert sent["mentions"] == [masha_id]  # Елена is not in the class chat
     assert sent["body"] == f"@[Маша Иванова](u:{masha_id}), принеси дневник. @Елена Иванова, спасибо!"
     event = world.events_of("message.new")[-1].event
-    assert event.message["mentions"] == [masha_id]  # type: ignore[attr-defined]
+    assert event.message.mentions == [masha_id]  # type: ignore[attr-defined]
     page = (await masha.get(f"{API}/chats/{cid}/messages")).json()["messages"]
     assert page[0]["mentions"] == [masha_id]
     # An edit follows the same rule.

@@ -432,7 +432,7 @@ async def test_a_flagged_message_in_a_childrens_chat_is_held_for_a_moderator(wor
     assert not [m for m in (await masha.get(f"{API}/chats/{cid}/messages")).json()["messages"]
                 if m["author_id"] == await world.user_id("student2")]
     assert world.events_of("message.new") == [] or all(
-        e.event.message["body"] != PROFANE for e in world.events_of("message.new"))  # type: ignore[attr-defined]
+        e.event.message.body != PROFANE for e in world.events_of("message.new"))  # type: ignore[attr-defined]
     assert [h["id"] for h in (await petya.get(f"{API}/chats/{cid}/held")).json()["held"]] == [held["id"]]
     queue = (await anna.get(f"{API}/orgs/{world.org_id}/moderation")).json()
     assert [h["id"] for h in queue["held"]] == [held["id"]]

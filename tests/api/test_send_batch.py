@@ -72,8 +72,8 @@ async def test_refused_sends_change_nothing_and_the_others_go_through(world: Wor
                                           "not_found", "not_found", "validation_failed"]
     assert await count(world, Message) == before + 2
     new = world.events_of("message.new")
-    assert [e.event.message["body"] for e in new] == ["Здравствуйте!", "Добрый день, класс."]
-    assert new[0].event.message["author"]["name"] == "Маша Иванова"
+    assert [e.event.message.body for e in new] == ["Здравствуйте!", "Добрый день, класс."]
+    assert new[0].event.message.author.name == "Маша Иванова"
     ok = [r for r in results if isinstance(r, Sent)]
     assert all(r.created and r.message is not None for r in ok)
     first, second = (r.message.id for r in ok if r.message)

@@ -10,6 +10,8 @@ from parta.actions.base import unit_of_work
 from parta.models.events import StreamEvent, StreamReader, StreamRecipient
 from parta.realtime import eventlog
 from parta.realtime.events import ChatRead, MessageNew
+from parta.schemas.common import Person
+from parta.schemas.messages import SeenMessage
 from tests.conftest import World
 
 CLASS_5A = 501  # a chat id; the log keeps no foreign keys, so plain numbers do
@@ -17,8 +19,13 @@ ANNA, MASHA, PETYA, OLGA = 11, 12, 13, 14  # the teacher, two students, a parent
 
 
 async def post(world: World, text: str, audience: set[int], chat_id: int = CLASS_5A) -> int:
+    message = SeenMessage(
+        attachments=[], id=len(world.events) + 1, chat_id=chat_id, author_id=ANNA, client_id=None,
+        body=text, reply_to_id=None, kind="text", meta=None, mentions=[], forwarded_from_id=None,
+        created_at="2026-09-01T08:00:00+00:00", edited_at=None, deleted=False,
+        author=Person(id=ANNA, name="Анна Петровна"), reactions={}, my_reactions=[])
     async with unit_of_work(world.services) as ctx:
-        ctx.emit(MessageNew(org_id=1, chat_id=chat_id, message={"body": text}), audience)
+        ctx.emit(MessageNew(org_id=1, chat_id=chat_id, message=message), audience)
     return world.events[-1].id
 
 

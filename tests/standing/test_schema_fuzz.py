@@ -1,6 +1,8 @@
 """Standing check: every operation of the OpenAPI document, fuzzed by schemathesis, as each kind
-of person in the demo school. No answer may be a server error (5xx), and an answer must match
-the schema its operation declares (where one is declared; untyped ``dict`` answers pass).
+of person in the demo school. No answer may be a server error (5xx); an answer must have a status
+its operation documents (its refusals included: ``parta.api.responses``), a media type it
+documents, and match the schema documented for that status — every answer is typed
+(``tests/api/test_openapi.py``), refusals with the one error body.
 
 Bounded and reproducible: a fixed number of derandomized examples per operation, drawn before
 any request is sent, then sent in order over ASGI to the real app on the test database (SQLite,
@@ -24,7 +26,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import text
 
 from tests.conftest import World
@@ -151,6 +157,8 @@ def describe(request: dict[str, Any], response: httpx.Response | None, problem: 
 
 
 ROLES = list(EXAMPLES)
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[r or "anonymous" for r in ROLES])
@@ -168,8 +176,7 @@ async def test_every_operation_answers_without_server_errors_and_as_documented(
             if role and response.status_code == 401:  # a case ended our session: sign in again
                 client = await world.as_(role)
                 response = await client.request(**request)
-            case.validate_response(response, checks=[not_a_server_error,
-                                                     response_schema_conformance])
+            case.validate_response(response, checks=CHECKS)
         except (Exception, FailureGroup) as exc:  # noqa: BLE001 - one out of the app is a 500 too
             failures.append(describe(request, response, repr(exc) if response is None else str(exc)))
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n\n" + "\n\n".join(
@@ -178,16 +185,25 @@ async def test_every_operation_answers_without_server_errors_and_as_documented(
 
 async def test_the_checks_do_catch_a_server_error_and_an_answer_off_its_schema(
         world: World) -> None:
-    """The fuzz above can fail: the same checks refuse a 500 and a «me» without its fields."""
+    """The fuzz above can fail: the same checks refuse a 500, a «me» without its fields, a
+    status «me» does not document, a refusal without the error body, and an answer that is not
+    JSON."""
     client = await world.as_("student")
     document = (await client.get(f"{API}/openapi.json")).json()
     me = schemathesis.openapi.from_dict(document)["/api/v1/me"]["GET"]
     [case] = draw(me.as_strategy(), 1)
     request = httpx.Request("GET", f"http://parta.test{API}/me")
     good = await client.get(f"{API}/me")
-    case.validate_response(good, checks=[not_a_server_error, response_schema_conformance])
+    case.validate_response(good, checks=CHECKS)
+    refusal = (await world.client().get(f"{API}/me"))
+    assert refusal.status_code == 401
+    case.validate_response(refusal, checks=CHECKS)
     for bad in (httpx.Response(500, json={"error": {"code": "internal"}}, request=request),
-                httpx.Response(200, json={"id": "Маша"}, request=request)):
+                httpx.Response(200, json={"id": "Маша"}, request=request),
+                httpx.Response(409, json=refusal.json(), request=request),
+                httpx.Response(401, json={"detail": "Not authenticated"}, request=request),
+                httpx.Response(200, text="Маша", headers={"content-type": "text/plain"},
+                               request=request)):
         bad.elapsed = good.elapsed
         with pytest.raises(FailureGroup):
-            case.validate_response(bad, checks=[not_a_server_error, response_schema_conformance])
+            case.validate_response(bad, checks=CHECKS)
