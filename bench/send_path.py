@@ -33,8 +33,14 @@ async def run(args: argparse.Namespace, url: str) -> None:
     await services.bus.start()
     engine = services.sessionmaker.kw["bind"]
     statements = [0]
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda *a: statements.__setitem__(0, statements[0] + 1))
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, sql: str, *rest: object) -> None:
+        statements[0] += 1
+        if args.show_sql:
+            seen.append(" ".join(sql.split())[:150])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
     delivered = [0]
 
     answers: list[str] = []
@@ -120,6 +126,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
         if args.freeze > 1:
             gc.set_threshold(50_000, 50, 100)
     statements[0], delivered[0] = 0, 0
+    seen.clear()
     profile = cProfile.Profile(time.process_time) if args.profile else None
     t0 = time.process_time()
     if profile:
@@ -134,6 +141,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
     print(f"{args.sends} sends over {args.over} to chats of {args.chat_size}: {cpu / args.sends * 1e6:.0f} µs CPU "
           f"per send ({cpu / delivered[0] * 1e6:.1f} µs per delivery), "
           f"{statements[0] / args.sends:.1f} SQL statements per send")
+    if args.show_sql:  # the statements of the last send
+        print("\n".join(seen[-int(round(statements[0] / args.sends)):]))
     await services.bus.stop()
 
 
@@ -146,6 +155,7 @@ def main() -> None:
     p.add_argument("--freeze", type=int, default=0,
                    help="1: gc.freeze() after the warm-up; 2: and collect less often")
     p.add_argument("--database-url", default="")
+    p.add_argument("--show-sql", action="store_true", help="print the last send's statements")
     p.add_argument("--over", choices=["http", "socket"], default="http",
                    help="socket: each send a `send` frame on its author's event socket, "
                         "a batch of one (the socket path's fixed cost)")

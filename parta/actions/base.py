@@ -17,7 +17,7 @@ from parta.actions.flood_state import RecentPosts
 from parta.actions.throttle import Rates
 from parta.config import Settings
 from parta.db import reading
-from parta.models import AuditEntry, User
+from parta.models import AuditEntry, ConductMode, User
 from parta.policy import Actor
 from parta.queries.people import persons
 from parta.realtime import eventlog
@@ -47,6 +47,8 @@ class Services:
     rates: Rates = field(default_factory=Rates)  # in-memory limits: reactions, «typing»
     # The flood limits' memory of each sender's recent posts (one process: see actions.flood).
     recent_posts: RecentPosts = field(default_factory=RecentPosts)
+    # Each organization's conduct filter modes by kind of chat (see actions.screening).
+    conduct_modes: dict[int, dict[str, ConductMode]] = field(default_factory=dict)
     # Uploads' share of this process: files worked on at once, and per-person allowances.
     uploads: UploadGate = field(init=False)
 

@@ -200,7 +200,7 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
     if reply_ids:
         k.replies = {int(m): int(c) for m, c in (await db.execute(_REPLIES, {"ids": reply_ids})).all()}
     for org_id in {k.chats[c].org_id for c in in_chats}:
-        k.modes[org_id] = await screening.conduct_modes(ctx, org_id)
+        k.modes[org_id] = await screening.org_modes(ctx, org_id)
     flood_checked = sorted({u for (_, u), m in k.mine.items() if m.role.value == "member"})
     k.recent = await flood.recent_of(ctx, flood_checked, now)
     return k
