@@ -33,12 +33,23 @@ async def run(args: argparse.Namespace, url: str) -> None:
     await services.bus.start()
     engine = services.sessionmaker.kw["bind"]
     statements = [0]
-    event.listen(engine.sync_engine, "before_cursor_execute",
-                 lambda *a: statements.__setitem__(0, statements[0] + 1))
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, sql: str, *rest: object) -> None:
+        statements[0] += 1
+        if args.show_sql:
+            seen.append(" ".join(sql.split())[:150])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
     delivered = [0]
 
+    answers: list[str] = []
+
     async def sink(text: str) -> None:
-        delivered[0] += 1
+        if text.startswith(('{"type":"sent"', '{"type":"refused"')):
+            answers.append(text)
+        else:
+            delivered[0] += 1
 
     for seat in school.chats:
         for m in seat.members:
@@ -74,6 +85,37 @@ async def run(args: argparse.Namespace, url: str) -> None:
         await app(scope, receive, send)
         return status[0]
 
+    senders: dict[int, object] = {}
+    if args.over == "socket":
+        from sqlalchemy import select
+
+        from parta.api.socket_send import SocketSender
+        from parta.models import AuthSession
+
+        async with services.sessionmaker() as db:
+            session_of = {u: s for s, u in (await db.execute(
+                select(AuthSession.id, AuthSession.user_id))).all()}
+        queue = app.state.send_queue
+
+        async def call(i: int) -> int:  # one send over its author's socket
+            seat = school.chats[i % len(school.chats)]
+            author = seat.members[(i // len(school.chats)) % len(seat.members)]
+            uid = school.user_ids[author]
+            sender = senders.get(uid)
+            if sender is None:
+                conn = Connection(uid, sink)
+                await conn.go_live(0)
+                sender = senders[uid] = SocketSender(conn, session_of[uid], "ru")
+            answers.clear()
+            queue.offer(sender, {"type": "send", "ref": f"r{i}", "chat_id": seat.chat_id,
+                                 "body": f"Сообщение {i}: домашнее задание на завтра"})
+            await queue.drain()  # a batch of one: the next send waits for this one's answer
+            for _ in range(3):  # the answer is written from a task of its own
+                if answers:
+                    break
+                await asyncio.sleep(0)
+            return 200 if answers and '"type":"sent"' in answers[-1] else 500
+
     for i in range(50):  # warm up: imports, caches, the conduct filter's patterns
         assert await call(i) == 200, "send failed"
     if args.freeze:  # what a server can do once started: exempt what lives forever from GC
@@ -84,6 +126,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
         if args.freeze > 1:
             gc.set_threshold(50_000, 50, 100)
     statements[0], delivered[0] = 0, 0
+    seen.clear()
     profile = cProfile.Profile(time.process_time) if args.profile else None
     t0 = time.process_time()
     if profile:
@@ -95,9 +138,11 @@ async def run(args: argparse.Namespace, url: str) -> None:
         profile.disable()
         profile.dump_stats(args.profile)
     cpu = time.process_time() - t0
-    print(f"{args.sends} sends to chats of {args.chat_size}: {cpu / args.sends * 1e6:.0f} µs CPU "
+    print(f"{args.sends} sends over {args.over} to chats of {args.chat_size}: {cpu / args.sends * 1e6:.0f} µs CPU "
           f"per send ({cpu / delivered[0] * 1e6:.1f} µs per delivery), "
           f"{statements[0] / args.sends:.1f} SQL statements per send")
+    if args.show_sql:  # the statements of the last send
+        print("\n".join(seen[-int(round(statements[0] / args.sends)):]))
     await services.bus.stop()
 
 
@@ -110,6 +155,10 @@ def main() -> None:
     p.add_argument("--freeze", type=int, default=0,
                    help="1: gc.freeze() after the warm-up; 2: and collect less often")
     p.add_argument("--database-url", default="")
+    p.add_argument("--show-sql", action="store_true", help="print the last send's statements")
+    p.add_argument("--over", choices=["http", "socket"], default="http",
+                   help="socket: each send a `send` frame on its author's event socket, "
+                        "a batch of one (the socket path's fixed cost)")
     args = p.parse_args()
     server = Server(args.database_url or sqlite_url("parta-send-"))
     server.migrate()

@@ -44,7 +44,9 @@ def _dialect(db: AsyncSession) -> str:
 
 
 _UNINDEX = text("DELETE FROM message_search WHERE rowid = :id")
-_INDEX = text("INSERT INTO message_search (rowid, stems) VALUES (:id, :s)")
+# OR REPLACE: a message indexed before (an edit, or a rowid SQLite reused) loses its old terms
+# in the same statement, so a new message costs one statement, not a DELETE and an INSERT.
+_INDEX = text("INSERT OR REPLACE INTO message_search (rowid, stems) VALUES (:id, :s)")
 
 
 async def index_message(db: AsyncSession, message_id: int, body: str) -> None:
@@ -55,10 +57,12 @@ async def index_messages(db: AsyncSession, rows: list[tuple[int, str]]) -> None:
     """(Re)index messages by (id, body), a statement for all of them."""
     if not rows or _dialect(db) != "sqlite":
         return  # PostgreSQL indexes the body itself
-    await db.execute(_UNINDEX, [{"id": i} for i, _ in rows])
     stemmed = [{"id": i, "s": " ".join(stems(b))} for i, b in rows if b.strip()]
     if stemmed:
         await db.execute(_INDEX, stemmed)
+    empty = [{"id": i} for i, b in rows if not b.strip()]
+    if empty:  # files without a caption: nothing to find them by
+        await db.execute(_UNINDEX, empty)
 
 
 async def unindex_message(db: AsyncSession, message_id: int) -> None:

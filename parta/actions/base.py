@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from parta import metrics
+from parta.actions.flood_state import RecentPosts
 from parta.actions.throttle import Rates
 from parta.config import Settings
 from parta.db import reading
-from parta.models import AuditEntry, User
+from parta.models import AuditEntry, ConductMode, User
 from parta.policy import Actor
 from parta.queries.people import persons
 from parta.realtime import eventlog
@@ -44,6 +45,10 @@ class Services:
     publish_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     readers: eventlog.Readers = field(default_factory=eventlog.Readers)
     rates: Rates = field(default_factory=Rates)  # in-memory limits: reactions, «typing»
+    # The flood limits' memory of each sender's recent posts (one process: see actions.flood).
+    recent_posts: RecentPosts = field(default_factory=RecentPosts)
+    # Each organization's conduct filter modes by kind of chat (see actions.screening).
+    conduct_modes: dict[int, dict[str, ConductMode]] = field(default_factory=dict)
     # Uploads' share of this process: files worked on at once, and per-person allowances.
     uploads: UploadGate = field(init=False)
 

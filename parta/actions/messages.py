@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from parta import search
-from parta.actions import screening
+from parta.actions import flood, screening
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, require_chat
 from parta.actions.roles import org_admin_ids
@@ -132,6 +132,7 @@ class Outbound:
 async def publish_message(ctx: Ctx, chat: Chat, me: ChatMember | None, msg: Message,
                           files: list[Attachment]) -> list[AttachmentOut]:
     """A stored message goes out (see ``publish_messages``)."""
+    flood.forget(ctx, msg.author_id)  # not a send (an approval, a notice): read their posts anew
     author: Person | None
     if msg.author_id is not None and ctx.user is not None and msg.author_id == ctx.user.id:
         author = await ctx.caller_person(chat.org_id)  # loaded with the caller: no query
@@ -290,6 +291,7 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
                                params={"matches": verdict.matches})
     msg.body = await _resolve_mentions(ctx, chat, text)
     msg.edited_at = utcnow()
+    flood.forget(ctx, msg.author_id)  # the duplicate check compares with the text as it is now
     await search.index_message(ctx.db, msg.id, msg.body)
     ctx.emit(MessageEdited(org_id=chat.org_id, chat_id=chat.id, message_id=msg.id, body=msg.body,
                            edited_at=msg.edited_at.isoformat()),
@@ -315,6 +317,7 @@ async def remove_message(ctx: Ctx, chat: Chat, msg: Message) -> Message:
     if msg.deleted_at is not None:
         return msg
     msg.deleted_at, msg.deleted_by, msg.body = utcnow(), actor.user_id, ""
+    flood.forget(ctx, msg.author_id)
     await search.unindex_message(ctx.db, msg.id)
     pin = (await ctx.db.execute(select(Pin).where(
         Pin.chat_id == chat.id, Pin.message_id == msg.id))).scalar_one_or_none()

@@ -446,4 +446,5 @@ async def set_conduct_modes(ctx: Ctx, org_id: int, modes: dict[str, ConductMode]
     await ctx.db.flush()
     ctx.audit("org.conduct_modes_set", org_id, "organization", org_id,
               modes={k: v.value for k, v in modes.items()})
+    screening.modes_changed(ctx, org_id)
     return await screening.conduct_modes(ctx, org_id)

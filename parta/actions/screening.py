@@ -12,8 +12,8 @@ from parta.actions.base import Ctx
 from parta.conduct import check as conduct_check
 from parta.models import Chat, ChatKind, ChatMember, ConductMode, ConductSetting
 
-__all__ = ["CHILDREN_KINDS", "Screening", "conduct_mode", "conduct_modes", "default_mode", "screen",
-           "screening"]
+__all__ = ["CHILDREN_KINDS", "Screening", "conduct_mode", "conduct_modes", "default_mode",
+           "modes_changed", "org_modes", "screen", "screening"]
 
 # Chats with children in them: the filter holds a flagged message for a moderator by default.
 CHILDREN_KINDS = frozenset({ChatKind.class_, ChatKind.subject, ChatKind.management_student_council,
@@ -32,6 +32,31 @@ async def conduct_modes(ctx: Ctx, org_id: int) -> dict[str, ConductMode]:
         if row.chat_kind in modes:
             modes[row.chat_kind] = row.mode
     return modes
+
+
+async def org_modes(ctx: Ctx, org_id: int) -> dict[str, ConductMode]:
+    """``conduct_modes`` as the send path asks for them: kept in this process once read, until
+    they change (``modes_changed``). With a Redis bus another process may change them, so they
+    are read each time."""
+    if ctx.settings.redis_url:
+        return await conduct_modes(ctx, org_id)
+    cache = ctx.services.conduct_modes
+    found = cache.get(org_id)
+    if found is None:
+        found = cache[org_id] = await conduct_modes(ctx, org_id)
+    return found
+
+
+def modes_changed(ctx: Ctx, org_id: int) -> None:
+    """The organization's modes were written in ``ctx``'s transaction: once it commits, the
+    next send reads them anew (dropped only then, so no send in between caches the old ones
+    for good)."""
+    cache = ctx.services.conduct_modes
+
+    async def drop() -> None:
+        cache.pop(org_id, None)
+
+    ctx.after_commit.append(drop)
 
 
 async def conduct_mode(ctx: Ctx, chat: Chat) -> ConductMode:

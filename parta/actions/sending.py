@@ -17,7 +17,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -103,15 +103,6 @@ async def send_message(ctx: Ctx, chat_id: int, body: str, client_id: str | None 
     return result
 
 
-class _Post(NamedTuple):
-    """An author's recent message, as the flood limits look at it."""
-
-    author_id: int
-    chat_id: int
-    body: str
-    created_at: datetime
-
-
 @dataclass
 class _Ready:
     """A send that passed every check and waits to be written."""
@@ -143,7 +134,7 @@ class _Known:
     blocked: set[tuple[int, int]] = field(default_factory=set)
     replies: dict[int, int] = field(default_factory=dict)  # message id → its chat
     modes: dict[int, dict[str, ConductMode]] = field(default_factory=dict)  # org → kind → mode
-    recent: dict[int, list[Any]] = field(default_factory=dict)  # author → newest first
+    recent: dict[int, flood.Recent] = field(default_factory=dict)  # flood-checked authors
     taken: dict[tuple[int, str], int] = field(default_factory=dict)  # client id → batch index
     # (org, sender) where a parent withdrew consent to chats (152-ФЗ): the sender may not post.
     restricted: set[tuple[int, int]] = field(default_factory=set)
@@ -211,9 +202,9 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
     if reply_ids:
         k.replies = {int(m): int(c) for m, c in (await db.execute(_REPLIES, {"ids": reply_ids})).all()}
     for org_id in {k.chats[c].org_id for c in in_chats}:
-        k.modes[org_id] = await screening.conduct_modes(ctx, org_id)
+        k.modes[org_id] = await screening.org_modes(ctx, org_id)
     flood_checked = sorted({u for (_, u), m in k.mine.items() if m.role.value == "member"})
-    k.recent = await flood.recent_posts(ctx, flood_checked)
+    k.recent = await flood.recent_of(ctx, flood_checked, now)
     return k
 
 
@@ -260,7 +251,7 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
         wait = chat.slow_mode_seconds - (now - me.last_posted_at).total_seconds()
         if wait > 0:
             raise RateLimited(int(wait) + 1, "slow_mode")
-    refusal = flood.flood_refusal(ctx.settings, chat.id, me, text, now, k.recent.get(uid, []))
+    refusal = flood.flood_refusal(ctx.settings, chat.id, me, text, now, k.recent.get(uid))
     if refusal is not None:
         raise refusal
     verdict = screening.screening(k.modes[chat.org_id][chat.kind.value], me, text)
@@ -344,11 +335,11 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
         if isinstance(result, _Ready):
             uid = _sender(item)
             set_committed_value(result.me, "last_posted_at", now)  # written with the batch
-            known.recent.setdefault(uid, []).insert(0, _Post(uid, result.chat.id, result.text, now))
+            flood.record(ctx, known.recent.get(uid), uid, result.chat.id, result.text, now)
         elif isinstance(result, Sent) and result.held is not None and result.created:
             held = result.held  # held for a moderator: it counts toward the flood limits too
-            known.recent.setdefault(held.author_id, []).insert(
-                0, _Post(held.author_id, held.chat_id, held.body, now))
+            flood.record(ctx, known.recent.get(held.author_id), held.author_id, held.chat_id,
+                         held.body, now, held=True)
         decided.append(result)
     ready_at = [n for n, d in enumerate(decided) if isinstance(d, _Ready)]
     ready = [r for r in decided if isinstance(r, _Ready)]
