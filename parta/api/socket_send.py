@@ -78,7 +78,7 @@ class SocketSender:
 
     def answer(self, payload: dict[str, Any]) -> None:
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        self.conn.offer(0, text, text_frame(text) if self.conn.write_frame is not None else None)
+        self.conn.reply(text, text_frame(text) if self.conn.frames else None)
 
     def refuse(self, ref: str | None, error: PartaError, lang: str | None = None) -> None:
         """``lang``: the sender's own language, when the batch has read it."""
