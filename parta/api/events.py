@@ -17,7 +17,7 @@ from parta.i18n import LANGUAGES, pick_language
 from parta.models import AuthSession, SessionKind
 from parta.queries.actors import live_session, seen_long_ago
 from parta.realtime import eventlog
-from parta.realtime.frames import frame_writer
+from parta.realtime.frames import SocketTransport
 from parta.realtime.gateway import MAX_REPLAY, Connection, Hub
 
 router = APIRouter()
@@ -73,10 +73,11 @@ async def events(ws: WebSocket) -> None:
     raw_last = ws.query_params.get("last_id", "")
     last_id = int(raw_last) if raw_last.isdigit() and len(raw_last) < 19 else None
     await ws.accept()
-    conn = Connection(user_id, ws.send_text, ws.close, frame_writer(ws.scope), session_id,
-                      found.expires_at.timestamp())
+    conn = Connection(user_id, SocketTransport(ws), session_id, found.expires_at.timestamp())
     hub.register(conn)  # before reading the log, so nothing published meanwhile is lost
     try:
+        if last_id is not None:
+            conn.resume()
         through = await _catch_up(services, ws, user_id, last_id)
         await ws.send_text(f'{{"type":"hello","last_id":{through}}}')
         await conn.go_live(through)
@@ -139,4 +140,4 @@ async def _read(ws: WebSocket, conn: Connection, sender: SocketSender, queue: Se
         if kind == "send":
             queue.offer(sender, said)
         elif kind == "ping":
-            conn.offer(0, PONG)
+            conn.reply(PONG)

@@ -17,10 +17,11 @@ batch was being written is decided and written as the next batch, in one transac
 (``actions.sending.send_messages``): one commit, one event-log write and a few reads for
 many messages. A lone send waits for nothing: a batch starts on the next turn of the loop.
 
-Each batch checks that every sender's session is still live, and the senders' names as they
-are now; their relations (roles, classes), which decide only who sees an archived chat, are
-those loaded at connect and reloaded once they are a minute old. Membership of the chat — who
-may post there — is read in the batch itself.
+Each batch reads every sender as an HTTP request does (``queries.actors.callers_by_session``,
+one query for the batch): the session still live, the person and their relations (roles,
+classes, the teacher badge) as they are now — nothing is cached between batches, so a session
+ended or a role taken away counts for the very next send. Membership of the chat, blocks and
+the rest are decided by ``actions.sending`` in the same transaction.
 """
 
 from __future__ import annotations
@@ -28,22 +29,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi.encoders import jsonable_encoder
 from pydantic import Field, StringConstraints, ValidationError
-from sqlalchemy import bindparam, select
 
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.sending import Outgoing, Sent, send_messages
 from parta.api.chats import sent_answer
 from parta.api.errors import error_body, validation_fields
-from parta.db import utcnow
 from parta.errors import NotAuthenticated, PartaError, RateLimited
-from parta.models import AuthSession, User
-from parta.queries.actors import Caller, load_caller
+from parta.queries.actors import callers_by_session
 from parta.realtime.frames import text_frame
 from parta.realtime.gateway import Connection
 from parta.schemas.chats import MessageIn
@@ -54,7 +51,6 @@ log = logging.getLogger("parta.api.socket_send")
 
 MAX_PENDING = 64  # sends a socket may have waiting for their answers
 MAX_BATCH = 256  # sends decided in one transaction
-CALLER_TTL = 60.0  # seconds a connection's loaded relations are trusted for
 
 
 class SocketSendIn(MessageIn):
@@ -66,19 +62,16 @@ class SocketSendIn(MessageIn):
 @dataclass(eq=False, slots=True)
 class SocketSender:
     """One socket's sender: who sends (their session), where the answers go, and the
-    language they are in until the sender's own is known. Their relations are loaded with
-    their first send, so an idle socket holds nothing more."""
+    language they are in until the sender's own is known."""
 
     conn: Connection
     session_id: int
     lang: str
-    caller: Caller | None = None
-    loaded_at: float = 0.0
     pending: int = 0
 
     def answer(self, payload: dict[str, Any]) -> None:
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        self.conn.offer(0, text, text_frame(text) if self.conn.write_frame is not None else None)
+        self.conn.reply(text, text_frame(text) if self.conn.frames else None)
 
     def refuse(self, ref: str | None, error: PartaError, lang: str | None = None) -> None:
         """``lang``: the sender's own language, when the batch has read it."""
@@ -163,21 +156,20 @@ class SendQueue:
         """Each send's outcome, and the senders' own languages by session."""
         answers: list[Sent | PartaError | None] = [None] * len(batch)
         async with unit_of_work(self._services) as uow:
-            users = await _live_users(uow, {j.sender.session_id for j in batch})
-            langs = {sid: u.language for sid, u in users.items() if u.language}
-            now = time.monotonic()
+            callers = await callers_by_session(
+                uow.db, {(j.sender.session_id, j.sender.conn.user_id) for j in batch})
+            langs = {sid: u.language for sid, (u, _) in callers.items() if u.language}
             items: list[Outgoing] = []
             at: list[int] = []
             for n, job in enumerate(batch):
                 s = job.sender
-                user = users.get(s.session_id)
-                if user is None:
+                found = callers.get(s.session_id)
+                if found is None:
                     answers[n] = NotAuthenticated()
                     continue
-                if s.caller is None or now - s.loaded_at > CALLER_TTL:
-                    s.caller, s.loaded_at = await load_caller(uow.db, user), now
-                ctx = Ctx(db=uow.db, services=self._services, user=user, actor=s.caller.actor,
-                          session_id=s.session_id, verified_in=s.caller.verified_in,
+                user, caller = found
+                ctx = Ctx(db=uow.db, services=self._services, user=user, actor=caller.actor,
+                          session_id=s.session_id, verified_in=caller.verified_in,
                           lang=user.language or s.lang, events=uow.events)
                 m = job.send
                 items.append(Outgoing(ctx, m.chat_id, m.body, m.client_id, m.reply_to_id,
@@ -194,14 +186,3 @@ class _Refusal(PartaError):
     def __init__(self, status: int, code: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(code, fields=fields)
         self.status = status
-
-
-_LIVE_USERS = (select(AuthSession.id, User).join(User, User.id == AuthSession.user_id)
-               .where(AuthSession.id.in_(bindparam("ids", expanding=True)),
-                      AuthSession.ended_at.is_(None), AuthSession.expires_at > bindparam("now")))
-
-
-async def _live_users(uow: Ctx, session_ids: set[int]) -> dict[int, User]:
-    """The user of each session that is still live (signed out or expired: none)."""
-    rows = await uow.db.execute(_LIVE_USERS, {"ids": list(session_ids), "now": utcnow()})
-    return {int(sid): user for sid, user in rows.all()}

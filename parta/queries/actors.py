@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +28,7 @@ __all__ = [
     "Caller",
     "active_sessions",
     "caller_by_token_hash",
+    "callers_by_session",
     "live_session",
     "load_actor",
     "load_caller",
@@ -35,22 +36,24 @@ __all__ = [
 ]
 
 
-# The caller's relations, one row each: (kind, id, role). Kinds: r = a role in an org,
+# The caller's relations, one row each: (user, kind, id, role). Kinds: r = a role in an org,
 # l = a class they lead, s = a class they teach a subject in, m = a municipality they run,
-# v = an org where they are a verified teacher (the badge on what they write).
-def _relations(user_id: Any) -> Any:
+# v = an org where they are a verified teacher (the badge on what they write). ``who`` picks
+# the people: a condition on a user id column.
+def _relations(who: Callable[[Any], Any]) -> Any:
     return union_all(
-        select(literal("r").label("kind"), Membership.org_id.label("ref"),
-               MembershipRole.role.label("role"))
+        select(Membership.user_id.label("user_id"), literal("r").label("kind"),
+               Membership.org_id.label("ref"), MembershipRole.role.label("role"))
         .join(MembershipRole, MembershipRole.membership_id == Membership.id)
-        .where(Membership.user_id == user_id, Membership.left_at.is_(None)),
-        select(literal("l"), Group.id, null())
-        .where(Group.class_teacher_id == user_id, Group.archived_at.is_(None)),
-        select(literal("s"), GroupTeacher.group_id, null()).where(GroupTeacher.user_id == user_id),
-        select(literal("m"), MunicipalAdmin.municipality_id, null())
-        .where(MunicipalAdmin.user_id == user_id),
-        select(literal("v"), Membership.org_id, null())
-        .where(Membership.user_id == user_id,
+        .where(who(Membership.user_id), Membership.left_at.is_(None)),
+        select(Group.class_teacher_id, literal("l"), Group.id, null())
+        .where(who(Group.class_teacher_id), Group.archived_at.is_(None)),
+        select(GroupTeacher.user_id, literal("s"), GroupTeacher.group_id, null())
+        .where(who(GroupTeacher.user_id)),
+        select(MunicipalAdmin.user_id, literal("m"), MunicipalAdmin.municipality_id, null())
+        .where(who(MunicipalAdmin.user_id)),
+        select(Membership.user_id, literal("v"), Membership.org_id, null())
+        .where(who(Membership.user_id),
                Membership.verification == VerificationStatus.verified),
     ).subquery("rel")
 
@@ -84,9 +87,9 @@ class Caller:
 
 
 # Built once: these run on every request, and building a statement costs more than running it.
-_BY_USER = _relations(bindparam("user_id"))
+_BY_USER = _relations(lambda user_id: user_id == bindparam("user_id"))
 _LOAD_ACTOR = select(_BY_USER.c.kind, _BY_USER.c.ref, _BY_USER.c.role)
-_BY_TOKEN = _relations(select(AuthSession.user_id)
+_BY_TOKEN = _relations(lambda user_id: user_id == select(AuthSession.user_id)
                        .where(AuthSession.token_hash == bindparam("token_hash"))
                        .scalar_subquery())
 _CALLER = (select(AuthSession, User, _BY_TOKEN.c.kind, _BY_TOKEN.c.ref, _BY_TOKEN.c.role)
@@ -115,6 +118,32 @@ async def caller_by_token_hash(db: AsyncSession, token_hash: str
         return None
     sess, user = rows[0][0], rows[0][1]
     return sess, user, _actor(user, ((k, r, role) for _, _, k, r, role in rows))
+
+
+_BY_USERS = _relations(lambda user_id: user_id.in_(bindparam("user_ids", expanding=True)))
+_CALLERS = (select(AuthSession.id, User, _BY_USERS.c.kind, _BY_USERS.c.ref, _BY_USERS.c.role)
+            .join(User, User.id == AuthSession.user_id)
+            .outerjoin(_BY_USERS, _BY_USERS.c.user_id == User.id)
+            .where(AuthSession.id.in_(bindparam("ids", expanding=True)),
+                   AuthSession.ended_at.is_(None), AuthSession.expires_at > bindparam("now")))
+
+
+async def callers_by_session(db: AsyncSession, sessions: Iterable[tuple[int, int]]
+                             ) -> dict[int, tuple[User, Caller]]:
+    """For each (session id, its user's id) whose session is still live: the user and their
+    relations as they are now — what ``caller_by_token_hash`` gives an HTTP request, for
+    many sessions in one query (the event socket's sends, decided in batches). A session
+    that ended or expired, or is not that user's, is missing."""
+    pairs = dict(sessions)
+    if not pairs:
+        return {}
+    rows = (await db.execute(_CALLERS, {"ids": list(pairs), "user_ids": sorted(set(pairs.values())),
+                                        "now": utcnow()})).all()
+    found: dict[int, tuple[User, list[tuple[str | None, int | None, Any]]]] = {}
+    for sid, user, kind, ref, role in rows:
+        if user.id == pairs[sid]:
+            found.setdefault(sid, (user, []))[1].append((kind, ref, role))
+    return {sid: (user, _actor(user, rel)) for sid, (user, rel) in found.items()}
 
 
 def seen_long_ago(sess: AuthSession) -> bool:

@@ -51,9 +51,6 @@ class InProcessBus:
         self._batch_subscribers: list[BatchSubscriber] = []
         self._started = False
 
-    def _deliver(self, env: Envelope) -> None:
-        self._deliver_all([env])
-
     def _deliver_all(self, envelopes: list[Envelope]) -> None:
         for fn in list(self._batch_subscribers):
             try:
@@ -125,43 +122,45 @@ GAP_WAIT = 0.25  # seconds an event waits for an earlier one that another proces
 
 class InOrder:
     """Stream ids grow in commit order across every server process, but each process publishes
-    after its own commit, so on the shared channel a later event can overtake an earlier one.
-    A connection skips any id below one it already has, so an overtaken event would reach its
-    clients only on their next resume. This hands events on in id order: an event after a gap
-    waits until the gap is filled — or ``GAP_WAIT`` has passed (an id can be lost for good: a
-    transaction that took it rolled back), and then goes on with whatever came meanwhile.
-    Ephemeral events (id 0) never wait."""
+    after its own commit, so on the shared channel a later transaction can overtake an earlier
+    one. A connection skips any id below one it already has, so an overtaken event would reach
+    its clients only on their next resume. This hands batches (one transaction's events, whose
+    ids follow each other: the stream is locked while they are given) on whole and in id order:
+    a batch after a gap waits until the gap is filled — or ``GAP_WAIT`` has passed (an id can be
+    lost for good: a transaction that took it rolled back), and then goes on with whatever came
+    meanwhile. A batch of ephemeral events only (id 0) never waits."""
 
-    def __init__(self, deliver: Callable[[Envelope], None], wait: float = GAP_WAIT) -> None:
+    def __init__(self, deliver: Callable[[list[Envelope]], None], wait: float = GAP_WAIT) -> None:
         self._deliver = deliver
         self._wait = wait
         self._last: int | None = None  # the newest id handed on
-        self._held: dict[int, Envelope] = {}
+        self._held: dict[int, tuple[int, list[Envelope]]] = {}  # first id → (last id, batch)
         self._timer: asyncio.TimerHandle | None = None
 
-    def put(self, env: Envelope) -> None:
-        if not env.id or self._last is None or env.id <= self._last:
-            if env.id and (self._last is None or env.id > self._last):
-                self._last = env.id
-            self._deliver(env)  # ephemeral, the first one, or one given up on: at once
+    def put(self, batch: list[Envelope]) -> None:
+        ids = [e.id for e in batch if e.id]
+        if not ids or self._last is None or ids[0] <= self._last:
+            if ids and (self._last is None or max(ids) > self._last):
+                self._last = max(ids)
+            self._deliver(batch)  # ephemeral, the first one, or one given up on: at once
             return
-        self._held[env.id] = env
+        self._held[min(ids)] = (max(ids), batch)
         self._release()
         if self._held and self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._wait, self._give_up)
 
     def _release(self) -> None:
-        """Hand on the held events that now follow without a gap."""
+        """Hand on the held batches that now follow without a gap."""
         assert self._last is not None
-        while (env := self._held.pop(self._last + 1, None)) is not None:
-            self._last = env.id
-            self._deliver(env)
+        while (held := self._held.pop(self._last + 1, None)) is not None:
+            self._last, batch = held
+            self._deliver(batch)
         if not self._held and self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _give_up(self) -> None:
-        """The gap stayed: skip over it to the next held event and go on from there."""
+        """The gap stayed: skip over it to the next held batch and go on from there."""
         self._timer = None
         if self._held:
             self._last = min(self._held) - 1
@@ -170,7 +169,8 @@ class InOrder:
             self._timer = asyncio.get_running_loop().call_later(self._wait, self._give_up)
 
     def held(self) -> int:
-        return len(self._held)
+        """Events held back, waiting for an earlier one."""
+        return sum(len(batch) for _, batch in self._held.values())
 
     def close(self) -> None:
         if self._timer is not None:
@@ -180,7 +180,8 @@ class InOrder:
 
 class RedisBus(InProcessBus):
     """Publishes to Redis; local subscribers hear every process's events, their own included,
-    once each — from the Redis channel, never twice."""
+    once each — from the Redis channel, never twice. A transaction's events travel as one
+    message and reach batch subscribers (the hub) as one batch, as on the in-process bus."""
 
     def __init__(self, url: str, channel: str = CHANNEL) -> None:
         super().__init__()
@@ -190,7 +191,7 @@ class RedisBus(InProcessBus):
         self._channel = channel
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
-        self._in_order = InOrder(self._deliver)
+        self._in_order = InOrder(self._deliver_all)
 
     async def start(self) -> None:
         if self._task is None:
@@ -217,8 +218,8 @@ class RedisBus(InProcessBus):
                 except (ValueError, KeyError, TypeError):
                     log.warning("ignored a malformed message on %s", self._channel)
                     continue
-                for env in envelopes:
-                    self._in_order.put(env)
+                if envelopes:
+                    self._in_order.put(envelopes)
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()

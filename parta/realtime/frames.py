@@ -36,14 +36,15 @@ one explicitly (:class:`FrameProtocol`, passed as ``ws=`` through :data:`UVICORN
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Coroutine
 from typing import Any
 
+from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
 from websockets.protocol import State
 
-__all__ = ["EXTENSION", "UVICORN_WS_OPTIONS", "FrameProtocol", "FrameWriter", "frame_writer",
+__all__ = ["EXTENSION", "UVICORN_WS_OPTIONS", "FrameProtocol", "FrameWriter", "SocketTransport",
            "text_frame"]
 
 EXTENSION = "parta.frames"  # the ASGI scope's extensions key holding the FrameWriter
@@ -108,10 +109,30 @@ class FrameProtocol(WebSocketsSansIOProtocol):
             writer.detach()  # nothing more to write, and no cycle back to this protocol
 
 
-def frame_writer(scope: MutableMapping[str, Any]) -> Callable[[bytes], bool] | None:
-    """The connection's ``write(frame) -> bool`` when the server offers one, else None."""
-    writer = (scope.get("extensions") or {}).get(EXTENSION)
-    return writer.write if isinstance(writer, FrameWriter) else None
+class SocketTransport:
+    """A Starlette WebSocket as the gateway's ``Transport``: text through ``send_text``, and
+    prebuilt frames through this connection's :class:`FrameWriter` when uvicorn runs
+    :class:`FrameProtocol` (otherwise ``frames`` is False and every event goes as text)."""
+
+    __slots__ = ("_writer", "_ws")
+
+    def __init__(self, ws: WebSocket) -> None:
+        self._ws = ws
+        writer = (ws.scope.get("extensions") or {}).get(EXTENSION)
+        self._writer = writer if isinstance(writer, FrameWriter) else None
+
+    @property
+    def frames(self) -> bool:
+        return self._writer is not None
+
+    def send_text(self, text: str) -> Coroutine[Any, Any, None]:
+        return self._ws.send_text(text)
+
+    def write_frame(self, frame: bytes) -> bool:
+        return self._writer is not None and self._writer.write(frame)
+
+    async def close(self, code: int = 1000) -> None:
+        await self._ws.close(code)
 
 
 # Every place that starts uvicorn passes these, so the protocol and limits cannot drift.

@@ -20,14 +20,14 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from parta.metrics import observe_delivery
 from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope, RolesChanged, SessionEnded
 
-__all__ = ["CLOSE_RECONNECT", "CLOSE_SESSION_ENDED", "MAX_REPLAY", "QUEUE_LIMIT", "ConnState",
-           "Connection", "Hub"]
+__all__ = ["CLOSE_RECONNECT", "CLOSE_SESSION_ENDED", "MAX_REPLAY", "QUEUE_LIMIT", "Callbacks",
+           "ConnState", "Connection", "ConnectionStateError", "Hub", "Transport"]
 
 MAX_REPLAY = 1000  # further behind than this: resync instead of a flood
 QUEUE_LIMIT = 512  # a client this far behind live delivery is cut off and resyncs
@@ -41,9 +41,38 @@ _ENDINGS = frozenset({"session.ended", "roles.changed"})
 
 
 class ConnState(Enum):
-    buffering = "buffering"  # registered, replay in progress: live events are held back
+    """Where a connection is in its life. The only moves are::
+
+        connecting ─┬─► resuming ─► live ─► closing ─► closed
+                    └────────────► live        (a new client: nothing to replay)
+        connecting, resuming, live ─► closing   (ended, or cut off for being too slow)
+        any but closed ─► closed                 (the client went, or its transport failed)
+
+    Anything else is a bug in the caller and raises :class:`ConnectionStateError`."""
+
+    connecting = "connecting"  # registered, nothing sent yet: live events are held back
+    resuming = "resuming"  # the replay is being sent: live events are still held back
     live = "live"
+    closing = "closing"  # nothing more is delivered; what is on its way goes out, then close
     closed = "closed"
+
+
+_MOVES: dict[ConnState, frozenset[ConnState]] = {
+    ConnState.connecting: frozenset({ConnState.resuming, ConnState.live, ConnState.closing,
+                                     ConnState.closed}),
+    ConnState.resuming: frozenset({ConnState.live, ConnState.closing, ConnState.closed}),
+    ConnState.live: frozenset({ConnState.closing, ConnState.closed}),
+    ConnState.closing: frozenset({ConnState.closed}),
+    ConnState.closed: frozenset(),
+}
+_HOLDING = frozenset({ConnState.connecting, ConnState.resuming})
+_ENDED = frozenset({ConnState.closing, ConnState.closed})
+
+
+class ConnectionStateError(RuntimeError):
+    """A connection was asked for something its state does not allow (a second ``go_live``,
+    an answer before the replay went out, a move out of ``closed``): a bug, never a client's
+    doing."""
 
 
 async def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
@@ -70,76 +99,159 @@ async def _finish(coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
         raise
 
 
+class Transport(Protocol):
+    """A client's socket as the gateway uses it: the one seam between the hub and a server.
+
+    Production has one (``parta.realtime.frames.SocketTransport``, a Starlette WebSocket with
+    uvicorn's frame writer); tests drive the hub with their own (:class:`Callbacks`)."""
+
+    @property
+    def frames(self) -> bool:
+        """Whether ``write_frame`` may take prebuilt frames at all (the server offers it)."""
+
+    def send_text(self, text: str) -> Coroutine[Any, Any, None]:
+        """Send one text message; a socket that keeps up finishes without yielding."""
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write whole prebuilt frames now and return True, or write nothing and return False
+        (the socket is closing, or pushes back)."""
+
+    async def close(self, code: int = 1000) -> None: ...
+
+
+class Callbacks:
+    """A transport made of functions: a test's socket, or a tool's sink."""
+
+    __slots__ = ("_close", "_send_text", "_write_frame")
+
+    def __init__(self, send_text: SendText, close: Callable[..., Awaitable[None]] | None = None,
+                 write_frame: WriteFrame | None = None) -> None:
+        self._send_text = send_text
+        self._close = close
+        self._write_frame = write_frame
+
+    @property
+    def frames(self) -> bool:
+        return self._write_frame is not None
+
+    def send_text(self, text: str) -> Coroutine[Any, Any, None]:
+        return self._send_text(text)
+
+    def write_frame(self, frame: bytes) -> bool:
+        return self._write_frame is not None and self._write_frame(frame)
+
+    async def close(self, code: int = 1000) -> None:
+        if self._close is not None:
+            await self._close(code)
+
+
 class Connection:
-    """One client's socket. ``send_text`` is the transport (a WebSocket's, or a test's);
-    ``close`` ends it when the server cuts the client off; ``write_frame``, when the server
-    offers one, writes an event's prebuilt frame while the socket is open and keeps up."""
+    """One client's socket, through its ``transport`` (a bare ``send_text`` function is taken
+    as :class:`Callbacks`). Its ``state`` moves only as :class:`ConnState` draws."""
 
     __slots__ = (
         "_backlog",
-        "_close",
         "_close_code",
         "_drainer",
         "_held",
         "expires_at",
+        "frames",
         "last_id",
         "overflowed",
-        "send_text",
         "session_id",
         "state",
+        "transport",
         "user_id",
-        "write_frame",
     )
 
-    def __init__(self, user_id: int, send_text: SendText,
-                 close: Callable[..., Awaitable[None]] | None = None,
-                 write_frame: WriteFrame | None = None, session_id: int = 0,
+    def __init__(self, user_id: int, transport: Transport | SendText, session_id: int = 0,
                  expires_at: float = math.inf) -> None:
         self.user_id = user_id
         self.session_id = session_id
         self.expires_at = expires_at  # the session's end (epoch seconds): the socket's too
         self._close_code: int | None = None
-        self.send_text = send_text
-        self.write_frame = write_frame
-        self._close = close
-        self.state = ConnState.buffering
+        if not hasattr(transport, "write_frame"):
+            transport = Callbacks(transport)  # type: ignore[arg-type]
+        self.transport: Transport = transport  # type: ignore[assignment]
+        self.frames = self.transport.frames  # read once: the hub asks for every event
+        self.state = ConnState.connecting
         self.last_id = 0
         self.overflowed = False
         self._held: list[tuple[int, str, bytes | None]] | None = []
         self._backlog: deque[str | None] | None = None  # set while a send is waiting
         self._drainer: asyncio.Task[None] | None = None
 
-    def offer(self, event_id: int, text: str, frame: bytes | None = None) -> None:
+    def _move(self, to: ConnState) -> None:
+        if to not in _MOVES[self.state]:
+            raise ConnectionStateError(f"a connection cannot go from {self.state.value} to "
+                                       f"{to.value}")
+        self.state = to
+
+    def _closed(self) -> None:
+        if self.state is not ConnState.closed:
+            self.state = ConnState.closed
+            self._held = None
+
+    def resume(self) -> None:
+        """The replay of what the client missed starts; live events are still held back."""
+        self._move(ConnState.resuming)
+
+    async def go_live(self, replayed_through: int) -> bool:
+        """The replay sent everything up to ``replayed_through`` (or there was none to send);
+        release what was held. False when the connection ended meanwhile (cut off for being
+        too slow, or its session ended): nothing is released then."""
+        if self.state in _ENDED:
+            return False
+        self._move(ConnState.live)
+        self.last_id = replayed_through
+        held, self._held = self._held or [], None
+        for event_id, text, frame in held:
+            self.offer(event_id, text, frame)
+        return True
+
+    def offer(self, event_id: int, text: str, frame: bytes | None = None) -> bool:
         """Called by the hub for each event addressed to this user (ids may be 0: ephemeral).
-        ``frame``, if given, is ``text`` as a whole WebSocket frame (see ``Envelope.frame``)."""
-        if self.state is ConnState.buffering:
+        ``frame``, if given, is ``text`` as a whole WebSocket frame (see ``Envelope.frame``).
+        Held while the connection is connecting or resuming, sent (or queued behind what is on
+        its way) once live; refused (False) once it is closing or closed."""
+        state = self.state
+        if state is not ConnState.live:
+            if state in _ENDED:
+                return False
             assert self._held is not None
             if len(self._held) >= QUEUE_LIMIT + MAX_REPLAY:
                 self._overflow()
-            else:
-                self._held.append((event_id, text, frame))
-            return
-        if self.state is not ConnState.live:
-            return
+                return False
+            self._held.append((event_id, text, frame))
+            return True
         if event_id:
             if event_id <= self.last_id:
-                return  # already sent by the replay
+                return True  # already sent by the replay
             self.last_id = event_id
         if self._backlog is not None:
             if len(self._backlog) >= QUEUE_LIMIT:
                 self._overflow()
-            else:
-                self._backlog.append(text)
-            return
+                return False
+            self._backlog.append(text)
+            return True
         # Nothing is waiting to go out before it: the frame may go straight to the transport.
-        if frame is not None and self.write_frame is not None and self.write_frame(frame):
-            return
+        if frame is not None and self.frames and self.transport.write_frame(frame):
+            return True
         self._send(text)
+        return True
+
+    def reply(self, text: str, frame: bytes | None = None) -> bool:
+        """An answer to this client alone (a pong, a send's outcome), after what is already on
+        its way. Refused (False) once the connection is closing or closed: the client is going.
+        Before it is live the client has not had its hello: answering then is a bug."""
+        if self.state in _HOLDING:
+            raise ConnectionStateError(f"an answer on a connection still {self.state.value}")
+        return self.offer(0, text, frame)
 
     def offer_all(self, items: list[tuple[int, str, bytes | None]]) -> None:
         """``offer`` for several events in order; when they can all go straight to the
         transport, they go in one write."""
-        if (len(items) == 1 or self.write_frame is None or self.state is not ConnState.live
+        if (len(items) == 1 or not self.frames or self.state is not ConnState.live
                 or self._backlog is not None):
             for item in items:
                 self.offer(*item)
@@ -147,7 +259,7 @@ class Connection:
         fresh = [item for item in items if not item[0] or item[0] > self.last_id]
         frames = [f for _, _, f in fresh]
         if frames and all(f is not None for f in frames) \
-                and self.write_frame(b"".join(frames)):  # type: ignore[arg-type]
+                and self.transport.write_frame(b"".join(frames)):  # type: ignore[arg-type]
             self.last_id = max([self.last_id, *(i for i, _, _ in fresh)])
             return
         for item in fresh:
@@ -155,13 +267,13 @@ class Connection:
 
     def _send(self, text: str) -> None:
         """Write now; a socket that keeps up finishes the send without ever yielding."""
-        coro = self.send_text(text)
+        coro = self.transport.send_text(text)
         try:
             waiting = coro.send(None)
         except StopIteration:
             return
         except Exception:  # noqa: BLE001  any transport failure: the reader cleans up
-            self.state = ConnState.closed
+            self._closed()
             return
         self._backlog = deque()
         self._drainer = asyncio.get_running_loop().create_task(self._drain(coro, waiting))
@@ -174,17 +286,17 @@ class Connection:
                 if text is _RESYNC:
                     await self._cut_off()
                     return
-                await self.send_text(text)
+                await self.transport.send_text(text)
             if self._close_code is not None:  # ended while this backlog was going out
                 await self._shut()
         except Exception:  # noqa: BLE001  any transport failure: the reader cleans up
-            self.state = ConnState.closed
+            self._closed()
         finally:
             self._backlog = None
 
     def _overflow(self) -> None:
         self.overflowed = True
-        self.state = ConnState.closed
+        self._move(ConnState.closing)
         self._held = None
         if self._backlog is not None:
             self._backlog.append(_RESYNC)  # after what is already on its way
@@ -194,42 +306,35 @@ class Connection:
 
     async def _cut_off(self) -> None:
         try:
-            await self.send_text(json.dumps({"type": "resync_required", "reason": "too_slow",
-                                             "last_id": self.last_id}))
-            if self._close is not None:
-                await self._close()
+            await self.transport.send_text(json.dumps(
+                {"type": "resync_required", "reason": "too_slow", "last_id": self.last_id}))
+            await self.transport.close()
         except Exception:  # noqa: BLE001, S110  the client is gone already
             pass
+        finally:
+            self._closed()
 
     def end(self, code: int = CLOSE_SESSION_ENDED) -> None:
         """The session behind this socket ended (signed out, ended from another device, the
         person removed): nothing more is delivered, and the socket closes with ``code`` once
-        what is already on its way (the ``session.ended`` event itself) has gone out."""
-        if self._close_code is not None:
+        what is already on its way (the ``session.ended`` event itself) has gone out. A
+        connection already closing or closed stays as it is."""
+        if self.state in _ENDED:
             return
         self._close_code = code
         drain_first = self._backlog is not None and self.state is ConnState.live
-        self.state = ConnState.closed
+        self._move(ConnState.closing)
         self._held = None
         if not drain_first:  # else the drainer shuts it after the backlog
             asyncio.get_running_loop().create_task(self._shut())
 
     async def _shut(self) -> None:
         try:
-            if self._close is not None:
-                await self._close(self._close_code)
+            await self.transport.close(self._close_code or 1000)
         except Exception:  # noqa: BLE001, S110  the client is gone already
             pass
-
-    async def go_live(self, replayed_through: int) -> None:
-        """The replay sent everything up to ``replayed_through``; release what was held."""
-        if self.state is not ConnState.buffering:
-            return
-        self.last_id = replayed_through
-        held, self._held = self._held or [], None
-        self.state = ConnState.live
-        for event_id, text, frame in held:
-            self.offer(event_id, text, frame)
+        finally:
+            self._closed()
 
     async def wait_closed_by_server(self) -> None:
         """Returns once a cut-off (overflow) has been written out."""
@@ -237,8 +342,8 @@ class Connection:
             await asyncio.shield(self._drainer)
 
     async def close(self) -> None:
-        self.state = ConnState.closed
-        self._held = None
+        """The client went (or the reader is done): nothing more is sent. Idempotent."""
+        self._closed()
         drainer = self._drainer
         if drainer is not None and not drainer.done():
             drainer.cancel()
@@ -273,7 +378,7 @@ class Hub:
         ended = 0
         for conns in list(self._by_user.values()):
             for conn in list(conns):
-                if conn.expires_at <= now and conn.state is not ConnState.closed:
+                if conn.expires_at <= now and conn.state not in _ENDED:
                     conn.end()
                     ended += 1
         return ended
@@ -342,6 +447,6 @@ class Hub:
             if text is None:
                 text = env.wire()
             for conn in conns:
-                if frame is None and conn.write_frame is not None:
+                if frame is None and conn.frames:
                     frame = env.frame()
                 yield conn, text, frame

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from parta.realtime.events import Envelope, InviteChanged
-from parta.realtime.gateway import QUEUE_LIMIT, Connection, ConnState, Hub
+from parta.realtime.gateway import QUEUE_LIMIT, Callbacks, Connection, ConnState, Hub
 from tests.conftest import World
 
 
@@ -26,7 +26,7 @@ async def test_events_during_replay_are_held_then_sent_once_in_order() -> None:
     hub.register(conn)
     hub.dispatch(env(1, 10, {7}))  # arrives while the replay (through id 10) is running
     hub.dispatch(env(2, 11, {7, 8}))
-    assert conn.state is ConnState.buffering and sent == []
+    assert conn.state is ConnState.connecting and sent == []
     await conn.go_live(replayed_through=10)
     hub.dispatch(env(3, 13, {7}))
     hub.dispatch(env(3, 13, {7}))  # a repeat is dropped
@@ -49,10 +49,12 @@ async def test_a_client_that_cannot_keep_up_is_told_to_resync() -> None:
     await conn.go_live(0)
     for i in range(1, QUEUE_LIMIT + 5):
         conn.offer(i, json.dumps({"id": i}))
-    assert conn.overflowed and conn.state is ConnState.closed
+    assert conn.overflowed and conn.state is ConnState.closing
+    assert conn.offer(QUEUE_LIMIT + 9, "{}") is False  # refused: nothing more once cut off
     gate.set()
     await asyncio.wait_for(conn.wait_closed_by_server(), 5)
     assert json.loads(sent[-1])["type"] == "resync_required"
+    assert conn.state is ConnState.closed
 
 
 async def test_nobody_outside_the_audience_hears_an_event() -> None:
@@ -61,14 +63,25 @@ async def test_nobody_outside_the_audience_hears_an_event() -> None:
     async def send(text: str) -> None:
         got.append(text)
 
+    member_got: list[str] = []
+
+    async def member_send(text: str) -> None:
+        member_got.append(text)
+
     hub = Hub()
     outsider = Connection(9, send)
-    hub.register(outsider)
-    await outsider.go_live(0)
+    member = Connection(7, member_send)
+    for c in (outsider, member):
+        hub.register(c)
+        await c.go_live(0)
     hub.dispatch(env(1, 1, {7}))
+    hub.dispatch_all([env(2, 2, {7}), env(3, 3, {7})])
     await asyncio.sleep(0.01)
     assert got == []
+    # The positive control: dispatch did deliver, to the audience.
+    assert [json.loads(t)["id"] for t in member_got] == [1, 2, 3]
     await outsider.close()
+    await member.close()
 
 
 async def test_pruning_forgets_old_events_and_remembers_how_far(world: World) -> None:
@@ -175,7 +188,7 @@ async def test_events_of_one_transaction_reach_a_socket_in_one_write_in_order() 
         texts.append(text)
 
     hub = Hub()
-    fast = Connection(1, send_text, None, write)
+    fast = Connection(1, Callbacks(send_text, None, write))
     plain_texts: list[str] = []
 
     async def plain_send(text: str) -> None:
@@ -217,9 +230,10 @@ async def test_ending_a_session_closes_its_sockets_after_the_event_only() -> Non
         return send, close
 
     hub = Hub()
-    ended = Connection(7, *socket("ended"), session_id=70)  # type: ignore[arg-type]
-    other = Connection(7, *socket("other"), session_id=71)  # type: ignore[arg-type]
-    stranger = Connection(8, *socket("stranger"), session_id=70)  # type: ignore[arg-type]
+    ended = Connection(7, Callbacks(*socket("ended")), session_id=70)  # type: ignore[arg-type]
+    other = Connection(7, Callbacks(*socket("other")), session_id=71)  # type: ignore[arg-type]
+    stranger = Connection(8, Callbacks(*socket("stranger")),  # type: ignore[arg-type]
+                          session_id=70)
     for conn in (ended, other, stranger):
         hub.register(conn)
         await conn.go_live(0)
@@ -256,8 +270,8 @@ async def test_a_socket_closes_when_its_session_expires() -> None:
         closed.append(code)
 
     hub = Hub()
-    soon = Connection(7, send, close, session_id=1, expires_at=100.0)
-    later = Connection(7, send, close, session_id=2, expires_at=200.0)
+    soon = Connection(7, Callbacks(send, close), session_id=1, expires_at=100.0)
+    later = Connection(7, Callbacks(send, close), session_id=2, expires_at=200.0)
     for conn in (soon, later):
         hub.register(conn)
         await conn.go_live(0)

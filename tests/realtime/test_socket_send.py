@@ -1,6 +1,7 @@
 """The event socket's ``send`` frames as the server sees them: every refusal is answered by the
 send's ref with the HTTP error, and changes nothing; a signed-out session can no longer send;
-an oversized frame ends the connection; a socket may have only so many sends waiting."""
+an oversized frame ends the connection; a socket may have only so many sends waiting; each send
+is checked against who the sender is at that moment."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from parta.api.socket_send import MAX_PENDING, SendQueue, SocketSender
 from parta.client import PartaClient
 from parta.i18n import t
+from parta.models import Message
 from parta.realtime.gateway import Connection
+from tests.conftest import World
+from tests.helpers import API
 from tests.live import LiveServer
 from tests.realtime.conftest import signed_in
 
@@ -148,3 +153,84 @@ async def test_a_socket_has_only_so_many_sends_waiting() -> None:
         [("late", 429, "too_many_pending")]
     assert written[0]["error"]["message"] == \
         "Слишком много сообщений ждут отправки. Подождите немного."
+
+
+async def _socket_sender(world: World, key: str, answers: list[dict[str, Any]]
+                         ) -> SocketSender:
+    """``key``'s newest session as a socket's sender; its answers land in ``answers``."""
+    from parta.models import AuthSession
+
+    uid = await world.user_id(key)
+    async with world.services.sessionmaker() as db:
+        session_id = (await db.execute(select(AuthSession.id).where(AuthSession.user_id == uid)
+                                       .order_by(AuthSession.id.desc()))).scalars().first()
+    assert session_id is not None
+
+    async def send_text(text: str) -> None:
+        answers.append(json.loads(text))
+
+    conn = Connection(uid, send_text)
+    await conn.go_live(0)
+    return SocketSender(conn, session_id, "ru")
+
+
+async def _send(queue: SendQueue, sender: SocketSender, answers: list[dict[str, Any]],
+                chat_id: int, body: str) -> dict[str, Any]:
+    answers.clear()
+    queue.offer(sender, {"type": "send", "ref": "r", "chat_id": chat_id, "body": body})
+    await asyncio.sleep(0)
+    await queue.drain()
+    [answer] = [a for a in answers if a["type"] in ("sent", "refused")]
+    return answer
+
+
+async def test_a_socket_send_sees_who_the_sender_is_now_not_a_minute_ago(world: World) -> None:
+    """The same check as an HTTP send, at every send: a teacher's badge given a moment ago
+    shows on the next message; a student removed from the chat, or a session signed out, is
+    refused at once — nothing is trusted from an earlier send."""
+    from tests.api.test_chats import joined, make_class_chat
+
+    anna, chat = await make_class_chat(world)
+    cid = chat["id"]
+    await joined(world, "student2", cid)
+    oleg = await world.as_("math_teacher")
+    await anna.post(f"{API}/chats/{cid}/invitations",
+                    json={"user_ids": [await world.user_id("math_teacher")]})
+    r = await oleg.post(f"{API}/chats/{cid}/join", json={"accept_rules": True})
+    assert r.status_code == 200, r.text
+    queue = SendQueue(world.services)
+    oleg_answers: list[dict[str, Any]] = []
+    petya_answers: list[dict[str, Any]] = []
+    by_oleg = await _socket_sender(world, "math_teacher", oleg_answers)
+    by_petya = await _socket_sender(world, "student2", petya_answers)
+
+    def badge(message_id: int) -> bool:
+        [new] = [e for e in world.events_of("message.new")
+                 if e.event.model_dump()["message"]["id"] == message_id]
+        return bool(new.event.model_dump()["message"]["author"]["verified_teacher"])
+
+    first = await _send(queue, by_oleg, oleg_answers, cid, "Контрольная в пятницу")
+    assert first["status"] == 200 and badge(first["result"]["id"]) is False
+    admin = await world.as_("admin")
+    r = await admin.post(f"{API}/orgs/{world.org_id}/members/{await world.user_id('math_teacher')}"
+                         "/verification", json={"decision": "confirm"})
+    assert r.status_code == 200, r.text
+    badged = await _send(queue, by_oleg, oleg_answers, cid, "Повторите дроби")
+    assert badged["status"] == 200 and badge(badged["result"]["id"]) is True
+
+    ok = await _send(queue, by_petya, petya_answers, cid, "Хорошо")
+    assert ok["type"] == "sent"
+    r = await anna.post(f"{API}/chats/{cid}/members/{await world.user_id('student2')}/remove",
+                        json={"rule_number": 1, "reason": "Оскорблял одноклассников"})
+    assert r.status_code == 201, r.text
+    removed = await _send(queue, by_petya, petya_answers, cid, "А я всё ещё тут?")
+    assert (removed["type"], removed["status"]) == ("refused", 404)
+
+    assert (await oleg.post(f"{API}/auth/logout")).status_code in (200, 204)
+    ended = await _send(queue, by_oleg, oleg_answers, cid, "Ещё одно")
+    assert (ended["type"], ended["status"], ended["error"]["code"]) == \
+        ("refused", 401, "not_authenticated")
+    async with world.services.sessionmaker() as db:
+        bodies = set((await db.execute(select(Message.body).where(Message.chat_id == cid)))
+                     .scalars())
+    assert {"А я всё ещё тут?", "Ещё одно"}.isdisjoint(bodies)

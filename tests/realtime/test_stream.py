@@ -170,10 +170,15 @@ async def test_others_do_not_receive_the_administrators_events(
     """A student's stream stays silent while administrators are told about a new invite."""
     org = await org_id(admin)
     student = await signed_in(server, "+79000000011")
-    async with student.events() as stream:
+    async with student.events() as stream, admin.events() as admins:
         await stream.ready()
+        await admins.ready()
         waiting = asyncio.create_task(next_events(stream, 1, timeout=1.5))
-        await admin.post(f"/orgs/{org}/invites", {"role": "teacher"})
+        told = asyncio.create_task(next_events(admins, 1))
+        invite = await admin.post(f"/orgs/{org}/invites", {"role": "teacher"})
+        # The positive control: the event was published and delivered — to the administrator.
+        [event] = await told
+        assert event["type"] == "invite.changed" and event["invite_id"] == invite["id"]
         with pytest.raises(asyncio.TimeoutError):
             await waiting
     await student.close()
