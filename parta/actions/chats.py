@@ -30,7 +30,7 @@ from parta.models import (
     PostPolicy,
     Role,
 )
-from parta.policy import Action, Actor, ChatAction, can_chat
+from parta.policy import ARCHIVE_CLOSED, Action, Actor, ChatAction, can_chat
 from parta.queries.direct import direct_refusals
 from parta.queries.scope import group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
@@ -86,11 +86,6 @@ async def chat_for(ctx: Ctx, chat_id: int, *, invited_ok: bool = False
         if not invited:
             raise NotFound()
     return chat, me
-
-
-# Last year's chats stay readable and moderators may still remove what breaks the rules; no one
-# posts, reacts, edits, invites or changes settings there any more.
-ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite})
 
 
 def require_chat(chat: Chat, me: ChatMember | None, action: ChatAction) -> None:

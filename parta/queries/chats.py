@@ -5,30 +5,38 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.actions.attachments import attachment_payload
 from parta.actions.messages import message_payload
+from parta.db import utcnow
 from parta.models import (
     Attachment,
     Chat,
+    ChatBlock,
     ChatInvitation,
+    ChatKind,
     ChatMember,
     Message,
     MessageView,
     Organization,
     Pin,
+    PostPolicy,
     Reaction,
+    UnblockObjection,
+    UnblockStatus,
 )
 from parta.models.chat import CHANNEL_KINDS
-from parta.policy import Actor
+from parta.policy import Actor, chat_capabilities
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
 from parta.rules import effective_rules
+from parta.schemas.chats import ChatCapabilities
 from parta.search import search_message_ids
 
-__all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
+__all__ = ["capabilities", "chat_detail", "chat_list", "chat_members", "invitations",
+           "message_page"]
 
 
 async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -48,6 +56,26 @@ def _chat_dict(chat: Chat) -> dict[str, Any]:
         "members_invite": chat.members_invite, "slow_mode_seconds": chat.slow_mode_seconds,
         "archived": chat.archived_at is not None,
     }
+
+
+def capabilities(chat: Chat, me: ChatMember | None, blocked: bool) -> ChatCapabilities:
+    return ChatCapabilities(**chat_capabilities(
+        me.role.value if me else None, direct=chat.kind == ChatKind.direct,
+        archived=chat.archived_at is not None, blocked=blocked,
+        moderators_only_post=chat.post_policy == PostPolicy.moderators,
+        members_invite=chat.members_invite))
+
+
+async def _blocked_in(db: AsyncSession, user_id: int, chat_ids: list[int]) -> set[int]:
+    """The chats where the person's block is in force now — ``guard.active_block`` for many
+    chats in one read: not over, not ended early, not released by an unopposed proposal."""
+    now = utcnow()
+    released = and_(ChatBlock.unblock_status == UnblockStatus.proposed,
+                    ChatBlock.objection_deadline.is_not(None), ChatBlock.objection_deadline <= now,
+                    ~exists().where(UnblockObjection.block_id == ChatBlock.id))
+    return set((await db.execute(select(ChatBlock.chat_id).where(
+        ChatBlock.user_id == user_id, ChatBlock.chat_id.in_(chat_ids), ChatBlock.ends_at > now,
+        ChatBlock.ended_at.is_(None), ~released))).scalars())
 
 
 async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[int, str]:
@@ -82,12 +110,14 @@ async def chat_list(db: AsyncSession, user_id: int, org_id: int | None = None) -
     authors = await persons(db, None, [m.author_id for m in last.values()])
     last_files = await _files_of(db, [m.id for m in last.values()])
     titles = await _direct_titles(db, [c for c, _ in rows], user_id)
+    blocked = await _blocked_in(db, user_id, chat_ids)
     out = []
     for chat, me in rows:
         m = last.get(chat.id)
         item = _chat_dict(chat)
         item.update({
             "title": titles.get(chat.id, chat.title), "my_role": me.role.value,
+            "capabilities": capabilities(chat, me, chat.id in blocked).model_dump(),
             "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
             "rules_accepted_version": me.rules_accepted_version,
             "last_message": ({**message_payload(m, last_files.get(m.id)), "author_name":
@@ -118,7 +148,8 @@ async def chat_detail(db: AsyncSession, chat: Chat, me: ChatMember | None,
                  "my_role": me.role.value if me else None,
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
-                 "org_rules_accepted_version": me.org_rules_accepted_version if me else None})
+                 "org_rules_accepted_version": me.org_rules_accepted_version if me else None,
+                 "capabilities": capabilities(chat, me, my_block is not None).model_dump()})
     return item
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from parta.models import ChatKind, ChatRole, PostPolicy
 from parta.schemas.common import BodyId, CleanName, Strict
@@ -75,3 +75,17 @@ class PinIn(Strict):
 
 class ViewsIn(Strict):
     message_ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(max_length=200)
+
+
+class ChatCapabilities(BaseModel):
+    """What the caller may do in a chat, as the server decides it (``policy.chat_capabilities``):
+    the client shows a composer, a menu item or a settings link only where the flag is true."""
+
+    model_config = ConfigDict(frozen=True)
+
+    can_post: bool = False
+    can_react: bool = False
+    can_moderate: bool = False
+    can_pin: bool = False
+    can_manage: bool = False
+    can_invite: bool = False
