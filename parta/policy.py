@@ -240,12 +240,13 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
 ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite})
 
 
-def chat_capabilities(chat_role: str | None, *, direct: bool, archived: bool, blocked: bool,
-                      moderators_only_post: bool = False, members_invite: bool = False
-                      ) -> dict[str, bool]:
+def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archived: bool,
+                      blocked: bool, moderators_only_post: bool = False,
+                      members_invite: bool = False) -> dict[str, bool]:
     """What the person may do in one chat, as the server will decide each request: the table
     above, closed by the archive, and a block (which stops posting and reacting). A one-to-one
-    chat has no settings and no invitations; either of the two pins there."""
+    chat has no settings and no invitations; either of the two pins there. A moderator reminds
+    the rules in a live group chat (not a channel)."""
     def allowed(action: ChatAction) -> bool:
         if archived and action in ARCHIVE_CLOSED:
             return False
@@ -260,6 +261,7 @@ def chat_capabilities(chat_role: str | None, *, direct: bool, archived: bool, bl
         "can_pin": moderate or (direct and chat_role is not None),
         "can_manage": allowed(ChatAction.manage) and not direct,
         "can_invite": allowed(ChatAction.invite) and not direct,
+        "can_remind_rules": moderate and group and not archived,
     }
 
 

@@ -12,6 +12,7 @@ from parta.actions.attachments import attachment_payload
 from parta.actions.messages import message_payload
 from parta.db import utcnow
 from parta.models import (
+    GROUP_CHAT_KINDS,
     Attachment,
     Chat,
     ChatBlock,
@@ -61,7 +62,7 @@ def _chat_dict(chat: Chat) -> dict[str, Any]:
 def capabilities(chat: Chat, me: ChatMember | None, blocked: bool) -> ChatCapabilities:
     return ChatCapabilities(**chat_capabilities(
         me.role.value if me else None, direct=chat.kind == ChatKind.direct,
-        archived=chat.archived_at is not None, blocked=blocked,
+        group=chat.kind in GROUP_CHAT_KINDS, archived=chat.archived_at is not None, blocked=blocked,
         moderators_only_post=chat.post_policy == PostPolicy.moderators,
         members_invite=chat.members_invite))
 

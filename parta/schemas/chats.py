@@ -89,3 +89,4 @@ class ChatCapabilities(BaseModel):
     can_pin: bool = False
     can_manage: bool = False
     can_invite: bool = False
+    can_remind_rules: bool = False

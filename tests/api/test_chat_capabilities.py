@@ -18,7 +18,8 @@ from tests.conftest import World
 from tests.helpers import API
 
 SAID = count(1)  # the flood filter refuses the same words twice
-FLAGS = ("can_post", "can_react", "can_moderate", "can_pin", "can_manage", "can_invite")
+FLAGS = ("can_post", "can_react", "can_moderate", "can_pin", "can_manage", "can_invite",
+         "can_remind_rules")
 
 
 async def capabilities(c: httpx.AsyncClient, chat_id: int) -> dict[str, bool]:
@@ -45,12 +46,15 @@ async def probe(c: httpx.AsyncClient, chat_id: int, theirs: int, flag: str) -> b
             r = await c.patch(url, json={"description": "Новое описание"})
         case "can_invite":
             r = await c.post(f"{url}/invitations", json={"user_ids": []})
+        case "can_remind_rules":
+            r = await c.post(f"{API}/chats/{chat_id}/rules-reminder", json={})
         case "can_moderate":
             r = await c.delete(f"{url}/messages/{theirs}")
     assert r.status_code < 500, r.text
     if r.status_code >= 400:  # a refusal from the error tree, never a crash
         assert r.json()["error"]["code"] in {
-            "chat_read_only", "chat_archived", "forbidden", "blocked"}, r.text
+            "chat_read_only", "chat_archived", "forbidden", "blocked", "not_moderator",
+            "validation_failed"}, r.text
     return r.status_code < 400
 
 
@@ -72,9 +76,10 @@ async def test_a_parent_reads_the_school_channel_and_reacts_but_does_not_post(wo
     channel = await school_channel(elena)
     first = (await say(irina, channel, "Линейка в 8:30.")).json()["id"]
     await assert_flags_hold(elena, channel, first, {"can_react": True})
-    # A teacher does not post in the school channel either; its moderator does everything.
+    # A teacher does not post in the school channel either; its moderator does all but remind
+    # the rules (a channel has no conversation to remind).
     assert (await capabilities(anna, channel))["can_post"] is False
-    assert (await capabilities(irina, channel)) == {f: True for f in FLAGS}
+    assert (await capabilities(irina, channel)) == {f: f != "can_remind_rules" for f in FLAGS}
 
 
 async def test_a_moderator_appointed_in_a_class_chat_may_do_everything(world: World) -> None:
