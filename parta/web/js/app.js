@@ -9,7 +9,9 @@ import {
   signedOut,
 } from './session.js';
 import { errorBox, loading, pageHeader } from './ui.js';
-import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
+import { forgetRealtime, startRealtime } from './realtime.js';
+import { onStatus } from './events/dispatch.js';
+import './events/topics.js';
 import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
 import { startNotifications } from './chat/notify.js';
 import { ensureQueue, onQueue, queueState, resetQueue } from './moderation/queue_state.js';
@@ -241,7 +243,7 @@ function connectionIndicator() {
     h('span', { class: 'spinner', 'aria-hidden': 'true' }), label);
   document.body.append(el);
   let timer = null;
-  onEvent('status', (status) => {
+  onStatus((status) => {
     clearTimeout(timer);
     if (status === 'connecting') {
       timer = setTimeout(() => {
