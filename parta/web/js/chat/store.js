@@ -220,6 +220,8 @@ function subscribe() {
       'chat.invited': (e) => mine(e) && reloadSoon(),
       'chat.changed': (e) => mine(e) && reloadSoon(),
       'chat.member': (e) => mine(e) && onMember(e),
+      // My block began or ended: what I may do there (capabilities) is fetched again.
+      'moderation.block': (e) => mine(e) && onMember(e),
     },
     resync: reloadSoon,
   });
