@@ -19,6 +19,7 @@ from parta.errors import Forbidden, NotFound
 from parta.models.enums import Role
 
 __all__ = [
+    "ARCHIVE_CLOSED",
     "DIRECT_RULES",
     "RULES",
     "Action",
@@ -31,6 +32,7 @@ __all__ = [
     "can",
     "can_chat",
     "can_platform",
+    "chat_capabilities",
     "direct_refusal",
     "may_write_directly",
     "require",
@@ -260,6 +262,36 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
         case ChatAction.invite:
             return moderator or members_invite
     return False
+
+
+# Last year's chats stay readable and moderators may still remove what breaks the rules; no one
+# posts, reacts, edits, invites or changes settings there any more.
+ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite})
+
+
+def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archived: bool,
+                      blocked: bool, moderators_only_post: bool = False,
+                      members_invite: bool = False) -> dict[str, bool]:
+    """What the person may do in one chat, as the server will decide each request: the table
+    above, closed by the archive, and a block (which stops posting and reacting). A one-to-one
+    chat has no settings and no invitations; either of the two pins there. A moderator reminds
+    the rules in a live group chat (not a channel)."""
+    def allowed(action: ChatAction) -> bool:
+        if archived and action in ARCHIVE_CLOSED:
+            return False
+        return can_chat(chat_role, action, moderators_only_post=moderators_only_post,
+                        members_invite=members_invite)
+
+    moderate = allowed(ChatAction.moderate)
+    return {
+        "can_post": allowed(ChatAction.post) and not blocked,
+        "can_react": allowed(ChatAction.react) and not blocked,
+        "can_moderate": moderate,
+        "can_pin": moderate or (direct and chat_role is not None),
+        "can_manage": allowed(ChatAction.manage) and not direct,
+        "can_invite": allowed(ChatAction.invite) and not direct,
+        "can_remind_rules": moderate and group and not archived,
+    }
 
 
 # One-to-one chats (safe mode for minors) -----------------------------------------------------

@@ -31,7 +31,7 @@ from parta.models import (
     Role,
     User,
 )
-from parta.policy import Action, ChatAction, can_chat
+from parta.policy import ARCHIVE_CLOSED, Action, ChatAction, can_chat
 from parta.queries.direct import direct_refusal_in, direct_refusals
 from parta.queries.scope import chat_for, chat_visible, group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
@@ -65,9 +65,6 @@ async def chat_member(ctx: Ctx, chat_id: int, user_id: int) -> ChatMember | None
         ChatMember.left_at.is_(None)))).scalar_one_or_none()
 
 
-# Last year's chats stay readable and moderators may still remove what breaks the rules; no one
-# posts, reacts, edits, invites or changes settings there any more.
-ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite})
 
 
 def require_chat(chat: Chat, me: ChatMember | None, action: ChatAction) -> None:

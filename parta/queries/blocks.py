@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
 from parta.errors import Forbidden
 from parta.models import Chat, ChatBlock, UnblockObjection, UnblockStatus, Violation
 
-__all__ = ["active_block", "last_block_mark", "released_early", "require_not_blocked",
+__all__ = ["active_block", "blocked_in", "last_block_mark", "released_early", "require_not_blocked",
            "violations_since"]
 
 
@@ -41,6 +41,18 @@ async def active_block(db: AsyncSession, chat: Chat, user_id: int) -> ChatBlock 
         if not await released_early(db, block, now):
             return block
     return None
+
+
+async def blocked_in(db: AsyncSession, user_id: int, chat_ids: list[int]) -> set[int]:
+    """The chats where the person's block is in force now: ``active_block`` for many chats in
+    one read (not over, not ended early, not released by an unopposed proposal)."""
+    now = utcnow()
+    released = and_(ChatBlock.unblock_status == UnblockStatus.proposed,
+                    ChatBlock.objection_deadline.is_not(None), ChatBlock.objection_deadline <= now,
+                    ~exists().where(UnblockObjection.block_id == ChatBlock.id))
+    return set((await db.execute(select(ChatBlock.chat_id).where(
+        ChatBlock.user_id == user_id, ChatBlock.chat_id.in_(chat_ids), ChatBlock.ends_at > now,
+        ChatBlock.ended_at.is_(None), ~released))).scalars())
 
 
 async def require_not_blocked(db: AsyncSession, chat: Chat, user_id: int) -> None:

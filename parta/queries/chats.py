@@ -9,24 +9,28 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
+    GROUP_CHAT_KINDS,
     Attachment,
     Chat,
     ChatInvitation,
+    ChatKind,
     ChatMember,
     Message,
     MessageView,
     Organization,
     Pin,
+    PostPolicy,
     Reaction,
 )
 from parta.models.chat import CHANNEL_KINDS
-from parta.policy import sees_read_receipts
-from parta.queries.blocks import active_block
+from parta.policy import chat_capabilities, sees_read_receipts
+from parta.queries.blocks import active_block, blocked_in
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
 from parta.queries.scope import ChatScope, OrgScope
 from parta.rules import effective_rules
 from parta.schemas.chats import (
+    ChatCapabilities,
     ChatDetail,
     ChatItem,
     Invitation,
@@ -44,7 +48,8 @@ from parta.schemas.messages import (
 from parta.schemas.moderation import BlockOut
 from parta.search import search_message_ids
 
-__all__ = ["chat_detail", "chat_list", "chat_members", "invitations", "message_page"]
+__all__ = ["capabilities", "chat_detail", "chat_list", "chat_members", "invitations",
+           "message_page"]
 
 
 async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[AttachmentOut]]:
@@ -54,6 +59,14 @@ async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[Attachme
                                    .order_by(Attachment.id))).scalars():
             files[a.message_id or 0].append(AttachmentOut.from_row(a))
     return files
+
+
+def capabilities(chat: Chat, me: ChatMember | None, blocked: bool) -> ChatCapabilities:
+    return ChatCapabilities(**chat_capabilities(
+        me.role.value if me else None, direct=chat.kind == ChatKind.direct,
+        group=chat.kind in GROUP_CHAT_KINDS, archived=chat.archived_at is not None, blocked=blocked,
+        moderators_only_post=chat.post_policy == PostPolicy.moderators,
+        members_invite=chat.members_invite))
 
 
 async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[int, str]:
@@ -90,12 +103,14 @@ async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = No
     authors = await persons(db, None, [m.author_id for m in last.values()])
     last_files = await _files_of(db, [m.id for m in last.values()])
     titles = await _direct_titles(db, [c for c, _ in rows], user_id)
+    blocked = await blocked_in(db, user_id, chat_ids)
     out = []
     for chat, me in rows:
         m = last.get(chat.id)
         out.append(ChatItem.model_construct(**{
             **chat_fields(chat),
             "title": titles.get(chat.id, chat.title), "my_role": me.role,
+            "capabilities": capabilities(chat, me, chat.id in blocked),
             "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
             "rules_accepted_version": me.rules_accepted_version,
             "last_message": (LastMessage.from_row(m, last_files.get(m.id), author_name=(
@@ -127,7 +142,8 @@ async def chat_detail(db: AsyncSession, scope: ChatScope) -> ChatDetail:
                  "my_role": me.role if me else None,
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
-                 "org_rules_accepted_version": me.org_rules_accepted_version if me else None})
+                 "org_rules_accepted_version": me.org_rules_accepted_version if me else None,
+                 "capabilities": capabilities(chat, me, my_block is not None)})
     return ChatDetail.model_construct(**item)
 
 

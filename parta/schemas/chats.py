@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from parta.models import Chat, ChatKind, ChatRole, PostPolicy
 from parta.schemas.common import BodyId, CleanName, Instant, Person, Rule, Strict
@@ -83,6 +83,21 @@ class ViewsIn(Strict):
 
 # Answers -------------------------------------------------------------------------------------
 
+class ChatCapabilities(BaseModel):
+    """What the caller may do in a chat, as the server decides it (``policy.chat_capabilities``):
+    the client shows a composer, a menu item or a settings link only where the flag is true."""
+
+    model_config = ConfigDict(frozen=True)
+
+    can_post: bool = False
+    can_react: bool = False
+    can_moderate: bool = False
+    can_pin: bool = False
+    can_manage: bool = False
+    can_invite: bool = False
+    can_remind_rules: bool = False
+
+
 class ChatOut(BaseModel):
     id: int
     org_id: int
@@ -117,6 +132,7 @@ class ChatItem(ChatOut):
     last_read_message_id: int
     rules_accepted_version: int | None
     last_message: LastMessage | None
+    capabilities: ChatCapabilities
 
 
 class Invitation(ChatOut):
@@ -143,6 +159,7 @@ class ChatDetail(ChatOut):
     last_read_message_id: int
     rules_accepted_version: int | None
     org_rules_accepted_version: int | None
+    capabilities: ChatCapabilities
 
 
 class MemberOut(BaseModel):

@@ -10,7 +10,9 @@ import {
 } from './session.js';
 import { errorBox, loading, pageHeader, toast } from './ui.js';
 import { watchAttention } from './attention.js';
-import { forgetRealtime, on as onEvent, startRealtime } from './realtime.js';
+import { forgetRealtime, startRealtime } from './realtime.js';
+import { onStatus, registerStore } from './events/dispatch.js';
+import './events/topics.js';
 import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
 import { startNotifications } from './chat/notify.js';
 import { ensureQueue, onQueue, queueState, resetQueue } from './moderation/queue_state.js';
@@ -244,7 +246,7 @@ function connectionIndicator() {
     h('span', { class: 'spinner', 'aria-hidden': 'true' }), label);
   document.body.append(el);
   let timer = null;
-  onEvent('status', (status) => {
+  onStatus((status) => {
     clearTimeout(timer);
     if (status === 'connecting') {
       timer = setTimeout(() => {
@@ -278,8 +280,9 @@ async function boot() {
   onQueue(showModeration);
   watchAttention();
   // Whoever wrote to support hears of an answer wherever they are in the app (R42).
-  onEvent('support.changed', (event) => {
-    if (event.status === 'answered') toast(t('support.answered_toast'));
+  registerStore({
+    name: 'support_answers',
+    events: { 'support.changed': (event) => event.status === 'answered' && toast(t('support.answered_toast')) },
   });
   onLeads(showMovement);
   window.addEventListener('parta:signed-out', () => {

@@ -5,7 +5,7 @@
 import { get } from './api.js';
 import { h } from './dom.js';
 import { t, tn } from './i18n.js';
-import { on } from './realtime.js';
+import { registerStore } from './events/dispatch.js';
 import { isAdmin, orgPath, session } from './session.js';
 
 const KEYS = ['join_requests', 'parent_links', 'verifications', 'support_tickets'];
@@ -79,8 +79,7 @@ export async function attentionCard() {
 /** Events after which the counts may have changed. */
 export function watchAttention() {
   const again = () => refreshAttention();
-  for (const type of ['join_request.created', 'join_request.decided', 'parent_link.decided',
-    'member.joined', 'verification.changed', 'support.changed', 'resync']) {
-    on(type, again);
-  }
+  const types = ['join_request.created', 'join_request.decided', 'parent_link.decided',
+    'member.joined', 'verification.changed', 'support.changed'];
+  registerStore({ name: 'attention', events: Object.fromEntries(types.map((type) => [type, again])), resync: again });
 }

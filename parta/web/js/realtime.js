@@ -1,8 +1,9 @@
 // The event stream: one WebSocket to /api/v1/events per tab, resumed by the last event id.
 //
-// Subscribers get events by type (`on('message.new', fn)`); `on('resync', fn)` is called when
-// the server cannot fill a gap, so a view refetches what it shows. The last id lives in memory
-// and in sessionStorage, so a reload of the tab resumes where it stopped instead of losing events.
+// Every event goes to one receiver, the dispatcher (events/dispatch.js), which routes it to the
+// stores; when the server cannot fill a gap the receiver is told to resync, once. Views never
+// listen here. The last id lives in memory and in sessionStorage, so a reload of the tab resumes
+// where it stopped instead of losing events.
 //
 // The stream also carries messages the other way: `sendOverStream` sends one over the live socket
 // and gives back the server's answer (see chat/sender.js, which falls back to HTTP).
@@ -17,7 +18,8 @@ const CLOSE_FOREIGN_ORIGIN = 4403;
 const MAX_WAITING = 64; // the server refuses more sends waiting for their answers on one socket
 const MAX_FRAME = 64 * 1024; // bytes of one frame the server reads
 
-const handlers = new Map(); // type → Set of functions
+let receiver = null; // {event(e), resync(reason)}: the dispatcher
+const statusListeners = new Set();
 let socket = null;
 let userId = null;
 let lastId = null;
@@ -52,27 +54,45 @@ function saveLastId(id) {
   }
 }
 
-function emit(type, payload) {
-  for (const fn of [...(handlers.get(type) || [])]) {
-    try {
-      fn(payload);
-    } catch (error) {
-      console.error(`realtime handler for ${type}`, error); // eslint-disable-line no-console
-    }
+function deliver(event) {
+  if (!receiver) return;
+  try {
+    receiver.event(event);
+  } catch (error) {
+    console.error(`dispatching ${event.type}`, error); // eslint-disable-line no-console
+  }
+}
+
+function resync(reason) {
+  if (!receiver) return;
+  try {
+    receiver.resync(reason);
+  } catch (error) {
+    console.error('dispatching a resync', error); // eslint-disable-line no-console
   }
 }
 
 function setStatus(next) {
   if (status === next) return;
   status = next;
-  emit('status', next);
+  for (const fn of [...statusListeners]) {
+    try {
+      fn(next);
+    } catch (error) {
+      console.error('connection status listener', error); // eslint-disable-line no-console
+    }
+  }
 }
 
-/** Listen for one event type; returns the function that stops listening. */
-export function on(type, fn) {
-  if (!handlers.has(type)) handlers.set(type, new Set());
-  handlers.get(type).add(fn);
-  return () => handlers.get(type)?.delete(fn);
+/** The one receiver of the stream (the dispatcher): {event(e), resync(reason)}. */
+export function setReceiver(next) {
+  receiver = next;
+}
+
+/** Listen for the connection's status (not an event of the stream); returns the unsubscriber. */
+export function onStatus(fn) {
+  statusListeners.add(fn);
+  return () => statusListeners.delete(fn);
 }
 
 /** 'idle' | 'connecting' | 'live' | 'stopped' */
@@ -118,20 +138,20 @@ function handle(raw) {
     attempt = 0;
     setStatus('live');
     // A first connection replays nothing: what a view fetched before it may be a bit old.
-    if (fresh) emit('resync', { reason: 'fresh' });
+    if (fresh) resync('fresh');
     return;
   }
   if (type === 'resync_required') {
     // With a position we go on from it; without one (cut off as too slow) we start afresh.
     saveLastId(event.last_id != null ? Number(event.last_id) : null);
-    emit('resync', { reason: event.reason || 'gap' });
+    resync(event.reason || 'gap');
     return;
   }
   if (typeof event.id === 'number' && event.id > 0) {
     if (lastId != null && event.id <= lastId) return; // seen already
     saveLastId(event.id);
   }
-  if (type) emit(type, event);
+  if (type) deliver(event);
 }
 
 function scheduleReconnect() {

@@ -8,16 +8,14 @@ import { errorBox, pageHeader } from '../ui.js';
 import { blockedBanner } from '../moderation/blocked.js';
 import { chatAvatar } from './list.js';
 import { SEARCH_ICON } from './search.js';
-import { canPost, isModerator } from './store.js';
+import { can, canPost } from './store.js';
 
 const PEOPLE = ['M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1', 'M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6', 'M22 19v-1a4 4 0 0 0-3-3.9', 'M16 4.1a3 3 0 0 1 0 5.8'];
 const RULES = ['M9 6h11', 'M9 12h11', 'M9 18h11', 'M4 6h.01', 'M4 12h.01', 'M4 18h.01'];
-const CHANNELS = new Set(['direct', 'channel', 'school_channel', 'staff_channel']);
 const GEAR = ['M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z', 'M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z'];
 
 /** The header: back (on phones), avatar, title, members; search, the rules reminder, settings. */
 export function chatHeader(chat, { onSearch, onRemind }) {
-  const moderator = isModerator(chat);
   const kind = chat.kind === 'direct' ? null : t(`chat_kinds.${chat.kind}`);
   return h('header', { class: 'chat__header' },
     h('a', { href: '/chats', class: 'chat__back', 'aria-label': t('chat.back'), testid: 'chat-back' }, icon(ICONS.back)),
@@ -29,17 +27,17 @@ export function chatHeader(chat, { onSearch, onRemind }) {
         kind && kind !== chat.title ? h('span', {}, ` · ${kind}`) : null])),
     h('div', { class: 'chat__actions' },
       h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('search.in_chat'), title: t('search.in_chat'), testid: 'chat-search-open', onclick: onSearch }, icon(SEARCH_ICON)),
-      moderator && !CHANNELS.has(chat.kind) && !chat.archived
+      can(chat, 'remind_rules')
         ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('notices.remind'), title: t('notices.remind'), testid: 'remind-rules', onclick: onRemind }, icon(RULES))
         : null,
       h('a', { href: `/chats/${chat.id}/members`, class: 'icon-btn', 'aria-label': t('chat.members'), title: t('chat.members'), testid: 'chat-members' }, icon(PEOPLE)),
-      moderator && chat.kind !== 'direct' && !chat.archived
+      can(chat, 'manage')
         ? h('a', { href: `/chats/${chat.id}/settings`, class: 'icon-btn', 'aria-label': t('chat.settings'), title: t('chat.settings'), testid: 'chat-settings' }, icon(GEAR))
         : null));
 }
 
 /** What the header shows: when it changes the header is drawn again. */
-export const headerKey = (chat) => JSON.stringify([chat.title, chat.members_count, chat.kind, chat.my_role, chat.archived]);
+export const headerKey = (chat) => JSON.stringify([chat.title, chat.members_count, chat.kind, chat.capabilities]);
 
 /** What the bottom shows: when it changes the bottom is drawn again. */
 export const bottomKey = (chat) => JSON.stringify([canPost(chat), chat.archived, chat.my_block]);

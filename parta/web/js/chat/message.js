@@ -36,7 +36,7 @@ export function abilities(msg, view) {
   const live = !msg.deleted && !msg.pending && !msg.failed && msg.id;
   return {
     reply: live && view.canPost,
-    react: live && view.isMember && !view.blocked,
+    react: live && view.isMember && view.canReact,
     forward: live && view.isMember,
     edit: live && own && view.canPost && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
     remove: live && (own || view.canModerate),

@@ -5,11 +5,10 @@
 
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
-import { on } from '../realtime.js';
 import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { toast } from '../ui.js';
-import { chatById, nameOf } from './store.js';
+import { chatById, nameOf, onArrival } from './store.js';
 import { filesLabel, plainText } from './format.js';
 
 const BELL = ['M6 8a6 6 0 1 1 12 0c0 7 3 8 3 8H3s3-1 3-8', 'M10.3 21a1.94 1.94 0 0 0 3.4 0'];
@@ -64,5 +63,5 @@ function show(event) {
 export function startNotifications() {
   if (started) return;
   started = true;
-  on('message.new', show);
+  onArrival(show);
 }

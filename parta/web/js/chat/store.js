@@ -1,10 +1,11 @@
 // The person's chats in the current organization, kept up to date by the event stream.
 //
 // One state for the chat list, the unread badge in the menu and the notifications: loaded over
-// HTTP, then changed by events; whatever an event cannot say exactly is fetched again.
+// HTTP, then changed by the events the dispatcher routes here; whatever an event cannot say
+// exactly is fetched again, and after a gap in the stream the whole list.
 
 import { get } from '../api.js';
-import { on } from '../realtime.js';
+import { onStatus, registerStore } from '../events/dispatch.js';
 import { session } from '../session.js';
 
 const state = {
@@ -16,21 +17,26 @@ const state = {
   openChatId: null, // the chat on screen, if any
 };
 const listeners = new Set();
+const arrivals = new Set(); // fn(event) for each new message of the person's chats
 const names = new Map(); // user id → name, learned from lists and message pages
 let loading = null;
 let reloadTimer = null;
 let subscribed = false;
 let stale = false;
 
-const MODERATORS = ['owner', 'moderator'];
 const CHANNELS = new Set(['channel', 'school_channel', 'staff_channel']);
 
 /** Channels: moderators post, everyone reads, posts count their views. */
 export const isChannel = (chat) => CHANNELS.has(chat.kind);
 
-export const isModerator = (chat) => MODERATORS.includes(chat.my_role);
-/** Members write unless the chat is for moderators only (channels), archived, or they are blocked. */
-export const canPost = (chat) => !chat.archived && !chat.my_block && (chat.post_policy !== 'moderators' || isModerator(chat));
+/**
+ * What the person may do in the chat is the server's word (`capabilities` of a chat's answer:
+ * the policy, the archive and a block already weighed); nothing here decides it again.
+ * can(chat, 'post' | 'react' | 'moderate' | 'pin' | 'manage' | 'invite' | 'remind_rules')
+ */
+export const can = (chat, what) => Boolean(chat && chat.capabilities && chat.capabilities[`can_${what}`]);
+export const canPost = (chat) => can(chat, 'post');
+export const canModerate = (chat) => can(chat, 'moderate');
 
 export const chatState = () => state;
 export const chatById = (id) => state.chats.find((c) => c.id === id) || null;
@@ -45,6 +51,12 @@ export function onChats(fn) {
 
 function changed() {
   for (const fn of [...listeners]) fn(state);
+}
+
+/** A new message came in one of the person's chats (the notifications follow it). */
+export function onArrival(fn) {
+  arrivals.add(fn);
+  return () => arrivals.delete(fn);
 }
 
 /** Remember people's names, so a live message's preview can say who wrote it. */
@@ -143,6 +155,7 @@ export function dropInvitation(chatId) {
 const mine = (event) => !event.org_id || !state.orgId || event.org_id === state.orgId;
 
 function onMessage(event) {
+  for (const fn of [...arrivals]) fn(event);
   if (!mine(event)) return;
   const chat = chatById(event.chat_id);
   const message = event.message || {};
@@ -197,15 +210,24 @@ function onMember(event) {
 function subscribe() {
   if (subscribed) return;
   subscribed = true;
-  on('message.new', onMessage);
-  on('message.edited', onEdited);
-  on('message.deleted', (e) => mine(e) && onDeleted(e));
-  on('chat.read', onRead);
-  on('chat.invited', (e) => mine(e) && reloadSoon());
-  on('chat.changed', (e) => mine(e) && reloadSoon());
-  on('chat.member', (e) => mine(e) && onMember(e));
-  on('resync', reloadSoon);
-  on('status', (status) => {
+  registerStore({
+    name: 'chats',
+    events: {
+      'message.new': onMessage,
+      'message.edited': onEdited,
+      'message.deleted': (e) => mine(e) && onDeleted(e),
+      'chat.read': onRead,
+      'chat.invited': (e) => mine(e) && reloadSoon(),
+      'chat.changed': (e) => mine(e) && reloadSoon(),
+      'chat.member': (e) => mine(e) && onMember(e),
+      // My block began or ended: what I may do there (capabilities) is fetched again.
+      'moderation.block': (e) => mine(e) && onMember(e),
+    },
+    resync: reloadSoon,
+  });
+  onStatus((status) => {
     if (status === 'live' && stale) reloadSoon();
   });
 }
+
+subscribe(); // the notifications hear of new messages before any list is loaded

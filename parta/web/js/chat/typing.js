@@ -4,13 +4,15 @@
 import { post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
-import { on } from '../realtime.js';
 
 const SEND_EVERY_MS = 4000;
 const SHOW_FOR_MS = 5000; // a little longer than the pause between two signals
 
-/** nameOf(userId) → a name or null; loadNames() → a promise, when somebody's name is unknown. */
-export function createTyping({ chatId, me, nameOf, loadNames }) {
+/**
+ * store (the open chat: who types, and messages that end it); nameOf(userId) → a name or null;
+ * loadNames() → a promise, when somebody's name is unknown.
+ */
+export function createTyping({ chatId, store, nameOf, loadNames }) {
   let lastSent = 0;
   let asked = false;
   const typers = new Map(); // user id → timer that ends their line
@@ -38,18 +40,15 @@ export function createTyping({ chatId, me, nameOf, loadNames }) {
     if (typers.delete(userId)) draw();
   }
 
-  const stops = [
-    on('chat.typing', (event) => {
-      if (event.chat_id !== chatId || event.user_id === me) return;
-      clearTimeout(typers.get(event.user_id));
-      typers.set(event.user_id, setTimeout(() => stopped(event.user_id), SHOW_FOR_MS));
+  const stop = store.on((change) => {
+    if (change.kind === 'typing') {
+      clearTimeout(typers.get(change.userId));
+      typers.set(change.userId, setTimeout(() => stopped(change.userId), SHOW_FOR_MS));
       draw();
-    }),
-    // Their message came: they are done typing it.
-    on('message.new', (event) => {
-      if (event.chat_id === chatId && event.message) stopped(event.message.author_id);
-    }),
-  ];
+    } else if (change.kind === 'message') {
+      stopped(change.message.author_id); // their message came: they are done typing it
+    }
+  });
 
   return {
     el,
@@ -65,7 +64,7 @@ export function createTyping({ chatId, me, nameOf, loadNames }) {
       lastSent = 0;
     },
     destroy() {
-      stops.forEach((stop) => stop());
+      stop();
       for (const timer of typers.values()) clearTimeout(timer);
       typers.clear();
     },

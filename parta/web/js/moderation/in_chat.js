@@ -6,10 +6,9 @@ import { get, patch, post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { field } from '../forms.js';
-import { on } from '../realtime.js';
 import { confirmDialog, toast } from '../ui.js';
 import { plainText } from '../chat/format.js';
-import { isModerator } from '../chat/store.js';
+import { canModerate } from '../chat/store.js';
 import { firstMatchRange } from './conduct.js';
 import { formDialog } from './dialogs.js';
 
@@ -38,10 +37,10 @@ export async function reportMessage(chatId, msg, authorName) {
 }
 
 /**
- * chatId, me, chat() → the chat as now known, timeline, sender, composer, nameOf(id),
- * refreshChat() to fetch the chat again (a block began or ended).
+ * chatId; store (the open chat: its answer, held messages decided, my violations, resyncs);
+ * timeline; sender; composer; nameOf(id).
  */
-export function chatModeration({ chatId, me, chat, timeline, sender, composer, nameOf, refreshChat }) {
+export function chatModeration({ chatId, store, timeline, sender, composer, nameOf }) {
   let proposals = null; // block ids open to objection; null until asked for
   let asking = false;
   const objected = new Set();
@@ -117,7 +116,7 @@ export function chatModeration({ chatId, me, chat, timeline, sender, composer, n
 
   /** Own messages still waiting for a moderator (moderators' own are never held). */
   async function loadHeld() {
-    if (isModerator(chat())) return;
+    if (canModerate(store.chat())) return;
     try {
       sender.showHeld((await get(`/chats/${chatId}/held`)).held || []);
     } catch {
@@ -125,22 +124,17 @@ export function chatModeration({ chatId, me, chat, timeline, sender, composer, n
     }
   }
 
-  const stops = [
-    on('moderation.held', (e) => {
-      if (e.chat_id !== chatId) return;
-      sender.heldDecided(e.held_id, e.status);
-      if (e.status === 'rejected') toast(t('conduct.held_rejected_toast'), 'error');
-    }),
-    on('moderation.block', (e) => e.chat_id === chatId && e.user_id === me && refreshChat().catch(() => {})),
-    on('moderation.violation', (e) => {
-      if (e.chat_id !== chatId || e.user_id !== me || !e.violation) return;
-      toast(t('notices.violation_toast', { number: e.violation.rule_number }), 'error');
-    }),
-    on('resync', () => {
-      proposals = null;
+  const stop = store.on((change) => {
+    if (change.kind === 'held') {
+      sender.heldDecided(change.heldId, change.status);
+      if (change.status === 'rejected') toast(t('conduct.held_rejected_toast'), 'error');
+    } else if (change.kind === 'violation') {
+      toast(t('notices.violation_toast', { number: change.violation.rule_number }), 'error');
+    } else if (change.kind === 'resync') {
+      proposals = null; // asked again when a notice shows
       redrawNotices();
-    }),
-  ];
+    }
+  });
 
-  return { actions, edit, remind, loadHeld, stops };
+  return { actions, edit, remind, loadHeld, destroy: stop };
 }

@@ -8,7 +8,7 @@ import { get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatDate, t } from '../i18n.js';
 import { field, fieldError, form, submit } from '../forms.js';
-import { on } from '../realtime.js';
+import { watch } from '../events/topics.js';
 import { button, busy, chip, confirmDialog, empty, errorBox, loading, toast } from '../ui.js';
 import { ruleOptions } from './rules.js';
 
@@ -200,11 +200,15 @@ export function memberModeration(chat, { reloadList }) {
     return { badge, toggle };
   }
 
+  // A violation or block of a member whose card is open, or (null) a gap in the stream.
   const refresh = (e) => {
+    if (!e) {
+      for (const reload of open.values()) reload();
+      return;
+    }
     if (e.chat_id !== chat.id) return;
     const reload = open.get(e.user_id);
     if (reload) reload();
   };
-  const stops = [on('moderation.violation', refresh), on('moderation.block', refresh)];
-  return { loadBlocks, forMember, stop: () => stops.forEach((stop) => stop()) };
+  return { loadBlocks, forMember, stop: watch('member_records', refresh) };
 }

@@ -1,9 +1,10 @@
 // The moderation queue of the current organization (R27): whether the person has one at all
 // (chat moderators and administrators do), how many items wait, and the items themselves.
-// The «Moderation» link and its badge follow it; `moderation.changed` refreshes it.
+// The «Moderation» link and its badge follow it; `moderation.changed` (through the dispatcher)
+// refreshes it, and so does a resync.
 
 import { get } from '../api.js';
-import { on } from '../realtime.js';
+import { registerStore } from '../events/dispatch.js';
 import { isAdmin, isStaff, session } from '../session.js';
 
 const state = { orgId: null, allowed: false, count: 0, queue: null, error: null };
@@ -78,8 +79,13 @@ function reloadSoon() {
 function subscribe() {
   if (subscribed) return;
   subscribed = true;
-  on('moderation.changed', (e) => (!e.org_id || e.org_id === state.orgId) && reloadSoon());
-  // Made (or unmade) a chat's moderator: the queue may appear or go.
-  on('chat.member', (e) => session.user && e.user_id === session.user.id && reloadSoon());
-  on('resync', reloadSoon);
+  registerStore({
+    name: 'moderation_queue',
+    events: {
+      'moderation.changed': (e) => (!e.org_id || e.org_id === state.orgId) && reloadSoon(),
+      // Made (or unmade) a chat's moderator: the queue may appear or go.
+      'chat.member': (e) => session.user && e.user_id === session.user.id && reloadSoon(),
+    },
+    resync: reloadSoon,
+  });
 }

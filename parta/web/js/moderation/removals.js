@@ -5,7 +5,7 @@ import { get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatDate, t } from '../i18n.js';
 import { field, fieldError, form, submit } from '../forms.js';
-import { on } from '../realtime.js';
+import { watch } from '../events/topics.js';
 import { button, cardTitled, chip, errorBox } from '../ui.js';
 
 const STATUS_KIND = { pending: 'warn', reversed: 'ok', upheld: 'danger' };
@@ -62,5 +62,5 @@ export function removalsCard() {
     }
   };
   reload();
-  return { el, stop: on('moderation.appeal', () => reload()) };
+  return { el, stop: watch('appeals', () => reload()) };
 }

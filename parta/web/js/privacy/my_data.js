@@ -6,7 +6,7 @@ import { del, get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { field, form, submit } from '../forms.js';
 import { formatDate, t, tn } from '../i18n.js';
-import { on } from '../realtime.js';
+import { watch } from '../events/topics.js';
 import { memberships, session } from '../session.js';
 import { busy, button, cardTitled, confirmDialog, errorBox } from '../ui.js';
 
@@ -40,7 +40,7 @@ export function exportCard(ctx) {
     }
   };
   reload();
-  ctx.onLeave(on('privacy.changed', (e) => e.what === 'export' && reload()));
+  ctx.onLeave(watch('my_data_export', () => reload()));
   return cardTitled(t('my_data.title'), holder);
 }
 

@@ -3,7 +3,7 @@
 // changes refresh it.
 
 import { get } from '../api.js';
-import { on } from '../realtime.js';
+import { registerStore } from '../events/dispatch.js';
 import { isTeacher, session } from '../session.js';
 
 const state = { orgId: null, userId: null, classes: [], known: false };
@@ -75,7 +75,5 @@ function subscribe() {
   const again = () => {
     if (state.orgId) loadLeads(state.orgId);
   };
-  on('group.changed', again);
-  on('roles.changed', again);
-  on('resync', again);
+  registerStore({ name: 'leads', events: { 'group.changed': again, 'roles.changed': again }, resync: again });
 }

@@ -12,7 +12,7 @@ import {
 } from '../ui.js';
 import { chatAvatar } from '../chat/list.js';
 import { formatBody } from '../chat/format.js';
-import { isModerator } from '../chat/store.js';
+import { can } from '../chat/store.js';
 import { memberModeration } from '../moderation/member_card.js';
 import { rulesList } from '../moderation/rules.js';
 
@@ -46,7 +46,7 @@ function memberRow(member, chat, { alertEl, reload, mod }) {
   if (!self && chat.kind !== 'direct' && member.can_write) {
     actions.push(button(t('members_chat.write'), (event) => busy(event.currentTarget, () => writeTo(chat.org_id, person.id, alertEl)), { small: true, testid: 'member-write' }));
   }
-  if (!self && isModerator(chat) && !SYSTEM.has(chat.kind) && chat.kind !== 'direct' && member.role !== 'owner') {
+  if (!self && can(chat, 'manage') && !SYSTEM.has(chat.kind) && member.role !== 'owner') {
     const makeMod = member.role === 'member';
     actions.push(button(makeMod ? t('members_chat.make_moderator') : t('members_chat.unmake_moderator'), async (event) => {
       await busy(event.currentTarget, async () => {
@@ -116,7 +116,7 @@ export async function chatMembersView(ctx) {
   }
   const alertEl = h('div', { class: 'alert alert--error', role: 'alert', testid: 'direct-error', hidden: true });
   const holder = h('div', {});
-  const mod = isModerator(chat) && chat.kind !== 'direct' ? memberModeration(chat, { reloadList: () => reload() }) : null;
+  const mod = can(chat, 'moderate') && chat.kind !== 'direct' ? memberModeration(chat, { reloadList: () => reload() }) : null;
   if (mod) ctx.onLeave(mod.stop);
   const reload = async () => {
     try {
@@ -150,6 +150,6 @@ export async function chatMembersView(ctx) {
       pageHeader(chat.title, kindLabel(chat))),
     about,
     cardTitled(t('members_chat.title'), alertEl, holder),
-    isModerator(chat) && isStaff() && chat.kind !== 'direct' && !SYSTEM.has(chat.kind) ? inviteCard(chat, reload) : null,
+    can(chat, 'invite') && isStaff() && !SYSTEM.has(chat.kind) ? inviteCard(chat, reload) : null,
     leave ? h('div', { class: 'row' }, leave) : null);
 }

@@ -8,7 +8,7 @@ import { t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { isAdmin, orgPath } from '../session.js';
 import { cardTitled, errorBox, pageHeader, toast } from '../ui.js';
-import { isModerator } from '../chat/store.js';
+import { can } from '../chat/store.js';
 
 const GROUP_BOUND = ['class', 'parents', 'class_teachers', 'subject'];
 const KINDS = ['class', 'parents', 'class_teachers', 'subject', 'custom', 'management_deputies',
@@ -46,7 +46,7 @@ export async function chatSettingsView(ctx) {
   const chatId = Number(ctx.params.id);
   const chat = await get(`/chats/${chatId}`);
   const back = h('p', {}, h('a', { href: `/chats/${chatId}`, class: 'back-link' }, '← ', t('members_chat.back')));
-  if (!isModerator(chat) || chat.kind === 'direct') {
+  if (!can(chat, 'manage')) {
     return h('div', { class: 'stack stack--page' }, back, pageHeader(t('chat_settings.title_page')), errorBox({ message: t('chat_settings.only_moderators') }));
   }
   const system = chat.kind === 'school_channel' || chat.kind === 'staff_channel';

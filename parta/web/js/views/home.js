@@ -12,7 +12,7 @@ import { offersCard } from './offers.js';
 import { ensureLeads } from '../roster/leads.js';
 import { reconciliationReminder } from '../roster/reminder.js';
 import { consentsCard } from '../privacy/consents.js';
-import { on } from '../realtime.js';
+import { watch } from '../events/topics.js';
 import { attentionCard } from '../attention.js';
 import { childrenCard } from '../families/children.js';
 
@@ -73,7 +73,7 @@ export async function homeView(ctx) {
   // and at once when the school confirms them as a child's parent.
   if (memberships().some((m) => (m.roles || []).includes('parent'))) {
     parts.push(await childrenCard(), await consentsCard({ gapsOnly: true }));
-    if (ctx) ctx.onLeave(on('parent_link.decided', (e) => e.status === 'confirmed' && ctx.refresh()));
+    if (ctx) ctx.onLeave(watch('parent_link_confirmed', () => ctx.refresh()));
   }
   const tiles = [];
   if (session.orgId) {

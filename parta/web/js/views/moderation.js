@@ -5,7 +5,7 @@
 import { get } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
-import { on } from '../realtime.js';
+import { watch } from '../events/topics.js';
 import { isAdmin, orgPath } from '../session.js';
 import { cardTitled, empty, errorBox, pageHeader, toast } from '../ui.js';
 import { loadQueue, onQueue, queueState } from '../moderation/queue_state.js';
@@ -89,7 +89,7 @@ export async function moderationView(ctx) {
       }
     };
     await loadAppeals();
-    ctx.onLeave(on('moderation.appeal', () => loadAppeals()));
+    ctx.onLeave(watch('appeals', () => loadAppeals()));
   }
   return h('div', { class: 'stack stack--page', testid: 'moderation-page' },
     pageHeader(t('queue.title'), isAdmin() ? t('queue.lead_admin') : t('queue.lead')),

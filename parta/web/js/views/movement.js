@@ -7,7 +7,7 @@ import { get, post, qs } from '../api.js';
 import { h, replace } from '../dom.js';
 import { field } from '../forms.js';
 import { formatDate, t } from '../i18n.js';
-import { on } from '../realtime.js';
+import { watch } from '../events/topics.js';
 import { managesRoster, orgPath, session } from '../session.js';
 import {
   button, cardTitled, chip, empty, errorBox, pageHeader, table, toast,
@@ -103,8 +103,7 @@ async function adminView(ctx) {
     }
   };
   await reload();
-  ctx.onLeave(on('movement.changed', reload));
-  ctx.onLeave(on('resync', reload));
+  ctx.onLeave(watch('movement', reload)); // a gap in the stream too
   return h('div', { class: 'stack stack--page', testid: 'movement-page' },
     pageHeader(t('movement.title'), t('movement.lead')),
     cardTitled(t('movement.proposals_title'), proposals),
@@ -155,8 +154,7 @@ async function teacherView(ctx) {
   };
   await reload();
   // A confirmed departure or transfer changes the class list too.
-  ctx.onLeave(on('movement.changed', reload));
-  ctx.onLeave(on('resync', reload));
+  ctx.onLeave(watch('movement', reload)); // a gap in the stream too
   return h('div', { class: 'stack stack--page', testid: 'movement-page' },
     pageHeader(t('movement.title_teacher'), t('movement.lead_teacher')),
     classesHolder,
