@@ -17,7 +17,7 @@ from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions.base import Services
-from parta.api import auth, chats, events, invites, moderation, offers, orgs, support, year
+from parta.api import auth, calls, chats, events, invites, moderation, offers, orgs, support, year
 from parta.api import movement as movement_api
 from parta.api import privacy as privacy_api
 from parta.api import roster as roster_api
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sweeping.cancel()
             expiring.cancel()
             await send_queue.drain()
+            await services.janus.aclose()
             await services.bus.stop()
             await engine.dispose()
 
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestLog, hsts=settings.hsts)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, offers, support, chats, moderation, events, year):
+    for module in (auth, orgs, invites, offers, support, chats, calls, moderation, events, year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

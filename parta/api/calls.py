@@ -1,0 +1,150 @@
+"""Calls in a chat, and the browser's way to Janus through Parta (same origin, API secret added
+here, only for people Parta admitted, only their own Janus session, only their call's room)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict
+
+from parta.actions import calls as call_actions
+from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
+from parta.errors import Forbidden, Unavailable, ValidationFailed
+from parta.models import Call
+from parta.schemas.calls import CallIn, CallJoined, CallOut
+from parta.services.janus import VIDEOROOM, JanusUnavailable
+
+router = APIRouter(tags=["calls"])
+JanusId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+COMMON: dict[int | str, dict[str, Any]] = {404: {"description": "no such chat or call, or not yours (not_found, no_call)"},
+          503: {"description": "Janus does not answer (calls_unavailable)"}}
+REFUSALS: dict[int | str, dict[str, Any]] = {**COMMON, 403: {"description": "blocked, call_not_here, not_in_call, forbidden"},
+            409: {"description": "chat_archived, call_over"}}
+
+
+class JanusAnswer(BaseModel):
+    """Janus's own answer, passed through as it came (see Janus's HTTP API)."""
+
+    model_config = ConfigDict(extra="allow")
+    janus: str
+
+
+@router.get("/chats/{chat_id}/call", response_model=CallOut, responses=COMMON)
+async def live_call(chat_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.live_call_in_chat(ctx, chat_id)
+
+
+@router.post("/chats/{chat_id}/call", response_model=CallJoined, responses=REFUSALS)
+async def start_or_join(chat_id: PathId, ctx: AuthReadingCtx,
+                        body: CallIn | None = None) -> CallJoined:
+    return await call_actions.start_or_join(ctx, chat_id, (body or CallIn()).kind)
+
+
+@router.post("/calls/{call_id}/leave", response_model=CallOut, responses=REFUSALS)
+async def leave_call(call_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.leave_call(ctx, call_id)
+
+
+@router.post("/calls/{call_id}/end", response_model=CallOut, responses=REFUSALS)
+async def end_call(call_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.end_call(ctx, call_id)
+
+
+# The proxy to Janus ----------------------------------------------------------------------------
+
+# What a browser may ask of the VideoRoom plugin: its own media, never rooms' settings.
+BROWSER_REQUESTS = frozenset({"join", "configure", "publish", "unpublish", "start", "pause",
+                              "switch", "leave", "subscribe", "unsubscribe", "update"})
+SESSION_VERBS = frozenset({"attach", "keepalive", "destroy"})
+HANDLE_VERBS = frozenset({"message", "trickle", "hangup", "detach"})
+
+
+async def _forward(ctx: AuthCtx, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        answer = await ctx.services.janus.forward("POST", path, body)
+    except JanusUnavailable as exc:
+        raise Unavailable("calls_unavailable") from exc
+    if not isinstance(answer, dict):
+        raise Unavailable("calls_unavailable")
+    return answer
+
+
+@router.post("/calls/{call_id}/janus", response_model=JanusAnswer, responses=REFUSALS)
+async def janus_create(call_id: PathId, ctx: AuthCtx,
+                       body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    if body.get("janus") != "create":
+        raise Forbidden("janus_request_refused")
+    clean = {"janus": "create", "transaction": str(body.get("transaction", ""))[:64]}
+    answer: dict[str, Any] = await call_actions.bind_janus_session(
+        ctx, call_id, lambda: _forward(ctx, "", clean))
+    return answer
+
+
+@router.post("/calls/{call_id}/janus/{session_id}", response_model=JanusAnswer,
+             responses=REFUSALS)
+async def janus_session(call_id: PathId, session_id: JanusId, ctx: AuthCtx,
+                        body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    verb = body.get("janus")
+    if verb not in SESSION_VERBS or verb == "attach" and body.get("plugin") != VIDEOROOM:
+        raise Forbidden("janus_request_refused")
+    clean: dict[str, Any] = {k: body[k] for k in ("janus", "plugin", "transaction", "opaque_id")
+                             if k in body}
+    return await _forward(ctx, f"/{session_id}", clean)
+
+
+def _checked_message(call: Call, user_id: int, display: str, body: Any) -> dict[str, Any]:
+    """A VideoRoom request from the browser: its call's room only, and as itself (the feed id
+    and the name shown are Parta's, whatever the page says)."""
+    if not isinstance(body, dict) or body.get("request") not in BROWSER_REQUESTS:
+        raise Forbidden("janus_request_refused")
+    if "room" in body and body["room"] != call.janus_room:
+        raise Forbidden("janus_request_refused")
+    clean = {k: v for k, v in body.items() if k not in ("secret", "admin_key", "pin")}
+    if clean.get("request") == "join" and clean.get("ptype") == "publisher":
+        clean["id"], clean["display"] = user_id, display
+    if clean.get("request") == "configure" and "display" in clean:
+        clean["display"] = display
+    return clean
+
+
+@router.post("/calls/{call_id}/janus/{session_id}/{handle_id}", response_model=JanusAnswer,
+             responses=REFUSALS)
+async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId, ctx: AuthCtx,
+                       body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    call = await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    verb = body.get("janus")
+    if verb not in HANDLE_VERBS:
+        raise Forbidden("janus_request_refused")
+    clean: dict[str, Any] = {k: body[k] for k in ("janus", "transaction", "jsep", "candidate",
+                                                  "candidates") if k in body}
+    if verb == "message":
+        assert ctx.user is not None
+        clean["body"] = _checked_message(call, ctx.user.id, ctx.user.name, body.get("body"))
+        if "jsep" in clean and not isinstance(clean["jsep"], dict):
+            raise ValidationFailed(fields={"jsep": "invalid"})
+    return await _forward(ctx, f"/{session_id}/{handle_id}", clean)
+
+
+@router.get("/calls/{call_id}/janus/{session_id}", response_class=StreamingResponse,
+            responses=REFUSALS)
+async def janus_poll(call_id: PathId, session_id: JanusId, ctx: AuthCtx) -> StreamingResponse:
+    """Janus's long poll (up to 30 s). The caller is checked first; the wait itself holds no
+    transaction (the answer streams after the request's unit of work ended)."""
+    await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    janus = ctx.services.janus
+
+    async def wait() -> AsyncIterator[bytes]:
+        try:
+            answer = await janus.forward("GET", f"/{session_id}", params={"maxev": "5"})
+        except JanusUnavailable:
+            answer = {"janus": "error", "error": {"code": 503, "reason": "calls_unavailable"}}
+        yield json.dumps(answer).encode()
+
+    return StreamingResponse(wait(), media_type="application/json",
+                             headers={"Cache-Control": "no-store"})
