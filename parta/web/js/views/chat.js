@@ -10,6 +10,7 @@ import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { on } from '../realtime.js';
 import { confirmDialog, copyText, loading, toast } from '../ui.js';
+import { callBanner } from '../calls/call.js';
 import { chatListPanel } from '../chat/list.js';
 import { createViewReporter } from '../chat/channel_views.js';
 import { acceptDrops, createComposer } from '../chat/composer.js';
@@ -258,6 +259,7 @@ export async function chatView(ctx) {
     onSearch: () => (searchBar.hidden ? openSearch() : closeSearch()), onRemind: () => moderation.remind(),
   });
   const header = h('div', {}, drawHeader());
+  const callBar = callBanner(() => chat);
   const notice = h('div', {}, rulesNotice(chat));
   const onBlockEnd = () => ctx.isCurrent() && refreshChat().catch(() => {});
   const bottom = h('div', { class: 'chat__bottom' }, bottomPart(chat, composer, onBlockEnd));
@@ -435,6 +437,7 @@ export async function chatView(ctx) {
     composer.destroy();
     typing.destroy();
     search.destroy();
+    callBar.destroy();
     if (views) views.destroy();
     panel.destroy();
     setOpenChat(null);
@@ -459,7 +462,7 @@ export async function chatView(ctx) {
   });
 
   const section = h('section', { class: 'chat', testid: 'chat', dataset: { chatId: String(chatId), dropHint: t('files.drop_hint') } },
-    header, searchBar, pinnedBar.el, notice,
+    header, callBar.el, searchBar, pinnedBar.el, notice,
     h('div', { class: 'chat__scroll' }, timeline.el, typing.el, search.results, jump),
     bottom, announcer);
   acceptDrops(section, (files) => {

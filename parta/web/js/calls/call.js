@@ -1,0 +1,214 @@
+// The call a person is in (one at a time, whatever page they are on): Parta admits them,
+// the room carries the media, the call screen shows everyone. Also the chat's «call» button
+// and the banner «Идёт звонок · Присоединиться» while a call is live.
+
+import { cookie, get, post } from '../api.js';
+import { h, icon } from '../dom.js';
+import { t, tn } from '../i18n.js';
+import { on } from '../realtime.js';
+import { toast } from '../ui.js';
+import { joinRoom } from './room.js';
+
+const PHONE = ['M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.8.7 2.7a2 2 0 0 1-.5 2.1L8 9.8a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.7.7a2 2 0 0 1 1.7 2z'];
+const MIC = ['M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3z', 'M19 10v2a7 7 0 0 1-14 0v-2', 'M12 19v3'];
+const CAMERA = ['M23 7l-7 5 7 5V7z', 'M3 5h11a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z'];
+const SLASH = ['M2 2l20 20'];
+const NO_CALL_KINDS = new Set(['channel', 'school_channel', 'staff_channel']);
+
+let current = null; // {callId, chatId, stream, room, screen, tiles, leaving}
+
+/** The call this page is in, or null. */
+export const currentCall = () => current;
+
+/** Figures for tests and diagnostics: every peer connection's received and sent bytes. */
+export async function callStats() {
+  if (!current || !current.room) return null;
+  const sum = async (pc, type, field) => {
+    let total = 0;
+    if (!pc) return 0;
+    (await pc.getStats()).forEach((r) => { if (r.type === type && r.kind === 'video') total += r[field] || 0; });
+    return total;
+  };
+  const subs = current.room.subscriberPcs();
+  let received = 0;
+  for (const pc of subs) received += await sum(pc, 'inbound-rtp', 'bytesReceived');
+  return { remotes: subs.length, videoBytesReceived: received, videoBytesSent: await sum(current.room.publisherPc(), 'outbound-rtp', 'bytesSent') };
+}
+
+function tile(name, { local = false } = {}) {
+  const video = h('video', { autoplay: true, playsinline: true, class: 'call-tile__video' });
+  video.muted = local;
+  const el = h('figure', { class: ['call-tile', local && 'call-tile--local'], testid: local ? 'call-tile-local' : 'call-tile-remote' },
+    video, h('figcaption', { class: 'call-tile__name' }, name));
+  return { el, video };
+}
+
+function toggle(label, paths, testid, onclick) {
+  return h('button', { type: 'button', class: 'call-btn', 'aria-label': label, title: label, 'aria-pressed': 'false', testid, onclick }, icon(paths));
+}
+
+function setOff(button, off, labelOn, labelOff, paths) {
+  button.setAttribute('aria-pressed', off ? 'true' : 'false');
+  button.classList.toggle('call-btn--off', off);
+  const label = off ? labelOn : labelOff;
+  button.setAttribute('aria-label', label);
+  button.title = label;
+  button.replaceChildren(icon(off ? [...paths, ...SLASH] : paths));
+}
+
+function buildScreen(title) {
+  const grid = h('div', { class: 'call-grid', testid: 'call-grid' });
+  const count = h('p', { class: 'call-screen__count', testid: 'call-count' });
+  const mic = toggle(t('calls.mic_off'), MIC, 'call-mic', () => {
+    const track = current && current.stream.getAudioTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    setOff(mic, !track.enabled, t('calls.mic_on'), t('calls.mic_off'), MIC);
+  });
+  const cam = toggle(t('calls.cam_off'), CAMERA, 'call-camera', () => {
+    const track = current && current.stream.getVideoTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    setOff(cam, !track.enabled, t('calls.cam_on'), t('calls.cam_off'), CAMERA);
+  });
+  const leave = h('button', { type: 'button', class: 'call-btn call-btn--leave', 'aria-label': t('calls.leave'), title: t('calls.leave'), testid: 'call-leave', onclick: () => leaveCall() },
+    icon(PHONE));
+  const el = h('section', { class: 'call-screen', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('calls.title', { title }), testid: 'call-screen' },
+    h('header', { class: 'call-screen__head' }, h('h2', { class: 'call-screen__title' }, title), count),
+    grid,
+    h('div', { class: 'call-screen__controls' }, mic, cam, leave));
+  return { el, grid, count };
+}
+
+function updateCount() {
+  if (!current) return;
+  current.screen.count.textContent = tn('calls.people', current.tiles.size + 1);
+}
+
+/** Join the chat's live call (starting one when there is none), with camera and microphone. */
+export async function joinCall(chat, kind = 'video') {
+  if (current && current.chatId === chat.id) return;
+  if (current) await leaveCall();
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: kind === 'video' });
+  } catch {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      toast(t('calls.no_media'), 'error');
+      return;
+    }
+  }
+  let joined;
+  try {
+    joined = await post(`/chats/${chat.id}/call`, { kind });
+  } catch (error) {
+    stream.getTracks().forEach((track) => track.stop());
+    toast(error.message, 'error');
+    return;
+  }
+  const screen = buildScreen(chat.title || t('calls.call'));
+  current = { callId: joined.call.id, chatId: chat.id, stream, room: null, screen, tiles: new Map() };
+  const mine = tile(t('calls.you'), { local: true });
+  mine.video.srcObject = stream;
+  screen.grid.append(mine.el);
+  document.body.append(screen.el);
+  document.body.classList.add('in-call');
+  updateCount();
+  const me = current;
+  try {
+    me.room = await joinRoom(joined.janus, joined.ice_servers, stream, {
+      onRemote(feedId, display, remote) {
+        if (current !== me) return;
+        let entry = me.tiles.get(feedId);
+        if (!entry) {
+          entry = tile(display || t('chat.someone'));
+          me.tiles.set(feedId, entry);
+          screen.grid.append(entry.el);
+        }
+        entry.video.srcObject = remote;
+        updateCount();
+      },
+      onRemoteGone(feedId) {
+        const entry = me.tiles.get(feedId);
+        if (entry) entry.el.remove();
+        me.tiles.delete(feedId);
+        updateCount();
+      },
+      onGone() {
+        if (current === me) closeScreen(t('calls.disconnected'));
+      },
+    });
+  } catch {
+    if (current === me) await leaveCall(t('calls.failed'));
+  }
+}
+
+function closeScreen(message) {
+  if (!current) return;
+  const was = current;
+  current = null;
+  if (was.room) was.room.leave();
+  was.stream.getTracks().forEach((track) => track.stop());
+  was.screen.el.remove();
+  document.body.classList.remove('in-call');
+  if (message) toast(message);
+}
+
+/** Leave the call (the last one out ends it for everyone). */
+export async function leaveCall(message) {
+  if (!current) return;
+  const callId = current.callId;
+  closeScreen(message);
+  await post(`/calls/${callId}/leave`).catch(() => {});
+}
+
+// A closed tab leaves the call too (keepalive lets the request outlive the page).
+window.addEventListener('pagehide', () => {
+  if (!current) return;
+  fetch(`/api/v1/calls/${current.callId}/leave`, {
+    method: 'POST', keepalive: true, credentials: 'same-origin',
+    headers: { 'X-CSRF-Token': cookie('parta_csrf'), 'Content-Type': 'application/json' }, body: '{}',
+  }).catch(() => {});
+});
+
+on('call.ended', (e) => {
+  if (current && current.callId === e.call_id) closeScreen(t('calls.ended'));
+});
+
+/** May a call be started in this chat from its page? */
+export const callable = (chat) => !chat.archived && !NO_CALL_KINDS.has(chat.kind) && !!chat.my_role;
+
+/** The header's «Звонок» button. */
+export function callButton(chat) {
+  if (!callable(chat)) return null;
+  return h('button', { type: 'button', class: 'call-start', testid: 'call-start', onclick: () => joinCall(chat) },
+    icon(PHONE), h('span', { class: 'call-start__label' }, t('calls.call')));
+}
+
+/**
+ * The banner under a chat's header while its call is live and this page is not in it.
+ * Returns {el, destroy}.
+ */
+export function callBanner(chatFn) {
+  const chatId = chatFn().id;
+  const el = h('div', { class: 'call-banner', testid: 'call-banner', hidden: true });
+  let live = null;
+  function draw() {
+    const show = live && !(current && current.callId === live.id);
+    el.hidden = !show;
+    if (!show) { el.replaceChildren(); return; }
+    el.replaceChildren(
+      icon(PHONE),
+      h('span', { class: 'call-banner__text' }, t('calls.live'), ' · ', tn('calls.people', live.participants.length)),
+      h('button', { type: 'button', class: 'btn btn--primary call-banner__join', testid: 'call-join', onclick: () => joinCall(chatFn()).then(draw) }, t('calls.join')));
+  }
+  get(`/chats/${chatId}/call`).then((call) => { live = call; draw(); }).catch(() => {});
+  const stops = [
+    on('call.started', (e) => { if (e.chat_id === chatId) { live = e.call; draw(); } }),
+    on('call.updated', (e) => { if (e.chat_id === chatId) { live = e.call; draw(); } }),
+    on('call.ended', (e) => { if (e.chat_id === chatId) { live = null; draw(); } }),
+  ];
+  return { el, destroy: () => stops.forEach((stop) => stop()) };
+}
