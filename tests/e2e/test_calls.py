@@ -83,6 +83,8 @@ def test_teacher_calls_the_class_and_a_student_joins_from_her_phone(
         expect(anna.get_by_test_id("call-tile-remote")).to_contain_text("Маша Иванова")
         expect(masha.get_by_test_id("call-tile-remote")).to_contain_text("Анна Сергеевна Волкова")
         expect(anna.get_by_test_id("call-count")).to_have_text("2 участника")
+        screenshot(anna, "call-1366")
+        screenshot(masha, "call-390")
 
         # Маша turns her camera off and back on; the button says what it will do.
         cam = masha.get_by_test_id("call-camera")
@@ -94,8 +96,6 @@ def test_teacher_calls_the_class_and_a_student_joins_from_her_phone(
         for button in ("call-mic", "call-camera", "call-leave"):
             box = masha.get_by_test_id(button).bounding_box()
             assert box is not None and box["width"] >= 44 and box["height"] >= 44
-        screenshot(anna, "call-1366")
-        screenshot(masha, "call-390")
 
         # Маша leaves: her tile goes from the teacher's screen; the teacher's leaving ends it.
         masha.get_by_test_id("call-leave").click()
