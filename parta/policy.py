@@ -30,6 +30,7 @@ __all__ = [
     "Rule",
     "can",
     "can_chat",
+    "can_host_call",
     "can_platform",
     "direct_refusal",
     "may_write_directly",
@@ -231,6 +232,12 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
         case ChatAction.invite:
             return moderator or members_invite
     return False
+
+
+def can_host_call(chat_role: str | None, started_it: bool) -> bool:
+    """The host of a call in a chat — ends it for everyone, mutes, removes: whoever started it,
+    and the chat's owner and moderators (a teacher's call in her class is hers to run)."""
+    return chat_role is not None and (started_it or chat_role in MODERATORS)
 
 
 # One-to-one chats (safe mode for minors) -----------------------------------------------------

@@ -36,10 +36,10 @@ from parta.models import (
     CallParticipant,
     Chat,
     ChatMember,
-    ChatRole,
     Message,
 )
 from parta.models.chat import CHANNEL_KINDS
+from parta.policy import can_host_call
 from parta.queries.people import persons
 from parta.realtime.events import CallEnded, CallStarted, CallUpdated
 from parta.schemas.calls import CallJoined, CallOut, IceServer, JanusAccess, Participant
@@ -54,6 +54,9 @@ __all__ = [
     "leave_call",
     "live_call",
     "live_call_in_chat",
+    "mute_participant",
+    "record_media",
+    "remove_participant",
     "start_or_join",
 ]
 
@@ -83,7 +86,8 @@ async def call_out(ctx: Ctx, call: Call) -> CallOut:
     people = await persons(ctx.db, call.org_id, [r.user_id for r in rows]) if rows else {}
     return CallOut(id=call.id, chat_id=call.chat_id, kind=call.kind, started_by=call.started_by,
                    started_at=call.started_at, ended_at=call.ended_at,
-                   participants=[Participant(person=people[r.user_id], joined_at=r.joined_at)
+                   participants=[Participant(person=people[r.user_id], joined_at=r.joined_at,
+                                             muted_audio=r.muted_audio, muted_video=r.muted_video)
                                  for r in rows if r.user_id in people])
 
 
@@ -179,6 +183,8 @@ async def start_or_join(ctx: Ctx, chat_id: int, kind: CallKind) -> CallJoined:
         async with unit_of_work(services, read_only=True, **ctx.caller()) as r:
             chat, me = await _callable_chat(r, chat_id)
             found = await live_call(r, chat.id)
+            if found is not None:
+                await _refuse_removed(r, found, me.user_id)
             feed_id = me.user_id
         token = secrets.token_urlsafe(24)
         if found is not None:
@@ -247,6 +253,7 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
         if current is None or found is None or current.id != found.id:
             return None
         call = current
+        await _refuse_removed(w, call, me.user_id)
     now = utcnow()
     row = (await w.db.execute(select(CallParticipant).where(
         CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id,
@@ -279,6 +286,14 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
         janus=JanusAccess(url=PROXY_PATH.format(call_id=call.id), room=call.janus_room,
                           token=token, feed_id=me.user_id, display=user.name),
         ice_servers=ice, turn_expires_at=creds.expires_at)
+
+
+async def _refuse_removed(ctx: Ctx, call: Call, user_id: int) -> None:
+    removed = (await ctx.db.execute(select(CallParticipant.id).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == user_id,
+        CallParticipant.removed_at.is_not(None)))).first()
+    if removed is not None:
+        raise Forbidden("removed_from_call")
 
 
 # Leave and end -------------------------------------------------------------------------------
@@ -346,7 +361,7 @@ async def end_call(ctx: Ctx, call_id: int) -> CallOut:
     call, chat, me = await _call_for(ctx, call_id)
     if call.ended_at is not None:
         raise Conflict("call_over")
-    if me.user_id != call.started_by and me.role not in (ChatRole.owner, ChatRole.moderator):
+    if not can_host_call(me.role.value, me.user_id == call.started_by):
         raise Forbidden()
     await _finish(ctx, call, chat, await _participants(ctx, call))
     return await call_out(ctx, call)
@@ -387,3 +402,101 @@ async def bind_janus_session(ctx: Ctx, call_id: int,
     if isinstance(answer, dict) and answer.get("janus") == "success":
         row.janus_session = int(answer["data"]["id"])
     return answer
+
+
+def _mids(sdp: str) -> tuple[list[str], list[str]]:
+    """The mids of the audio and of the video sections an offer sends (not «inactive» or
+    «recvonly» ones)."""
+    audio: list[str] = []
+    video: list[str] = []
+    for section in sdp.split("\nm=")[1:]:
+        kind = section.split(" ", 1)[0]
+        lines = [line.strip() for line in section.splitlines()]
+        mid = next((line[6:] for line in lines if line.startswith("a=mid:")), None)
+        if mid is None or "a=inactive" in lines or "a=recvonly" in lines:
+            continue
+        if kind == "audio":
+            audio.append(mid[:8])
+        elif kind == "video":
+            video.append(mid[:8])
+    return audio[:4], video[:4]
+
+
+async def record_media(ctx: Ctx, call_id: int, sdp: str) -> None:
+    """The caller publishes: remember which streams are theirs (what the host's mute names)."""
+    row = await _my_row(ctx, call_id)
+    audio, video = _mids(sdp)
+    row.audio_mids, row.video_mids = ",".join(audio), ",".join(video)
+
+
+# Host controls: enforced by Janus, decided by Parta ---------------------------------------------
+
+async def _hosting(ctx: Ctx, call_id: int, user_id: int
+                   ) -> tuple[Call, Chat, CallParticipant]:
+    call, chat, me = await _call_for(ctx, call_id)
+    if not can_host_call(me.role.value, me.user_id == call.started_by):
+        raise Forbidden()
+    if call.ended_at is not None:
+        raise Conflict("call_over")
+    target = (await ctx.db.execute(select(CallParticipant).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == user_id,
+        CallParticipant.left_at.is_(None)))).scalar_one_or_none()
+    if target is None:
+        raise NotFound("not_in_call")
+    return call, chat, target
+
+
+async def _announce(ctx: Ctx, call: Call, chat: Chat) -> CallOut:
+    out = await call_out(ctx, call)
+    ctx.emit(CallUpdated(org_id=chat.org_id, chat_id=chat.id, call=out.model_dump(mode="json")),
+             await active_member_ids(ctx, chat.id))
+    return out
+
+
+async def mute_participant(ctx: Ctx, call_id: int, user_id: int, *, audio: bool | None,
+                           video: bool | None) -> CallOut:
+    """The host mutes someone's microphone or camera in Janus itself (the media stops at the
+    server, whatever their page does), or allows it again."""
+    call, chat, target = await _hosting(ctx, call_id, user_id)
+    wanted = [(kind, on, mids) for kind, on, mids in (
+        ("audio", audio, target.audio_mids), ("video", video, target.video_mids)) if on is not None]
+    try:
+        async with ctx.services.janus.videoroom() as vr:
+            for _kind, mute, mids in wanted:
+                for mid in filter(None, mids.split(",")):
+                    await vr.moderate(call.janus_room, call.room_secret, target.user_id, mid=mid,
+                                      mute=bool(mute))
+    except JanusError as exc:
+        if isinstance(exc, JanusUnavailable):
+            raise _unavailable(exc) from exc
+        if exc.code != NO_SUCH_FEED:  # not publishing (yet): the flag still holds
+            raise _unavailable(exc) from exc
+    if audio is not None:
+        target.muted_audio = audio
+    if video is not None:
+        target.muted_video = video
+    ctx.audit("call.muted", chat.org_id, "call", call.id, user_id=user_id, audio=audio,
+              video=video)
+    return await _announce(ctx, call, chat)
+
+
+async def remove_participant(ctx: Ctx, call_id: int, user_id: int) -> CallOut:
+    """The host removes someone: their token is taken off the room's list, Janus sends them
+    away, and they are not let back into this call."""
+    actor = ctx.require_actor()
+    if user_id == actor.user_id:
+        raise Conflict("cannot_remove_self")
+    call, chat, target = await _hosting(ctx, call_id, user_id)
+    try:
+        async with ctx.services.janus.videoroom() as vr:
+            await vr.allow(call.janus_room, call.room_secret, [target.token], add=False)
+            try:
+                await vr.kick(call.janus_room, call.room_secret, target.user_id)
+            except JanusError as exc:
+                if isinstance(exc, JanusUnavailable) or exc.code != NO_SUCH_FEED:
+                    raise
+    except JanusError as exc:
+        raise _unavailable(exc) from exc
+    target.left_at = target.removed_at = utcnow()
+    ctx.audit("call.removed", chat.org_id, "call", call.id, user_id=user_id)
+    return await _announce(ctx, call, chat)

@@ -15,7 +15,7 @@ from parta.actions import calls as call_actions
 from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
 from parta.errors import Forbidden, Unavailable, ValidationFailed
 from parta.models import Call
-from parta.schemas.calls import CallIn, CallJoined, CallOut
+from parta.schemas.calls import CallIn, CallJoined, CallOut, MuteIn
 from parta.services.janus import VIDEOROOM, JanusUnavailable
 
 router = APIRouter(tags=["calls"])
@@ -55,11 +55,25 @@ async def end_call(call_id: PathId, ctx: AuthCtx) -> CallOut:
     return await call_actions.end_call(ctx, call_id)
 
 
+@router.post("/calls/{call_id}/participants/{user_id}/mute", response_model=CallOut,
+             responses=REFUSALS)
+async def mute_participant(call_id: PathId, user_id: PathId, body: MuteIn, ctx: AuthCtx) -> CallOut:
+    return await call_actions.mute_participant(ctx, call_id, user_id, audio=body.audio,
+                                               video=body.video)
+
+
+@router.post("/calls/{call_id}/participants/{user_id}/remove", response_model=CallOut,
+             responses=REFUSALS)
+async def remove_participant(call_id: PathId, user_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.remove_participant(ctx, call_id, user_id)
+
+
 # The proxy to Janus ----------------------------------------------------------------------------
 
 # What a browser may ask of the VideoRoom plugin: its own media, never rooms' settings.
 BROWSER_REQUESTS = frozenset({"join", "configure", "publish", "unpublish", "start", "pause",
                               "switch", "leave", "subscribe", "unsubscribe", "update"})
+PUBLISHING = frozenset({"publish", "configure"})
 SESSION_VERBS = frozenset({"attach", "keepalive", "destroy"})
 HANDLE_VERBS = frozenset({"message", "trickle", "hangup", "detach"})
 
@@ -126,8 +140,11 @@ async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId,
     if verb == "message":
         assert ctx.user is not None
         clean["body"] = _checked_message(call, ctx.user.id, ctx.user.name, body.get("body"))
-        if "jsep" in clean and not isinstance(clean["jsep"], dict):
+        jsep = clean.get("jsep")
+        if jsep is not None and not isinstance(jsep, dict):
             raise ValidationFailed(fields={"jsep": "invalid"})
+        if jsep and jsep.get("type") == "offer" and clean["body"]["request"] in PUBLISHING:
+            await call_actions.record_media(ctx, call_id, str(jsep.get("sdp", "")))
     return await _forward(ctx, f"/{session_id}/{handle_id}", clean)
 
 

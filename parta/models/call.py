@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
@@ -59,3 +59,11 @@ class CallParticipant(Base):
     janus_session: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The streams the person publishes, as their offer named them («0,1»), so the host's mute
+    # reaches Janus for exactly those; and what the host muted (the person cannot undo it).
+    audio_mids: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    video_mids: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    muted_audio: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    muted_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Removed by the host: out of the call, and not let back in.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

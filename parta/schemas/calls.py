@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from parta.models import CallKind
 from parta.schemas.common import Person, Strict
 
-__all__ = ["CallIn", "CallJoined", "CallOut", "IceServer", "JanusAccess", "Participant"]
+__all__ = ["CallIn", "CallJoined", "CallOut", "IceServer", "JanusAccess", "MuteIn", "Participant"]
 
 
 class CallIn(Strict):
@@ -19,6 +19,15 @@ class CallIn(Strict):
 class Participant(BaseModel):
     person: Person
     joined_at: datetime
+    muted_audio: bool = False  # by the host: the person cannot unmute until the host allows
+    muted_video: bool = False
+
+
+class MuteIn(Strict):
+    """What the host mutes (true) or allows again (false); a missing one stays as it is."""
+
+    audio: bool | None = None
+    video: bool | None = None
 
 
 class CallOut(BaseModel):

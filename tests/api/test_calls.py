@@ -261,3 +261,38 @@ async def test_the_browser_reaches_janus_only_through_parta_and_only_with_its_to
     with pytest.raises(JanusError):
         async with world.services.janus.videoroom() as vr:
             await vr.participants(room)
+
+
+async def test_the_host_mutes_and_removes_and_nobody_else_may(world: World) -> None:
+    anna, masha, petya = await world.as_("teacher"), await world.as_("student"), await world.as_("student2")
+    chat_id = await class_chat(world, anna)
+    call_id = (await anna.post(f"{API}/chats/{chat_id}/call")).json()["call"]["id"]
+    mine = (await masha.post(f"{API}/chats/{chat_id}/call")).json()
+    await petya.post(f"{API}/chats/{chat_id}/call")
+    masha_id, anna_id = await world.user_id("student"), await world.user_id("teacher")
+
+    # A student runs nobody's microphone; another school does not even see the call.
+    r = await petya.post(f"{API}/calls/{call_id}/participants/{masha_id}/mute", json={"audio": True})
+    assert (r.status_code, error_code(r)) == (403, "forbidden")
+    r = await petya.post(f"{API}/calls/{call_id}/participants/{masha_id}/remove")
+    assert (r.status_code, error_code(r)) == (403, "forbidden")
+    _gym, orlova = await register_gymnasium(world)
+    r = await orlova.post(f"{API}/calls/{call_id}/participants/{masha_id}/mute", json={"audio": True})
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+
+    r = await anna.post(f"{API}/calls/{call_id}/participants/{masha_id}/mute", json={"audio": True})
+    assert r.status_code == 200, r.text
+    flags = {p["person"]["id"]: (p["muted_audio"], p["muted_video"]) for p in r.json()["participants"]}
+    assert flags[masha_id] == (True, False) and flags[anna_id] == (False, False)
+    assert world.events_of("call.updated")[-1].event.call["participants"][1]["muted_audio"]  # type: ignore[attr-defined]
+
+    r = await anna.post(f"{API}/calls/{call_id}/participants/{anna_id}/remove")
+    assert (r.status_code, error_code(r)) == (409, "cannot_remove_self")
+    r = await anna.post(f"{API}/calls/{call_id}/participants/{masha_id}/remove")
+    assert r.status_code == 200 and masha_id not in [p["person"]["id"] for p in r.json()["participants"]]
+    call = await stored_call(world, call_id)
+    assert mine["janus"]["token"] not in await allowed_tokens(world, call)
+    r = await masha.post(f"{API}/chats/{chat_id}/call")
+    assert (r.status_code, error_code(r)) == (403, "removed_from_call")
+    r = await anna.post(f"{API}/calls/{call_id}/participants/{masha_id}/mute", json={"audio": False})
+    assert (r.status_code, error_code(r)) == (404, "not_in_call")

@@ -48,6 +48,11 @@ def upgrade() -> None:
     sa.Column('janus_session', sa.BigInteger(), nullable=True),
     sa.Column('joined_at', parta.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('left_at', parta.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('audio_mids', sa.String(length=40), server_default='', nullable=False),
+    sa.Column('video_mids', sa.String(length=40), server_default='', nullable=False),
+    sa.Column('muted_audio', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('muted_video', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('removed_at', parta.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], name=op.f('fk_call_participant_call_id_call'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_call_participant_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_call_participant'))
