@@ -21,6 +21,19 @@ FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-str
 REMOTE_VIDEO_PLAYS = """() => [...document.querySelectorAll('[data-testid=call-tile-remote] video')]
     .some((v) => v.videoWidth > 0)"""
 STATS = "() => import('/static/js/calls/call.js').then((m) => m.callStats())"
+# The remote audio bytes stood still (or kept coming) over three looks in a row.
+AUDIO_STILL = f"""() => ({STATS})().then((s) => {{
+  const same = window.__audio === s.audioBytesReceived;
+  window.__audio = s.audioBytesReceived;
+  window.__still = same ? (window.__still || 0) + 1 : 0;
+  return window.__still >= 3;
+}})"""
+AUDIO_FLOWS = f"""() => ({STATS})().then((s) => {{
+  const more = s.audioBytesReceived > (window.__audio || 0);
+  window.__audio = s.audioBytesReceived;
+  window.__flowing = more ? (window.__flowing || 0) + 1 : 0;
+  return window.__flowing >= 3;
+}})"""
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +110,35 @@ def test_teacher_calls_the_class_and_a_student_joins_from_her_phone(
             box = masha.get_by_test_id(button).bounding_box()
             assert box is not None and box["width"] >= 44 and box["height"] >= 44
 
-        # Маша leaves: her tile goes from the teacher's screen; the teacher's leaving ends it.
+        # The teacher turns Маша's microphone off in Janus: her audio stops reaching the teacher,
+        # and her own page cannot turn it back on; then the teacher allows it again.
+        anna.get_by_test_id("call-host-mute").click()
+        expect(masha.get_by_test_id("call-mic")).to_have_attribute("aria-label", "Ведущий выключил ваш микрофон")
+        expect(masha.get_by_test_id("call-mic")).to_be_disabled()
+        expect(anna.get_by_test_id("call-tile-remote").get_by_test_id("call-tile-muted")).to_be_visible()
+        expect(masha.get_by_test_id("call-tile-local").get_by_test_id("call-tile-muted")).to_be_visible()
+        anna.wait_for_function(AUDIO_STILL, polling=500, timeout=20_000)
+        screenshot(anna, "call-host-1366")
+        anna.get_by_test_id("call-host-mute").click()
+        expect(masha.get_by_test_id("call-mic")).to_be_enabled()
+        expect(anna.get_by_test_id("call-tile-remote").get_by_test_id("call-tile-muted")).to_be_hidden()
+        anna.wait_for_function(AUDIO_FLOWS, polling=500, timeout=20_000)
+
+        # Маша leaves: her tile goes from the teacher's screen. She joins again; the teacher
+        # removes her: Janus sends her away and Parta does not let her back.
         masha.get_by_test_id("call-leave").click()
         expect(masha.get_by_test_id("call-screen")).to_have_count(0)
         expect(anna.get_by_test_id("call-tile-remote")).to_have_count(0)
         expect(masha.get_by_test_id("call-banner")).to_contain_text("Идёт звонок")
+        masha.get_by_test_id("call-join").click()
+        expect(anna.get_by_test_id("call-tile-remote")).to_have_count(1)
+        anna.get_by_test_id("call-host-remove").click()
+        expect(masha.get_by_test_id("call-screen")).to_have_count(0)
+        expect(anna.get_by_test_id("call-tile-remote")).to_have_count(0)
+        masha.get_by_test_id("call-join").click()
+        expect(masha.get_by_text("Ведущий удалил вас из этого звонка.")).to_be_visible()
+
+        # The teacher's leaving ends it; the chat shows the call's line.
         anna.get_by_test_id("call-leave").click()
         for page in (anna, masha):
             expect(page.get_by_test_id("call-notice").last).to_contain_text("Звонок завершён")

@@ -59,7 +59,7 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
 
   function publishersIn(data) {
     for (const p of data.publishers || []) subscribe({ id: p.id, display: p.display }).catch(() => {});
-    const gone = data.unpublished || data.leaving;
+    const gone = data.unpublished || data.leaving || data.kicked;
     if (gone && gone !== 'ok') unsubscribe(Number(gone));
   }
 
@@ -70,6 +70,7 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
     if (data.videoroom === 'joined') joined.resolve(data);
     if (data.error_code) joined.reject(new Error(data.error || 'janus'));
     if (data.videoroom === 'event' || data.videoroom === 'joined') publishersIn(data);
+    if (data.leaving === 'ok' && !left && onGone) onGone(data.reason || 'left'); // sent away (kicked)
     if (event.jsep && event.jsep.type === 'answer' && pub) await pub.setRemoteDescription(event.jsep);
     if (event.janus === 'hangup' && !left && onGone) onGone(event.reason);
   });
@@ -83,6 +84,8 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
   await handle.send({ request: 'publish', audio: true, video: stream.getVideoTracks().length > 0 }, pub.localDescription.toJSON());
 
   return {
+    /** Stop receiving a feed (its person is no longer in the call, says Parta). */
+    drop: unsubscribe,
     publisherPc: () => pub,
     subscriberPcs: () => [...subscribers.values()].map((s) => s.pc).filter(Boolean),
     leave() {
