@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
+from parta.actions import calls as call_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions.base import Services
 from parta.api import auth, calls, chats, events, invites, moderation, offers, orgs, support, year
@@ -67,9 +68,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                        name="parta-expired-sockets")
         personal_data = asyncio.create_task(privacy_actions.privacy_forever(services),
                                             name="parta-personal-data")
+        calls = asyncio.create_task(call_actions.reconcile_forever(services),
+                                    name="parta-calls-presence") if settings.calls_enabled else None
         try:
             yield
         finally:
+            if calls is not None:
+                calls.cancel()
             personal_data.cancel()
             pruning.cancel()
             unblocking.cancel()

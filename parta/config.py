@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     turn_secret: str = DEV_TURN_SECRET
     turn_ttl_seconds: int = 6 * 3600
     call_max_participants: int = 50
+    # Someone Janus has not seen in their call's room this long after Parta admitted them has
+    # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
+    call_presence_grace_seconds: int = 60
+    call_reconcile_seconds: int = 20
 
     redis_url: str = ""
     log_json: bool = True

@@ -19,6 +19,7 @@ from parta.policy import (
     Kin,
     PlatformAction,
     can,
+    can_host_call,
     can_platform,
     direct_refusal,
     require,
@@ -188,3 +189,12 @@ DIRECT_EXPECTED: list[tuple[str, frozenset[Role], frozenset[Role], frozenset[Kin
 def test_direct_chat_matrix(case: str, mine: frozenset[Role], theirs: frozenset[Role],
                             kin: frozenset[Kin], expected: str | None) -> None:
     assert direct_refusal(mine, theirs, kin) == expected
+
+
+@pytest.mark.parametrize(("chat_role", "started_it", "hosts"), [
+    ("owner", False, True), ("moderator", False, True), ("member", True, True),
+    ("member", False, False), (None, True, False), (None, False, False),
+])
+def test_who_hosts_a_call(chat_role: str | None, started_it: bool, hosts: bool) -> None:
+    """Whoever started the call, and the chat's owner and moderators; nobody outside the chat."""
+    assert can_host_call(chat_role, started_it) is hosts

@@ -59,6 +59,9 @@ class CallParticipant(Base):
     janus_session: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When Parta last admitted them (a new token): someone Janus has not seen in the room for a
+    # while after that has gone without saying so (a closed laptop) and is let out.
+    admitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The streams the person publishes, as their offer named them («0,1»), so the host's mute
     # reaches Janus for exactly those; and what the host muted (the person cannot undo it).
     audio_mids: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -296,3 +296,37 @@ async def test_the_host_mutes_and_removes_and_nobody_else_may(world: World) -> N
     assert (r.status_code, error_code(r)) == (403, "removed_from_call")
     r = await anna.post(f"{API}/calls/{call_id}/participants/{masha_id}/mute", json={"audio": False})
     assert (r.status_code, error_code(r)) == (404, "not_in_call")
+
+
+async def test_who_went_without_leaving_is_let_out_and_a_lost_room_ends_the_call(world: World) -> None:
+    from parta.actions.calls import reconcile_calls
+
+    anna, masha = await world.as_("teacher"), await world.as_("student")
+    chat_id = await class_chat(world, anna)
+    joined = (await anna.post(f"{API}/chats/{chat_id}/call")).json()
+    call_id, base, room = joined["call"]["id"], joined["janus"]["url"], joined["janus"]["room"]
+    await masha.post(f"{API}/chats/{chat_id}/call")  # admitted, but her page never reaches Janus
+
+    # The teacher is really in the room (her page joined through Parta).
+    session = (await _janus_via_parta(anna, base, {"janus": "create"})).json()["data"]["id"]
+    handle = (await _janus_via_parta(anna, f"{base}/{session}", {
+        "janus": "attach", "plugin": "janus.plugin.videoroom"})).json()["data"]["id"]
+    await _janus_via_parta(anna, f"{base}/{session}/{handle}", {"janus": "message", "body": {
+        "request": "join", "ptype": "publisher", "room": room, "token": joined["janus"]["token"]}})
+    await _poll_until(anna, f"{base}/{session}", "joined")
+
+    assert await reconcile_calls(world.services, grace_seconds=3600) == 0  # still in grace
+    assert await reconcile_calls(world.services, grace_seconds=0) == 1
+    r = await anna.get(f"{API}/chats/{chat_id}/call")
+    assert [p["person"]["name"] for p in r.json()["participants"]] == ["Анна Сергеевна Волкова"]
+    assert world.events_of("call.updated")[-1].audience == {
+        await world.user_id(k) for k in ("teacher", "student", "student2")}
+
+    # Janus lost the room (a restart): the call is over for Parta too.
+    call = await stored_call(world, call_id)
+    async with world.services.janus.videoroom() as vr:
+        await vr.destroy_room(call.janus_room, call.room_secret)
+    assert await reconcile_calls(world.services, grace_seconds=0) == 1
+    r = await anna.get(f"{API}/chats/{chat_id}/call")
+    assert (r.status_code, error_code(r)) == (404, "no_call")
+    assert world.events_of("call.ended")

@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('janus_session', sa.BigInteger(), nullable=True),
     sa.Column('joined_at', parta.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('left_at', parta.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('admitted_at', parta.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('audio_mids', sa.String(length=40), server_default='', nullable=False),
     sa.Column('video_mids', sa.String(length=40), server_default='', nullable=False),
     sa.Column('muted_audio', sa.Boolean(), server_default=sa.false(), nullable=False),
