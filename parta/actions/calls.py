@@ -401,13 +401,15 @@ async def janus_session_allowed(ctx: Ctx, call_id: int, session_id: int | None) 
 async def bind_janus_session(ctx: Ctx, call_id: int,
                              create: Callable[[], Awaitable[Any]]) -> Any:
     """Make a Janus session for the admitted caller (``create`` asks Janus) and remember it as
-    theirs: only it may be used through the proxy."""
-    row = await _my_row(ctx, call_id)
+    theirs: only it may be used through the proxy. ``ctx`` only reads; the write is its own
+    short unit of work, after Janus answered."""
+    await _my_row(ctx, call_id)
     answer = await create()
     if isinstance(answer, dict) and answer.get("janus") == "success":
-        row.janus_session = int(answer["data"]["id"])
+        async with unit_of_work(ctx.services, **ctx.caller()) as w:
+            row = await _my_row(w, call_id)
+            row.janus_session = int(answer["data"]["id"])
     return answer
-
 
 def _mids(sdp: str) -> tuple[list[str], list[str]]:
     """The mids of the audio and of the video sections an offer sends (not «inactive» or
@@ -428,10 +430,12 @@ def _mids(sdp: str) -> tuple[list[str], list[str]]:
 
 
 async def record_media(ctx: Ctx, call_id: int, sdp: str) -> None:
-    """The caller publishes: remember which streams are theirs (what the host's mute names)."""
-    row = await _my_row(ctx, call_id)
+    """The caller publishes: remember which streams are theirs (what the host's mute names).
+    ``ctx`` only reads; the write is its own unit of work."""
     audio, video = _mids(sdp)
-    row.audio_mids, row.video_mids = ",".join(audio), ",".join(video)
+    async with unit_of_work(ctx.services, **ctx.caller()) as w:
+        row = await _my_row(w, call_id)
+        row.audio_mids, row.video_mids = ",".join(audio), ",".join(video)
 
 
 # Host controls: enforced by Janus, decided by Parta ---------------------------------------------

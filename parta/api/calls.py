@@ -1,5 +1,7 @@
 """Calls in a chat, and the browser's way to Janus through Parta (same origin, API secret added
-here, only for people Parta admitted, only their own Janus session, only their call's room)."""
+here, only for people Parta admitted, only their own Janus session, only their call's room).
+The proxy's requests only read (no writer waits while Janus answers); the two that remember
+something (the session made, the streams published) write in a unit of work of their own."""
 
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ SESSION_VERBS = frozenset({"attach", "keepalive", "destroy"})
 HANDLE_VERBS = frozenset({"message", "trickle", "hangup", "detach"})
 
 
-async def _forward(ctx: AuthCtx, path: str, body: dict[str, Any]) -> dict[str, Any]:
+async def _forward(ctx: AuthReadingCtx, path: str, body: dict[str, Any]) -> dict[str, Any]:
     try:
         answer = await ctx.services.janus.forward("POST", path, body)
     except JanusUnavailable as exc:
@@ -89,7 +91,7 @@ async def _forward(ctx: AuthCtx, path: str, body: dict[str, Any]) -> dict[str, A
 
 
 @router.post("/calls/{call_id}/janus", response_model=JanusAnswer, responses=REFUSALS)
-async def janus_create(call_id: PathId, ctx: AuthCtx,
+async def janus_create(call_id: PathId, ctx: AuthReadingCtx,
                        body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     if body.get("janus") != "create":
         raise Forbidden("janus_request_refused")
@@ -101,7 +103,7 @@ async def janus_create(call_id: PathId, ctx: AuthCtx,
 
 @router.post("/calls/{call_id}/janus/{session_id}", response_model=JanusAnswer,
              responses=REFUSALS)
-async def janus_session(call_id: PathId, session_id: JanusId, ctx: AuthCtx,
+async def janus_session(call_id: PathId, session_id: JanusId, ctx: AuthReadingCtx,
                         body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     await call_actions.janus_session_allowed(ctx, call_id, session_id)
     verb = body.get("janus")
@@ -129,7 +131,7 @@ def _checked_message(call: Call, user_id: int, display: str, body: Any) -> dict[
 
 @router.post("/calls/{call_id}/janus/{session_id}/{handle_id}", response_model=JanusAnswer,
              responses=REFUSALS)
-async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId, ctx: AuthCtx,
+async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId, ctx: AuthReadingCtx,
                        body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     call = await call_actions.janus_session_allowed(ctx, call_id, session_id)
     verb = body.get("janus")

@@ -330,3 +330,19 @@ async def test_who_went_without_leaving_is_let_out_and_a_lost_room_ends_the_call
     r = await anna.get(f"{API}/chats/{chat_id}/call")
     assert (r.status_code, error_code(r)) == (404, "no_call")
     assert world.events_of("call.ended")
+
+
+async def test_a_one_to_one_call_in_a_direct_chat(world: World) -> None:
+    anna, masha = await world.as_("teacher"), await world.as_("student")
+    masha_id = await world.user_id("student")
+    r = await anna.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": masha_id})
+    assert r.status_code == 200, r.text
+    direct = r.json()["id"]
+    r = await anna.post(f"{API}/chats/{direct}/call", json={"kind": "audio"})
+    assert r.status_code == 200 and r.json()["call"]["kind"] == "audio"
+    assert world.events_of("call.started")[-1].audience == {await world.user_id("teacher"), masha_id}
+    r = await masha.get(f"{API}/chats/{direct}/call")
+    assert r.status_code == 200
+    petya = await world.as_("student2")  # not one of the two
+    r = await petya.post(f"{API}/chats/{direct}/call")
+    assert (r.status_code, error_code(r)) == (404, "not_found")
