@@ -15,11 +15,13 @@ from starlette.types import Receive, Scope, Send
 from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
+from parta.actions import calls as call_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions.base import Services
 from parta.api import (
     audit,
     auth,
+    calls,
     chats,
     events,
     families,
@@ -81,15 +83,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                        name="parta-expired-sockets")
         personal_data = asyncio.create_task(privacy_actions.privacy_forever(services),
                                             name="parta-personal-data")
+        calls = asyncio.create_task(call_actions.reconcile_forever(services),
+                                    name="parta-calls-presence") if settings.calls_enabled else None
         try:
             yield
         finally:
+            if calls is not None:
+                calls.cancel()
             personal_data.cancel()
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()
             expiring.cancel()
             await send_queue.drain()
+            await services.janus.aclose()
             await services.bus.stop()
             await engine.dispose()
 
@@ -109,8 +116,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestLog, hsts=settings.hsts)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, moderation, events,
-                   year):
+    for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, calls,
+                   moderation, events, year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

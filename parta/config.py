@@ -14,6 +14,9 @@ from parta.proxies import parse_networks
 __all__ = ["DEFAULT_SECRET", "InsecureSettings", "Mode", "Settings"]
 
 DEFAULT_SECRET = "change-me-parta-development-secret"
+DEV_JANUS_API_SECRET = "parta-dev-janus-secret"
+DEV_JANUS_ADMIN_KEY = "parta-dev-videoroom-key"
+DEV_TURN_SECRET = "parta-dev-turn-secret"
 
 
 class Mode(StrEnum):
@@ -121,6 +124,25 @@ class Settings(BaseSettings):
     # The consent document's version the app shows parents; its text is in the catalogs.
     consent_document_version: str = "2026-1"
 
+    # Calls (R37): Janus's HTTP API (on loopback: browsers reach it only through Parta's proxy),
+    # the secret every request to it carries, the VideoRoom key that lets Parta alone create
+    # rooms; coturn's TURN URLs (comma-separated) and the secret of its shared-secret (REST)
+    # scheme, and how long the credentials a person gets stay good. The defaults match
+    # scripts/media-services.sh, for a laptop.
+    calls_enabled: bool = True
+    janus_url: str = "http://127.0.0.1:18088/janus"
+    janus_api_secret: str = DEV_JANUS_API_SECRET
+    janus_admin_key: str = DEV_JANUS_ADMIN_KEY
+    janus_timeout_seconds: float = 10.0
+    turn_urls: str = "turn:127.0.0.1:34780?transport=udp"
+    turn_secret: str = DEV_TURN_SECRET
+    turn_ttl_seconds: int = 6 * 3600
+    call_max_participants: int = 50
+    # Someone Janus has not seen in their call's room this long after Parta admitted them has
+    # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
+    call_presence_grace_seconds: int = 60
+    call_reconcile_seconds: int = 20
+
     redis_url: str = ""
     log_json: bool = True
 
@@ -143,6 +165,10 @@ class Settings(BaseSettings):
         return self.mode == Mode.production and self.base_url.startswith("https://")
 
     @property
+    def turn_url_list(self) -> list[str]:
+        return [u.strip() for u in self.turn_urls.split(",") if u.strip()]
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -157,5 +183,10 @@ class Settings(BaseSettings):
             problems.append("PARTA_SMS_BACKEND=console would print sign-in codes to the log")
         if not self.base_url.startswith("https://"):
             problems.append("PARTA_BASE_URL must be https:// in production")
+        if self.calls_enabled and (self.janus_api_secret == DEV_JANUS_API_SECRET
+                                   or self.janus_admin_key == DEV_JANUS_ADMIN_KEY
+                                   or self.turn_secret == DEV_TURN_SECRET):
+            problems.append("PARTA_JANUS_API_SECRET, PARTA_JANUS_ADMIN_KEY and PARTA_TURN_SECRET "
+                            "must be set for calls in production (or PARTA_CALLS_ENABLED=false)")
         if problems:
             raise InsecureSettings("; ".join(problems))

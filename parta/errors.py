@@ -17,7 +17,8 @@
     ├── RateLimited (429 rate_limited)                      retry_after seconds; also flood,
     │                                                      slow_mode, uploads_busy, upload_limit …
     ├── TooLarge (413 too_large)                            file_too_large, image_too_large
-    └── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
+    ├── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
+    └── Unavailable (503 unavailable)                      calls_unavailable: Janus does not answer
 
 The message is looked up in the caller's language catalog by code (see ``parta.i18n``).
 """
@@ -43,6 +44,7 @@ __all__ = [
     "PartaError",
     "RateLimited",
     "TooLarge",
+    "Unavailable",
     "ValidationFailed",
 ]
 
@@ -151,3 +153,10 @@ class TooLarge(PartaError):
 class DeliveryFailed(PartaError):
     status = 502
     code = "delivery_failed"
+
+
+class Unavailable(PartaError):
+    """A service Parta relies on does not answer (Janus for calls): try again later."""
+
+    status = 503
+    code = "unavailable"

@@ -31,6 +31,7 @@ __all__ = [
     "Rule",
     "can",
     "can_chat",
+    "can_host_call",
     "can_platform",
     "chat_capabilities",
     "direct_refusal",
@@ -292,6 +293,12 @@ def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archi
         "can_invite": allowed(ChatAction.invite) and not direct,
         "can_remind_rules": moderate and group and not archived,
     }
+
+
+def can_host_call(chat_role: str | None, started_it: bool) -> bool:
+    """The host of a call in a chat — ends it for everyone, mutes, removes: whoever started it,
+    and the chat's owner and moderators (a teacher's call in her class is hers to run)."""
+    return chat_role is not None and (started_it or chat_role in MODERATORS)
 
 
 # One-to-one chats (safe mode for minors) -----------------------------------------------------

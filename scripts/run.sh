@@ -9,6 +9,17 @@ HOST="${PARTA_HOST:-127.0.0.1}"
 PORT="${PARTA_PORT:-8000}"
 
 mkdir -p var
+# Calls: Janus and coturn on loopback (installed by scripts/system-deps.sh; stopped with
+# `bash scripts/media-services.sh stop`). Without them the demo runs, and calls say so.
+if command -v janus >/dev/null && command -v turnserver >/dev/null; then
+    if bash scripts/media-services.sh start; then
+        eval "$(bash scripts/media-services.sh env)"
+    else
+        echo "  [run] Janus/coturn did not start: calls are unavailable in this demo" >&2
+    fi
+else
+    echo "  [run] janus/coturn not installed (bash scripts/system-deps.sh): calls are unavailable" >&2
+fi
 echo "  [run] migrating the database (${PARTA_DATABASE_URL:-sqlite+aiosqlite:///./var/parta.db})"
 "$PY" -m parta migrate
 echo "  [run] seeding the demo school"

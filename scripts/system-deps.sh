@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a PostgreSQL server, Redis, Chromium (tests/e2e
-# drives /usr/bin/chromium) and ffmpeg (the server strips audio and video of their metadata
-# with it). Installs only what is missing, so a rerun costs nothing.
+# drives /usr/bin/chromium), ffmpeg (the server strips audio and video of their metadata
+# with it), Janus with its VideoRoom plugin and coturn (calls: scripts/media-services.sh).
+# Installs only what is missing, so a rerun costs nothing.
 set -euo pipefail
 
 missing=()
@@ -9,9 +10,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || missing+=(redis-server)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v janus >/dev/null 2>&1 || missing+=(janus)
+command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "  [system] postgresql, redis-server, chromium and ffmpeg are installed"
+    echo "  [system] postgresql, redis-server, chromium, ffmpeg, janus and coturn are installed"
     exit 0
 fi
 

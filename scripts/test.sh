@@ -8,7 +8,8 @@
 #
 # Every step runs even when an earlier one failed; the exit code is non-zero if any failed.
 # pytest's exit code 5 ("no tests collected") counts as a pass for its step.
-# PostgreSQL and Redis are stopped at the end, unless they were already running before.
+# PostgreSQL and Redis (and Janus and coturn, for calls) are stopped at the end, unless they
+# were already running before.
 # Environment: PYTEST_ARGS (extra pytest arguments), PARTA_TEST_TIMEOUT (seconds per step).
 set -uo pipefail
 
@@ -60,10 +61,14 @@ run_pytest() {
 }
 
 stop_services=0
+stop_media=0
 cleanup() {
     if [[ $stop_services -eq 1 ]]; then
         section "stopping test services"
         bash scripts/test-services.sh stop
+    fi
+    if [[ $stop_media -eq 1 ]]; then
+        bash scripts/media-services.sh stop
     fi
 }
 trap cleanup EXIT
@@ -79,6 +84,11 @@ eval "$(bash scripts/test-services.sh env)"
 PG_URL=$PARTA_TEST_DATABASE_URL
 REDIS_URL=$PARTA_TEST_REDIS_URL
 unset PARTA_TEST_DATABASE_URL PARTA_TEST_REDIS_URL
+
+section "media services for calls (Janus, coturn)"
+bash scripts/media-services.sh status >/dev/null 2>&1 || stop_media=1
+bash scripts/media-services.sh start || exit 1
+eval "$(bash scripts/media-services.sh env)"  # PARTA_JANUS_URL, PARTA_TURN_URLS …
 
 run_pytest "pytest on SQLite" -- -m "not e2e"
 

@@ -19,6 +19,7 @@ from parta.policy import (
     Kin,
     PlatformAction,
     can,
+    can_host_call,
     can_platform,
     direct_refusal,
     require,
@@ -218,3 +219,12 @@ def test_a_member_sees_only_the_blocks_open_to_objection() -> None:
     assert sees_block(False, "proposed")  # an early unblock a member may object to (R30)
     for status in ("none", "objected", "granted"):
         assert not sees_block(False, status)
+
+
+@pytest.mark.parametrize(("chat_role", "started_it", "hosts"), [
+    ("owner", False, True), ("moderator", False, True), ("member", True, True),
+    ("member", False, False), (None, True, False), (None, False, False),
+])
+def test_who_hosts_a_call(chat_role: str | None, started_it: bool, hosts: bool) -> None:
+    """Whoever started the call, and the chat's owner and moderators; nobody outside the chat."""
+    assert can_host_call(chat_role, started_it) is hosts

@@ -62,12 +62,21 @@ async def test_commit_then_refuse_keeps_the_record_and_still_refuses(world: Worl
     assert await _regions(world) == 2
 
 
+PRODUCTION_CALLS = {"janus_api_secret": "j" * 32, "janus_admin_key": "k" * 32,
+                    "turn_secret": "t" * 32}
+
+
 def test_production_refuses_default_secrets() -> None:
     with pytest.raises(InsecureSettings) as caught:
         Settings(mode="production").check_production()
     assert "PARTA_SECRET_KEY" in str(caught.value)
     Settings(mode="production", secret_key="x" * 40, sms_backend="http",
-             sms_http_url="https://gw.example/send", base_url="https://school.example").check_production()
+             sms_http_url="https://gw.example/send", base_url="https://school.example",
+             **PRODUCTION_CALLS).check_production()
+    with pytest.raises(InsecureSettings) as caught:  # calls with the laptop's secrets
+        Settings(mode="production", secret_key="x" * 40, sms_backend="http",
+                 base_url="https://school.example").check_production()
+    assert "PARTA_JANUS_API_SECRET" in str(caught.value)
 
 
 async def test_health_and_openapi(world: World) -> None:

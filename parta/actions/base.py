@@ -24,6 +24,7 @@ from parta.realtime import eventlog
 from parta.realtime.bus import Bus
 from parta.realtime.events import Envelope, Event
 from parta.schemas.common import Person
+from parta.services.janus import Janus, make_janus
 from parta.services.mail import Mailer
 from parta.services.sms import SmsSender
 from parta.services.storage import Storage
@@ -51,9 +52,12 @@ class Services:
     conduct_modes: dict[int, dict[str, ConductMode]] = field(default_factory=dict)
     # Uploads' share of this process: files worked on at once, and per-person allowances.
     uploads: UploadGate = field(init=False)
+    # The SFU for calls (one HTTP client for the process).
+    janus: Janus = field(init=False)
 
     def __post_init__(self) -> None:
         self.uploads = UploadGate(self.settings.media_workers)
+        self.janus = make_janus(self.settings)
 
 
 @dataclass

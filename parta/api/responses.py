@@ -32,6 +32,7 @@ ERROR_STATUSES = {
     422: "Invalid input: see error.fields",
     429: "Too many requests: see Retry-After",
     502: "The SMS gateway or mail server failed",
+    503: "A service the request needs (the calls server) does not answer",
 }
 
 

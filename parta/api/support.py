@@ -50,7 +50,7 @@ async def close(ticket_id: PathId, ctx: AuthCtx) -> TicketOut:
 
 
 @router.post("/support/tickets/{ticket_id}/escalate", response_model=TicketOut,
-             responses=errors(401, 404, 409))
+             responses=errors(401, 403, 404, 409))
 async def escalate(ticket_id: PathId, ctx: AuthCtx) -> TicketOut:
     """The school passes the ticket on to the platform's support."""
     ticket = await support_actions.escalate_ticket(ctx, ticket_id)

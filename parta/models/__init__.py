@@ -2,6 +2,7 @@
 
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode, RateWindow
+from parta.models.call import Call, CallKind, CallParticipant
 from parta.models.chat import (
     GROUP_CHAT_KINDS,
     Attachment,
@@ -84,6 +85,9 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AuthSession",
+    "Call",
+    "CallKind",
+    "CallParticipant",
     "Chat",
     "ChatBlock",
     "ChatInvitation",

@@ -222,6 +222,28 @@ class AppealChanged(Event):
     status: str
 
 
+class CallStarted(Event):
+    """A call began in a chat (R37); to the chat's members. ``call`` is a ``schemas.calls.CallOut``."""
+
+    type: Literal["call.started"] = "call.started"
+    chat_id: int
+    call: dict[str, Any]
+
+
+class CallUpdated(Event):
+    """Someone joined or left a chat's live call; to the chat's members."""
+
+    type: Literal["call.updated"] = "call.updated"
+    chat_id: int
+    call: dict[str, Any]
+
+
+class CallEnded(Event):
+    type: Literal["call.ended"] = "call.ended"
+    chat_id: int
+    call_id: int
+
+
 @dataclass(eq=True, slots=True)
 class Envelope:
     """An event with the users it goes to and, once stored, its id in the stream.

@@ -23,7 +23,7 @@ async def test_production_tells_browsers_to_use_https_only(world: World) -> None
     assert "strict-transport-security" not in r.headers  # a laptop on http://
     settings = world.services.settings.model_copy(update={
         "mode": Mode.production, "base_url": "https://parta.school.example",
-        "secret_key": "s" * 40, "sms_backend": "http"})
+        "secret_key": "s" * 40, "sms_backend": "http", "calls_enabled": False})
     world.app = create_app(settings, dataclasses.replace(world.services, settings=settings))
     for path in ("/healthz", f"{API}/nothing", "/signin"):
         r = await world.client().get(path)

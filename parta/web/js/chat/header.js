@@ -9,6 +9,7 @@ import { blockedBanner } from '../moderation/blocked.js';
 import { chatAvatar } from './list.js';
 import { SEARCH_ICON } from './search.js';
 import { can, canPost } from './store.js';
+import { callButton } from '../calls/call.js';
 
 const PEOPLE = ['M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1', 'M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6', 'M22 19v-1a4 4 0 0 0-3-3.9', 'M16 4.1a3 3 0 0 1 0 5.8'];
 const RULES = ['M9 6h11', 'M9 12h11', 'M9 18h11', 'M4 6h.01', 'M4 12h.01', 'M4 18h.01'];
@@ -26,6 +27,7 @@ export function chatHeader(chat, { onSearch, onRemind }) {
         h('a', { href: `/chats/${chat.id}/members`, testid: 'chat-members-link' }, tn('chat.members_count', chat.members_count || 0)),
         kind && kind !== chat.title ? h('span', {}, ` · ${kind}`) : null])),
     h('div', { class: 'chat__actions' },
+      callButton(chat),
       h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('search.in_chat'), title: t('search.in_chat'), testid: 'chat-search-open', onclick: onSearch }, icon(SEARCH_ICON)),
       can(chat, 'remind_rules')
         ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('notices.remind'), title: t('notices.remind'), testid: 'remind-rules', onclick: onRemind }, icon(RULES))

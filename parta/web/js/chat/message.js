@@ -10,6 +10,7 @@ import { attachmentsEl } from './attachments.js';
 import { dayLabel, filesLabel, formatBody, fullWhen, plainText, timeOf } from './format.js';
 import { conductWarning, heldState, highlighted } from '../moderation/conduct.js';
 import { noticeEl } from '../moderation/notices.js';
+import { callNoticeEl } from '../calls/notice.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '🔥', '✅', '👀'];
 const EDIT_WINDOW_MS = 48 * 3600 * 1000;
@@ -189,6 +190,7 @@ function openMessageMenu(li, toggle, msg, view) {
 
 /** Build the <li> for a message. `view` carries who is looking and the callbacks. */
 export function messageEl(msg, view) {
+  if (msg.kind === 'call' && !msg.deleted) return callNoticeEl(msg);
   if (msg.kind && msg.kind !== 'text' && !msg.deleted) return noticeEl(msg, view);
   const own = view.me === msg.author_id;
   const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);

@@ -18,6 +18,7 @@ import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { onStatus } from '../events/dispatch.js';
 import { loading, toast } from '../ui.js';
+import { callBanner } from '../calls/call.js';
 import { chatListPanel } from '../chat/list.js';
 import { acceptDrops } from '../chat/composer.js';
 import { createFrame } from '../chat/frame.js';
@@ -121,6 +122,7 @@ export async function chatView(ctx) {
     onBlockEnd: () => current() && store.refresh().catch(() => {}),
   });
   timeline.el.addEventListener('pointerdown', () => frame.hideResults()); // back to reading
+  const callBar = callBanner(store.chat);
 
   pages.start(first, aroundId);
   pinnedBar.set(chat.pinned || []);
@@ -146,6 +148,7 @@ export async function chatView(ctx) {
     stops.forEach((stop) => stop());
     for (const part of [reading, live, writing, typing, frame, moderation, panel]) part.destroy();
     timeline.destroy();
+    callBar.destroy();
     store.close();
     setOpenChat(null);
   });
@@ -168,7 +171,7 @@ export async function chatView(ctx) {
   });
 
   const section = h('section', { class: 'chat', testid: 'chat', dataset: { chatId: String(chatId), dropHint: t('files.drop_hint') } },
-    frame.header, frame.searchBar, pinnedBar.el, frame.notice,
+    frame.header, callBar.el, frame.searchBar, pinnedBar.el, frame.notice,
     h('div', { class: 'chat__scroll' }, timeline.el, typing.el, frame.results, live.jump),
     frame.bottom, live.announcer);
   acceptDrops(section, (files) => writing.dropFiles(files));

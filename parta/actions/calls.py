@@ -1,0 +1,578 @@
+"""Calls in a chat (R37): start or join, leave, end — Parta admits, Janus carries the media.
+
+A call is a private VideoRoom in Janus with a secret only Parta holds and an allowed-token list
+that starts empty; Parta adds a fresh token for each person it admits and takes it away when
+they leave. Parta's database is the truth about who may be in a call.
+
+Janus is spoken to outside the database transaction (on SQLite a write transaction holds the
+one writer lock, and nobody should wait on another server's answer for it): the room and the
+token are made first, then one short transaction records the call and the person; if that fails,
+what was made in Janus is undone. Two people starting a call in one chat at the same moment make
+one call: the unique ``live_chat_id`` refuses the second row, and the second person joins the
+first call (their spare room is destroyed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from parta.actions.base import Ctx, Services, unit_of_work
+from parta.actions.chats import active_member_ids, require_direct_allowed
+from parta.actions.messages import publish_message
+from parta.db import utcnow
+from parta.errors import Conflict, Forbidden, NotFound, Unavailable
+from parta.i18n import t
+from parta.models import (
+    Call,
+    CallKind,
+    CallParticipant,
+    Chat,
+    ChatMember,
+    Message,
+)
+from parta.models.chat import CHANNEL_KINDS
+from parta.policy import can_host_call
+from parta.queries.blocks import require_not_blocked
+from parta.queries.people import persons
+from parta.queries.scope import chat_for
+from parta.realtime.events import CallEnded, CallStarted, CallUpdated
+from parta.schemas.calls import CallJoined, CallOut, IceServer, JanusAccess, Participant
+from parta.services.janus import NO_SUCH_FEED, NO_SUCH_ROOM, JanusError, JanusUnavailable
+from parta.services.turn import turn_credentials
+
+__all__ = [
+    "bind_janus_session",
+    "call_out",
+    "end_call",
+    "janus_session_allowed",
+    "leave_call",
+    "live_call",
+    "live_call_in_chat",
+    "mute_participant",
+    "reconcile_calls",
+    "reconcile_forever",
+    "record_media",
+    "remove_participant",
+    "start_or_join",
+]
+
+log = logging.getLogger("parta.calls")
+PROXY_PATH = "/api/v1/calls/{call_id}/janus"
+
+
+def _unavailable(exc: Exception) -> Unavailable:
+    log.warning("janus refused or did not answer: %s", exc)
+    return Unavailable("calls_unavailable")
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+async def live_call(ctx: Ctx, chat_id: int) -> Call | None:
+    return (await ctx.db.execute(select(Call).where(Call.live_chat_id == chat_id))).scalar_one_or_none()
+
+
+async def _participants(ctx: Ctx, call: Call) -> list[CallParticipant]:
+    return list((await ctx.db.execute(select(CallParticipant).where(
+        CallParticipant.call_id == call.id, CallParticipant.left_at.is_(None)
+    ).order_by(CallParticipant.joined_at, CallParticipant.id))).scalars())
+
+
+async def call_out(ctx: Ctx, call: Call) -> CallOut:
+    rows = await _participants(ctx, call)
+    people = await persons(ctx.db, call.org_id, [r.user_id for r in rows]) if rows else {}
+    return CallOut(id=call.id, chat_id=call.chat_id, kind=call.kind, started_by=call.started_by,
+                   started_at=call.started_at, ended_at=call.ended_at,
+                   participants=[Participant(person=people[r.user_id], joined_at=r.joined_at,
+                                             muted_audio=r.muted_audio, muted_video=r.muted_video)
+                                 for r in rows if r.user_id in people])
+
+
+async def live_call_in_chat(ctx: Ctx, chat_id: int) -> CallOut:
+    """The chat's live call, for its members; ``NotFound`` when there is none (or no chat)."""
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, _me = scope.chat, scope.member
+    call = await live_call(ctx, chat.id)
+    if call is None:
+        raise NotFound("no_call")
+    return await call_out(ctx, call)
+
+
+async def _call_for(ctx: Ctx, call_id: int) -> tuple[Call, Chat, ChatMember]:
+    """A call and the caller's membership of its chat; to anyone else it does not exist."""
+    call = await ctx.db.get(Call, call_id)
+    if call is None:
+        raise NotFound()
+    scope = await chat_for(ctx.db, ctx.require_actor(), call.chat_id)
+    chat, me = scope.chat, scope.member
+    assert me is not None
+    return call, chat, me
+
+
+# Who may call --------------------------------------------------------------------------------
+
+async def _callable_chat(ctx: Ctx, chat_id: int) -> tuple[Chat, ChatMember]:
+    """Members of a group or one-to-one chat that is not archived, not blocked there, and (one-
+    to-one) still allowed to write to each other."""
+    actor = ctx.require_actor()
+    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    chat, me = scope.chat, scope.member
+    assert me is not None
+    if chat.kind in CHANNEL_KINDS:
+        raise Forbidden("call_not_here")
+    if chat.archived_at is not None:
+        raise Conflict("chat_archived")
+    await require_not_blocked(ctx.db, chat, actor.user_id)
+    await require_direct_allowed(ctx, chat, actor.user_id)
+    return chat, me
+
+
+# Start or join -------------------------------------------------------------------------------
+
+@dataclass
+class _Room:
+    id: int
+    secret: str
+    made_here: bool  # this request created it (and destroys it if it is not used)
+
+
+async def _janus_admit(services: Services, room: _Room, token: str, feed_id: int) -> None:
+    """Put ``token`` on the room's allowed list; a feed of the same person left behind by a
+    closed tab is sent away first (one presence per person)."""
+    async with services.janus.videoroom() as vr:
+        try:
+            await vr.kick(room.id, room.secret, feed_id)
+        except JanusError as exc:
+            if isinstance(exc, JanusUnavailable) or exc.code not in (NO_SUCH_FEED,):
+                raise
+        await vr.allow(room.id, room.secret, [token])
+
+
+async def _janus_forget(services: Services, room_id: int, secret: str, *, tokens: list[str],
+                        feed_ids: list[int], destroy: bool) -> None:
+    """Undo in Janus what Parta no longer stands behind; failures are logged, not raised (the
+    tokens are already worthless to Parta, and a room without them admits nobody)."""
+    try:
+        async with services.janus.videoroom() as vr:
+            if destroy:
+                await vr.destroy_room(room_id, secret)
+                return
+            if tokens:
+                await vr.allow(room_id, secret, tokens, add=False)
+            for feed in feed_ids:
+                try:
+                    await vr.kick(room_id, secret, feed)
+                except JanusError as exc:
+                    if exc.code != NO_SUCH_FEED:
+                        raise
+    except JanusError as exc:
+        if exc.code != NO_SUCH_ROOM:
+            log.warning("janus clean-up of room %s failed: %s", room_id, exc)
+
+
+async def start_or_join(ctx: Ctx, chat_id: int, kind: CallKind) -> CallJoined:
+    """The caller joins the chat's live call, starting one when there is none.
+
+    ``ctx`` only reads (``AuthReadingCtx``): the write is a unit of work of its own, after
+    Janus has the room and the person's token."""
+    services = ctx.services
+    if not ctx.settings.calls_enabled:
+        raise Unavailable("calls_unavailable")
+    for _attempt in range(3):
+        # Each attempt reads afresh (a reading transaction on SQLite keeps its first snapshot).
+        async with unit_of_work(services, read_only=True, **ctx.caller()) as r:
+            chat, me = await _callable_chat(r, chat_id)
+            found = await live_call(r, chat.id)
+            if found is not None:
+                await _refuse_removed(r, found, me.user_id)
+            feed_id = me.user_id
+        token = secrets.token_urlsafe(24)
+        if found is not None:
+            room = _Room(found.janus_room, found.room_secret, made_here=False)
+        else:
+            room = _Room(0, secrets.token_urlsafe(24), made_here=True)
+            try:
+                room.id = await _make_room(ctx, chat_id, kind, room.secret)
+            except JanusError as exc:
+                raise _unavailable(exc) from exc
+        try:
+            await _janus_admit(services, room, token, feed_id)
+        except JanusError as exc:
+            if room.made_here:
+                await _janus_forget(services, room.id, room.secret, tokens=[], feed_ids=[],
+                                    destroy=True)
+            raise _unavailable(exc) from exc
+        try:
+            async with unit_of_work(services, **ctx.caller()) as w:
+                joined = await _record_join(w, chat_id, kind, room, found, token)
+        except BaseException:
+            await _janus_forget(services, room.id, room.secret, tokens=[token], feed_ids=[],
+                                destroy=room.made_here)
+            raise
+        if joined is not None:
+            return joined
+        # The chat's call changed under us (another start won, or the call ended): again.
+        await _janus_forget(services, room.id, room.secret, tokens=[token], feed_ids=[],
+                            destroy=room.made_here)
+    raise Unavailable("calls_unavailable")
+
+
+async def _make_room(ctx: Ctx, chat_id: int, kind: CallKind, secret: str) -> int:
+    from parta.services.janus import new_room_id
+
+    room_id = new_room_id()
+    async with ctx.services.janus.videoroom() as vr:
+        await vr.create_room(room_id, secret, description=f"parta chat {chat_id}",
+                             publishers=ctx.settings.call_max_participants,
+                             audio_only=kind == CallKind.audio)
+    return room_id
+
+
+async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found: Call | None,
+                       token: str) -> CallJoined | None:
+    """In one transaction: the call (when this request made its room) and the person in it.
+    None when the chat's live call is no longer the one Janus was prepared for."""
+    chat, me = await _callable_chat(w, chat_id)  # still true, now, in this transaction
+    current = await live_call(w, chat.id)
+    started = False
+    if room.made_here:
+        if current is not None:
+            return None
+        call = Call(org_id=chat.org_id, chat_id=chat.id, live_chat_id=chat.id,
+                    started_by=me.user_id, kind=kind, janus_room=room.id,
+                    room_secret=room.secret, started_at=utcnow())
+        try:
+            async with w.db.begin_nested():
+                w.db.add(call)
+                await w.db.flush()
+        except IntegrityError:
+            return None  # another start in this chat committed first
+        started = True
+        w.audit("call.started", chat.org_id, "call", call.id, chat_id=chat.id, kind=kind.value)
+    else:
+        if current is None or found is None or current.id != found.id:
+            return None
+        call = current
+        await _refuse_removed(w, call, me.user_id)
+    now = utcnow()
+    row = (await w.db.execute(select(CallParticipant).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id,
+        CallParticipant.left_at.is_(None)))).scalar_one_or_none()
+    if row is not None:  # another tab or a reload: the newest one holds the place
+        stale = row.token
+        row.token, row.janus_session, row.admitted_at = token, None, now
+        w.after_commit.append(lambda: _janus_forget(
+            w.services, call.janus_room, call.room_secret, tokens=[stale], feed_ids=[],
+            destroy=False))
+    else:
+        row = CallParticipant(call_id=call.id, user_id=me.user_id, token=token, joined_at=now,
+                              admitted_at=now)
+        w.db.add(row)
+    await w.db.flush()
+    out = await call_out(w, call)
+    audience = await active_member_ids(w, chat.id)
+    payload = out.model_dump(mode="json")
+    if started:
+        w.emit(CallStarted(org_id=chat.org_id, chat_id=chat.id, call=payload), audience)
+    else:
+        w.emit(CallUpdated(org_id=chat.org_id, chat_id=chat.id, call=payload), audience)
+    user = w.user
+    assert user is not None
+    creds = turn_credentials(w.settings.turn_secret, me.user_id, w.settings.turn_url_list,
+                             w.settings.turn_ttl_seconds)
+    ice = [IceServer(urls=creds.urls, username=creds.username, credential=creds.password)] \
+        if creds.urls else []
+    return CallJoined(
+        call=out,
+        janus=JanusAccess(url=PROXY_PATH.format(call_id=call.id), room=call.janus_room,
+                          token=token, feed_id=me.user_id, display=user.name),
+        ice_servers=ice, turn_expires_at=creds.expires_at)
+
+
+async def _refuse_removed(ctx: Ctx, call: Call, user_id: int) -> None:
+    removed = (await ctx.db.execute(select(CallParticipant.id).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == user_id,
+        CallParticipant.removed_at.is_not(None)))).first()
+    if removed is not None:
+        raise Forbidden("removed_from_call")
+
+
+# Leave and end -------------------------------------------------------------------------------
+
+async def _finish(ctx: Ctx, call: Call, chat: Chat, rows: list[CallParticipant]) -> None:
+    """End ``call`` in this transaction: everyone out, the notice in the chat, the event; the
+    room is destroyed in Janus after commit."""
+    now = utcnow()
+    for r in rows:
+        r.left_at = now
+    call.ended_at, call.live_chat_id = now, None
+    call.ended_by = ctx.user.id if ctx.user else None
+    joined = set((await ctx.db.execute(select(CallParticipant.user_id).where(
+        CallParticipant.call_id == call.id))).scalars())
+    missed = joined <= {call.started_by}
+    lang = ctx.settings.default_language  # the web client words it from ``meta`` itself
+    minutes = max(1, round((now - call.started_at).total_seconds() / 60))
+    body = t(lang, "calls.missed_notice") if missed else t(lang, "calls.ended_notice",
+                                                            minutes=minutes)
+    notice = Message(chat_id=chat.id, author_id=call.started_by, kind="call", body=body,
+                     meta={"call_id": call.id, "missed": missed, "kind": call.kind.value,
+                           "seconds": int((now - call.started_at).total_seconds()),
+                           "people": len(joined)}, created_at=now)
+    ctx.db.add(notice)
+    await ctx.db.flush()
+    await publish_message(ctx, chat, None, notice, [])
+    ctx.audit("call.ended", chat.org_id, "call", call.id, chat_id=chat.id, missed=missed,
+              people=len(joined))
+    ctx.emit(CallEnded(org_id=chat.org_id, chat_id=chat.id, call_id=call.id),
+             await active_member_ids(ctx, chat.id))
+    room, secret = call.janus_room, call.room_secret
+    ctx.after_commit.append(lambda: _janus_forget(ctx.services, room, secret, tokens=[],
+                                                  feed_ids=[], destroy=True))
+
+
+async def leave_call(ctx: Ctx, call_id: int) -> CallOut:
+    """The caller leaves; the last one out ends the call."""
+    actor = ctx.require_actor()
+    call, chat, _me = await _call_for(ctx, call_id)
+    if call.ended_at is not None:
+        return await call_out(ctx, call)  # already over: leaving it again changes nothing
+    rows = await _participants(ctx, call)
+    mine = [r for r in rows if r.user_id == actor.user_id]
+    if not mine:
+        return await call_out(ctx, call)
+    others = [r for r in rows if r.user_id != actor.user_id]
+    if not others:
+        await _finish(ctx, call, chat, mine)
+        return await call_out(ctx, call)
+    now = utcnow()
+    for r in mine:
+        r.left_at = now
+    ctx.audit("call.left", chat.org_id, "call", call.id)
+    out = await call_out(ctx, call)
+    ctx.emit(CallUpdated(org_id=chat.org_id, chat_id=chat.id, call=out.model_dump(mode="json")),
+             await active_member_ids(ctx, chat.id))
+    room, secret, tokens = call.janus_room, call.room_secret, [r.token for r in mine]
+    ctx.after_commit.append(lambda: _janus_forget(ctx.services, room, secret, tokens=tokens,
+                                                  feed_ids=[actor.user_id], destroy=False))
+    return out
+
+
+async def end_call(ctx: Ctx, call_id: int) -> CallOut:
+    """For everyone: by whoever started it, or a moderator or owner of the chat."""
+    call, chat, me = await _call_for(ctx, call_id)
+    if call.ended_at is not None:
+        raise Conflict("call_over")
+    if not can_host_call(me.role.value, me.user_id == call.started_by):
+        raise Forbidden()
+    await _finish(ctx, call, chat, await _participants(ctx, call))
+    return await call_out(ctx, call)
+
+
+# The browser's way to Janus ------------------------------------------------------------------
+
+async def _my_row(ctx: Ctx, call_id: int) -> CallParticipant:
+    actor = ctx.require_actor()
+    call, _chat, _me = await _call_for(ctx, call_id)
+    if call.ended_at is not None:
+        raise Conflict("call_over")
+    row = (await ctx.db.execute(select(CallParticipant).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == actor.user_id,
+        CallParticipant.left_at.is_(None)))).scalar_one_or_none()
+    if row is None:
+        raise Forbidden("not_in_call")
+    return row
+
+
+async def janus_session_allowed(ctx: Ctx, call_id: int, session_id: int | None) -> Call:
+    """The caller is admitted to the live call and (``session_id``) the Janus session is the
+    one their browser made through Parta; else the request does not reach Janus."""
+    row = await _my_row(ctx, call_id)
+    if session_id is not None and row.janus_session != session_id:
+        raise NotFound()
+    call = await ctx.db.get(Call, call_id)
+    assert call is not None
+    return call
+
+
+async def bind_janus_session(ctx: Ctx, call_id: int,
+                             create: Callable[[], Awaitable[Any]]) -> Any:
+    """Make a Janus session for the admitted caller (``create`` asks Janus) and remember it as
+    theirs: only it may be used through the proxy. ``ctx`` only reads; the write is its own
+    short unit of work, after Janus answered."""
+    await _my_row(ctx, call_id)
+    answer = await create()
+    if isinstance(answer, dict) and answer.get("janus") == "success":
+        async with unit_of_work(ctx.services, **ctx.caller()) as w:
+            row = await _my_row(w, call_id)
+            row.janus_session = int(answer["data"]["id"])
+    return answer
+
+def _mids(sdp: str) -> tuple[list[str], list[str]]:
+    """The mids of the audio and of the video sections an offer sends (not «inactive» or
+    «recvonly» ones)."""
+    audio: list[str] = []
+    video: list[str] = []
+    for section in sdp.split("\nm=")[1:]:
+        kind = section.split(" ", 1)[0]
+        lines = [line.strip() for line in section.splitlines()]
+        mid = next((line[6:] for line in lines if line.startswith("a=mid:")), None)
+        if mid is None or "a=inactive" in lines or "a=recvonly" in lines:
+            continue
+        if kind == "audio":
+            audio.append(mid[:8])
+        elif kind == "video":
+            video.append(mid[:8])
+    return audio[:4], video[:4]
+
+
+async def record_media(ctx: Ctx, call_id: int, sdp: str) -> None:
+    """The caller publishes: remember which streams are theirs (what the host's mute names).
+    ``ctx`` only reads; the write is its own unit of work."""
+    audio, video = _mids(sdp)
+    async with unit_of_work(ctx.services, **ctx.caller()) as w:
+        row = await _my_row(w, call_id)
+        row.audio_mids, row.video_mids = ",".join(audio), ",".join(video)
+
+
+# Host controls: enforced by Janus, decided by Parta ---------------------------------------------
+
+async def _hosting(ctx: Ctx, call_id: int, user_id: int
+                   ) -> tuple[Call, Chat, CallParticipant]:
+    call, chat, me = await _call_for(ctx, call_id)
+    if not can_host_call(me.role.value, me.user_id == call.started_by):
+        raise Forbidden()
+    if call.ended_at is not None:
+        raise Conflict("call_over")
+    target = (await ctx.db.execute(select(CallParticipant).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == user_id,
+        CallParticipant.left_at.is_(None)))).scalar_one_or_none()
+    if target is None:
+        raise NotFound("not_in_call")
+    return call, chat, target
+
+
+async def _announce(ctx: Ctx, call: Call, chat: Chat) -> CallOut:
+    out = await call_out(ctx, call)
+    ctx.emit(CallUpdated(org_id=chat.org_id, chat_id=chat.id, call=out.model_dump(mode="json")),
+             await active_member_ids(ctx, chat.id))
+    return out
+
+
+async def mute_participant(ctx: Ctx, call_id: int, user_id: int, *, audio: bool | None,
+                           video: bool | None) -> CallOut:
+    """The host mutes someone's microphone or camera in Janus itself (the media stops at the
+    server, whatever their page does), or allows it again."""
+    call, chat, target = await _hosting(ctx, call_id, user_id)
+    wanted = [(kind, on, mids) for kind, on, mids in (
+        ("audio", audio, target.audio_mids), ("video", video, target.video_mids)) if on is not None]
+    try:
+        async with ctx.services.janus.videoroom() as vr:
+            for _kind, mute, mids in wanted:
+                for mid in filter(None, mids.split(",")):
+                    await vr.moderate(call.janus_room, call.room_secret, target.user_id, mid=mid,
+                                      mute=bool(mute))
+    except JanusError as exc:
+        if isinstance(exc, JanusUnavailable):
+            raise _unavailable(exc) from exc
+        if exc.code != NO_SUCH_FEED:  # not publishing (yet): the flag still holds
+            raise _unavailable(exc) from exc
+    if audio is not None:
+        target.muted_audio = audio
+    if video is not None:
+        target.muted_video = video
+    ctx.audit("call.muted", chat.org_id, "call", call.id, user_id=user_id, audio=audio,
+              video=video)
+    return await _announce(ctx, call, chat)
+
+
+async def remove_participant(ctx: Ctx, call_id: int, user_id: int) -> CallOut:
+    """The host removes someone: their token is taken off the room's list, Janus sends them
+    away, and they are not let back into this call."""
+    actor = ctx.require_actor()
+    if user_id == actor.user_id:
+        raise Conflict("cannot_remove_self")
+    call, chat, target = await _hosting(ctx, call_id, user_id)
+    try:
+        async with ctx.services.janus.videoroom() as vr:
+            await vr.allow(call.janus_room, call.room_secret, [target.token], add=False)
+            try:
+                await vr.kick(call.janus_room, call.room_secret, target.user_id)
+            except JanusError as exc:
+                if isinstance(exc, JanusUnavailable) or exc.code != NO_SUCH_FEED:
+                    raise
+    except JanusError as exc:
+        raise _unavailable(exc) from exc
+    target.left_at = target.removed_at = utcnow()
+    ctx.audit("call.removed", chat.org_id, "call", call.id, user_id=user_id)
+    return await _announce(ctx, call, chat)
+
+
+# Who is really there ---------------------------------------------------------------------------
+
+async def reconcile_calls(services: Services, grace_seconds: int) -> int:
+    """Let out everyone Janus has not seen in their call's room ``grace_seconds`` after Parta
+    admitted them (they went without leaving: a closed laptop, a lost network); a call whose
+    room Janus lost (a restart) ends. Returns how many stays ended. Janus not answering tells
+    nothing: nobody is let out then."""
+    async with unit_of_work(services, read_only=True) as r:
+        live = [(c.id, c.janus_room) for c in (await r.db.execute(
+            select(Call).where(Call.ended_at.is_(None)))).scalars()]
+    ended = 0
+    for call_id, room in live:
+        try:
+            async with services.janus.videoroom() as vr:
+                present = {int(p["id"]) for p in await vr.participants(room)}
+        except JanusUnavailable:
+            return ended
+        except JanusError as exc:
+            if exc.code != NO_SUCH_ROOM:
+                continue
+            present = set()
+        async with unit_of_work(services) as w:
+            ended += await _let_out_the_absent(w, call_id, present, grace_seconds)
+    return ended
+
+
+async def _let_out_the_absent(ctx: Ctx, call_id: int, present: set[int], grace_seconds: int
+                              ) -> int:
+    call = await ctx.db.get(Call, call_id)
+    if call is None or call.ended_at is not None:
+        return 0
+    chat = await ctx.db.get(Chat, call.chat_id)
+    assert chat is not None
+    rows = await _participants(ctx, call)
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    absent = [r for r in rows if r.user_id not in present and r.admitted_at <= cutoff]
+    if not absent:
+        return 0
+    if len(absent) == len(rows):
+        await _finish(ctx, call, chat, rows)
+        return len(rows)
+    now = utcnow()
+    for r in absent:
+        r.left_at = now
+    ctx.audit("call.absent_left", chat.org_id, "call", call.id, user_ids=[r.user_id for r in absent])
+    await _announce(ctx, call, chat)
+    room, secret, tokens = call.janus_room, call.room_secret, [r.token for r in absent]
+    ctx.after_commit.append(lambda: _janus_forget(ctx.services, room, secret, tokens=tokens,
+                                                  feed_ids=[], destroy=False))
+    return len(absent)
+
+
+async def reconcile_forever(services: Services) -> None:
+    """The server's own round (see ``reconcile_calls``), every ``call_reconcile_seconds``."""
+    settings = services.settings
+    while True:
+        await asyncio.sleep(settings.call_reconcile_seconds)
+        try:
+            await reconcile_calls(services, settings.call_presence_grace_seconds)
+        except Exception:
+            log.exception("reconciling calls with Janus failed")

@@ -1,0 +1,172 @@
+"""Calls in a chat, and the browser's way to Janus through Parta (same origin, API secret added
+here, only for people Parta admitted, only their own Janus session, only their call's room).
+The proxy's requests only read (no writer waits while Janus answers); the two that remember
+something (the session made, the streams published) write in a unit of work of their own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict
+
+from parta.actions import calls as call_actions
+from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
+from parta.api.responses import errors
+from parta.errors import Forbidden, Unavailable, ValidationFailed
+from parta.models import Call
+from parta.schemas.calls import CallIn, CallJoined, CallOut, MuteIn
+from parta.services.janus import VIDEOROOM, JanusUnavailable
+
+router = APIRouter(tags=["calls"])
+JanusId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+# 404 not_found / no_call: no such chat or call, or not the caller's; 503 calls_unavailable:
+# Janus does not answer; 403 blocked, call_not_here, not_in_call; 409 chat_archived, call_over.
+COMMON = errors(401, 404, 503)
+REFUSALS = errors(401, 403, 404, 409, 413, 422, 503)
+
+
+class JanusAnswer(BaseModel):
+    """Janus's own answer, passed through as it came (see Janus's HTTP API)."""
+
+    model_config = ConfigDict(extra="allow")
+    janus: str
+
+
+@router.get("/chats/{chat_id}/call", response_model=CallOut, responses=COMMON)
+async def live_call(chat_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.live_call_in_chat(ctx, chat_id)
+
+
+@router.post("/chats/{chat_id}/call", response_model=CallJoined, responses=REFUSALS)
+async def start_or_join(chat_id: PathId, ctx: AuthReadingCtx,
+                        body: CallIn | None = None) -> CallJoined:
+    return await call_actions.start_or_join(ctx, chat_id, (body or CallIn()).kind)
+
+
+@router.post("/calls/{call_id}/leave", response_model=CallOut, responses=REFUSALS)
+async def leave_call(call_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.leave_call(ctx, call_id)
+
+
+@router.post("/calls/{call_id}/end", response_model=CallOut, responses=REFUSALS)
+async def end_call(call_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.end_call(ctx, call_id)
+
+
+@router.post("/calls/{call_id}/participants/{user_id}/mute", response_model=CallOut,
+             responses=REFUSALS)
+async def mute_participant(call_id: PathId, user_id: PathId, body: MuteIn, ctx: AuthCtx) -> CallOut:
+    return await call_actions.mute_participant(ctx, call_id, user_id, audio=body.audio,
+                                               video=body.video)
+
+
+@router.post("/calls/{call_id}/participants/{user_id}/remove", response_model=CallOut,
+             responses=REFUSALS)
+async def remove_participant(call_id: PathId, user_id: PathId, ctx: AuthCtx) -> CallOut:
+    return await call_actions.remove_participant(ctx, call_id, user_id)
+
+
+# The proxy to Janus ----------------------------------------------------------------------------
+
+# What a browser may ask of the VideoRoom plugin: its own media, never rooms' settings.
+BROWSER_REQUESTS = frozenset({"join", "configure", "publish", "unpublish", "start", "pause",
+                              "switch", "leave", "subscribe", "unsubscribe", "update"})
+PUBLISHING = frozenset({"publish", "configure"})
+SESSION_VERBS = frozenset({"attach", "keepalive", "destroy"})
+HANDLE_VERBS = frozenset({"message", "trickle", "hangup", "detach"})
+
+
+async def _forward(ctx: AuthReadingCtx, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        answer = await ctx.services.janus.forward("POST", path, body)
+    except JanusUnavailable as exc:
+        raise Unavailable("calls_unavailable") from exc
+    if not isinstance(answer, dict):
+        raise Unavailable("calls_unavailable")
+    return answer
+
+
+@router.post("/calls/{call_id}/janus", response_model=JanusAnswer, responses=REFUSALS)
+async def janus_create(call_id: PathId, ctx: AuthReadingCtx,
+                       body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    if body.get("janus") != "create":
+        raise Forbidden("janus_request_refused")
+    clean = {"janus": "create", "transaction": str(body.get("transaction", ""))[:64]}
+    answer: dict[str, Any] = await call_actions.bind_janus_session(
+        ctx, call_id, lambda: _forward(ctx, "", clean))
+    return answer
+
+
+@router.post("/calls/{call_id}/janus/{session_id}", response_model=JanusAnswer,
+             responses=REFUSALS)
+async def janus_session(call_id: PathId, session_id: JanusId, ctx: AuthReadingCtx,
+                        body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    verb = body.get("janus")
+    if verb not in SESSION_VERBS or verb == "attach" and body.get("plugin") != VIDEOROOM:
+        raise Forbidden("janus_request_refused")
+    clean: dict[str, Any] = {k: body[k] for k in ("janus", "plugin", "transaction", "opaque_id")
+                             if k in body}
+    return await _forward(ctx, f"/{session_id}", clean)
+
+
+def _checked_message(call: Call, user_id: int, display: str, body: Any) -> dict[str, Any]:
+    """A VideoRoom request from the browser: its call's room only, and as itself (the feed id
+    and the name shown are Parta's, whatever the page says)."""
+    if not isinstance(body, dict) or body.get("request") not in BROWSER_REQUESTS:
+        raise Forbidden("janus_request_refused")
+    if "room" in body and body["room"] != call.janus_room:
+        raise Forbidden("janus_request_refused")
+    clean = {k: v for k, v in body.items() if k not in ("secret", "admin_key", "pin")}
+    if clean.get("request") == "join" and clean.get("ptype") == "publisher":
+        clean["id"], clean["display"] = user_id, display
+    if clean.get("request") == "configure" and "display" in clean:
+        clean["display"] = display
+    return clean
+
+
+@router.post("/calls/{call_id}/janus/{session_id}/{handle_id}", response_model=JanusAnswer,
+             responses=REFUSALS)
+async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId, ctx: AuthReadingCtx,
+                       body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    call = await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    verb = body.get("janus")
+    if verb not in HANDLE_VERBS:
+        raise Forbidden("janus_request_refused")
+    clean: dict[str, Any] = {k: body[k] for k in ("janus", "transaction", "jsep", "candidate",
+                                                  "candidates") if k in body}
+    if verb == "message":
+        assert ctx.user is not None
+        clean["body"] = _checked_message(call, ctx.user.id, ctx.user.name, body.get("body"))
+        jsep = clean.get("jsep")
+        if jsep is not None and not isinstance(jsep, dict):
+            raise ValidationFailed(fields={"jsep": "invalid"})
+        if jsep and jsep.get("type") == "offer" and clean["body"]["request"] in PUBLISHING:
+            await call_actions.record_media(ctx, call_id, str(jsep.get("sdp", "")))
+    return await _forward(ctx, f"/{session_id}/{handle_id}", clean)
+
+
+@router.get("/calls/{call_id}/janus/{session_id}", response_class=StreamingResponse,
+            responses={200: {"model": JanusAnswer,
+                             "description": "Janus's events for the session, as Janus sent them"},
+                       **errors(401, 403, 404, 503)})
+async def janus_poll(call_id: PathId, session_id: JanusId, ctx: AuthCtx) -> StreamingResponse:
+    """Janus's long poll (up to 30 s). The caller is checked first; the wait itself holds no
+    transaction (the answer streams after the request's unit of work ended)."""
+    await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    janus = ctx.services.janus
+
+    async def wait() -> AsyncIterator[bytes]:
+        try:
+            answer = await janus.forward("GET", f"/{session_id}", params={"maxev": "5"})
+        except JanusUnavailable:
+            answer = {"janus": "error", "error": {"code": 503, "reason": "calls_unavailable"}}
+        yield json.dumps(answer).encode()
+
+    return StreamingResponse(wait(), media_type="application/json",
+                             headers={"Cache-Control": "no-store"})

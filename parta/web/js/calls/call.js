@@ -1,0 +1,308 @@
+// The call a person is in (one at a time, whatever page they are on): Parta admits them,
+// the room carries the media, the call screen shows everyone. Also the chat's «call» button
+// and the banner «Идёт звонок · Присоединиться» while a call is live.
+
+import { cookie, get, post } from '../api.js';
+import { h, icon } from '../dom.js';
+import { t, tn } from '../i18n.js';
+import { registerStore } from '../events/dispatch.js';
+import { session } from '../session.js';
+import { toast } from '../ui.js';
+import { canModerate } from '../chat/store.js';
+import { joinRoom } from './room.js';
+
+const PHONE = ['M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.8.7 2.7a2 2 0 0 1-.5 2.1L8 9.8a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.7.7a2 2 0 0 1 1.7 2z'];
+const MIC = ['M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3z', 'M19 10v2a7 7 0 0 1-14 0v-2', 'M12 19v3'];
+const CAMERA = ['M23 7l-7 5 7 5V7z', 'M3 5h11a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z'];
+const SLASH = ['M2 2l20 20'];
+const REMOVE = ['M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2', 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8', 'M17 8l5 5', 'M22 8l-5 5'];
+const NO_CALL_KINDS = new Set(['channel', 'school_channel', 'staff_channel']);
+
+let current = null; // {callId, chatId, stream, room, screen, tiles, leaving}
+
+/** The call this page is in, or null. */
+export const currentCall = () => current;
+
+/** Figures for tests and diagnostics: every peer connection's received and sent bytes. */
+export async function callStats() {
+  if (!current || !current.room) return null;
+  const sum = async (pc, type, field, kind = 'video') => {
+    let total = 0;
+    if (!pc) return 0;
+    (await pc.getStats()).forEach((r) => { if (r.type === type && r.kind === kind) total += r[field] || 0; });
+    return total;
+  };
+  const subs = current.room.subscriberPcs();
+  let received = 0;
+  let audio = 0;
+  for (const pc of subs) {
+    received += await sum(pc, 'inbound-rtp', 'bytesReceived');
+    audio += await sum(pc, 'inbound-rtp', 'bytesReceived', 'audio');
+  }
+  return { remotes: subs.length, videoBytesReceived: received, audioBytesReceived: audio, videoBytesSent: await sum(current.room.publisherPc(), 'outbound-rtp', 'bytesSent') };
+}
+
+function tile(name, { local = false, userId = null } = {}) {
+  const video = h('video', { autoplay: true, playsinline: true, class: 'call-tile__video' });
+  video.muted = local;
+  const mutedMark = h('span', { class: 'call-tile__muted', hidden: true, title: t('calls.muted_mark'), testid: 'call-tile-muted' }, icon([...MIC, ...SLASH]));
+  const el = h('figure', { class: ['call-tile', local && 'call-tile--local'], testid: local ? 'call-tile-local' : 'call-tile-remote', dataset: { user: String(userId || '') } },
+    video, h('figcaption', { class: 'call-tile__name' }, mutedMark, name));
+  if (!local && current && current.host) {
+    const muteBtn = h('button', { type: 'button', class: 'call-host-btn', testid: 'call-host-mute', 'aria-label': t('calls.host_mute', { name }), title: t('calls.host_mute', { name }), onclick: () => hostMute(userId, muteBtn) }, icon(MIC));
+    const removeBtn = h('button', { type: 'button', class: 'call-host-btn call-host-btn--danger', testid: 'call-host-remove', 'aria-label': t('calls.host_remove', { name }), title: t('calls.host_remove', { name }), onclick: () => hostRemove(userId) }, icon(REMOVE));
+    el.append(h('div', { class: 'call-tile__host' }, muteBtn, removeBtn));
+  }
+  return { el, video, mutedMark };
+}
+
+async function hostMute(userId, button) {
+  if (!current) return;
+  const muted = button.getAttribute('aria-pressed') === 'true';
+  try {
+    await post(`/calls/${current.callId}/participants/${userId}/mute`, { audio: !muted });
+  } catch (error) {
+    toast(error.message, 'error');
+  }
+}
+
+async function hostRemove(userId) {
+  if (!current) return;
+  try {
+    await post(`/calls/${current.callId}/participants/${userId}/remove`);
+  } catch (error) {
+    toast(error.message, 'error');
+  }
+}
+
+/** What the host decided, on every tile and on my own microphone button. */
+function showFlags(call) {
+  if (!current || !call || call.id !== current.callId) return;
+  for (const p of call.participants || []) {
+    if (p.person.id === session.user.id) {
+      current.mutedByHost = p.muted_audio;
+      if (current.mine) current.mine.mutedMark.hidden = !p.muted_audio;
+      const mic = current.screen.mic;
+      mic.disabled = p.muted_audio;
+      mic.classList.toggle('call-btn--held', p.muted_audio);
+      if (p.muted_audio) {
+        mic.setAttribute('aria-label', t('calls.muted_by_host'));
+        mic.title = t('calls.muted_by_host');
+        mic.replaceChildren(icon([...MIC, ...SLASH]));
+      } else {
+        const track = current.stream.getAudioTracks()[0];
+        setOff(mic, track ? !track.enabled : false, t('calls.mic_on'), t('calls.mic_off'), MIC);
+      }
+      continue;
+    }
+    const entry = current.tiles.get(p.person.id);
+    if (!entry) continue;
+    entry.mutedMark.hidden = !p.muted_audio;
+    const button = entry.el.querySelector('[data-testid=call-host-mute]');
+    if (button) {
+      button.setAttribute('aria-pressed', p.muted_audio ? 'true' : 'false');
+      const label = t(p.muted_audio ? 'calls.host_unmute' : 'calls.host_mute', { name: p.person.name });
+      button.setAttribute('aria-label', label);
+      button.title = label;
+      button.replaceChildren(icon(p.muted_audio ? [...MIC, ...SLASH] : MIC));
+    }
+  }
+}
+
+function toggle(label, paths, testid, onclick) {
+  return h('button', { type: 'button', class: 'call-btn', 'aria-label': label, title: label, 'aria-pressed': 'false', testid, onclick }, icon(paths));
+}
+
+function setOff(button, off, labelOn, labelOff, paths) {
+  button.setAttribute('aria-pressed', off ? 'true' : 'false');
+  button.classList.toggle('call-btn--off', off);
+  const label = off ? labelOn : labelOff;
+  button.setAttribute('aria-label', label);
+  button.title = label;
+  button.replaceChildren(icon(off ? [...paths, ...SLASH] : paths));
+}
+
+function buildScreen(title) {
+  const grid = h('div', { class: 'call-grid', testid: 'call-grid' });
+  const count = h('p', { class: 'call-screen__count', testid: 'call-count' });
+  const mic = toggle(t('calls.mic_off'), MIC, 'call-mic', () => {
+    const track = current && current.stream.getAudioTracks()[0];
+    if (!track || current.mutedByHost) return;
+    track.enabled = !track.enabled;
+    setOff(mic, !track.enabled, t('calls.mic_on'), t('calls.mic_off'), MIC);
+  });
+  const cam = toggle(t('calls.cam_off'), CAMERA, 'call-camera', () => {
+    const track = current && current.stream.getVideoTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    setOff(cam, !track.enabled, t('calls.cam_on'), t('calls.cam_off'), CAMERA);
+  });
+  const leave = h('button', { type: 'button', class: 'call-btn call-btn--leave', 'aria-label': t('calls.leave'), title: t('calls.leave'), testid: 'call-leave', onclick: () => leaveCall() },
+    icon(PHONE));
+  const el = h('section', { class: 'call-screen', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('calls.title', { title }), testid: 'call-screen' },
+    h('header', { class: 'call-screen__head' }, h('h2', { class: 'call-screen__title' }, title), count),
+    grid,
+    h('div', { class: 'call-screen__controls' }, mic, cam, leave));
+  return { el, grid, count, mic };
+}
+
+function updateCount() {
+  if (!current) return;
+  current.screen.count.textContent = tn('calls.people', current.tiles.size + 1);
+}
+
+/** Join the chat's live call (starting one when there is none), with camera and microphone. */
+export async function joinCall(chat, kind = 'video') {
+  if (current && current.chatId === chat.id) return;
+  if (current) await leaveCall();
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: kind === 'video' });
+  } catch {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      toast(t('calls.no_media'), 'error');
+      return;
+    }
+  }
+  let joined;
+  try {
+    joined = await post(`/chats/${chat.id}/call`, { kind });
+  } catch (error) {
+    stream.getTracks().forEach((track) => track.stop());
+    toast(error.message, 'error');
+    return;
+  }
+  const screen = buildScreen(chat.title || t('calls.call'));
+  const host = joined.call.started_by === session.user.id || canModerate(chat);
+  current = { callId: joined.call.id, chatId: chat.id, stream, room: null, screen, tiles: new Map(), host, lastCall: joined.call };
+  const mine = tile(t('calls.you'), { local: true });
+  mine.video.srcObject = stream;
+  current.mine = mine;
+  screen.grid.append(mine.el);
+  document.body.append(screen.el);
+  document.body.classList.add('in-call');
+  updateCount();
+  const me = current;
+  try {
+    me.room = await joinRoom(joined.janus, joined.ice_servers, stream, {
+      onRemote(feedId, display, remote) {
+        if (current !== me) return;
+        let entry = me.tiles.get(feedId);
+        if (!entry) {
+          entry = tile(display || t('chat.someone'), { userId: feedId });
+          me.tiles.set(feedId, entry);
+          screen.grid.append(entry.el);
+        }
+        entry.video.srcObject = remote;
+        updateCount();
+        showFlags(me.lastCall);
+      },
+      onRemoteGone(feedId) {
+        const entry = me.tiles.get(feedId);
+        if (entry) entry.el.remove();
+        me.tiles.delete(feedId);
+        updateCount();
+      },
+      onGone(reason) {
+        if (current === me) closeScreen(reason === 'kicked' ? t('calls.removed') : t('calls.disconnected'));
+      },
+    });
+  } catch {
+    if (current === me) await leaveCall(t('calls.failed'));
+  }
+}
+
+function closeScreen(message) {
+  if (!current) return;
+  const was = current;
+  current = null;
+  if (was.room) was.room.leave();
+  was.stream.getTracks().forEach((track) => track.stop());
+  was.screen.el.remove();
+  document.body.classList.remove('in-call');
+  if (message) toast(message);
+}
+
+/** Leave the call (the last one out ends it for everyone). */
+export async function leaveCall(message) {
+  if (!current) return;
+  const callId = current.callId;
+  closeScreen(message);
+  await post(`/calls/${callId}/leave`).catch(() => {});
+}
+
+// A closed tab leaves the call too (keepalive lets the request outlive the page).
+window.addEventListener('pagehide', () => {
+  if (!current) return;
+  fetch(`/api/v1/calls/${current.callId}/leave`, {
+    method: 'POST', keepalive: true, credentials: 'same-origin',
+    headers: { 'X-CSRF-Token': cookie('parta_csrf'), 'Content-Type': 'application/json' }, body: '{}',
+  }).catch(() => {});
+});
+
+// The calls store: the open call screen follows its call's events, and each banner is told of
+// every call event (null after a gap in the stream: it fetches its chat's call again).
+const bannerWatchers = new Set();
+const tellBanners = (event) => bannerWatchers.forEach((fn) => fn(event));
+
+registerStore({
+  name: 'calls',
+  events: {
+    'call.started': tellBanners,
+    'call.updated': (e) => {
+      if (current && e.call && e.call.id === current.callId) {
+        current.lastCall = e.call;
+        const present = new Set((e.call.participants || []).map((p) => p.person.id));
+        for (const feedId of [...current.tiles.keys()]) if (!present.has(feedId) && current.room) current.room.drop(feedId);
+        showFlags(e.call);
+      }
+      tellBanners(e);
+    },
+    'call.ended': (e) => {
+      if (current && current.callId === e.call_id) closeScreen(t('calls.ended'));
+      tellBanners(e);
+    },
+  },
+  resync: () => tellBanners(null),
+});
+
+/** May a call be started in this chat from its page? */
+export const callable = (chat) => !chat.archived && !NO_CALL_KINDS.has(chat.kind) && !!chat.my_role;
+
+/** The header's «Звонок» button. */
+export function callButton(chat) {
+  if (!callable(chat)) return null;
+  return h('button', { type: 'button', class: 'call-start', testid: 'call-start', onclick: () => joinCall(chat) },
+    icon(PHONE), h('span', { class: 'call-start__label' }, t('calls.call')));
+}
+
+/**
+ * The banner under a chat's header while its call is live and this page is not in it.
+ * Returns {el, destroy}.
+ */
+export function callBanner(chatFn) {
+  const chatId = chatFn().id;
+  const el = h('div', { class: 'call-banner', testid: 'call-banner', hidden: true });
+  let live = null;
+  function draw() {
+    const show = live && !(current && current.callId === live.id);
+    el.hidden = !show;
+    if (!show) { el.replaceChildren(); return; }
+    el.replaceChildren(
+      icon(PHONE),
+      h('span', { class: 'call-banner__text' }, t('calls.live'), ' · ', tn('calls.people', live.participants.length)),
+      h('button', { type: 'button', class: 'btn btn--primary call-banner__join', testid: 'call-join', onclick: () => joinCall(chatFn()).then(draw) }, t('calls.join')));
+  }
+  const fetchLive = () => get(`/chats/${chatId}/call`).then((call) => { live = call; draw(); }).catch(() => {});
+  fetchLive();
+  const watcher = (e) => {
+    if (e === null) fetchLive();
+    else if (e.chat_id !== chatId) return;
+    else if (e.type === 'call.ended') { live = null; draw(); }
+    else { live = e.call; draw(); }
+  };
+  bannerWatchers.add(watcher);
+  return { el, destroy: () => bannerWatchers.delete(watcher) };
+}
