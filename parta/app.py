@@ -16,7 +16,9 @@ from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import privacy as privacy_actions
+from parta.actions import push as push_actions
 from parta.actions.base import Services
+from parta.actions.notifier import Notifier
 from parta.api import (
     audit,
     auth,
@@ -32,6 +34,7 @@ from parta.api import (
 )
 from parta.api import movement as movement_api
 from parta.api import privacy as privacy_api
+from parta.api import push as push_api
 from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
 from parta.api.socket_send import SendQueue
@@ -40,6 +43,7 @@ from parta.db import make_engine, make_sessionmaker
 from parta.http_limits import BodyLimits, route_limits
 from parta.http_log import RequestLog
 from parta.i18n import LANGUAGES, catalog
+from parta.pwa import router as pwa_router
 from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
@@ -79,6 +83,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                        name="parta-expired-sockets")
         personal_data = asyncio.create_task(privacy_actions.privacy_forever(services),
                                             name="parta-personal-data")
+        await push_actions.installation_key(services)  # made once, before anyone asks for it
+        notifier.start()
         try:
             yield
         finally:
@@ -88,6 +94,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sweeping.cancel()
             expiring.cancel()
             await send_queue.drain()
+            await notifier.stop()
             await services.bus.stop()
             await engine.dispose()
 
@@ -98,6 +105,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.hub = hub = Hub()
     hub.attach(services.bus)
     app.state.send_queue = send_queue = SendQueue(services)
+    # Web Push for what this process commits, to people with no socket open here.
+    app.state.notifier = notifier = Notifier(services, live=hub.live)
+    services.committed.append(notifier.offer)
     install_error_handlers(app)
 
     # Added innermost first: the request log sees (and counts) the body limit's refusals too.
@@ -111,6 +121,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)
     api.include_router(privacy_api.router)
+    api.include_router(push_api.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)
@@ -123,6 +134,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def server_catalog(lang: str) -> JSONResponse:
         return JSONResponse(catalog(lang if lang in LANGUAGES else "ru"))
 
+    app.include_router(pwa_router)  # /manifest.webmanifest, /sw.js (before the pages' catch-all)
     web: Path = settings.web_dir
     app.mount("/static", StaticFiles(directory=web, check_dir=False), name="static")
 

@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     # The consent document's version the app shows parents; its text is in the catalogs.
     consent_document_version: str = "2026-1"
 
+    # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
+    # and kept in the database) and the contact the push services may write to (empty: the
+    # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.
+    vapid_private_key: str = ""
+    vapid_subject: str = ""
+    push_max_subscriptions: int = 10
+
     redis_url: str = ""
     log_json: bool = True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +46,9 @@ class Services:
     rates: Rates = field(default_factory=Rates)  # in-memory limits: reactions, «typing»
     # Uploads' share of this process: files worked on at once, and per-person allowances.
     uploads: UploadGate = field(init=False)
+    # Told of every batch of events this process committed, after it was published (the
+    # notifier, which must not block: it only queues).
+    committed: list[Callable[[list[Envelope]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.uploads = UploadGate(self.settings.media_workers)
@@ -122,6 +125,8 @@ async def _commit(ctx: Ctx) -> None:
             if remember is not None:
                 remember()
             await ctx.services.bus.publish(ctx.events)
+            for listener in ctx.services.committed:
+                listener(ctx.events)
         except Exception:
             log.exception("publishing %s committed events failed", len(ctx.events))
 

@@ -58,6 +58,7 @@ from parta.models.privacy import (
     JobState,
     Purpose,
 )
+from parta.models.push import ChatMute, NotificationSettings, PushSubscription, VapidKey
 from parta.models.roster import (
     ImportStatus,
     Movement,
@@ -82,6 +83,7 @@ __all__ = [
     "ChatInvitation",
     "ChatKind",
     "ChatMember",
+    "ChatMute",
     "ChatRemoval",
     "ChatRole",
     "ConductMode",
@@ -116,6 +118,7 @@ __all__ = [
     "MovementStatus",
     "MunicipalAdmin",
     "Municipality",
+    "NotificationSettings",
     "OfferStatus",
     "OrgKind",
     "Organization",
@@ -124,6 +127,7 @@ __all__ = [
     "Pin",
     "PostPolicy",
     "Purpose",
+    "PushSubscription",
     "RateWindow",
     "Reaction",
     "Reconciliation",
@@ -142,6 +146,7 @@ __all__ = [
     "UnblockStatus",
     "User",
     "UserEvent",
+    "VapidKey",
     "VerificationStatus",
     "Violation",
     "YearRollover",
