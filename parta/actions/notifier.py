@@ -3,8 +3,8 @@
 It takes the events this process committed (``offer``, called after commit, never blocks) and,
 off the request path, decides per person:
 
-- who: a new message goes to the chat's members but its author; a mention to the person
-  mentioned; a moderation decision (a violation recorded, a block begun or ended) to the
+- who: a new message goes to the chat's members but its author (a mention or a reply to one's
+  own message is told as such, and comes even from a muted chat); a moderation decision (a violation recorded, a block begun or ended) to the
   person it is about. Someone with a live event socket in this process is told there instead.
   With several server processes a person connected to another one may get a push too; the
   service worker then shows nothing while a window of the app is visible and focused.
@@ -44,6 +44,7 @@ from parta.models import (
     ChatMute,
     Membership,
     MembershipRole,
+    Message,
     NotificationSettings,
     PushSubscription,
     Role,
@@ -93,7 +94,7 @@ class _Notice:
     topic: str
     chat_id: int
     chat_title: str
-    kind: str  # message | mention | direct | violation | blocked | unblocked
+    kind: str  # message | mention | reply | direct | violation | blocked | unblocked
     lang: str
     preview: str = ""  # «Author: text», empty when the text may not show
     urgent: bool = False
@@ -208,15 +209,19 @@ class Notifier:
             children = await _has_children(db, chat)
             urgent = chat.kind == ChatKind.school_channel and author_id is not None \
                 and await _is_admin(db, chat.org_id, int(author_id))
+            replied_to = None
+            if msg.get("reply_to_id"):
+                replied_to = (await db.execute(select(Message.author_id).where(
+                    Message.id == int(msg["reply_to_id"]), Message.chat_id == chat.id))).scalar()
         author = (msg.get("author") or {}).get("name", "")
         text = " ".join(str(msg.get("body", "")).split())
         if len(text) > PREVIEW_CHARS:
             text = text[:PREVIEW_CHARS - 1] + "…"
         now = self.clock()
         for uid in people:
-            kind = "mention" if uid in mentioned else (
+            kind = "mention" if uid in mentioned else "reply" if uid == replied_to else (
                 "direct" if chat.kind == ChatKind.direct else "message")
-            if uid in muted and kind != "mention":
+            if uid in muted and kind not in ("mention", "reply"):
                 continue
             s = settings[uid]
             shown = not children or s.previews
@@ -295,7 +300,7 @@ class Notifier:
                         PushSubscription.user_id.in_(users)))).scalars():
                     subs.setdefault(sub.user_id, []).append(sub)
             for w in due:
-                urgency = "high" if w.notice.urgent or w.notice.kind in ("mention", "direct") \
+                urgency = "high" if w.notice.urgent or w.notice.kind in ("mention", "reply", "direct") \
                     else "normal"
                 for sub in subs.get(w.notice.user_id, []):
                     jobs.append((sub, payload(w.notice, w.count), w.notice.topic, urgency, 0))
@@ -357,13 +362,15 @@ def payload(notice: _Notice, count: int) -> dict[str, Any]:
     elif count > 1:
         title = name or t(lang, "push.title")
         body = t(lang, f"push.messages_{plural(lang, count)}", count=count, chat=name)
+        if notice.kind in ("mention", "reply"):
+            body = f"{t(lang, f'push.{notice.kind}', chat=name)}\n{body}"
         if notice.preview:
             body = f"{body}\n{notice.preview}"
     else:
         title = name or t(lang, "push.title")
         body = notice.preview or t(lang, f"push.{notice.kind}", chat=name)
-        if notice.kind == "mention" and notice.preview:
-            body = f"{t(lang, 'push.mention', chat=name)}\n{notice.preview}"
+        if notice.kind in ("mention", "reply") and notice.preview:
+            body = f"{t(lang, f'push.{notice.kind}', chat=name)}\n{notice.preview}"
     return {"title": title, "body": body, "tag": notice.topic, "url": f"/chats/{notice.chat_id}",
             "count": count, "kind": notice.kind}
 

@@ -190,7 +190,7 @@ async def test_coalesced_messages_make_one_notification_updated(world: World,
     assert update["body"] == "4 новых сообщения в чате 5А — класс"
 
 
-async def test_a_muted_chat_is_not_pushed_but_a_mention_is(world: World, push: PushService) -> None:
+async def test_a_muted_chat_is_not_pushed_but_a_mention_or_a_reply_is(world: World, push: PushService) -> None:
     anna, chat = await make_class_chat(world)
     masha = await joined(world, "student", chat["id"])
     await subscribe(world, push, masha, "masha")
@@ -206,6 +206,16 @@ async def test_a_muted_chat_is_not_pushed_but_a_mention_is(world: World, push: P
     await notifier.drain()
     [mention] = push.to("masha")
     assert mention["kind"] == "mention" and mention["body"] == "Вас упомянули в чате 5А — класс"
+    # A reply to her own message comes too (three minutes later: a notification of its own).
+    mine = (await masha.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Хорошо"})).json()
+    notifier.clock = Clock(NOON_MOSCOW + timedelta(minutes=3))
+    await anna.post(f"{API}/chats/{chat['id']}/messages",
+                    json={"body": "Жду в 214", "reply_to_id": mine["id"]})
+    await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Всем спасибо"})
+    await notifier.drain()
+    reply = push.to("masha")[-1]
+    assert reply["kind"] == "reply" and reply["body"] == "Вам ответили в чате 5А — класс"
+    assert len(push.to("masha")) == 2  # «Всем спасибо» in the muted chat: nothing
     r = await masha.delete(f"{API}/chats/{chat['id']}/mute")
     assert r.json()["muted"] is False
 
