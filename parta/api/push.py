@@ -66,6 +66,11 @@ async def update_notification_settings(body: NotificationSettingsIn,
     return await q.settings_out(ctx.db, await push_actions.update_settings(ctx, body))
 
 
+@router.get("/chats/{chat_id}/mute", response_model=MuteOut, responses=_NOT_FOUND)
+async def mute_state(chat_id: PathId, ctx: AuthReadingCtx) -> MuteOut:
+    return await q.mute_of(ctx.db, ctx.require_actor().user_id, chat_id)
+
+
 @router.put("/chats/{chat_id}/mute", response_model=MuteOut, responses=_NOT_FOUND)
 async def mute(chat_id: PathId, ctx: AuthCtx) -> MuteOut:
     return MuteOut(chat_id=chat_id, muted=await push_actions.mute_chat(ctx, chat_id, True))

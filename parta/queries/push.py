@@ -5,10 +5,23 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.models import NotificationSettings, PushSubscription
-from parta.schemas.push import NotificationSettingsOut, SubscriptionOut
+from parta.errors import NotFound
+from parta.models import ChatMember, ChatMute, NotificationSettings, PushSubscription
+from parta.schemas.push import MuteOut, NotificationSettingsOut, SubscriptionOut
 
-__all__ = ["settings_out", "subscriptions_of"]
+__all__ = ["mute_of", "settings_out", "subscriptions_of"]
+
+
+async def mute_of(db: AsyncSession, user_id: int, chat_id: int) -> MuteOut:
+    """Whether the person muted a chat they are a member of (any other chat: not found)."""
+    member = (await db.execute(select(ChatMember.id).where(
+        ChatMember.chat_id == chat_id, ChatMember.user_id == user_id,
+        ChatMember.left_at.is_(None)))).first()
+    if member is None:
+        raise NotFound()
+    muted = (await db.execute(select(ChatMute.id).where(
+        ChatMute.chat_id == chat_id, ChatMute.user_id == user_id))).first()
+    return MuteOut(chat_id=chat_id, muted=muted is not None)
 
 
 async def subscriptions_of(db: AsyncSession, user_id: int) -> list[SubscriptionOut]:

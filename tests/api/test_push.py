@@ -194,8 +194,10 @@ async def test_a_muted_chat_is_not_pushed_but_a_mention_or_a_reply_is(world: Wor
     anna, chat = await make_class_chat(world)
     masha = await joined(world, "student", chat["id"])
     await subscribe(world, push, masha, "masha")
+    assert (await masha.get(f"{API}/chats/{chat['id']}/mute")).json()["muted"] is False
     r = await masha.put(f"{API}/chats/{chat['id']}/mute")
     assert r.json() == {"chat_id": chat["id"], "muted": True}
+    assert (await masha.get(f"{API}/chats/{chat['id']}/mute")).json()["muted"] is True
     notifier = notifier_of(world, Clock(NOON_MOSCOW))
     await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Для всех"})
     await notifier.drain()
@@ -269,8 +271,9 @@ async def test_another_school_never_hears_of_5a(world: World, push: PushService)
     # Another's subscription and another school's chat are not found, and nothing changes.
     r = await orlova.delete(f"{API}/push/subscriptions/{masha_sub}")
     assert (r.status_code, error_code(r)) == (404, "not_found")
-    r = await orlova.put(f"{API}/chats/{chat['id']}/mute")
-    assert (r.status_code, error_code(r)) == (404, "not_found")
+    for method in ("GET", "PUT", "DELETE"):
+        r = await orlova.request(method, f"{API}/chats/{chat['id']}/mute")
+        assert (r.status_code, error_code(r)) == (404, "not_found")
     assert len((await masha.get(f"{API}/push/subscriptions")).json()["subscriptions"]) == 1
     r = await masha.delete(f"{API}/push/subscriptions/{masha_sub}")
     assert r.status_code == 204

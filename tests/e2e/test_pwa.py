@@ -143,3 +143,30 @@ def test_notification_settings_and_a_push_shown_by_the_worker(browser: Any, serv
                                           "tag": "chat7", "url": "/chats/7"}]
     finally:
         page.context.close()
+
+
+def test_a_member_mutes_a_chat_on_its_page(browser: Any, server: LiveServer,
+                                            states: Callable[[str], str]) -> None:
+    page = new_page(browser, server, storage_state=states(STUDENT),
+                    viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        page.goto("/chats")
+        page.get_by_test_id("chat-list").wait_for()
+        chats = page.evaluate("fetch('/api/v1/chats').then((r) => r.json())")["chats"]
+        channel = next(c for c in chats if c["kind"] == "school_channel")
+        page.goto(f"/chats/{channel['id']}/members")
+        mute = page.get_by_test_id("chat-mute")
+        expect(mute).to_be_enabled()
+        expect(mute).not_to_be_checked()
+        label = mute.locator("xpath=ancestor::label[1]").bounding_box()
+        assert label and label["height"] >= 44
+        mute.check()
+        expect(page.get_by_text("Уведомления из чата выключены")).to_be_visible()
+        state = page.evaluate(f"fetch('/api/v1/chats/{channel['id']}/mute').then((r) => r.json())")
+        assert state == {"chat_id": channel["id"], "muted": True}
+        page.reload()
+        expect(page.get_by_test_id("chat-mute")).to_be_checked()
+        page.get_by_test_id("chat-mute").uncheck()
+        expect(page.get_by_text("Уведомления из чата включены")).to_be_visible()
+    finally:
+        page.context.close()

@@ -163,3 +163,28 @@ export async function notificationsCard() {
   }
   return cardTitled(t('push.title'), body);
 }
+
+/** «Without notifications» for one chat (on the chat's page of members and rules). */
+export function muteCard(chatId) {
+  const box = h('input', { type: 'checkbox', class: 'checkbox', id: `mute-${chatId}`, testid: 'chat-mute', disabled: true });
+  get(`/chats/${chatId}/mute`).then((answer) => {
+    box.checked = answer.muted;
+    box.disabled = false;
+  }).catch(() => null);
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    try {
+      const answer = box.checked ? await put(`/chats/${chatId}/mute`) : await del(`/chats/${chatId}/mute`);
+      box.checked = answer.muted;
+      toast(answer.muted ? t('push.muted') : t('push.unmuted'));
+    } catch (error) {
+      box.checked = !box.checked;
+      toast(error.message, 'error');
+    } finally {
+      box.disabled = false;
+    }
+  });
+  return cardTitled(t('push.title'), h('div', { class: 'field field--check mute-chat' },
+    h('label', { for: `mute-${chatId}`, class: 'check' }, box, h('span', {}, t('push.mute'))),
+    h('p', { class: 'hint' }, t('push.mute_hint'))));
+}
