@@ -183,8 +183,12 @@ class Notifier:
         elif isinstance(event, ViolationRecorded):
             await self._about_person(event.chat_id, event.user_id, "violation")
         elif isinstance(event, BlockChanged):
-            await self._about_person(event.chat_id, event.user_id,
-                                     "blocked" if event.block is not None else "unblocked")
+            block = event.block
+            if block is None:
+                await self._about_person(event.chat_id, event.user_id, "unblocked")
+            elif block.get("apologized_at") is None and block.get("unblock_status") == "none":
+                # Begun. Its later changes (an apology, a proposal, an objection) are not pushed.
+                await self._about_person(event.chat_id, event.user_id, "blocked")
 
     async def _message(self, event: MessageNew, audience: frozenset[int]) -> None:
         msg = event.message

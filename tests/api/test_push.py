@@ -302,6 +302,12 @@ async def test_a_moderation_decision_and_a_block_reach_the_person(world: World,
     update = push.to("masha")[-1]
     assert update["kind"] == "blocked" and update["tag"] == violation["tag"]
     assert update["body"] == "Вам ограничили отправку сообщений в чате 5А — класс"
+    # Her own apology changes the block but tells her nothing new.
+    notifier.clock = Clock(NOON_MOSCOW + timedelta(minutes=5))
+    r = await masha.post(f"{API}/blocks/{r.json()['id']}/apology", json={"text": "Простите"})
+    assert r.status_code == 200
+    await notifier.drain()
+    assert len(push.to("masha")) == 2
 
 
 async def test_subscriptions_are_refused_clearly(world: World, push: PushService) -> None:
