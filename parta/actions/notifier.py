@@ -346,7 +346,8 @@ class Notifier:
                 await db.execute(update(PushSubscription).where(PushSubscription.id.in_(failed))
                                  .values(failures=PushSubscription.failures + 1))
             await db.execute(delete(PushSubscription).where(
-                PushSubscription.id.in_(gone) | (PushSubscription.failures >= GIVE_UP_AFTER)))
+                PushSubscription.id.in_(gone) | (PushSubscription.id.in_(failed)
+                                                 & (PushSubscription.failures >= GIVE_UP_AFTER))))
             await db.commit()
 
     async def _sender(self) -> PushSender:

@@ -342,3 +342,24 @@ async def test_subscriptions_are_refused_clearly(world: World, push: PushService
     # Signed out: nothing at all.
     r = await world.client().get(f"{API}/push/key")
     assert r.status_code == 401
+
+
+async def test_a_subscription_that_keeps_failing_is_given_up(world: World, push: PushService) -> None:
+    anna, chat = await make_class_chat(world)
+    masha = await joined(world, "student", chat["id"])
+    await subscribe(world, push, masha, "masha")
+    push.answers["/push/masha"] = 400  # refused: trying the same again would not help
+    clock = Clock(NOON_MOSCOW)
+    notifier = notifier_of(world, clock)
+    await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Первое"})
+    await notifier.drain()
+    async with world.services.sessionmaker() as db:
+        sub = (await db.execute(select(PushSubscription))).scalar_one()
+        assert sub.failures == 1 and sub.last_success_at is None
+        sub.failures = 9
+        await db.commit()
+    clock.now += timedelta(minutes=5)
+    await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Десятое"})
+    await notifier.drain()
+    assert len(push.to("masha")) == 2
+    assert (await masha.get(f"{API}/push/subscriptions")).json()["subscriptions"] == []
