@@ -17,7 +17,9 @@ from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import calls as call_actions
 from parta.actions import privacy as privacy_actions
+from parta.actions import push as push_actions
 from parta.actions.base import Services
+from parta.actions.notifier import Notifier
 from parta.api import (
     audit,
     auth,
@@ -35,6 +37,7 @@ from parta.api import (
 )
 from parta.api import movement as movement_api
 from parta.api import privacy as privacy_api
+from parta.api import push as push_api
 from parta.api import roster as roster_api
 from parta.api.errors import error_response, install_error_handlers
 from parta.api.responses import document_errors_honestly
@@ -44,6 +47,7 @@ from parta.db import make_engine, make_sessionmaker
 from parta.http_limits import BodyLimits, route_limits
 from parta.http_log import RequestLog
 from parta.i18n import LANGUAGES, catalog
+from parta.pwa import router as pwa_router
 from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                             name="parta-personal-data")
         calls = asyncio.create_task(call_actions.reconcile_forever(services),
                                     name="parta-calls-presence") if settings.calls_enabled else None
+        await push_actions.installation_key(services)  # made once, before anyone asks for it
+        notifier.start()
         try:
             yield
         finally:
@@ -97,6 +103,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             expiring.cancel()
             await send_queue.drain()
             await services.janus.aclose()
+            await notifier.stop()
             await services.bus.stop()
             await engine.dispose()
 
@@ -107,6 +114,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.hub = hub = Hub()
     hub.attach(services.bus)
     app.state.send_queue = send_queue = SendQueue(services)
+    # Web Push for what this process commits, to people with no socket open here.
+    app.state.notifier = notifier = Notifier(services, live=hub.live)
+    services.committed.append(notifier.offer)
     install_error_handlers(app)
     document_errors_honestly(app)
 
@@ -122,6 +132,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)
     api.include_router(privacy_api.router)
+    api.include_router(push_api.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)
@@ -134,6 +145,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def server_catalog(lang: str) -> JSONResponse:
         return JSONResponse(catalog(lang if lang in LANGUAGES else "ru"))
 
+    app.include_router(pwa_router)  # /manifest.webmanifest, /sw.js (before the pages' catch-all)
     web: Path = settings.web_dir
     app.mount("/static", StaticFiles(directory=web, check_dir=False), name="static")
 

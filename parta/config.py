@@ -142,6 +142,12 @@ class Settings(BaseSettings):
     # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
     call_presence_grace_seconds: int = 60
     call_reconcile_seconds: int = 20
+    # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
+    # and kept in the database) and the contact the push services may write to (empty: the
+    # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.
+    vapid_private_key: str = ""
+    vapid_subject: str = ""
+    push_max_subscriptions: int = 10
 
     redis_url: str = ""
     log_json: bool = True

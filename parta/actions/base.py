@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +54,9 @@ class Services:
     uploads: UploadGate = field(init=False)
     # The SFU for calls (one HTTP client for the process).
     janus: Janus = field(init=False)
+    # Told of every batch of events this process committed, after it was published (the
+    # notifier, which must not block: it only queues).
+    committed: list[Callable[[list[Envelope]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.uploads = UploadGate(self.settings.media_workers)
@@ -131,6 +134,8 @@ async def _commit(ctx: Ctx) -> None:
             if remember is not None:
                 remember()
             await ctx.services.bus.publish(ctx.events)
+            for listener in ctx.services.committed:
+                listener(ctx.events)
         except Exception:
             log.exception("publishing %s committed events failed", len(ctx.events))
 

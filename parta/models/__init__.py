@@ -66,6 +66,7 @@ from parta.models.privacy import (
     JobState,
     Purpose,
 )
+from parta.models.push import ChatMute, NotificationSettings, PushSubscription, VapidKey
 from parta.models.roster import (
     ImportStatus,
     Movement,
@@ -93,6 +94,7 @@ __all__ = [
     "ChatInvitation",
     "ChatKind",
     "ChatMember",
+    "ChatMute",
     "ChatRemoval",
     "ChatRole",
     "CodeEmailConfirmation",
@@ -128,6 +130,7 @@ __all__ = [
     "MovementStatus",
     "MunicipalAdmin",
     "Municipality",
+    "NotificationSettings",
     "OfferStatus",
     "OrgKind",
     "Organization",
@@ -136,6 +139,7 @@ __all__ = [
     "Pin",
     "PostPolicy",
     "Purpose",
+    "PushSubscription",
     "RateWindow",
     "Reaction",
     "Reconciliation",
@@ -154,6 +158,7 @@ __all__ = [
     "UnblockStatus",
     "User",
     "UserEvent",
+    "VapidKey",
     "VerificationStatus",
     "Violation",
     "YearRollover",

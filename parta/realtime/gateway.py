@@ -391,6 +391,10 @@ class Hub:
     def connections(self) -> int:
         return sum(len(c) for c in self._by_user.values())
 
+    def live(self, user_id: int) -> bool:
+        """Whether the person has an event socket open in this process."""
+        return user_id in self._by_user
+
     def dispatch_all(self, envelopes: list[Envelope]) -> None:
         """What one transaction published, in order. A socket that several of the events go
         to gets their frames in one write (at a thousand messages a second a batch holds

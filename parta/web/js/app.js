@@ -15,6 +15,8 @@ import { onStatus, registerStore } from './events/dispatch.js';
 import './events/topics.js';
 import { ensureChats, onChats, resetChats, totalUnread } from './chat/store.js';
 import { startNotifications } from './chat/notify.js';
+import { startPwa } from './pwa.js';
+import { syncPush } from './push.js';
 import { ensureQueue, onQueue, queueState, resetQueue } from './moderation/queue_state.js';
 import { signinView } from './views/signin.js';
 import { nameView } from './views/name.js';
@@ -203,6 +205,7 @@ function connectLive() {
   }
   startRealtime(user);
   startNotifications();
+  syncPush();
   if (session.orgId) {
     ensureChats(session.orgId);
     ensureQueue(session.orgId);
@@ -262,6 +265,7 @@ function connectionIndicator() {
 async function boot() {
   try {
     await loadLanguage();
+    startPwa();
     await loadMe();
     if (session.user && session.user.language) await loadLanguage(session.user.language);
     await loadOperatorOrgs();
@@ -271,6 +275,7 @@ async function boot() {
     } catch {
       /* the message below falls back to its key */
     }
+    startPwa();
     replace(root, bareShell().shell);
     root.querySelector('main').append(errorBox(error));
     return;

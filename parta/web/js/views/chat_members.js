@@ -15,6 +15,7 @@ import { formatBody } from '../chat/format.js';
 import { can } from '../chat/store.js';
 import { memberModeration } from '../moderation/member_card.js';
 import { rulesList } from '../moderation/rules.js';
+import { muteCard } from '../push.js';
 
 const GROUP_BOUND = new Set(['class', 'parents', 'class_teachers', 'subject']);
 const SYSTEM = new Set(['school_channel', 'staff_channel']);
@@ -149,6 +150,7 @@ export async function chatMembersView(ctx) {
     h('div', { class: 'row' }, chatAvatar(chat, 'avatar--large'),
       pageHeader(chat.title, kindLabel(chat))),
     about,
+    muteCard(chatId),
     cardTitled(t('members_chat.title'), alertEl, holder),
     can(chat, 'invite') && isStaff() && !SYSTEM.has(chat.kind) ? inviteCard(chat, reload) : null,
     leave ? h('div', { class: 'row' }, leave) : null);

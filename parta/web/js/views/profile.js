@@ -13,6 +13,7 @@ import {
 import { removalsCard } from '../moderation/removals.js';
 import { consentsCard } from '../privacy/consents.js';
 import { deletionCard, exportCard } from '../privacy/my_data.js';
+import { notificationsCard } from '../push.js';
 
 function profileForm(ctx) {
   const user = session.user;
@@ -110,6 +111,7 @@ export async function profileView(ctx) {
       : null,
     removals.el,
     await consentsCard(),
+    await notificationsCard(),
     sessionsCard(),
     exportCard(ctx),
     deletionCard(),

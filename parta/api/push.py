@@ -1,0 +1,79 @@
+"""Web Push: the key to subscribe with, one's own subscriptions, notification settings, muted chats."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from parta.actions import push as push_actions
+from parta.api.deps import AuthCtx, AuthReadingCtx, PathId, services_of
+from parta.api.responses import errors
+from parta.queries import push as q
+from parta.queries.scope import chat_for
+from parta.schemas.push import (
+    MuteOut,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+    PushKeyOut,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionsOut,
+)
+from parta.services.push import public_key_of
+
+router = APIRouter(tags=["push"])
+
+
+
+@router.get("/push/key", response_model=PushKeyOut, responses=errors(401))
+async def push_key(request: Request, ctx: AuthReadingCtx) -> PushKeyOut:
+    return PushKeyOut(public_key=public_key_of(
+        await push_actions.installation_key(services_of(request))))
+
+
+@router.get("/push/subscriptions", response_model=SubscriptionsOut, responses=errors(401))
+async def my_subscriptions(ctx: AuthReadingCtx) -> SubscriptionsOut:
+    return SubscriptionsOut(subscriptions=await q.subscriptions_of(
+        ctx.db, ctx.require_actor().user_id))
+
+
+@router.post("/push/subscriptions", response_model=SubscriptionOut, status_code=201, responses=errors(401, 403, 409, 413, 422))  # 409 push_too_many; 422 push_endpoint_invalid, push_keys_invalid
+async def subscribe(body: SubscriptionIn, ctx: AuthCtx) -> SubscriptionOut:
+    sub = await push_actions.subscribe(ctx, body)
+    return SubscriptionOut(id=sub.id, label=sub.label, created_at=sub.created_at,
+                           last_success_at=sub.last_success_at)
+
+
+@router.delete("/push/subscriptions/{subscription_id}", status_code=204,
+               responses=errors(401, 403, 404))
+async def unsubscribe(subscription_id: PathId, ctx: AuthCtx) -> Response:
+    await push_actions.unsubscribe(ctx, subscription_id)
+    return Response(status_code=204)
+
+
+@router.get("/notifications/settings", response_model=NotificationSettingsOut,
+            responses=errors(401))
+async def notification_settings(ctx: AuthReadingCtx) -> NotificationSettingsOut:
+    return await q.settings_out(ctx.db, await push_actions.settings_of(
+        ctx, ctx.require_actor().user_id))
+
+
+@router.put("/notifications/settings", response_model=NotificationSettingsOut,
+            responses=errors(401, 403, 413, 422))
+async def update_notification_settings(body: NotificationSettingsIn,
+                                       ctx: AuthCtx) -> NotificationSettingsOut:
+    return await q.settings_out(ctx.db, await push_actions.update_settings(ctx, body))
+
+
+@router.get("/chats/{chat_id}/mute", response_model=MuteOut, responses=errors(401, 404))
+async def mute_state(chat_id: PathId, ctx: AuthReadingCtx) -> MuteOut:
+    return await q.mute_of(ctx.db, await chat_for(ctx.db, ctx.require_actor(), chat_id))
+
+
+@router.put("/chats/{chat_id}/mute", response_model=MuteOut, responses=errors(401, 403, 404))
+async def mute(chat_id: PathId, ctx: AuthCtx) -> MuteOut:
+    return MuteOut(chat_id=chat_id, muted=await push_actions.mute_chat(ctx, chat_id, True))
+
+
+@router.delete("/chats/{chat_id}/mute", response_model=MuteOut, responses=errors(401, 403, 404))
+async def unmute(chat_id: PathId, ctx: AuthCtx) -> MuteOut:
+    return MuteOut(chat_id=chat_id, muted=await push_actions.mute_chat(ctx, chat_id, False))

@@ -1,0 +1,65 @@
+"""Web Push: a person's browser subscriptions, their notification settings, the chats they
+muted, and this installation's VAPID key (RFC 8292)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parta.db import Base, UTCDateTime, utcnow
+
+__all__ = ["ChatMute", "NotificationSettings", "PushSubscription", "VapidKey"]
+
+
+class PushSubscription(Base):
+    """One browser's push endpoint for a person (RFC 8030), with the keys its payloads are
+    encrypted to (RFC 8291). Removed when the push service answers 404/410."""
+
+    __tablename__ = "push_subscription"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(120))  # the browser's public key, base64url
+    auth: Mapped[str] = mapped_column(String(40))  # the 16-byte auth secret, base64url
+    label: Mapped[str] = mapped_column(String(200), default="")  # «Chrome on Android»
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row
+
+
+class NotificationSettings(Base):
+    """A person's quiet hours (minutes after local midnight, in ``time_zone``) and whether
+    message text may show on the lock screen for chats with children. No row: the defaults."""
+
+    __tablename__ = "notification_settings"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    quiet_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
+    quiet_end: Mapped[int] = mapped_column(Integer, default=7 * 60)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
+    previews: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatMute(Base):
+    """A chat a person muted: no pushes for its messages (a mention still comes)."""
+
+    __tablename__ = "chat_mute"
+    __table_args__ = (UniqueConstraint("user_id", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VapidKey(Base):
+    """The installation's application-server key pair, made once (unless settings give one)."""
+
+    __tablename__ = "vapid_key"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    private_key: Mapped[str] = mapped_column(Text)  # the raw P-256 scalar, base64url
+    public_key: Mapped[str] = mapped_column(String(120))  # uncompressed point, base64url
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,83 @@
+"""The installable web app: the manifest, and the service worker served from the root scope.
+
+The service worker keeps the app shell (the HTML, scripts, styles, catalogs and icons) in a
+cache named after the asset version — a hash of the web client's files — so a deploy that
+changes any file brings a new worker and a new cache, and the old one is deleted. It never
+caches API answers (they carry personal data) nor uploaded files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+__all__ = ["SHELL_DIRS", "asset_version", "manifest", "router", "shell_assets"]
+
+SHELL_DIRS = ("css", "js", "i18n", "icons")
+THEME = "#0f766e"  # --accent in css/base.css
+BACKGROUND = "#f4f6f8"  # --bg
+
+
+@cache
+def _scan(web_dir: Path) -> tuple[str, tuple[str, ...]]:
+    digest = hashlib.sha256()
+    assets = []
+    for path in sorted(p for p in web_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(web_dir).as_posix()
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+        if rel.split("/", 1)[0] in SHELL_DIRS:
+            assets.append(f"/static/{rel}")
+    return digest.hexdigest()[:16], tuple(assets)
+
+
+def asset_version(web_dir: Path) -> str:
+    """A hash of every file of the web client (read once per process)."""
+    return _scan(web_dir)[0]
+
+
+def shell_assets(web_dir: Path) -> list[str]:
+    """What an offline start needs: the shell at «/» and every static file of the client."""
+    return ["/", "/manifest.webmanifest", *_scan(web_dir)[1]]
+
+
+def manifest(lang: str = "ru") -> dict[str, Any]:
+    icons = [{"src": f"/static/icons/icon-{n}.png", "sizes": f"{n}x{n}", "type": "image/png",
+              "purpose": "any"} for n in (192, 512)]
+    icons.append({"src": "/static/icons/maskable-512.png", "sizes": "512x512",
+                  "type": "image/png", "purpose": "maskable"})
+    icons.append({"src": "/static/icons/icon.svg", "sizes": "any", "type": "image/svg+xml",
+                  "purpose": "any"})
+    return {
+        "id": "/", "name": "Парта", "short_name": "Парта", "lang": lang,
+        "description": "Школьный мессенджер: классы, родители, учителя" if lang == "ru"
+        else "The school messenger: classes, parents, teachers",
+        "start_url": "/chats", "scope": "/", "display": "standalone",
+        "orientation": "any", "theme_color": THEME, "background_color": BACKGROUND,
+        "icons": icons,
+    }
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/manifest.webmanifest")
+async def web_manifest() -> Response:
+    return Response(json.dumps(manifest(), ensure_ascii=False),
+                    media_type="application/manifest+json",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/sw.js")
+async def service_worker(request: Request) -> Response:
+    web: Path = request.app.state.settings.web_dir
+    source = (web / "sw.js").read_text(encoding="utf-8")
+    source = (source.replace("__ASSET_VERSION__", asset_version(web))
+              .replace("__SHELL_ASSETS__", json.dumps(shell_assets(web))))
+    # Checked for a new version on every load; its scope is the whole site.
+    return Response(source, media_type="text/javascript",
+                    headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})

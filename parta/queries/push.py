@@ -1,0 +1,42 @@
+"""Reads for Web Push: a person's own subscriptions and settings, never anyone else's."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parta.errors import NotFound
+from parta.models import ChatMute, NotificationSettings, PushSubscription
+from parta.queries.scope import ChatScope
+from parta.schemas.push import MuteOut, NotificationSettingsOut, SubscriptionOut
+
+__all__ = ["mute_of", "settings_out", "subscriptions_of"]
+
+
+async def mute_of(db: AsyncSession, scope: ChatScope) -> MuteOut:
+    """Whether the member muted the chat (the gate gave a chat the caller is in)."""
+    if scope.member is None:
+        raise NotFound()
+    muted = (await db.execute(select(ChatMute.id).where(
+        ChatMute.chat_id == scope.chat.id, ChatMute.user_id == scope.actor.user_id))).first()
+    return MuteOut(chat_id=scope.chat.id, muted=muted is not None)
+
+
+async def subscriptions_of(db: AsyncSession, user_id: int) -> list[SubscriptionOut]:
+    rows = (await db.execute(select(PushSubscription).where(
+        PushSubscription.user_id == user_id).order_by(PushSubscription.id))).scalars()
+    return [SubscriptionOut(id=s.id, label=s.label, created_at=s.created_at,
+                            last_success_at=s.last_success_at) for s in rows]
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+async def settings_out(db: AsyncSession, s: NotificationSettings) -> NotificationSettingsOut:
+    count = (await db.execute(select(func.count()).select_from(PushSubscription).where(
+        PushSubscription.user_id == s.user_id))).scalar_one()
+    return NotificationSettingsOut(
+        quiet_enabled=s.quiet_enabled, quiet_start=_clock(s.quiet_start),
+        quiet_end=_clock(s.quiet_end), time_zone=s.time_zone, previews=s.previews,
+        subscriptions=count)
