@@ -99,6 +99,9 @@ class RosterPerson:
     children: list[str] = field(default_factory=list)
     file: str = ""
     line: int = 0
+    # The role as the file words it («директор»), when it is not the word for ``kind`` itself:
+    # the preview shows the person which of our roles that word became.
+    role_text: str = ""
 
     @property
     def name(self) -> str:

@@ -252,7 +252,7 @@ class _Planner:
             "name_key": p.name_key, "birth_date": p.birth_date.isoformat() if p.birth_date else None,
             "phone": p.phone, "email": p.email, "class": p.class_name, "class_from": None,
             "roles": sorted(roles_for(p)), "user_id": user_id, "matched_by": how or None,
-            "changes": {}, "file": p.file, "line": p.line,
+            "changes": {}, "file": p.file, "line": p.line, "role_text": p.role_text,
         }
         member = self.s.members.get(user_id) if user_id is not None else None
         known = self.s.known.get(user_id) if user_id is not None else None

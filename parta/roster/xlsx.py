@@ -231,7 +231,8 @@ class _Reader:
                        self.cell(row, "role"), key=key)
             return None
         p = RosterPerson(key=key, source_id=sid, kind=kind, last_name=last, first_name=first,
-                         middle_name=middle, file=self.sheet, line=line)
+                         middle_name=middle, file=self.sheet, line=line,
+                         role_text="" if role_text == ROLE_WORDS[kind][0] else clean(self.cell(row, "role")))
         try:
             p.birth_date = parse_date(self.cell(row, "birth"))
         except ValueError:

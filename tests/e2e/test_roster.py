@@ -123,6 +123,19 @@ def test_the_administrator_imports_the_lyceums_roster(browser: Any, server: Live
     expect(page.get_by_test_id("roster-status")).to_have_text("Предпросмотр")
     expect(page.get_by_test_id("roster-count-create")).to_contain_text("14")
     expect(page.get_by_test_id("roster-count-errors")).to_contain_text("1")
+    # One count of rows with errors: the tile and the tab say the same (warnings are apart).
+    expect(page.get_by_test_id("roster-count-errors")).to_contain_text("строка с ошибкой")
+    expect(page.get_by_test_id("roster-tab-errors")).to_have_text("Ошибки1")
+    for size in ({"width": 1366, "height": 800}, PHONE):  # every tab on screen, none clipped
+        page.set_viewport_size(size)
+        tab_list = page.get_by_role("tablist").first.bounding_box()
+        for tab in page.get_by_role("tab").all():
+            box = tab.bounding_box()
+            assert box and tab_list, size
+            assert box["x"] >= tab_list["x"] - 1, (size, tab.inner_text())
+            assert box["x"] + box["width"] <= tab_list["x"] + tab_list["width"] + 1, (size, tab.inner_text())
+        shot(page, f"roster-tabs-{size['width']}")
+    page.set_viewport_size({"width": 1280, "height": 860})
     created = page.get_by_test_id("roster-create")
     expect(created).to_contain_text("Мария Петровна Иванова")
     expect(created).to_contain_text("Пётр Андреевич Соколов")
@@ -146,7 +159,9 @@ def test_the_administrator_imports_the_lyceums_roster(browser: Any, server: Live
     apply.click()
     expect(page.get_by_test_id("roster-result")).to_be_visible()
     expect(page.get_by_test_id("roster-progress")).to_have_attribute("value", "100")
-    expect(page.get_by_test_id("roster-progress-text")).to_contain_text("100 %")
+    # What happened to people, not «Готово 7 из 7» (rows): the new, the changed, the same.
+    expect(page.get_by_test_id("roster-outcome")).to_contain_text("добавлено 14 человек")
+    expect(page.get_by_test_id("roster-outcome")).to_contain_text("обновлён 1")
     expect(page.get_by_test_id("roster-status")).to_have_text("Применён")
     expect(page.get_by_test_id("roster-consent-gaps")).to_contain_text("из этого импорта")
     shot(page, "roster-applied")

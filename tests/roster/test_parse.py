@@ -217,6 +217,23 @@ def test_malformed_template_rows_are_reported_by_line_and_column() -> None:
                                      "(например, «5А» или «АПК-21»).")
 
 
+def test_a_role_worded_otherwise_keeps_the_word_so_the_preview_shows_the_mapping() -> None:
+    """«Директор» becomes our «Администрация» and «психолог» a staff member — said, not silent
+    (issue 14); the word that is our own role's name needs no note; an unknown word is an error."""
+    rows = xlsx_rows()
+    index = {r[-1]: i for i, r in enumerate(rows)}
+    rows[index["adm-1"]][2] = "Директор"
+    rows[index["tch-3"]][2] = "директор школы"
+    roster = read_roster(xlsx(rows))
+    people = by_key(roster)
+    director = people["adm-1"]
+    assert (director.kind.value, director.role_text) == ("administrator", "Директор")  # type: ignore[attr-defined]
+    assert people["stu-1"].role_text == ""  # type: ignore[attr-defined]  # «ученик» is our word
+    assert [(e.column, e.code, e.value) for e in roster.errors] == [
+        ("Роль", "bad_role", "директор школы")]
+    assert "tch-3" not in people
+
+
 def test_an_ambiguous_child_needs_the_class() -> None:
     rows = [["Иванов Иван", "", "ученик", "5А", "", "", "", "", ""],
             ["Иванов Иван", "", "ученик", "6Б", "", "", "", "", ""],

@@ -4,7 +4,7 @@
 
 import { get, qs } from '../api.js';
 import { h, replace } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { orgPath } from '../session.js';
 import { button, chip, empty, errorBox, formatPhone, table } from '../ui.js';
 
@@ -27,6 +27,14 @@ export function countsLine(counts = {}) {
 }
 
 const personKind = (kind) => (kind ? t(`roster.person_kind.${kind}`) : '—');
+
+/** The role we give, and — when the file words it otherwise («директор») — that word, so the
+ *  mapping is shown, never made silently. */
+function roleCell(item) {
+  if (!item.role_text) return personKind(item.kind);
+  return h('span', { testid: 'roster-role-mapped' }, personKind(item.kind), ' ',
+    h('span', { class: 'muted small' }, t('roster.role_as_written', { word: item.role_text })));
+}
 
 function row(item) {
   return item.file ? `${item.file}, ${t('roster.line', { line: item.line })}` : String(item.line || '—');
@@ -59,14 +67,14 @@ function nameCell(item) {
 const columnsFor = (key) => ({
   create: [
     { label: t('roster.col.name'), cell: nameCell },
-    { label: t('roster.col.role'), cell: (i) => personKind(i.kind) },
+    { label: t('roster.col.role'), cell: roleCell },
     { label: t('roster.col.class'), cell: (i) => i.class || '—' },
     { label: t('roster.col.contacts'), cell: contacts },
     { label: t('roster.col.row'), cell: row },
   ],
   change: [
     { label: t('roster.col.name'), cell: nameCell },
-    { label: t('roster.col.role'), cell: (i) => personKind(i.kind) },
+    { label: t('roster.col.role'), cell: roleCell },
     { label: t('roster.col.changes'), cell: changeList },
     { label: t('roster.col.matched'), cell: (i) => (i.matched_by ? t(`roster.matched.${i.matched_by}`) : '—') },
   ],
@@ -77,12 +85,12 @@ const columnsFor = (key) => ({
   ],
   same: [
     { label: t('roster.col.name'), cell: nameCell },
-    { label: t('roster.col.role'), cell: (i) => personKind(i.kind) },
+    { label: t('roster.col.role'), cell: roleCell },
     { label: t('roster.col.class'), cell: (i) => i.class || '—' },
   ],
   departures: [
     { label: t('roster.col.name'), cell: nameCell },
-    { label: t('roster.col.role'), cell: (i) => personKind(i.kind) },
+    { label: t('roster.col.role'), cell: roleCell },
     { label: t('roster.col.class'), cell: (i) => i.class || '—' },
   ],
   classes: [
@@ -149,10 +157,22 @@ export async function structureTables(importId) {
   return h('div', { class: 'stack' }, parts);
 }
 
-/** The rows that could not be read (file, line, column, reason) and the plan's warnings. */
+/** The plan's warnings (no class teacher: no chats for the class; a phone that differs) as a
+ *  banner at the top of the preview: they change what happens, so they are not behind a tab. */
+export function warningsBanner(imported) {
+  const warnings = imported.warnings || [];
+  if (!warnings.length) return null;
+  const known = new Set(['phone_differs', 'no_class_teacher']);
+  return h('div', { class: 'banner banner--warn', role: 'status', testid: 'roster-warnings' },
+    h('div', { class: 'stack stack--tight' },
+      h('h2', { class: 'banner__title' }, tn('roster.warnings_title', warnings.length)),
+      h('ul', { class: 'plain-list warnings' }, warnings.map((w) => h('li', { testid: 'roster-warning' },
+        t(`roster.warning.${known.has(w.code) ? w.code : 'other'}`, { name: w.name || '', class: w.class || '', code: w.code || '' }))))));
+}
+
+/** The rows that could not be read (file, line, column, reason). */
 export async function errorsPanel(imported) {
   const errors = imported.errors || [];
-  const warnings = imported.warnings || [];
   const parts = [
     errors.length
       ? table([
@@ -164,12 +184,6 @@ export async function errorsPanel(imported) {
       ], errors, { testid: 'roster-errors', rowTestid: () => 'roster-error-row' })
       : empty(t('roster.no_errors')),
   ];
-  if (warnings.length) {
-    parts.push(h('h3', { class: 'subhead' }, t('roster.section.warnings')),
-      h('ul', { class: 'plain-list warnings', testid: 'roster-warnings' }, warnings.map((w) => h('li', {},
-        t(`roster.warning.${w.code === 'phone_differs' ? 'phone_differs' : w.code === 'no_class_teacher' ? 'no_class_teacher' : 'other'}`,
-          { name: w.name || '', class: w.class || '', code: w.code || '' })))));
-  }
   const box = h('div', { class: 'stack' });
   replace(box, parts);
   return box;

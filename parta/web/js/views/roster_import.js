@@ -10,7 +10,7 @@ import { navigate } from '../router.js';
 import { orgPath } from '../session.js';
 import { tabs } from '../tabs.js';
 import { button, card, cardTitled, confirmDialog, errorBox, pageHeader } from '../ui.js';
-import { errorsPanel, itemsTable, kindLabel, statusChip, structureTables } from '../roster/import_items.js';
+import { errorsPanel, itemsTable, kindLabel, statusChip, structureTables, warningsBanner } from '../roster/import_items.js';
 
 const POLL_MS = 500;
 const SUMMARY = ['create', 'change', 'move', 'depart', 'errors'];
@@ -22,7 +22,7 @@ function summary(imp) {
     h('ul', { class: 'figures', testid: 'roster-summary' }, SUMMARY.map((key) => h('li', {
       class: ['figure', key === 'errors' && c.errors ? 'figure--danger' : null, key === 'depart' && c.depart ? 'figure--warn' : null],
       testid: `roster-count-${key}`,
-    }, h('span', { class: 'figure__value' }, String(c[key] || 0)), h('span', { class: 'figure__label' }, t(`roster.figure.${key}`))))),
+    }, h('span', { class: 'figure__value' }, String(c[key] || 0)), h('span', { class: 'figure__label' }, tn(`roster.figure.${key}`, c[key] || 0))))),
     h('p', { class: 'muted small' }, STRUCTURE.map((key) => `${t(`roster.figure.${key}`)}: ${c[key] || 0}`).join(' · ')),
     imp.complete ? null : h('p', { class: 'notice', testid: 'roster-delta' }, t('roster.delta'))));
 }
@@ -55,7 +55,7 @@ function diffTabs(imp) {
       render: () => itemsTable(imp.id, 'chats', { testid: 'roster-chats', emptyText: t('roster.none.chats') }),
     },
     {
-      key: 'errors', label: t('roster.tab.errors'), count: (c.errors || 0) + (imp.warnings || []).length, tone: c.errors ? 'danger' : 'warn',
+      key: 'errors', label: t('roster.tab.errors'), count: c.errors || 0, tone: 'danger',
       testid: 'roster-tab-errors', render: () => errorsPanel(imp),
     },
   ].filter(Boolean);
@@ -86,14 +86,25 @@ function progressCard(imp) {
     bar, text));
 }
 
+/** «Добавлено 3 человека · обновлено 1 · без изменений 3»: what applying did, each in its
+ *  plural form (the progress's «7 из 7» counts rows, not what happened to people). */
+export function outcomeLine(c) {
+  const parts = [
+    tn('roster.outcome.created', c.create || 0),
+    tn('roster.outcome.updated', (c.change || 0) + (c.move || 0)),
+    tn('roster.outcome.same', c.same || 0),
+  ];
+  if (c.depart) parts.push(tn('roster.outcome.departed', c.depart));
+  return parts.join(' · ');
+}
+
 function resultCard(imp) {
   const c = imp.counts || {};
-  const p = imp.progress || { done: 0, total: 0, percent: 100 };
   return card(h('div', { class: 'result', testid: 'roster-result' },
     h('span', { class: 'result__mark', 'aria-hidden': 'true' }, icon(ICONS.check)),
     h('h2', { class: 'result__title' }, t('roster.applied_title')),
     h('progress', { class: 'progress progress--big', max: '100', value: '100', 'aria-label': t('roster.applied_title'), testid: 'roster-progress' }),
-    h('p', { class: 'muted', testid: 'roster-progress-text' }, t('roster.progress', { done: p.done, total: p.total, percent: 100 })),
+    h('p', { class: 'result__outcome', testid: 'roster-outcome' }, outcomeLine(c)),
     h('p', {}, t('roster.applied_text', { date: formatDate(imp.finished_at || imp.applied_at) })),
     imp.valid_rows_only && c.errors ? h('p', { class: 'muted' }, t('roster.applied_valid_only', { count: c.errors })) : null,
     h('div', { class: 'row row--wrap' },
@@ -193,6 +204,8 @@ export async function rosterImportView(ctx) {
       parts.push(h('p', { class: 'notice', testid: 'roster-discarded' }, t('roster.discarded_text')));
     }
     parts.push(summary(current));
+    const warnings = current.status === 'discarded' ? null : warningsBanner(current);
+    if (warnings) parts.push(warnings);
     const gaps = current.status === 'discarded' ? null : consentGaps(current);
     if (gaps) parts.push(gaps);
     if (current.status === 'preview' || current.status === 'failed') {
