@@ -61,12 +61,22 @@ export function refreshOpenChat() {
   return state.refreshing;
 }
 
+function readUpTo(id) {
+  open.chat.last_read_message_id = Math.max(open.chat.last_read_message_id || 0, id);
+}
+
 const refreshQuietly = () => refreshOpenChat().catch(() => { /* the next event or resync tries again */ });
 
 registerStore({
   name: 'open_chat',
   events: {
-    'message.new': (e) => here(e) && e.message && tell({ kind: 'message', message: e.message }),
+    'message.new': (e) => {
+      if (!here(e) || !e.message) return;
+      if (e.message.author_id === me()) readUpTo(e.message.id); // sending reads up to it
+      tell({ kind: 'message', message: e.message });
+    },
+    // My read position, moved here or on another device of mine.
+    'chat.read': (e) => here(e) && e.reader_id === me() && readUpTo(e.last_read_message_id),
     'message.edited': (e) => here(e) && tell({
       kind: 'patch', id: e.message_id, change: () => ({ body: e.body, edited_at: e.edited_at }),
     }),

@@ -167,8 +167,9 @@ function onMessage(event) {
   const fromMe = session.user && message.author_id === session.user.id;
   const authorName = nameOf(message.author_id);
   chat.last_message = { ...message, author_name: authorName || '' };
-  if (fromMe) {
+  if (fromMe) { // the server reads the chat up to one's own message: nothing before it is unread
     chat.last_read_message_id = Math.max(chat.last_read_message_id || 0, message.id);
+    chat.unread = 0;
   } else {
     const seen = state.openChatId === chat.id && document.visibilityState === 'visible';
     if (!seen) chat.unread = (chat.unread || 0) + 1;
