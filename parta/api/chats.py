@@ -61,7 +61,7 @@ async def _detail(ctx: AuthCtx, chat_id: int) -> ChatDetail:
     return await chat_queries.chat_detail(ctx.db, scope)
 
 
-@router.get("/chats", response_model=ChatList, responses=errors(401, 422))
+@router.get("/chats", response_model=ChatList, responses=errors(401, 404, 422))
 async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
                    ) -> ChatList:
     assert ctx.user is not None
@@ -71,7 +71,7 @@ async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2*
         invitations=await chat_queries.invitations(ctx.db, ctx.user.id))
 
 
-@router.get("/search", response_model=SearchResults, responses=errors(401, 422))
+@router.get("/search", response_model=SearchResults, responses=errors(401, 404, 422))
 async def search_messages(ctx: AuthCtx, q: Annotated[PlainText, Query(min_length=1, max_length=200)],
                           chat_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
                           ) -> SearchResults:

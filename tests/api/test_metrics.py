@@ -120,12 +120,12 @@ def test_the_commit_time_travels_with_events_between_processes() -> None:
 
 async def test_events_held_back_for_an_earlier_one_are_the_bus_backlog() -> None:
     delivered: list[Envelope] = []
-    order = InOrder(delivered.append, wait=60)
+    order = InOrder(delivered.extend, wait=60)
     typing: Any = Typing(org_id=1, chat_id=2, user_id=3)
-    order.put(Envelope(event=typing, id=10))
-    order.put(Envelope(event=typing, id=12))  # 11 has not arrived yet
+    order.put([Envelope(event=typing, id=10)])
+    order.put([Envelope(event=typing, id=12)])  # 11 has not arrived yet
     assert order.held() == 1
-    order.put(Envelope(event=typing, id=11))
+    order.put([Envelope(event=typing, id=11)])
     assert order.held() == 0 and [e.id for e in delivered] == [10, 11, 12]
     order.close()
 
