@@ -2,6 +2,7 @@
 
 import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
+import { placeToasts } from './toast_place.js';
 
 /** The page heading; it takes the focus after navigation so screen readers announce the page. */
 export function pageHeader(title, lead, ...actions) {
@@ -86,6 +87,7 @@ export function toast(message, kind = 'ok') {
   if (!region) return;
   const item = h('div', { class: ['toast', `toast--${kind}`], testid: 'toast' }, message);
   region.append(item);
+  placeToasts(region);
   setTimeout(() => item.classList.add('toast--leaving'), 3600);
   setTimeout(() => item.remove(), 4000);
 }
