@@ -108,3 +108,70 @@ def test_teacher_schedules_a_lesson_and_it_appears_on_the_students_home_and_in_t
     expect(item.get_by_test_id("lesson-cancelled")).to_be_visible()
     expect(item.get_by_test_id("lesson-join")).to_have_count(0)
     expect(masha.get_by_test_id("lesson-notice").filter(has_text="Отменено")).to_be_visible()
+
+
+def lay_down_call(server: LiveServer, chat_id: int, anna_id: int, masha_id: int) -> int:
+    """A 40-minute call in the chat as the calls leave it (the stays, and its line in the chat):
+    the live server's calls need Janus, which tests/e2e/test_calls.py drives; here the page
+    that reads them is the subject."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from parta.db import utcnow
+    from parta.models import Call, CallKind, CallParticipant, Chat, Message
+
+    url = server.env["PARTA_DATABASE_URL"].replace("sqlite+aiosqlite", "sqlite")
+    engine = create_engine(url)
+    t0 = utcnow() - timedelta(hours=1)
+    try:
+        with Session(engine) as db:
+            chat = db.get(Chat, chat_id)
+            assert chat is not None
+            call = Call(org_id=chat.org_id, chat_id=chat_id, started_by=anna_id, kind=CallKind.video,
+                        janus_room=777, room_secret="s", started_at=t0,
+                        ended_at=t0 + timedelta(minutes=40), ended_by=anna_id)
+            db.add(call)
+            db.flush()
+            for who, joined, left in ((anna_id, 0, 40), (masha_id, 5, 35)):
+                db.add(CallParticipant(call_id=call.id, user_id=who, token=f"t{who}",
+                                       joined_at=t0 + timedelta(minutes=joined),
+                                       admitted_at=t0 + timedelta(minutes=joined),
+                                       left_at=t0 + timedelta(minutes=left)))
+            db.add(Message(chat_id=chat_id, author_id=anna_id, kind="call",
+                           body="Звонок завершён · 40 мин", created_at=t0 + timedelta(minutes=40),
+                           meta={"call_id": call.id, "missed": False, "kind": "video",
+                                 "seconds": 2400, "people": 2}))
+            db.commit()
+            return int(call.id)
+    finally:
+        engine.dispose()
+
+
+def test_the_teacher_sees_who_was_at_the_lesson_from_the_calls_line(
+        phone_page: Callable[..., Any], people: Callable[[str], Api], server: LiveServer) -> None:
+    chat_id = lessons_chat(people)
+    call_id = lay_down_call(server, chat_id, people(CLASS_TEACHER).me["id"], people(STUDENT).me["id"])
+
+    masha = phone_page(STUDENT, f"/chats/{chat_id}")
+    expect(masha.get_by_test_id("call-notice")).to_be_visible()
+    expect(masha.get_by_test_id("call-attendance-link")).to_have_count(0)  # not hers to see
+
+    anna = phone_page(CLASS_TEACHER, f"/chats/{chat_id}")
+    anna.get_by_test_id("call-notice").get_by_test_id("call-attendance-link").click()
+    expect(anna.get_by_test_id("attendance-page")).to_be_visible()
+    rows = anna.get_by_test_id("attendance-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Маша Иванова")
+    expect(rows.first).to_contain_text("5А")
+    expect(rows.first).to_contain_text("30")
+    expect(rows.nth(1)).to_contain_text("Анна Сергеевна Волкова")
+    href = anna.get_by_test_id("attendance-xlsx").get_attribute("href")
+    assert href is not None and href.startswith(f"/api/v1/calls/{call_id}/attendance?format=xlsx")
+    shot(anna, "lessons-attendance")
+    with anna.expect_download() as download:
+        anna.get_by_test_id("attendance-csv").click()
+    assert download.value.suggested_filename.startswith(f"attendance-{call_id}-")
+
+    # Маша, typing the address: the call does not exist for her.
+    masha.goto(f"/calls/{call_id}/attendance")
+    expect(masha.get_by_test_id("page-error")).to_be_visible()
