@@ -6,18 +6,22 @@ parents' chat. Who may not, may not; the wrong time is refused; a cancelled less
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest_asyncio
 from sqlalchemy import func, select
 
 from parta.actions.lessons import send_due_reminders
 from parta.db import utcnow
 from parta.models import Lesson, Message
+from tests.api.test_push import Clock, notifier_of, subscribe
 from tests.conftest import World, error_code
 from tests.helpers import API, groups_of, register_gymnasium
+from tests.push_service import PushService
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -267,3 +271,40 @@ async def test_a_lesson_made_just_before_it_starts_needs_no_reminder(world: Worl
     assert r.status_code == 201, r.text
     assert await send_due_reminders(world.services) == 0
     assert [(n.meta or {})["stage"] for n in await lesson_notices(world, chat_id)] == ["scheduled"]
+
+
+@pytest_asyncio.fixture
+async def push_service(world: World) -> AsyncIterator[PushService]:
+    service = PushService()
+    await service.start()
+    yield service
+    await service.stop()
+    await world.app.state.notifier.stop()
+
+
+async def test_the_reminder_reaches_a_phone_that_is_not_in_the_app(
+        world: World, push_service: PushService) -> None:
+    push = push_service
+    anna, masha = await world.as_("teacher"), await world.as_("student")
+    chat_id = await chat_named(anna, "5А — класс")
+    start = tomorrow_at(10)
+    r = await anna.post(f"{API}/chats/{chat_id}/lessons", json=lesson_body(start))
+    lesson_id = r.json()["id"]
+    await subscribe(world, push, masha, "masha")
+    await subscribe(world, push, anna, "anna")
+    petya = await world.as_("student2")
+    await subscribe(world, push, petya, "petya")
+    r = await petya.put(f"{API}/chats/{chat_id}/mute")
+    assert r.status_code == 200, r.text
+    notifier = notifier_of(world, Clock(start - timedelta(minutes=5)))
+    await notifier.drain()
+    push.received.clear()  # the lesson's own notice is not a text message: nothing was pushed
+
+    assert await send_due_reminders(world.services, start - timedelta(minutes=5)) == 1
+    await notifier.drain()
+    [to_masha] = push.to("masha")
+    assert to_masha == {"title": "5А — класс", "body": "Скоро начнётся: Онлайн-урок 5А, математика в 10:00",
+                        "tag": f"lesson{lesson_id}", "url": f"/chats/{chat_id}", "count": 1,
+                        "kind": "lesson"}
+    assert len(push.to("anna")) == 1  # the teacher too: it is her lesson
+    assert push.to("petya") == []  # he muted the chat
