@@ -20,6 +20,7 @@ from parta.models import Call, CallKind, CallParticipant
 from parta.queries.attendance import minutes_in
 from tests.conftest import World, error_code
 from tests.helpers import API, register_gymnasium
+from tests.media import media_services  # noqa: F401  (the fixture)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -143,3 +144,28 @@ def test_minutes_count_overlapping_stays_once() -> None:
     assert minutes_in([]) == 0
     assert minutes_in([(t, t + 10 * m), (t + 5 * m, t + 15 * m)]) == 15
     assert minutes_in([(t, t + 10 * m), (t + 2 * m, t + 4 * m), (t + 20 * m, t + 21 * m)]) == 11
+
+
+@pytest.mark.usefixtures("media_services")
+async def test_the_stays_a_real_call_records_are_the_attendance(world: World) -> None:
+    """Through the real calls (and Janus): Анна starts, Маша joins, leaves, comes back; the
+    attendance reads exactly the stays the calls wrote."""
+    anna, masha = await world.as_("teacher"), await world.as_("student")
+    chat_id = await class_chat(anna)
+    r = await anna.post(f"{API}/chats/{chat_id}/call", json={"kind": "audio"})
+    assert r.status_code == 200, r.text
+    call_id = r.json()["call"]["id"]
+    for _ in range(2):
+        assert (await masha.post(f"{API}/chats/{chat_id}/call")).status_code == 200
+        assert (await masha.post(f"{API}/calls/{call_id}/leave")).status_code == 200
+    live = (await anna.get(f"{API}/calls/{call_id}/attendance")).json()
+    assert live["ended_at"] is None
+    masha_row = next(p for p in live["people"] if p["class_name"] == "5А")
+    assert masha_row["stays"] == 2 and masha_row["last_left_at"] is not None
+    teacher_row = next(p for p in live["people"] if p["class_name"] is None)
+    assert teacher_row["stays"] == 1 and teacher_row["last_left_at"] is None  # still there
+    assert (await anna.post(f"{API}/calls/{call_id}/leave")).status_code == 200
+    over = (await anna.get(f"{API}/calls/{call_id}/attendance")).json()
+    assert over["ended_at"] is not None
+    assert [p["person"]["name"] for p in over["people"]] == ["Маша Иванова", "Анна Сергеевна Волкова"]
+    assert all(p["last_left_at"] is not None for p in over["people"])
