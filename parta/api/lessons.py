@@ -48,9 +48,7 @@ def _zone(ctx: AuthCtx, name: str | None) -> ZoneInfo:
 async def chat_lessons(chat_id: PathId, ctx: AuthCtx) -> LessonsOut:
     """The chat's lessons from today on (in the school's time zone), for its members."""
     scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
-    zone = _zone(ctx, None)
-    since, _end = q.day_bounds(utcnow().astimezone(zone).date(), zone)
-    return await q.chat_lessons(ctx.db, scope, since)
+    return await q.chat_lessons(ctx.db, scope, _zone(ctx, None))
 
 
 @router.post("/chats/{chat_id}/lessons", response_model=LessonOut, status_code=201,
@@ -69,11 +67,7 @@ async def schedule_for_class(org_id: PathId, group_id: PathId, body: LessonIn,
 
 @router.get("/lessons/{lesson_id}", response_model=LessonOut, responses=errors(401, 404))
 async def lesson(lesson_id: PathId, ctx: AuthCtx) -> LessonOut:
-    actor = ctx.require_actor()
-    found, scope = await q.lesson_in(ctx.db, actor, lesson_id)
-    assert scope.member is not None
-    [out] = await q.lesson_outs(ctx.db, actor, [(found, scope.chat, scope.member.role.value)])
-    return out
+    return await q.lesson_answer(ctx.db, ctx.require_actor(), lesson_id)
 
 
 @router.patch("/lessons/{lesson_id}", response_model=LessonOut, responses=WRITES)

@@ -23,7 +23,7 @@ from parta.queries.scope import ChatScope, chat_for
 from parta.schemas.common import Person, Ref
 from parta.schemas.lessons import LessonOut, LessonsOut, MyLessonsOut
 
-__all__ = ["chat_lessons", "day_bounds", "lesson_in", "lesson_outs", "my_lessons"]
+__all__ = ["chat_lessons", "day_bounds", "lesson_answer", "lesson_in", "lesson_outs", "my_lessons"]
 
 MAX_LISTED = 200
 
@@ -74,11 +74,20 @@ async def lesson_outs(db: AsyncSession, actor: Actor, rows: Sequence[tuple[Lesso
     return out
 
 
-async def chat_lessons(db: AsyncSession, scope: ChatScope, since: datetime) -> LessonsOut:
-    """The chat's lessons that end after ``since``, in order of start."""
+async def lesson_answer(db: AsyncSession, actor: Actor, lesson_id: int) -> LessonOut:
+    """One lesson, for the members of its chat."""
+    lesson, scope = await lesson_in(db, actor, lesson_id)
+    assert scope.member is not None
+    [out] = await lesson_outs(db, actor, [(lesson, scope.chat, scope.member.role.value)])
+    return out
+
+
+async def chat_lessons(db: AsyncSession, scope: ChatScope, zone: ZoneInfo) -> LessonsOut:
+    """The chat's lessons from the start of today (in ``zone``) on, in order of start."""
     chat, me, actor = scope.chat, scope.member, scope.actor
     if me is None:
         raise NotFound()
+    since, _end = day_bounds(utcnow().astimezone(zone).date(), zone)
     found = (await db.execute(select(Lesson).where(
         Lesson.chat_id == chat.id, Lesson.ends_at > since).order_by(
         Lesson.starts_at, Lesson.id).limit(MAX_LISTED))).scalars().all()
