@@ -16,6 +16,7 @@ from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import calls as call_actions
+from parta.actions import lessons as lesson_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions import push as push_actions
 from parta.actions.base import Services
@@ -28,6 +29,7 @@ from parta.api import (
     events,
     families,
     invites,
+    lessons,
     moderation,
     offers,
     orgs,
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                             name="parta-personal-data")
         calls = asyncio.create_task(call_actions.reconcile_forever(services),
                                     name="parta-calls-presence") if settings.calls_enabled else None
+        reminding = asyncio.create_task(lesson_actions.remind_forever(services),
+                                        name="parta-lesson-reminders")
         await push_actions.installation_key(services)  # made once, before anyone asks for it
         notifier.start()
         try:
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if calls is not None:
                 calls.cancel()
             personal_data.cancel()
+            reminding.cancel()
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()
@@ -127,7 +132,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, calls,
-                   moderation, events, year):
+                   lessons, moderation, events, year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

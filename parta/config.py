@@ -142,6 +142,14 @@ class Settings(BaseSettings):
     # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
     call_presence_grace_seconds: int = 60
     call_reconcile_seconds: int = 20
+    # Scheduled lessons and meetings (R37): at most so many a day in one chat, at most so long;
+    # the reminder goes out so many minutes before the start (the timer looks every so many
+    # seconds); the zone a school's day is counted in when the caller names none.
+    lessons_per_chat_per_day: int = 12
+    lesson_max_minutes: int = 6 * 60
+    lesson_reminder_minutes: int = 10
+    lesson_reminder_seconds: int = 30
+    lessons_time_zone: str = "Europe/Moscow"
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

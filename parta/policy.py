@@ -30,14 +30,17 @@ __all__ = [
     "PlatformAction",
     "Rule",
     "can",
+    "can_change_lesson",
     "can_chat",
     "can_host_call",
     "can_platform",
+    "can_schedule",
     "chat_capabilities",
     "direct_refusal",
     "may_write_directly",
     "require",
     "require_platform",
+    "sees_attendance",
     "sees_block",
     "sees_contacts",
     "sees_org",
@@ -239,6 +242,8 @@ class ChatAction(StrEnum):
     moderate = "chat.moderate"  # delete others' messages, pin, remove a member (R27)
     manage = "chat.manage"  # title, rules, who may post, slow mode, appoint moderators
     invite = "chat.invite"
+    # Schedule a lesson or meeting in the chat (R37), change or cancel anyone's there.
+    schedule = "chat.schedule"
 
 
 MODERATORS = frozenset({"owner", "moderator"})
@@ -258,7 +263,7 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
             return True
         case ChatAction.post:
             return moderator or not moderators_only_post
-        case ChatAction.moderate | ChatAction.manage:
+        case ChatAction.moderate | ChatAction.manage | ChatAction.schedule:
             return moderator
         case ChatAction.invite:
             return moderator or members_invite
@@ -267,7 +272,8 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
 
 # Last year's chats stay readable and moderators may still remove what breaks the rules; no one
 # posts, reacts, edits, invites or changes settings there any more.
-ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite})
+ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite,
+                            ChatAction.schedule})
 
 
 def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archived: bool,
@@ -299,6 +305,24 @@ def can_host_call(chat_role: str | None, started_it: bool) -> bool:
     """The host of a call in a chat — ends it for everyone, mutes, removes: whoever started it,
     and the chat's owner and moderators (a teacher's call in her class is hers to run)."""
     return chat_role is not None and (started_it or chat_role in MODERATORS)
+
+
+def can_schedule(chat_role: str | None, org_roles: frozenset[Role]) -> bool:
+    """Who schedules lessons and meetings in a chat (R37): its owner and moderators who are
+    staff of the school — a student a class appointed moderator runs no lessons."""
+    return can_chat(chat_role, ChatAction.schedule) and bool(org_roles & STAFF)
+
+
+def can_change_lesson(chat_role: str | None, org_roles: frozenset[Role], authored: bool) -> bool:
+    """A scheduled lesson is changed or cancelled by its author (while still in the chat) and
+    by whoever may schedule there."""
+    return chat_role is not None and (authored or can_schedule(chat_role, org_roles))
+
+
+def sees_attendance(chat_role: str | None, hosted: bool, oversees_org: bool) -> bool:
+    """Who was at a call, and for how long: for its host, the chat's owner and moderators,
+    and the school's administrators (who oversee its lessons, R40) — nobody else."""
+    return oversees_org or (chat_role is not None and (hosted or chat_role in MODERATORS))
 
 
 # One-to-one chats (safe mode for minors) -----------------------------------------------------

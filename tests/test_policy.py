@@ -19,10 +19,13 @@ from parta.policy import (
     Kin,
     PlatformAction,
     can,
+    can_change_lesson,
     can_host_call,
     can_platform,
+    can_schedule,
     direct_refusal,
     require,
+    sees_attendance,
     sees_block,
     sees_contacts,
     sees_read_receipts,
@@ -228,3 +231,34 @@ def test_a_member_sees_only_the_blocks_open_to_objection() -> None:
 def test_who_hosts_a_call(chat_role: str | None, started_it: bool, hosts: bool) -> None:
     """Whoever started the call, and the chat's owner and moderators; nobody outside the chat."""
     assert can_host_call(chat_role, started_it) is hosts
+
+
+STAFF_ROLES = frozenset({Role.teacher})
+STUDENT_ROLES = frozenset({Role.student})
+
+
+@pytest.mark.parametrize(("chat_role", "org_roles", "schedules"), [
+    ("owner", STAFF_ROLES, True), ("moderator", STAFF_ROLES, True),
+    ("moderator", frozenset({Role.administration}), True),
+    ("member", STAFF_ROLES, False),  # a teacher who only reads the chat
+    ("moderator", STUDENT_ROLES, False),  # a student the class made a moderator
+    ("owner", frozenset({Role.parent}), False),
+    (None, STAFF_ROLES, False),  # not in the chat
+])
+def test_who_schedules_lessons_in_a_chat(chat_role: str | None, org_roles: frozenset[Role],
+                                         schedules: bool) -> None:
+    assert can_schedule(chat_role, org_roles) is schedules
+    # The author changes their own lesson while in the chat; a scheduler changes anyone's.
+    assert can_change_lesson(chat_role, org_roles, authored=False) is schedules
+    assert can_change_lesson(chat_role, org_roles, authored=True) is (chat_role is not None)
+
+
+@pytest.mark.parametrize(("chat_role", "hosted", "oversees_org", "sees"), [
+    ("member", True, False, True), ("owner", False, False, True),
+    ("moderator", False, False, True), ("member", False, False, False),
+    (None, True, False, False),  # hosted, then left the chat
+    (None, False, True, True),  # the school's administration (R40)
+])
+def test_who_sees_a_calls_attendance(chat_role: str | None, hosted: bool, oversees_org: bool,
+                                     sees: bool) -> None:
+    assert sees_attendance(chat_role, hosted, oversees_org) is sees

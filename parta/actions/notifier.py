@@ -51,7 +51,13 @@ from parta.models import (
     UnblockStatus,
     User,
 )
-from parta.realtime.events import BlockChanged, Envelope, MessageNew, ViolationRecorded
+from parta.realtime.events import (
+    BlockChanged,
+    Envelope,
+    LessonReminder,
+    MessageNew,
+    ViolationRecorded,
+)
 from parta.services.push import Outcome, PushSender, PushTarget
 
 __all__ = ["COALESCE_SECONDS", "Notifier", "in_quiet_hours", "quiet_until"]
@@ -64,7 +70,7 @@ WAITING_LIMIT = 50_000  # notifications waiting (coalescing, quiet hours, retrie
 RETRY_PAUSES = (5, 30, 120, 600)  # seconds before each further try
 GIVE_UP_AFTER = 10  # failures in a row, then the subscription is deleted
 PREVIEW_CHARS = 140
-_PUSHED = ("message.new", "moderation.violation", "moderation.block")
+_PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder")
 
 
 def quiet_until(s: NotificationSettings, now: datetime) -> datetime | None:
@@ -95,7 +101,7 @@ class _Notice:
     topic: str
     chat_id: int
     chat_title: str
-    kind: str  # message | mention | reply | direct | violation | blocked | unblocked
+    kind: str  # message | mention | reply | direct | violation | blocked | unblocked | lesson
     lang: str
     preview: str = ""  # «Author: text», empty when the text may not show
     urgent: bool = False
@@ -190,6 +196,8 @@ class Notifier:
             elif block.apologized_at is None and block.unblock_status == UnblockStatus.none:
                 # Begun. Its later changes (an apology, a proposal, an objection) are not pushed.
                 await self._about_person(event.chat_id, event.user_id, "blocked")
+        elif isinstance(event, LessonReminder):
+            await self._lesson(event, env.audience)
 
     async def _message(self, event: MessageNew, audience: frozenset[int]) -> None:
         msg = event.message
@@ -248,6 +256,38 @@ class Notifier:
             lang = (await _languages(db, [user_id]))[user_id]
         self._wait(_Notice(user_id, f"mod{chat.id}", chat.id, chat.title, kind, lang),
                    settings, self.clock())
+
+    async def _lesson(self, event: LessonReminder, audience: frozenset[int]) -> None:
+        """A lesson begins shortly (R37): everyone in its chat who is not in the app, the
+        teacher too, at the start's time in their own zone; a muted chat stays quiet."""
+        people = [u for u in audience if not self.live(u)]
+        if not people:
+            return
+        async with self.services.sessionmaker() as db:
+            people = await _subscribed(db, people)
+            if not people:
+                return
+            chat = await db.get(Chat, event.chat_id)
+            if chat is None:
+                return
+            settings = await _settings(db, people)
+            muted = set((await db.execute(select(ChatMute.user_id).where(
+                ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
+            langs = await _languages(db, people)
+        starts = datetime.fromisoformat(event.starts_at)
+        now = self.clock()
+        for uid in people:
+            if uid in muted:
+                continue
+            s = settings[uid]
+            try:
+                at = starts.astimezone(ZoneInfo(s.time_zone)).strftime("%H:%M")
+            except (ValueError, KeyError):
+                at = starts.strftime("%H:%M UTC")
+            # The title is the staff's, not a child's words: it shows on the lock screen.
+            text = t(langs[uid], "push.lesson", title=event.title, time=at)
+            self._wait(_Notice(uid, f"lesson{event.lesson_id}", chat.id, chat.title, "lesson",
+                               langs[uid], text), s, now)
 
     def _wait(self, notice: _Notice, s: NotificationSettings, now: datetime) -> None:
         key = (notice.user_id, notice.topic)

@@ -57,6 +57,8 @@ def _field_text(lang: str, code: str) -> str:
 
 _PYDANTIC_TO_FIELD = {
     "missing": "required", "string_too_long": "too_long", "string_too_short": "too_short",
+    # A cleaned name's length is checked after the cleaning, as a length of any value.
+    "too_long": "too_long", "too_short": "too_short",
     "greater_than_equal": "out_of_range", "less_than_equal": "out_of_range",
     "string_pattern_mismatch": "invalid",
 }

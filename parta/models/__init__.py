@@ -31,6 +31,7 @@ from parta.models.enums import (
 )
 from parta.models.events import EventStreamState, UserEvent
 from parta.models.invite import EnrolmentOffer, Invite, JoinRequest
+from parta.models.lesson import Lesson, LessonKind
 from parta.models.moderation import (
     ChatBlock,
     ChatRemoval,
@@ -120,6 +121,8 @@ __all__ = [
     "JobState",
     "JoinRequest",
     "JoinRequestStatus",
+    "Lesson",
+    "LessonKind",
     "LoginCode",
     "Membership",
     "MembershipRole",

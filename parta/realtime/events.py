@@ -244,6 +244,26 @@ class CallEnded(Event):
     call_id: int
 
 
+class LessonChanged(Event):
+    """A lesson in a chat was scheduled, changed or cancelled (R37); to the chat's members, who
+    read it again (what each may do with it differs)."""
+
+    type: Literal["lesson.changed"] = "lesson.changed"
+    chat_id: int
+    lesson_id: int
+    change: Literal["scheduled", "changed", "cancelled"]
+
+
+class LessonReminder(Event):
+    """A lesson begins shortly; to the chat's members."""
+
+    type: Literal["lesson.reminder"] = "lesson.reminder"
+    chat_id: int
+    lesson_id: int
+    title: str
+    starts_at: str
+
+
 @dataclass(eq=True, slots=True)
 class Envelope:
     """An event with the users it goes to and, once stored, its id in the stream.

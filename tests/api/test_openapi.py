@@ -37,6 +37,7 @@ FILES = {
     ("GET", "/orgs/{org_id}/roster/template"): {XLSX_MIME},
     ("GET", "/orgs/{org_id}/reconciliation"): {XLSX_MIME, "text/csv"},
     ("GET", "/me/export/{export_id}/download"): {"application/zip"},
+    ("GET", "/calls/{call_id}/attendance"): {XLSX_MIME, "text/csv"},
 }
 
 

@@ -49,6 +49,9 @@ import { movementView } from './views/movement.js';
 import { reconciliationView } from './views/reconciliation.js';
 import { yearView } from './views/year.js';
 import { consentsAdminView } from './views/admin_consents.js';
+import { lessonsView } from './lessons/page.js';
+import { attendanceView } from './lessons/attendance.js';
+import './lessons/store.js'; // the reminder's toast, on whatever page the person is
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
 const BARE = { layout: 'bare' };
@@ -67,6 +70,8 @@ route('/chats/:id', chatView, { ...ORG, title: 'chats.title' });
 route('/chats/:id/join', chatJoinView, { ...ORG, title: 'chat_join.title' });
 route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.title' });
 route('/chats/:id/settings', chatSettingsView, { ...ORG, title: 'chat_settings.title_page' });
+route('/chats/:id/lessons', lessonsView, { ...ORG, title: 'lessons.title' });
+route('/calls/:id/attendance', attendanceView, { ...ORG, title: 'attendance.title' });
 route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });

@@ -11,6 +11,8 @@ import { dayLabel, filesLabel, formatBody, fullWhen, plainText, timeOf } from '.
 import { conductWarning, heldState, highlighted } from '../moderation/conduct.js';
 import { noticeEl } from '../moderation/notices.js';
 import { callNoticeEl } from '../calls/notice.js';
+import { lessonNoticeEl } from '../lessons/notice.js';
+import { withAttendanceLink } from '../lessons/attendance.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '🔥', '✅', '👀'];
 const EDIT_WINDOW_MS = 48 * 3600 * 1000;
@@ -190,7 +192,8 @@ function openMessageMenu(li, toggle, msg, view) {
 
 /** Build the <li> for a message. `view` carries who is looking and the callbacks. */
 export function messageEl(msg, view) {
-  if (msg.kind === 'call' && !msg.deleted) return callNoticeEl(msg);
+  if (msg.kind === 'call' && !msg.deleted) return withAttendanceLink(callNoticeEl(msg), msg, view);
+  if (msg.kind === 'lesson' && !msg.deleted) return lessonNoticeEl(msg);
   if (msg.kind && msg.kind !== 'text' && !msg.deleted) return noticeEl(msg, view);
   const own = view.me === msg.author_id;
   const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);

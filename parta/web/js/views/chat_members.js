@@ -16,6 +16,7 @@ import { can } from '../chat/store.js';
 import { memberModeration } from '../moderation/member_card.js';
 import { rulesList } from '../moderation/rules.js';
 import { muteCard } from '../push.js';
+import { lessonsLink } from '../lessons/link.js';
 
 const GROUP_BOUND = new Set(['class', 'parents', 'class_teachers', 'subject']);
 const SYSTEM = new Set(['school_channel', 'staff_channel']);
@@ -150,6 +151,7 @@ export async function chatMembersView(ctx) {
     h('div', { class: 'row' }, chatAvatar(chat, 'avatar--large'),
       pageHeader(chat.title, kindLabel(chat))),
     about,
+    lessonsLink(chat),
     muteCard(chatId),
     cardTitled(t('members_chat.title'), alertEl, holder),
     can(chat, 'invite') && isStaff() && !SYSTEM.has(chat.kind) ? inviteCard(chat, reload) : null,

@@ -15,6 +15,7 @@ import { consentsCard } from '../privacy/consents.js';
 import { watch } from '../events/topics.js';
 import { attentionCard } from '../attention.js';
 import { childrenCard } from '../families/children.js';
+import { todayCard } from '../lessons/today.js';
 
 function tile(href, title, text, testid, extra = null) {
   return h('a', { href, class: 'tile', testid }, h('span', { class: 'tile__title' }, title, extra), h('span', { class: 'tile__text' }, text));
@@ -67,6 +68,7 @@ export async function homeView(ctx) {
         h('p', { class: 'lead' }, t('home.lead')))),
   ];
   parts.push(await offersCard());
+  if (session.orgId) parts.push(await todayCard(ctx));
   if (session.orgId) parts.push(await reconciliationReminder(), orgCard());
   if (session.orgId && isAdmin()) parts.push(await attentionCard());
   // A parent is asked for what the school still lacks (152-ФЗ), in whichever school it is —
