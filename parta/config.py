@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
     call_presence_grace_seconds: int = 60
     call_reconcile_seconds: int = 20
+    # A one-to-one call rings the other person this long; unanswered, it ends as missed.
+    call_ring_seconds: int = 30
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

@@ -10,6 +10,29 @@ token are made first, then one short transaction records the call and the person
 what was made in Janus is undone. Two people starting a call in one chat at the same moment make
 one call: the unique ``live_chat_id`` refuses the second row, and the second person joins the
 first call (their spare room is destroyed).
+
+A one-to-one call rings the other person (``call.ringing``) until they answer (``accept``, or
+simply joining), decline, or ``call_ring_seconds`` pass: declined or unanswered, it ends as a
+missed call with its notice in the chat. A timer started after the call was recorded ends it
+on time; the reconcile round is the fallback (a restarted server).
+
+Host controls (the host: whoever started the call, the chat's owner and moderators, and the
+co-hosts they name) are decided here and enforced by Janus or by the proxy that is the browser's
+only way to Janus:
+
+* «mute all» moderates every non-host's audio streams in Janus (the media stops at the SFU)
+  and holds the microphone of whoever joins later; a held person's own unmute through the
+  proxy (``configure`` asking to send audio, or a new offer publishing audio) is refused with
+  ``muted_by_host`` until the host allows them (or lifts the hold for all).
+* a locked call admits nobody new (``call_locked``); who is in stays.
+* a raised hand is a time on the person's stay; ``hands`` in the call is the queue.
+* screen sharing: a screen is published as a *separate publisher feed* in the room, with the
+  id ``SCREEN_FEED_BASE + person's id``. The proxy sets every publisher's feed id itself, so
+  only someone the host allowed (or a host) can join as a screen feed, and only with video;
+  a camera feed's offers carry at most one video stream (a second one would be a screen
+  smuggled past the grant). Nothing in an SDP tells a screen track from a camera track, so the
+  grant is enforced where Janus can hold it: the feed. Revoking the grant kicks the screen
+  feed out of the room (Janus's ``kick``, with the room's secret only Parta has).
 """
 
 from __future__ import annotations
@@ -39,20 +62,24 @@ from parta.models import (
     ChatMember,
     Message,
 )
-from parta.models.chat import CHANNEL_KINDS
+from parta.models.chat import CHANNEL_KINDS, ChatKind
 from parta.policy import can_host_call
 from parta.queries.blocks import require_not_blocked
 from parta.queries.people import persons
 from parta.queries.scope import chat_for
-from parta.realtime.events import CallEnded, CallStarted, CallUpdated
+from parta.realtime.events import CallEnded, CallRinging, CallStarted, CallUpdated
 from parta.schemas.calls import CallJoined, CallOut, IceServer, JanusAccess, Participant
 from parta.services.janus import NO_SUCH_FEED, NO_SUCH_ROOM, JanusError, JanusUnavailable
 from parta.services.turn import turn_credentials
 
 __all__ = [
+    "SCREEN_FEED_BASE",
+    "accept_call",
     "bind_janus_session",
     "call_out",
+    "decline_call",
     "end_call",
+    "end_unanswered",
     "janus_session_allowed",
     "leave_call",
     "live_call",
@@ -67,6 +94,14 @@ __all__ = [
 
 log = logging.getLogger("parta.calls")
 PROXY_PATH = "/api/v1/calls/{call_id}/janus"
+# A person's screen is a feed of its own in the room: this plus their id (below 2**53).
+SCREEN_FEED_BASE = 2**40
+# Timers that end unanswered one-to-one calls on time (held so they are not collected).
+_ring_timers: set[asyncio.Task[None]] = set()
+
+
+def screen_feed(user_id: int) -> int:
+    return SCREEN_FEED_BASE + user_id
 
 
 def _unavailable(exc: Exception) -> Unavailable:
@@ -86,14 +121,38 @@ async def _participants(ctx: Ctx, call: Call) -> list[CallParticipant]:
     ).order_by(CallParticipant.joined_at, CallParticipant.id))).scalars())
 
 
+async def _chat_roles(ctx: Ctx, call: Call, user_ids: list[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return {uid: role.value for uid, role in (await ctx.db.execute(
+        select(ChatMember.user_id, ChatMember.role).where(
+            ChatMember.chat_id == call.chat_id, ChatMember.user_id.in_(user_ids),
+            ChatMember.left_at.is_(None)))).all()}
+
+
+def _row_hosts(call: Call, row: CallParticipant, role: str | None) -> bool:
+    return row.cohost or can_host_call(role, row.user_id == call.started_by)
+
+
 async def call_out(ctx: Ctx, call: Call) -> CallOut:
     rows = await _participants(ctx, call)
     people = await persons(ctx.db, call.org_id, [r.user_id for r in rows]) if rows else {}
+    roles = await _chat_roles(ctx, call, [r.user_id for r in rows])
+    parts = []
+    for r in rows:
+        if r.user_id not in people:
+            continue
+        host = _row_hosts(call, r, roles.get(r.user_id))
+        parts.append(Participant(person=people[r.user_id], joined_at=r.joined_at,
+                                 muted_audio=r.muted_audio, muted_video=r.muted_video, host=host,
+                                 cohost=r.cohost, may_share_screen=host or r.may_share_screen,
+                                 hand_raised_at=r.hand_raised_at))
+    hands = [p.person.id for p in sorted((p for p in parts if p.hand_raised_at is not None),
+                                         key=lambda p: (p.hand_raised_at, p.person.id))]
     return CallOut(id=call.id, chat_id=call.chat_id, kind=call.kind, started_by=call.started_by,
-                   started_at=call.started_at, ended_at=call.ended_at,
-                   participants=[Participant(person=people[r.user_id], joined_at=r.joined_at,
-                                             muted_audio=r.muted_audio, muted_video=r.muted_video)
-                                 for r in rows if r.user_id in people])
+                   started_at=call.started_at, ended_at=call.ended_at, participants=parts,
+                   ringing=call.ring_until is not None and call.ended_at is None,
+                   locked=call.locked, audio_held=call.audio_held, hands=hands)
 
 
 async def live_call_in_chat(ctx: Ctx, chat_id: int) -> CallOut:
@@ -183,6 +242,23 @@ async def start_or_join(ctx: Ctx, chat_id: int, kind: CallKind) -> CallJoined:
 
     ``ctx`` only reads (``AuthReadingCtx``): the write is a unit of work of its own, after
     Janus has the room and the person's token."""
+    return await _join(ctx, chat_id, kind, None)
+
+
+async def accept_call(ctx: Ctx, call_id: int) -> CallJoined:
+    """Answer a ringing call (or join this very call): never starts another one. A call that
+    is over answers 409 ``call_over``; a second accept (another tab) takes the place over."""
+    async with unit_of_work(ctx.services, read_only=True, **ctx.caller()) as r:
+        call, _chat, _me = await _call_for(r, call_id)
+        if call.ended_at is not None:
+            raise Conflict("call_over")
+        chat_id, kind = call.chat_id, call.kind
+    return await _join(ctx, chat_id, kind, call_id)
+
+
+async def _join(ctx: Ctx, chat_id: int, kind: CallKind, want: int | None) -> CallJoined:
+    """Join the chat's live call (``want``: exactly that one, or 409 ``call_over``), starting
+    one when there is none and nothing particular is wanted."""
     services = ctx.services
     if not ctx.settings.calls_enabled:
         raise Unavailable("calls_unavailable")
@@ -191,8 +267,11 @@ async def start_or_join(ctx: Ctx, chat_id: int, kind: CallKind) -> CallJoined:
         async with unit_of_work(services, read_only=True, **ctx.caller()) as r:
             chat, me = await _callable_chat(r, chat_id)
             found = await live_call(r, chat.id)
+            if want is not None and (found is None or found.id != want):
+                raise Conflict("call_over")
             if found is not None:
                 await _refuse_removed(r, found, me.user_id)
+                await _refuse_locked(r, found, me)
             feed_id = me.user_id
         token = secrets.token_urlsafe(24)
         if found is not None:
@@ -222,6 +301,8 @@ async def start_or_join(ctx: Ctx, chat_id: int, kind: CallKind) -> CallJoined:
         # The chat's call changed under us (another start won, or the call ended): again.
         await _janus_forget(services, room.id, room.secret, tokens=[token], feed_ids=[],
                             destroy=room.made_here)
+        if want is not None:
+            raise Conflict("call_over")
     raise Unavailable("calls_unavailable")
 
 
@@ -257,15 +338,27 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
             return None  # another start in this chat committed first
         started = True
         w.audit("call.started", chat.org_id, "call", call.id, chat_id=chat.id, kind=kind.value)
+        if chat.kind == ChatKind.direct:
+            call.ring_until = utcnow() + timedelta(seconds=w.settings.call_ring_seconds)
     else:
         if current is None or found is None or current.id != found.id:
             return None
         call = current
         await _refuse_removed(w, call, me.user_id)
+        await _refuse_locked(w, call, me)
+        if call.ring_until is not None and me.user_id != call.started_by:
+            call.ring_until = None  # answered
+            w.audit("call.answered", chat.org_id, "call", call.id)
     now = utcnow()
     row = (await w.db.execute(select(CallParticipant).where(
         CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id,
         CallParticipant.left_at.is_(None)))).scalar_one_or_none()
+    earlier = None if row is not None else (await w.db.execute(
+        select(CallParticipant).where(CallParticipant.call_id == call.id,
+                                      CallParticipant.user_id == me.user_id)
+        .order_by(CallParticipant.id.desc()).limit(1))).scalar_one_or_none()
+    host = can_host_call(me.role.value, me.user_id == call.started_by) \
+        or (row.cohost if row is not None else earlier is not None and earlier.cohost)
     if row is not None:  # another tab or a reload: the newest one holds the place
         stale = row.token
         row.token, row.janus_session, row.admitted_at = token, None, now
@@ -273,8 +366,13 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
             w.services, call.janus_room, call.room_secret, tokens=[stale], feed_ids=[],
             destroy=False))
     else:
-        row = CallParticipant(call_id=call.id, user_id=me.user_id, token=token, joined_at=now,
-                              admitted_at=now)
+        # A rejoin keeps what the host gave and held (co-host, screen, a held microphone).
+        row = CallParticipant(
+            call_id=call.id, user_id=me.user_id, token=token, joined_at=now, admitted_at=now,
+            cohost=bool(earlier and earlier.cohost),
+            may_share_screen=bool(earlier and earlier.may_share_screen),
+            muted_audio=not host and (call.audio_held or bool(earlier and earlier.muted_audio)),
+            muted_video=not host and bool(earlier and earlier.muted_video))
         w.db.add(row)
     await w.db.flush()
     out = await call_out(w, call)
@@ -282,6 +380,11 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
     payload = out.model_dump(mode="json")
     if started:
         w.emit(CallStarted(org_id=chat.org_id, chat_id=chat.id, call=payload), audience)
+        if call.ring_until is not None:
+            caller = await w.caller_person(chat.org_id)
+            w.emit(CallRinging(org_id=chat.org_id, chat_id=chat.id, call=payload,
+                               caller=caller.model_dump(mode="json")), audience - {me.user_id})
+            _ring_timer(w, call.id)
     else:
         w.emit(CallUpdated(org_id=chat.org_id, chat_id=chat.id, call=payload), audience)
     user = w.user
@@ -293,8 +396,20 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
     return CallJoined(
         call=out,
         janus=JanusAccess(url=PROXY_PATH.format(call_id=call.id), room=call.janus_room,
-                          token=token, feed_id=me.user_id, display=user.name),
+                          token=token, feed_id=me.user_id, display=user.name,
+                          screen_feed_base=SCREEN_FEED_BASE),
         ice_servers=ice, turn_expires_at=creds.expires_at)
+
+
+async def _refuse_locked(ctx: Ctx, call: Call, me: ChatMember) -> None:
+    """A locked call admits nobody new: who is in (another tab, a reload) and hosts may."""
+    if not call.locked or can_host_call(me.role.value, me.user_id == call.started_by):
+        return
+    stays = list((await ctx.db.execute(select(CallParticipant).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id))).scalars())
+    if any(r.left_at is None or r.cohost for r in stays):
+        return
+    raise Conflict("call_locked")
 
 
 async def _refuse_removed(ctx: Ctx, call: Call, user_id: int) -> None:
@@ -307,13 +422,14 @@ async def _refuse_removed(ctx: Ctx, call: Call, user_id: int) -> None:
 
 # Leave and end -------------------------------------------------------------------------------
 
-async def _finish(ctx: Ctx, call: Call, chat: Chat, rows: list[CallParticipant]) -> None:
+async def _finish(ctx: Ctx, call: Call, chat: Chat, rows: list[CallParticipant],
+                  reason: str | None = None) -> None:
     """End ``call`` in this transaction: everyone out, the notice in the chat, the event; the
     room is destroyed in Janus after commit."""
     now = utcnow()
     for r in rows:
         r.left_at = now
-    call.ended_at, call.live_chat_id = now, None
+    call.ended_at, call.live_chat_id, call.ring_until = now, None, None
     call.ended_by = ctx.user.id if ctx.user else None
     joined = set((await ctx.db.execute(select(CallParticipant.user_id).where(
         CallParticipant.call_id == call.id))).scalars())
@@ -325,13 +441,13 @@ async def _finish(ctx: Ctx, call: Call, chat: Chat, rows: list[CallParticipant])
     notice = Message(chat_id=chat.id, author_id=call.started_by, kind="call", body=body,
                      meta={"call_id": call.id, "missed": missed, "kind": call.kind.value,
                            "seconds": int((now - call.started_at).total_seconds()),
-                           "people": len(joined)}, created_at=now)
+                           "people": len(joined), "reason": reason}, created_at=now)
     ctx.db.add(notice)
     await ctx.db.flush()
     await publish_message(ctx, chat, None, notice, [])
     ctx.audit("call.ended", chat.org_id, "call", call.id, chat_id=chat.id, missed=missed,
-              people=len(joined))
-    ctx.emit(CallEnded(org_id=chat.org_id, chat_id=chat.id, call_id=call.id),
+              people=len(joined), reason=reason)
+    ctx.emit(CallEnded(org_id=chat.org_id, chat_id=chat.id, call_id=call.id, reason=reason),
              await active_member_ids(ctx, chat.id))
     room, secret = call.janus_room, call.room_secret
     ctx.after_commit.append(lambda: _janus_forget(ctx.services, room, secret, tokens=[],
@@ -360,8 +476,9 @@ async def leave_call(ctx: Ctx, call_id: int) -> CallOut:
     ctx.emit(CallUpdated(org_id=chat.org_id, chat_id=chat.id, call=out.model_dump(mode="json")),
              await active_member_ids(ctx, chat.id))
     room, secret, tokens = call.janus_room, call.room_secret, [r.token for r in mine]
+    feeds = [actor.user_id, screen_feed(actor.user_id)]
     ctx.after_commit.append(lambda: _janus_forget(ctx.services, room, secret, tokens=tokens,
-                                                  feed_ids=[actor.user_id], destroy=False))
+                                                  feed_ids=feeds, destroy=False))
     return out
 
 
@@ -374,6 +491,57 @@ async def end_call(ctx: Ctx, call_id: int) -> CallOut:
         raise Forbidden()
     await _finish(ctx, call, chat, await _participants(ctx, call))
     return await call_out(ctx, call)
+
+
+# Ringing (one-to-one calls) ---------------------------------------------------------------------
+
+async def decline_call(ctx: Ctx, call_id: int) -> CallOut:
+    """The other person declines a ringing call (or the caller gives up before an answer): it
+    ends as a missed call. 409 ``call_over`` when it is over, ``call_answered`` once answered."""
+    call, chat, _me = await _call_for(ctx, call_id)
+    if call.ended_at is not None:
+        raise Conflict("call_over")
+    if call.ring_until is None:
+        raise Conflict("call_answered")
+    await _finish(ctx, call, chat, await _participants(ctx, call), reason="declined")
+    return await call_out(ctx, call)
+
+
+async def end_unanswered(services: Services, call_id: int | None = None) -> int:
+    """End the one-to-one calls (or just ``call_id``) that rang past their time unanswered, as
+    missed calls. Returns how many ended."""
+    now = utcnow()
+    ended = 0
+    async with unit_of_work(services) as w:
+        q = select(Call).where(Call.ring_until.is_not(None), Call.ring_until <= now,
+                               Call.ended_at.is_(None))
+        if call_id is not None:
+            q = q.where(Call.id == call_id)
+        for call in (await w.db.execute(q)).scalars().all():
+            chat = await w.db.get(Chat, call.chat_id)
+            assert chat is not None
+            await _finish(w, call, chat, await _participants(w, call), reason="unanswered")
+            ended += 1
+    return ended
+
+
+def _ring_timer(ctx: Ctx, call_id: int) -> None:
+    """After commit: end the call when its ringing time is up and nobody answered."""
+    services, seconds = ctx.services, ctx.settings.call_ring_seconds
+
+    async def ring_out() -> None:
+        await asyncio.sleep(seconds + 0.2)
+        try:
+            await end_unanswered(services, call_id)
+        except Exception:
+            log.exception("ending unanswered call %s failed", call_id)
+
+    async def start() -> None:
+        task = asyncio.create_task(ring_out(), name=f"parta-call-ring-{call_id}")
+        _ring_timers.add(task)
+        task.add_done_callback(_ring_timers.discard)
+
+    ctx.after_commit.append(start)
 
 
 # The browser's way to Janus ------------------------------------------------------------------
@@ -568,11 +736,13 @@ async def _let_out_the_absent(ctx: Ctx, call_id: int, present: set[int], grace_s
 
 
 async def reconcile_forever(services: Services) -> None:
-    """The server's own round (see ``reconcile_calls``), every ``call_reconcile_seconds``."""
+    """The server's own round (see ``reconcile_calls``, ``end_unanswered``), every
+    ``call_reconcile_seconds``."""
     settings = services.settings
     while True:
         await asyncio.sleep(settings.call_reconcile_seconds)
         try:
+            await end_unanswered(services)
             await reconcile_calls(services, settings.call_presence_grace_seconds)
         except Exception:
             log.exception("reconciling calls with Janus failed")

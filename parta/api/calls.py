@@ -25,7 +25,9 @@ router = APIRouter(tags=["calls"])
 JanusId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 # 404 not_found / no_call: no such chat or call, or not the caller's; 503 calls_unavailable:
-# Janus does not answer; 403 blocked, call_not_here, not_in_call; 409 chat_archived, call_over.
+# Janus does not answer; 403 blocked, call_not_here, not_in_call, forbidden (not a host),
+# removed_from_call, muted_by_host, screen_not_allowed, one_video_stream; 409 chat_archived,
+# call_over, call_answered, call_locked, cannot_remove_self.
 COMMON = errors(401, 404, 503)
 REFUSALS = errors(401, 403, 404, 409, 413, 422, 503)
 
@@ -46,6 +48,18 @@ async def live_call(chat_id: PathId, ctx: AuthCtx) -> CallOut:
 async def start_or_join(chat_id: PathId, ctx: AuthReadingCtx,
                         body: CallIn | None = None) -> CallJoined:
     return await call_actions.start_or_join(ctx, chat_id, (body or CallIn()).kind)
+
+
+@router.post("/calls/{call_id}/accept", response_model=CallJoined, responses=REFUSALS)
+async def accept_call(call_id: PathId, ctx: AuthReadingCtx) -> CallJoined:
+    """Answer a ringing call (join exactly this call; 409 ``call_over`` once it ended)."""
+    return await call_actions.accept_call(ctx, call_id)
+
+
+@router.post("/calls/{call_id}/decline", response_model=CallOut, responses=REFUSALS)
+async def decline_call(call_id: PathId, ctx: AuthCtx) -> CallOut:
+    """Decline a ringing call: it ends as a missed call (409 ``call_answered`` once answered)."""
+    return await call_actions.decline_call(ctx, call_id)
 
 
 @router.post("/calls/{call_id}/leave", response_model=CallOut, responses=REFUSALS)

@@ -41,6 +41,13 @@ class Call(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_by: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    # A one-to-one call rings the other person until they answer, decline, or this moment
+    # passes (then it ends as a missed call); NULL once answered, and for group calls.
+    ring_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # Host controls: nobody new is admitted; everyone but the hosts joins with the microphone
+    # held (after «mute all», until the host allows each or lifts it for all).
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    audio_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CallParticipant(Base):
@@ -68,5 +75,13 @@ class CallParticipant(Base):
     video_mids: Mapped[str] = mapped_column(String(40), default="", server_default="")
     muted_audio: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     muted_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Given by the host: host controls (an assistant teacher), and sharing a screen (a
+    # publisher of its own in the room, see ``actions.calls.screen_feed``).
+    cohost: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    may_share_screen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # In the raised-hand queue since then (the host answers or the person lowers it).
+    hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The Janus handle the person's screen is published on (its offers carry one video only).
+    screen_handle: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Removed by the host: out of the call, and not let back in.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
