@@ -8,8 +8,8 @@ import { t, tn } from '../i18n.js';
 import { registerStore } from '../events/dispatch.js';
 import { session } from '../session.js';
 import { toast } from '../ui.js';
-import { canModerate } from '../chat/store.js';
 import { joinRoom } from './room.js';
+import './ring.js'; // the incoming-call sheet, on every page
 
 const PHONE = ['M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.8.7 2.7a2 2 0 0 1-.5 2.1L8 9.8a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.7.7a2 2 0 0 1 1.7 2z'];
 const MIC = ['M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3z', 'M19 10v2a7 7 0 0 1-14 0v-2', 'M12 19v3'];
@@ -148,35 +148,51 @@ function buildScreen(title) {
 
 function updateCount() {
   if (!current) return;
-  current.screen.count.textContent = tn('calls.people', current.tiles.size + 1);
+  current.screen.count.textContent = current.lastCall && current.lastCall.ringing
+    ? t('calls.ringing_out') : tn('calls.people', current.tiles.size + 1);
+}
+
+async function localMedia(kind) {
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video: kind === 'video' });
+  } catch {
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      toast(t('calls.no_media'), 'error');
+      return null;
+    }
+  }
 }
 
 /** Join the chat's live call (starting one when there is none), with camera and microphone. */
 export async function joinCall(chat, kind = 'video') {
   if (current && current.chatId === chat.id) return;
+  await enter(chat.id, chat.title || t('calls.call'), kind, () => post(`/chats/${chat.id}/call`, { kind }));
+}
+
+/** Answer a ringing call: join exactly that one. */
+export async function acceptCall(callId, chatId, title, kind = 'video') {
+  if (current && current.callId === callId) return;
+  await enter(chatId, title, kind, () => post(`/calls/${callId}/accept`));
+}
+
+async function enter(chatId, title, kind, admit) {
   if (current) await leaveCall();
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: kind === 'video' });
-  } catch {
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    } catch {
-      toast(t('calls.no_media'), 'error');
-      return;
-    }
-  }
+  const stream = await localMedia(kind);
+  if (!stream) return;
   let joined;
   try {
-    joined = await post(`/chats/${chat.id}/call`, { kind });
+    joined = await admit();
   } catch (error) {
     stream.getTracks().forEach((track) => track.stop());
     toast(error.message, 'error');
     return;
   }
-  const screen = buildScreen(chat.title || t('calls.call'));
-  const host = joined.call.started_by === session.user.id || canModerate(chat);
-  current = { callId: joined.call.id, chatId: chat.id, stream, room: null, screen, tiles: new Map(), host, lastCall: joined.call };
+  const screen = buildScreen(title);
+  const mePart = (joined.call.participants || []).find((p) => p.person.id === session.user.id);
+  const host = !!(mePart && mePart.host);
+  current = { callId: joined.call.id, chatId, stream, room: null, screen, tiles: new Map(), host, lastCall: joined.call };
   const mine = tile(t('calls.you'), { local: true });
   mine.video.srcObject = stream;
   current.mine = mine;
@@ -257,11 +273,13 @@ registerStore({
         const present = new Set((e.call.participants || []).map((p) => p.person.id));
         for (const feedId of [...current.tiles.keys()]) if (!present.has(feedId) && current.room) current.room.drop(feedId);
         showFlags(e.call);
+        updateCount();
       }
       tellBanners(e);
     },
     'call.ended': (e) => {
-      if (current && current.callId === e.call_id) closeScreen(t('calls.ended'));
+      const why = { declined: 'calls.declined', unanswered: 'calls.no_answer' }[e.reason] || 'calls.ended';
+      if (current && current.callId === e.call_id) closeScreen(t(why));
       tellBanners(e);
     },
   },
