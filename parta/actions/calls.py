@@ -69,7 +69,13 @@ from parta.queries.people import persons
 from parta.queries.scope import chat_for
 from parta.realtime.events import CallEnded, CallRinging, CallStarted, CallUpdated
 from parta.schemas.calls import CallJoined, CallOut, IceServer, JanusAccess, Participant
-from parta.services.janus import NO_SUCH_FEED, NO_SUCH_ROOM, JanusError, JanusUnavailable
+from parta.services.janus import (
+    NO_SUCH_FEED,
+    NO_SUCH_ROOM,
+    JanusError,
+    JanusUnavailable,
+    VideoRoom,
+)
 from parta.services.turn import turn_credentials
 
 __all__ = [
@@ -84,12 +90,21 @@ __all__ = [
     "leave_call",
     "live_call",
     "live_call_in_chat",
+    "lock_call",
+    "lower_hand",
+    "mute_all",
     "mute_participant",
+    "proxy_access",
+    "raise_hand",
     "reconcile_calls",
     "reconcile_forever",
     "record_media",
     "remove_participant",
+    "screen_feed",
+    "set_cohost",
+    "set_screen",
     "start_or_join",
+    "vet_media_request",
 ]
 
 log = logging.getLogger("parta.calls")
@@ -111,8 +126,13 @@ def _unavailable(exc: Exception) -> Unavailable:
 
 # Reads ---------------------------------------------------------------------------------------
 
-async def live_call(ctx: Ctx, chat_id: int) -> Call | None:
-    return (await ctx.db.execute(select(Call).where(Call.live_chat_id == chat_id))).scalar_one_or_none()
+async def live_call(ctx: Ctx, chat_id: int, *, lock: bool = False) -> Call | None:
+    """The chat's live call; ``lock``: its row locked until commit (PostgreSQL; SQLite's write
+    transactions are serial already), so a join and a host's «mute all» or «lock» are ordered."""
+    q = select(Call).where(Call.live_chat_id == chat_id)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    return (await ctx.db.execute(q)).scalar_one_or_none()
 
 
 async def _participants(ctx: Ctx, call: Call) -> list[CallParticipant]:
@@ -322,7 +342,7 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
     """In one transaction: the call (when this request made its room) and the person in it.
     None when the chat's live call is no longer the one Janus was prepared for."""
     chat, me = await _callable_chat(w, chat_id)  # still true, now, in this transaction
-    current = await live_call(w, chat.id)
+    current = await live_call(w, chat.id, lock=True)
     started = False
     if room.made_here:
         if current is not None:
@@ -581,6 +601,7 @@ async def bind_janus_session(ctx: Ctx, call_id: int,
         async with unit_of_work(ctx.services, **ctx.caller()) as w:
             row = await _my_row(w, call_id)
             row.janus_session = int(answer["data"]["id"])
+            row.screen_handle = None  # a new page: its screen, if any, is a new handle
     return answer
 
 def _mids(sdp: str) -> tuple[list[str], list[str]]:
@@ -610,15 +631,102 @@ async def record_media(ctx: Ctx, call_id: int, sdp: str) -> None:
         row.audio_mids, row.video_mids = ",".join(audio), ",".join(video)
 
 
+async def proxy_access(ctx: Ctx, call_id: int, session_id: int
+                       ) -> tuple[Call, CallParticipant, bool]:
+    """The caller's call, their stay in it, and whether they host it — for the proxy: only an
+    admitted person, only through the Janus session their browser made through Parta."""
+    row = await _my_row(ctx, call_id)
+    if row.janus_session != session_id:
+        raise NotFound()
+    call, _chat, me = await _call_for(ctx, call_id)
+    return call, row, row.cohost or can_host_call(me.role.value, me.user_id == call.started_by)
+
+
+def _sends_audio(body: dict[str, Any], row: CallParticipant) -> bool:
+    """Does a ``configure`` ask Janus to relay the person's audio again (their own unmute)?"""
+    if body.get("audio") is True:
+        return True
+    video = set(filter(None, row.video_mids.split(",")))
+    streams = body.get("streams")
+    return isinstance(streams, list) and any(
+        isinstance(st, dict) and st.get("send") is True and str(st.get("mid")) not in video
+        for st in streams)
+
+
+async def vet_media_request(ctx: Ctx, call: Call, row: CallParticipant, host: bool,
+                            handle_id: int, body: dict[str, Any], jsep: dict[str, Any] | None
+                            ) -> None:
+    """What a person's browser asks the VideoRoom plugin, against what the host allows.
+
+    * joining as the publisher of a screen (``"screen": true``, Parta's own key, never sent on)
+      makes the feed ``SCREEN_FEED_BASE + id`` — only for a host or someone the host allowed
+      (403 ``screen_not_allowed``); that handle is remembered as the person's screen handle;
+    * a screen handle publishes one video stream and no audio; a camera handle at most one
+      video stream (403 ``one_video_stream``: a second one would be a screen without a grant);
+    * while the host holds the person's microphone: a ``publish`` with audio, a ``configure``
+      whose new offer adds an audio stream, or a ``configure`` asking Janus to send audio are
+      refused (403 ``muted_by_host``) — the moderated streams stay muted in Janus regardless.
+
+    ``ctx`` only reads; what is remembered is written in a unit of work of its own."""
+    request = body.get("request")
+    screen = bool(body.pop("screen", False))
+    if request == "join" and body.get("ptype") == "publisher" and screen:
+        if not (host or row.may_share_screen):
+            raise Forbidden("screen_not_allowed")
+        body["id"] = screen_feed(row.user_id)
+        async with unit_of_work(ctx.services, **ctx.caller()) as w:
+            mine = await _my_row(w, call.id)
+            mine.screen_handle = handle_id
+        return
+    is_screen = row.screen_handle is not None and row.screen_handle == handle_id
+    offer = jsep is not None and jsep.get("type") == "offer"
+    if offer and request not in ("publish", "configure"):
+        raise Forbidden("janus_request_refused")
+    if request not in ("publish", "configure"):
+        return
+    if is_screen and not (host or row.may_share_screen):
+        raise Forbidden("screen_not_allowed")
+    held = row.muted_audio and not host
+    if not offer:
+        if held and not is_screen and _sends_audio(body, row):
+            raise Forbidden("muted_by_host")
+        return
+    assert jsep is not None
+    audio, video = _mids(str(jsep.get("sdp", "")))
+    if is_screen:
+        if audio or len(video) > 1:
+            raise Forbidden("one_video_stream")
+        return
+    if len(video) > 1:
+        raise Forbidden("one_video_stream")
+    if held and audio and (request == "publish" or
+                           set(audio) - set(filter(None, row.audio_mids.split(",")))):
+        raise Forbidden("muted_by_host")
+    await record_media(ctx, call.id, str(jsep.get("sdp", "")))
+
+
 # Host controls: enforced by Janus, decided by Parta ---------------------------------------------
 
-async def _hosting(ctx: Ctx, call_id: int, user_id: int
-                   ) -> tuple[Call, Chat, CallParticipant]:
+async def _running(ctx: Ctx, call_id: int, *, cohosts: bool = True) -> tuple[Call, Chat]:
+    """A live call the caller hosts (``cohosts``: a co-host counts). To anyone else in the chat
+    403; to anyone outside it 404; once over 409 ``call_over``."""
     call, chat, me = await _call_for(ctx, call_id)
     if not can_host_call(me.role.value, me.user_id == call.started_by):
-        raise Forbidden()
+        cohost = cohosts and (await ctx.db.execute(select(CallParticipant.id).where(
+            CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id,
+            CallParticipant.left_at.is_(None), CallParticipant.cohost.is_(True)))).first()
+        if not cohost:
+            raise Forbidden()
     if call.ended_at is not None:
         raise Conflict("call_over")
+    # Ordered with joins (see ``live_call``): who joins after «mute all» joins held.
+    await ctx.db.execute(select(Call.id).where(Call.id == call.id).with_for_update())
+    return call, chat
+
+
+async def _hosting(ctx: Ctx, call_id: int, user_id: int, *, cohosts: bool = True
+                   ) -> tuple[Call, Chat, CallParticipant]:
+    call, chat = await _running(ctx, call_id, cohosts=cohosts)
     target = (await ctx.db.execute(select(CallParticipant).where(
         CallParticipant.call_id == call.id, CallParticipant.user_id == user_id,
         CallParticipant.left_at.is_(None)))).scalar_one_or_none()
@@ -639,11 +747,20 @@ async def mute_participant(ctx: Ctx, call_id: int, user_id: int, *, audio: bool 
     """The host mutes someone's microphone or camera in Janus itself (the media stops at the
     server, whatever their page does), or allows it again."""
     call, chat, target = await _hosting(ctx, call_id, user_id)
-    wanted = [(kind, on, mids) for kind, on, mids in (
-        ("audio", audio, target.audio_mids), ("video", video, target.video_mids)) if on is not None]
+    await _moderate(ctx, call, target, audio=audio, video=video)
+    ctx.audit("call.muted", chat.org_id, "call", call.id, user_id=user_id, audio=audio,
+              video=video)
+    return await _announce(ctx, call, chat)
+
+
+async def _moderate(ctx: Ctx, call: Call, target: CallParticipant, *, audio: bool | None,
+                    video: bool | None) -> None:
+    """Mute (true) or allow (false) the person's published streams in Janus, and remember it."""
+    wanted = [(on, mids) for on, mids in (
+        (audio, target.audio_mids), (video, target.video_mids)) if on is not None]
     try:
         async with ctx.services.janus.videoroom() as vr:
-            for _kind, mute, mids in wanted:
+            for mute, mids in wanted:
                 for mid in filter(None, mids.split(",")):
                     await vr.moderate(call.janus_room, call.room_secret, target.user_id, mid=mid,
                                       mute=bool(mute))
@@ -656,9 +773,6 @@ async def mute_participant(ctx: Ctx, call_id: int, user_id: int, *, audio: bool 
         target.muted_audio = audio
     if video is not None:
         target.muted_video = video
-    ctx.audit("call.muted", chat.org_id, "call", call.id, user_id=user_id, audio=audio,
-              video=video)
-    return await _announce(ctx, call, chat)
 
 
 async def remove_participant(ctx: Ctx, call_id: int, user_id: int) -> CallOut:
@@ -671,15 +785,92 @@ async def remove_participant(ctx: Ctx, call_id: int, user_id: int) -> CallOut:
     try:
         async with ctx.services.janus.videoroom() as vr:
             await vr.allow(call.janus_room, call.room_secret, [target.token], add=False)
-            try:
-                await vr.kick(call.janus_room, call.room_secret, target.user_id)
-            except JanusError as exc:
-                if isinstance(exc, JanusUnavailable) or exc.code != NO_SUCH_FEED:
-                    raise
+            for feed in (target.user_id, screen_feed(target.user_id)):
+                await _kick(vr, call, feed)
     except JanusError as exc:
         raise _unavailable(exc) from exc
     target.left_at = target.removed_at = utcnow()
     ctx.audit("call.removed", chat.org_id, "call", call.id, user_id=user_id)
+    return await _announce(ctx, call, chat)
+
+
+async def _kick(vr: VideoRoom, call: Call, feed: int) -> None:
+    try:
+        await vr.kick(call.janus_room, call.room_secret, feed)
+    except JanusError as exc:
+        if isinstance(exc, JanusUnavailable) or exc.code != NO_SUCH_FEED:
+            raise
+
+
+async def mute_all(ctx: Ctx, call_id: int, *, audio: bool) -> CallOut:
+    """«Mute all»: every microphone but the hosts' is muted in Janus and held — who joins later
+    joins held, and nobody held can unmute themselves (see ``vet_media_request``) until the host
+    allows them one by one (``mute_participant``) or lifts it for all (``audio=False``)."""
+    call, chat = await _running(ctx, call_id)
+    rows = await _participants(ctx, call)
+    roles = await _chat_roles(ctx, call, [r.user_id for r in rows])
+    for row in rows:
+        if not _row_hosts(call, row, roles.get(row.user_id)) and row.muted_audio != audio:
+            await _moderate(ctx, call, row, audio=audio, video=None)
+    call.audio_held = audio
+    ctx.audit("call.muted_all", chat.org_id, "call", call.id, audio=audio)
+    return await _announce(ctx, call, chat)
+
+
+async def lock_call(ctx: Ctx, call_id: int, *, locked: bool) -> CallOut:
+    """A locked call admits nobody new (409 ``call_locked``); who is in stays."""
+    call, chat = await _running(ctx, call_id)
+    call.locked = locked
+    ctx.audit("call.locked", chat.org_id, "call", call.id, locked=locked)
+    return await _announce(ctx, call, chat)
+
+
+async def raise_hand(ctx: Ctx, call_id: int, *, raised: bool) -> CallOut:
+    """The caller raises (joins the queue's end) or lowers their hand; raising it again keeps
+    the place."""
+    row = await _my_row(ctx, call_id)
+    call, chat, _me = await _call_for(ctx, call_id)
+    if not raised:
+        row.hand_raised_at = None
+    elif row.hand_raised_at is None:
+        row.hand_raised_at = utcnow()
+    return await _announce(ctx, call, chat)
+
+
+async def lower_hand(ctx: Ctx, call_id: int, user_id: int) -> CallOut:
+    """The host answers (lowers) someone's raised hand."""
+    call, chat, target = await _hosting(ctx, call_id, user_id)
+    target.hand_raised_at = None
+    return await _announce(ctx, call, chat)
+
+
+async def set_cohost(ctx: Ctx, call_id: int, user_id: int, *, cohost: bool) -> CallOut:
+    """The host (not a co-host) gives someone host controls, or takes them back. A co-host is
+    never held: their microphone and camera are allowed in Janus."""
+    actor = ctx.require_actor()
+    if user_id == actor.user_id:
+        raise Conflict("cannot_cohost_self")
+    call, chat, target = await _hosting(ctx, call_id, user_id, cohosts=False)
+    if cohost and (target.muted_audio or target.muted_video):
+        await _moderate(ctx, call, target, audio=False if target.muted_audio else None,
+                        video=False if target.muted_video else None)
+    target.cohost = cohost
+    ctx.audit("call.cohost", chat.org_id, "call", call.id, user_id=user_id, cohost=cohost)
+    return await _announce(ctx, call, chat)
+
+
+async def set_screen(ctx: Ctx, call_id: int, user_id: int, *, allowed: bool) -> CallOut:
+    """The host lets someone share their screen, or stops it: Janus sends the screen feed away."""
+    call, chat, target = await _hosting(ctx, call_id, user_id)
+    if not allowed:
+        try:
+            async with ctx.services.janus.videoroom() as vr:
+                await _kick(vr, call, screen_feed(target.user_id))
+        except JanusError as exc:
+            raise _unavailable(exc) from exc
+        target.screen_handle = None
+    target.may_share_screen = allowed
+    ctx.audit("call.screen", chat.org_id, "call", call.id, user_id=user_id, allowed=allowed)
     return await _announce(ctx, call, chat)
 
 

@@ -18,7 +18,17 @@ from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
 from parta.api.responses import errors
 from parta.errors import Forbidden, Unavailable, ValidationFailed
 from parta.models import Call
-from parta.schemas.calls import CallIn, CallJoined, CallOut, MuteIn
+from parta.schemas.calls import (
+    CallIn,
+    CallJoined,
+    CallOut,
+    CohostIn,
+    HandIn,
+    LockIn,
+    MuteAllIn,
+    MuteIn,
+    ScreenIn,
+)
 from parta.services.janus import VIDEOROOM, JanusUnavailable
 
 router = APIRouter(tags=["calls"])
@@ -85,12 +95,51 @@ async def remove_participant(call_id: PathId, user_id: PathId, ctx: AuthCtx) -> 
     return await call_actions.remove_participant(ctx, call_id, user_id)
 
 
+@router.post("/calls/{call_id}/mute-all", response_model=CallOut, responses=REFUSALS)
+async def mute_all(call_id: PathId, body: MuteAllIn, ctx: AuthCtx) -> CallOut:
+    """Hold every microphone but the hosts' (Janus mutes them; nobody held unmutes themselves)
+    or lift the hold for all. Hosts and co-hosts only."""
+    return await call_actions.mute_all(ctx, call_id, audio=body.audio)
+
+
+@router.post("/calls/{call_id}/lock", response_model=CallOut, responses=REFUSALS)
+async def lock_call(call_id: PathId, body: LockIn, ctx: AuthCtx) -> CallOut:
+    """Lock (nobody new is admitted: 409 ``call_locked``) or unlock. Hosts and co-hosts only."""
+    return await call_actions.lock_call(ctx, call_id, locked=body.locked)
+
+
+@router.post("/calls/{call_id}/hand", response_model=CallOut, responses=REFUSALS)
+async def raise_hand(call_id: PathId, body: HandIn, ctx: AuthCtx) -> CallOut:
+    """Raise or lower the caller's own hand (403 ``not_in_call`` when not in the call)."""
+    return await call_actions.raise_hand(ctx, call_id, raised=body.raised)
+
+
+@router.post("/calls/{call_id}/participants/{user_id}/lower-hand", response_model=CallOut,
+             responses=REFUSALS)
+async def lower_hand(call_id: PathId, user_id: PathId, ctx: AuthCtx) -> CallOut:
+    """The host answers someone's raised hand."""
+    return await call_actions.lower_hand(ctx, call_id, user_id)
+
+
+@router.post("/calls/{call_id}/participants/{user_id}/cohost", response_model=CallOut,
+             responses=REFUSALS)
+async def set_cohost(call_id: PathId, user_id: PathId, body: CohostIn, ctx: AuthCtx) -> CallOut:
+    """The host (not a co-host) gives or takes back host controls."""
+    return await call_actions.set_cohost(ctx, call_id, user_id, cohost=body.cohost)
+
+
+@router.post("/calls/{call_id}/participants/{user_id}/screen", response_model=CallOut,
+             responses=REFUSALS)
+async def set_screen(call_id: PathId, user_id: PathId, body: ScreenIn, ctx: AuthCtx) -> CallOut:
+    """The host lets someone share a screen, or stops it (Janus sends the screen feed away)."""
+    return await call_actions.set_screen(ctx, call_id, user_id, allowed=body.allowed)
+
+
 # The proxy to Janus ----------------------------------------------------------------------------
 
 # What a browser may ask of the VideoRoom plugin: its own media, never rooms' settings.
 BROWSER_REQUESTS = frozenset({"join", "configure", "publish", "unpublish", "start", "pause",
                               "switch", "leave", "subscribe", "unsubscribe", "update"})
-PUBLISHING = frozenset({"publish", "configure"})
 SESSION_VERBS = frozenset({"attach", "keepalive", "destroy"})
 HANDLE_VERBS = frozenset({"message", "trickle", "hangup", "detach"})
 
@@ -148,7 +197,7 @@ def _checked_message(call: Call, user_id: int, display: str, body: Any) -> dict[
              responses=REFUSALS)
 async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId, ctx: AuthReadingCtx,
                        body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    call = await call_actions.janus_session_allowed(ctx, call_id, session_id)
+    call, row, host = await call_actions.proxy_access(ctx, call_id, session_id)
     verb = body.get("janus")
     if verb not in HANDLE_VERBS:
         raise Forbidden("janus_request_refused")
@@ -160,8 +209,10 @@ async def janus_handle(call_id: PathId, session_id: JanusId, handle_id: JanusId,
         jsep = clean.get("jsep")
         if jsep is not None and not isinstance(jsep, dict):
             raise ValidationFailed(fields={"jsep": "invalid"})
-        if jsep and jsep.get("type") == "offer" and clean["body"]["request"] in PUBLISHING:
-            await call_actions.record_media(ctx, call_id, str(jsep.get("sdp", "")))
+        # The host's decisions (held microphone, screen grant), then what is published.
+        await call_actions.vet_media_request(ctx, call, row, host, handle_id, clean["body"], jsep)
+    elif "jsep" in clean:
+        raise Forbidden("janus_request_refused")
     return await _forward(ctx, f"/{session_id}/{handle_id}", clean)
 
 
