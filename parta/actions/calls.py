@@ -58,6 +58,7 @@ from parta.models import (
     Call,
     CallKind,
     CallParticipant,
+    CallWaiter,
     Chat,
     ChatMember,
     Message,
@@ -67,7 +68,7 @@ from parta.policy import can_host_call
 from parta.queries.blocks import require_not_blocked
 from parta.queries.people import persons
 from parta.queries.scope import chat_for
-from parta.realtime.events import CallEnded, CallRinging, CallStarted, CallUpdated
+from parta.realtime.events import CallAdmitted, CallEnded, CallRinging, CallStarted, CallUpdated
 from parta.schemas.calls import CallJoined, CallOut, IceServer, JanusAccess, Participant
 from parta.services.janus import (
     NO_SUCH_FEED,
@@ -169,10 +170,16 @@ async def call_out(ctx: Ctx, call: Call) -> CallOut:
                                  hand_raised_at=r.hand_raised_at))
     hands = [p.person.id for p in sorted((p for p in parts if p.hand_raised_at is not None),
                                          key=lambda p: (p.hand_raised_at, p.person.id))]
+    waiters = list((await ctx.db.execute(select(CallWaiter.user_id).where(
+        CallWaiter.call_id == call.id, CallWaiter.decision.is_(None)).order_by(
+        CallWaiter.since, CallWaiter.id))).scalars()) if call.ended_at is None else []
+    waiting_people = await persons(ctx.db, call.org_id, waiters) if waiters else {}
     return CallOut(id=call.id, chat_id=call.chat_id, kind=call.kind, started_by=call.started_by,
                    started_at=call.started_at, ended_at=call.ended_at, participants=parts,
                    ringing=call.ring_until is not None and call.ended_at is None,
-                   locked=call.locked, audio_held=call.audio_held, hands=hands)
+                   locked=call.locked, audio_held=call.audio_held, hands=hands,
+                   waiting_room=call.waiting_room,
+                   waiting=[waiting_people[u] for u in waiters if u in waiting_people])
 
 
 async def live_call_in_chat(ctx: Ctx, chat_id: int) -> CallOut:
@@ -289,10 +296,18 @@ async def _join(ctx: Ctx, chat_id: int, kind: CallKind, want: int | None) -> Cal
             found = await live_call(r, chat.id)
             if want is not None and (found is None or found.id != want):
                 raise Conflict("call_over")
+            wait = False
             if found is not None:
                 await _refuse_removed(r, found, me.user_id)
                 await _refuse_locked(r, found, me)
+                wait = await _must_wait(r, found, me)
             feed_id = me.user_id
+        if found is not None and wait:
+            async with unit_of_work(services, **ctx.caller()) as w:
+                waiting = await _record_wait(w, chat_id, found)
+            if waiting is not None:
+                return waiting
+            continue  # the host decided or the call changed meanwhile: again
         token = secrets.token_urlsafe(24)
         if found is not None:
             room = _Room(found.janus_room, found.room_secret, made_here=False)
@@ -366,6 +381,8 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
         call = current
         await _refuse_removed(w, call, me.user_id)
         await _refuse_locked(w, call, me)
+        if await _must_wait(w, call, me):
+            return None  # the waiting room was turned on meanwhile
         if call.ring_until is not None and me.user_id != call.started_by:
             call.ring_until = None  # answered
             w.audit("call.answered", chat.org_id, "call", call.id)
@@ -429,7 +446,52 @@ async def _refuse_locked(ctx: Ctx, call: Call, me: ChatMember) -> None:
         CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id))).scalars())
     if any(r.left_at is None or r.cohost for r in stays):
         return
+    waiter = await _waiter(ctx, call, me.user_id)
+    if waiter is not None and waiter.decision == "admitted":
+        return  # the host let them in from the waiting room
     raise Conflict("call_locked")
+
+
+async def _waiter(ctx: Ctx, call: Call, user_id: int) -> CallWaiter | None:
+    return (await ctx.db.execute(select(CallWaiter).where(
+        CallWaiter.call_id == call.id, CallWaiter.user_id == user_id))).scalar_one_or_none()
+
+
+async def _must_wait(ctx: Ctx, call: Call, me: ChatMember) -> bool:
+    """With the waiting room on, does the caller wait? Not a host, not someone already in (or
+    in before: a dropped connection comes back), not someone the host admitted; someone the
+    host denied is refused (403 ``entry_denied``)."""
+    if not call.waiting_room or can_host_call(me.role.value, me.user_id == call.started_by):
+        return False
+    stay = (await ctx.db.execute(select(CallParticipant.id).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id))).first()
+    if stay is not None:
+        return False
+    waiter = await _waiter(ctx, call, me.user_id)
+    if waiter is not None and waiter.decision == "denied":
+        raise Forbidden("entry_denied")
+    return waiter is None or waiter.decision != "admitted"
+
+
+async def _record_wait(w: Ctx, chat_id: int, found: Call) -> CallJoined | None:
+    """The caller waits in the call's waiting room (once: waiting again keeps their place).
+    None when that is no longer so (the call changed, or the host decided meanwhile)."""
+    chat, me = await _callable_chat(w, chat_id)
+    call = await live_call(w, chat.id, lock=True)
+    if call is None or call.id != found.id:
+        return None
+    await _refuse_removed(w, call, me.user_id)
+    await _refuse_locked(w, call, me)
+    if not await _must_wait(w, call, me):
+        return None
+    if await _waiter(w, call, me.user_id) is None:
+        w.db.add(CallWaiter(call_id=call.id, user_id=me.user_id, since=utcnow()))
+        await w.db.flush()
+        w.audit("call.waiting", chat.org_id, "call", call.id)
+        out = await _announce(w, call, chat)
+    else:
+        out = await call_out(w, call)
+    return CallJoined(call=out, janus=None, ice_servers=[], turn_expires_at=0, waiting=True)
 
 
 async def _refuse_removed(ctx: Ctx, call: Call, user_id: int) -> None:
@@ -483,6 +545,11 @@ async def leave_call(ctx: Ctx, call_id: int) -> CallOut:
     rows = await _participants(ctx, call)
     mine = [r for r in rows if r.user_id == actor.user_id]
     if not mine:
+        waiter = await _waiter(ctx, call, actor.user_id)
+        if waiter is not None and waiter.decision is None:  # gave up waiting
+            await ctx.db.delete(waiter)
+            await ctx.db.flush()
+            return await _announce(ctx, call, chat)
         return await call_out(ctx, call)
     others = [r for r in rows if r.user_id != actor.user_id]
     if not others:
@@ -856,6 +923,40 @@ async def set_cohost(ctx: Ctx, call_id: int, user_id: int, *, cohost: bool) -> C
                         video=False if target.muted_video else None)
     target.cohost = cohost
     ctx.audit("call.cohost", chat.org_id, "call", call.id, user_id=user_id, cohost=cohost)
+    return await _announce(ctx, call, chat)
+
+
+async def set_waiting_room(ctx: Ctx, call_id: int, *, enabled: bool) -> CallOut:
+    """Turn the waiting room on (who is not a host waits to be admitted) or off (everyone
+    waiting is admitted)."""
+    call, chat = await _running(ctx, call_id)
+    call.waiting_room = enabled
+    if not enabled:
+        for waiter in (await ctx.db.execute(select(CallWaiter).where(
+                CallWaiter.call_id == call.id, CallWaiter.decision.is_(None)))).scalars().all():
+            _decide(ctx, call, chat, waiter, admit=True)
+    ctx.audit("call.waiting_room", chat.org_id, "call", call.id, enabled=enabled)
+    return await _announce(ctx, call, chat)
+
+
+def _decide(ctx: Ctx, call: Call, chat: Chat, waiter: CallWaiter, *, admit: bool) -> None:
+    waiter.decision = "admitted" if admit else "denied"
+    waiter.decided_by = ctx.user.id if ctx.user else None
+    waiter.decided_at = utcnow()
+    ctx.emit(CallAdmitted(org_id=chat.org_id, chat_id=chat.id, call_id=call.id, admitted=admit),
+             {waiter.user_id})
+
+
+async def admit_waiter(ctx: Ctx, call_id: int, user_id: int, *, admit: bool) -> CallOut:
+    """The host admits (their join now goes in) or denies (it is refused) someone who waits;
+    the last decision holds. 404 ``not_waiting`` when they are not in the waiting room."""
+    call, chat = await _running(ctx, call_id)
+    waiter = await _waiter(ctx, call, user_id)
+    if waiter is None:
+        raise NotFound("not_waiting")
+    _decide(ctx, call, chat, waiter, admit=admit)
+    ctx.audit("call.admitted" if admit else "call.denied", chat.org_id, "call", call.id,
+              user_id=user_id)
     return await _announce(ctx, call, chat)
 
 

@@ -28,6 +28,7 @@ from parta.schemas.calls import (
     MuteAllIn,
     MuteIn,
     ScreenIn,
+    WaitingRoomIn,
 )
 from parta.services.janus import VIDEOROOM, JanusUnavailable
 
@@ -36,7 +37,8 @@ JanusId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 # 404 not_found / no_call: no such chat or call, or not the caller's; 503 calls_unavailable:
 # Janus does not answer; 403 blocked, call_not_here, not_in_call, forbidden (not a host),
-# removed_from_call, muted_by_host, screen_not_allowed, one_video_stream; 409 chat_archived,
+# removed_from_call, muted_by_host, screen_not_allowed, one_video_stream, entry_denied;
+# 404 not_waiting; 409 chat_archived,
 # call_over, call_answered, call_locked, cannot_remove_self.
 COMMON = errors(401, 404, 503)
 REFUSALS = errors(401, 403, 404, 409, 413, 422, 503)
@@ -57,6 +59,8 @@ async def live_call(chat_id: PathId, ctx: AuthCtx) -> CallOut:
 @router.post("/chats/{chat_id}/call", response_model=CallJoined, responses=REFUSALS)
 async def start_or_join(chat_id: PathId, ctx: AuthReadingCtx,
                         body: CallIn | None = None) -> CallJoined:
+    """Join the chat's live call, starting one when there is none; with the waiting room on,
+    ``waiting`` (no ``janus``) until the host admits — then the same request goes in."""
     return await call_actions.start_or_join(ctx, chat_id, (body or CallIn()).kind)
 
 
@@ -133,6 +137,26 @@ async def set_cohost(call_id: PathId, user_id: PathId, body: CohostIn, ctx: Auth
 async def set_screen(call_id: PathId, user_id: PathId, body: ScreenIn, ctx: AuthCtx) -> CallOut:
     """The host lets someone share a screen, or stops it (Janus sends the screen feed away)."""
     return await call_actions.set_screen(ctx, call_id, user_id, allowed=body.allowed)
+
+
+@router.post("/calls/{call_id}/waiting-room", response_model=CallOut, responses=REFUSALS)
+async def set_waiting_room(call_id: PathId, body: WaitingRoomIn, ctx: AuthCtx) -> CallOut:
+    """Turn the waiting room on or off (off admits everyone waiting). Hosts and co-hosts only."""
+    return await call_actions.set_waiting_room(ctx, call_id, enabled=body.enabled)
+
+
+@router.post("/calls/{call_id}/waiting/{user_id}/admit", response_model=CallOut,
+             responses=REFUSALS)
+async def admit_waiter(call_id: PathId, user_id: PathId, ctx: AuthCtx) -> CallOut:
+    """Let someone in from the waiting room (404 ``not_waiting`` when they are not there)."""
+    return await call_actions.admit_waiter(ctx, call_id, user_id, admit=True)
+
+
+@router.post("/calls/{call_id}/waiting/{user_id}/deny", response_model=CallOut,
+             responses=REFUSALS)
+async def deny_waiter(call_id: PathId, user_id: PathId, ctx: AuthCtx) -> CallOut:
+    """Do not let someone in: their joins to this call are refused (403 ``entry_denied``)."""
+    return await call_actions.admit_waiter(ctx, call_id, user_id, admit=False)
 
 
 # The proxy to Janus ----------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, false
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
 
-__all__ = ["Call", "CallKind", "CallParticipant"]
+__all__ = ["Call", "CallKind", "CallParticipant", "CallWaiter"]
 
 
 class CallKind(StrEnum):
@@ -48,6 +48,8 @@ class Call(Base):
     # held (after «mute all», until the host allows each or lifts it for all).
     locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     audio_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # With the waiting room on, who is not a host waits (``CallWaiter``) until the host decides.
+    waiting_room: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CallParticipant(Base):
@@ -85,3 +87,20 @@ class CallParticipant(Base):
     screen_handle: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Removed by the host: out of the call, and not let back in.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CallWaiter(Base):
+    """Someone in a call's waiting room: undecided (``decision`` NULL) until the host admits
+    them (their next join goes in) or denies them (it is refused)."""
+
+    __tablename__ = "call_waiter"
+    __table_args__ = (UniqueConstraint("call_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)  # admitted | denied
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -249,6 +249,16 @@ class CallRinging(Event):
     caller: dict[str, Any]
 
 
+class CallAdmitted(Event):
+    """To someone in a call's waiting room: the host admitted them (join again: it goes in)
+    or denied them."""
+
+    type: Literal["call.admitted"] = "call.admitted"
+    chat_id: int
+    call_id: int
+    admitted: bool
+
+
 class CallEnded(Event):
     type: Literal["call.ended"] = "call.ended"
     chat_id: int

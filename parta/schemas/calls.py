@@ -10,7 +10,7 @@ from parta.models import CallKind
 from parta.schemas.common import Person, Strict
 
 __all__ = ["CallIn", "CallJoined", "CallOut", "CohostIn", "HandIn", "IceServer", "JanusAccess",
-           "LockIn", "MuteAllIn", "MuteIn", "Participant", "ScreenIn"]
+           "LockIn", "MuteAllIn", "MuteIn", "Participant", "ScreenIn", "WaitingRoomIn"]
 
 
 class CallIn(Strict):
@@ -69,6 +69,8 @@ class CallOut(BaseModel):
     locked: bool = False  # nobody new is admitted
     audio_held: bool = False  # «mute all»: who joins does so with the microphone held
     hands: list[int] = []  # the raised-hand queue: people's ids, first raised first
+    waiting_room: bool = False  # who is not a host waits until the host admits them
+    waiting: list[Person] = []  # in the waiting room, undecided, first come first
 
 
 class IceServer(BaseModel):
@@ -93,7 +95,15 @@ class JanusAccess(BaseModel):
 
 
 class CallJoined(BaseModel):
+    """In the call (``janus``: how to reach the room), or ``waiting`` in its waiting room
+    (``janus`` null) until the host admits — then the same join goes in — or denies."""
+
     call: CallOut
-    janus: JanusAccess
+    janus: JanusAccess | None
     ice_servers: list[IceServer]
     turn_expires_at: int
+    waiting: bool = False
+
+
+class WaitingRoomIn(Strict):
+    enabled: bool

@@ -296,3 +296,82 @@ async def test_mute_all_and_a_join_at_the_same_moment_leave_the_newcomer_held(wo
     assert flags(r.json())[await world.user_id("student")]["muted_audio"] is True
     async with world.services.sessionmaker() as db:
         assert (await db.get(Call, call_id)).audio_held  # type: ignore[union-attr]
+
+
+async def test_with_the_waiting_room_on_students_wait_until_the_teacher_admits_or_denies(
+        world: World) -> None:
+    anna, masha, petya = await world.as_("teacher"), await world.as_("student"), await world.as_("student2")
+    masha_id, petya_id = await world.user_id("student"), await world.user_id("student2")
+    chat_id = await class_chat(world, anna)
+    call_id = (await anna.post(f"{API}/chats/{chat_id}/call")).json()["call"]["id"]
+    r = await masha.post(f"{API}/calls/{call_id}/waiting-room", json={"enabled": True})
+    assert (r.status_code, error_code(r)) == (403, "forbidden")
+    r = await anna.post(f"{API}/calls/{call_id}/waiting-room", json={"enabled": True})
+    assert r.status_code == 200 and r.json()["waiting_room"] is True
+    tokens = await allowed_tokens(world, await stored_call(world, call_id))
+
+    # Петя waits: no way into the room, not on Janus's list, not a participant.
+    r = await petya.post(f"{API}/chats/{chat_id}/call")
+    assert r.status_code == 200, r.text
+    waiting = r.json()
+    assert waiting["waiting"] is True and waiting["janus"] is None
+    assert [p["id"] for p in waiting["call"]["waiting"]] == [petya_id]
+    assert petya_id not in flags(waiting["call"])
+    assert await allowed_tokens(world, await stored_call(world, call_id)) == tokens
+    assert world.events_of("call.updated")[-1].event.call["waiting"][0]["id"] == petya_id  # type: ignore[attr-defined]
+    r = await _janus_via_parta(petya, f"{API}/calls/{call_id}/janus", {"janus": "create"})
+    assert (r.status_code, error_code(r)) == (403, "not_in_call")
+    # Asking again keeps his place (one wait); Маша waits after him.
+    assert (await petya.post(f"{API}/chats/{chat_id}/call")).json()["waiting"] is True
+    r = await masha.post(f"{API}/chats/{chat_id}/call")
+    assert [p["id"] for p in r.json()["call"]["waiting"]] == [petya_id, masha_id]
+
+    # Only the host decides; another school sees nothing; nobody waiting is 404.
+    r = await masha.post(f"{API}/calls/{call_id}/waiting/{petya_id}/admit")
+    assert (r.status_code, error_code(r)) == (403, "forbidden")
+    _gym, orlova = await register_gymnasium(world)
+    r = await orlova.post(f"{API}/calls/{call_id}/waiting/{petya_id}/admit")
+    assert (r.status_code, error_code(r)) == (404, "not_found")
+    r = await anna.post(f"{API}/calls/{call_id}/waiting/{await world.user_id('teacher')}/admit")
+    assert (r.status_code, error_code(r)) == (404, "not_waiting")
+
+    r = await anna.post(f"{API}/calls/{call_id}/waiting/{petya_id}/admit")
+    assert r.status_code == 200 and [p["id"] for p in r.json()["waiting"]] == [masha_id]
+    [told] = world.events_of("call.admitted")
+    assert told.audience == {petya_id} and told.event.admitted is True  # type: ignore[attr-defined]
+    r = await petya.post(f"{API}/chats/{chat_id}/call")
+    assert r.status_code == 200 and r.json()["waiting"] is False and r.json()["janus"]["token"]
+    assert petya_id in flags(r.json()["call"])
+
+    r = await anna.post(f"{API}/calls/{call_id}/waiting/{masha_id}/deny")
+    assert r.status_code == 200 and r.json()["waiting"] == []
+    assert world.events_of("call.admitted")[-1].event.admitted is False  # type: ignore[attr-defined]
+    r = await masha.post(f"{API}/chats/{chat_id}/call")
+    assert (r.status_code, error_code(r)) == (403, "entry_denied")
+    assert "не впустил" in r.json()["error"]["message"]
+
+    # Петя drops out and comes back: he was in, so he does not wait again.
+    await petya.post(f"{API}/calls/{call_id}/leave")
+    r = await petya.post(f"{API}/chats/{chat_id}/call")
+    assert r.json()["waiting"] is False
+
+
+async def test_turning_the_waiting_room_off_lets_everyone_waiting_in_and_giving_up_leaves_it(
+        world: World) -> None:
+    anna, masha, petya = await world.as_("teacher"), await world.as_("student"), await world.as_("student2")
+    masha_id = await world.user_id("student")
+    chat_id = await class_chat(world, anna)
+    call_id = (await anna.post(f"{API}/chats/{chat_id}/call")).json()["call"]["id"]
+    await anna.post(f"{API}/calls/{call_id}/waiting-room", json={"enabled": True})
+    await masha.post(f"{API}/chats/{chat_id}/call")
+    await petya.post(f"{API}/chats/{chat_id}/call")
+    r = await petya.post(f"{API}/calls/{call_id}/leave")  # he gives up waiting
+    assert [p["id"] for p in r.json()["waiting"]] == [masha_id]
+
+    r = await anna.post(f"{API}/calls/{call_id}/waiting-room", json={"enabled": False})
+    assert r.json()["waiting_room"] is False and r.json()["waiting"] == []
+    assert [e.audience for e in world.events_of("call.admitted")] == [{masha_id}]
+    r = await masha.post(f"{API}/chats/{chat_id}/call")
+    assert r.json()["waiting"] is False and r.json()["janus"] is not None
+    r = await petya.post(f"{API}/chats/{chat_id}/call")
+    assert r.json()["waiting"] is False
