@@ -97,3 +97,36 @@ def test_after_mute_all_a_student_cannot_unmute_until_the_teacher_allows(
     finally:
         anna.context.close()
         masha.context.close()
+
+
+def test_with_the_waiting_room_on_the_teacher_lets_the_student_in(
+        media_browser: Any, server: LiveServer, states: Callable[[str], str],  # noqa: F811
+        people: Callable[[str], Api]) -> None:
+    chat_id = class_chat_id(people(CLASS_TEACHER))
+    anna = open_page(media_browser, server, states(CLASS_TEACHER), 1366, 800)
+    masha = open_page(media_browser, server, states(STUDENT), 390, 844, is_mobile=True, has_touch=True)
+    try:
+        anna.goto(f"/chats/{chat_id}")
+        masha.goto(f"/chats/{chat_id}")
+        anna.get_by_test_id("call-start").click()
+        room = anna.get_by_test_id("call-waiting-room")
+        room.click()
+        expect(room).to_have_attribute("aria-pressed", "true")
+
+        masha.get_by_test_id("call-join").click()
+        expect(masha.get_by_test_id("call-waiting")).to_contain_text("Ведущий скоро впустит вас")
+        expect(masha.get_by_test_id("call-screen")).to_have_count(0)
+        waiter = anna.get_by_test_id("call-waiter")
+        expect(waiter).to_contain_text(STUDENT_NAME)
+        screenshot(masha, "call-waiting-390")
+        anna.get_by_test_id("call-admit").click()
+        expect(waiter).to_have_count(0)
+        expect(masha.get_by_test_id("call-waiting")).to_have_count(0)
+        expect(masha.get_by_test_id("call-screen")).to_be_visible()
+        for page in (anna, masha):
+            page.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=45_000)
+        masha.get_by_test_id("call-leave").click()
+        anna.get_by_test_id("call-leave").click()
+    finally:
+        anna.context.close()
+        masha.context.close()

@@ -147,6 +147,14 @@ function showFlags(call) {
     icon(HAND), h('span', {}, names.get(id) || ''),
     h('button', { type: 'button', class: 'btn call-hands__answer', testid: 'call-hand-answer', onclick: () => post(`/calls/${current.callId}/participants/${id}/lower-hand`).catch((error) => toast(error.message, 'error')) }, t('calls.hand_answer')))));
   screen.hands.hidden = !current.host || !(call.hands || []).length;
+  press(screen.waitingRoom, call.waiting_room, t(call.waiting_room ? 'calls.waiting_room_off' : 'calls.waiting_room_on'));
+  screen.waitingRoom.lastChild.textContent = t(call.waiting_room ? 'calls.waiting_room_off' : 'calls.waiting_room_on');
+  const decide = (id, verb) => post(`/calls/${current.callId}/waiting/${id}/${verb}`).catch((error) => toast(error.message, 'error'));
+  screen.waiters.replaceChildren(...(call.waiting || []).map((person) => h('li', { class: 'call-hands__item', testid: 'call-waiter' },
+    h('span', {}, t('calls.waits', { name: person.name })),
+    h('button', { type: 'button', class: 'btn call-hands__answer', testid: 'call-admit', onclick: () => decide(person.id, 'admit') }, t('calls.admit')),
+    h('button', { type: 'button', class: 'btn call-hands__answer', testid: 'call-deny', onclick: () => decide(person.id, 'deny') }, t('calls.deny')))));
+  screen.waiters.hidden = !current.host || !(call.waiting || []).length;
   for (const p of call.participants || []) {
     const entry = current.tiles.get(p.person.id);
     if (!entry || p.person.id === session.user.id) continue;
@@ -234,7 +242,12 @@ function buildScreen(title) {
     const locked = lock.getAttribute('aria-pressed') === 'true';
     post(`/calls/${current.callId}/lock`, { locked: !locked }).catch((error) => toast(error.message, 'error'));
   });
-  const hostBar = h('div', { class: 'call-screen__hostbar', testid: 'call-host-bar', hidden: true }, muteAll, lock);
+  const waitingRoom = bar('call-waiting-room', LOCK, t('calls.waiting_room_on'), () => {
+    const on = waitingRoom.getAttribute('aria-pressed') === 'true';
+    post(`/calls/${current.callId}/waiting-room`, { enabled: !on }).catch((error) => toast(error.message, 'error'));
+  });
+  const hostBar = h('div', { class: 'call-screen__hostbar', testid: 'call-host-bar', hidden: true }, muteAll, lock, waitingRoom);
+  const waiters = h('ol', { class: 'call-hands', testid: 'call-waiters', 'aria-label': t('calls.waiting_list'), hidden: true });
   const hands = h('ol', { class: 'call-hands', testid: 'call-hands', 'aria-label': t('calls.hands'), hidden: true });
   const cam = toggle(t('calls.cam_off'), CAMERA, 'call-camera', () => {
     const track = current && current.stream.getVideoTracks()[0];
@@ -245,10 +258,10 @@ function buildScreen(title) {
   const leave = h('button', { type: 'button', class: 'call-btn call-btn--leave', 'aria-label': t('calls.leave'), title: t('calls.leave'), testid: 'call-leave', onclick: () => leaveCall() },
     icon(PHONE));
   const el = h('section', { class: 'call-screen', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('calls.title', { title }), testid: 'call-screen' },
-    h('header', { class: 'call-screen__head' }, h('h2', { class: 'call-screen__title' }, title), count, hostBar, hands),
+    h('header', { class: 'call-screen__head' }, h('h2', { class: 'call-screen__title' }, title), count, hostBar, hands, waiters),
     grid,
     h('div', { class: 'call-screen__controls' }, mic, cam, hand, share, leave));
-  return { el, grid, count, mic, hand, share, hostBar, muteAll, lock, hands };
+  return { el, grid, count, mic, hand, share, hostBar, muteAll, lock, waitingRoom, hands, waiters };
 }
 
 function updateCount() {
@@ -282,9 +295,35 @@ export async function acceptCall(callId, chatId, title, kind = 'video') {
   await enter(chatId, title, kind, () => post(`/calls/${callId}/accept`));
 }
 
-async function enter(chatId, title, kind, admit) {
+let waiting = null; // {callId, chatId, title, kind, admit, stream, el}: in a waiting room
+
+function stopWaiting(message, tone) {
+  if (!waiting) return;
+  const was = waiting;
+  waiting = null;
+  was.el.remove();
+  was.stream.getTracks().forEach((track) => track.stop());
+  if (message) toast(message, tone);
+}
+
+/** In the call's waiting room until the host decides (`call.admitted`) or the call ends. */
+function showWaiting(joined, chatId, title, kind, admit, stream) {
+  const callId = joined.call.id;
+  const el = h('section', { class: 'call-waiting', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('calls.waiting_title'), testid: 'call-waiting' },
+    h('h2', { class: 'call-waiting__title' }, title),
+    h('p', { class: 'call-waiting__text' }, t('calls.waiting_text')),
+    h('button', { type: 'button', class: 'btn call-waiting__leave', testid: 'call-waiting-leave', onclick: () => {
+      stopWaiting();
+      post(`/calls/${callId}/leave`).catch(() => {});
+    } }, t('calls.leave')));
+  waiting = { callId, chatId, title, kind, admit, stream, el };
+  document.body.append(el);
+}
+
+async function enter(chatId, title, kind, admit, ready = null) {
   if (current) await leaveCall();
-  const stream = await localMedia(kind);
+  stopWaiting();
+  const stream = ready || await localMedia(kind);
   if (!stream) return;
   let joined;
   try {
@@ -292,6 +331,10 @@ async function enter(chatId, title, kind, admit) {
   } catch (error) {
     stream.getTracks().forEach((track) => track.stop());
     toast(error.message, 'error');
+    return;
+  }
+  if (joined.waiting) {
+    showWaiting(joined, chatId, title, kind, admit, stream);
     return;
   }
   const screen = buildScreen(title);
@@ -393,7 +436,16 @@ registerStore({
       }
       tellBanners(e);
     },
+    'call.admitted': (e) => {
+      if (!waiting || waiting.callId !== e.call_id) return;
+      if (!e.admitted) { stopWaiting(t('calls.denied'), 'error'); return; }
+      const w = waiting;
+      w.el.remove();
+      waiting = null;
+      enter(w.chatId, w.title, w.kind, w.admit, w.stream);
+    },
     'call.ended': (e) => {
+      if (waiting && waiting.callId === e.call_id) stopWaiting(t('calls.ended'));
       const why = { declined: 'calls.declined', unanswered: 'calls.no_answer' }[e.reason] || 'calls.ended';
       if (current && current.callId === e.call_id) closeScreen(t(why));
       tellBanners(e);
