@@ -130,3 +130,47 @@ def test_with_the_waiting_room_on_the_teacher_lets_the_student_in(
     finally:
         anna.context.close()
         masha.context.close()
+
+
+SCREEN_PLAYS = """() => [...document.querySelectorAll('[data-testid=call-tile-screen] video')]
+    .some((v) => v.videoWidth > 0)"""
+
+
+def test_a_student_shares_her_screen_only_while_the_teacher_allows_it(
+        media_browser: Any, server: LiveServer, states: Callable[[str], str],  # noqa: F811
+        people: Callable[[str], Api]) -> None:
+    chat_id = class_chat_id(people(CLASS_TEACHER))
+    anna = open_page(media_browser, server, states(CLASS_TEACHER), 1366, 800)
+    masha = open_page(media_browser, server, states(STUDENT), 1366, 800)
+    try:
+        anna.goto(f"/chats/{chat_id}")
+        masha.goto(f"/chats/{chat_id}")
+        anna.get_by_test_id("call-start").click()
+        masha.get_by_test_id("call-join").click()
+        expect(anna.get_by_test_id("call-tile-remote")).to_have_count(1)
+        share = masha.get_by_test_id("call-share")
+        expect(share).to_be_hidden()  # presenter only: the teacher
+
+        grant = anna.get_by_test_id("call-host-screen")
+        grant.click()
+        expect(grant).to_have_attribute("aria-pressed", "true")
+        expect(share).to_be_visible()
+        share.click()
+        expect(share).to_have_attribute("aria-pressed", "true")
+        screen_tile = anna.get_by_test_id("call-tile-screen")
+        expect(screen_tile).to_contain_text(f"Экран: {STUDENT_NAME}")
+        anna.wait_for_function(SCREEN_PLAYS, timeout=45_000)
+        expect(anna.get_by_test_id("call-count")).to_have_text("2 участника")  # a screen is no one
+        screenshot(anna, "call-screen-share-1366")
+
+        # The teacher stops it: Janus sends the screen away, her camera stays.
+        grant.click()
+        expect(screen_tile).to_have_count(0)
+        expect(share).to_be_hidden()
+        expect(share).to_have_attribute("aria-pressed", "false")
+        expect(anna.get_by_test_id("call-tile-remote")).to_have_count(1)
+        anna.get_by_test_id("call-leave").click()
+        masha.get_by_test_id("call-leave").click()
+    finally:
+        anna.context.close()
+        masha.context.close()
