@@ -112,8 +112,9 @@ log = logging.getLogger("parta.calls")
 PROXY_PATH = "/api/v1/calls/{call_id}/janus"
 # A person's screen is a feed of its own in the room: this plus their id (below 2**53).
 SCREEN_FEED_BASE = 2**40
-# Timers that end unanswered one-to-one calls on time (held so they are not collected).
-_ring_timers: set[asyncio.Task[None]] = set()
+# Timers that end unanswered one-to-one calls on time, by call id (held so they are not
+# collected; cancelled once the call is answered or over).
+_ring_timers: dict[int, asyncio.Task[None]] = {}
 
 
 def screen_feed(user_id: int) -> int:
@@ -386,6 +387,7 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
         if call.ring_until is not None and me.user_id != call.started_by:
             call.ring_until = None  # answered
             w.audit("call.answered", chat.org_id, "call", call.id)
+            _stop_ringing(w, call.id)
     now = utcnow()
     row = (await w.db.execute(select(CallParticipant).where(
         CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id,
@@ -511,6 +513,8 @@ async def _finish(ctx: Ctx, call: Call, chat: Chat, rows: list[CallParticipant],
     now = utcnow()
     for r in rows:
         r.left_at = now
+    if call.ring_until is not None:
+        _stop_ringing(ctx, call.id)
     call.ended_at, call.live_chat_id, call.ring_until = now, None, None
     call.ended_by = ctx.user.id if ctx.user else None
     joined = set((await ctx.db.execute(select(CallParticipant.user_id).where(
@@ -625,10 +629,20 @@ def _ring_timer(ctx: Ctx, call_id: int) -> None:
 
     async def start() -> None:
         task = asyncio.create_task(ring_out(), name=f"parta-call-ring-{call_id}")
-        _ring_timers.add(task)
-        task.add_done_callback(_ring_timers.discard)
+        _ring_timers[call_id] = task
+        task.add_done_callback(lambda _t: _ring_timers.pop(call_id, None))
 
     ctx.after_commit.append(start)
+
+
+def _stop_ringing(ctx: Ctx, call_id: int) -> None:
+    """After commit: the call was answered or is over, its timer has nothing left to do."""
+    async def stop() -> None:
+        task = _ring_timers.pop(call_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    ctx.after_commit.append(stop)
 
 
 # The browser's way to Janus ------------------------------------------------------------------

@@ -35,11 +35,12 @@ from parta.services.janus import VIDEOROOM, JanusUnavailable
 router = APIRouter(tags=["calls"])
 JanusId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-# 404 not_found / no_call: no such chat or call, or not the caller's; 503 calls_unavailable:
-# Janus does not answer; 403 blocked, call_not_here, not_in_call, forbidden (not a host),
-# removed_from_call, muted_by_host, screen_not_allowed, one_video_stream, entry_denied;
-# 404 not_waiting; 409 chat_archived,
-# call_over, call_answered, call_locked, cannot_remove_self.
+# 404 not_found / no_call: no such chat or call, or not the caller's; not_in_call (the person
+# a host names is not in the call), not_waiting. 503 calls_unavailable: Janus does not answer.
+# 403 forbidden (not a host), blocked, call_not_here, not_in_call, removed_from_call,
+# entry_denied, muted_by_host, screen_not_allowed, one_video_stream, janus_request_refused.
+# 409 chat_archived, call_over, call_answered, call_locked, cannot_remove_self,
+# cannot_cohost_self.
 COMMON = errors(401, 404, 503)
 REFUSALS = errors(401, 403, 404, 409, 413, 422, 503)
 
