@@ -152,3 +152,22 @@ async def test_a_group_call_does_not_ring(world: World) -> None:
     assert r.json()["call"]["ringing"] is False and world.events_of("call.ringing") == []
     r = await anna.post(f"{API}/calls/{r.json()['call']['id']}/decline")
     assert (r.status_code, error_code(r)) == (409, "call_answered")
+
+
+async def test_an_answer_and_a_decline_at_the_same_moment_settle_one_way(world: World) -> None:
+    anna = await world.as_("teacher")
+    masha_phone, masha_laptop = await world.as_("student"), await world.as_("student")
+    chat_id = await direct_chat(world, anna)
+    call_id = (await anna.post(f"{API}/chats/{chat_id}/call")).json()["call"]["id"]
+    accepted, declined = await asyncio.gather(masha_phone.post(f"{API}/calls/{call_id}/accept"),
+                                              masha_laptop.post(f"{API}/calls/{call_id}/decline"))
+    outcome = ((accepted.status_code, error_code(accepted) if accepted.status_code != 200 else None),
+               (declined.status_code, error_code(declined) if declined.status_code != 200 else None))
+    assert outcome in (((200, None), (409, "call_answered")), ((409, "call_over"), (200, None))), outcome
+    r = await anna.get(f"{API}/chats/{chat_id}/call")
+    notices = await call_notices(world, chat_id)
+    if accepted.status_code == 200:  # answered: the call goes on, with both
+        assert len(r.json()["participants"]) == 2 and notices == []
+        assert accepted.json()["janus"]["token"] in await allowed_tokens(world, call_id)
+    else:  # declined: over, one missed call, and the answer left nothing in Janus
+        assert r.status_code == 404 and [n.body for n in notices] == ["Пропущенный звонок"]

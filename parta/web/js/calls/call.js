@@ -19,6 +19,7 @@ const REMOVE = ['M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2', 'M9 11a4 4 0 1 0 0-
 const HAND = ['M18 11V6a2 2 0 0 0-4 0v5', 'M14 10V4a2 2 0 0 0-4 0v6', 'M10 10.5V6a2 2 0 0 0-4 0v8', 'M18 8a2 2 0 1 1 4 0v6a8 8 0 0 1-8 8h-2c-2.8 0-4.5-.9-6-2.4l-3.6-3.6a2 2 0 0 1 2.8-2.8L7 15'];
 const SCREEN = ['M2 3h20v14H2z', 'M8 21h8', 'M12 17v4'];
 const LOCK = ['M5 11h14v10H5z', 'M8 11V7a4 4 0 0 1 8 0v4'];
+const CLOCK = ['M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20z', 'M12 6v6l4 2'];
 const STAR = ['M12 2l3.1 6.3 6.9 1-5 4.9 1.2 6.8-6.2-3.2-6.2 3.2L7 14.2 2 9.3l6.9-1z'];
 const NO_CALL_KINDS = new Set(['channel', 'school_channel', 'staff_channel']);
 
@@ -242,7 +243,7 @@ function buildScreen(title) {
     const locked = lock.getAttribute('aria-pressed') === 'true';
     post(`/calls/${current.callId}/lock`, { locked: !locked }).catch((error) => toast(error.message, 'error'));
   });
-  const waitingRoom = bar('call-waiting-room', LOCK, t('calls.waiting_room_on'), () => {
+  const waitingRoom = bar('call-waiting-room', CLOCK, t('calls.waiting_room_on'), () => {
     const on = waitingRoom.getAttribute('aria-pressed') === 'true';
     post(`/calls/${current.callId}/waiting-room`, { enabled: !on }).catch((error) => toast(error.message, 'error'));
   });
