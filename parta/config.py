@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
     call_presence_grace_seconds: int = 60
     call_reconcile_seconds: int = 20
+    # A one-to-one call rings the other person this long; unanswered, it ends as missed.
+    call_ring_seconds: int = 30
     # Scheduled lessons and meetings (R37): at most so many a day in one chat, at most so long;
     # the reminder goes out so many minutes before the start (the timer looks every so many
     # seconds); the zone a school's day is counted in when the caller names none.

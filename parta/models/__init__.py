@@ -2,7 +2,7 @@
 
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode, RateWindow
-from parta.models.call import Call, CallKind, CallParticipant
+from parta.models.call import Call, CallKind, CallParticipant, CallWaiter
 from parta.models.chat import (
     GROUP_CHAT_KINDS,
     Attachment,
@@ -90,6 +90,7 @@ __all__ = [
     "Call",
     "CallKind",
     "CallParticipant",
+    "CallWaiter",
     "Chat",
     "ChatBlock",
     "ChatInvitation",

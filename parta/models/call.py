@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, false
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
 
-__all__ = ["Call", "CallKind", "CallParticipant"]
+__all__ = ["Call", "CallKind", "CallParticipant", "CallWaiter"]
 
 
 class CallKind(StrEnum):
@@ -41,6 +41,15 @@ class Call(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_by: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    # A one-to-one call rings the other person until they answer, decline, or this moment
+    # passes (then it ends as a missed call); NULL once answered, and for group calls.
+    ring_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    # Host controls: nobody new is admitted; everyone but the hosts joins with the microphone
+    # held (after «mute all», until the host allows each or lifts it for all).
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    audio_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # With the waiting room on, who is not a host waits (``CallWaiter``) until the host decides.
+    waiting_room: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CallParticipant(Base):
@@ -68,5 +77,30 @@ class CallParticipant(Base):
     video_mids: Mapped[str] = mapped_column(String(40), default="", server_default="")
     muted_audio: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     muted_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Given by the host: host controls (an assistant teacher), and sharing a screen (a
+    # publisher of its own in the room, see ``actions.calls.screen_feed``).
+    cohost: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    may_share_screen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # In the raised-hand queue since then (the host answers or the person lowers it).
+    hand_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The Janus handle the person's screen is published on (its offers carry one video only).
+    screen_handle: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Removed by the host: out of the call, and not let back in.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CallWaiter(Base):
+    """Someone in a call's waiting room: undecided (``decision`` NULL) until the host admits
+    them (their next join goes in) or denies them (it is refused)."""
+
+    __tablename__ = "call_waiter"
+    __table_args__ = (UniqueConstraint("call_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(10), nullable=True)  # admitted | denied
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

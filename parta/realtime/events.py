@@ -238,10 +238,32 @@ class CallUpdated(Event):
     call: dict[str, Any]
 
 
+class CallRinging(Event):
+    """A one-to-one call rings: to the other person (not the caller). ``caller`` is a
+    ``schemas.common.Person``; the call stops ringing with ``call.updated`` (answered) or
+    ``call.ended``."""
+
+    type: Literal["call.ringing"] = "call.ringing"
+    chat_id: int
+    call: dict[str, Any]
+    caller: dict[str, Any]
+
+
+class CallAdmitted(Event):
+    """To someone in a call's waiting room: the host admitted them (join again: it goes in)
+    or denied them."""
+
+    type: Literal["call.admitted"] = "call.admitted"
+    chat_id: int
+    call_id: int
+    admitted: bool
+
+
 class CallEnded(Event):
     type: Literal["call.ended"] = "call.ended"
     chat_id: int
     call_id: int
+    reason: str | None = None  # «declined», «unanswered» (a one-to-one call that rang)
 
 
 class LessonChanged(Event):

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from parta.models import CallKind
 from parta.schemas.common import Person, Strict
 
-__all__ = ["CallIn", "CallJoined", "CallOut", "IceServer", "JanusAccess", "MuteIn", "Participant"]
+__all__ = ["CallIn", "CallJoined", "CallOut", "CohostIn", "HandIn", "IceServer", "JanusAccess",
+           "LockIn", "MuteAllIn", "MuteIn", "Participant", "ScreenIn", "WaitingRoomIn"]
 
 
 class CallIn(Strict):
@@ -21,6 +22,10 @@ class Participant(BaseModel):
     joined_at: datetime
     muted_audio: bool = False  # by the host: the person cannot unmute until the host allows
     muted_video: bool = False
+    host: bool = False  # runs the call: started it, the chat's owner or moderator, or co-host
+    cohost: bool = False  # host controls given by the host (an assistant teacher)
+    may_share_screen: bool = False  # hosts may; others when the host allows
+    hand_raised_at: datetime | None = None
 
 
 class MuteIn(Strict):
@@ -28,6 +33,28 @@ class MuteIn(Strict):
 
     audio: bool | None = None
     video: bool | None = None
+
+
+class MuteAllIn(Strict):
+    """Hold everyone's microphone but the hosts' (true), or lift the hold for all (false)."""
+
+    audio: bool
+
+
+class LockIn(Strict):
+    locked: bool
+
+
+class HandIn(Strict):
+    raised: bool
+
+
+class CohostIn(Strict):
+    cohost: bool
+
+
+class ScreenIn(Strict):
+    allowed: bool
 
 
 class CallOut(BaseModel):
@@ -38,6 +65,12 @@ class CallOut(BaseModel):
     started_at: datetime
     ended_at: datetime | None = None
     participants: list[Participant]
+    ringing: bool = False  # a one-to-one call the other person has not answered yet
+    locked: bool = False  # nobody new is admitted
+    audio_held: bool = False  # «mute all»: who joins does so with the microphone held
+    hands: list[int] = []  # the raised-hand queue: people's ids, first raised first
+    waiting_room: bool = False  # who is not a host waits until the host admits them
+    waiting: list[Person] = []  # in the waiting room, undecided, first come first
 
 
 class IceServer(BaseModel):
@@ -57,10 +90,20 @@ class JanusAccess(BaseModel):
     token: str
     feed_id: int
     display: str
+    # A screen is published as a feed of its own: ``screen_feed_base + person's id``.
+    screen_feed_base: int
 
 
 class CallJoined(BaseModel):
+    """In the call (``janus``: how to reach the room), or ``waiting`` in its waiting room
+    (``janus`` null) until the host admits — then the same join goes in — or denies."""
+
     call: CallOut
-    janus: JanusAccess
+    janus: JanusAccess | None
     ice_servers: list[IceServer]
     turn_expires_at: int
+    waiting: bool = False
+
+
+class WaitingRoomIn(Strict):
+    enabled: bool

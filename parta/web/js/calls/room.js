@@ -10,18 +10,21 @@ function peer(iceServers, handle) {
 }
 
 /**
- * Join with `access` ({url, room, token, feed_id, display}) and `stream` (the local media).
- * Callbacks: onRemote(feedId, display, stream), onRemoteGone(feedId), onGone(reason).
- * Returns {leave(), publisherPc(), subscriberPcs()}.
+ * Join with `access` ({url, room, token, feed_id, display, screen_feed_base}) and `stream` (the
+ * local media). `held`: the host holds the microphone, so audio is not published until allowed
+ * (`addAudio()`); Parta would refuse it. Callbacks: onRemote(feedId, display, stream),
+ * onRemoteGone(feedId), onGone(reason). Returns {leave(), setSending(), addAudio(),
+ * shareScreen(), publisherPc(), subscriberPcs()}.
  */
-export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteGone, onGone }) {
+export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteGone, onGone, held = false }) {
   const session = await openSession(access.url, { onGone });
   const subscribers = new Map(); // feed id → {handle, pc}
   let pub = null;
   let left = false;
 
   async function subscribe(feed) {
-    if (left || subscribers.has(feed.id) || feed.id === access.feed_id) return;
+    const myScreen = access.screen_feed_base + access.feed_id;
+    if (left || subscribers.has(feed.id) || feed.id === access.feed_id || feed.id === myScreen) return;
     const entry = { handle: null, pc: null };
     subscribers.set(feed.id, entry);
     entry.handle = await session.attach(async (event) => {
@@ -78,12 +81,67 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
   await joinedOnce;
 
   pub = peer(iceServers, handle);
-  for (const track of stream.getTracks()) pub.addTrack(track, stream);
-  const offer = await pub.createOffer();
-  await pub.setLocalDescription(offer);
-  await handle.send({ request: 'publish', audio: true, video: stream.getVideoTracks().length > 0 }, pub.localDescription.toJSON());
+  let audioPublished = !held;
+  let published = false;
+  for (const track of stream.getTracks()) if (track.kind === 'video' || audioPublished) pub.addTrack(track, stream);
+  if (pub.getTransceivers().length) { // an audio call held from the start publishes once allowed
+    await pub.setLocalDescription(await pub.createOffer());
+    await handle.send({ request: 'publish' }, pub.localDescription.toJSON());
+    published = true;
+  }
+
+  const midsOf = (kind) => pub.getTransceivers()
+    .filter((tr) => tr.mid && tr.sender && tr.sender.track && tr.sender.track.kind === kind).map((tr) => tr.mid);
 
   return {
+    /** Ask Janus to relay (or stop relaying) my audio or video; refused while the host holds it. */
+    async setSending(kind, on) {
+      const streams = midsOf(kind).map((mid) => ({ mid, send: on }));
+      if (streams.length) await handle.send({ request: 'configure', streams });
+    },
+    /** Publish the microphone after the host allowed it (it was held when I joined). */
+    async addAudio() {
+      if (audioPublished || left) return;
+      const track = stream.getAudioTracks()[0];
+      if (!track) return;
+      audioPublished = true;
+      pub.addTrack(track, stream);
+      await pub.setLocalDescription(await pub.createOffer());
+      await handle.send({ request: published ? 'configure' : 'publish' }, pub.localDescription.toJSON());
+      published = true;
+    },
+    /** Share a screen as a feed of its own (Parta lets it join only with the host's grant). */
+    async shareScreen(screenStream, onEnded) {
+      let screenPc = null;
+      let joinedScreen;
+      const screenJoined = new Promise((resolve, reject) => { joinedScreen = { resolve, reject }; });
+      const screenHandle = await session.attach(async (event) => {
+        const data = (event.plugindata && event.plugindata.data) || {};
+        if (data.videoroom === 'joined') joinedScreen.resolve(data);
+        if (data.error_code) joinedScreen.reject(new Error(data.error || 'janus'));
+        if (event.jsep && event.jsep.type === 'answer' && screenPc) await screenPc.setRemoteDescription(event.jsep);
+        if ((data.leaving === 'ok' || event.janus === 'hangup') && onEnded) onEnded();
+      });
+      const stop = () => {
+        if (screenPc) screenPc.close();
+        screenPc = null;
+        screenHandle.send({ request: 'leave' }).catch(() => {});
+        screenHandle.detach();
+        screenStream.getTracks().forEach((track) => track.stop());
+      };
+      try {
+        await screenHandle.send({ request: 'join', ptype: 'publisher', room: access.room, token: access.token, display: access.display, screen: true });
+        await screenJoined;
+        screenPc = peer(iceServers, screenHandle);
+        for (const track of screenStream.getVideoTracks()) screenPc.addTrack(track, screenStream);
+        await screenPc.setLocalDescription(await screenPc.createOffer());
+        await screenHandle.send({ request: 'publish' }, screenPc.localDescription.toJSON());
+      } catch (error) {
+        stop();
+        throw error;
+      }
+      return { stop, pc: () => screenPc };
+    },
     /** Stop receiving a feed (its person is no longer in the call, says Parta). */
     drop: unsubscribe,
     publisherPc: () => pub,
