@@ -15,13 +15,22 @@ from dataclasses import InitVar, dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.errors import Forbidden, NotFound
-from parta.models import Chat, ChatInvitation, ChatMember, ChatRole, Group, Organization
+from parta.db import utcnow
+from parta.errors import Forbidden, InviteRefused, NotFound
+from parta.models import (
+    Chat,
+    ChatInvitation,
+    ChatLink,
+    ChatMember,
+    ChatRole,
+    Group,
+    Organization,
+)
 from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
 
-__all__ = ["ChatScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_for", "chat_overseen",
-           "chat_visible", "group_in", "org_for", "org_seen", "oversee", "oversees",
-           "queue_scope", "record_scope"]
+__all__ = ["ChatScope", "LinkScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_by_link",
+           "chat_for", "chat_overseen", "chat_visible", "group_in", "org_for", "org_seen",
+           "oversee", "oversees", "queue_scope", "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
 
@@ -66,6 +75,22 @@ class ChatScope:
 
     def __post_init__(self, mint: object) -> None:
         _check_mint(mint, "ChatScope")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkScope:
+    """Whoever holds a chat's invite link may see where it leads: ``link``, its ``chat`` and
+    the chat's ``org`` (the token, 256 random bits, is the key). ``actor``: the caller, None
+    when signed out. Whether the caller may come in is the action's to decide."""
+
+    link: ChatLink
+    chat: Chat
+    org: Organization
+    actor: Actor | None
+    mint: InitVar[object] = None
+
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "LinkScope")
 
 
 # Organizations ---------------------------------------------------------------------------------
@@ -199,3 +224,22 @@ async def record_scope(db: AsyncSession, actor: Actor, chat_id: int, user_id: in
     if not scope.moderates:
         raise Forbidden("not_moderator")
     return scope
+
+
+async def chat_by_link(db: AsyncSession, actor: Actor | None, token: str) -> LinkScope:
+    """The chat behind an invite link while the link works: an unknown token is ``NotFound``,
+    a link that no longer lets anyone in is ``InviteRefused`` (410) with why — annulled,
+    expired, used up — and so is a link to a chat that was archived since."""
+    link = (await db.execute(select(ChatLink).where(ChatLink.token == token))).scalar_one_or_none()
+    if link is None:
+        raise NotFound()
+    state = link.state(utcnow())
+    if state != "active":
+        raise InviteRefused(f"invite_{state}")
+    chat = await db.get(Chat, link.chat_id)
+    org = await db.get(Organization, link.org_id)
+    if chat is None or org is None:
+        raise NotFound()
+    if chat.archived_at is not None:
+        raise InviteRefused("invite_annulled")
+    return LinkScope(link, chat, org, actor, mint=_MINT)
