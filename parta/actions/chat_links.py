@@ -277,6 +277,6 @@ async def decide_join_request(ctx: Ctx, chat_id: int, request_id: int,
     ctx.audit(f"chat_join_request.{row.status.value}", chat.org_id, "chat", chat.id,
               request_id=row.id, user_id=row.user_id)
     ctx.emit(ChatJoinDecided(org_id=chat.org_id, chat_id=chat.id, request_id=row.id,
-                             status=row.status.value, title=chat.title),
+                             user_id=row.user_id, status=row.status.value, title=chat.title),
              await moderator_ids(ctx, chat.id) | {row.user_id})
     return row

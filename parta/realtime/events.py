@@ -165,6 +165,7 @@ class ChatJoinDecided(Event):
     type: Literal["chat.join_decided"] = "chat.join_decided"
     chat_id: int
     request_id: int
+    user_id: int  # who asked
     status: str
     title: str
 

@@ -321,7 +321,8 @@ async def test_with_approval_the_moderator_lets_the_parent_in(world: World) -> N
     assert row is not None and row.rules_accepted_version == 1
     [decided] = world.events_of("chat.join_decided")
     assert decided.audience == frozenset({await world.user_id("teacher"), await world.user_id("parent")})
-    assert decided.event.model_dump()["status"] == "approved"
+    assert (decided.event.model_dump()["status"], decided.event.model_dump()["user_id"]) == (
+        "approved", await world.user_id("parent"))
     [joined] = world.events_of("chat.member")
     assert await world.user_id("student") in joined.audience
     assert (await teacher.get(f"{API}/chats/{chat_id}/join-requests")).json()["requests"] == []
