@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, add_chat_member, require_chat
@@ -157,10 +158,10 @@ async def _admit(ctx: Ctx, chat: Chat, user_id: int, *, rules_version: int | Non
                  org_rules_version: int | None = None, how: str, **detail: object) -> None:
     """Make the person a member who accepted the rules (now, or the versions they accepted when
     they asked); an invitation they had is answered by it."""
-    if rules_version is None:
-        await add_chat_member(ctx, chat, user_id, ChatRole.member, rules_accepted=True)
-    else:
-        row = await add_chat_member(ctx, chat, user_id, ChatRole.member, rules_accepted=False)
+    async with ctx.db.begin_nested():  # the same person joining twice at once: one row wins
+        row = await add_chat_member(ctx, chat, user_id, ChatRole.member,
+                                    rules_accepted=rules_version is None)
+    if rules_version is not None:
         row.rules_accepted_version, row.rules_accepted_at = rules_version, utcnow()
         row.org_rules_accepted_version = org_rules_version
     invitation = (await ctx.db.execute(select(ChatInvitation).where(
@@ -177,17 +178,17 @@ async def _ask(ctx: Ctx, chat: Chat, user_id: int, link: ChatLink | None) -> Cha
     """A request waiting for the chat's moderators, with the rules' versions the person
     accepted; one asked before and refused is asked again."""
     org = await ctx.db.get(Organization, chat.org_id)
-    row = await _pending(ctx, chat, user_id)
-    now = utcnow()
-    if row is None:
-        row = ChatJoinRequest(chat_id=chat.id, user_id=user_id)
-        ctx.db.add(row)
-    row.link_id = link.id if link is not None else None
-    row.status, row.created_at, row.decided_by, row.decided_at = (
-        ChatJoinStatus.pending, now, None, None)
-    row.rules_accepted_version = chat.rules_version
-    row.org_rules_accepted_version = org.chat_rules_version if org else None
-    await ctx.db.flush()
+    async with ctx.db.begin_nested():  # asked twice at once: one row wins
+        row = await _pending(ctx, chat, user_id)
+        if row is None:
+            row = ChatJoinRequest(chat_id=chat.id, user_id=user_id)
+            ctx.db.add(row)
+        row.link_id = link.id if link is not None else None
+        row.status, row.created_at, row.decided_by, row.decided_at = (
+            ChatJoinStatus.pending, utcnow(), None, None)
+        row.rules_accepted_version = chat.rules_version
+        row.org_rules_accepted_version = org.chat_rules_version if org else None
+        await ctx.db.flush()
     ctx.audit("chat_join_request.created", chat.org_id, "chat", chat.id, request_id=row.id,
               via="link" if link is not None else "directory")
     ctx.emit(ChatJoinRequested(org_id=chat.org_id, chat_id=chat.id, request_id=row.id,
@@ -205,6 +206,14 @@ async def _already(ctx: Ctx, chat: Chat, user_id: int) -> ChatJoinOutcome | None
     return None
 
 
+async def _raced(ctx: Ctx, chat: Chat, user_id: int) -> ChatJoinOutcome:
+    """The person's other request, at the same moment, got in first: answer as it did."""
+    done = await _already(ctx, chat, user_id)
+    if done is None:
+        raise Conflict("already_member")
+    return done
+
+
 async def join_by_link(ctx: Ctx, token: str, accept_rules: bool) -> ChatJoinOutcome:
     """A person of the chat's school joins by its link after accepting the rules (R23, R24),
     or asks when the link needs approval. Someone with no place in that school is refused
@@ -220,12 +229,19 @@ async def join_by_link(ctx: Ctx, token: str, accept_rules: bool) -> ChatJoinOutc
         return done
     if _needs_rules(chat) and not accept_rules:
         raise ValidationFailed("rules_not_accepted", fields={"accept_rules": "required"})
+    # In first, then the use counted: a refused claim rolls the whole action back, and someone
+    # whose second request lost to their first one spends no second use.
+    try:
+        if link.requires_approval:
+            outcome = ChatJoinOutcome("requested", chat.id,
+                                      (await _ask(ctx, chat, actor.user_id, link)).id)
+        else:
+            await _admit(ctx, chat, actor.user_id, how="chat.joined_by_link", link_id=link.id)
+            outcome = ChatJoinOutcome("joined", chat.id)
+    except IntegrityError:
+        return await _raced(ctx, chat, actor.user_id)
     await _claim_use(ctx, link)
-    if link.requires_approval:
-        row = await _ask(ctx, chat, actor.user_id, link)
-        return ChatJoinOutcome("requested", chat.id, row.id)
-    await _admit(ctx, chat, actor.user_id, how="chat.joined_by_link", link_id=link.id)
-    return ChatJoinOutcome("joined", chat.id)
+    return outcome
 
 
 async def request_from_directory(ctx: Ctx, org_id: int, chat_id: int,
@@ -242,7 +258,10 @@ async def request_from_directory(ctx: Ctx, org_id: int, chat_id: int,
         return done
     if not accept_rules:
         raise ValidationFailed("rules_not_accepted", fields={"accept_rules": "required"})
-    row = await _ask(ctx, chat, actor.user_id, None)
+    try:
+        row = await _ask(ctx, chat, actor.user_id, None)
+    except IntegrityError:
+        return await _raced(ctx, chat, actor.user_id)
     return ChatJoinOutcome("requested", chat.id, row.id)
 
 

@@ -427,24 +427,31 @@ async def test_the_directory_is_not_for_students_and_parents(world: World) -> No
 
 
 async def test_a_use_is_counted_on_the_row_as_stored_not_as_read(world: World) -> None:
-    """What decides the last use is the conditional UPDATE on the row as it is when written
-    (another transaction may have taken the use since the link was read) — on SQLite the
-    writers queue, so the race above needs PostgreSQL; this shows the same on either."""
+    """What decides the last use is the conditional UPDATE on the row as it is when written:
+    another transaction may have taken the use since this one read the link (on PostgreSQL;
+    on SQLite the writers queue, so the race above needs PostgreSQL — this shows the same on
+    either). The refused claim takes back the membership it came with."""
     from sqlalchemy import text
 
     from parta.actions import chat_links as link_actions
     from parta.actions.base import unit_of_work
     from parta.errors import InviteRefused
+    from parta.models import User
+    from parta.queries.actors import load_actor
 
     chat_id = await museum_chat(world)
     link = await make_link(await world.as_("teacher"), chat_id, max_uses=1)
     refused = None
-    async with unit_of_work(world.services) as ctx:
-        row = await ctx.db.get(ChatLink, link["id"])
-        assert row is not None and row.uses == 0  # read: one use left
-        await ctx.db.execute(text("UPDATE chat_link SET uses = 1 WHERE id = :id"), {"id": row.id})
-        try:
-            await link_actions._claim_use(ctx, row)
-        except InviteRefused as caught:
-            refused = caught.code
+    try:
+        async with unit_of_work(world.services) as ctx:
+            ctx.user = await ctx.db.get_one(User, await world.user_id("parent"))
+            ctx.actor = await load_actor(ctx.db, ctx.user)
+            row = await ctx.db.get(ChatLink, link["id"])
+            assert row is not None and row.uses == 0  # read: one use left
+            await ctx.db.execute(text("UPDATE chat_link SET uses = 1 WHERE id = :id"), {"id": row.id})
+            await link_actions.join_by_link(ctx, link["token"], accept_rules=True)
+    except InviteRefused as caught:
+        refused = caught.code
     assert refused == "invite_used_up"
+    assert await member_row(world, chat_id, "parent") is None
+    assert await link_uses(world, link["id"]) == 0  # rolled back with the rest
