@@ -455,3 +455,28 @@ async def test_a_use_is_counted_on_the_row_as_stored_not_as_read(world: World) -
     assert refused == "invite_used_up"
     assert await member_row(world, chat_id, "parent") is None
     assert await link_uses(world, link["id"]) == 0  # rolled back with the rest
+
+
+async def test_reading_links_requests_and_the_directory_writes_nothing(world: World) -> None:
+    from tests.api.test_pure_reads import writes
+
+    chats = await staff_chats(world)
+    teacher = await world.as_("teacher")
+    chat_id = await museum_chat(world)
+    link = await make_link(teacher, chat_id, requires_approval=True)
+    parent = await world.as_("parent")
+    await join(parent, link["token"])
+    math = await world.as_("math_teacher")
+    admin = await world.as_("admin")
+    signed_out = world.client()
+    with writes(world) as seen:
+        for c, path in ((signed_out, f"/chat-links/{link['token']}"),
+                        (parent, f"/chat-links/{link['token']}"),
+                        (teacher, f"/chats/{chat_id}/links?state=all"),
+                        (teacher, f"/chats/{chat_id}/links/{link['id']}/qr.svg"),
+                        (teacher, f"/chats/{chat_id}/join-requests"),
+                        (math, f"/orgs/{world.org_id}/chats/directory"),
+                        (admin, f"/chats/{chats['management']}/join-requests")):
+            r = await c.get(f"{API}{path}")
+            assert r.status_code == 200, (path, r.text)
+    assert seen == []
