@@ -41,7 +41,7 @@ from parta.models import (
     Role,
 )
 from parta.policy import Action, ChatAction, chat_join_refusal
-from parta.queries.chat_links import staff_chats, staff_room_chat
+from parta.queries.chat_links import removed_for_rules, staff_chats, staff_room_chat
 from parta.queries.scope import chat_by_link, chat_for, org_for
 from parta.realtime.events import (
     ChatChanged,
@@ -216,7 +216,7 @@ async def _raced(ctx: Ctx, chat: Chat, user_id: int) -> ChatJoinOutcome:
 
 async def join_by_link(ctx: Ctx, token: str, accept_rules: bool) -> ChatJoinOutcome:
     """A person of the chat's school joins by its link after accepting the rules (R23, R24),
-    or asks when the link needs approval. Someone with no place in that school is refused
+    or asks when the link needs approval (or when a moderator removed them from it before). Someone with no place in that school is refused
     (``not_in_school``) and told nothing more than the link's preview."""
     actor = ctx.require_actor()
     scope = await chat_by_link(ctx.db, actor, token)
@@ -232,7 +232,7 @@ async def join_by_link(ctx: Ctx, token: str, accept_rules: bool) -> ChatJoinOutc
     # In first, then the use counted: a refused claim rolls the whole action back, and someone
     # whose second request lost to their first one spends no second use.
     try:
-        if link.requires_approval:
+        if link.requires_approval or await removed_for_rules(ctx.db, chat, actor.user_id):
             outcome = ChatJoinOutcome("requested", chat.id,
                                       (await _ask(ctx, chat, actor.user_id, link)).id)
         else:

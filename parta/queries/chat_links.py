@@ -14,6 +14,7 @@ from parta.models import (
     ChatKind,
     ChatLink,
     ChatMember,
+    ChatRemoval,
     Group,
     GroupKind,
     Organization,
@@ -28,12 +29,14 @@ from parta.schemas.chat_links import (
     ChatLinkPreview,
     DirectoryChat,
     DirectoryOut,
+    LinkStanding,
 )
 from parta.schemas.common import Rule
 from parta.schemas.invites import OrgBrief
 
 __all__ = ["STAFF_CHAT_KINDS", "chat_rules", "directory", "join_requests", "link_preview",
-           "link_standing", "link_url", "links", "staff_chats", "staff_room_chat"]
+           "link_standing", "link_url", "links", "removed_for_rules", "staff_chats",
+           "staff_room_chat"]
 
 # Staff-only group chats by their kind; a custom chat of the staff room («Учительская») too.
 STAFF_CHAT_KINDS = (ChatKind.class_teachers, ChatKind.management_deputies,
@@ -81,7 +84,16 @@ async def staff_room_chat(db: AsyncSession, chat: Chat) -> bool:
     return kind == GroupKind.staff_room
 
 
-async def link_standing(db: AsyncSession, scope: LinkScope) -> str:
+async def removed_for_rules(db: AsyncSession, chat: Chat, user_id: int) -> bool:
+    """A moderator removed the person from this chat for breaking its rules (R31) and the
+    removal stands: they come back only when a moderator lets them, so a link asks for them."""
+    found = await db.execute(select(ChatRemoval.id).where(
+        ChatRemoval.chat_id == chat.id, ChatRemoval.user_id == user_id,
+        ChatRemoval.kind == "rules", ChatRemoval.appeal_status != "reversed"))
+    return found.first() is not None
+
+
+async def link_standing(db: AsyncSession, scope: LinkScope) -> LinkStanding:
     """How the caller stands to the chat a link leads to (``ChatLinkPreview.standing``)."""
     actor, chat = scope.actor, scope.chat
     if actor is None:
@@ -89,7 +101,7 @@ async def link_standing(db: AsyncSession, scope: LinkScope) -> str:
     refusal = chat_join_refusal(chat.kind.value, actor.roles_in(chat.org_id),
                                 staff_room=await staff_room_chat(db, chat))
     if refusal is not None:
-        return refusal
+        return "not_in_school" if refusal == "not_in_school" else "chat_not_for_role"
     member = (await db.execute(select(ChatMember.id).where(
         ChatMember.chat_id == chat.id, ChatMember.user_id == actor.user_id,
         ChatMember.left_at.is_(None)))).first()
@@ -108,8 +120,11 @@ async def link_preview(db: AsyncSession, scope: LinkScope) -> ChatLinkPreview:
     standing = await link_standing(db, scope)
     preview = ChatLinkPreview(
         org=OrgBrief(id=org.id, name=org.name, kind=org.kind.value), chat_title=chat.title,
-        chat_kind=chat.kind, requires_approval=scope.link.requires_approval, standing=standing)  # type: ignore[arg-type]
+        chat_kind=chat.kind, requires_approval=scope.link.requires_approval, standing=standing)
     if standing in ("can_join", "requested", "member"):
+        assert scope.actor is not None
+        if standing == "can_join" and await removed_for_rules(db, chat, scope.actor.user_id):
+            preview.requires_approval = True  # for them, as the join will do
         preview.chat_id = chat.id
         preview.description = chat.description
         preview.rule_items = chat_rules(org, chat)

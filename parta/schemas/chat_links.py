@@ -14,7 +14,7 @@ from parta.schemas.invites import OrgBrief
 
 __all__ = ["ChatJoinOut", "ChatJoinRequestOut", "ChatJoinRequestsOut", "ChatLinkIn",
            "ChatLinkOut", "ChatLinkPreview", "ChatLinksOut", "DirectoryChat", "DirectoryOut",
-           "JoinWithRulesIn"]
+           "JoinWithRulesIn", "LinkStanding"]
 
 
 class ChatLinkIn(Strict):

@@ -480,3 +480,23 @@ async def test_reading_links_requests_and_the_directory_writes_nothing(world: Wo
             r = await c.get(f"{API}{path}")
             assert r.status_code == 200, (path, r.text)
     assert seen == []
+
+
+async def test_someone_removed_for_the_rules_comes_back_only_if_a_moderator_lets_them(
+        world: World) -> None:
+    chat_id = await museum_chat(world)
+    teacher = await world.as_("teacher")
+    link = await make_link(teacher, chat_id)
+    student = await world.as_("student")
+    assert (await join(student, link["token"])).json()["status"] == "joined"
+    r = await teacher.post(f"{API}/chats/{chat_id}/members/{await world.user_id('student')}/remove",
+                           json={"rule_number": 1, "reason": "Грубил одноклассникам"})
+    assert r.status_code == 201, r.text
+    preview = (await student.get(f"{API}/chat-links/{link['token']}")).json()
+    assert (preview["standing"], preview["requires_approval"]) == ("can_join", True)
+    r = await join(student, link["token"])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "requested"
+    assert await member_row(world, chat_id, "student") is None
+    [waiting] = (await teacher.get(f"{API}/chats/{chat_id}/join-requests")).json()["requests"]
+    assert waiting["user"]["name"] == "Маша Иванова"
