@@ -216,8 +216,9 @@ async def _raced(ctx: Ctx, chat: Chat, user_id: int) -> ChatJoinOutcome:
 
 async def join_by_link(ctx: Ctx, token: str, accept_rules: bool) -> ChatJoinOutcome:
     """A person of the chat's school joins by its link after accepting the rules (R23, R24),
-    or asks when the link needs approval (or when a moderator removed them from it before). Someone with no place in that school is refused
-    (``not_in_school``) and told nothing more than the link's preview."""
+    or asks when the link needs approval (or when a moderator removed them from the chat).
+    Someone with no place in that school is refused (``not_in_school``) and told nothing more
+    than the link's preview."""
     actor = ctx.require_actor()
     scope = await chat_by_link(ctx.db, actor, token)
     chat, link = scope.chat, scope.link

@@ -15,10 +15,10 @@ from parta.actions import chat_links as link_actions
 from parta.actions.chat_links import ChatJoinOutcome
 from parta.api.deps import AnyCtx, AuthCtx, PathId
 from parta.api.responses import errors, file_answer
-from parta.errors import Forbidden, NotFound
-from parta.policy import Action, ChatAction, can_chat
+from parta.errors import NotFound
+from parta.policy import Action
 from parta.queries import chat_links as link_queries
-from parta.queries.scope import chat_by_link, chat_for, org_for
+from parta.queries.scope import chat_by_link, chat_inviting, chat_moderated, org_for
 from parta.schemas.chat_links import (
     ChatJoinOut,
     ChatJoinRequestOut,
@@ -36,7 +36,7 @@ router = APIRouter(tags=["chat links"])
 
 
 async def _link_out(ctx: AuthCtx, chat_id: int, link_id: int) -> ChatLinkOut:
-    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    scope = await chat_inviting(ctx.db, ctx.require_actor(), chat_id)
     found = await link_queries.links(ctx.db, scope, ctx.settings.base_url, only_id=link_id)
     if not found:
         raise NotFound()
@@ -54,11 +54,7 @@ async def list_links(chat_id: PathId, ctx: AuthCtx,
                      state: Literal["active", "all"] = "active") -> ChatLinksOut:
     """A chat's invite links: every one for its moderators, their own for a member who may
     invite; anyone else may not look."""
-    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
-    member = scope.member
-    if not can_chat(member.role.value if member else None, ChatAction.invite,
-                    members_invite=scope.chat.members_invite):
-        raise Forbidden("not_moderator")
+    scope = await chat_inviting(ctx.db, ctx.require_actor(), chat_id)
     return ChatLinksOut(links=await link_queries.links(ctx.db, scope, ctx.settings.base_url,
                                                        state=state))
 
@@ -110,14 +106,12 @@ async def join_by_link(token: PlainText, body: JoinWithRulesIn, ctx: AuthCtx) ->
             responses=errors(401, 403, 404))
 async def join_requests(chat_id: PathId, ctx: AuthCtx) -> ChatJoinRequestsOut:
     """The requests waiting for the chat's moderators."""
-    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
-    if not scope.moderates:
-        raise Forbidden("not_moderator")
+    scope = await chat_moderated(ctx.db, ctx.require_actor(), chat_id)
     return ChatJoinRequestsOut(requests=await link_queries.join_requests(ctx.db, scope))
 
 
 async def _decided(ctx: AuthCtx, chat_id: int, request_id: int) -> ChatJoinRequestOut:
-    scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
+    scope = await chat_moderated(ctx.db, ctx.require_actor(), chat_id)
     [row] = await link_queries.join_requests(ctx.db, scope, only_id=request_id, status=None)
     return row
 

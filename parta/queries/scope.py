@@ -29,8 +29,9 @@ from parta.models import (
 from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
 
 __all__ = ["ChatScope", "LinkScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_by_link",
-           "chat_for", "chat_overseen", "chat_visible", "group_in", "org_for", "org_seen",
-           "oversee", "oversees", "queue_scope", "record_scope"]
+           "chat_for", "chat_inviting", "chat_moderated", "chat_overseen", "chat_visible",
+           "group_in", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
+           "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
 
@@ -188,6 +189,26 @@ async def chat_for(db: AsyncSession, actor: Actor, chat_id: int, *,
         if not invited:
             raise NotFound()
     return ChatScope(chat, me, actor, _moderator(me), mint=_MINT)
+
+
+async def chat_moderated(db: AsyncSession, actor: Actor, chat_id: int) -> ChatScope:
+    """A chat for its moderators (its requests to join): a member who does not moderate may
+    not look (``not_moderator``); to anyone else the chat does not exist."""
+    scope = await chat_for(db, actor, chat_id)
+    if not scope.moderates:
+        raise Forbidden("not_moderator")
+    return scope
+
+
+async def chat_inviting(db: AsyncSession, actor: Actor, chat_id: int) -> ChatScope:
+    """A chat for those who may invite to it (its invite links): its moderators, and its
+    members where the chat lets members invite; to anyone else outside it, no chat."""
+    scope = await chat_for(db, actor, chat_id)
+    me = scope.member
+    if not can_chat(me.role.value if me else None, ChatAction.invite,
+                    members_invite=scope.chat.members_invite):
+        raise Forbidden("not_moderator")
+    return scope
 
 
 async def chat_overseen(db: AsyncSession, actor: Actor, chat_id: int) -> ChatScope:
