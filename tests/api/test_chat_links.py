@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from parta.db import utcnow
 from parta.demo import ORG_NAME
-from parta.models import Chat, ChatLink, ChatMember, Group, GroupKind
+from parta.models import Chat, ChatLink, ChatMember, Group, GroupKind, Membership
 from tests.conftest import World, error_code
 from tests.helpers import API, newcomer, register_gymnasium
 
@@ -500,3 +500,47 @@ async def test_someone_removed_for_the_rules_comes_back_only_if_a_moderator_lets
     assert await member_row(world, chat_id, "student") is None
     [waiting] = (await teacher.get(f"{API}/chats/{chat_id}/join-requests")).json()["requests"]
     assert waiting["user"]["name"] == "Маша Иванова"
+
+
+async def test_where_members_invite_a_member_makes_links_and_annuls_only_her_own(
+        world: World) -> None:
+    chat_id = await museum_chat(world)
+    teacher = await world.as_("teacher")
+    moderators_link = await make_link(teacher, chat_id)
+    student = await world.as_("student")
+    assert (await join(student, moderators_link["token"])).status_code == 200
+    r = await student.post(f"{API}/chats/{chat_id}/links", json={})
+    assert (r.status_code, error_code(r)) == (403, "forbidden")
+    r = await teacher.patch(f"{API}/chats/{chat_id}", json={"members_invite": True})
+    assert r.status_code == 200, r.text
+    own = await make_link(student, chat_id, max_uses=5)
+    # A member sees the links she made, not the moderators'; the moderators see them all.
+    assert [x["id"] for x in (await student.get(f"{API}/chats/{chat_id}/links")).json()["links"]] == [own["id"]]
+    assert {x["id"] for x in (await teacher.get(f"{API}/chats/{chat_id}/links")).json()["links"]} == {
+        own["id"], moderators_link["id"]}
+    r = await student.post(f"{API}/chats/{chat_id}/links/{moderators_link['id']}/annul")
+    assert (r.status_code, error_code(r)) == (403, "not_moderator")
+    r = await student.post(f"{API}/chats/{chat_id}/links/{own['id']}/annul")
+    assert r.status_code == 200 and r.json()["state"] == "annulled"
+    # And she decides no requests: that is the moderators'.
+    r = await student.get(f"{API}/chats/{chat_id}/join-requests")
+    assert (r.status_code, error_code(r)) == (403, "not_moderator")
+
+
+async def test_a_request_from_someone_who_has_since_lost_their_place_is_not_approved(
+        world: World) -> None:
+    chat_id = await new_chat(world, "teacher", kind="custom",
+                             title="Совет родителей 5А")
+    teacher = await world.as_("teacher")
+    link = await make_link(teacher, chat_id, requires_approval=True)
+    request_id = (await join(await world.as_("parent"), link["token"])).json()["request_id"]
+    async with world.services.sessionmaker() as db:  # she left the school since (a departure)
+        await db.execute(update(Membership).where(
+            Membership.org_id == world.org_id, Membership.user_id == await world.user_id("parent"))
+            .values(left_at=utcnow()))
+        await db.commit()
+    r = await teacher.post(f"{API}/chats/{chat_id}/join-requests/{request_id}/approve")
+    assert (r.status_code, error_code(r)) == (409, "not_in_school")
+    assert await member_row(world, chat_id, "parent") is None
+    [still] = (await teacher.get(f"{API}/chats/{chat_id}/join-requests")).json()["requests"]
+    assert still["id"] == request_id
