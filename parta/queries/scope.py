@@ -20,6 +20,8 @@ from parta.errors import Forbidden, InviteRefused, NotFound
 from parta.models import (
     Chat,
     ChatInvitation,
+    ChatJoinRequest,
+    ChatJoinStatus,
     ChatLink,
     ChatMember,
     ChatRole,
@@ -250,17 +252,28 @@ async def record_scope(db: AsyncSession, actor: Actor, chat_id: int, user_id: in
 async def chat_by_link(db: AsyncSession, actor: Actor | None, token: str) -> LinkScope:
     """The chat behind an invite link while the link works: an unknown token is ``NotFound``,
     a link that no longer lets anyone in is ``InviteRefused`` (410) with why — annulled,
-    expired, used up — and so is a link to a chat that was archived since."""
+    expired, used up (a link to a chat archived since counts as annulled). To someone the link
+    already let in (a member, or one whose request waits) it still leads where it did: their
+    second visit answers as the first."""
     link = (await db.execute(select(ChatLink).where(ChatLink.token == token))).scalar_one_or_none()
     if link is None:
         raise NotFound()
-    state = link.state(utcnow())
-    if state != "active":
-        raise InviteRefused(f"invite_{state}")
     chat = await db.get(Chat, link.chat_id)
     org = await db.get(Organization, link.org_id)
     if chat is None or org is None:
         raise NotFound()
-    if chat.archived_at is not None:
-        raise InviteRefused("invite_annulled")
+    why = link.state(utcnow())
+    if why == "active" and chat.archived_at is not None:
+        why = "annulled"
+    if why != "active" and not (actor is not None and await _let_in(db, chat, actor.user_id)):
+        raise InviteRefused(f"invite_{why}")
     return LinkScope(link, chat, org, actor, mint=_MINT)
+
+
+async def _let_in(db: AsyncSession, chat: Chat, user_id: int) -> bool:
+    if await _member(db, chat, user_id) is not None:
+        return True
+    asked = await db.execute(select(ChatJoinRequest.id).where(
+        ChatJoinRequest.chat_id == chat.id, ChatJoinRequest.user_id == user_id,
+        ChatJoinRequest.status == ChatJoinStatus.pending))
+    return asked.first() is not None

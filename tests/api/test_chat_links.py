@@ -544,3 +544,28 @@ async def test_a_request_from_someone_who_has_since_lost_their_place_is_not_appr
     assert await member_row(world, chat_id, "parent") is None
     [still] = (await teacher.get(f"{API}/chats/{chat_id}/join-requests")).json()["requests"]
     assert still["id"] == request_id
+
+
+async def test_a_link_used_up_by_her_own_join_still_answers_her_as_before(world: World) -> None:
+    """Joining twice is the same as once, even when the first join took the last use."""
+    chat_id = await museum_chat(world)
+    teacher = await world.as_("teacher")
+    single = await make_link(teacher, chat_id, max_uses=1)
+    parent = await world.as_("parent")
+    assert (await join(parent, single["token"])).json()["status"] == "joined"
+    assert (await parent.get(f"{API}/chat-links/{single['token']}")).json()["standing"] == "member"
+    assert (await join(parent, single["token"])).json() == {
+        "status": "joined", "chat_id": chat_id, "request_id": None}
+    assert await link_uses(world, single["id"]) == 1
+    for c in (await world.as_("student"), world.client()):
+        r = await c.get(f"{API}/chat-links/{single['token']}")
+        assert (r.status_code, error_code(r)) == (410, "invite_used_up")
+    # The same for a request waiting on a link annulled since.
+    asking = await make_link(teacher, chat_id, requires_approval=True)
+    student = await world.as_("student")
+    request_id = (await join(student, asking["token"])).json()["request_id"]
+    await teacher.post(f"{API}/chats/{chat_id}/links/{asking['id']}/annul")
+    assert (await join(student, asking["token"])).json() == {
+        "status": "requested", "chat_id": chat_id, "request_id": request_id}
+    r = await join(await world.as_("student2"), asking["token"])
+    assert (r.status_code, error_code(r)) == (410, "invite_annulled")
