@@ -25,6 +25,7 @@ from parta.api import (
     audit,
     auth,
     calls,
+    chat_links,
     chats,
     events,
     families,
@@ -131,8 +132,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestLog, hsts=settings.hsts)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, calls,
-                   lessons, moderation, events, year):
+    for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
+                   calls, lessons, moderation, events, year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

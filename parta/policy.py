@@ -20,6 +20,7 @@ from parta.models.enums import Role
 
 __all__ = [
     "ARCHIVE_CLOSED",
+    "CHAT_AUDIENCE",
     "DIRECT_RULES",
     "RULES",
     "Action",
@@ -36,6 +37,7 @@ __all__ = [
     "can_platform",
     "can_schedule",
     "chat_capabilities",
+    "chat_join_refusal",
     "direct_refusal",
     "may_write_directly",
     "require",
@@ -79,6 +81,7 @@ class Action(StrEnum):
     code_email_set = "code_email.set"  # where a primary pupil's sign-in codes go, from records (R10)
     chat_create = "chat.create"  # group chats (R22): staff only; students and parents may not
     channel_create = "channel.create"
+    chat_directory = "chat.directory"  # the school's staff chats, to ask to join (R22)
     roster_import = "roster.import"  # preview and apply a roster file (R8, R9)
     movement_record = "movement.record"  # arrival, departure, transfer, hiring, leaving (R7)
     movement_propose = "movement.propose"  # a class teacher reports it; an administrator confirms
@@ -127,6 +130,7 @@ RULES: dict[Action, Rule] = {
     Action.code_email_set:          Rule(ADMINS, operator=False),
     Action.chat_create:             Rule(STAFF, operator=False),
     Action.channel_create:          Rule(ADMINS, operator=False),
+    Action.chat_directory:          Rule(STAFF, operator=False),
     Action.roster_import:           Rule(frozenset({A})),
     Action.movement_record:         Rule(frozenset({A})),
     Action.movement_propose:        Rule(frozenset({A}), class_teacher=True),
@@ -299,6 +303,33 @@ def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archi
         "can_invite": allowed(ChatAction.invite) and not direct,
         "can_remind_rules": moderate and group and not archived,
     }
+
+
+# Who a group chat is for, when someone comes by its link or asks to join (R22, R23): the people
+# its kind names, and the staff. A custom chat of the staff room is the staff's alone; a
+# one-to-one chat or a system channel is never joined this way.
+CHAT_AUDIENCE: dict[str, frozenset[Role]] = {
+    "class": STAFF | {S},
+    "subject": STAFF | {S},
+    "management_student_council": STAFF | {S},
+    "parents": STAFF | {P},
+    "management_parents_council": STAFF | {P},
+    "class_teachers": STAFF,
+    "management_deputies": STAFF,
+    "management_staff": STAFF,
+    "custom": EVERYONE,
+    "channel": EVERYONE,
+}
+
+
+def chat_join_refusal(kind: str, roles: frozenset[Role], *, staff_room: bool = False) -> str | None:
+    """None when someone holding ``roles`` in a chat's organization may join it by a link or a
+    request; else why not: ``not_in_school`` (no place in that school: told nothing more) or
+    ``chat_not_for_role`` (the chat is for other people of the school)."""
+    if not roles:
+        return "not_in_school"
+    audience = STAFF if staff_room else CHAT_AUDIENCE.get(kind, frozenset())
+    return None if roles & audience else "chat_not_for_role"
 
 
 def can_host_call(chat_role: str | None, started_it: bool) -> bool:

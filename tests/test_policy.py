@@ -23,6 +23,7 @@ from parta.policy import (
     can_host_call,
     can_platform,
     can_schedule,
+    chat_join_refusal,
     direct_refusal,
     require,
     sees_attendance,
@@ -83,6 +84,7 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.parent_link_decide: {"org_admin", "administration", "operator"},
     Action.audit_read: {"org_admin", "administration", "operator"},
     Action.chat_create: STAFF,
+    Action.chat_directory: STAFF,
     Action.channel_create: {"org_admin", "administration"},
     Action.roster_import: {"org_admin", "operator"},
     Action.movement_record: {"org_admin", "operator"},
@@ -262,3 +264,32 @@ def test_who_schedules_lessons_in_a_chat(chat_role: str | None, org_roles: froze
 def test_who_sees_a_calls_attendance(chat_role: str | None, hosted: bool, oversees_org: bool,
                                      sees: bool) -> None:
     assert sees_attendance(chat_role, hosted, oversees_org) is sees
+
+
+# Who comes into a group chat by its link or a request (R22, R23): the people its kind is for.
+JOIN_EXPECTED: list[tuple[str, bool, frozenset[Role], str | None]] = [
+    ("class", False, _S, None), ("class", False, _P, "chat_not_for_role"), ("class", False, _T, None),
+    ("subject", False, _S, None), ("subject", False, _P, "chat_not_for_role"),
+    ("parents", False, _P, None), ("parents", False, _S, "chat_not_for_role"),
+    ("parents", False, _ADMIN, None),
+    ("management_parents_council", False, _P, None),
+    ("management_student_council", False, _S, None),
+    ("management_student_council", False, _P, "chat_not_for_role"),
+    ("class_teachers", False, _T, None), ("class_teachers", False, _P, "chat_not_for_role"),
+    ("management_deputies", False, _DEPUTY, None), ("management_deputies", False, _S, "chat_not_for_role"),
+    ("management_staff", False, _T, None), ("management_staff", False, _P, "chat_not_for_role"),
+    ("custom", False, _P, None), ("custom", False, _S, None),
+    ("custom", True, _T, None), ("custom", True, _P, "chat_not_for_role"),
+    ("custom", True, _S, "chat_not_for_role"),
+    ("channel", False, _P, None),
+    ("direct", False, _T, "chat_not_for_role"), ("staff_channel", False, _T, "chat_not_for_role"),
+    ("custom", False, frozenset(), "not_in_school"), ("class", False, frozenset(), "not_in_school"),
+]
+
+
+@pytest.mark.parametrize(("kind", "staff_room", "roles", "expected"), JOIN_EXPECTED,
+                         ids=[f"{k}{'-staff-room' if r else ''}-{'+'.join(sorted(x.value for x in roles)) or 'none'}"
+                              for k, r, roles, _ in JOIN_EXPECTED])
+def test_who_joins_a_chat_by_its_link(kind: str, staff_room: bool, roles: frozenset[Role],
+                                      expected: str | None) -> None:
+    assert chat_join_refusal(kind, roles, staff_room=staff_room) == expected

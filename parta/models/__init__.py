@@ -17,6 +17,7 @@ from parta.models.chat import (
     PostPolicy,
     Reaction,
 )
+from parta.models.chat_link import ChatJoinRequest, ChatJoinStatus, ChatLink
 from parta.models.enums import (
     ADMIN_ROLES,
     STAFF_ROLES,
@@ -94,7 +95,10 @@ __all__ = [
     "Chat",
     "ChatBlock",
     "ChatInvitation",
+    "ChatJoinRequest",
+    "ChatJoinStatus",
     "ChatKind",
+    "ChatLink",
     "ChatMember",
     "ChatMute",
     "ChatRemoval",

@@ -15,13 +15,25 @@ from dataclasses import InitVar, dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.errors import Forbidden, NotFound
-from parta.models import Chat, ChatInvitation, ChatMember, ChatRole, Group, Organization
+from parta.db import utcnow
+from parta.errors import Forbidden, InviteRefused, NotFound
+from parta.models import (
+    Chat,
+    ChatInvitation,
+    ChatJoinRequest,
+    ChatJoinStatus,
+    ChatLink,
+    ChatMember,
+    ChatRole,
+    Group,
+    Organization,
+)
 from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
 
-__all__ = ["ChatScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_for", "chat_overseen",
-           "chat_visible", "group_in", "org_for", "org_seen", "oversee", "oversees",
-           "queue_scope", "record_scope"]
+__all__ = ["ChatScope", "LinkScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_by_link",
+           "chat_for", "chat_inviting", "chat_moderated", "chat_overseen", "chat_visible",
+           "group_in", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
+           "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
 
@@ -66,6 +78,22 @@ class ChatScope:
 
     def __post_init__(self, mint: object) -> None:
         _check_mint(mint, "ChatScope")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkScope:
+    """Whoever holds a chat's invite link may see where it leads: ``link``, its ``chat`` and
+    the chat's ``org`` (the token, 256 random bits, is the key). ``actor``: the caller, None
+    when signed out. Whether the caller may come in is the action's to decide."""
+
+    link: ChatLink
+    chat: Chat
+    org: Organization
+    actor: Actor | None
+    mint: InitVar[object] = None
+
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "LinkScope")
 
 
 # Organizations ---------------------------------------------------------------------------------
@@ -165,6 +193,26 @@ async def chat_for(db: AsyncSession, actor: Actor, chat_id: int, *,
     return ChatScope(chat, me, actor, _moderator(me), mint=_MINT)
 
 
+async def chat_moderated(db: AsyncSession, actor: Actor, chat_id: int) -> ChatScope:
+    """A chat for its moderators (its requests to join): a member who does not moderate may
+    not look (``not_moderator``); to anyone else the chat does not exist."""
+    scope = await chat_for(db, actor, chat_id)
+    if not scope.moderates:
+        raise Forbidden("not_moderator")
+    return scope
+
+
+async def chat_inviting(db: AsyncSession, actor: Actor, chat_id: int) -> ChatScope:
+    """A chat for those who may invite to it (its invite links): its moderators, and its
+    members where the chat lets members invite; to anyone else outside it, no chat."""
+    scope = await chat_for(db, actor, chat_id)
+    me = scope.member
+    if not can_chat(me.role.value if me else None, ChatAction.invite,
+                    members_invite=scope.chat.members_invite):
+        raise Forbidden("not_moderator")
+    return scope
+
+
 async def chat_overseen(db: AsyncSession, actor: Actor, chat_id: int) -> ChatScope:
     """The chat for its members and for the administrators who oversee its organization; to
     anyone else it does not exist."""
@@ -199,3 +247,33 @@ async def record_scope(db: AsyncSession, actor: Actor, chat_id: int, user_id: in
     if not scope.moderates:
         raise Forbidden("not_moderator")
     return scope
+
+
+async def chat_by_link(db: AsyncSession, actor: Actor | None, token: str) -> LinkScope:
+    """The chat behind an invite link while the link works: an unknown token is ``NotFound``,
+    a link that no longer lets anyone in is ``InviteRefused`` (410) with why — annulled,
+    expired, used up (a link to a chat archived since counts as annulled). To someone the link
+    already let in (a member, or one whose request waits) it still leads where it did: their
+    second visit answers as the first."""
+    link = (await db.execute(select(ChatLink).where(ChatLink.token == token))).scalar_one_or_none()
+    if link is None:
+        raise NotFound()
+    chat = await db.get(Chat, link.chat_id)
+    org = await db.get(Organization, link.org_id)
+    if chat is None or org is None:
+        raise NotFound()
+    why = link.state(utcnow())
+    if why == "active" and chat.archived_at is not None:
+        why = "annulled"
+    if why != "active" and not (actor is not None and await _let_in(db, chat, actor.user_id)):
+        raise InviteRefused(f"invite_{why}")
+    return LinkScope(link, chat, org, actor, mint=_MINT)
+
+
+async def _let_in(db: AsyncSession, chat: Chat, user_id: int) -> bool:
+    if await _member(db, chat, user_id) is not None:
+        return True
+    asked = await db.execute(select(ChatJoinRequest.id).where(
+        ChatJoinRequest.chat_id == chat.id, ChatJoinRequest.user_id == user_id,
+        ChatJoinRequest.status == ChatJoinStatus.pending))
+    return asked.first() is not None

@@ -139,6 +139,37 @@ class ChatMemberChanged(Event):
     change: str  # joined | left | removed | role:<role>
 
 
+class ChatLinkChanged(Event):
+    """A chat's invite link was made or annulled (R22); to the chat's moderators."""
+
+    type: Literal["chat.link"] = "chat.link"
+    chat_id: int
+    link_id: int
+    state: str
+
+
+class ChatJoinRequested(Event):
+    """Someone asks to join a chat (by a link that needs approval, or from the school's
+    directory of staff chats); to the chat's moderators."""
+
+    type: Literal["chat.join_request"] = "chat.join_request"
+    chat_id: int
+    request_id: int
+    title: str
+
+
+class ChatJoinDecided(Event):
+    """A moderator let the person in (``approved``) or not (``denied``); to the person and the
+    chat's moderators."""
+
+    type: Literal["chat.join_decided"] = "chat.join_decided"
+    chat_id: int
+    request_id: int
+    user_id: int  # who asked
+    status: str
+    title: str
+
+
 class MessageNew(Event):
     type: Literal["message.new"] = "message.new"
     chat_id: int

@@ -30,6 +30,7 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 # Every answer that is a file, and the media types its 200 names.
 FILES = {
     ("GET", "/orgs/{org_id}/invites/{invite_id}/qr.svg"): {"image/svg+xml"},
+    ("GET", "/chats/{chat_id}/links/{link_id}/qr.svg"): {"image/svg+xml"},
     ("GET", "/attachments/{attachment_id}"): {"image/*", "audio/*", "video/*", "application/*",
                                               "text/plain"},
     ("GET", "/attachments/{attachment_id}/thumb"): {THUMBNAIL_MIME},

@@ -41,6 +41,8 @@ import { chatView } from './views/chat.js';
 import { chatJoinView } from './views/chat_join.js';
 import { chatMembersView } from './views/chat_members.js';
 import { chatSettingsView, newChatView } from './views/chat_settings.js';
+import { chatLinkView } from './views/chat_link.js';
+import { chatDirectoryView } from './views/chat_directory.js';
 import { moderationView } from './views/moderation.js';
 import { chatRulesAdminView } from './views/admin_chat_rules.js';
 import { rosterImportsView } from './views/roster_imports.js';
@@ -63,9 +65,11 @@ const ROSTER = { needsOrg: true, admin: true, roster: true }; // the organizatio
 route('/signin', signinView, { public: true, layout: 'bare', title: 'signin.title' });
 route('/orgs', orgChooserView, { ...BARE, title: 'orgs.title' });
 route('/join/:token', joinView, { ...BARE, public: true, title: 'join.title' }); // shows where it leads first
+route('/chat-link/:token', chatLinkView, { ...BARE, public: true, title: 'chat_link.title' }); // the same for a chat
 route('/', homeView, { title: 'home.title', home: true });
 route('/chats', chatsView, { ...ORG, title: 'chats.title' });
 route('/chats/new', newChatView, { ...ORG, title: 'chat_new.title', staff: true });
+route('/chats/directory', chatDirectoryView, { ...ORG, title: 'chat_directory.title', staff: true });
 route('/chats/:id', chatView, { ...ORG, title: 'chats.title' });
 route('/chats/:id/join', chatJoinView, { ...ORG, title: 'chat_join.title' });
 route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.title' });
@@ -293,6 +297,15 @@ async function boot() {
   registerStore({
     name: 'support_answers',
     events: { 'support.changed': (event) => event.status === 'answered' && toast(t('support.answered_toast')) },
+  });
+  // Someone asks to join a chat I moderate; my own request to join was answered (R22).
+  registerStore({
+    name: 'chat_join_answers',
+    events: {
+      'chat.join_request': (event) => toast(t('chat_requests.new_toast', { title: event.title })),
+      'chat.join_decided': (event) => session.user && event.user_id === session.user.id
+        && toast(t(`chat_requests.yours_${event.status}`, { title: event.title }), event.status === 'approved' ? 'ok' : 'error'),
+    },
   });
   onLeads(showMovement);
   window.addEventListener('parta:signed-out', () => {

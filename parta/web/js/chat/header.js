@@ -33,7 +33,7 @@ export function chatHeader(chat, { onSearch, onRemind }) {
         ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': t('notices.remind'), title: t('notices.remind'), testid: 'remind-rules', onclick: onRemind }, icon(RULES))
         : null,
       h('a', { href: `/chats/${chat.id}/members`, class: 'icon-btn', 'aria-label': t('chat.members'), title: t('chat.members'), testid: 'chat-members' }, icon(PEOPLE)),
-      can(chat, 'manage')
+      can(chat, 'manage') || can(chat, 'invite')
         ? h('a', { href: `/chats/${chat.id}/settings`, class: 'icon-btn', 'aria-label': t('chat.settings'), title: t('chat.settings'), testid: 'chat-settings' }, icon(GEAR))
         : null));
 }

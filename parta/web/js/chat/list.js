@@ -72,6 +72,10 @@ export function chatListPanel({ currentId = null, heading = 'h1' } = {}) {
   const newChat = isStaff()
     ? h('a', { href: '/chats/new', class: 'btn btn--secondary btn--small', testid: 'new-chat' }, icon(PLUS), t('chats.new'))
     : null;
+  // Colleagues find the school's staff chats and ask to join (R22).
+  const directory = isStaff()
+    ? h('a', { href: '/chats/directory', class: 'btn btn--ghost btn--small', testid: 'chat-directory-link' }, t('chats.directory'))
+    : null;
   const notify = notificationButton();
   let searching = false;
   const search = createSearch({
@@ -81,7 +85,7 @@ export function chatListPanel({ currentId = null, heading = 'h1' } = {}) {
     },
   });
   const el = h('div', { class: 'chat-panel' },
-    h('div', { class: 'chat-panel__head' }, title, newChat, search.form),
+    h('div', { class: 'chat-panel__head' }, title, newChat, directory, search.form),
     notify ? h('div', { class: 'chat-panel__notify', dataset: { notifyHolder: '' } }, notify) : null,
     search.results, invitations, status, list);
 

@@ -14,6 +14,8 @@ const TOPICS = {
   my_data_export: { events: ['privacy.changed'], when: (e) => e.what === 'export' },
   parent_link_confirmed: { events: ['parent_link.decided'], when: (e) => e.status === 'confirmed' },
   member_records: { events: ['moderation.violation', 'moderation.block'] },
+  chat_links: { events: ['chat.link'] },
+  chat_join_requests: { events: ['chat.join_request', 'chat.join_decided'] },
 };
 
 const watchers = new Map(Object.keys(TOPICS).map((name) => [name, new Set()]));

@@ -13,6 +13,7 @@ import {
 import { chatAvatar } from '../chat/list.js';
 import { formatBody } from '../chat/format.js';
 import { can } from '../chat/store.js';
+import { joinRequestsCard } from '../chat/join_requests.js';
 import { memberModeration } from '../moderation/member_card.js';
 import { rulesList } from '../moderation/rules.js';
 import { muteCard } from '../push.js';
@@ -153,6 +154,7 @@ export async function chatMembersView(ctx) {
     about,
     lessonsLink(chat),
     muteCard(chatId),
+    can(chat, 'moderate') && chat.kind !== 'direct' ? joinRequestsCard(chat, ctx.onLeave, reload) : null,
     cardTitled(t('members_chat.title'), alertEl, holder),
     can(chat, 'invite') && isStaff() && !SYSTEM.has(chat.kind) ? inviteCard(chat, reload) : null,
     leave ? h('div', { class: 'row' }, leave) : null);

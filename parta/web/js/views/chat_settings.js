@@ -1,5 +1,6 @@
 // Creating a chat (staff, R22) and a moderator's settings for one (R27): title, description,
-// rules, who may write, slow mode. A new chat invites; nobody is added without their consent.
+// rules, who may write, slow mode, and its invite links (chat/links.js). A new chat invites;
+// nobody is added without their consent.
 
 import { get, patch, post } from '../api.js';
 import { h } from '../dom.js';
@@ -9,6 +10,7 @@ import { navigate } from '../router.js';
 import { isAdmin, orgPath } from '../session.js';
 import { cardTitled, errorBox, pageHeader, toast } from '../ui.js';
 import { can } from '../chat/store.js';
+import { chatLinksCard } from '../chat/links.js';
 
 const GROUP_BOUND = ['class', 'parents', 'class_teachers', 'subject'];
 const KINDS = ['class', 'parents', 'class_teachers', 'subject', 'custom', 'management_deputies',
@@ -46,10 +48,13 @@ export async function chatSettingsView(ctx) {
   const chatId = Number(ctx.params.id);
   const chat = await get(`/chats/${chatId}`);
   const back = h('p', {}, h('a', { href: `/chats/${chatId}`, class: 'back-link' }, '← ', t('members_chat.back')));
-  if (!can(chat, 'manage')) {
-    return h('div', { class: 'stack stack--page' }, back, pageHeader(t('chat_settings.title_page')), errorBox({ message: t('chat_settings.only_moderators') }));
-  }
   const system = chat.kind === 'school_channel' || chat.kind === 'staff_channel';
+  // Links are for whoever may invite (the moderators, or members where the chat lets them).
+  const links = can(chat, 'invite') && !system ? chatLinksCard(chat, ctx.onLeave) : null;
+  if (!can(chat, 'manage')) {
+    return h('div', { class: 'stack stack--page', testid: 'chat-settings' }, back, pageHeader(t('chat_settings.title_page'), chat.title),
+      links || errorBox({ message: t('chat_settings.only_moderators') }));
+  }
   const settings = form({
     testid: 'chat-settings-form',
     className: 'form--grid',
@@ -75,7 +80,8 @@ export async function chatSettingsView(ctx) {
   return h('div', { class: 'stack stack--page', testid: 'chat-settings' },
     back,
     pageHeader(t('chat_settings.title_page'), chat.title),
-    cardTitled(t('chat_settings.card'), settings));
+    cardTitled(t('chat_settings.card'), settings),
+    links);
 }
 
 /** Who «invite the class» reaches, per kind of chat. */
