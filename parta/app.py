@@ -16,6 +16,7 @@ from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import calls as call_actions
+from parta.actions import digest as digest_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions import push as push_actions
 from parta.actions.base import Services
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                             name="parta-personal-data")
         calls = asyncio.create_task(call_actions.reconcile_forever(services),
                                     name="parta-calls-presence") if settings.calls_enabled else None
+        digests = asyncio.create_task(digest_actions.digest_forever(services, live=app.state.hub.live),
+                                      name="parta-email-digest")
         await push_actions.installation_key(services)  # made once, before anyone asks for it
         notifier.start()
         try:
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if calls is not None:
                 calls.cancel()
             personal_data.cancel()
+            digests.cancel()
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()

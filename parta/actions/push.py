@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.actions.base import Ctx, Services
 from parta.config import Mode
@@ -26,8 +27,8 @@ from parta.queries.scope import chat_for
 from parta.schemas.push import NotificationSettingsIn, SubscriptionIn
 from parta.services.push import new_key, public_key_of
 
-__all__ = ["installation_key", "mute_chat", "settings_of", "subscribe", "unsubscribe",
-           "update_settings", "vapid_subject"]
+__all__ = ["installation_key", "mute_chat", "settings_of", "settings_of_user", "subscribe",
+           "unsubscribe", "update_settings", "vapid_subject"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -103,10 +104,15 @@ def _minutes(clock: str) -> int:
 
 async def settings_of(ctx: Ctx, user_id: int) -> NotificationSettings:
     """The person's settings, or the defaults (not stored)."""
-    found = await ctx.db.get(NotificationSettings, user_id)
+    return await settings_of_user(ctx.db, user_id)
+
+
+async def settings_of_user(db: AsyncSession, user_id: int) -> NotificationSettings:
+    found = await db.get(NotificationSettings, user_id)
     return found or NotificationSettings(user_id=user_id, quiet_enabled=True, quiet_start=21 * 60,
                                          quiet_end=7 * 60, time_zone="Europe/Moscow",
-                                         previews=False)
+                                         previews=False, email_digest=True,
+                                         digest_delay_minutes=None)
 
 
 async def update_settings(ctx: Ctx, body: NotificationSettingsIn) -> NotificationSettings:
@@ -122,6 +128,7 @@ async def update_settings(ctx: Ctx, body: NotificationSettingsIn) -> Notificatio
     found.quiet_enabled, found.previews = body.quiet_enabled, body.previews
     found.quiet_start, found.quiet_end = _minutes(body.quiet_start), _minutes(body.quiet_end)
     found.time_zone, found.updated_at = body.time_zone, utcnow()
+    found.email_digest, found.digest_delay_minutes = body.email_digest, body.digest_delay_minutes
     await ctx.db.flush()
     return found
 

@@ -54,14 +54,15 @@ async def unsubscribe(subscription_id: PathId, ctx: AuthCtx) -> Response:
             responses=errors(401))
 async def notification_settings(ctx: AuthReadingCtx) -> NotificationSettingsOut:
     return await q.settings_out(ctx.db, await push_actions.settings_of(
-        ctx, ctx.require_actor().user_id))
+        ctx, ctx.require_actor().user_id), ctx.settings.digest_delay_minutes)
 
 
 @router.put("/notifications/settings", response_model=NotificationSettingsOut,
             responses=errors(401, 403, 413, 422))
 async def update_notification_settings(body: NotificationSettingsIn,
                                        ctx: AuthCtx) -> NotificationSettingsOut:
-    return await q.settings_out(ctx.db, await push_actions.update_settings(ctx, body))
+    return await q.settings_out(ctx.db, await push_actions.update_settings(ctx, body),
+                                ctx.settings.digest_delay_minutes)
 
 
 @router.get("/chats/{chat_id}/mute", response_model=MuteOut, responses=errors(401, 404))

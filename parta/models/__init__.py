@@ -66,7 +66,13 @@ from parta.models.privacy import (
     JobState,
     Purpose,
 )
-from parta.models.push import ChatMute, NotificationSettings, PushSubscription, VapidKey
+from parta.models.push import (
+    ChatMute,
+    EmailDigest,
+    NotificationSettings,
+    PushSubscription,
+    VapidKey,
+)
 from parta.models.roster import (
     ImportStatus,
     Movement,
@@ -107,6 +113,7 @@ __all__ = [
     "DataExport",
     "DeletionReason",
     "DeletionRequest",
+    "EmailDigest",
     "EnrolmentOffer",
     "EventStreamState",
     "Group",

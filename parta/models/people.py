@@ -20,6 +20,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)  # E.164
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # When the person entered back a code sent to ``email`` (cleared when the address changes):
+    # only a confirmed address gets mail about their chats (the e-mail digest).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # For primary-school students: where their sign-in code may go instead of an SMS (R10).
     parent_email: Mapped[str] = mapped_column(String(254), default="")
     language: Mapped[str] = mapped_column(String(5), default="ru")

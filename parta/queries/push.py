@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.errors import NotFound
-from parta.models import ChatMute, NotificationSettings, PushSubscription
+from parta.models import ChatMute, NotificationSettings, PushSubscription, User
 from parta.queries.scope import ChatScope
 from parta.schemas.push import MuteOut, NotificationSettingsOut, SubscriptionOut
 
@@ -33,10 +33,15 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-async def settings_out(db: AsyncSession, s: NotificationSettings) -> NotificationSettingsOut:
+async def settings_out(db: AsyncSession, s: NotificationSettings,
+                       default_delay: int) -> NotificationSettingsOut:
     count = (await db.execute(select(func.count()).select_from(PushSubscription).where(
         PushSubscription.user_id == s.user_id))).scalar_one()
+    email, confirmed = (await db.execute(select(User.email, User.email_confirmed_at).where(
+        User.id == s.user_id))).one()
     return NotificationSettingsOut(
         quiet_enabled=s.quiet_enabled, quiet_start=_clock(s.quiet_start),
         quiet_end=_clock(s.quiet_end), time_zone=s.time_zone, previews=s.previews,
-        subscriptions=count)
+        subscriptions=count, email_digest=s.email_digest,
+        digest_delay_minutes=s.digest_delay_minutes, digest_default_minutes=default_delay,
+        email_confirmed=bool(email) and confirmed is not None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from parta.schemas.common import Strict
 
@@ -56,6 +56,10 @@ class NotificationSettingsIn(Strict):
     quiet_end: ClockTime = "07:00"
     time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = "Europe/Moscow"
     previews: bool = False
+    # The e-mail digest of what one missed; minutes a message waits unread before it may be
+    # mailed (null: the installation's default).
+    email_digest: bool = True
+    digest_delay_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
 
 
 class NotificationSettingsOut(BaseModel):
@@ -65,6 +69,10 @@ class NotificationSettingsOut(BaseModel):
     time_zone: str
     previews: bool
     subscriptions: int  # how many browsers this person gets pushes on
+    email_digest: bool
+    digest_delay_minutes: int | None  # null: the installation's default, below
+    digest_default_minutes: int
+    email_confirmed: bool  # whether there is a confirmed address for the digest to go to
 
 
 class MuteOut(BaseModel):

@@ -1,0 +1,43 @@
+"""digest: the e-mail digest's per-person mark and settings; a confirmed e-mail
+
+Revision ID: 0021_digest
+Revises: 0017_push
+Create Date: 2026-12-07 10:40:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import parta.db
+
+revision = '0021_digest'
+down_revision = '0017_push'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('email_digest',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('through_message_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'),
+              nullable=False),
+    sa.Column('sent_at', parta.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                            name=op.f('fk_email_digest_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_email_digest'))
+    )
+    with op.batch_alter_table('notification_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_digest', sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
+        batch_op.add_column(sa.Column('digest_delay_minutes', sa.Integer(), nullable=True))
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_confirmed_at', parta.db.UTCDateTime(timezone=True),
+                                      nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')
+    with op.batch_alter_table('notification_settings', schema=None) as batch_op:
+        batch_op.drop_column('digest_delay_minutes')
+        batch_op.drop_column('email_digest')
+    op.drop_table('email_digest')
