@@ -106,6 +106,7 @@ async def erase_person(ctx: Ctx, user: User, now: datetime) -> list[str]:
     user.name = t("ru", "deleted_user.name")
     user.phone = None  # NULL: the unique index allows any number of them
     user.email = ""
+    user.email_confirmed_at = None
     user.parent_email = ""
     user.is_operator = False
     user.deleted_at = now

@@ -128,7 +128,11 @@ async def update_settings(ctx: Ctx, body: NotificationSettingsIn) -> Notificatio
     found.quiet_enabled, found.previews = body.quiet_enabled, body.previews
     found.quiet_start, found.quiet_end = _minutes(body.quiet_start), _minutes(body.quiet_end)
     found.time_zone, found.updated_at = body.time_zone, utcnow()
-    found.email_digest, found.digest_delay_minutes = body.email_digest, body.digest_delay_minutes
+    # The digest's two settings change only when sent (a client of before the digest keeps them).
+    if "email_digest" in body.model_fields_set or found.email_digest is None:
+        found.email_digest = body.email_digest
+    if "digest_delay_minutes" in body.model_fields_set:
+        found.digest_delay_minutes = body.digest_delay_minutes
     await ctx.db.flush()
     return found
 

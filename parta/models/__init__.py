@@ -48,6 +48,7 @@ from parta.models.moderation import (
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import (
     CodeEmailConfirmation,
+    EmailConfirmation,
     Membership,
     MembershipRole,
     MunicipalAdmin,
@@ -113,6 +114,7 @@ __all__ = [
     "DataExport",
     "DeletionReason",
     "DeletionRequest",
+    "EmailConfirmation",
     "EmailDigest",
     "EnrolmentOffer",
     "EventStreamState",

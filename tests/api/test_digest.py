@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from sqlalchemy import select, update
 
 from parta.actions.digest import run_digests
 from parta.db import utcnow
-from parta.models import AuthSession, EmailDigest, User
+from parta.models import AuthSession, EmailDigest
 from parta.realtime.gateway import Connection
 from parta.services.mail import SmtpMail
 from tests.api.test_chats import joined, make_class_chat
@@ -47,14 +48,18 @@ class MailServer:
         self.received.append(envelope)
         return "250 OK"
 
-    def letters(self, to: str = ELENA) -> list[EmailMessage]:
+    def letters(self, to: str = ELENA, digests: bool = False) -> list[EmailMessage]:
         found = []
         for env in self.received:
             if to in env.rcpt_tos:
                 msg = email.message_from_bytes(env.content, policy=default_policy)
                 assert isinstance(msg, EmailMessage)
-                found.append(msg)
+                if not digests or msg["Auto-Submitted"]:
+                    found.append(msg)
         return found
+
+    def digests(self, to: str = ELENA) -> list[EmailMessage]:
+        return self.letters(to, digests=True)
 
 
 @pytest_asyncio.fixture
@@ -68,6 +73,7 @@ async def smtp(world: World) -> AsyncIterator[MailServer]:
     settings = world.services.settings
     settings.smtp_host, settings.smtp_port = "127.0.0.1", port
     world.services.mail = SmtpMail(settings)
+    world.services.mail.server = server  # type: ignore[attr-defined]  # for confirm_email
     yield server
     controller.stop()
 
@@ -80,13 +86,17 @@ async def digests(world: World, at: datetime) -> int:
     return await run_digests(world.services, now=at, live=world.app.state.hub.live)
 
 
-async def confirm_email(world: World, key: str, address: str) -> None:
-    """The person's e-mail, confirmed (as entering back the code sent to it does)."""
-    uid = await world.user_id(key)
-    async with world.services.sessionmaker() as db:
-        await db.execute(update(User).where(User.id == uid).values(
-            email=address, email_confirmed_at=utcnow()))
-        await db.commit()
+async def confirm_email(world: World, client: httpx.AsyncClient, address: str) -> None:
+    """The person types their address and enters back the code the mail server got."""
+    r = await client.patch(f"{API}/me", json={"email": address})
+    assert r.status_code == 200 and r.json()["email_confirmed"] is False
+    r = await client.post(f"{API}/me/email/code")
+    assert r.status_code == 202, r.text
+    server: MailServer = world.services.mail.server  # type: ignore[attr-defined]
+    code = re.search(r"\b(\d{6})\b", str(parts(server.letters(address)[-1])[0]))
+    assert code is not None
+    r = await client.post(f"{API}/me/email/confirm", json={"code": code.group(1)})
+    assert r.status_code == 200 and r.json()["email_confirmed"] is True, r.text
 
 
 async def away(world: World, key: str) -> None:
@@ -111,7 +121,7 @@ async def parents_chat(world: World) -> tuple[httpx.AsyncClient, int]:
 async def elena_ready(world: World, **settings: Any) -> httpx.AsyncClient:
     """Елена Иванова, with a confirmed e-mail, no quiet hours unless the test says."""
     elena = await world.as_("parent")
-    await confirm_email(world, "parent", ELENA)
+    await confirm_email(world, elena, ELENA)
     r = await elena.put(f"{API}/notifications/settings", json={"quiet_enabled": False, **settings})
     assert r.status_code == 200, r.text
     return elena
@@ -132,10 +142,11 @@ async def say(client: httpx.AsyncClient, chat_id: int, body: str, **extra: Any) 
 
 
 def parts(letter: EmailMessage) -> tuple[str, str]:
+    """The plain text and the HTML (empty for a letter of plain text only)."""
     plain = letter.get_body(("plain",))
     rich = letter.get_body(("html",))
-    assert plain is not None and rich is not None
-    return str(plain.get_content()), str(rich.get_content())
+    assert plain is not None
+    return str(plain.get_content()), str(rich.get_content()) if rich is not None else ""
 
 
 async def test_a_parent_away_from_the_app_gets_one_letter_of_what_matters(
@@ -159,7 +170,7 @@ async def test_a_parent_away_from_the_app_gets_one_letter_of_what_matters(
 
     assert await digests(world, minutes(10)) == 0  # not yet: half an hour unread first
     assert await digests(world, minutes(31)) == 1
-    [letter] = smtp.letters()
+    [letter] = smtp.digests()
     assert letter["To"] == ELENA and letter["Subject"] == "Парта: 4 непрочитанных сообщения"
     plain, rich = parts(letter)
     assert "Здравствуйте, Елена Иванова!" in plain
@@ -184,7 +195,7 @@ async def test_a_parent_away_from_the_app_gets_one_letter_of_what_matters(
     # Never twice for the same messages, however often the server looks.
     for later in (32, 90, 600):
         assert await digests(world, minutes(later)) == 0
-    assert len(smtp.letters()) == 1
+    assert len(smtp.digests()) == 1
     # A new message is mailed on its own, after its own delay (and half an hour since the
     # last letter).
     world.services.settings.flood_burst_messages = 100
@@ -192,7 +203,7 @@ async def test_a_parent_away_from_the_app_gets_one_letter_of_what_matters(
     assert await digests(world, minutes(20)) == 0
     assert await digests(world, minutes(35)) == 0  # the first letter went 4 minutes ago
     assert await digests(world, minutes(62)) == 1
-    second = smtp.letters()[1]
+    second = smtp.digests()[1]
     assert second["Subject"] == "Парта: 1 непрочитанное сообщение"
     plain, _ = parts(second)
     assert "Справку можно завтра" in plain and "справку\n" not in plain and "карантин" not in plain
@@ -211,9 +222,9 @@ async def test_the_letter_waits_for_the_end_of_the_quiet_hours(
     await say(anna, direct, "Позвоните, когда сможете")
     assert await digests(world, at) == 0
     assert await digests(world, at + timedelta(minutes=55)) == 0  # still quiet there
-    assert smtp.received == []
+    assert smtp.digests() == []
     assert await digests(world, at + timedelta(minutes=61)) == 1  # the quiet hours are over
-    [letter] = smtp.letters()
+    [letter] = smtp.digests()
     assert "Позвоните, когда сможете" in parts(letter)[0]
 
 
@@ -229,11 +240,11 @@ async def test_a_muted_chat_is_not_mailed_but_a_mention_in_it_is(
     await away(world, "parent")
     await say(anna, direct, "Это можно не читать сразу")
     assert await digests(world, minutes(31)) == 0
-    assert smtp.received == []
+    assert smtp.digests() == []
     elena_id = await world.user_id("parent")
     await say(anna, parents, f"@[Елена Иванова](u:{elena_id}), ответьте, пожалуйста")
     assert await digests(world, minutes(62)) == 1
-    plain, _ = parts(smtp.letters()[0])
+    plain, _ = parts(smtp.digests()[0])
     assert "ответьте, пожалуйста" in plain and "Это можно не читать" not in plain
 
 
@@ -254,7 +265,7 @@ async def test_nothing_is_mailed_of_what_was_read_or_after_the_person_came_back(
     await asyncio.sleep(0.01)
     assert (await elena.get(f"{API}/chats")).status_code == 200
     assert await digests(world, minutes(31)) == 0
-    assert smtp.received == []
+    assert smtp.digests() == []
 
 
 async def test_a_child_chats_text_is_not_in_the_letter_without_previews(
@@ -262,14 +273,14 @@ async def test_a_child_chats_text_is_not_in_the_letter_without_previews(
     """Anna is mentioned in 5А's class chat: the letter names the chat, not what was said."""
     anna, chat = await make_class_chat(world)
     masha = await joined(world, "student", chat["id"])
-    await confirm_email(world, "teacher", "anna@example.com")
+    await confirm_email(world, anna, "anna@example.com")
     assert (await anna.put(f"{API}/notifications/settings",
                            json={"quiet_enabled": False})).status_code == 200
     await away(world, "teacher")
     anna_id = await world.user_id("teacher")
     await say(masha, chat["id"], f"@[Анна Сергеевна Волкова](u:{anna_id}), я заболела")
     assert await digests(world, minutes(31)) == 1
-    [letter] = smtp.letters("anna@example.com")
+    [letter] = smtp.digests("anna@example.com")
     plain, rich = parts(letter)
     assert "заболела" not in plain + rich and "Маша" not in plain + rich
     assert "5А — класс — 1 сообщение\n  • Вас упомянули\n  В чате есть дети" in plain
@@ -284,15 +295,14 @@ async def test_no_letter_without_a_confirmed_address_or_with_the_digest_off(
     await say(anna, direct, "Добрый день")
     assert await digests(world, minutes(31)) == 0
     # On again, but the address is not confirmed (she typed a new one).
-    r = await elena.put(f"{API}/notifications/settings", json={"quiet_enabled": False})
+    r = await elena.put(f"{API}/notifications/settings",
+                        json={"quiet_enabled": False, "email_digest": True})
     assert r.json()["email_digest"] is True
-    uid = await world.user_id("parent")
-    async with world.services.sessionmaker() as db:
-        await db.execute(update(User).where(User.id == uid).values(email_confirmed_at=None))
-        await db.commit()
+    r = await elena.patch(f"{API}/me", json={"email": "elena.new@example.com"})
+    assert r.json()["email_confirmed"] is False
     await away(world, "parent")
     assert await digests(world, minutes(31)) == 0
-    assert smtp.received == []
+    assert smtp.digests() == [] and smtp.digests("elena.new@example.com") == []
 
 
 async def test_an_open_socket_means_she_is_in_the_app(world: World, smtp: MailServer) -> None:
@@ -331,7 +341,7 @@ async def test_two_passes_at_once_send_one_letter(world: World, smtp: MailServer
     last = await say(anna, direct, "Одно письмо, не два")
     at = minutes(31)
     sent = await asyncio.gather(*(digests(world, at) for _ in range(4)))
-    assert sum(sent) == 1 and len(smtp.letters()) == 1
+    assert sum(sent) == 1 and len(smtp.digests()) == 1
     async with world.services.sessionmaker() as db:
         mark = (await db.execute(select(EmailDigest).where(
             EmailDigest.user_id == await world.user_id("parent")))).scalar_one()
@@ -349,7 +359,7 @@ async def test_a_refused_letter_is_tried_again_later(world: World, smtp: MailSer
     assert await digests(world, minutes(31)) == 0
     world.services.settings.smtp_port = port
     assert await digests(world, minutes(32)) == 1
-    assert "Попробуем ещё раз" in parts(smtp.letters()[0])[0]
+    assert "Попробуем ещё раз" in parts(smtp.digests()[0])[0]
 
 
 async def test_the_digest_settings_and_their_refusals(world: World) -> None:
@@ -364,10 +374,46 @@ async def test_the_digest_settings_and_their_refusals(world: World) -> None:
         r = await elena.put(f"{API}/notifications/settings", json=bad)
         assert (r.status_code, error_code(r)) == (422, "validation_failed"), bad
     assert (await elena.get(f"{API}/notifications/settings")).json() == got  # nothing changed
-    await confirm_email(world, "parent", ELENA)
     r = await elena.put(f"{API}/notifications/settings",
                         json={"email_digest": False, "digest_delay_minutes": 60})
     assert r.status_code == 200
     got = r.json()
     assert (got["email_digest"], got["digest_delay_minutes"], got["email_confirmed"]) == (
-        False, 60, True)
+        False, 60, False)
+    # A client that does not know the digest (the push settings alone) leaves it as it was.
+    r = await elena.put(f"{API}/notifications/settings", json={"previews": True})
+    assert (r.json()["email_digest"], r.json()["digest_delay_minutes"]) == (False, 60)
+    r = await elena.put(f"{API}/notifications/settings", json={"digest_delay_minutes": None})
+    assert (r.json()["email_digest"], r.json()["digest_delay_minutes"]) == (False, None)
+
+
+async def test_an_address_is_confirmed_by_a_code_sent_to_it(world: World, smtp: MailServer) -> None:
+    elena = await world.as_("parent")
+    r = await elena.post(f"{API}/me/email/code")
+    assert (r.status_code, error_code(r)) == (409, "email_missing")
+    await elena.patch(f"{API}/me", json={"email": ELENA})
+    r = await elena.post(f"{API}/me/email/code")
+    assert r.status_code == 202 and r.json()["masked_destination"] != ELENA
+    [letter] = smtp.letters()
+    assert letter["Subject"] == "Подтвердите адрес для писем Парты"
+    code = re.search(r"\b(\d{6})\b", parts(letter)[0])
+    assert code is not None
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    r = await elena.post(f"{API}/me/email/confirm", json={"code": wrong})
+    assert (r.status_code, error_code(r)) == (400, "code_invalid")
+    for bad in ({}, {"code": ""}, {"code": "1" * 13}, {"code": 123456, "extra": 1}):
+        r = await elena.post(f"{API}/me/email/confirm", json=bad)
+        assert (r.status_code, error_code(r)) == (422, "validation_failed"), bad
+    assert (await elena.get(f"{API}/me")).json()["email_confirmed"] is False
+    # The code was for this address: typing another one first makes it worth nothing.
+    await elena.patch(f"{API}/me", json={"email": "other@example.com"})
+    r = await elena.post(f"{API}/me/email/confirm", json={"code": code.group(1)})
+    assert (r.status_code, error_code(r)) == (400, "code_expired")
+    await elena.patch(f"{API}/me", json={"email": ELENA})
+    r = await elena.post(f"{API}/me/email/confirm", json={"code": code.group(1)})
+    assert r.status_code == 200 and r.json()["email_confirmed"] is True
+    r = await elena.post(f"{API}/me/email/code")
+    assert (r.status_code, error_code(r)) == (409, "email_already_confirmed")
+    # A new address is not confirmed until its own code comes back.
+    await elena.patch(f"{API}/me", json={"email": "elena2@example.com"})
+    assert (await elena.get(f"{API}/me")).json()["email_confirmed"] is False

@@ -32,9 +32,29 @@ def upgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_confirmed_at', parta.db.UTCDateTime(timezone=True),
                                       nullable=True))
+    op.create_table('email_confirmation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('code_hash', sa.String(length=128), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', parta.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', parta.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', parta.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                            name=op.f('fk_email_confirmation_user_id_user_account'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_confirmation'))
+    )
+    with op.batch_alter_table('email_confirmation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_confirmation_user_id'), ['user_id'],
+                              unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('email_confirmation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_confirmation_user_id'))
+    op.drop_table('email_confirmation')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('email_confirmed_at')
     with op.batch_alter_table('notification_settings', schema=None) as batch_op:
