@@ -38,6 +38,8 @@ class NotificationSettings(Base):
     __tablename__ = "notification_settings"
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    # Whether the person chose their quiet hours (else their school's, if it set any, apply).
+    quiet_own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_true())
     quiet_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_end: Mapped[int] = mapped_column(Integer, default=7 * 60)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from parta.schemas.common import Strict
 
-__all__ = ["MuteOut", "NotificationSettingsIn", "NotificationSettingsOut", "PushKeyOut",
+__all__ = ["MuteOut", "NotificationSettingsIn", "NotificationSettingsOut", "OrgQuietHoursIn",
+           "OrgQuietHoursOut", "PushKeyOut",
            "PushKeys", "SubscriptionIn", "SubscriptionOut", "SubscriptionsOut"]
 
 # «HH:MM» on a 24-hour clock.
@@ -51,6 +52,10 @@ class SubscriptionsOut(BaseModel):
 
 
 class NotificationSettingsIn(Strict):
+    """What is sent changes (a field left out stays as it was). Sending the quiet hours makes
+    them one's own; ``quiet_own: false`` gives them back to the school's."""
+
+    quiet_own: bool | None = None
     quiet_enabled: bool = True
     quiet_start: ClockTime = "21:00"
     quiet_end: ClockTime = "07:00"
@@ -63,6 +68,7 @@ class NotificationSettingsIn(Strict):
 
 
 class NotificationSettingsOut(BaseModel):
+    quiet_source: str  # whose quiet hours these are: own | school | default
     quiet_enabled: bool
     quiet_start: str
     quiet_end: str
@@ -78,3 +84,19 @@ class NotificationSettingsOut(BaseModel):
 class MuteOut(BaseModel):
     chat_id: int
     muted: bool
+
+
+class OrgQuietHoursIn(Strict):
+    """A school's quiet hours for its students and parents (``enabled: false``: none)."""
+
+    enabled: bool
+    start: ClockTime = "21:00"
+    end: ClockTime = "08:00"
+    time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = "Europe/Moscow"
+
+
+class OrgQuietHoursOut(BaseModel):
+    enabled: bool
+    start: str
+    end: str
+    time_zone: str

@@ -1,4 +1,5 @@
-"""digest: the e-mail digest's per-person mark and settings; a confirmed e-mail
+"""digest: the e-mail digest's per-person mark and settings; a confirmed e-mail; a school's
+quiet hours
 
 Revision ID: 0021_digest
 Revises: 0017_push
@@ -29,6 +30,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('email_digest', sa.Boolean(), nullable=False,
                                       server_default=sa.true()))
         batch_op.add_column(sa.Column('digest_delay_minutes', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('quiet_own', sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
+    with op.batch_alter_table('organization', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('quiet_start', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('quiet_end', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('time_zone', sa.String(length=64), nullable=False,
+                                      server_default='Europe/Moscow'))
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_confirmed_at', parta.db.UTCDateTime(timezone=True),
                                       nullable=True))
@@ -58,6 +66,11 @@ def downgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('email_confirmed_at')
     with op.batch_alter_table('notification_settings', schema=None) as batch_op:
+        batch_op.drop_column('quiet_own')
         batch_op.drop_column('digest_delay_minutes')
         batch_op.drop_column('email_digest')
+    with op.batch_alter_table('organization', schema=None) as batch_op:
+        batch_op.drop_column('time_zone')
+        batch_op.drop_column('quiet_end')
+        batch_op.drop_column('quiet_start')
     op.drop_table('email_digest')
