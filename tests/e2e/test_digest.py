@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PARENT, new_page, shot
+from tests.e2e.conftest import PARENT, STUDENT, new_page, shot
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -55,4 +55,40 @@ def test_a_parent_confirms_her_address_and_chooses_the_digest(
         expect(page.get_by_test_id("digest-delay")).to_have_value("120")
         expect(page.get_by_test_id("email-digest")).not_to_be_checked()
     finally:
+        page.context.close()
+
+
+def test_the_administrator_sets_the_schools_quiet_hours_and_a_student_sees_them(
+        browser: Any, server: LiveServer, admin_state: str, states: Callable[[str], str]) -> None:
+    page = new_page(browser, server, storage_state=admin_state)
+    try:
+        page.goto("/admin/org")
+        card = page.get_by_test_id("school-quiet-hours")
+        card.wait_for()
+        page.get_by_test_id("school-quiet-enabled").check()
+        page.get_by_test_id("school-quiet-start").fill("20:00")
+        page.get_by_test_id("school-quiet-end").fill("08:00")
+        page.get_by_test_id("school-time-zone").select_option("Asia/Yekaterinburg")
+        page.get_by_test_id("school-quiet-save").click()
+        expect(page.get_by_text("Тихие часы школы сохранены")).to_be_visible()
+        card.scroll_into_view_if_needed()
+        shot(page, "admin-school-quiet-1280")
+    finally:
+        page.context.close()
+    student = new_page(browser, server, storage_state=states(STUDENT),
+                       viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    try:
+        student.goto("/profile")
+        expect(student.get_by_test_id("quiet-start")).to_have_value("20:00")
+        expect(student.get_by_test_id("time-zone")).to_have_value("Asia/Yekaterinburg")
+        expect(student.get_by_test_id("notification-settings")).to_contain_text(
+            "тихие часы, которые выбрала школа")
+    finally:
+        student.context.close()
+        # Leave the school as the other browser tests expect it.
+        page = new_page(browser, server, storage_state=admin_state)
+        page.goto("/admin/org")
+        page.get_by_test_id("school-quiet-enabled").uncheck()
+        page.get_by_test_id("school-quiet-save").click()
+        expect(page.get_by_text("Тихие часы школы сохранены")).to_be_visible()
         page.context.close()

@@ -125,7 +125,10 @@ function settingsForm(settings, onSaved) {
     testid: 'notification-settings',
     className: 'notification-settings',
     fields: [
-      field({ name: 'quiet_enabled', type: 'checkbox', label: t('push.quiet'), value: settings.quiet_enabled, testid: 'quiet-enabled', hint: t('push.quiet_hint') }),
+      field({
+        name: 'quiet_enabled', type: 'checkbox', label: t('push.quiet'), value: settings.quiet_enabled, testid: 'quiet-enabled',
+        hint: settings.quiet_source === 'school' ? `${t('push.quiet_hint')} ${t('push.quiet_school')}` : t('push.quiet_hint'),
+      }),
       h('div', { class: 'row row--wrap quiet-hours' },
         field({ name: 'quiet_start', type: 'time', label: t('push.quiet_start'), value: settings.quiet_start, testid: 'quiet-start', required: true }),
         field({ name: 'quiet_end', type: 'time', label: t('push.quiet_end'), value: settings.quiet_end, testid: 'quiet-end', required: true })),
@@ -154,6 +157,30 @@ function settingsForm(settings, onSaved) {
       onSaved(saved);
     },
   });
+}
+
+/** The school's quiet hours for its students and parents (the administrator's org page). */
+export async function schoolQuietHoursCard(orgId) {
+  const hours = await get(`/orgs/${orgId}/quiet-hours`);
+  const quietForm = form({
+    testid: 'school-quiet-hours',
+    className: 'notification-settings',
+    fields: [
+      field({ name: 'enabled', type: 'checkbox', label: t('push.school_quiet'), value: hours.enabled, testid: 'school-quiet-enabled', hint: t('push.school_quiet_hint') }),
+      h('div', { class: 'row row--wrap quiet-hours' },
+        field({ name: 'start', type: 'time', label: t('push.quiet_start'), value: hours.start, testid: 'school-quiet-start', required: true }),
+        field({ name: 'end', type: 'time', label: t('push.quiet_end'), value: hours.end, testid: 'school-quiet-end', required: true })),
+      field({ name: 'time_zone', type: 'select', label: t('push.time_zone'), value: hours.time_zone, testid: 'school-time-zone', options: zones(hours.time_zone) }),
+    ],
+    actions: [submit(t('common.save'), 'school-quiet-save')],
+    onsubmit: async (values) => {
+      await put(`/orgs/${orgId}/quiet-hours`, {
+        enabled: Boolean(values.enabled), start: values.start, end: values.end, time_zone: values.time_zone,
+      });
+      toast(t('push.school_quiet_saved'));
+    },
+  });
+  return cardTitled(t('push.school_quiet_title'), quietForm);
 }
 
 /** The profile's «Notifications» card. */
