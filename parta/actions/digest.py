@@ -34,10 +34,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.actions.base import Services, unit_of_work
+from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.notifier import plural, quiet_until
 from parta.actions.push import settings_of_user
 from parta.db import insert_ignoring_duplicates, reading, utcnow
+from parta.errors import NotFound
 from parta.i18n import t
 from parta.models import (
     ADMIN_ROLES,
@@ -56,9 +57,18 @@ from parta.models import (
 )
 from parta.queries.people import persons
 from parta.schemas.messages import MENTION, mentioned_ids
+from parta.security import keyed_hash, same
 from parta.services.mail import MailFailed
 
-__all__ = ["Letter", "compose", "digest_forever", "run_digests"]
+__all__ = [
+    "Letter",
+    "compose",
+    "digest_forever",
+    "run_digests",
+    "turn_off_by_link",
+    "unsubscribe_link",
+    "unsubscribe_token",
+]
 
 log = logging.getLogger("parta.digest")
 
@@ -159,9 +169,13 @@ async def _one(services: Services, user_id: int, now: datetime) -> int:
     letter, through, mark = found
     if not await _claim(services, user_id, mark, through, now):
         return 0
+    headers = {"Auto-Submitted": "auto-generated",
+               # RFC 8058: a mail client's «unsubscribe» turns the digest off in one request.
+               "List-Unsubscribe": f"<{unsubscribe_link(services, user_id)}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     try:
         await services.mail.send(letter.to, letter.subject, letter.text, html=letter.html,
-                                 headers={"Auto-Submitted": "auto-generated"})
+                                 headers=headers)
     except MailFailed as exc:
         log.warning("digest delivery failed, to be tried again: %s", exc)
         await _unclaim(services, user_id, mark, through, now)
@@ -263,6 +277,37 @@ async def _with_children(db: AsyncSession, chat_ids: set[int]) -> set[int]:
 def _excerpt(body: str) -> str:
     text = " ".join(MENTION.sub(lambda m: f"@{m.group(1)}", body).split())
     return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS - 1] + "…"
+
+
+# Turning it off from the letter ----------------------------------------------------------------
+
+def unsubscribe_token(services: Services, user_id: int) -> str:
+    return keyed_hash(services.settings.secret_key, str(user_id), "digest-off")
+
+
+def unsubscribe_link(services: Services, user_id: int) -> str:
+    base = services.settings.base_url.rstrip("/")
+    return (f"{base}/api/v1/notifications/digest/unsubscribe"
+            f"?user={user_id}&token={unsubscribe_token(services, user_id)}")
+
+
+async def turn_off_by_link(ctx: Ctx, user_id: int, token: str) -> None:
+    """The letter's one-click «unsubscribe» (nobody signed in): the digest goes off for the
+    person the link was made for. Any other link is «not found», changing nothing."""
+    if not same(token, unsubscribe_token(ctx.services, user_id)):
+        raise NotFound()
+    user = await ctx.db.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound()
+    found = await ctx.db.get(NotificationSettings, user_id)
+    if found is None:
+        found = NotificationSettings(user_id=user_id, quiet_own=False, quiet_enabled=True,
+                                     quiet_start=21 * 60, quiet_end=7 * 60,
+                                     time_zone="Europe/Moscow", previews=False)
+        ctx.db.add(found)
+    found.email_digest = False
+    found.updated_at = utcnow()
+    ctx.audit("digest.unsubscribed", None, "user", user_id)
 
 
 # The mark ----------------------------------------------------------------------------------------

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request, Response
+
+from parta.actions import digest as digest_actions
 from parta.actions import push as push_actions
-from parta.api.deps import AuthCtx, AuthReadingCtx, PathId, services_of
+from parta.api.deps import AnyCtx, AuthCtx, AuthReadingCtx, PathId, services_of
 from parta.api.responses import errors
 from parta.policy import Action
 from parta.queries import push as q
 from parta.queries.scope import chat_for, org_for
+from parta.schemas.common import Ok
 from parta.schemas.push import (
     MuteOut,
     NotificationSettingsIn,
@@ -68,6 +72,16 @@ async def update_notification_settings(body: NotificationSettingsIn,
     found = await push_actions.update_settings(ctx, body)
     return await q.settings_out(ctx.db, found.settings, found.quiet_source,
                                 ctx.settings.digest_delay_minutes)
+
+
+@router.post("/notifications/digest/unsubscribe", response_model=Ok, responses=errors(404, 422))
+async def digest_unsubscribe(ctx: AnyCtx,
+                             user: Annotated[int, Query(ge=1, le=2**31 - 1)],
+                             token: Annotated[str, Query(min_length=1, max_length=128)]) -> Ok:
+    """The e-mail digest's one-click unsubscribe (RFC 8058), from the letter's link: no sign-in,
+    the link's token is the proof. A mail client posts ``List-Unsubscribe=One-Click``."""
+    await digest_actions.turn_off_by_link(ctx, user, token)
+    return Ok()
 
 
 @router.get("/orgs/{org_id}/quiet-hours", response_model=OrgQuietHoursOut,

@@ -417,3 +417,33 @@ async def test_an_address_is_confirmed_by_a_code_sent_to_it(world: World, smtp: 
     # A new address is not confirmed until its own code comes back.
     await elena.patch(f"{API}/me", json={"email": "elena2@example.com"})
     assert (await elena.get(f"{API}/me")).json()["email_confirmed"] is False
+
+
+async def test_the_letters_one_click_unsubscribe_turns_the_digest_off(
+        world: World, smtp: MailServer) -> None:
+    anna = await world.as_("teacher")
+    elena = await elena_ready(world)
+    direct = await direct_to_elena(world, anna)
+    await away(world, "parent")
+    await say(anna, direct, "Первое")
+    assert await digests(world, minutes(31)) == 1
+    [letter] = smtp.digests()
+    assert letter["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = str(letter["List-Unsubscribe"]).strip("<>")
+    assert link.startswith("http://parta.test/api/v1/notifications/digest/unsubscribe?")
+    path = link.removeprefix("http://parta.test")
+    stranger = world.client()  # a mail client: nobody signed in
+    forged = [path.replace("token=", "token=0"), path[:-1] + ("0" if path[-1] != "0" else "1"),
+              path.replace(f"user={await world.user_id('parent')}",
+                           f"user={await world.user_id('teacher')}")]
+    for wrong in forged:
+        r = await stranger.post(wrong, data={"List-Unsubscribe": "One-Click"})
+        assert r.status_code == 404, wrong
+    assert (await elena.get(f"{API}/notifications/settings")).json()["email_digest"] is True
+    r = await stranger.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 200, r.text
+    assert (await elena.get(f"{API}/notifications/settings")).json()["email_digest"] is False
+    await away(world, "parent")
+    await say(anna, direct, "Второе")
+    assert await digests(world, minutes(120)) == 0
+    assert len(smtp.digests()) == 1
