@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 
 from parta.actions.digest import run_digests
 from parta.db import utcnow
-from parta.models import AuthSession, EmailDigest
+from parta.models import AuthSession, EmailDigest, User
 from parta.realtime.gateway import Connection
 from parta.services.mail import SmtpMail
 from tests.api.test_chats import joined, make_class_chat
@@ -447,3 +447,29 @@ async def test_the_letters_one_click_unsubscribe_turns_the_digest_off(
     await say(anna, direct, "Второе")
     assert await digests(world, minutes(120)) == 0
     assert len(smtp.digests()) == 1
+
+
+async def test_deleting_her_data_leaves_no_address_and_no_digest_behind(
+        world: World, smtp: MailServer) -> None:
+    from parta.actions.privacy import run_deletions
+    from parta.models import EmailConfirmation, NotificationSettings
+    from tests.api.test_privacy import LATER, code_for
+
+    anna = await world.as_("teacher")
+    elena = await elena_ready(world)
+    direct = await direct_to_elena(world, anna)
+    await away(world, "parent")
+    await say(anna, direct, "До свидания")
+    assert await digests(world, minutes(31)) == 1
+    uid = await world.user_id("parent")
+    r = await elena.post(f"{API}/me/deletion", json={"code": await code_for(world, elena, "parent")})
+    assert r.status_code == 201, r.text
+    assert await run_deletions(world.services, utcnow() + LATER) == 1
+    async with world.services.sessionmaker() as db:
+        for table in (EmailConfirmation, EmailDigest, NotificationSettings):
+            left = (await db.execute(select(table).where(table.user_id == uid))).first()
+            assert left is None, table
+        user = await db.get(User, uid)
+        assert user is not None and user.email == "" and user.email_confirmed_at is None
+    await say(anna, direct, "Вы здесь?")
+    assert await digests(world, minutes(120)) == 0
