@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 import pytest_asyncio
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
@@ -473,3 +474,32 @@ async def test_deleting_her_data_leaves_no_address_and_no_digest_behind(
         assert user is not None and user.email == "" and user.email_confirmed_at is None
     await say(anna, direct, "Вы здесь?")
     assert await digests(world, minutes(120)) == 0
+
+
+async def test_someone_waiting_for_the_morning_starves_nobody(
+        world: World, smtp: MailServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The candidates come a page at a time (here: one person a page). Anna, first by id, must
+    wait for the end of her quiet hours; Elena, after her, gets her letter all the same."""
+    from parta.actions import digest as digest_module
+
+    monkeypatch.setattr(digest_module, "PEOPLE_PER_PASS", 1)
+    at = minutes(31)
+    local = at.astimezone(ZoneInfo("Europe/Moscow"))
+    anna = await world.as_("teacher")
+    await confirm_email(world, anna, "anna@example.com")
+    await anna.put(f"{API}/notifications/settings", json={
+        "quiet_enabled": True, "quiet_start": (local - timedelta(hours=1)).strftime("%H:%M"),
+        "quiet_end": (local + timedelta(hours=1)).strftime("%H:%M"), "time_zone": "Europe/Moscow"})
+    await elena_ready(world)
+    assert await world.user_id("teacher") < await world.user_id("parent")
+    direct = await direct_to_elena(world, anna)
+    await away(world, "parent")
+    await say(anna, direct, "Вам письмо")
+    oleg = await world.as_("math_teacher")
+    r = await oleg.post(f"{API}/orgs/{world.org_id}/direct",
+                        json={"user_id": await world.user_id("teacher")})
+    await say(oleg, int(r.json()["id"]), "И вам")
+    await away(world, "teacher")
+    await away(world, "parent")
+    assert await digests(world, at) == 1
+    assert len(smtp.digests()) == 1 and smtp.digests("anna@example.com") == []
