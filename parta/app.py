@@ -16,6 +16,7 @@ from parta import __version__, conduct, metrics
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import calls as call_actions
+from parta.actions import digest as digest_actions
 from parta.actions import lessons as lesson_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions import push as push_actions
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                     name="parta-calls-presence") if settings.calls_enabled else None
         reminding = asyncio.create_task(lesson_actions.remind_forever(services),
                                         name="parta-lesson-reminders")
+        digests = asyncio.create_task(digest_actions.digest_forever(services, live=app.state.hub.live),
+                                      name="parta-email-digest")
         await push_actions.installation_key(services)  # made once, before anyone asks for it
         notifier.start()
         try:
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 calls.cancel()
             personal_data.cancel()
             reminding.cancel()
+            digests.cancel()
             pruning.cancel()
             unblocking.cancel()
             sweeping.cancel()

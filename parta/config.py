@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     vapid_private_key: str = ""
     vapid_subject: str = ""
     push_max_subscriptions: int = 10
+    # The e-mail digest: a message unread this long (a person may choose otherwise) by someone
+    # who has not opened the app since may be mailed to their confirmed address; the server
+    # looks for digests to send every so many seconds.
+    digest_delay_minutes: int = 30
+    digest_every_seconds: int = 60
 
     redis_url: str = ""
     log_json: bool = True

@@ -63,7 +63,8 @@ class RecordingMail:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(self, to: str, subject: str, body: str, *, html: str = "",
+                   headers: Any = None) -> None:
         self.sent.append((to, subject, body))
 
 

@@ -26,8 +26,11 @@ from parta.models import (
     AuthSession,
     ChatInvitation,
     ChatMember,
+    ChatMute,
     CodeEmailConfirmation,
     DataExport,
+    EmailConfirmation,
+    EmailDigest,
     Group,
     GroupMember,
     GroupTeacher,
@@ -39,7 +42,9 @@ from parta.models import (
     MembershipRole,
     MessageView,
     MunicipalAdmin,
+    NotificationSettings,
     ParentLink,
+    PushSubscription,
     Reaction,
     RosterPerson,
     SupportTicket,
@@ -78,6 +83,10 @@ async def erase_person(ctx: Ctx, user: User, now: datetime) -> list[str]:
     await db.execute(delete(JoinRequest).where(JoinRequest.user_id == uid))
     await db.execute(delete(CodeEmailConfirmation).where(or_(
         CodeEmailConfirmation.parent_id == uid, CodeEmailConfirmation.child_id == uid)))
+    # The e-mail digest's and Web Push's rows: an address, browsers' endpoints, settings.
+    for table in (EmailConfirmation, EmailDigest, NotificationSettings, PushSubscription,
+                  ChatMute):
+        await db.execute(delete(table).where(table.user_id == uid))
     await db.execute(delete(RosterPerson).where(RosterPerson.user_id == uid))
     await db.execute(delete(SupportTicket).where(SupportTicket.user_id == uid))
     await db.execute(update(ChatMember).where(ChatMember.user_id == uid, ChatMember.left_at.is_(None))
@@ -106,6 +115,7 @@ async def erase_person(ctx: Ctx, user: User, now: datetime) -> list[str]:
     user.name = t("ru", "deleted_user.name")
     user.phone = None  # NULL: the unique index allows any number of them
     user.email = ""
+    user.email_confirmed_at = None
     user.parent_email = ""
     user.is_operator = False
     user.deleted_at = now

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, exists, select, update
 
 from parta.actions.base import Services
+from parta.actions.push import settings_for
 from parta.db import utcnow
 from parta.i18n import t
 from parta.models import (
@@ -215,7 +216,7 @@ class Notifier:
             chat = await db.get(Chat, event.chat_id)
             if chat is None:
                 return
-            settings = await _settings(db, people)
+            settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
             muted = set((await db.execute(select(ChatMute.user_id).where(
                 ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
             langs = await _languages(db, people)
@@ -252,7 +253,7 @@ class Notifier:
             chat = await db.get(Chat, chat_id)
             if chat is None:
                 return
-            settings = (await _settings(db, [user_id]))[user_id]
+            settings = (await settings_for(db, [user_id], chat.org_id))[user_id].settings
             lang = (await _languages(db, [user_id]))[user_id]
         self._wait(_Notice(user_id, f"mod{chat.id}", chat.id, chat.title, kind, lang),
                    settings, self.clock())
@@ -437,14 +438,6 @@ async def _subscribed(db: Any, people: list[int]) -> list[int]:
     found = set((await db.execute(select(PushSubscription.user_id).where(
         PushSubscription.user_id.in_(people)).distinct())).scalars())
     return [u for u in people if u in found]
-
-
-async def _settings(db: Any, people: list[int]) -> dict[int, NotificationSettings]:
-    stored = {s.user_id: s for s in (await db.execute(select(NotificationSettings).where(
-        NotificationSettings.user_id.in_(people)))).scalars()}
-    return {u: stored.get(u) or NotificationSettings(
-        user_id=u, quiet_enabled=True, quiet_start=21 * 60, quiet_end=7 * 60,
-        time_zone="Europe/Moscow", previews=False) for u in people}
 
 
 async def _languages(db: Any, people: list[int]) -> dict[int, str]:

@@ -116,6 +116,8 @@ async def _accounts(ctx: Ctx, run: Run, entries: list[dict[str, Any]]) -> dict[s
             if e["phone"] and not user.phone and e["phone"] not in by_phone:
                 user.phone = e["phone"]
             if e["email"] and ("email" in e["changes"] or not user.email):
+                if user.email != e["email"]:
+                    user.email_confirmed_at = None  # the school's address is not confirmed
                 user.email = e["email"]
         found[e["key"]] = user
     ctx.db.add_all(made)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from parta.actions import auth as auth_actions
-from parta.actions.profile import update_profile
+from parta.actions.profile import confirm_email, request_email_confirmation, update_profile
 from parta.api.deps import CSRF_COOKIE, SESSION_COOKIE, AnyCtx, AuthCtx, PathId
 from parta.api.responses import errors
 from parta.config import Mode
@@ -15,6 +15,8 @@ from parta.queries.people import me
 from parta.schemas.auth import (
     CodeIn,
     CodeOut,
+    EmailCodeOut,
+    EmailConfirmIn,
     EndedOut,
     MeOut,
     MePatch,
@@ -72,6 +74,19 @@ async def get_me(ctx: AuthCtx) -> MeOut:
 async def patch_me(body: MePatch, ctx: AuthCtx) -> MeOut:
     user = await update_profile(ctx, **body.model_dump(exclude_unset=True))
     return await me(ctx.db, user)
+
+
+@router.post("/me/email/code", response_model=EmailCodeOut, status_code=202,
+             responses=errors(401, 403, 409, 429))  # 409 email_missing, email_already_confirmed
+async def request_email_code(ctx: AuthCtx) -> EmailCodeOut:
+    """Send a code to one's own e-mail address; entering it back confirms the address."""
+    return EmailCodeOut(masked_destination=await request_email_confirmation(ctx))
+
+
+@router.post("/me/email/confirm", response_model=MeOut,
+             responses=errors(400, 401, 403, 413, 422, 429))  # 400 code_invalid, code_expired, code_attempts
+async def confirm_own_email(body: EmailConfirmIn, ctx: AuthCtx) -> MeOut:
+    return await me(ctx.db, await confirm_email(ctx, body.code))
 
 
 @router.get("/me/sessions", response_model=SessionsOut, responses=errors(401))

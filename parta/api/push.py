@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request, Response
+
+from parta.actions import digest as digest_actions
 from parta.actions import push as push_actions
-from parta.api.deps import AuthCtx, AuthReadingCtx, PathId, services_of
+from parta.api.deps import AnyCtx, AuthCtx, AuthReadingCtx, PathId, services_of
 from parta.api.responses import errors
+from parta.policy import Action
 from parta.queries import push as q
-from parta.queries.scope import chat_for
+from parta.queries.scope import chat_for, org_for
+from parta.schemas.common import Ok
 from parta.schemas.push import (
     MuteOut,
     NotificationSettingsIn,
     NotificationSettingsOut,
+    OrgQuietHoursIn,
+    OrgQuietHoursOut,
     PushKeyOut,
     SubscriptionIn,
     SubscriptionOut,
@@ -53,15 +60,42 @@ async def unsubscribe(subscription_id: PathId, ctx: AuthCtx) -> Response:
 @router.get("/notifications/settings", response_model=NotificationSettingsOut,
             responses=errors(401))
 async def notification_settings(ctx: AuthReadingCtx) -> NotificationSettingsOut:
-    return await q.settings_out(ctx.db, await push_actions.settings_of(
-        ctx, ctx.require_actor().user_id))
+    found = await push_actions.settings_of(ctx, ctx.require_actor().user_id)
+    return await q.settings_out(ctx.db, found.settings, found.quiet_source,
+                                ctx.settings.digest_delay_minutes)
 
 
 @router.put("/notifications/settings", response_model=NotificationSettingsOut,
             responses=errors(401, 403, 413, 422))
 async def update_notification_settings(body: NotificationSettingsIn,
                                        ctx: AuthCtx) -> NotificationSettingsOut:
-    return await q.settings_out(ctx.db, await push_actions.update_settings(ctx, body))
+    found = await push_actions.update_settings(ctx, body)
+    return await q.settings_out(ctx.db, found.settings, found.quiet_source,
+                                ctx.settings.digest_delay_minutes)
+
+
+@router.post("/notifications/digest/unsubscribe", response_model=Ok, responses=errors(404, 422))
+async def digest_unsubscribe(ctx: AnyCtx,
+                             user: Annotated[int, Query(ge=1, le=2**31 - 1)],
+                             token: Annotated[str, Query(min_length=1, max_length=128)]) -> Ok:
+    """The e-mail digest's one-click unsubscribe (RFC 8058), from the letter's link: no sign-in,
+    the link's token is the proof. A mail client posts ``List-Unsubscribe=One-Click``."""
+    await digest_actions.turn_off_by_link(ctx, user, token)
+    return Ok()
+
+
+@router.get("/orgs/{org_id}/quiet-hours", response_model=OrgQuietHoursOut,
+            responses=errors(401, 404))
+async def school_quiet_hours(org_id: PathId, ctx: AuthReadingCtx) -> OrgQuietHoursOut:
+    """The school's quiet hours for its students and parents (anyone in the school sees them)."""
+    return q.org_quiet_hours(await org_for(ctx.db, ctx.require_actor(), org_id, Action.org_view))
+
+
+@router.put("/orgs/{org_id}/quiet-hours", response_model=OrgQuietHoursOut,
+            responses=errors(401, 403, 404, 413, 422))
+async def set_school_quiet_hours(org_id: PathId, body: OrgQuietHoursIn,
+                                 ctx: AuthCtx) -> OrgQuietHoursOut:
+    return q.org_quiet_hours(await push_actions.set_org_quiet_hours(ctx, org_id, body))
 
 
 @router.get("/chats/{chat_id}/mute", response_model=MuteOut, responses=errors(401, 404))

@@ -50,6 +50,7 @@ from parta.models.moderation import (
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import (
     CodeEmailConfirmation,
+    EmailConfirmation,
     Membership,
     MembershipRole,
     MunicipalAdmin,
@@ -68,7 +69,13 @@ from parta.models.privacy import (
     JobState,
     Purpose,
 )
-from parta.models.push import ChatMute, NotificationSettings, PushSubscription, VapidKey
+from parta.models.push import (
+    ChatMute,
+    EmailDigest,
+    NotificationSettings,
+    PushSubscription,
+    VapidKey,
+)
 from parta.models.roster import (
     ImportStatus,
     Movement,
@@ -113,6 +120,8 @@ __all__ = [
     "DataExport",
     "DeletionReason",
     "DeletionRequest",
+    "EmailConfirmation",
+    "EmailDigest",
     "EnrolmentOffer",
     "EventStreamState",
     "Group",

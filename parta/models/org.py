@@ -47,6 +47,12 @@ class Organization(Base):
     # The organization's chat rules (R24, R28); None: the default text shipped with Parta.
     chat_rules: Mapped[str | None] = mapped_column(Text, nullable=True)
     chat_rules_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The school's quiet hours for its students and parents (minutes after local midnight in
+    # ``time_zone``; None: the school sets none). A person's own quiet hours override them.
+    quiet_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quiet_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow",
+                                           server_default="Europe/Moscow")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.enums import ParentLinkStatus, Role, VerificationStatus
 
-__all__ = ["CodeEmailConfirmation", "Membership", "MembershipRole", "MunicipalAdmin", "ParentLink",
+__all__ = ["CodeEmailConfirmation", "EmailConfirmation", "Membership", "MembershipRole", "MunicipalAdmin", "ParentLink",
            "User"]
 
 
@@ -20,6 +20,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True, nullable=True)  # E.164
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # When the person entered back a code sent to ``email`` (cleared when the address changes):
+    # only a confirmed address gets mail about their chats (the e-mail digest).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # For primary-school students: where their sign-in code may go instead of an SMS (R10).
     parent_email: Mapped[str] = mapped_column(String(254), default="")
     language: Mapped[str] = mapped_column(String(5), default="ru")
@@ -108,3 +111,18 @@ class CodeEmailConfirmation(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
+
+
+class EmailConfirmation(Base):
+    """A person proving their own e-mail address is theirs (before mail about their chats goes
+    there): a code sent to it, entered back within its lifetime."""
+
+    __tablename__ = "email_confirmation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
+from parta.models.events import StreamId
 
-__all__ = ["ChatMute", "NotificationSettings", "PushSubscription", "VapidKey"]
+__all__ = ["ChatMute", "EmailDigest", "NotificationSettings", "PushSubscription", "VapidKey"]
 
 
 class PushSubscription(Base):
@@ -36,11 +38,17 @@ class NotificationSettings(Base):
     __tablename__ = "notification_settings"
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    # Whether the person chose their quiet hours (else their school's, if it set any, apply).
+    quiet_own: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_true())
     quiet_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_end: Mapped[int] = mapped_column(Integer, default=7 * 60)
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     previews: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The e-mail digest of what the person missed (to a confirmed address), and how long a
+    # message waits unread before it may be mailed (None: the installation's default).
+    email_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    digest_delay_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -63,3 +71,15 @@ class VapidKey(Base):
     private_key: Mapped[str] = mapped_column(Text)  # the raw P-256 scalar, base64url
     public_key: Mapped[str] = mapped_column(String(120))  # uncompressed point, base64url
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailDigest(Base):
+    """How far the person's e-mail digests went: messages up to ``through_message_id`` were
+    mailed (or were before the first one). Moved only by a conditional UPDATE from the value
+    read, so of two processes mailing the same messages one wins and the other sends nothing."""
+
+    __tablename__ = "email_digest"
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    through_message_id: Mapped[int] = mapped_column(StreamId, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

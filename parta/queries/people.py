@@ -65,7 +65,9 @@ async def me(db: AsyncSession, user: User) -> MeOut:
         .join(MunicipalAdmin, MunicipalAdmin.municipality_id == Municipality.id)
         .where(MunicipalAdmin.user_id == user.id))).all()
     return MeOut(
-        id=user.id, name=user.name, phone=user.phone, email=user.email, language=user.language,
+        id=user.id, name=user.name, phone=user.phone, email=user.email,
+        email_confirmed=bool(user.email) and user.email_confirmed_at is not None,
+        language=user.language,
         is_operator=user.is_operator, needs_name=not user.name.strip(),
         memberships=[MembershipOut(org=OrgBrief(id=o.id, name=o.name, kind=o.kind.value),
                                    roles=sorted(roles[m.id]), verification=m.verification.value,

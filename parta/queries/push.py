@@ -6,11 +6,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.errors import NotFound
-from parta.models import ChatMute, NotificationSettings, PushSubscription
-from parta.queries.scope import ChatScope
-from parta.schemas.push import MuteOut, NotificationSettingsOut, SubscriptionOut
+from parta.models import ChatMute, NotificationSettings, PushSubscription, User
+from parta.queries.scope import ChatScope, OrgScope
+from parta.schemas.push import (
+    MuteOut,
+    NotificationSettingsOut,
+    OrgQuietHoursOut,
+    SubscriptionOut,
+)
 
-__all__ = ["mute_of", "settings_out", "subscriptions_of"]
+__all__ = ["mute_of", "org_quiet_hours", "settings_out", "subscriptions_of"]
 
 
 async def mute_of(db: AsyncSession, scope: ChatScope) -> MuteOut:
@@ -33,10 +38,24 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-async def settings_out(db: AsyncSession, s: NotificationSettings) -> NotificationSettingsOut:
+def org_quiet_hours(scope: OrgScope) -> OrgQuietHoursOut:
+    """The school's quiet hours (the gate gave an organization the caller may see)."""
+    org = scope.org
+    if org.quiet_start is None or org.quiet_end is None:
+        return OrgQuietHoursOut(enabled=False, start="21:00", end="08:00", time_zone=org.time_zone)
+    return OrgQuietHoursOut(enabled=True, start=_clock(org.quiet_start),
+                            end=_clock(org.quiet_end), time_zone=org.time_zone)
+
+
+async def settings_out(db: AsyncSession, s: NotificationSettings, quiet_source: str,
+                       default_delay: int) -> NotificationSettingsOut:
     count = (await db.execute(select(func.count()).select_from(PushSubscription).where(
         PushSubscription.user_id == s.user_id))).scalar_one()
+    email, confirmed = (await db.execute(select(User.email, User.email_confirmed_at).where(
+        User.id == s.user_id))).one()
     return NotificationSettingsOut(
-        quiet_enabled=s.quiet_enabled, quiet_start=_clock(s.quiet_start),
+        quiet_source=quiet_source, quiet_enabled=s.quiet_enabled, quiet_start=_clock(s.quiet_start),
         quiet_end=_clock(s.quiet_end), time_zone=s.time_zone, previews=s.previews,
-        subscriptions=count)
+        subscriptions=count, email_digest=s.email_digest,
+        digest_delay_minutes=s.digest_delay_minutes, digest_default_minutes=default_delay,
+        email_confirmed=bool(email) and confirmed is not None)

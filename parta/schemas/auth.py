@@ -48,6 +48,7 @@ class MeOut(BaseModel):
     name: str
     phone: str | None
     email: str
+    email_confirmed: bool  # proven the person's own by a code sent to it
     language: str
     is_operator: bool
     needs_name: bool
@@ -64,6 +65,16 @@ class MePatch(Strict):
     name: Name | None = None
     email: Email | None = None
     language: Literal["ru", "en"] | None = None
+
+
+class EmailCodeOut(BaseModel):
+    """Where the confirmation code went, masked."""
+
+    masked_destination: str
+
+
+class EmailConfirmIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12)]
 
 
 class SessionOut(BaseModel):

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from parta.schemas.common import Strict
 
-__all__ = ["MuteOut", "NotificationSettingsIn", "NotificationSettingsOut", "PushKeyOut",
+__all__ = ["MuteOut", "NotificationSettingsIn", "NotificationSettingsOut", "OrgQuietHoursIn",
+           "OrgQuietHoursOut", "PushKeyOut",
            "PushKeys", "SubscriptionIn", "SubscriptionOut", "SubscriptionsOut"]
 
 # «HH:MM» on a 24-hour clock.
@@ -51,22 +52,51 @@ class SubscriptionsOut(BaseModel):
 
 
 class NotificationSettingsIn(Strict):
+    """What is sent changes (a field left out stays as it was). Sending the quiet hours makes
+    them one's own; ``quiet_own: false`` gives them back to the school's."""
+
+    quiet_own: bool | None = None
     quiet_enabled: bool = True
     quiet_start: ClockTime = "21:00"
     quiet_end: ClockTime = "07:00"
     time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = "Europe/Moscow"
     previews: bool = False
+    # The e-mail digest of what one missed; minutes a message waits unread before it may be
+    # mailed (null: the installation's default).
+    email_digest: bool = True
+    digest_delay_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
 
 
 class NotificationSettingsOut(BaseModel):
+    quiet_source: str  # whose quiet hours these are: own | school | default
     quiet_enabled: bool
     quiet_start: str
     quiet_end: str
     time_zone: str
     previews: bool
     subscriptions: int  # how many browsers this person gets pushes on
+    email_digest: bool
+    digest_delay_minutes: int | None  # null: the installation's default, below
+    digest_default_minutes: int
+    email_confirmed: bool  # whether there is a confirmed address for the digest to go to
 
 
 class MuteOut(BaseModel):
     chat_id: int
     muted: bool
+
+
+class OrgQuietHoursIn(Strict):
+    """A school's quiet hours for its students and parents (``enabled: false``: none)."""
+
+    enabled: bool
+    start: ClockTime = "21:00"
+    end: ClockTime = "08:00"
+    time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = "Europe/Moscow"
+
+
+class OrgQuietHoursOut(BaseModel):
+    enabled: bool
+    start: str
+    end: str
+    time_zone: str

@@ -282,6 +282,23 @@ async def test_asking_for_a_parents_email_code_tells_nothing_about_the_phone(
     assert await _count(world, LoginCode) == 4  # each counts towards the limits alike
 
 
+async def test_the_parent_email_answers_bytes_and_headers_are_alike_for_every_phone(
+        world: World) -> None:
+    """Not only the JSON: the status, the body's bytes and every header but the clock's and
+    the request's own id are the same for a young pupil's phone and anyone else's."""
+    varying = {"date", "x-request-id"}
+
+    async def answer(phone: str) -> tuple[int, bytes, dict[str, str]]:
+        r = await world.client().post("/api/v1/auth/code",
+                                      json={"phone": phone, "channel": "parent_email"})
+        return r.status_code, r.content, {k: v for k, v in r.headers.items() if k not in varying}
+
+    pupil = await answer(PHONES["little"])
+    for phone in (PHONES["student"], PHONES["parent"], NEW_PHONE):
+        assert await answer(phone) == pupil, phone
+    await _mail_settles()
+
+
 async def test_an_older_students_parent_email_code_cannot_be_guessed_into_a_sign_in(
         world: World) -> None:
     c = world.client()

@@ -148,8 +148,11 @@ async def test_quiet_hours_hold_a_message_until_the_morning(world: World, push: 
     # Her own quiet hours, in her time zone: 23:00–06:00 in Yekaterinburg (UTC+5).
     r = await masha.put(f"{API}/notifications/settings", json={
         "quiet_start": "23:00", "quiet_end": "06:00", "time_zone": "Asia/Yekaterinburg"})
-    assert r.json() == {"quiet_enabled": True, "quiet_start": "23:00", "quiet_end": "06:00",
-                        "time_zone": "Asia/Yekaterinburg", "previews": False, "subscriptions": 1}
+    assert r.json() == {"quiet_source": "own", "quiet_enabled": True, "quiet_start": "23:00",
+                        "quiet_end": "06:00",
+                        "time_zone": "Asia/Yekaterinburg", "previews": False, "subscriptions": 1,
+                        "email_digest": True, "digest_delay_minutes": None,
+                        "digest_default_minutes": 30, "email_confirmed": False}
     clock.now = datetime(2026, 12, 8, 17, 30, tzinfo=UTC)  # 22:30 there: not quiet yet
     await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Вечернее"})
     await notifier.drain()

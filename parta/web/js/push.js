@@ -118,28 +118,69 @@ function zones(selected) {
   return list.map((zone) => [zone, t(`push.zones.${zone}`) === `push.zones.${zone}` ? zone : t(`push.zones.${zone}`)]);
 }
 
+const DIGEST_DELAYS = [15, 30, 60, 120, 240, 720, 1440];
+
 function settingsForm(settings, onSaved) {
   return form({
     testid: 'notification-settings',
     className: 'notification-settings',
     fields: [
-      field({ name: 'quiet_enabled', type: 'checkbox', label: t('push.quiet'), value: settings.quiet_enabled, testid: 'quiet-enabled', hint: t('push.quiet_hint') }),
+      field({
+        name: 'quiet_enabled', type: 'checkbox', label: t('push.quiet'), value: settings.quiet_enabled, testid: 'quiet-enabled',
+        hint: settings.quiet_source === 'school' ? `${t('push.quiet_hint')} ${t('push.quiet_school')}` : t('push.quiet_hint'),
+      }),
       h('div', { class: 'row row--wrap quiet-hours' },
         field({ name: 'quiet_start', type: 'time', label: t('push.quiet_start'), value: settings.quiet_start, testid: 'quiet-start', required: true }),
         field({ name: 'quiet_end', type: 'time', label: t('push.quiet_end'), value: settings.quiet_end, testid: 'quiet-end', required: true })),
       field({ name: 'time_zone', type: 'select', label: t('push.time_zone'), value: settings.time_zone, testid: 'time-zone', options: zones(settings.time_zone) }),
       field({ name: 'previews', type: 'checkbox', label: t('push.previews'), value: settings.previews, testid: 'push-previews', hint: t('push.previews_hint') }),
+      field({
+        name: 'email_digest', type: 'checkbox', label: t('push.digest'), value: settings.email_digest, testid: 'email-digest',
+        hint: settings.email_confirmed ? t('push.digest_hint') : `${t('push.digest_hint')} ${t('push.digest_unconfirmed')}`,
+      }),
+      field({
+        name: 'digest_delay_minutes', type: 'select', label: t('push.digest_delay'), testid: 'digest-delay',
+        value: settings.digest_delay_minutes ?? '',
+        options: [['', t('push.digest_default', { minutes: settings.digest_default_minutes })],
+          ...DIGEST_DELAYS.map((minutes) => [minutes, t(`push.delays.${minutes}`)])],
+      }),
     ],
     actions: [submit(t('common.save'), 'notification-settings-save')],
     onsubmit: async (values) => {
       const saved = await put('/notifications/settings', {
         quiet_enabled: Boolean(values.quiet_enabled), quiet_start: values.quiet_start, quiet_end: values.quiet_end,
         time_zone: values.time_zone, previews: Boolean(values.previews),
+        email_digest: Boolean(values.email_digest),
+        digest_delay_minutes: values.digest_delay_minutes ? Number(values.digest_delay_minutes) : null,
       });
       toast(t('push.saved'));
       onSaved(saved);
     },
   });
+}
+
+/** The school's quiet hours for its students and parents (the administrator's org page). */
+export async function schoolQuietHoursCard(orgId) {
+  const hours = await get(`/orgs/${orgId}/quiet-hours`);
+  const quietForm = form({
+    testid: 'school-quiet-hours',
+    className: 'notification-settings',
+    fields: [
+      field({ name: 'enabled', type: 'checkbox', label: t('push.school_quiet'), value: hours.enabled, testid: 'school-quiet-enabled', hint: t('push.school_quiet_hint') }),
+      h('div', { class: 'row row--wrap quiet-hours' },
+        field({ name: 'start', type: 'time', label: t('push.quiet_start'), value: hours.start, testid: 'school-quiet-start', required: true }),
+        field({ name: 'end', type: 'time', label: t('push.quiet_end'), value: hours.end, testid: 'school-quiet-end', required: true })),
+      field({ name: 'time_zone', type: 'select', label: t('push.time_zone'), value: hours.time_zone, testid: 'school-time-zone', options: zones(hours.time_zone) }),
+    ],
+    actions: [submit(t('common.save'), 'school-quiet-save')],
+    onsubmit: async (values) => {
+      await put(`/orgs/${orgId}/quiet-hours`, {
+        enabled: Boolean(values.enabled), start: values.start, end: values.end, time_zone: values.time_zone,
+      });
+      toast(t('push.school_quiet_saved'));
+    },
+  });
+  return cardTitled(t('push.school_quiet_title'), quietForm);
 }
 
 /** The profile's «Notifications» card. */
@@ -161,7 +202,9 @@ export async function notificationsCard() {
     replace(body, h('p', { class: 'hint' }, t('push.lead')), deviceRow(reload), count,
       settingsForm(settings, () => reload()));
   }
-  return cardTitled(t('push.title'), body);
+  const card = cardTitled(t('push.title'), body);
+  card.id = 'notifications'; // the e-mail digest's «change or turn off» link lands here
+  return card;
 }
 
 /** «Without notifications» for one chat (on the chat's page of members and rules). */

@@ -7,6 +7,7 @@ import { formatDate, t } from '../i18n.js';
 import { orgPath, session } from '../session.js';
 import { cardTitled, facts, pageHeader, toast } from '../ui.js';
 import { reconciliationReminder } from '../roster/reminder.js';
+import { schoolQuietHoursCard } from '../push.js';
 
 const EDITABLE = [
   ['name', 'text', true], ['short_name', 'text'], ['address', 'text'], ['phone', 'tel'], ['email', 'email'],
@@ -15,6 +16,7 @@ const EDITABLE = [
 
 export async function orgProfileView(ctx) {
   const [org, reminder] = await Promise.all([get(orgPath()), reconciliationReminder()]);
+  const quiet = await schoolQuietHoursCard(org.id);
   const orgForm = form({
     testid: 'org-form',
     className: 'form--grid',
@@ -46,5 +48,6 @@ export async function orgProfileView(ctx) {
       [t('org.municipality'), org.municipality && org.municipality.name],
       [t('org.created_at'), formatDate(org.created_at, false)],
     ])),
-    cardTitled(t('org.edit'), orgForm));
+    cardTitled(t('org.edit'), orgForm),
+    quiet);
 }

@@ -39,6 +39,37 @@ function profileForm(ctx) {
   });
 }
 
+/** The address is not known to be theirs until a code sent to it comes back (then the e-mail
+ * digest may go there). */
+function emailConfirmation(ctx) {
+  const user = session.user;
+  if (!user.email) return null;
+  if (user.email_confirmed) {
+    return h('p', { testid: 'email-confirmed' }, h('span', { class: 'chip chip--ok' }, t('profile.email_confirmed')));
+  }
+  const box = h('div', { class: 'stack', testid: 'email-confirmation' });
+  const note = () => h('p', { class: 'hint' }, t('profile.email_unconfirmed'));
+  const codeForm = (destination) => form({
+    testid: 'email-confirm-form',
+    fields: [field({
+      name: 'code', label: t('profile.email_code'), required: true, testid: 'email-code', autocomplete: 'one-time-code',
+      inputmode: 'numeric', maxlength: 12, hint: t('profile.email_code_sent', { destination }),
+    })],
+    actions: [submit(t('profile.email_confirm'), 'email-confirm')],
+    onsubmit: async (values) => {
+      setUser(await post('/me/email/confirm', { code: values.code }));
+      toast(t('profile.email_confirmed_toast'));
+      ctx.refresh();
+    },
+  });
+  const send = button(t('profile.email_send_code'), (event) => busy(event.currentTarget, async () => {
+    const answer = await post('/me/email/code');
+    replace(box, note(), codeForm(answer.masked_destination));
+  }), { testid: 'email-send-code' });
+  replace(box, note(), send);
+  return box;
+}
+
 /** 'Mozilla/5.0 (X11; Linux x86_64) … Chrome/126 …' → 'Chrome · Linux'. */
 function deviceName(s) {
   const ua = s.device || '';
@@ -103,7 +134,7 @@ export async function profileView(ctx) {
     pageHeader(t('profile.title'), t('profile.lead')),
     cardTitled(t('profile.about'),
       facts([[t('profile.phone'), formatPhone(user.phone)]]),
-      profileForm(ctx)),
+      profileForm(ctx), emailConfirmation(ctx)),
     orgs.length
       ? cardTitled(t('profile.memberships'), h('ul', { class: 'list' }, orgs.map((m) => h('li', { class: 'list-item' },
         h('div', { class: 'list-item__main' }, h('strong', {}, m.org.name), ' ', roleChips(m.roles),
