@@ -148,3 +148,31 @@ def test_the_audit_log_shows_what_happened(admin_page: Any) -> None:
     admin_page.goto("/admin/audit")
     expect(admin_page.get_by_test_id("audit-row").first).to_be_visible()
     expect(admin_page.get_by_test_id("audit-table")).to_contain_text("Организация зарегистрирована")
+
+
+def russian_form(n: int) -> str:
+    """CLDR's Russian plural category of a whole number."""
+    if n % 10 == 1 and n % 100 != 11:
+        return "one"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "few"
+    return "many"
+
+
+def test_the_schools_figures_agree_with_their_numbers(admin_page: Any) -> None:
+    """«1 родитель», «3 родителя», «5 родителей» — never «1 родителей» (issue 14)."""
+    import json
+    from pathlib import Path
+
+    import parta
+
+    catalog = json.loads((Path(parta.__file__).parent / "web/i18n/ru.json").read_text())["figures"]
+    page = admin_page
+    page.goto("/")
+    figures = page.get_by_test_id("figures").locator(".figure")
+    expect(figures.first).to_be_visible()
+    shown = figures.evaluate_all("""items => items.map(li => [
+        li.querySelector('.figure__value').textContent, li.querySelector('.figure__label').textContent])""")
+    assert len(shown) == len(catalog)  # shown in the catalog's order
+    for (key, forms), (value, label) in zip(catalog.items(), shown, strict=True):
+        assert label == forms[russian_form(int(value))], (key, value, label)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, PARENT, LiveServer, new_page, sign_in
+from tests.e2e.conftest import CLASS_TEACHER, PARENT, STUDENT, LiveServer, new_page, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -183,3 +183,23 @@ def test_a_parent_sees_no_composer_because_the_server_says_so(browser: Any, serv
     expect(page.get_by_test_id("chat-readonly")).to_be_visible()
     expect(page.get_by_test_id("composer-input")).to_have_count(0)
     page.context.close()
+
+
+def test_a_student_sees_the_pinned_message_and_no_unpin_button(
+        browser: Any, server: LiveServer, people: Any) -> None:
+    """The pinned bar as a member who may not unpin sees it: the message's text, nothing else
+    (it once showed a literal «null» where the moderator's unpin button goes)."""
+    teacher = people(CLASS_TEACHER)
+    chat_id = next(c["id"] for c in teacher.get("/chats")["chats"] if c["title"] == CLASS_CHAT)
+    posted = teacher.post(f"/chats/{chat_id}/messages", {"body": "Экскурсия переносится на среду"})
+    teacher.post(f"/chats/{chat_id}/pins", {"message_id": posted["id"]})
+    page = open_as(browser, server, STUDENT, viewport=PHONE, has_touch=True)
+    try:
+        open_chat(page, CLASS_CHAT)
+        bar = page.get_by_test_id("pinned-bar")
+        expect(page.get_by_test_id("pinned-text")).to_have_text("Экскурсия переносится на среду")
+        expect(page.get_by_test_id("pinned-unpin")).to_have_count(0)
+        assert "null" not in bar.inner_text()
+    finally:
+        teacher.http.delete(f"/chats/{chat_id}/pins/{posted['id']}")  # the next tests' chat as it was
+        page.context.close()

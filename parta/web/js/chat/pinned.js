@@ -1,7 +1,7 @@
 // The bar under a chat's header with its pinned messages: the newest pin first; a click shows
 // the message and steps to the next older pin; moderators unpin from here.
 
-import { h, icon, ICONS } from '../dom.js';
+import { append, h, icon, ICONS } from '../dom.js';
 import { t } from '../i18n.js';
 import { filesLabel, plainText } from './format.js';
 
@@ -30,7 +30,7 @@ export function createPinnedBar({ messageOf, load, onJump, onUnpin }) {
       ? t('chat.pinned_n', { n: shown.length - index, total: shown.length })
       : t('chat.pinned');
     const text = msg ? plainText(msg.body, 140) || filesLabel(msg) : t('chat.quote_loading');
-    el.append(
+    append(el, [
       h('button', {
         type: 'button', class: 'pinned__main', testid: 'pinned-open',
         onclick: () => {
@@ -48,8 +48,8 @@ export function createPinnedBar({ messageOf, load, onJump, onUnpin }) {
       onUnpin ? h('button', {
         type: 'button', class: 'pinned__close', 'aria-label': t('chat.unpin'), title: t('chat.unpin'),
         testid: 'pinned-unpin', onclick: () => onUnpin(id),
-      }, icon(ICONS.close)) : null,
-    );
+      }, icon(ICONS.close)) : null, // the DOM's own append would write «null»
+    ]);
   }
 
   return {

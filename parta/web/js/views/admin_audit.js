@@ -8,14 +8,32 @@ import { busy, button, cardTitled, empty, pageHeader, personName } from '../ui.j
 
 const PAGE = 50;
 
+// An entry's details in words: each key by its name in the catalog, ids as «#12», yes/no,
+// lists joined, nested values the same way — never raw JSON.
+function words(v) {
+  if (v == null || v === '') return '—';
+  if (typeof v === 'boolean') return t(`audit_details.${v ? 'yes' : 'no'}`);
+  if (Array.isArray(v)) return v.map(words).join(', ');
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${label(k)}: ${words(x)}`).join(', ');
+  return String(v);
+}
+
+function label(key) {
+  return has(`audit_details.${key}`) ? t(`audit_details.${key}`) : key.replace(/_/g, ' ');
+}
+
 function details(value) {
   if (value == null || value === '') return '';
   if (typeof value === 'string') return value;
-  return Object.entries(value).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ');
+  return Object.entries(value).map(([k, v]) => {
+    const shown = /_id$/.test(k) && typeof v === 'number' ? `#${v}` : words(v);
+    return `${label(k)}: ${shown}`;
+  }).join('; ');
 }
 
 function actionText(action) {
-  return has(`audit_actions.${action}`) ? t(`audit_actions.${action}`) : action;
+  // An action the catalog does not know yet (tests/test_audit_words.py keeps them all known).
+  return has(`audit_actions.${action}`) ? t(`audit_actions.${action}`) : action.replace(/[._]/g, ' ');
 }
 
 function target(entry) {

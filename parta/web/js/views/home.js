@@ -3,7 +3,7 @@
 
 import { get } from '../api.js';
 import { h } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import {
   isAdmin, isMunicipal, isOperator, isTeacher, managesRoster, membership, memberships, orgPath, session,
 } from '../session.js';
@@ -34,7 +34,7 @@ async function figures() {
       h('ul', { class: 'figures', testid: 'figures' },
         items.map(([key, value]) => h('li', { class: 'figure' },
           h('span', { class: 'figure__value' }, String(value ?? 0)),
-          h('span', { class: 'figure__label' }, t(`figures.${key}`))))));
+          h('span', { class: 'figure__label' }, tn(`figures.${key}`, value ?? 0))))));
   } catch {
     return null;
   }
