@@ -234,6 +234,9 @@ async def resolve_report(ctx: Ctx, report_id: int, resolution: str, *,
         Report.message_id == msg.id, Report.status == ReportStatus.open))).scalars())
     if report.status != ReportStatus.open:
         raise Conflict("already_decided")
+    if any(r.reporter_id == actor.user_id for r in open_reports) or \
+            report.reporter_id == actor.user_id:
+        raise Forbidden("own_report")  # nobody judges a complaint they made: another moderator does
     violation = None
     match resolution:
         case "dismiss":

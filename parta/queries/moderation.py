@@ -90,7 +90,9 @@ async def queue(db: AsyncSession, scope: OrgScope) -> ModerationQueue:
     people: set[int | None] = set()
     for mid, reports in by_message.items():
         msg = msgs.get(mid)
-        if msg is None or msg.author_id == viewer_id:
+        # Nobody judges their own message, nor a message they reported.
+        if msg is None or msg.author_id == viewer_id or any(
+                r.reporter_id == viewer_id for r in reports):
             continue
         context = await _context(db, msg)
         people.update(m.author_id for m in context)

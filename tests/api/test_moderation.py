@@ -574,3 +574,26 @@ async def test_an_unopposed_early_unblock_is_announced_when_its_window_closes(wo
     assert await settle_due_blocks(world.services) == 0
     queue = (await anna.get(f"{API}/orgs/{world.org_id}/moderation")).json()
     assert queue["rules"] == {} and queue["reports"] == []
+
+
+async def test_a_moderator_does_not_judge_a_complaint_they_made(world: World) -> None:
+    """A teacher who reported a message leaves it to another moderator or the administration:
+    it is not in her queue and she cannot resolve it (issue 14)."""
+    anna, chat, masha, petya = await class_chat(world)
+    cid = chat["id"]
+    rude = (await say(petya, cid, "Маша опять всё списала у меня")).json()
+    r = await anna.post(f"{API}/chats/{cid}/messages/{rude['id']}/reports", json={"reason": "insult"})
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert (await anna.get(f"{API}/orgs/{world.org_id}/moderation")).json()["reports"] == []
+    r = await anna.post(f"{API}/reports/{report['id']}/resolve", json={"resolution": "dismiss"})
+    assert (r.status_code, error_code(r)) == (403, "own_report")
+    # Masha's report on the same message changes nothing for Anna: she is still one who reported.
+    await masha.post(f"{API}/chats/{cid}/messages/{rude['id']}/reports", json={"reason": "insult"})
+    r = await anna.post(f"{API}/reports/{report['id']}/resolve", json={"resolution": "dismiss"})
+    assert (r.status_code, error_code(r)) == (403, "own_report")
+    admin = await world.as_("admin")  # the administration decides it
+    [item] = (await admin.get(f"{API}/orgs/{world.org_id}/moderation")).json()["reports"]
+    assert item["message"]["id"] == rude["id"]
+    r = await admin.post(f"{API}/reports/{report['id']}/resolve", json={"resolution": "dismiss"})
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"

@@ -280,3 +280,27 @@ def test_the_admin_rewrites_the_schools_rules_and_a_newcomer_reads_them_before_j
         assert people(STUDENT).get(f"/chats/{chat_id}")["org_rules_accepted_version"] >= 2
     finally:
         people(ADMIN).put(f"/orgs/{people(ADMIN).org_id}/chat-rules", {"rules": None})
+
+
+def test_dismissing_a_report_is_asked_once_more(
+    open_page: Callable[..., Any], people: Callable[[str], Api]
+) -> None:
+    """One stray tap does not decide a complaint (issue 14): «Отклонить» asks first; cancelling
+    leaves the report in the queue, confirming closes it and the message stays."""
+    chat_id = group_chat(people, "5А — отклонить жалобу", (STUDENT, STUDENT2))
+    sent = people(STUDENT2).post(f"/chats/{chat_id}/messages", {"body": "Завтра можно без формы?"})
+    people(STUDENT).post(f"/chats/{chat_id}/messages/{sent['id']}/reports", {"reason": "other"})
+    anna = open_page(CLASS_TEACHER, "/moderation", viewport={"width": 390, "height": 844},
+                     has_touch=True)
+    item = anna.get_by_test_id("queue-report").filter(has_text="Завтра можно без формы?")
+    item.get_by_test_id("queue-dismiss").click()
+    dialog = anna.get_by_test_id("confirm-dialog")
+    expect(dialog).to_contain_text("Сообщение останется в чате")
+    anna.get_by_test_id("confirm-cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(item).to_have_count(1)
+    item.get_by_test_id("queue-dismiss").click()
+    anna.get_by_test_id("confirm-ok").click()
+    expect(item).to_have_count(0)
+    page = people(CLASS_TEACHER).get(f"/chats/{chat_id}/messages")["messages"]
+    assert next(m for m in page if m["id"] == sent["id"])["deleted"] is False

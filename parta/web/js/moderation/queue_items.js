@@ -7,7 +7,7 @@ import { h, replace } from '../dom.js';
 import { formatDate, t } from '../i18n.js';
 import { field, fieldError, form, submit } from '../forms.js';
 import { isAdmin, orgPath } from '../session.js';
-import { button, busy, chip } from '../ui.js';
+import { button, busy, chip, confirmDialog } from '../ui.js';
 import { chatById } from '../chat/store.js';
 import { highlighted } from './conduct.js';
 import { orgItems, ruleOptions } from './rules.js';
@@ -79,10 +79,15 @@ async function violationForm(item, holder, done) {
 /** One reported message. done(text) after it is decided (the queue reloads). */
 export function reportItem(item, done) {
   const formHolder = h('div', {});
-  const resolve = (resolution, ok) => (event) => busy(event.currentTarget, async () => {
-    await post(`/reports/${item.report_ids[0]}/resolve`, { resolution });
-    done(ok);
-  });
+  // Dismissing and deleting are asked once more: one stray tap must not decide a complaint.
+  const resolve = (resolution, ok, question, confirmLabel) => async (event) => {
+    const target = event.currentTarget;
+    if (!(await confirmDialog(question, { confirmLabel, danger: resolution === 'delete' }))) return;
+    await busy(target, async () => {
+      await post(`/reports/${item.report_ids[0]}/resolve`, { resolution });
+      done(ok);
+    });
+  };
   const reasons = Object.entries(item.reasons || {}).map(([reason, n]) =>
     chip(n > 1 ? `${t(`report.reasons.${reason}`)} ×${n}` : t(`report.reasons.${reason}`), 'warn'));
   return h('li', { class: 'queue-item', testid: 'queue-report', dataset: { messageId: String(item.message.id) } },
@@ -96,8 +101,8 @@ export function reportItem(item, done) {
         event.currentTarget.setAttribute('aria-expanded', 'true');
         violationForm(item, formHolder, done);
       }, { kind: 'primary', small: true, testid: 'queue-violation' }),
-      button(t('queue.delete'), resolve('delete', t('queue.deleted')), { kind: 'danger-ghost', small: true, testid: 'queue-delete-message' }),
-      button(t('queue.dismiss'), resolve('dismiss', t('queue.dismissed')), { kind: 'ghost', small: true, testid: 'queue-dismiss' })),
+      button(t('queue.delete'), resolve('delete', t('queue.deleted'), t('queue.delete_confirm'), t('queue.delete')), { kind: 'danger-ghost', small: true, testid: 'queue-delete-message' }),
+      button(t('queue.dismiss'), resolve('dismiss', t('queue.dismissed'), t('queue.dismiss_confirm'), t('queue.dismiss')), { kind: 'ghost', small: true, testid: 'queue-dismiss' })),
     formHolder);
 }
 
