@@ -90,11 +90,38 @@ bash scripts/media-services.sh status >/dev/null 2>&1 || stop_media=1
 bash scripts/media-services.sh start || exit 1
 eval "$(bash scripts/media-services.sh env)"  # PARTA_JANUS_URL, PARTA_TURN_URLS …
 
-run_pytest "pytest on SQLite" -- -m "not e2e"
-
+# The two databases' runs go side by side, one core each (they share nothing: SQLite is a
+# temporary file per run, PostgreSQL its own database, Janus rooms are made per call); each
+# run's output is kept and shown whole when both are done. PARTA_TEST_SERIAL=1 runs them one
+# after the other instead.
 bash scripts/test-services.sh reset-db >/dev/null || { echo "could not reset parta_test" >&2; exit 1; }
-run_pytest "pytest on PostgreSQL + Redis" \
-    "PARTA_TEST_DATABASE_URL=$PG_URL" "PARTA_TEST_REDIS_URL=$REDIS_URL" -- -m "not e2e"
+if [[ -n "${PARTA_TEST_SERIAL:-}" ]]; then
+    run_pytest "pytest on SQLite" -- -m "not e2e"
+    run_pytest "pytest on PostgreSQL + Redis" \
+        "PARTA_TEST_DATABASE_URL=$PG_URL" "PARTA_TEST_REDIS_URL=$REDIS_URL" -- -m "not e2e"
+else
+    logs="$(mktemp -d)"
+    side() {  # side NAME [VAR=value ...]: one run in the background, into $logs/NAME
+        local name=$1 start=$SECONDS
+        shift
+        timeout -k 10 "$TIMEOUT" env -u PARTA_TEST_DATABASE_URL -u PARTA_TEST_REDIS_URL "$@" \
+            "$PY" -m pytest -ra -m "not e2e" -p no:cacheprovider "${EXTRA[@]}" >"$logs/$name" 2>&1
+        echo "$? $((SECONDS - start))" >"$logs/$name.rc"
+    }
+    section "pytest on SQLite and on PostgreSQL + Redis, side by side"
+    side sqlite &
+    side postgresql "PARTA_TEST_DATABASE_URL=$PG_URL" "PARTA_TEST_REDIS_URL=$REDIS_URL" &
+    wait
+    for run in "sqlite:pytest on SQLite" "postgresql:pytest on PostgreSQL + Redis"; do
+        file=${run%%:*}
+        section "${run#*:}"
+        cat "$logs/$file"
+        read -r rc took <"$logs/$file.rc"
+        echo "    (${took}s)"
+        record "${run#*:}" "$rc" no-tests-ok
+    done
+    rm -rf "$logs"
+fi
 
 run_pytest "pytest e2e in Chromium (SQLite)" -- -m e2e
 
