@@ -87,7 +87,10 @@ async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = No
             .where(ChatMember.user_id == user_id, ChatMember.left_at.is_(None)))
     if within is not None:
         stmt = stmt.where(Chat.org_id == within.org.id)
-    rows = (await db.execute(stmt)).all()
+    # A one-to-one chat opened with «Написать» and left without a word is nobody's chat yet:
+    # it shows in the lists once its first message is there.
+    rows = [(c, m) for c, m in (await db.execute(stmt)).all()
+            if c.kind != ChatKind.direct or c.last_message_id is not None]
     if not rows:
         return []
     chat_ids = [c.id for c, _ in rows]

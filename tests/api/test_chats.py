@@ -402,3 +402,20 @@ async def test_a_declined_invitation_leaves_nothing_to_read(world: World) -> Non
                              json={"accept_rules": True})).status_code == 404
     parent = await world.as_("parent")  # never invited
     assert (await parent.post(f"{API}/chats/{chat['id']}/decline")).status_code == 404
+
+
+async def test_a_direct_chat_left_without_a_word_is_in_nobodys_list(world: World) -> None:
+    """«Написать» opens the chat at once; until its first message it is in neither person's list
+    (tapping «Написать» and going back left empty chats behind, issue 14)."""
+    elena, anna = await world.as_("parent"), await world.as_("teacher")
+    anna_id = await world.user_id("teacher")
+    direct = (await elena.post(f"{API}/orgs/{world.org_id}/direct", json={"user_id": anna_id})).json()
+
+    async def listed(who: Any) -> bool:
+        return direct["id"] in [c["id"] for c in (await who.get(f"{API}/chats")).json()["chats"]]
+
+    assert not await listed(elena) and not await listed(anna)
+    assert (await elena.get(f"{API}/chats/{direct['id']}")).status_code == 200  # it opens
+    r = await elena.post(f"{API}/chats/{direct['id']}/messages", json={"body": "Добрый день!"})
+    assert r.status_code == 200, r.text
+    assert await listed(elena) and await listed(anna)
