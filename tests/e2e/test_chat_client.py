@@ -203,3 +203,39 @@ def test_a_student_sees_the_pinned_message_and_no_unpin_button(
     finally:
         teacher.http.delete(f"/chats/{chat_id}/pins/{posted['id']}")  # the next tests' chat as it was
         page.context.close()
+
+
+def test_the_keyboard_focus_is_plainly_visible(browser: Any, server: LiveServer) -> None:
+    """The focus ring is a solid 3 px line of at least 3:1 contrast with the page (WCAG 1.4.11);
+    it was 35 % opaque (issue 14)."""
+    page = open_as(browser, server, CLASS_TEACHER, viewport=DESKTOP)
+    try:
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        ring = page.evaluate("""() => {
+          const el = document.activeElement, style = getComputedStyle(el);
+          let bg = 'rgba(0, 0, 0, 0)';
+          for (let n = el.parentElement; n && /rgba\\(.*, 0\\)|transparent/.test(bg); n = n.parentElement) {
+            bg = getComputedStyle(n).backgroundColor;
+          }
+          return {tag: el.tagName, style: style.outlineStyle, width: style.outlineWidth,
+                  color: style.outlineColor, bg};
+        }""")
+        assert ring["tag"] != "BODY" and ring["style"] == "solid" and ring["width"] == "3px", ring
+
+        def rgb(text: str) -> tuple[float, ...]:
+            parts = [float(x) for x in re.findall(r"[\d.]+", text)]
+            assert len(parts) == 3 or parts[3] == 1, text  # opaque
+            return tuple(parts[:3])
+
+        def luminance(c: tuple[float, ...]) -> float:
+            def lin(v: float) -> float:
+                v /= 255
+                return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+            r, g, b = (lin(v) for v in c)
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+        fg, bg = luminance(rgb(ring["color"])), luminance(rgb(ring["bg"]))
+        assert (max(fg, bg) + 0.05) / (min(fg, bg) + 0.05) >= 3, ring
+    finally:
+        page.context.close()
