@@ -176,3 +176,19 @@ def test_the_schools_figures_agree_with_their_numbers(admin_page: Any) -> None:
     assert len(shown) == len(catalog)  # shown in the catalog's order
     for (key, forms), (value, label) in zip(catalog.items(), shown, strict=True):
         assert label == forms[russian_form(int(value))], (key, value, label)
+
+
+def test_the_audit_log_reads_as_words_and_scrolls_by_keyboard(admin_page: Any) -> None:
+    """No raw codes («roster.applied») or JSON in the log (issue 14); the table, which scrolls
+    sideways on a phone, is reachable by keyboard and named for a screen reader."""
+    page = admin_page
+    page.goto("/admin/audit")
+    rows = page.get_by_test_id("audit-row")
+    expect(rows.first).to_be_visible()
+    for action, details in rows.evaluate_all(
+            "rows => rows.map(r => [r.children[2].textContent, r.children[4].textContent])"):
+        assert not re.search(r"\b[a-z_]+\.[a-z_]+\b", action), action
+        assert "{" not in details and '"' not in details, details
+    wrap = page.locator(".table-wrap").filter(has=page.get_by_test_id("audit-table"))
+    assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
+    assert wrap.get_attribute("aria-label") == "Журнал действий"

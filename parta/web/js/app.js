@@ -243,9 +243,13 @@ function showModeration() {
 /** Unread messages on the «Chats» links and in the tab's title. */
 function showUnread() {
   const count = session.user ? totalUnread() : 0;
+  const shown = count > 99 ? '99+' : String(count);
   for (const badge of document.querySelectorAll('[data-unread-badge]')) {
-    badge.textContent = count > 99 ? '99+' : String(count);
+    badge.textContent = shown;
     badge.hidden = count === 0;
+    // An icon link named by aria-label says the number it shows too (WCAG 2.5.3).
+    const link = badge.closest('a[aria-label]');
+    if (link) link.setAttribute('aria-label', count ? t('nav.chats_unread', { count: shown }) : t('nav.chats'));
   }
   const title = document.title.replace(/^\(\d+\+?\) /, '');
   document.title = count ? `(${count > 99 ? '99+' : count}) ${title}` : title;

@@ -137,7 +137,7 @@ export async function busy(buttonEl, work, { ok } = {}) {
 }
 
 /** A table that becomes stacked cards on a phone (CSS uses the data-label). */
-export function table(columns, rows, { testid, rowTestid } = {}) {
+export function table(columns, rows, { testid, rowTestid, label } = {}) {
   // A column without a visible heading (its buttons) still names itself to a screen reader.
   const heading = (c) => c.label || (c.srLabel ? h('span', { class: 'visually-hidden' }, c.srLabel) : '');
   const head = h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, heading(c)))));
@@ -147,7 +147,12 @@ export function table(columns, rows, { testid, rowTestid } = {}) {
     for (const c of columns) tr.append(h('td', { 'data-label': c.label }, c.cell(row)));
     body.append(tr);
   }
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid }, head, body));
+  return tableWrap(h('table', { class: 'table', testid }, head, body), label);
+}
+
+/** A table that may scroll sideways: reachable by keyboard, named for a screen reader. */
+export function tableWrap(tableEl, label) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label || t('common.table') }, tableEl);
 }
 
 /** Copy text to the clipboard, falling back to selecting the field where the API is missing. */

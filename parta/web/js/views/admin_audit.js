@@ -4,7 +4,7 @@ import { get, qs } from '../api.js';
 import { h } from '../dom.js';
 import { formatDate, has, t } from '../i18n.js';
 import { orgPath } from '../session.js';
-import { busy, button, cardTitled, empty, pageHeader, personName } from '../ui.js';
+import { busy, button, cardTitled, empty, pageHeader, personName, tableWrap } from '../ui.js';
 
 const PAGE = 50;
 
@@ -53,9 +53,9 @@ function row(entry) {
 
 export async function auditView() {
   const body = h('tbody', {});
-  const tableEl = h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid: 'audit-table' },
+  const tableEl = tableWrap(h('table', { class: 'table', testid: 'audit-table' },
     h('thead', {}, h('tr', {}, ['when', 'who', 'action', 'target', 'details'].map((k) => h('th', { scope: 'col' }, t(`audit.${k}`))))),
-    body));
+    body), t('audit.title'));
   let before = null;
   const more = button(t('audit.more'), async (event) => {
     await busy(event.currentTarget, load);
