@@ -145,6 +145,11 @@ class ClientState:
             self.refetch.add("chats")
             if on_screen:
                 self.refetch.add("chat")
+        elif kind == "moderation.block":
+            if event["user_id"] == self.user_id:  # what I may do here changed: as the web client,
+                self.refetch.add("chats")  # the list and the open chat are fetched again
+                if on_screen:
+                    self.refetch.add("chat")
         elif kind == "chat.member":
             if event["user_id"] == self.user_id:
                 self.refetch.add("chats")

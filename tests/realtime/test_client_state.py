@@ -109,3 +109,78 @@ async def test_the_check_catches_an_event_that_says_less_than_the_answer(
     assert r.status_code == 200, r.text
     with pytest.raises(AssertionError, match="body"):
         await state.matches_fresh_after(world)
+
+
+async def test_moderation_lessons_and_links_keep_every_client_equal_to_a_fresh_fetch(
+        world: World) -> None:
+    """The same check for the actions around a chat: a lesson scheduled and cancelled, a
+    moderator's deletion, violations and a block (what the blocked pupil may do comes back in the
+    chat's capabilities), joining by the chat's link, and a removal."""
+    from datetime import UTC, datetime, timedelta
+
+    anna, chat = await make_class_chat(world)
+    cid = chat["id"]
+    masha = await joined(world, "student", cid)
+    petya = await joined(world, "student2", cid)
+    petya_id = await world.user_id("student2")
+    url = f"{API}/chats/{cid}/messages"
+    await anna.post(url, json={"body": "Доброе утро, 5А!"})
+
+    async def states() -> list[ClientState]:
+        return [await ClientState.fetch(world, "student", cid),
+                await ClientState.fetch(world, "student2"),
+                await ClientState.fetch(world, "teacher", cid)]
+
+    # A lesson: its notice in the chat; cancelled, another notice.
+    s = await states()
+    start = datetime.now(UTC) + timedelta(days=1)
+    r = await anna.post(f"{API}/chats/{cid}/lessons", json={
+        "title": "Онлайн-урок 5А, математика", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=45)).isoformat()})
+    assert r.status_code == 201, r.text
+    applied = await fresh_after(world, s)
+    assert "message.new" in applied["student"]
+    s = await states()
+    assert (await anna.post(f"{API}/lessons/{r.json()['id']}/cancel")).status_code == 200
+    await fresh_after(world, s)
+
+    # A moderator deletes a pupil's message.
+    said = (await petya.post(url, json={"body": "Кто списал домашку — тот молодец"})).json()
+    s = await states()
+    assert (await anna.delete(f"{url}/{said['id']}")).status_code in (200, 204)
+    applied = await fresh_after(world, s)
+    assert applied["student"] == ["message.deleted"]
+
+    # Violations, then a block: the pupil's chat list and the chat say he may not post.
+    s = await states()
+    for n in range(4):
+        r = await anna.post(f"{API}/chats/{cid}/members/{petya_id}/violations",
+                            json={"rule_number": 1, "explanation": f"Грубость №{n}"})
+        assert r.status_code == 201, r.text
+    await fresh_after(world, s)
+    s = await states()
+    r = await anna.post(f"{API}/chats/{cid}/members/{petya_id}/block", json={
+        "until": (datetime.now(UTC) + timedelta(days=3)).isoformat(), "rule_number": 1})
+    assert r.status_code == 201, r.text
+    applied = await fresh_after(world, s)
+    assert "moderation.block" in applied["student2"]
+    listed = next(c for c in s[1].chats["chats"] if c["id"] == cid)
+    assert listed["capabilities"]["can_post"] is False
+
+    # Masha leaves and comes back by the chat's link.
+    link = (await anna.post(f"{API}/chats/{cid}/links", json={})).json()
+    assert (await masha.post(f"{API}/chats/{cid}/leave")).status_code == 200
+    s = await states()
+    r = await masha.post(f"{API}/chat-links/{link['token']}/join", json={"accept_rules": True})
+    assert r.status_code == 200, r.text
+    applied = await fresh_after(world, s)
+    assert "chat.member" in applied["student"] and "chat.member" in applied["teacher"]
+
+    # Petya is removed from the chat for the rules he broke.
+    s = await states()
+    r = await anna.post(f"{API}/chats/{cid}/members/{petya_id}/remove",
+                        json={"rule_number": 1, "reason": "Систематические оскорбления"})
+    assert r.status_code == 201, r.text
+    applied = await fresh_after(world, s)
+    assert "chat.member" in applied["student2"]
+    assert cid not in [c["id"] for c in s[1].chats["chats"]]
