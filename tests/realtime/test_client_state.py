@@ -3,11 +3,13 @@ fed only the events the action produced, holds exactly what a fresh fetch shows 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.api.test_chats import joined, make_class_chat
 from tests.conftest import World
-from tests.helpers import API
+from tests.helpers import API, groups_of
 from tests.realtime.client_state import ClientState, fresh_after
 
 
@@ -184,3 +186,47 @@ async def test_moderation_lessons_and_links_keep_every_client_equal_to_a_fresh_f
     applied = await fresh_after(world, s)
     assert "chat.member" in applied["student2"]
     assert cid not in [c["id"] for c in s[1].chats["chats"]]
+
+
+async def test_a_parent_confirmed_and_a_pupil_transferred_keep_their_clients_true(
+        world: World) -> None:
+    """The school's actions that change whose chats are whose: a parent the school confirms is
+    invited to the class's parents' chat; a pupil transferred to 5Б leaves 5А's chat and is
+    invited to 5Б's — each client, fed only the events, equals a fresh fetch."""
+    from tests.api.test_requests import olga_comes_for_petya
+    from tests.roster.test_movement import five_b_chat, movements
+
+    anna, chat = await make_class_chat(world)
+    cid = chat["id"]
+    await joined(world, "student2", cid)
+    admin = await world.as_("admin")
+    g5a = (await groups_of(admin, world.org_id))["5А"]["id"]
+    r = await anna.post(f"{API}/orgs/{world.org_id}/chats", json={
+        "kind": "parents", "title": "5А — родители Пети", "group_id": g5a, "invite_group": True})
+    assert r.status_code == 201, r.text
+    olga, olga_id, link_id = await olga_comes_for_petya(world)
+    clients: dict[str, Any] = world.__dict__.setdefault("_client_state", {})
+    clients["olga"] = olga
+
+    async def olga_state() -> ClientState:
+        state = ClientState("olga", olga_id, olga, None, {}, None, None, len(world.events))
+        await state._load({"chats"})
+        return state
+
+    s = [await olga_state(), await ClientState.fetch(world, "student2", cid)]
+    r = await admin.post(f"{API}/orgs/{world.org_id}/parent-links/{link_id}/confirm",
+                         json={"child_user_id": await world.user_id("student2")})
+    assert r.status_code == 200, r.text
+    applied = await s[0].matches_fresh_after(world)
+    assert "chat.invited" in applied
+    await s[1].matches_fresh_after(world)
+
+    chat_5b = await five_b_chat(world, admin)
+    s = [await ClientState.fetch(world, "student2", cid), await ClientState.fetch(world, "teacher", cid)]
+    r = await admin.post(movements(world.org_id), json={
+        "kind": "transfer", "user_id": await world.user_id("student2"),
+        "to_group_id": (await groups_of(admin, world.org_id))["5Б"]["id"], "reason": "По заявлению"})
+    assert r.status_code == 201, r.text
+    applied = await fresh_after(world, s)
+    assert "chat.member" in applied["student2"] and "chat.invited" in applied["student2"]
+    assert chat_5b in [c["id"] for c in s[0].chats["invitations"]]
