@@ -271,7 +271,7 @@ class Notifier:
             chat = await db.get(Chat, event.chat_id)
             if chat is None:
                 return
-            settings = await _settings(db, people)
+            settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
             muted = set((await db.execute(select(ChatMute.user_id).where(
                 ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
             langs = await _languages(db, people)
