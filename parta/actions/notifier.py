@@ -54,6 +54,7 @@ from parta.models import (
 )
 from parta.realtime.events import (
     BlockChanged,
+    CallRinging,
     Envelope,
     LessonReminder,
     MessageNew,
@@ -71,7 +72,8 @@ WAITING_LIMIT = 50_000  # notifications waiting (coalescing, quiet hours, retrie
 RETRY_PAUSES = (5, 30, 120, 600)  # seconds before each further try
 GIVE_UP_AFTER = 10  # failures in a row, then the subscription is deleted
 PREVIEW_CHARS = 140
-_PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder")
+_PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder",
+           "call.ringing")
 
 
 def quiet_until(s: NotificationSettings, now: datetime) -> datetime | None:
@@ -102,7 +104,7 @@ class _Notice:
     topic: str
     chat_id: int
     chat_title: str
-    kind: str  # message | mention | reply | direct | violation | blocked | unblocked | lesson
+    kind: str  # message | mention | reply | direct | violation | blocked | unblocked | lesson | call
     lang: str
     preview: str = ""  # «Author: text», empty when the text may not show
     urgent: bool = False
@@ -199,6 +201,35 @@ class Notifier:
                 await self._about_person(event.chat_id, event.user_id, "blocked")
         elif isinstance(event, LessonReminder):
             await self._lesson(event, env.audience)
+        elif isinstance(event, CallRinging):
+            await self._ringing(event, env.audience)
+
+    async def _ringing(self, event: CallRinging, audience: frozenset[int]) -> None:
+        """A one-to-one call rings someone whose app is closed: their phone rings now, or not at
+        all — a call that waits for the morning is no call (their quiet hours, a muted chat)."""
+        people = [u for u in audience if not self.live(u)]
+        if not people:
+            return
+        async with self.services.sessionmaker() as db:
+            people = await _subscribed(db, people)
+            if not people:
+                return
+            chat = await db.get(Chat, event.chat_id)
+            if chat is None:
+                return
+            settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
+            muted = set((await db.execute(select(ChatMute.user_id).where(
+                ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
+            langs = await _languages(db, people)
+        now = self.clock()
+        caller = str(event.caller.get("name") or "")
+        video = event.call.get("kind") != "audio"
+        for uid in people:
+            if uid in muted or quiet_until(settings[uid], now) is not None:
+                continue
+            text = t(langs[uid], "push.call_video" if video else "push.call_audio", name=caller)
+            self._wait(_Notice(uid, f"call{event.call.get('id')}", chat.id, caller, "call",
+                               langs[uid], text, urgent=True), settings[uid], now)
 
     async def _message(self, event: MessageNew, audience: frozenset[int]) -> None:
         msg = event.message

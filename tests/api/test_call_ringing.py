@@ -171,3 +171,46 @@ async def test_an_answer_and_a_decline_at_the_same_moment_settle_one_way(world: 
         assert accepted.json()["janus"]["token"] in await allowed_tokens(world, call_id)
     else:  # declined: over, one missed call, and the answer left nothing in Janus
         assert r.status_code == 404 and [n.body for n in notices] == ["Пропущенный звонок"]
+
+
+async def test_the_phone_of_someone_not_in_the_app_rings_but_not_in_their_quiet_hours(
+        world: World) -> None:
+    """Web Push for a ringing call: Маша's app is closed, her phone shows «Видеозвонок: Анна
+    Сергеевна Волкова» at once, urgent; in her quiet hours nothing is pushed — a call that
+    waits for the morning is no call (issue 13)."""
+    from datetime import UTC, datetime
+
+    from tests.api.test_push import Clock, notifier_of, subscribe
+    from tests.push_service import PushService
+
+    push = PushService()
+    await push.start()
+    try:
+        anna, masha = await world.as_("teacher"), await world.as_("student")
+        chat_id = await direct_chat(world, anna)
+        await subscribe(world, push, masha, "masha")
+        notifier = notifier_of(world, Clock(datetime(2026, 12, 8, 9, 0, tzinfo=UTC)))  # 12:00 MSK
+        await notifier.drain()
+        push.received.clear()
+        call_id = (await anna.post(f"{API}/chats/{chat_id}/call", json={"kind": "video"})).json()["call"]["id"]
+        await notifier.drain()
+        [ring] = push.received
+        assert ring.payload["body"] == "Видеозвонок: Анна Сергеевна Волкова"
+        assert ring.payload["url"] == f"/chats/{chat_id}" and ring.payload["kind"] == "call"
+        assert ring.headers["urgency"] == "high" and push.to("anna") == []
+        await masha.post(f"{API}/calls/{call_id}/decline")
+
+        push.received.clear()
+        r = await masha.put(f"{API}/notifications/settings", json={
+            "quiet_start": "22:00", "quiet_end": "07:00", "time_zone": "Europe/Moscow"})
+        assert r.status_code == 200, r.text
+        notifier.clock = Clock(datetime(2026, 12, 8, 20, 0, tzinfo=UTC))  # 23:00 in Moscow
+        r = await anna.post(f"{API}/chats/{chat_id}/call", json={"kind": "audio"})
+        assert r.status_code == 200, r.text
+        await notifier.drain()
+        notifier.clock = Clock(datetime(2026, 12, 9, 5, 0, tzinfo=UTC))  # the morning: still none
+        await notifier.drain()
+        assert push.received == []
+    finally:
+        await push.stop()
+        await world.app.state.notifier.stop()
