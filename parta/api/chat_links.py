@@ -75,7 +75,7 @@ async def annul_link(chat_id: PathId, link_id: PathId, ctx: AuthCtx) -> ChatLink
 
 @router.get("/chats/{chat_id}/links/{link_id}/qr.svg", response_class=Response,
             responses={**file_answer("image/svg+xml", description="The QR code of the link"),
-                       **errors(401, 404)})
+                       **errors(401, 403, 404)})
 async def link_qr(chat_id: PathId, link_id: PathId, ctx: AuthCtx) -> Response:
     link = await _link_out(ctx, chat_id, link_id)
     img = qrcode.make(link.url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
