@@ -191,13 +191,13 @@ def test_a_student_sees_the_pinned_message_and_no_unpin_button(
     (it once showed a literal «null» where the moderator's unpin button goes)."""
     teacher = people(CLASS_TEACHER)
     chat_id = next(c["id"] for c in teacher.get("/chats")["chats"] if c["title"] == CLASS_CHAT)
-    posted = teacher.post(f"/chats/{chat_id}/messages", {"body": "Экскурсия переносится на среду"})
+    posted = teacher.post(f"/chats/{chat_id}/messages", {"body": "Контрольная по математике переносится на среду"})
     teacher.post(f"/chats/{chat_id}/pins", {"message_id": posted["id"]})
     page = open_as(browser, server, STUDENT, viewport=PHONE, has_touch=True)
     try:
         open_chat(page, CLASS_CHAT)
         bar = page.get_by_test_id("pinned-bar")
-        expect(page.get_by_test_id("pinned-text")).to_have_text("Экскурсия переносится на среду")
+        expect(page.get_by_test_id("pinned-text")).to_have_text("Контрольная по математике переносится на среду")
         expect(page.get_by_test_id("pinned-unpin")).to_have_count(0)
         assert "null" not in bar.inner_text()
     finally:
