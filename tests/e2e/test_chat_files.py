@@ -171,17 +171,20 @@ def test_search_finds_a_word_form_and_opens_the_chat_at_the_message(
     browser: Any, server: LiveServer
 ) -> None:
     masha = open_as(browser, server, STUDENT)
-    masha.get_by_test_id("search-input").fill("экскурсию")
-    hit = masha.get_by_test_id("search-result").filter(has_text="5А — класс")
-    expect(hit).to_have_count(1)
-    expect(hit.locator("mark")).to_have_text("экскурсия")
-    expect(masha.get_by_test_id("chat-list")).to_be_hidden()  # the results take the list's place
-    shot(masha, "search-results")
-    hit.click()
-    expect(masha.get_by_test_id("chat-heading")).to_have_text("5А — класс")
-    found = masha.get_by_test_id("message").filter(has_text="Завтра экскурсия в музей")
-    expect(found).to_have_class(FLASHING)
-    expect(found).to_be_in_viewport()
+    try:
+        masha.get_by_test_id("search-input").fill("экскурсию")
+        hit = masha.get_by_test_id("search-result").filter(has_text="5А — класс")
+        expect(hit).to_have_count(1)
+        expect(hit.locator("mark")).to_have_text("экскурсия")
+        expect(masha.get_by_test_id("chat-list")).to_be_hidden()  # the results take the list's place
+        shot(masha, "search-results")
+        hit.click()
+        expect(masha.get_by_test_id("chat-heading")).to_have_text("5А — класс")
+        found = masha.get_by_test_id("message").filter(has_text="Завтра экскурсия в музей")
+        expect(found).to_have_class(FLASHING)
+        expect(found).to_be_in_viewport()
+    finally:  # an open page keeps her socket live: later tests push to her «closed» app
+        masha.context.close()
 
 
 def test_search_in_a_long_chat_jumps_back_and_the_arrow_returns_to_the_newest(

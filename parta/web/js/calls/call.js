@@ -396,6 +396,8 @@ function closeScreen(message) {
   was.screen.el.remove();
   document.body.classList.remove('in-call');
   if (message) toast(message);
+  // The chat's banner shows «Войти» again, whichever came first: this, or the call's event.
+  tellBanners({ type: 'local.closed', chat_id: was.chatId });
 }
 
 /** Leave the call (the last one out ends it for everyone). */
@@ -488,6 +490,7 @@ export function callBanner(chatFn) {
     if (e === null) fetchLive();
     else if (e.chat_id !== chatId) return;
     else if (e.type === 'call.ended') { live = null; draw(); }
+    else if (e.type === 'local.closed') draw(); // this page left the call: the banner may show
     else { live = e.call; draw(); }
   };
   bannerWatchers.add(watcher);
