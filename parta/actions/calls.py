@@ -324,6 +324,8 @@ async def _join(ctx: Ctx, chat_id: int, kind: CallKind, want: int | None) -> Cal
             if room.made_here:
                 await _janus_forget(services, room.id, room.secret, tokens=[], feed_ids=[],
                                     destroy=True)
+            elif exc.code == NO_SUCH_ROOM:
+                continue  # the call ended meanwhile and its room with it: read it again (409)
             raise _unavailable(exc) from exc
         try:
             async with unit_of_work(services, **ctx.caller()) as w:
