@@ -6,11 +6,8 @@ reach offline; the server's side is tested against one on loopback in tests/api/
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +15,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, STUDENT, Api, new_page, shot
+from tests.e2e.conftest import STUDENT, new_page, shot
 from tests.live import LiveServer
-from tests.push_service import PushService
 
 pytestmark = pytest.mark.e2e
 
@@ -175,31 +171,3 @@ def test_a_member_mutes_a_chat_on_its_page(browser: Any, server: LiveServer,
     finally:
         page.context.close()
 
-
-def test_the_running_server_pushes_to_a_student_whose_tab_is_closed(
-        server: LiveServer, people: Callable[[str], Api]) -> None:
-    """The real server: its worker task (started with the app) sends what a commit offered
-    to a push service on loopback, which checks the signature and decrypts the payload."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    push = PushService()
-    asyncio.run_coroutine_threadsafe(push.start(), loop).result(10)
-    try:
-        student, admin = people(STUDENT), people(ADMIN)
-        push.public_key = student.get("/push/key")["public_key"]
-        sub = student.post("/push/subscriptions", push.browser("masha").subscription())
-        channel = next(c for c in admin.get("/chats")["chats"] if c["kind"] == "school_channel")
-        # An administrator's post in the school channel: it passes quiet hours, whenever this runs.
-        admin.post(f"/chats/{channel['id']}/messages", {"body": "Завтра родительское собрание в 18:00"})
-        deadline = time.monotonic() + 20
-        while not push.to("masha") and time.monotonic() < deadline:
-            time.sleep(0.2)
-        [got] = push.received
-        assert got.payload["url"] == f"/chats/{channel['id']}" and got.payload["kind"] == "message"
-        assert got.headers["urgency"] == "high" and got.claims["sub"].startswith("mailto:")
-        student.http.delete(f"/push/subscriptions/{sub['id']}")
-    finally:
-        asyncio.run_coroutine_threadsafe(push.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
