@@ -211,16 +211,10 @@ class Notifier:
         if not people:
             return
         async with self.services.sessionmaker() as db:
-            people = await _subscribed(db, people)
-            if not people:
+            found = await _readers(db, event.chat_id, people)
+            if found is None:
                 return
-            chat = await db.get(Chat, event.chat_id)
-            if chat is None:
-                return
-            settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
-            muted = set((await db.execute(select(ChatMute.user_id).where(
-                ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
-            langs = await _languages(db, people)
+            chat, people, settings, muted, langs = found
         now = self.clock()
         caller = str(event.caller.get("name") or "")
         video = event.call.get("kind") != "audio"
@@ -241,16 +235,10 @@ class Notifier:
             return
         mentioned = set(msg.mentions or [])
         async with self.services.sessionmaker() as db:
-            people = await _subscribed(db, people)
-            if not people:
+            found = await _readers(db, event.chat_id, people)
+            if found is None:
                 return
-            chat = await db.get(Chat, event.chat_id)
-            if chat is None:
-                return
-            settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
-            muted = set((await db.execute(select(ChatMute.user_id).where(
-                ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
-            langs = await _languages(db, people)
+            chat, people, settings, muted, langs = found
             children = await _has_children(db, chat)
             urgent = chat.kind == ChatKind.school_channel and author_id is not None \
                 and await _is_admin(db, chat.org_id, int(author_id))
@@ -296,16 +284,10 @@ class Notifier:
         if not people:
             return
         async with self.services.sessionmaker() as db:
-            people = await _subscribed(db, people)
-            if not people:
+            found = await _readers(db, event.chat_id, people)
+            if found is None:
                 return
-            chat = await db.get(Chat, event.chat_id)
-            if chat is None:
-                return
-            settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
-            muted = set((await db.execute(select(ChatMute.user_id).where(
-                ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
-            langs = await _languages(db, people)
+            chat, people, settings, muted, langs = found
         starts = datetime.fromisoformat(event.starts_at)
         now = self.clock()
         for uid in people:
@@ -430,6 +412,24 @@ class Notifier:
             self.sender = PushSender(await installation_key(self.services),
                                      vapid_subject(self.services))
         return self.sender
+
+
+
+async def _readers(db: Any, chat_id: int, people: list[int]
+                   ) -> tuple[Chat, list[int], dict[int, NotificationSettings], set[int],
+                              dict[int, str]] | None:
+    """Of ``people``, those with a device to push to, and for the chat: their settings, who
+    muted it, their languages. None when nobody is left or the chat is gone."""
+    people = await _subscribed(db, people)
+    if not people:
+        return None
+    chat = await db.get(Chat, chat_id)
+    if chat is None:
+        return None
+    settings = {u: e.settings for u, e in (await settings_for(db, people, chat.org_id)).items()}
+    muted = set((await db.execute(select(ChatMute.user_id).where(
+        ChatMute.chat_id == chat.id, ChatMute.user_id.in_(people)))).scalars())
+    return chat, people, settings, muted, await _languages(db, people)
 
 
 def payload(notice: _Notice, count: int) -> dict[str, Any]:
