@@ -283,6 +283,13 @@ async def test_an_article_with_hostile_html_keeps_none_of_it(world: World) -> No
                 assert attrs[name].split(":", 1)[0].lower() in ("https", "mailto"), attrs
     hrefs = [a.get("href") for t, a in parser.found if t == "a"]
     assert hrefs == ["https://school1.example/", "mailto:info@school1.example"]
+    # As a page for a frame: sandboxed, running nothing, fetching only pictures.
+    r = await irina.get(f"{API}/materials/{r.json()['id']}/article")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert html in r.text
+    csp = r.headers["content-security-policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    assert "frame-ancestors 'self'" in csp
     # The preview renders the same way, and writes nothing.
     r = await irina.post(f"{API}/articles/preview", json={"body": hostile})
     assert r.status_code == 200 and r.json()["html"] == html
@@ -477,6 +484,7 @@ async def test_reading_the_library_writes_nothing(world: World) -> None:
             assert (await c.get(f"{API}/orgs/{org}/library",
                                 params={"group_id": g5a, "q": "двор"})).status_code == 200
             assert (await c.get(f"{API}/materials/{a['id']}")).status_code == 200
+            assert (await c.get(f"{API}/materials/{a['id']}/article")).status_code == 200
             assert (await c.get(f"{API}/materials/{p['id']}/file",
                                 headers={"Range": "bytes=0-9"})).status_code == 206
             assert (await c.get(f"{API}/materials/{p['id']}/thumb")).status_code == 200

@@ -42,6 +42,7 @@ FILES = {
     ("GET", "/materials/{material_id}/file"): {"image/*", "audio/*", "video/*", "application/*",
                                                "text/plain"},
     ("GET", "/materials/{material_id}/thumb"): {THUMBNAIL_MIME},
+    ("GET", "/materials/{material_id}/article"): {"text/html"},
 }
 
 
