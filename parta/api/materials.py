@@ -5,7 +5,6 @@ browser's own viewer, a picture has a thumbnail), and its card posted into a cha
 from __future__ import annotations
 
 import re
-from html import escape
 from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
@@ -128,7 +127,8 @@ async def preview(body: PreviewIn, ctx: AuthCtx) -> ArticlePreview:
     """What an article's Markdown will look like, rendered and sanitized as it will be stored
     (writes nothing)."""
     ctx.require_actor()
-    return ArticlePreview(html=articles.render(body.body))
+    html = articles.render(body.body)
+    return ArticlePreview(html=html, page=articles.page(html, ctx.lang))
 
 
 @router.get("/materials/{material_id}", response_model=MaterialOut, responses=errors(401, 404))
@@ -292,14 +292,6 @@ async def _close(chunks: AsyncIterator[bytes]) -> None:
         await close()
 
 
-ARTICLE_STYLE = (
-    "body{font:16px/1.6 system-ui,sans-serif;color:#1d2433;margin:0;padding:4px 2px;"
-    "overflow-wrap:anywhere}img{max-width:100%}table{border-collapse:collapse}"
-    "td,th{border:1px solid #c9ced8;padding:4px 8px}pre{overflow:auto;background:#f3f5f8;"
-    "padding:8px}blockquote{margin:0;padding-left:12px;border-left:3px solid #c9ced8}"
-    "a{color:#1849a9}")
-
-
 @router.get("/materials/{material_id}/article", response_class=Response,
             responses={**file_answer("text/html", description="The article as a page"),
                        **errors(401, 403, 404, 422)})
@@ -314,11 +306,8 @@ async def article_page(material_id: PathId, ctx: AuthCtx, version: Id = None) ->
     v = await q.version_in(ctx.db, m, wanted or 0)
     if v.html is None:
         raise NotFound()
-    page = (f'<!doctype html><html lang="{escape(ctx.lang)}"><head><meta charset="utf-8">'
-            f"<style>{ARTICLE_STYLE}</style></head><body>{v.html}</body></html>")
-    return Response(page, media_type="text/html; charset=utf-8", headers={
-        "Content-Security-Policy": ("default-src 'none'; img-src https: data:; "
-                                    "style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"),
+    return Response(articles.page(v.html, ctx.lang), media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": articles.ARTICLE_CSP,
         "X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-cache"})
 

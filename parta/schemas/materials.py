@@ -163,3 +163,4 @@ class PreviewIn(Strict):
 
 class ArticlePreview(BaseModel):
     html: str
+    page: str  # the same as a page of its own, for a sandboxed frame (``srcdoc``)

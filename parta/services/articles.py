@@ -9,12 +9,19 @@ attributes below and only http, https and mailto links: no script, no event hand
 
 from __future__ import annotations
 
+from html import escape
+
 import nh3
 from markdown_it import MarkdownIt
 
-__all__ = ["MAX_ARTICLE_CHARS", "render", "sanitize"]
+__all__ = ["ARTICLE_CSP", "MAX_ARTICLE_CHARS", "page", "render", "sanitize"]
 
 MAX_ARTICLE_CHARS = 100_000
+STYLE = "/static/css/article.css"
+# The article's page runs nothing, fetches nothing but its style and pictures from the web,
+# and is shown only in a frame of Parta's own pages.
+ARTICLE_CSP = ("default-src 'none'; img-src https: data:; style-src 'self'; "
+               "frame-ancestors 'self'; sandbox")
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"])
@@ -37,3 +44,9 @@ def sanitize(html: str) -> str:
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow",
                      filter_style_properties={"text-align"}, strip_comments=True)
+
+
+def page(html: str, lang: str) -> str:
+    """A sanitized article (``render``'s output) as a page of its own, for a sandboxed frame."""
+    return (f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
+            f'<link rel="stylesheet" href="{STYLE}"></head><body>{html}</body></html>')

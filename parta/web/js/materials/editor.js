@@ -30,7 +30,7 @@ export async function articleEditorView(ctx) {
     actions: [submit(editing ? t('common.save') : t('materials.publish'), 'article-save'),
       button(t('materials.preview'), (event) => busy(event.currentTarget, async () => {
         const answer = await post('/articles/preview', { body: el.elements.body.value });
-        preview.setAttribute('srcdoc', answer.html);
+        preview.setAttribute('srcdoc', answer.page);
         preview.hidden = false;
       }), { testid: 'article-preview-button' }),
       h('a', { href: editing ? `/materials/${editing.id}` : libraryUrl({ group, folder }), class: 'btn btn--ghost' }, t('common.cancel'))],

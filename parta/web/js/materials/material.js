@@ -149,7 +149,8 @@ export async function materialView(ctx) {
         shareForm(m),
         m.can_edit ? versionsCard(m, reload) : null);
     } catch (error) {
-      replace(holder, error.status === 404 ? errorBox({ message: t('materials.not_available') }) : errorBox(error));
+      replace(holder, error.status === 404 ? errorBox({ message: t('materials.not_available') }) : errorBox(error),
+        h('p', {}, h('a', { href: '/materials', class: 'back-link', testid: 'material-back' }, '← ', t('materials.title'))));
     }
   }
   await reload();
