@@ -82,7 +82,8 @@ async def _reader(ctx: Ctx, org_id: int) -> Reader:
                                                  Action.material_view))
 
 
-async def _may_publish(ctx: Ctx, reader: Reader, group_id: int | None, subject: str) -> None:
+async def _may_publish(ctx: Ctx, reader: Reader, group_id: int | None,
+                       subject: str | None) -> None:
     if group_id is not None:
         await group_in(ctx.db, reader.scope, group_id)  # another school's class: no such class
     why = await publish_refusal(ctx.db, reader, group_id, subject)
@@ -188,7 +189,7 @@ async def create_folder(ctx: Ctx, org_id: int, body: FolderIn) -> FolderOut:
             raise ValidationFailed(fields={"parent_id": "other_shelf"})
         if await _depth(ctx, parent) >= MAX_DEPTH:
             raise ValidationFailed("folders_too_deep", fields={"parent_id": "too_deep"})
-    await _may_publish(ctx, reader, body.group_id, "")
+    await _may_publish(ctx, reader, body.group_id, None)
     folder = MaterialFolder(org_id=reader.org_id, group_id=body.group_id,
                             parent_id=parent.id if parent else None, name=body.name,
                             created_by=reader.actor.user_id, created_at=utcnow())
@@ -211,7 +212,7 @@ async def _depth(ctx: Ctx, folder: MaterialFolder) -> int:
 
 async def _managed(ctx: Ctx, folder_id: int) -> tuple[MaterialFolder, Reader]:
     folder, reader = await folder_in(ctx.db, ctx.require_actor(), folder_id)
-    await _may_publish(ctx, reader, folder.group_id, "")
+    await _may_publish(ctx, reader, folder.group_id, None)
     return folder, reader
 
 

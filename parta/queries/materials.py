@@ -171,10 +171,11 @@ async def _subjects(db: AsyncSession, reader: Reader, group_id: int) -> list[str
 
 
 async def publish_refusal(db: AsyncSession, reader: Reader, group_id: int | None,
-                          subject: str) -> str | None:
+                          subject: str | None) -> str | None:
     """Why ``reader`` may not publish on this shelf for ``subject`` (a refusal code), or None.
     The school's shelf is the administration's; a class's, also its class teacher's, and a
-    subject teacher's for their subject."""
+    subject teacher's for their subject (``subject`` None: for any of theirs — a class's
+    folders are kept by all who publish there)."""
     actor, org = reader.actor, reader.scope.org
     if not reader.staff:
         return "may_not_publish"
@@ -185,6 +186,8 @@ async def publish_refusal(db: AsyncSession, reader: Reader, group_id: int | None
     if can(actor, Action.material_publish, org) or group_id in actor.leads:
         return None
     mine = {s.casefold() for s in await _subjects(db, reader, group_id)}
+    if subject is None:
+        return None if mine else "not_your_subject"
     return None if subject.casefold() in mine else "not_your_subject"
 
 
@@ -228,12 +231,16 @@ async def material_outs(db: AsyncSession, reader: Reader,
                                    if m.current_version_id in current else None)])
     verify = can(reader.actor, Action.material_verify, reader.scope.org)
     out = []
+    rights: dict[tuple[int | None, str], bool] = {}  # a shelf and subject asked about once
     for m in found:
         version = current.get(m.current_version_id or 0)
         if version is None:
             continue  # being written by another transaction
         group = groups.get(m.group_id or 0)
-        may_edit = await publish_refusal(db, reader, m.group_id, m.subject) is None
+        where = (m.group_id, m.subject.casefold())
+        if where not in rights:
+            rights[where] = await publish_refusal(db, reader, m.group_id, m.subject) is None
+        may_edit = rights[where]
         out.append(MaterialOut(
             id=m.id, kind=m.kind, title=m.title, description=m.description,
             group=Ref(id=group.id, name=group.name) if group else None, subject=m.subject,

@@ -174,10 +174,22 @@ async def test_who_may_not_publish_where_is_refused_and_nothing_is_kept(
         r = await article(who, org, **where)
         assert (r.status_code, error_code(r)) == (status, code), (where, r.text)
     assert await stored(world, Material) == 0
-    # Олег teaches 5А mathematics: that he may publish.
+    # Олег teaches 5А mathematics: that he may publish, and keep 5А's folders; Анна's own
+    # materials for the class (no subject: the class teacher's) he may read but not change.
     r = await upload(oleg, org, "Задачи.pdf", PDF, title="Задачи", group_id=g5a,
                      subject="математика")
     assert r.status_code == 201, r.text
+    r = await oleg.post(f"{API}/orgs/{org}/material-folders", json={"name": "Алгебра", "group_id": g5a})
+    assert r.status_code == 201, r.text
+    r = await oleg.post(f"{API}/orgs/{org}/material-folders", json={"name": "Алгебра", "group_id": g5b})
+    assert (r.status_code, error_code(r)) == (403, "not_your_class")
+    own = (await article(anna, org, group_id=g5a)).json()
+    assert (await oleg.get(f"{API}/materials/{own['id']}")).json()["can_edit"] is False
+    r = await oleg.patch(f"{API}/materials/{own['id']}", json={"title": "Моё"})
+    assert (r.status_code, error_code(r)) == (403, "not_your_subject")
+    r = await oleg.delete(f"{API}/materials/{own['id']}")
+    assert (r.status_code, error_code(r)) == (403, "not_your_subject")
+    assert (await anna.get(f"{API}/materials/{own['id']}")).json()["title"] == "Экскурсия в музей"
 
 
 async def test_files_are_checked_from_their_bytes_and_limits_hold(world: World) -> None:
