@@ -162,3 +162,60 @@ def test_a_verified_article_and_a_5a_pdf_reach_the_right_parents(
     olga.goto(pdf_url.replace(server.base_url, ""))
     expect(olga.get_by_test_id("page-error")).to_have_text("Этот материал вам недоступен или удалён.")
     shot(olga, "materials-5b-parent-phone")
+
+
+def test_a_teacher_keeps_folders_and_versions_of_her_class_shelf(
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
+    """Анна Сергеевна (desktop) makes a folder for 5А, uploads a worksheet into it, uploads
+    a corrected version and brings the first one back; moves the folder into another one and
+    deletes that with everything in it after confirming twice."""
+    anna = open_page(CLASS_TEACHER, "/materials", phone_size=False)
+    anna.get_by_test_id("material-shelf").filter(has_text="5А").click()
+    expect(anna.get_by_test_id("material-shelf").filter(has_text="5А")).to_have_attribute("aria-current", "page")
+
+    def new_folder(name: str) -> None:
+        anna.get_by_test_id("material-new-folder").click()
+        anna.get_by_test_id("folder-name").fill(name)
+        anna.get_by_test_id("folder-save").click()
+        expect(anna.get_by_test_id("material-folder-name").filter(has_text=name)).to_be_visible()
+
+    new_folder("Рабочие листы")
+    new_folder("Архив 5А")
+    anna.get_by_test_id("material-folder-name").filter(has_text="Рабочие листы").click()
+    expect(anna.get_by_test_id("material-crumbs")).to_contain_text("Рабочие листы")
+    anna.get_by_test_id("material-upload").click()
+    panel = anna.get_by_test_id("material-upload-form")
+    panel.get_by_test_id("material-file").set_input_files(
+        {"name": "Лист 1.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    expect(panel.get_by_test_id("material-title-input")).to_have_value("Лист 1")
+    panel.get_by_test_id("material-upload-send").click()
+    anna.get_by_test_id("material-item").filter(has_text="Лист 1").get_by_role("link").click()
+
+    # A corrected version, then the first one brought back: three versions, all kept.
+    anna.get_by_test_id("material-new-version").click()
+    anna.get_by_test_id("material-version-form").get_by_test_id("material-file").set_input_files(
+        {"name": "Лист 1 (исправлен).pdf", "mimeType": "application/pdf", "buffer": PDF.replace(b"200 200", b"300 300")})
+    anna.get_by_test_id("material-version-send").click()
+    expect(anna.get_by_test_id("material-version")).to_have_count(2)
+    anna.get_by_test_id("material-version-restore").click()
+    expect(anna.get_by_test_id("material-version")).to_have_count(3)
+    expect(anna.get_by_test_id("material-version").first).to_contain_text("восстановлена версия 1")
+    shot(anna, "materials-versions-desktop")
+
+    # The folder moves into «Архив 5А»; that one goes with it, once confirmed twice.
+    anna.get_by_test_id("material-back").click()
+    anna.get_by_test_id("material-crumbs").get_by_role("link", name="Класс 5А").click()
+    anna.get_by_test_id("material-layout-grid").click()
+    expect(anna.get_by_test_id("material-list")).to_have_class("mat-list mat-list--grid")
+    shot(anna, "materials-grid-desktop")
+    anna.get_by_test_id("material-layout-list").click()
+    folder = anna.get_by_test_id("material-folder").filter(has_text="Рабочие листы")
+    folder.get_by_test_id("folder-move").click()
+    anna.get_by_test_id("folder-move-to").select_option(label="Архив 5А")
+    anna.get_by_test_id("folder-move-save").click()
+    expect(anna.get_by_test_id("material-folder").filter(has_text="Рабочие листы")).to_have_count(0)
+    anna.get_by_test_id("material-folder").filter(has_text="Архив 5А").get_by_test_id("folder-delete").click()
+    anna.get_by_test_id("confirm-ok").click()
+    expect(anna.get_by_test_id("confirm-dialog")).to_contain_text("В папке есть материалы (1)")
+    anna.get_by_test_id("confirm-ok").click()
+    expect(anna.get_by_test_id("material-folder")).to_have_count(0)

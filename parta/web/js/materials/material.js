@@ -154,6 +154,8 @@ export async function materialView(ctx) {
     }
   }
   await reload();
-  ctx.onLeave(onMaterials((event) => { if (!event || event.material_id === id) reload(); }));
+  ctx.onLeave(onMaterials((event) => {
+    if ((!event || event.material_id === id) && !holder.querySelector('form')) reload(); // not under a form being filled in
+  }));
   return h('div', { class: 'stack stack--page' }, holder);
 }

@@ -55,7 +55,14 @@ function toolbar(here, layout, setLayout) {
     h('span', {}, t('materials.only_verified')));
   const toggle = (value, label) => h('button', {
     type: 'button', class: ['btn', 'btn--ghost', 'btn--small', layout === value && 'is-current'], 'aria-pressed': String(layout === value),
-    testid: `material-layout-${value}`, onclick: () => setLayout(value),
+    testid: `material-layout-${value}`, dataset: { layout: value },
+    onclick: (event) => {
+      for (const b of event.currentTarget.parentElement.children) {
+        b.classList.toggle('is-current', b.dataset.layout === value);
+        b.setAttribute('aria-pressed', String(b.dataset.layout === value));
+      }
+      setLayout(value);
+    },
   }, label);
   return h('div', { class: 'mat-toolbar' }, search, verified,
     h('div', { class: 'mat-layout', role: 'group', 'aria-label': t('materials.layout') }, toggle('list', t('materials.as_list')), toggle('grid', t('materials.as_grid'))));
@@ -187,7 +194,12 @@ export async function libraryView(ctx) {
       if (here.verified) params.set('verified', 'true');
       if (here.q) params.set('q', here.q);
       const lib = await get(`/orgs/${session.orgId}/library?${params}`);
-      const setLayout = (value) => { layout = value; localStorage.setItem(LAYOUT_KEY, value); reload(); };
+      const setLayout = (value) => {
+        layout = value;
+        localStorage.setItem(LAYOUT_KEY, value);
+        const list = holder.querySelector('.mat-list');
+        if (list) list.classList.toggle('mat-list--grid', value === 'grid');
+      };
       const items = [...lib.folders.map((f) => folderItem(f, lib, here, reload)), ...lib.materials.map(materialItem)];
       replace(holder,
         shelvesNav(lib, here),
@@ -202,7 +214,9 @@ export async function libraryView(ctx) {
     }
   }
   await reload();
-  ctx.onLeave(onMaterials(() => reload()));
+  // A change elsewhere redraws the shelf, but not under a form being filled in (its own
+  // saving redraws it).
+  ctx.onLeave(onMaterials(() => { if (!holder.querySelector('form.mat-inline-form, form.mat-form')) reload(); }));
   return h('div', { class: 'stack stack--page', testid: 'materials-page' },
     pageHeader(t('materials.title'), t('materials.lead')),
     holder);
