@@ -168,6 +168,9 @@ async def _next_number(ctx: Ctx, material_id: int) -> int:
 
 
 async def _add_version(ctx: Ctx, m: Material, version: MaterialVersion) -> None:
+    # Two publishers saving at once number their versions one after the other: the
+    # material's row is held until the commit (PostgreSQL; SQLite has one writer anyway).
+    await ctx.db.execute(select(Material.id).where(Material.id == m.id).with_for_update())
     version.material_id, version.number = m.id, await _next_number(ctx, m.id)
     version.created_by, version.created_at = ctx.require_actor().user_id, utcnow()
     ctx.db.add(version)
