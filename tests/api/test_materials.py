@@ -503,3 +503,25 @@ async def test_reading_the_library_writes_nothing(world: World) -> None:
         assert (await anna.get(f"{API}/materials/{p['id']}/versions")).status_code == 200
         assert (await anna.post(f"{API}/articles/preview", json={"body": "*a*"})).status_code == 200
     assert seen == []
+
+
+async def test_narrowing_who_reads_a_material_tells_those_who_lose_it(world: World) -> None:
+    """Анна makes a 5А worksheet for the pupils only: Елена, who read it, is told of the change
+    (her page fetches it and finds it gone) and reads it no more; Маша still does."""
+    org = world.org_id
+    anna, elena, masha = await world.as_("teacher"), await world.as_("parent"), await world.as_("student")
+    g5a = await class_id(world, "5А")
+    m = (await upload(anna, org, "Лист.pdf", PDF, title="Рабочий лист", group_id=g5a)).json()
+    assert (await elena.get(f"{API}/materials/{m['id']}")).status_code == 200
+    world.events.clear()
+    r = await anna.patch(f"{API}/materials/{m['id']}", json={"for_parents": False, "for_staff": False})
+    assert r.status_code == 200 and (r.json()["for_parents"], r.json()["for_students"]) == (False, True)
+    [ev] = world.events_of("material.changed")
+    assert await world.user_id("parent") in ev.audience
+    assert await world.user_id("student") in ev.audience
+    assert (await elena.get(f"{API}/materials/{m['id']}")).status_code == 404
+    assert await titles(elena, org, group_id=g5a) == []
+    assert (await masha.get(f"{API}/materials/{m['id']}")).status_code == 200
+    r = await anna.patch(f"{API}/materials/{m['id']}", json={"for_students": False})
+    assert (r.status_code, r.json()["error"]["field_codes"]) == (422, {"for_staff": "no_audience"})
+    assert (await masha.get(f"{API}/materials/{m['id']}")).status_code == 200  # nothing changed
