@@ -93,6 +93,10 @@ class Action(StrEnum):
     consent_view = "consent.view"  # the consent ledger and its gaps (152-ФЗ)
     consent_record = "consent.record"  # record a parent's paper consent form
     personal_data_erase = "personal_data.erase"  # ask to delete a student's data (152-ФЗ)
+    material_view = "material.view"  # the library (R36): what each may read is the query's
+    material_publish = "material.publish"  # school-wide materials: the administration
+    material_publish_class = "material.publish_class"  # a class's: its teachers too
+    material_verify = "material.verify"  # mark a material «Проверено» (R38's verified content)
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,10 @@ RULES: dict[Action, Rule] = {
     Action.consent_view:            Rule(ADMINS, class_teacher=True),
     Action.consent_record:          Rule(ADMINS, operator=False),  # the school holds the paper
     Action.personal_data_erase:     Rule(ADMINS, operator=False),  # the school, as data operator
+    Action.material_view:           Rule(EVERYONE, operator=False),
+    Action.material_publish:        Rule(ADMINS, operator=False),  # the school's own voice
+    Action.material_publish_class:  Rule(ADMINS, own_class=True, operator=False),
+    Action.material_verify:         Rule(ADMINS, operator=False),
 }
 
 

@@ -100,6 +100,10 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.support_answer: {"org_admin", "administration"},
     Action.attention_view: {"org_admin", "administration"},
     Action.code_email_set: {"org_admin", "administration"},
+    Action.material_view: EVERYONE,
+    Action.material_publish: {"org_admin", "administration"},
+    Action.material_publish_class: {"org_admin", "administration"},
+    Action.material_verify: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.
@@ -110,6 +114,7 @@ EXTRA_FOR_5A: dict[Action, set[str]] = {
     Action.parent_link_decide: {"class_teacher"},
     Action.movement_propose: {"class_teacher"},
     Action.consent_view: {"class_teacher"},
+    Action.material_publish_class: {"class_teacher", "subject_teacher"},
 }
 
 # In another organization (another municipality): only the operator, where the rule allows.

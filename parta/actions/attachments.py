@@ -26,8 +26,8 @@ from parta.services import av, media
 from parta.services.text import clean_name
 from parta.services.upload_gate import GateBusy
 
-__all__ = ["attachment_for", "prune_unsent", "prune_unsent_forever", "receive", "safe_name",
-           "upload", "upload_limit"]
+__all__ = ["Clean", "attachment_for", "clean_upload", "prune_unsent", "prune_unsent_forever",
+           "receive", "safe_name", "upload", "upload_limit"]
 
 log = logging.getLogger("parta.attachments")
 
@@ -86,7 +86,7 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     if wait:  # said as files, not «requests»: a student sent too many photos, not too many clicks
         raise RateLimited(wait, "upload_limit")
     await ctx.db.commit()  # ends the read: no connection or snapshot is held while we work
-    clean = await _cleaned(ctx.services, data)
+    clean = await clean_upload(ctx.services, data)
     key = f"org{chat.org_id}/chat{chat.id}/{new_token(18)}"
     thumb_key = key + "-thumb" if clean.thumbnail else None
     await ctx.services.storage.put(key, clean.data, clean.mime)
@@ -126,7 +126,7 @@ async def _check_member(ctx: Ctx, chat_id: int) -> ChatScope:
 
 
 @dataclass(frozen=True, slots=True)
-class _Clean:
+class Clean:
     kind: media.Kind
     mime: str
     ext: str
@@ -136,9 +136,10 @@ class _Clean:
     thumbnail: bytes = b""
 
 
-async def _cleaned(services: Services, data: bytes) -> _Clean:
-    """The file made safe to share, in one of this process's workers' places: photos decoded
-    and re-encoded in a thread, recordings remuxed by ffmpeg; a refusal from the error tree."""
+async def clean_upload(services: Services, data: bytes) -> Clean:
+    """The file made safe to share (a chat's or the materials library's), in one of this
+    process's workers' places: photos decoded and re-encoded in a thread, recordings remuxed
+    by ffmpeg; a refusal from the error tree."""
     s = services.settings
     try:
         async with services.uploads.working(s.media_queue_seconds):
@@ -148,7 +149,7 @@ async def _cleaned(services: Services, data: bytes) -> _Clean:
             if clean.kind in (media.Kind.audio, media.Kind.video):
                 ftype = media.FileType(clean.kind, clean.mime, clean.ext)
                 remuxed = await av.strip_metadata(data, ftype, timeout=s.media_ffmpeg_seconds)
-                clean = _Clean(clean.kind, clean.mime, clean.ext, remuxed)
+                clean = Clean(clean.kind, clean.mime, clean.ext, remuxed)
             return clean
     except GateBusy:
         raise RateLimited(BUSY_RETRY_SECONDS, "uploads_busy") from None
@@ -165,14 +166,14 @@ async def _cleaned(services: Services, data: bytes) -> _Clean:
                                params={"reason": exc.reason}) from None
 
 
-def _clean_here(data: bytes, limits: dict[str, int], budget: int) -> _Clean:
+def _clean_here(data: bytes, limits: dict[str, int], budget: int) -> Clean:
     """What can be done in a thread: the type from the content, the size, a photo's pixels."""
     ftype = media.sniff(data)
     media.check_size(ftype.kind, len(data), limits)
     if ftype.kind != media.Kind.photo:
-        return _Clean(ftype.kind, ftype.mime, ftype.ext, data)
+        return Clean(ftype.kind, ftype.mime, ftype.ext, data)
     image = media.process_image(data, budget=budget)
-    return _Clean(ftype.kind, image.mime, _IMAGE_EXT.get(image.mime, "jpg"), image.data,
+    return Clean(ftype.kind, image.mime, _IMAGE_EXT.get(image.mime, "jpg"), image.data,
                   image.width, image.height, image.thumbnail)
 
 

@@ -33,6 +33,7 @@ from parta.models.enums import (
 from parta.models.events import EventStreamState, UserEvent
 from parta.models.invite import EnrolmentOffer, Invite, JoinRequest
 from parta.models.lesson import Lesson, LessonKind
+from parta.models.material import Material, MaterialFolder, MaterialVersion
 from parta.models.moderation import (
     ChatBlock,
     ChatRemoval,
@@ -138,6 +139,9 @@ __all__ = [
     "Lesson",
     "LessonKind",
     "LoginCode",
+    "Material",
+    "MaterialFolder",
+    "MaterialVersion",
     "Membership",
     "MembershipRole",
     "Message",

@@ -307,6 +307,15 @@ class LessonChanged(Event):
     change: Literal["scheduled", "changed", "cancelled"]
 
 
+class MaterialChanged(Event):
+    """A material of the library was published, changed, verified or deleted (R36); to those
+    who may read it (before and after the change), who fetch it again."""
+
+    type: Literal["material.changed"] = "material.changed"
+    material_id: int
+    change: Literal["published", "changed", "verified", "deleted"]
+
+
 class LessonReminder(Event):
     """A lesson begins shortly; to the chat's members."""
 

@@ -39,6 +39,10 @@ FILES = {
     ("GET", "/orgs/{org_id}/reconciliation"): {XLSX_MIME, "text/csv"},
     ("GET", "/me/export/{export_id}/download"): {"application/zip"},
     ("GET", "/calls/{call_id}/attendance"): {XLSX_MIME, "text/csv"},
+    ("GET", "/materials/{material_id}/file"): {"image/*", "audio/*", "video/*", "application/*",
+                                               "text/plain"},
+    ("GET", "/materials/{material_id}/thumb"): {THUMBNAIL_MIME},
+    ("GET", "/materials/{material_id}/article"): {"text/html"},
 }
 
 

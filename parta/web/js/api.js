@@ -77,9 +77,10 @@ export async function api(method, path, body) {
 /**
  * Send one file as multipart (field `file`) with upload progress, which fetch cannot report.
  * Returns {promise, abort}: the promise gives the JSON answer or throws ApiError
- * (code 'aborted' after abort()); onProgress(fraction 0…1) follows the upload.
+ * (code 'aborted' after abort()); onProgress(fraction 0…1) follows the upload. `fields`:
+ * more form fields sent along (name → value).
  */
-export function upload(path, file, onProgress) {
+export function upload(path, file, onProgress, fields = {}) {
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
     xhr.open('POST', BASE + path);
@@ -110,6 +111,9 @@ export function upload(path, file, onProgress) {
     xhr.addEventListener('error', () => reject(new ApiError(0, 'network', t('errors.network'))));
     xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', '')));
     const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== null && value !== undefined) form.append(name, String(value));
+    }
     form.append('file', file, file.name || 'file');
     xhr.send(form);
   });

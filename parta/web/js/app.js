@@ -54,6 +54,9 @@ import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
+import { libraryView } from './materials/page.js';
+import { materialView } from './materials/material.js';
+import { articleEditorView } from './materials/editor.js';
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
 const BARE = { layout: 'bare' };
@@ -75,6 +78,10 @@ route('/chats/:id/join', chatJoinView, { ...ORG, title: 'chat_join.title' });
 route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.title' });
 route('/chats/:id/settings', chatSettingsView, { ...ORG, title: 'chat_settings.title_page' });
 route('/chats/:id/lessons', lessonsView, { ...ORG, title: 'lessons.title' });
+route('/materials', libraryView, { ...ORG, title: 'materials.title' });
+route('/materials/new-article', articleEditorView, { ...ORG, title: 'materials.new_article', staff: true });
+route('/materials/:id', materialView, { ...ORG, title: 'materials.title' });
+route('/materials/:id/edit', articleEditorView, { ...ORG, title: 'materials.edit_article', staff: true });
 route('/calls/:id/attendance', attendanceView, { ...ORG, title: 'attendance.title' });
 route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });

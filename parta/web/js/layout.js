@@ -70,6 +70,7 @@ function buildNav() {
     navSection(null, [
       navLink('/', t('nav.home'), 'nav-home'),
       hasOrg ? navLink('/chats', t('nav.chats'), 'nav-chats', unreadBadge('nav-chats-unread')) : null,
+      hasOrg ? navLink('/materials', t('nav.materials'), 'nav-materials') : null,
       hasOrg ? moderationLink() : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
