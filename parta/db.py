@@ -21,6 +21,7 @@ from parta.sqlite_driver import WriterGate, connector
 __all__ = [
     "Base",
     "UTCDateTime",
+    "insert_adding",
     "insert_ignoring_duplicates",
     "lock_event_stream",
     "make_engine",
@@ -156,3 +157,19 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def insert_adding(session: AsyncSession, table: Any, keys: list[str], counts: list[str]) -> Any:
+    """``INSERT`` that adds its ``counts`` to the row already there under the same ``keys``
+    (ON CONFLICT DO UPDATE SET n = n + excluded.n): a counter moved in one statement."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counts})

@@ -93,6 +93,7 @@ class Action(StrEnum):
     consent_view = "consent.view"  # the consent ledger and its gaps (152-ФЗ)
     consent_record = "consent.record"  # record a parent's paper consent form
     personal_data_erase = "personal_data.erase"  # ask to delete a student's data (152-ФЗ)
+    stats_view = "stats.view"  # the school's statistics by week and class (R34, R39, R2)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ RULES: dict[Action, Rule] = {
     Action.consent_view:            Rule(ADMINS, class_teacher=True),
     Action.consent_record:          Rule(ADMINS, operator=False),  # the school holds the paper
     Action.personal_data_erase:     Rule(ADMINS, operator=False),  # the school, as data operator
+    Action.stats_view:              Rule(ADMINS, municipal=True),
 }
 
 

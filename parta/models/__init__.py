@@ -84,6 +84,7 @@ from parta.models.roster import (
     RosterImport,
     RosterPerson,
 )
+from parta.models.stats import NO_CLASS, NO_PERSON, OpenQuestion, StatMessages, StatReplies
 from parta.models.support import SupportReply, SupportTicket
 from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
@@ -91,6 +92,8 @@ __all__ = [
     "ADMIN_ROLES",
     "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
+    "NO_CLASS",
+    "NO_PERSON",
     "STAFF_ROLES",
     "Attachment",
     "AuditEntry",
@@ -149,6 +152,7 @@ __all__ = [
     "Municipality",
     "NotificationSettings",
     "OfferStatus",
+    "OpenQuestion",
     "OrgKind",
     "Organization",
     "ParentLink",
@@ -169,6 +173,8 @@ __all__ = [
     "RosterImport",
     "RosterPerson",
     "SessionKind",
+    "StatMessages",
+    "StatReplies",
     "SupportReply",
     "SupportTicket",
     "UnblockObjection",
