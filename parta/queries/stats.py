@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.db import utcnow
+from parta.db import local_day, seconds_between, utcnow
 from parta.errors import ValidationFailed
 from parta.models import (
     NO_CLASS,
@@ -136,28 +136,31 @@ def _median(counts: dict[int, int]) -> int | None:
     raise AssertionError("unreachable")
 
 
-# Reading the figures, grouped by organization ---------------------------------------------------
+# Reading the figures --------------------------------------------------------------------------
 
-Key = tuple[int, int]  # (org, class or NO_CLASS)
+def _counter() -> defaultdict[int, int]:
+    return defaultdict(int)
 
 
 @dataclass
 class _Figures:
-    """What the statements read, keyed by organization (and class, and week)."""
+    """What the statements read. A «unit» is a class (one school's view: ``by="class"``) or
+    an organization (a municipality's: ``by="org"``); weeks are summed over the organizations."""
 
-    week_msgs: dict[tuple[int, date, str], int] = field(default_factory=lambda: defaultdict(int))
-    class_msgs: dict[tuple[int, int, str], int] = field(default_factory=lambda: defaultdict(int))
+    msgs_week: dict[tuple[date, str], int] = field(default_factory=lambda: defaultdict(int))
+    msgs_unit: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
     active: dict[tuple[int, date], int] = field(default_factory=lambda: defaultdict(int))
     teachers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    calls: dict[tuple[int, int, date], list[int]] = field(
-        default_factory=lambda: defaultdict(lambda: [0, 0]))
-    lessons: dict[tuple[int, int, date], int] = field(default_factory=lambda: defaultdict(int))
-    replies: dict[tuple[int, int, date], dict[int, int]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
-    waiting: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
+    calls_week: dict[date, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    calls_unit: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    lessons_week: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    lessons_unit: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    replies_week: dict[date, dict[int, int]] = field(default_factory=lambda: defaultdict(_counter))
+    replies_unit: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(_counter))
+    waiting: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     roster: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
     activated: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
-    activated_by: dict[tuple[int, str, date], int] = field(default_factory=lambda: defaultdict(int))
+    activated_by: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
     invites: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     offers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -166,21 +169,25 @@ _ROLE_OF = {"staff": STAFF_ROLES, "student": frozenset({Role.student}),
             "parent": frozenset({Role.parent})}
 
 
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, zone: ZoneInfo,
-                now: datetime) -> _Figures:
+                now: datetime, by: str) -> _Figures:
     f = _Figures()
+    by_class = by == "class"
+    unit_of_msgs = StatMessages.group_id if by_class else StatMessages.org_id
     in_range = and_(StatMessages.org_id.in_(orgs), StatMessages.week >= first,
                     StatMessages.week <= last)
-    for org_id, week, role, n in (await db.execute(
-            select(StatMessages.org_id, StatMessages.week, StatMessages.role,
-                   func.sum(StatMessages.messages)).where(in_range)
-            .group_by(StatMessages.org_id, StatMessages.week, StatMessages.role))).all():
-        f.week_msgs[(org_id, week, role)] += int(n)
-    for org_id, group_id, role, n in (await db.execute(
-            select(StatMessages.org_id, StatMessages.group_id, StatMessages.role,
-                   func.sum(StatMessages.messages)).where(in_range)
-            .group_by(StatMessages.org_id, StatMessages.group_id, StatMessages.role))).all():
-        f.class_msgs[(org_id, group_id, role)] += int(n)
+    for week, role, n in (await db.execute(
+            select(StatMessages.week, StatMessages.role, func.sum(StatMessages.messages))
+            .where(in_range).group_by(StatMessages.week, StatMessages.role))).all():
+        f.msgs_week[(_day(week), role)] += int(n)
+    for unit, role, n in (await db.execute(
+            select(unit_of_msgs, StatMessages.role, func.sum(StatMessages.messages))
+            .where(in_range).group_by(unit_of_msgs, StatMessages.role))).all():
+        f.msgs_unit[(unit, role)] += int(n)
 
     # R34: teachers on today's roster who posted at least 3 messages in the week.
     teacher_ids = (select(Membership.org_id, Membership.user_id)
@@ -188,49 +195,62 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
                    .where(Membership.org_id.in_(orgs), Membership.left_at.is_(None),
                           MembershipRole.role == Role.teacher).subquery())
     posts = (select(StatMessages.org_id, StatMessages.week, StatMessages.author_id)
-             .join(teacher_ids, and_(teacher_ids.c.org_id == StatMessages.org_id,
-                                     teacher_ids.c.user_id == StatMessages.author_id))
              .where(in_range, StatMessages.role == "staff", StatMessages.author_id != NO_PERSON)
              .group_by(StatMessages.org_id, StatMessages.week, StatMessages.author_id)
              .having(func.sum(StatMessages.messages) >= TARGETS.teacher_posts).subquery())
     for org_id, week, n in (await db.execute(
             select(posts.c.org_id, posts.c.week, func.count())
+            .join(teacher_ids, and_(teacher_ids.c.org_id == posts.c.org_id,
+                                    teacher_ids.c.user_id == posts.c.author_id))
             .group_by(posts.c.org_id, posts.c.week))).all():
-        f.active[(org_id, week)] = int(n)
+        f.active[(org_id, _day(week))] = int(n)
     for org_id, n in (await db.execute(select(teacher_ids.c.org_id, func.count())
                                        .group_by(teacher_ids.c.org_id))).all():
         f.teachers[org_id] = int(n)
 
-    # Calls and lessons: their own tables are small beside messages; minutes by week and class.
+    # Calls and lessons held (ended), by the day they began: counted and summed in SQL.
     start = datetime.combine(first, time(0), tzinfo=zone)
     end = datetime.combine(last + timedelta(weeks=1), time(0), tzinfo=zone)
-    for org_id, group, started, ended in (await db.execute(
-            select(Call.org_id, Chat.group_id, Call.started_at, Call.ended_at)
+    call_unit = Chat.group_id if by_class else Call.org_id
+    day = local_day(db, Call.started_at, zone)
+    for unit, on, n, seconds in (await db.execute(
+            select(call_unit, day, func.count(),
+                   func.sum(seconds_between(db, Call.started_at, Call.ended_at)))
             .join(Chat, Chat.id == Call.chat_id)
-            .where(Call.org_id.in_(orgs), Call.started_at >= start, Call.started_at < end))).all():
-        slot = f.calls[(org_id, group or NO_CLASS, week_of(started, zone))]
-        slot[0] += 1
-        slot[1] += int(((ended or now) - started).total_seconds() // 60)
-    for org_id, group, starts, ends in (await db.execute(
-            select(Lesson.org_id, Chat.group_id, Lesson.starts_at, Lesson.ends_at)
+            .where(Call.org_id.in_(orgs), Call.started_at >= start, Call.started_at < end,
+                   Call.ended_at.is_not(None)).group_by(call_unit, day))).all():
+        week, minutes = week_of(_day(on), zone), int((seconds or 0) // 60)
+        for slot in (f.calls_week[week], f.calls_unit[unit or NO_CLASS]):
+            slot[0] += int(n)
+            slot[1] += minutes
+    lesson_unit = Chat.group_id if by_class else Lesson.org_id
+    day = local_day(db, Lesson.starts_at, zone)
+    for unit, on, seconds in (await db.execute(
+            select(lesson_unit, day, func.sum(seconds_between(db, Lesson.starts_at, Lesson.ends_at)))
             .join(Chat, Chat.id == Lesson.chat_id)
             .where(Lesson.org_id.in_(orgs), Lesson.cancelled_at.is_(None),
-                   Lesson.starts_at >= start, Lesson.starts_at < end,
-                   Lesson.starts_at <= now))).all():
-        f.lessons[(org_id, group or NO_CLASS, week_of(starts, zone))] += int(
-            (min(ends, now) - starts).total_seconds() // 60)
+                   Lesson.starts_at >= start, Lesson.starts_at < end, Lesson.ends_at <= now)
+            .group_by(lesson_unit, day))).all():
+        minutes = int((seconds or 0) // 60)
+        f.lessons_week[week_of(_day(on), zone)] += minutes
+        f.lessons_unit[unit or NO_CLASS] += minutes
 
-    for org_id, week, group_id, minutes, n in (await db.execute(
-            select(StatReplies.org_id, StatReplies.week, StatReplies.group_id,
-                   StatReplies.minutes, StatReplies.answered)
-            .where(StatReplies.org_id.in_(orgs), StatReplies.week >= first,
-                   StatReplies.week <= last))).all():
-        f.replies[(org_id, group_id, week)][minutes] += int(n)
+    replies_range = and_(StatReplies.org_id.in_(orgs), StatReplies.week >= first,
+                         StatReplies.week <= last)
+    for week, minutes, n in (await db.execute(
+            select(StatReplies.week, StatReplies.minutes, func.sum(StatReplies.answered))
+            .where(replies_range).group_by(StatReplies.week, StatReplies.minutes))).all():
+        f.replies_week[_day(week)][minutes] += int(n)
+    reply_unit = StatReplies.group_id if by_class else StatReplies.org_id
+    for unit, minutes, n in (await db.execute(
+            select(reply_unit, StatReplies.minutes, func.sum(StatReplies.answered))
+            .where(replies_range).group_by(reply_unit, StatReplies.minutes))).all():
+        f.replies_unit[unit][minutes] += int(n)
     for org_id, group_id, asked in (await db.execute(
             select(OpenQuestion.org_id, OpenQuestion.group_id, OpenQuestion.asked_at)
             .where(OpenQuestion.org_id.in_(orgs)))).all():
         if working_minutes(asked, now, zone) > WORKING_DAY_MINUTES:
-            f.waiting[(org_id, group_id)] += 1
+            f.waiting[group_id if by_class else org_id] += 1
 
     await _read_activation(db, f, orgs, first, last, zone)
     for org_id, n in (await db.execute(
@@ -250,14 +270,16 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
 async def _read_activation(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
                            last: date, zone: ZoneInfo) -> None:
     """Of today's roster per role: how many, how many signed in, and how many had by the end
-    of each week of the range (those who signed in before it are counted once, in SQL)."""
+    of each week of the range (counted by the day of their first sign-in, in SQL)."""
     start = datetime.combine(first, time(0), tzinfo=zone)
+    weeks = _weeks(first, last)
     for role, roles in _ROLE_OF.items():
         people = (select(Membership.org_id, Membership.user_id)
                   .join(MembershipRole, MembershipRole.membership_id == Membership.id)
                   .where(Membership.org_id.in_(orgs), Membership.left_at.is_(None),
                          MembershipRole.role.in_(roles)).distinct().subquery())
-        for org_id, total, signed, before in (await db.execute(
+        before = 0
+        for org_id, total, signed, earlier in (await db.execute(
                 select(people.c.org_id, func.count(),
                        func.count(User.activated_at),
                        func.count(User.activated_at).filter(User.activated_at < start))
@@ -265,14 +287,18 @@ async def _read_activation(db: AsyncSession, f: _Figures, orgs: Sequence[int], f
                 .group_by(people.c.org_id))).all():
             f.roster[(org_id, role)] = int(total)
             f.activated[(org_id, role)] = int(signed)
-            for week in _weeks(first, last):
-                f.activated_by[(org_id, role, week)] += int(before)
-        for org_id, at in (await db.execute(
-                select(people.c.org_id, User.activated_at).join(User, User.id == people.c.user_id)
-                .where(User.activated_at >= start))).all():
-            since = week_of(at, zone)
-            for week in _weeks(max(since, first), last):
-                f.activated_by[(org_id, role, week)] += 1
+            before += int(earlier)
+        day = local_day(db, User.activated_at, zone)
+        new: dict[date, int] = defaultdict(int)
+        for on, n in (await db.execute(
+                select(day, func.count()).select_from(people)
+                .join(User, User.id == people.c.user_id)
+                .where(User.activated_at >= start).group_by(day))).all():
+            new[week_of(_day(on), zone)] += int(n)
+        running = before
+        for week in weeks:
+            running += new.get(week, 0)
+            f.activated_by[(role, week)] = running
 
 
 def _activation(role: str, on_roster: int, activated: int) -> Activation:
@@ -284,27 +310,19 @@ def _activation(role: str, on_roster: int, activated: int) -> Activation:
 
 
 def _week_figures(f: _Figures, orgs: Sequence[int], weeks: list[date]) -> list[WeekFigures]:
-    out = []
-    for week in weeks:
-        calls = [f.calls[k] for k in f.calls if k[0] in orgs and k[2] == week]
-        replies: dict[int, int] = defaultdict(int)
-        for (org_id, _, w), counts in f.replies.items():
-            if org_id in orgs and w == week:
-                for minutes, n in counts.items():
-                    replies[minutes] += n
-        out.append(WeekFigures(
-            week=week,
-            messages_staff=sum(f.week_msgs.get((o, week, "staff"), 0) for o in orgs),
-            messages_students=sum(f.week_msgs.get((o, week, "student"), 0) for o in orgs),
-            messages_parents=sum(f.week_msgs.get((o, week, "parent"), 0) for o in orgs),
-            active_teachers=sum(f.active.get((o, week), 0) for o in orgs),
-            calls=sum(c[0] for c in calls), call_minutes=sum(c[1] for c in calls),
-            lesson_minutes=sum(n for (o, _, w), n in f.lessons.items() if o in orgs and w == week),
-            questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
-            activated_staff=sum(f.activated_by.get((o, "staff", week), 0) for o in orgs),
-            activated_students=sum(f.activated_by.get((o, "student", week), 0) for o in orgs),
-            activated_parents=sum(f.activated_by.get((o, "parent", week), 0) for o in orgs)))
-    return out
+    return [WeekFigures(
+        week=week,
+        messages_staff=f.msgs_week.get((week, "staff"), 0),
+        messages_students=f.msgs_week.get((week, "student"), 0),
+        messages_parents=f.msgs_week.get((week, "parent"), 0),
+        active_teachers=sum(f.active.get((o, week), 0) for o in orgs),
+        calls=f.calls_week.get(week, [0, 0])[0], call_minutes=f.calls_week.get(week, [0, 0])[1],
+        lesson_minutes=f.lessons_week.get(week, 0),
+        questions_answered=sum(f.replies_week.get(week, {}).values()),
+        median_reply_minutes=_median(f.replies_week.get(week, {})),
+        activated_staff=f.activated_by.get(("staff", week), 0),
+        activated_students=f.activated_by.get(("student", week), 0),
+        activated_parents=f.activated_by.get(("parent", week), 0)) for week in weeks]
 
 
 def _org_activation(f: _Figures, orgs: Sequence[int]) -> list[Activation]:
@@ -339,62 +357,48 @@ async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: dat
     """One school's figures for the weeks ``first``..``last`` (Mondays), per class."""
     org = scope.org
     now = utcnow()
-    f = await _read(db, [org.id], first, last, zone, now)
-    weeks = _weeks(first, last)
+    f = await _read(db, [org.id], first, last, zone, now, by="class")
     by_class = await _class_activation(db, org.id)
     groups = list((await db.execute(select(Group).where(
         Group.org_id == org.id, Group.kind == GroupKind.class_, Group.archived_at.is_(None))
     )).scalars())
     groups.sort(key=lambda g: (g.grade or 99, g.name))
+    nobody = [_activation(r, 0, 0) for r in ("student", "parent")]
     classes = []
     for gid, ref in [(g.id, Ref(id=g.id, name=g.name)) for g in groups] + [(NO_CLASS, None)]:
-        calls = [c for (o, g, _), c in f.calls.items() if g == gid]
-        replies: dict[int, int] = defaultdict(int)
-        for (_, g, _), counts in f.replies.items():
-            if g == gid:
-                for minutes, n in counts.items():
-                    replies[minutes] += n
+        calls = f.calls_unit.get(gid, [0, 0])
+        replies = f.replies_unit.get(gid, {})
         classes.append(ClassFigures(
-            group=ref, activation=by_class.get(gid, [_activation(r, 0, 0)
-                                                     for r in ("student", "parent")])
-            if gid != NO_CLASS else [],
-            messages_staff=f.class_msgs.get((org.id, gid, "staff"), 0),
-            messages_students=f.class_msgs.get((org.id, gid, "student"), 0),
-            messages_parents=f.class_msgs.get((org.id, gid, "parent"), 0),
-            calls=sum(c[0] for c in calls), call_minutes=sum(c[1] for c in calls),
-            lesson_minutes=sum(n for (_, g, _), n in f.lessons.items() if g == gid),
+            group=ref, activation=by_class.get(gid, nobody) if gid != NO_CLASS else [],
+            messages_staff=f.msgs_unit.get((gid, "staff"), 0),
+            messages_students=f.msgs_unit.get((gid, "student"), 0),
+            messages_parents=f.msgs_unit.get((gid, "parent"), 0),
+            calls=calls[0], call_minutes=calls[1], lesson_minutes=f.lessons_unit.get(gid, 0),
             questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
-            unanswered_over_day=f.waiting.get((org.id, gid), 0)))
+            unanswered_over_day=f.waiting.get(gid, 0)))
     return StatsOut(
         org=Ref(id=org.id, name=org.short_name or org.name), weeks_from=first, weeks_to=last,
         targets=TARGETS, activation=_org_activation(f, [org.id]),
         teachers=f.teachers.get(org.id, 0), active_teachers=f.active.get((org.id, last), 0),
         pending_invites=f.invites.get(org.id, 0), pending_offers=f.offers.get(org.id, 0),
-        unanswered_over_day=sum(n for (o, _), n in f.waiting.items() if o == org.id),
-        acknowledgement_coverage=None, weeks=_week_figures(f, [org.id], weeks),
-        classes=classes)
+        unanswered_over_day=sum(f.waiting.values()), acknowledgement_coverage=None,
+        weeks=_week_figures(f, [org.id], _weeks(first, last)), classes=classes)
 
 
 def _school_row(f: _Figures, org: Organization, last: date) -> SchoolFigures:
     oid = org.id
     activation = _org_activation(f, [oid])
     teachers, active = f.teachers.get(oid, 0), f.active.get((oid, last), 0)
-    replies: dict[int, int] = defaultdict(int)
-    for (o, _, _), counts in f.replies.items():
-        if o == oid:
-            for minutes, n in counts.items():
-                replies[minutes] += n
-    calls = [c for (o, _, _), c in f.calls.items() if o == oid]
+    replies = f.replies_unit.get(oid, {})
+    calls = f.calls_unit.get(oid, [0, 0])
     return SchoolFigures(
         org=Ref(id=oid, name=org.short_name or org.name), rank=0,
         targets_met=sum(a.meets for a in activation) + int(teachers > 0 and active == teachers),
         activation=activation, teachers=teachers, active_teachers=active,
-        messages=sum(n for (o, _, _), n in f.week_msgs.items() if o == oid),
-        calls=sum(c[0] for c in calls), call_minutes=sum(c[1] for c in calls),
-        lesson_minutes=sum(n for (o, _, _), n in f.lessons.items() if o == oid),
+        messages=sum(f.msgs_unit.get((oid, r), 0) for r in ROLES),
+        calls=calls[0], call_minutes=calls[1], lesson_minutes=f.lessons_unit.get(oid, 0),
         questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
-        unanswered_over_day=sum(n for (o, _), n in f.waiting.items() if o == oid),
-        pending_invites=f.invites.get(oid, 0))
+        unanswered_over_day=f.waiting.get(oid, 0), pending_invites=f.invites.get(oid, 0))
 
 
 def _shortfall(row: SchoolFigures) -> float:
@@ -413,7 +417,7 @@ async def municipal_stats(db: AsyncSession, scope: MunicipalityScope, first: dat
     orgs = list((await db.execute(select(Organization).where(
         Organization.municipality_id == muni.id).order_by(Organization.name))).scalars())
     ids = [o.id for o in orgs]
-    f = await _read(db, ids, first, last, zone, utcnow())
+    f = await _read(db, ids, first, last, zone, utcnow(), by="org")
     rows = [_school_row(f, o, last) for o in orgs]
     rows.sort(key=lambda r: (-r.targets_met, _shortfall(r), r.org.name))
     for n, row in enumerate(rows, 1):
