@@ -7,19 +7,22 @@ The counters are written straight into their tables (what 10M messages would hav
 them), not 10M messages: the dashboards read only counters, rosters, calls and lessons. Prints,
 for the director's dashboard of one school and the municipality's, the time of the query alone
 and of the whole HTTP answer (ASGI app called directly, a signed-in bearer session), median
-and worst of ``--runs``. Measures only.
+and worst of ``--runs`` in wall time, and the CPU time the process spent (SQLite runs on the
+event loop's thread, so this is the answer's whole cost — the steadier figure on a shared
+machine). Measures only.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
 from datetime import datetime, timedelta
 
-from harness import sqlite_url
+from harness import load_average, sqlite_url
 
 STAFF, STUDENTS, PARENTS, CLASSES = 80, 900, 900, 36
 MESSAGES_PER_SCHOOL = 10_000_000
@@ -169,7 +172,8 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
             "messages": sum(counted), "weeks": (week_list[-1], week_list[0])}
 
 
-async def measure(url: str, built: dict[str, object], runs: int) -> list[tuple[str, list[float]]]:
+async def measure(url: str, built: dict[str, object], runs: int
+                  ) -> list[tuple[str, list[float], list[float]]]:
     import httpx
 
     from parta.app import create_app
@@ -185,7 +189,7 @@ async def measure(url: str, built: dict[str, object], runs: int) -> list[tuple[s
     first, last = built["weeks"]  # type: ignore[misc]
     orgs: list[int] = built["orgs"]  # type: ignore[assignment]
     operator = Actor(user_id=0, is_operator=True)
-    out: list[tuple[str, list[float]]] = []
+    out: list[tuple[str, list[float], list[float]]] = []
 
     async def school_query() -> None:
         async with services.sessionmaker() as db:
@@ -215,12 +219,13 @@ async def measure(url: str, built: dict[str, object], runs: int) -> list[tuple[s
                          (f"municipality of {len(orgs)}: query", muni_query),
                          (f"municipality of {len(orgs)}: HTTP answer", muni_http)):
             await fn()  # warm
-            times = []
+            times, cpu = [], []
             for _ in range(runs):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 await fn()
                 times.append((time.perf_counter() - t0) * 1000)
-            out.append((name, times))
+                cpu.append((time.process_time() - c0) * 1000)
+            out.append((name, times, cpu))
     return out
 
 
@@ -237,9 +242,11 @@ async def main() -> None:
     print(f"built {args.schools} schools × {args.weeks} weeks in {time.perf_counter() - t0:.0f} s; "
           f"school 1 counts {built['messages']:,} messages")
     rows = await measure(url, built, args.runs)
-    print(f"{'':38} {'median ms':>10} {'max ms':>8}")
-    for name, times in rows:
-        print(f"{name:38} {statistics.median(times):10.1f} {max(times):8.1f}")
+    print(f"load average {load_average()} on {os.cpu_count()} cores")
+    print(f"{'':38} {'median ms':>10} {'max ms':>8} {'CPU ms (median)':>16}")
+    for name, times, cpu in rows:
+        print(f"{name:38} {statistics.median(times):10.1f} {max(times):8.1f} "
+              f"{statistics.median(cpu):16.1f}")
 
 
 if __name__ == "__main__":
