@@ -282,3 +282,36 @@ async def test_the_municipality_sees_its_schools_ranked_and_no_pupil(world: Worl
     assert (await neighbour.get(f"{API}/orgs/{world.org_id}/stats")).status_code == 404
     assert (await neighbour.get(f"{API}/municipalities/{other}/stats")).json()["schools"] == []
     assert (await operator.get(f"{API}/municipalities/{muni_id}/stats")).status_code == 200
+
+
+async def test_a_parent_writing_to_a_teacher_directly_asks_a_question(world: World) -> None:
+    """A one-to-one chat with a staff member counts like the parents' chat; a student writing
+    to the teacher asks no parent's question; the answer's delay lands in «no class»."""
+    elena, anna, masha = (await world.as_("parent"), await world.as_("teacher"),
+                          await world.as_("student"))
+    r = await elena.post(f"{API}/orgs/{world.org_id}/direct",
+                         json={"user_id": await world.user_id("teacher")})
+    assert r.status_code in (200, 201), r.text
+    direct = r.json()["id"]
+    r = await masha.post(f"{API}/orgs/{world.org_id}/direct",
+                         json={"user_id": await world.user_id("teacher")})
+    masha_direct = r.json()["id"]
+    await post(masha, masha_direct, "Анна Сергеевна, а что задано?")
+    await post(elena, direct, "Анна Сергеевна, можно вопрос про экскурсию?")
+    await post(elena, direct, "И ещё один.")  # the same question still waits
+    async with world.services.sessionmaker() as db:
+        from parta.models import OpenQuestion
+
+        waiting = {q.chat_id for q in (await db.execute(select(OpenQuestion))).scalars()}
+    assert direct in waiting and masha_direct not in waiting
+    await post(anna, direct, "Да, конечно.")
+    s = await stats((await world.as_("admin")), world.org_id)
+    outside = next(c for c in s["classes"] if c["group"] is None)
+    assert outside["questions_answered"] == 1
+    assert outside["messages_parents"] == 2 and outside["messages_students"] == 1
+    assert s["weeks"][-1]["questions_answered"] == 1  # the demo's «Спасибо, будем.» still waits
+    live = await counters(world)
+    async with world.services.sessionmaker() as db:
+        await rebuild(db, MSK)
+        await db.commit()
+    assert await counters(world) == live
