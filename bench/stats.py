@@ -116,21 +116,30 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                 insert(Chat).returning(Chat.id, sort_by_parameter_order=True),
                 [{"org_id": org.id, "kind": ChatKind.class_, "title": f"Класс {g}", "group_id": g}
                  for g in groups])).scalars())
-            # The counters: per week, class and role, and per staff member.
+            # The counters: per week, class and role; and the school's week, staff per person.
             rows = []
             for w in week_list:
                 for g in groups:
-                    rows.append({"org_id": org.id, "week": w, "group_id": g, "role": "student",
-                                 "author_id": 0, "messages": 0})
-                    rows.append({"org_id": org.id, "week": w, "group_id": g, "role": "parent",
-                                 "author_id": 0, "messages": 0})
-                    for t in rnd.sample(users[:STAFF], 6):
-                        rows.append({"org_id": org.id, "week": w, "group_id": g, "role": "staff",
-                                     "author_id": t, "messages": 0})
+                    for role in ("staff", "student", "parent"):
+                        rows.append({"org_id": org.id, "group_id": g, "week": w, "role": role,
+                                     "author_id": 0, "messages": 0})
             weights = [rnd.random() for _ in rows]
             scale = MESSAGES_PER_SCHOOL / sum(weights)
+            school: dict[tuple[object, str], int] = {}
             for row, weight in zip(rows, weights, strict=True):
                 row["messages"] = max(1, int(weight * scale))
+                key = (row["week"], row["role"])
+                school[key] = school.get(key, 0) + int(row["messages"])  # type: ignore[call-overload]
+            for (w, role), n in school.items():
+                if role != "staff":
+                    rows.append({"org_id": org.id, "group_id": -1, "week": w, "role": role,
+                                 "author_id": 0, "messages": n})
+                    continue
+                staff = users[:STAFF]
+                for i, t in enumerate(staff):  # shared out, the rest to the first
+                    share = n // len(staff) + (n % len(staff) if i == 0 else 0)
+                    rows.append({"org_id": org.id, "group_id": -1, "week": w, "role": role,
+                                 "author_id": t, "messages": share})
             await db.execute(insert(StatMessages), rows)
             await db.execute(insert(StatReplies), [
                 {"org_id": org.id, "week": w, "group_id": g, "minutes": m,
@@ -166,7 +175,7 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
             "token_hash": session_token_hash(settings.secret_key, muni_token)}])
         await db.commit()
         counted = (await db.execute(select(StatMessages.messages).where(
-            StatMessages.org_id == org_ids[0]))).scalars().all()
+            StatMessages.org_id == org_ids[0], StatMessages.group_id == -1))).scalars().all()
     await engine.dispose()
     return {"orgs": org_ids, "muni": muni.id, "director": director_token, "overseer": muni_token,
             "messages": sum(counted), "weeks": (week_list[-1], week_list[0])}

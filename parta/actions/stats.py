@@ -36,6 +36,7 @@ from parta.db import insert_adding, insert_ignoring_duplicates
 from parta.models import (
     NO_CLASS,
     NO_PERSON,
+    SCHOOL,
     STAFF_ROLES,
     Chat,
     ChatKind,
@@ -58,7 +59,7 @@ QUESTION_CHATS = frozenset({ChatKind.parents, ChatKind.direct})
 _MESSAGES = cast(Table, StatMessages.__table__)
 _REPLIES = cast(Table, StatReplies.__table__)
 _OPEN = cast(Table, OpenQuestion.__table__)
-_MESSAGE_KEYS = ["org_id", "week", "group_id", "role", "author_id"]
+_MESSAGE_KEYS = ["org_id", "group_id", "week", "role", "author_id"]
 _REPLY_KEYS = ["org_id", "week", "group_id", "minutes"]
 
 
@@ -77,12 +78,15 @@ def _group(chat: Chat) -> int:
 
 
 def _message_rows(posted: Iterable[Posted], zone: ZoneInfo) -> list[dict[str, Any]]:
-    counts: Counter[tuple[int, date, int, str, int]] = Counter()
+    """Each message counts twice: in its class's row, and in the school's (per person for staff)."""
+    counts: Counter[tuple[int, int, date, str, int]] = Counter()
     for p in posted:
         if p.role is None:
             continue
+        week = week_of(p.at, zone)
+        counts[(p.chat.org_id, _group(p.chat), week, p.role, NO_PERSON)] += 1
         who = p.author_id if p.role == "staff" else NO_PERSON
-        counts[(p.chat.org_id, week_of(p.at, zone), _group(p.chat), p.role, who)] += 1
+        counts[(p.chat.org_id, SCHOOL, week, p.role, who)] += 1
     return [dict(zip(_MESSAGE_KEYS, key, strict=True), messages=n) for key, n in counts.items()]
 
 

@@ -84,7 +84,14 @@ from parta.models.roster import (
     RosterImport,
     RosterPerson,
 )
-from parta.models.stats import NO_CLASS, NO_PERSON, OpenQuestion, StatMessages, StatReplies
+from parta.models.stats import (
+    NO_CLASS,
+    NO_PERSON,
+    SCHOOL,
+    OpenQuestion,
+    StatMessages,
+    StatReplies,
+)
 from parta.models.support import SupportReply, SupportTicket
 from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
@@ -94,6 +101,7 @@ __all__ = [
     "GROUP_CHAT_KINDS",
     "NO_CLASS",
     "NO_PERSON",
+    "SCHOOL",
     "STAFF_ROLES",
     "Attachment",
     "AuditEntry",

@@ -13,23 +13,26 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime
 
-__all__ = ["NO_CLASS", "NO_PERSON", "OpenQuestion", "StatMessages", "StatReplies"]
+__all__ = ["NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatMessages", "StatReplies"]
 
 NO_CLASS = 0  # the chat belongs to no class (the staff room's, a channel, a one-to-one chat)
-NO_PERSON = 0  # students' and parents' messages are counted by class and role only
+NO_PERSON = 0  # counted by class (or school) and role only
+SCHOOL = -1  # the row adding up the whole school's week (all classes and none)
 
 
 class StatMessages(Base):
-    """Messages posted in a week (starting Monday, in the statistics' time zone), in the chats
-    of one class (or of none), by one role: ``staff``, ``student``, ``parent``. A staff
-    member's messages are kept per person (``author_id``) so that R34 — an active teacher posts
-    at least 3 messages a week — can be counted; everyone else's under ``NO_PERSON``."""
+    """Messages posted in a week (starting Monday, in the statistics' time zone) by one role
+    (``staff``, ``student``, ``parent``): per class (``group_id``; ``NO_CLASS`` for chats of
+    none) under ``NO_PERSON``, and for the whole school (``group_id = SCHOOL``) — there a staff
+    member's messages are kept per person (``author_id``), for R34: an active teacher posts at
+    least 3 messages a week. A send moves both rows in one statement; a municipality's figures
+    read only the school rows."""
 
     __tablename__ = "stat_messages"
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),
                                         primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
     role: Mapped[str] = mapped_column(String(10), primary_key=True)
     author_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     messages: Mapped[int] = mapped_column(Integer, default=0)

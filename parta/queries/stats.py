@@ -21,6 +21,7 @@ from parta.errors import ValidationFailed
 from parta.models import (
     NO_CLASS,
     NO_PERSON,
+    SCHOOL,
     STAFF_ROLES,
     Call,
     Chat,
@@ -177,16 +178,18 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
                 now: datetime, by: str) -> _Figures:
     f = _Figures()
     by_class = by == "class"
-    unit_of_msgs = StatMessages.group_id if by_class else StatMessages.org_id
     in_range = and_(StatMessages.org_id.in_(orgs), StatMessages.week >= first,
                     StatMessages.week <= last)
+    school = and_(in_range, StatMessages.group_id == SCHOOL)
     for week, role, n in (await db.execute(
             select(StatMessages.week, StatMessages.role, func.sum(StatMessages.messages))
-            .where(in_range).group_by(StatMessages.week, StatMessages.role))).all():
+            .where(school).group_by(StatMessages.week, StatMessages.role))).all():
         f.msgs_week[(_day(week), role)] += int(n)
+    unit_of_msgs = StatMessages.group_id if by_class else StatMessages.org_id
     for unit, role, n in (await db.execute(
             select(unit_of_msgs, StatMessages.role, func.sum(StatMessages.messages))
-            .where(in_range).group_by(unit_of_msgs, StatMessages.role))).all():
+            .where(and_(in_range, StatMessages.group_id != SCHOOL) if by_class else school)
+            .group_by(unit_of_msgs, StatMessages.role))).all():
         f.msgs_unit[(unit, role)] += int(n)
 
     # R34: teachers on today's roster who posted at least 3 messages in the week.
@@ -195,7 +198,7 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
                    .where(Membership.org_id.in_(orgs), Membership.left_at.is_(None),
                           MembershipRole.role == Role.teacher).subquery())
     posts = (select(StatMessages.org_id, StatMessages.week, StatMessages.author_id)
-             .where(in_range, StatMessages.role == "staff", StatMessages.author_id != NO_PERSON)
+             .where(school, StatMessages.role == "staff", StatMessages.author_id != NO_PERSON)
              .group_by(StatMessages.org_id, StatMessages.week, StatMessages.author_id)
              .having(func.sum(StatMessages.messages) >= TARGETS.teacher_posts).subquery())
     for org_id, week, n in (await db.execute(

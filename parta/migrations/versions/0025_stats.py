@@ -22,14 +22,14 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('stat_messages',
     sa.Column('org_id', sa.Integer(), nullable=False),
-    sa.Column('week', sa.Date(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
     sa.Column('role', sa.String(length=10), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('messages', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'],
                             name=op.f('fk_stat_messages_org_id_organization'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'week', 'group_id', 'role', 'author_id',
+    sa.PrimaryKeyConstraint('org_id', 'group_id', 'week', 'role', 'author_id',
                             name=op.f('pk_stat_messages'))
     )
     op.create_table('stat_replies',
