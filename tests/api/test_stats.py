@@ -315,3 +315,23 @@ async def test_a_parent_writing_to_a_teacher_directly_asks_a_question(world: Wor
         await rebuild(db, MSK)
         await db.commit()
     assert await counters(world) == live
+
+
+async def test_a_held_message_counts_when_a_moderator_lets_it_through(world: World) -> None:
+    petya, anna, admin = (await world.as_("student2"), await world.as_("teacher"),
+                          await world.as_("admin"))
+    cls = await chat_id(world, "5А — класс")
+    students = (await stats(admin, world.org_id))["weeks"][-1]["messages_students"]
+    r = await petya.post(f"{API}/chats/{cls}/messages",
+                         json={"body": "да это полная хуйня, а не контрольная"})
+    assert r.status_code == 202, r.text  # held for the class's moderator (R33)
+    assert (await stats(admin, world.org_id))["weeks"][-1]["messages_students"] == students
+    held = r.json()["held"]["id"]
+    r = await anna.post(f"{API}/held/{held}/decision", json={"approve": True})
+    assert r.status_code == 200, r.text
+    assert (await stats(admin, world.org_id))["weeks"][-1]["messages_students"] == students + 1
+    live = await counters(world)
+    async with world.services.sessionmaker() as db:
+        await rebuild(db, MSK)
+        await db.commit()
+    assert await counters(world) == live
