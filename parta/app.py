@@ -37,6 +37,7 @@ from parta.api import (
     offers,
     orgs,
     requests,
+    stats,
     support,
     year,
 )
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, materials, moderation, events, year):
+                   calls, lessons, materials, moderation, events, year, stats):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

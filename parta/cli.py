@@ -22,6 +22,9 @@ roster_app = typer.Typer(help="The roster from the school's records.", no_args_i
 app.add_typer(roster_app, name="roster")
 year_app = typer.Typer(help="The school year.", no_args_is_help=True)
 app.add_typer(year_app, name="year")
+stats_app = typer.Typer(help="Statistics (R34, R39): print a school's, recount them.",
+                        invoke_without_command=True)
+app.add_typer(stats_app, name="stats")
 console = Console()
 
 
@@ -441,6 +444,102 @@ def _print_roster_preview(row) -> None:  # type: ignore[no-untyped-def]
         console.print(errors)
         if len(row.errors) > 100:
             console.print(f"… and {len(row.errors) - 100} more errors.")
+
+
+@stats_app.callback()
+def stats_show(
+    typer_ctx: typer.Context,
+    org: Annotated[int | None, typer.Option(help="Organization id")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="A day of the first week")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="A day of the last week")] = None,
+    out: Annotated[str | None, typer.Option(help="Also write FILE.xlsx (or .csv)")] = None,
+) -> None:
+    """Print a school's figures by week (this school year unless --from/--to)."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    if org is None:
+        raise typer.BadParameter("which organization?", param_hint="--org")
+    from datetime import date
+    from pathlib import Path
+
+    from parta.actions.base import unit_of_work
+    from parta.errors import PartaError
+    from parta.i18n import t
+    from parta.policy import Action, Actor
+    from parta.queries import stats as q
+    from parta.queries.scope import org_for
+    from parta.queries.stats_files import stats_csv, stats_xlsx
+    from parta.schemas.stats import StatsOut
+
+    settings = Settings()
+
+    def day(value: str | None, name: str) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            raise typer.BadParameter("a date as YYYY-MM-DD", param_hint=name) from None
+
+    async def run() -> StatsOut:
+        engine, services = _services(settings)
+        try:
+            async with unit_of_work(services) as ctx:
+                # The command line is the operator's own console.
+                scope = await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
+                                      Action.stats_view)
+                first, last = q.weeks_range(day(start, "--from"), day(end, "--to"),
+                                            settings.stats_zone, settings.stats_max_weeks)
+                return await q.school_stats(ctx.db, scope, first, last, settings.stats_zone)
+        finally:
+            await engine.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except PartaError as exc:
+        console.print(f"[red]Refused: {exc.code}[/red]")
+        raise typer.Exit(2) from None
+    columns = ("week", "messages_staff", "messages_students", "messages_parents",
+               "active_teachers", "call_minutes", "lesson_minutes", "questions_answered",
+               "median_reply_minutes")
+    table = Table(title=report.org.name)
+    for c in columns:
+        table.add_column(t("ru", f"stats.col.{c}"), justify="left" if c == "week" else "right")
+    for w in report.weeks:
+        table.add_row(*["—" if getattr(w, c) is None else str(getattr(w, c)) for c in columns])
+    console.print(table)
+    for a in report.activation:
+        mark = "[green]✓[/green]" if a.meets else "[yellow]✗[/yellow]"
+        share = "—" if a.percent is None else f"{a.percent} %"
+        console.print(f"{t('ru', f'stats.col.activation_{a.role}')}: {share} "
+                      f"({a.activated}/{a.on_roster}, {a.target} %) {mark}")
+    console.print(f"{t('ru', 'stats.col.active_teachers')}: {report.active_teachers}"
+                  f"/{report.teachers}")
+    if out:
+        path = Path(out)
+        path.write_bytes(stats_csv(report, "ru") if path.suffix.lower() == ".csv"
+                         else stats_xlsx(report, "ru"))
+        console.print(f"Written to {path}.")
+
+
+@stats_app.command("rebuild")
+def stats_rebuild() -> None:
+    """Recount every statistics counter from the messages and chats (after an upgrade, or
+    to check the counters kept as messages are sent). Reads no message's words."""
+    from parta.actions.stats import rebuild
+    from parta.db import make_engine, make_sessionmaker
+
+    settings = Settings()
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                n = await rebuild(db, settings.stats_zone)
+                await db.commit()
+                return n
+        finally:
+            await engine.dispose()
+
+    console.print(f"Counted {asyncio.run(run())} messages.")
 
 
 def main() -> None:

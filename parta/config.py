@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -152,6 +153,10 @@ class Settings(BaseSettings):
     lesson_reminder_minutes: int = 10
     lesson_reminder_seconds: int = 30
     lessons_time_zone: str = "Europe/Moscow"
+    # Statistics (R34, R39): weeks start on Monday and working hours are read in this zone;
+    # a dashboard's range of weeks is at most this long.
+    stats_time_zone: str = "Europe/Moscow"
+    stats_max_weeks: int = 60
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.
@@ -188,6 +193,16 @@ class Settings(BaseSettings):
     @property
     def turn_url_list(self) -> list[str]:
         return [u.strip() for u in self.turn_urls.split(",") if u.strip()]
+
+    @property
+    def stats_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.stats_time_zone)
+
+    @field_validator("stats_time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        ZoneInfo(value)  # refuse to start with a zone that does not exist
+        return value
 
     @property
     def is_sqlite(self) -> bool:

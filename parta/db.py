@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, MetaData, event, make_url, text
+from sqlalchemy import DateTime, MetaData, event, func, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,11 +22,14 @@ from parta.sqlite_driver import WriterGate, connector
 __all__ = [
     "Base",
     "UTCDateTime",
+    "insert_adding",
     "insert_ignoring_duplicates",
+    "local_day",
     "lock_event_stream",
     "make_engine",
     "make_sessionmaker",
     "reading",
+    "seconds_between",
     "utcnow",
 ]
 
@@ -156,3 +160,38 @@ def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def insert_adding(session: AsyncSession, table: Any, keys: list[str], counts: list[str]) -> Any:
+    """``INSERT`` that adds its ``counts`` to the row already there under the same ``keys``
+    (ON CONFLICT DO UPDATE SET n = n + excluded.n): a counter moved in one statement."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counts})
+
+
+def local_day(session: AsyncSession, moment: Any, zone: ZoneInfo) -> Any:
+    """SQL: the calendar day of a UTC ``moment`` column in ``zone``. SQLite keeps no zones:
+    it shifts by the zone's offset today (exact for zones without summer time, like Russia's)."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        return func.date(func.timezone(zone.key, moment))
+    offset = utcnow().astimezone(zone).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return func.date(moment, f"{minutes:+d} minutes")
+
+
+def seconds_between(session: AsyncSession, start: Any, end: Any) -> Any:
+    """SQL: the seconds from ``start`` to ``end`` (UTC moments)."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0

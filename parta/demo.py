@@ -130,10 +130,12 @@ DEMO_RULES = (
 async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
                       users: dict[str, User]) -> None:
     """The class and parents' chats of 5А with a first conversation, joined by their people."""
+    from parta.actions import stats
     from parta.actions.chats import add_chat_member
     from parta.models import Chat, ChatKind, ChatMember, ChatRole, Message
 
     teacher = users["teacher"]
+    roles = {p.key: p.roles for p in DEMO_PEOPLE}
     specs = ((ChatKind.class_, "5А — класс", ("student", "student2"),
               ("Здравствуйте, ребята! Завтра экскурсия в музей, сбор в 9:00 у школы.",
                "А форма парадная?", "Нет, обычная. Возьмите воду и тетрадь.")),
@@ -148,13 +150,17 @@ async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
         await add_chat_member(ctx, chat, teacher.id, ChatRole.owner, rules_accepted=True)
         for key in joiners:
             await add_chat_member(ctx, chat, users[key].id, ChatRole.member, rules_accepted=True)
-        speakers = [teacher] + [users[k] for k in joiners]
+        speakers = ["teacher", *joiners]
         last = None
         for n, line in enumerate(lines):
-            last = Message(chat_id=chat.id, author_id=speakers[n % len(speakers)].id, body=line)
+            speaker = speakers[n % len(speakers)]
+            last = Message(chat_id=chat.id, author_id=users[speaker].id, body=line)
             ctx.db.add(last)
             await ctx.db.flush()
             await search.index_message(ctx.db, last.id, line)
+            await stats.count_posted(ctx.db, [stats.Posted(
+                chat, users[speaker].id, stats.role_bucket(roles[speaker]), last.created_at)],
+                ctx.settings.stats_zone)
         assert last is not None
         chat.last_message_id = last.id
         for member in (await ctx.db.execute(select(ChatMember).where(

@@ -97,6 +97,7 @@ class Action(StrEnum):
     material_publish = "material.publish"  # school-wide materials: the administration
     material_publish_class = "material.publish_class"  # a class's: its teachers too
     material_verify = "material.verify"  # mark a material «Проверено» (R38's verified content)
+    stats_view = "stats.view"  # the school's statistics by week and class (R34, R39, R2)
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ RULES: dict[Action, Rule] = {
     Action.material_publish:        Rule(ADMINS, operator=False),  # the school's own voice
     Action.material_publish_class:  Rule(ADMINS, own_class=True, operator=False),
     Action.material_verify:         Rule(ADMINS, operator=False),
+    Action.stats_view:              Rule(ADMINS, municipal=True),
 }
 
 

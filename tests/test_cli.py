@@ -74,3 +74,22 @@ def test_make_an_operator(fresh_db: Path) -> None:
     assert _one(fresh_db, "select is_operator from user_account where phone = '+79001112233'") == 1
     assert _one(fresh_db, "select count(*) from audit_entry where action = "
                           "'user.operator_granted'") == 1
+
+
+def test_stats_are_recounted_and_printed(fresh_db: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    with sqlite3.connect(fresh_db) as db:
+        db.execute("delete from stat_messages")  # as after an upgrade: counters not yet kept
+    result = runner.invoke(app, ["stats", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Counted 5 messages." in result.output  # the demo's conversation in 5А
+    assert _one(fresh_db, "select sum(messages) from stat_messages where group_id = -1") == 5
+    result = runner.invoke(app, ["stats", "--org", "1", "--out", str(fresh_db.parent / "s.csv")],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Школа № 1" in result.output and "Активных учителей" in result.output
+    assert (fresh_db.parent / "s.csv").read_bytes().startswith("\ufeff".encode())
+    result = runner.invoke(app, ["stats", "--org", "1", "--from", "2026-12-01", "--to", "2026-01-01"])
+    assert result.exit_code == 2 and "stats_range_backwards" in result.output

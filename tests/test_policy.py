@@ -66,6 +66,7 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.org_view: EVERYONE | {"operator", "municipal_admin"},
     Action.org_edit: {"org_admin", "operator"},
     Action.org_figures: {"org_admin", "administration", "operator", "municipal_admin"},
+    Action.stats_view: {"org_admin", "administration", "operator", "municipal_admin"},
     Action.group_view: EVERYONE | {"operator", "municipal_admin"},
     Action.group_manage: {"org_admin", "operator"},
     Action.group_assign_teachers: {"org_admin", "operator"},

@@ -13,11 +13,11 @@ import logging
 
 from sqlalchemy import select
 
-from parta.actions import screening
+from parta.actions import screening, stats
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, add_chat_member, chat_member
 from parta.actions.messages import moderator_ids, publish_message, remove_message
-from parta.actions.roles import org_admin_ids
+from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
@@ -419,6 +419,11 @@ async def decide_held(ctx: Ctx, held_id: int, approve: bool) -> HeldMessage:
         await ctx.db.flush()
         await publish_message(ctx, chat, author, msg, files)
         held.status, held.message_id = HeldStatus.approved, msg.id
+        membership = await membership_of(ctx, chat.org_id, held.author_id)
+        roles = await roles_of(ctx, membership.id) if membership is not None else set()
+        await stats.count_posted(ctx.db, [stats.Posted(chat, held.author_id,
+                                                       stats.role_bucket(roles), msg.created_at)],
+                                 ctx.settings.stats_zone)
     else:
         held.status = HeldStatus.rejected
     ctx.audit("held.decided", chat.org_id, "held_message", held.id, chat_id=chat.id,

@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from parta.actions import flood, screening
+from parta.actions import flood, screening, stats
 from parta.actions.base import Ctx
 from parta.actions.chats import chat_visible, require_chat, require_direct_allowed
 from parta.actions.messages import (
@@ -347,6 +347,11 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
     posted = {r.me.id for r, w in zip(ready, written, strict=True) if isinstance(w, int)}
     if posted:
         await ctx.db.execute(_SET_POSTED, [{"b_id": i, "b_at": now} for i in posted])
+        await stats.count_posted(ctx.db, [
+            stats.Posted(r.chat, _sender(r.item),
+                         stats.role_bucket(r.item.ctx.require_actor().roles_in(r.chat.org_id)), now)
+            for r, w in zip(ready, written, strict=True) if isinstance(w, int)],
+            ctx.settings.stats_zone)
     results: list[Sent | PartaError | None] = [
         d if isinstance(d, Sent | PartaError) else None for d in decided]
     outs: list[Outbound] = []

@@ -85,6 +85,14 @@ from parta.models.roster import (
     RosterImport,
     RosterPerson,
 )
+from parta.models.stats import (
+    NO_CLASS,
+    NO_PERSON,
+    SCHOOL,
+    OpenQuestion,
+    StatMessages,
+    StatReplies,
+)
 from parta.models.support import SupportReply, SupportTicket
 from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
@@ -92,6 +100,9 @@ __all__ = [
     "ADMIN_ROLES",
     "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
+    "NO_CLASS",
+    "NO_PERSON",
+    "SCHOOL",
     "STAFF_ROLES",
     "Attachment",
     "AuditEntry",
@@ -153,6 +164,7 @@ __all__ = [
     "Municipality",
     "NotificationSettings",
     "OfferStatus",
+    "OpenQuestion",
     "OrgKind",
     "Organization",
     "ParentLink",
@@ -173,6 +185,8 @@ __all__ = [
     "RosterImport",
     "RosterPerson",
     "SessionKind",
+    "StatMessages",
+    "StatReplies",
     "SupportReply",
     "SupportTicket",
     "UnblockObjection",

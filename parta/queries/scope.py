@@ -26,14 +26,15 @@ from parta.models import (
     ChatMember,
     ChatRole,
     Group,
+    Municipality,
     Organization,
 )
 from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
 
-__all__ = ["ChatScope", "LinkScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_by_link",
-           "chat_for", "chat_inviting", "chat_moderated", "chat_overseen", "chat_visible",
-           "group_in", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
-           "record_scope"]
+__all__ = ["ChatScope", "LinkScope", "MunicipalityScope", "OrgScope", "ScopeForged",
+           "blocks_scope", "chat_by_link", "chat_for", "chat_inviting", "chat_moderated",
+           "chat_overseen", "chat_visible", "group_in", "municipality_for", "org_for", "org_seen",
+           "oversee", "oversees", "queue_scope", "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
 
@@ -94,6 +95,29 @@ class LinkScope:
 
     def __post_init__(self, mint: object) -> None:
         _check_mint(mint, "LinkScope")
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityScope:
+    """``actor`` oversees ``municipality``: its municipal administrators and the operator see
+    its organizations' figures (R2), never what anyone wrote."""
+
+    municipality: Municipality
+    actor: Actor
+    mint: InitVar[object] = None
+
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "MunicipalityScope")
+
+
+async def municipality_for(db: AsyncSession, actor: Actor, municipality_id: int
+                           ) -> MunicipalityScope:
+    """The municipality if ``actor`` oversees it (or is the operator); anyone else —
+    a school's people, another municipality's administrator — gets ``NotFound``."""
+    muni = await db.get(Municipality, municipality_id)
+    if muni is None or not (actor.is_operator or muni.id in actor.municipalities):
+        raise NotFound()
+    return MunicipalityScope(muni, actor, mint=_MINT)
 
 
 # Organizations ---------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ import { rosterImportsView } from './views/roster_imports.js';
 import { rosterImportView } from './views/roster_import.js';
 import { movementView } from './views/movement.js';
 import { reconciliationView } from './views/reconciliation.js';
+import { municipalView } from './stats/municipal.js';
+import { statsView } from './stats/page.js';
 import { yearView } from './views/year.js';
 import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
@@ -102,6 +104,8 @@ route('/admin/chat-rules', chatRulesAdminView, { ...ADMIN, title: 'chat_rules.ti
 route('/admin/roster', rosterImportsView, { ...ROSTER, title: 'roster.title' });
 route('/admin/roster/:id', rosterImportView, { ...ROSTER, title: 'roster.title' });
 route('/admin/reconciliation', reconciliationView, { ...ADMIN, title: 'reconciliation.title' });
+route('/admin/stats', statsView, { ...ADMIN, title: 'stats.title' });
+route('/municipality', municipalView, { municipal: true, title: 'stats.municipal_title' });
 route('/admin/year', yearView, { ...ROSTER, title: 'year.title' });
 route('/movement', movementView, { ...ORG, title: 'movement.title' }); // the operator too: not staff
 route('/operator/orgs', operatorOrgsView, { ...OPERATOR, title: 'operator_orgs.title' });
@@ -170,6 +174,8 @@ async function render() {
   } else if (found && found.options.roster && !managesRoster()) {
     view = forbidden;
   } else if (found && found.options.operator && !isOperator()) {
+    view = forbidden;
+  } else if (found && found.options.municipal && !isMunicipal() && !isOperator()) {
     view = forbidden;
   } else if (found && found.options.staff && !isStaff()) {
     view = forbidden;

@@ -6,7 +6,7 @@ import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import {
-  isAdmin, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
+  isAdmin, isMunicipal, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
 } from './session.js';
 import { toast } from './ui.js';
 import { queueState } from './moderation/queue_state.js';
@@ -91,14 +91,21 @@ function buildNav() {
         managesRoster() ? navLink('/admin/roster', t('nav.roster'), 'nav-admin-roster') : null,
         managesRoster() ? navLink('/movement', t('nav.movement'), 'nav-admin-movement') : null,
         navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
+        navLink('/admin/stats', t('nav.stats'), 'nav-admin-stats'),
         managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
         navLink('/admin/support', t('nav.school_support'), 'nav-admin-support', attentionBadge('support_tickets', 'nav-support-badge')),
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
       ])
       : null,
+    isMunicipal() && !isOperator()
+      ? navSection(t('nav.municipality'), [
+        navLink('/municipality', t('nav.municipal_stats'), 'nav-municipal-stats'),
+      ])
+      : null,
     isOperator()
       ? navSection(t('nav.operator'), [
         navLink('/operator/orgs', t('nav.operator_orgs'), 'nav-operator-orgs'),
+        navLink('/municipality', t('nav.municipal_stats'), 'nav-municipal-stats'),
         navLink('/operator/support', t('nav.operator_support'), 'nav-operator-support'),
       ])
       : null,

@@ -48,6 +48,29 @@ function regionForms(regions, refresh) {
   return [regionForm, municipalityForm];
 }
 
+/** R2: the operator names who oversees a municipality's organizations (they sign in by phone). */
+function municipalAdminForm(regions) {
+  const all = regions.flatMap((r) => (r.municipalities || []).map((m) => ({ id: m.id, name: `${m.name} (${r.name})` })));
+  return form({
+    testid: 'municipal-admin-form',
+    fields: [
+      field({ name: 'municipality_id', label: t('operator_orgs.municipality'), type: 'select', required: true, testid: 'municipal-admin-municipality', options: options(all, t('operator_orgs.choose_municipality')) }),
+      field({ name: 'name', label: t('operator_orgs.municipal_admin_name'), required: true, testid: 'municipal-admin-name', autocomplete: 'off', maxlength: 200 }),
+      field({ name: 'phone', label: t('operator_orgs.admin_phone'), type: 'tel', required: true, testid: 'municipal-admin-phone', placeholder: t('signin.phone_placeholder'), inputmode: 'tel' }),
+    ],
+    actions: [submit(t('operator_orgs.appoint_municipal_admin'), 'municipal-admin-appoint', 'secondary')],
+    onsubmit: async (values, el) => {
+      for (const name of ['municipality_id', 'name', 'phone']) {
+        if (!values[name]) return fieldError(el, name, t('field_errors.required'));
+      }
+      const person = await post(`/municipalities/${Number(values.municipality_id)}/admins`, { name: values.name, phone: values.phone });
+      el.reset();
+      toast(t('operator_orgs.municipal_admin_appointed', { name: person.name }));
+      return undefined;
+    },
+  });
+}
+
 function orgForm(regions, onCreated) {
   const orgFormEl = form({
     testid: 'register-org-form',
@@ -115,5 +138,7 @@ export async function operatorOrgsView(ctx) {
       regions.length ? h('ul', { class: 'list' }, regions.map((r) => h('li', { class: 'list-item' },
         h('div', { class: 'list-item__main' }, h('strong', {}, r.name),
           h('p', { class: 'muted small' }, (r.municipalities || []).map((m) => m.name).join(', ') || t('operator_orgs.no_municipalities')))))) : empty(t('operator_orgs.no_regions')),
-      h('div', { class: 'grid-2' }, regionForm, municipalityForm)));
+      h('div', { class: 'grid-2' }, regionForm, municipalityForm)),
+    cardTitled(t('operator_orgs.municipal_admins'), h('p', { class: 'hint' }, t('operator_orgs.municipal_admins_hint')),
+      municipalAdminForm(regions)));
 }

@@ -1,0 +1,198 @@
+"""Keeping the statistics' counters (R34, R39, R2's figures) as messages are posted, and
+recomputing them from the tables (``parta stats rebuild``).
+
+What is counted, precisely:
+
+* **A message** is a person's text message (kind ``text``, with an author): what the send path
+  writes, and a held message a moderator let through. Notices (lessons, calls, rules) are not.
+  It counts in the week of its sending (weeks start on Monday, in ``stats_time_zone``), for the
+  class whose chat it was posted in (``NO_CLASS`` for chats of no class), under the author's
+  role in the school at that moment: ``staff`` (any staff role), else ``student``, else
+  ``parent``. Staff members' messages are also kept per person, for R34.
+* **A parent's question** opens when a parent posts in a class's parents' chat, or in a
+  one-to-one chat with a staff member of the school, and no question is open in that chat yet.
+  It is **answered** by the next message of a staff member in that chat; the reply time is the
+  working time in between (``working_minutes``: Monday to Friday, 09:00–18:00). Messages'
+  words are never read for this: only who posted where and when.
+
+The send path pays one statement for the message counters (an UPSERT adding the batch's
+counts); a send in a parents' chat or a one-to-one chat pays one more (opening a question, or
+closing it), and an answer one more again (the reply-time counter).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, delete, exists, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parta.db import insert_adding, insert_ignoring_duplicates
+from parta.models import (
+    NO_CLASS,
+    NO_PERSON,
+    SCHOOL,
+    STAFF_ROLES,
+    Chat,
+    ChatKind,
+    ChatMember,
+    Membership,
+    MembershipRole,
+    Message,
+    OpenQuestion,
+    Role,
+    StatMessages,
+    StatReplies,
+)
+from parta.queries.stats import role_bucket, week_of, working_minutes
+
+__all__ = ["QUESTION_CHATS", "Posted", "count_posted", "rebuild", "role_bucket", "week_of",
+           "working_minutes"]
+
+QUESTION_CHATS = frozenset({ChatKind.parents, ChatKind.direct})
+
+_MESSAGES = cast(Table, StatMessages.__table__)
+_REPLIES = cast(Table, StatReplies.__table__)
+_OPEN = cast(Table, OpenQuestion.__table__)
+_MESSAGE_KEYS = ["org_id", "group_id", "week", "role", "author_id"]
+_REPLY_KEYS = ["org_id", "week", "group_id", "minutes"]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One message just written: where, by whom (their role bucket), when."""
+
+    chat: Chat
+    author_id: int
+    role: str | None
+    at: datetime
+
+
+def _group(chat: Chat) -> int:
+    return chat.group_id if chat.group_id is not None else NO_CLASS
+
+
+def _message_rows(posted: Iterable[Posted], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """Each message counts twice: in its class's row, and in the school's (per person for staff)."""
+    counts: Counter[tuple[int, int, date, str, int]] = Counter()
+    for p in posted:
+        if p.role is None:
+            continue
+        week = week_of(p.at, zone)
+        counts[(p.chat.org_id, _group(p.chat), week, p.role, NO_PERSON)] += 1
+        who = p.author_id if p.role == "staff" else NO_PERSON
+        counts[(p.chat.org_id, SCHOOL, week, p.role, who)] += 1
+    return [dict(zip(_MESSAGE_KEYS, key, strict=True), messages=n) for key, n in counts.items()]
+
+
+def _has_staff_beside(chat: Chat, author_id: int) -> Any:
+    """A staff member of the chat's school, other than the author, is in the chat."""
+    return exists(select(ChatMember.id)
+                  .join(Membership, Membership.user_id == ChatMember.user_id)
+                  .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+                  .where(ChatMember.chat_id == chat.id, ChatMember.user_id != author_id,
+                         ChatMember.left_at.is_(None), Membership.org_id == chat.org_id,
+                         Membership.left_at.is_(None), MembershipRole.role.in_(STAFF_ROLES)))
+
+
+async def _question(db: AsyncSession, p: Posted, zone: ZoneInfo) -> None:
+    chat = p.chat
+    if p.role == "parent":
+        asked = select(literal(chat.id), literal(chat.org_id), literal(_group(chat)),
+                       literal(p.at, OpenQuestion.asked_at.type))
+        if chat.kind == ChatKind.direct:
+            asked = asked.where(_has_staff_beside(chat, p.author_id))
+        else:
+            asked = asked.where(literal(True))  # SQLite reads «SELECT … ON CONFLICT» so only
+        await db.execute(insert_ignoring_duplicates(db, _OPEN).from_select(
+            ["chat_id", "org_id", "group_id", "asked_at"], asked))
+    elif p.role == "staff":
+        asked_at = (await db.execute(delete(_OPEN).where(_OPEN.c.chat_id == chat.id)
+                                     .returning(_OPEN.c.asked_at))).scalar_one_or_none()
+        if asked_at is not None:
+            await db.execute(insert_adding(db, _REPLIES, _REPLY_KEYS, ["answered"]), {
+                "org_id": chat.org_id, "week": week_of(p.at, zone), "group_id": _group(chat),
+                "minutes": working_minutes(asked_at, p.at, zone), "answered": 1})
+
+
+async def count_posted(db: AsyncSession, posted: list[Posted], zone: ZoneInfo) -> None:
+    """Move the counters for messages just written, in the same unit of work."""
+    rows = _message_rows(posted, zone)
+    if rows:
+        await db.execute(insert_adding(db, _MESSAGES, _MESSAGE_KEYS, ["messages"]), rows)
+    for p in posted:
+        if p.chat.kind in QUESTION_CHATS and p.role is not None:
+            await _question(db, p, zone)
+
+
+# Recomputing from the tables -------------------------------------------------------------------
+
+async def _roles_now(db: AsyncSession) -> dict[tuple[int, int], str | None]:
+    """(org, person) → the role bucket their messages count under, from today's roster."""
+    held: dict[tuple[int, int], set[Role]] = {}
+    for org_id, user_id, role in (await db.execute(
+            select(Membership.org_id, Membership.user_id, MembershipRole.role)
+            .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+            .where(Membership.left_at.is_(None)))).all():
+        held.setdefault((org_id, user_id), set()).add(role)
+    return {k: role_bucket(v) for k, v in held.items()}
+
+
+async def rebuild(db: AsyncSession, zone: ZoneInfo, batch: int = 20000) -> int:
+    """Recompute every counter from the messages and chats, in ``db``'s transaction (the
+    caller commits). People are counted under the roles they hold today. Returns how many
+    messages were counted."""
+    for table in (_MESSAGES, _REPLIES, _OPEN):
+        await db.execute(delete(table))
+    roles = await _roles_now(db)
+    chats = {c.id: c for c in (await db.execute(select(Chat))).scalars()}
+    staffed: dict[int, set[int]] = {}  # question chats → their present staff members
+    for chat_id, user_id in (await db.execute(
+            select(ChatMember.chat_id, ChatMember.user_id).join(Chat, Chat.id == ChatMember.chat_id)
+            .where(Chat.kind.in_(QUESTION_CHATS), ChatMember.left_at.is_(None)))).all():
+        if roles.get((chats[chat_id].org_id, user_id)) == "staff":
+            staffed.setdefault(chat_id, set()).add(user_id)
+    counted = 0
+    posted: list[Posted] = []
+    open_: dict[int, datetime] = {}
+    replies: Counter[tuple[int, date, int, int]] = Counter()
+    stream = await db.stream(select(Message.chat_id, Message.author_id, Message.created_at)
+                             .where(Message.kind == "text", Message.author_id.is_not(None))
+                             .order_by(Message.created_at, Message.id)
+                             .execution_options(yield_per=batch))
+    async for chat_id, author_id, at in stream:
+        assert author_id is not None  # the statement asks for authored messages only
+        chat = chats[chat_id]
+        p = Posted(chat, author_id, roles.get((chat.org_id, author_id)), at)
+        posted.append(p)
+        counted += 1
+        if chat.kind in QUESTION_CHATS:
+            if p.role == "parent" and chat_id not in open_ and (
+                    chat.kind == ChatKind.parents or staffed.get(chat_id, set()) - {author_id}):
+                open_[chat_id] = at
+            elif p.role == "staff" and chat_id in open_:
+                asked = open_.pop(chat_id)
+                replies[(chat.org_id, week_of(at, zone), _group(chat),
+                         working_minutes(asked, at, zone))] += 1
+        if len(posted) >= batch:
+            await _add_messages(db, _message_rows(posted, zone))
+            posted = []
+    await _add_messages(db, _message_rows(posted, zone))
+    if replies:
+        await db.execute(insert_adding(db, _REPLIES, _REPLY_KEYS, ["answered"]), [
+            dict(zip(_REPLY_KEYS, key, strict=True), answered=n) for key, n in replies.items()])
+    if open_:
+        await db.execute(_OPEN.insert(), [
+            {"chat_id": c, "org_id": chats[c].org_id, "group_id": _group(chats[c]), "asked_at": at}
+            for c, at in open_.items()])
+    return counted
+
+
+async def _add_messages(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await db.execute(insert_adding(db, _MESSAGES, _MESSAGE_KEYS, ["messages"]), rows)

@@ -1,0 +1,433 @@
+"""The director's and the municipality's statistics (R34, R39, R2), read from the counters
+(``models/stats.py``) and from the roster, calls and lessons — never from messages' words.
+
+Figures for one school and for a municipality's schools are computed by the same statements,
+each grouped by organization, so fifty schools cost what one does plus their rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from parta.db import local_day, seconds_between, utcnow
+from parta.errors import ValidationFailed
+from parta.models import (
+    NO_CLASS,
+    NO_PERSON,
+    SCHOOL,
+    STAFF_ROLES,
+    Call,
+    Chat,
+    EnrolmentOffer,
+    Group,
+    GroupKind,
+    GroupMember,
+    Invite,
+    Lesson,
+    Membership,
+    MembershipRole,
+    OfferStatus,
+    OpenQuestion,
+    Organization,
+    ParentLink,
+    ParentLinkStatus,
+    Role,
+    StatMessages,
+    StatReplies,
+    User,
+)
+from parta.queries.scope import MunicipalityScope, OrgScope
+from parta.schemas.common import Ref
+from parta.schemas.stats import (
+    Activation,
+    ClassFigures,
+    MunicipalStatsOut,
+    SchoolFigures,
+    StatsOut,
+    Targets,
+    WeekFigures,
+)
+
+__all__ = ["ROLES", "WORKING_DAY_MINUTES", "municipal_stats", "role_bucket", "school_stats",
+           "week_of", "weeks_range", "working_minutes"]
+
+ROLES = ("staff", "student", "parent")
+WORK_START, WORK_END = time(9, 0), time(18, 0)
+WORKING_DAY_MINUTES = 9 * 60
+TARGETS = Targets()
+
+
+# The calendar of the statistics ----------------------------------------------------------------
+
+def role_bucket(roles: Iterable[Role]) -> str | None:
+    """The role a person's messages count under; None for one who holds no role there."""
+    held = set(roles)
+    if held & STAFF_ROLES:
+        return "staff"
+    if Role.student in held:
+        return "student"
+    if Role.parent in held:
+        return "parent"
+    return None
+
+
+def week_of(moment: datetime | date, zone: ZoneInfo) -> date:
+    """The Monday of the week ``moment`` falls in, as the school's calendar has it."""
+    day = moment.astimezone(zone).date() if isinstance(moment, datetime) else moment
+    return day - timedelta(days=day.weekday())
+
+
+def working_minutes(start: datetime, end: datetime, zone: ZoneInfo) -> int:
+    """Minutes of working time (Monday–Friday, 09:00–18:00 in ``zone``) between two moments."""
+    if end <= start:
+        return 0
+    a, b = start.astimezone(zone), end.astimezone(zone)
+    total = 0.0
+    day = a.date()
+    while day <= b.date():
+        if day.weekday() < 5:
+            lo = max(datetime.combine(day, WORK_START, tzinfo=zone), a)
+            hi = min(datetime.combine(day, WORK_END, tzinfo=zone), b)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
+        day += timedelta(days=1)
+    return int(total // 60)
+
+
+def weeks_range(start: date | None, end: date | None, zone: ZoneInfo, max_weeks: int,
+                now: datetime | None = None) -> tuple[date, date]:
+    """The Mondays of the first and last week asked for. Unset: from the school year's first
+    week (1 September) to this week. Refuses a backwards or too long a range (422)."""
+    today = (now or utcnow()).astimezone(zone).date()
+    last = week_of(end or today, zone)
+    if start is None:
+        year = today.year if today.month >= 9 else today.year - 1
+        start = max(date(year, 9, 1), last - timedelta(weeks=max_weeks - 1))
+    first = week_of(start, zone)
+    if first > last:
+        raise ValidationFailed("stats_range_backwards", fields={"from": "after_to"})
+    if (last - first).days // 7 + 1 > max_weeks:
+        raise ValidationFailed("stats_range_too_long", fields={"from": "too_long"},
+                               params={"weeks": max_weeks})
+    return first, last
+
+
+def _weeks(first: date, last: date) -> list[date]:
+    return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+
+
+def _median(counts: dict[int, int]) -> int | None:
+    """The median of values given as value → how many times (the lower middle for an even
+    count)."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    seen, middle = 0, (total + 1) // 2
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= middle:
+            return value
+    raise AssertionError("unreachable")
+
+
+# Reading the figures --------------------------------------------------------------------------
+
+def _counter() -> defaultdict[int, int]:
+    return defaultdict(int)
+
+
+@dataclass
+class _Figures:
+    """What the statements read. A «unit» is a class (one school's view: ``by="class"``) or
+    an organization (a municipality's: ``by="org"``); weeks are summed over the organizations."""
+
+    msgs_week: dict[tuple[date, str], int] = field(default_factory=lambda: defaultdict(int))
+    msgs_unit: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+    active: dict[tuple[int, date], int] = field(default_factory=lambda: defaultdict(int))
+    teachers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    calls_week: dict[date, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    calls_unit: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    lessons_week: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    lessons_unit: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    replies_week: dict[date, dict[int, int]] = field(default_factory=lambda: defaultdict(_counter))
+    replies_unit: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(_counter))
+    waiting: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    roster: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+    activated: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
+    activated_by: dict[tuple[str, date], int] = field(default_factory=lambda: defaultdict(int))
+    invites: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    offers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+_ROLE_OF = {"staff": STAFF_ROLES, "student": frozenset({Role.student}),
+            "parent": frozenset({Role.parent})}
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, zone: ZoneInfo,
+                now: datetime, by: str) -> _Figures:
+    f = _Figures()
+    by_class = by == "class"
+    in_range = and_(StatMessages.org_id.in_(orgs), StatMessages.week >= first,
+                    StatMessages.week <= last)
+    school = and_(in_range, StatMessages.group_id == SCHOOL)
+    for week, role, n in (await db.execute(
+            select(StatMessages.week, StatMessages.role, func.sum(StatMessages.messages))
+            .where(school).group_by(StatMessages.week, StatMessages.role))).all():
+        f.msgs_week[(_day(week), role)] += int(n)
+    unit_of_msgs = StatMessages.group_id if by_class else StatMessages.org_id
+    for unit, role, n in (await db.execute(
+            select(unit_of_msgs, StatMessages.role, func.sum(StatMessages.messages))
+            .where(and_(in_range, StatMessages.group_id != SCHOOL) if by_class else school)
+            .group_by(unit_of_msgs, StatMessages.role))).all():
+        f.msgs_unit[(unit, role)] += int(n)
+
+    # R34: teachers on today's roster who posted at least 3 messages in the week.
+    teacher_ids = (select(Membership.org_id, Membership.user_id)
+                   .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+                   .where(Membership.org_id.in_(orgs), Membership.left_at.is_(None),
+                          MembershipRole.role == Role.teacher).subquery())
+    posts = (select(StatMessages.org_id, StatMessages.week, StatMessages.author_id)
+             .where(school, StatMessages.role == "staff", StatMessages.author_id != NO_PERSON)
+             .group_by(StatMessages.org_id, StatMessages.week, StatMessages.author_id)
+             .having(func.sum(StatMessages.messages) >= TARGETS.teacher_posts).subquery())
+    for org_id, week, n in (await db.execute(
+            select(posts.c.org_id, posts.c.week, func.count())
+            .join(teacher_ids, and_(teacher_ids.c.org_id == posts.c.org_id,
+                                    teacher_ids.c.user_id == posts.c.author_id))
+            .group_by(posts.c.org_id, posts.c.week))).all():
+        f.active[(org_id, _day(week))] = int(n)
+    for org_id, n in (await db.execute(select(teacher_ids.c.org_id, func.count())
+                                       .group_by(teacher_ids.c.org_id))).all():
+        f.teachers[org_id] = int(n)
+
+    # Calls and lessons held (ended), by the day they began: counted and summed in SQL.
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(weeks=1), time(0), tzinfo=zone)
+    call_unit = Chat.group_id if by_class else Call.org_id
+    day = local_day(db, Call.started_at, zone)
+    for unit, on, n, seconds in (await db.execute(
+            select(call_unit, day, func.count(),
+                   func.sum(seconds_between(db, Call.started_at, Call.ended_at)))
+            .join(Chat, Chat.id == Call.chat_id)
+            .where(Call.org_id.in_(orgs), Call.started_at >= start, Call.started_at < end,
+                   Call.ended_at.is_not(None)).group_by(call_unit, day))).all():
+        week, minutes = week_of(_day(on), zone), int((seconds or 0) // 60)
+        for slot in (f.calls_week[week], f.calls_unit[unit or NO_CLASS]):
+            slot[0] += int(n)
+            slot[1] += minutes
+    lesson_unit = Chat.group_id if by_class else Lesson.org_id
+    day = local_day(db, Lesson.starts_at, zone)
+    for unit, on, seconds in (await db.execute(
+            select(lesson_unit, day, func.sum(seconds_between(db, Lesson.starts_at, Lesson.ends_at)))
+            .join(Chat, Chat.id == Lesson.chat_id)
+            .where(Lesson.org_id.in_(orgs), Lesson.cancelled_at.is_(None),
+                   Lesson.starts_at >= start, Lesson.starts_at < end, Lesson.ends_at <= now)
+            .group_by(lesson_unit, day))).all():
+        minutes = int((seconds or 0) // 60)
+        f.lessons_week[week_of(_day(on), zone)] += minutes
+        f.lessons_unit[unit or NO_CLASS] += minutes
+
+    replies_range = and_(StatReplies.org_id.in_(orgs), StatReplies.week >= first,
+                         StatReplies.week <= last)
+    for week, minutes, n in (await db.execute(
+            select(StatReplies.week, StatReplies.minutes, func.sum(StatReplies.answered))
+            .where(replies_range).group_by(StatReplies.week, StatReplies.minutes))).all():
+        f.replies_week[_day(week)][minutes] += int(n)
+    reply_unit = StatReplies.group_id if by_class else StatReplies.org_id
+    for unit, minutes, n in (await db.execute(
+            select(reply_unit, StatReplies.minutes, func.sum(StatReplies.answered))
+            .where(replies_range).group_by(reply_unit, StatReplies.minutes))).all():
+        f.replies_unit[unit][minutes] += int(n)
+    for org_id, group_id, asked in (await db.execute(
+            select(OpenQuestion.org_id, OpenQuestion.group_id, OpenQuestion.asked_at)
+            .where(OpenQuestion.org_id.in_(orgs)))).all():
+        if working_minutes(asked, now, zone) > WORKING_DAY_MINUTES:
+            f.waiting[group_id if by_class else org_id] += 1
+
+    await _read_activation(db, f, orgs, first, last, zone)
+    for org_id, n in (await db.execute(
+            select(Invite.org_id, func.count()).where(
+                Invite.org_id.in_(orgs), Invite.annulled_at.is_(None), Invite.expires_at > now,
+                or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses))
+            .group_by(Invite.org_id))).all():
+        f.invites[org_id] = int(n)
+    for org_id, n in (await db.execute(
+            select(EnrolmentOffer.org_id, func.count()).where(
+                EnrolmentOffer.org_id.in_(orgs), EnrolmentOffer.status == OfferStatus.pending)
+            .group_by(EnrolmentOffer.org_id))).all():
+        f.offers[org_id] = int(n)
+    return f
+
+
+async def _read_activation(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
+                           last: date, zone: ZoneInfo) -> None:
+    """Of today's roster per role: how many, how many signed in, and how many had by the end
+    of each week of the range (counted by the day of their first sign-in, in SQL)."""
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    weeks = _weeks(first, last)
+    for role, roles in _ROLE_OF.items():
+        people = (select(Membership.org_id, Membership.user_id)
+                  .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+                  .where(Membership.org_id.in_(orgs), Membership.left_at.is_(None),
+                         MembershipRole.role.in_(roles)).distinct().subquery())
+        before = 0
+        for org_id, total, signed, earlier in (await db.execute(
+                select(people.c.org_id, func.count(),
+                       func.count(User.activated_at),
+                       func.count(User.activated_at).filter(User.activated_at < start))
+                .join(User, User.id == people.c.user_id)
+                .group_by(people.c.org_id))).all():
+            f.roster[(org_id, role)] = int(total)
+            f.activated[(org_id, role)] = int(signed)
+            before += int(earlier)
+        day = local_day(db, User.activated_at, zone)
+        new: dict[date, int] = defaultdict(int)
+        for on, n in (await db.execute(
+                select(day, func.count()).select_from(people)
+                .join(User, User.id == people.c.user_id)
+                .where(User.activated_at >= start).group_by(day))).all():
+            new[week_of(_day(on), zone)] += int(n)
+        running = before
+        for week in weeks:
+            running += new.get(week, 0)
+            f.activated_by[(role, week)] = running
+
+
+def _activation(role: str, on_roster: int, activated: int) -> Activation:
+    target = {"staff": TARGETS.staff, "student": TARGETS.student, "parent": TARGETS.parent}[role]
+    percent = round(100 * activated / on_roster, 1) if on_roster else None
+    return Activation(role=role,  # type: ignore[arg-type]
+                      on_roster=on_roster, activated=activated, percent=percent,
+                      target=target, meets=percent is not None and percent >= target)
+
+
+def _week_figures(f: _Figures, orgs: Sequence[int], weeks: list[date]) -> list[WeekFigures]:
+    return [WeekFigures(
+        week=week,
+        messages_staff=f.msgs_week.get((week, "staff"), 0),
+        messages_students=f.msgs_week.get((week, "student"), 0),
+        messages_parents=f.msgs_week.get((week, "parent"), 0),
+        active_teachers=sum(f.active.get((o, week), 0) for o in orgs),
+        calls=f.calls_week.get(week, [0, 0])[0], call_minutes=f.calls_week.get(week, [0, 0])[1],
+        lesson_minutes=f.lessons_week.get(week, 0),
+        questions_answered=sum(f.replies_week.get(week, {}).values()),
+        median_reply_minutes=_median(f.replies_week.get(week, {})),
+        activated_staff=f.activated_by.get(("staff", week), 0),
+        activated_students=f.activated_by.get(("student", week), 0),
+        activated_parents=f.activated_by.get(("parent", week), 0)) for week in weeks]
+
+
+def _org_activation(f: _Figures, orgs: Sequence[int]) -> list[Activation]:
+    return [_activation(r, sum(f.roster.get((o, r), 0) for o in orgs),
+                        sum(f.activated.get((o, r), 0) for o in orgs)) for r in ROLES]
+
+
+async def _class_activation(db: AsyncSession, org_id: int) -> dict[int, list[Activation]]:
+    """Per class: its students (on the class's list) and their parents (confirmed links)."""
+    counts: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for group_id, total, signed in (await db.execute(
+            select(GroupMember.group_id, func.count(), func.count(User.activated_at))
+            .join(Group, Group.id == GroupMember.group_id)
+            .join(User, User.id == GroupMember.user_id)
+            .where(Group.org_id == org_id, Group.kind == GroupKind.class_,
+                   Group.archived_at.is_(None))
+            .group_by(GroupMember.group_id))).all():
+        counts[(group_id, "student")] = [int(total), int(signed)]
+    parents = (select(ParentLink.group_id, ParentLink.parent_id)
+               .where(ParentLink.org_id == org_id, ParentLink.status == ParentLinkStatus.confirmed,
+                      ParentLink.group_id.is_not(None)).distinct().subquery())
+    for group_id, total, signed in (await db.execute(
+            select(parents.c.group_id, func.count(), func.count(User.activated_at))
+            .join(User, User.id == parents.c.parent_id).group_by(parents.c.group_id))).all():
+        counts[(group_id, "parent")] = [int(total), int(signed)]
+    groups = {g for g, _ in counts}
+    return {g: [_activation(r, *counts[(g, r)]) for r in ("student", "parent")] for g in groups}
+
+
+async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: date,
+                       zone: ZoneInfo) -> StatsOut:
+    """One school's figures for the weeks ``first``..``last`` (Mondays), per class."""
+    org = scope.org
+    now = utcnow()
+    f = await _read(db, [org.id], first, last, zone, now, by="class")
+    by_class = await _class_activation(db, org.id)
+    groups = list((await db.execute(select(Group).where(
+        Group.org_id == org.id, Group.kind == GroupKind.class_, Group.archived_at.is_(None))
+    )).scalars())
+    groups.sort(key=lambda g: (g.grade or 99, g.name))
+    nobody = [_activation(r, 0, 0) for r in ("student", "parent")]
+    classes = []
+    for gid, ref in [(g.id, Ref(id=g.id, name=g.name)) for g in groups] + [(NO_CLASS, None)]:
+        calls = f.calls_unit.get(gid, [0, 0])
+        replies = f.replies_unit.get(gid, {})
+        classes.append(ClassFigures(
+            group=ref, activation=by_class.get(gid, nobody) if gid != NO_CLASS else [],
+            messages_staff=f.msgs_unit.get((gid, "staff"), 0),
+            messages_students=f.msgs_unit.get((gid, "student"), 0),
+            messages_parents=f.msgs_unit.get((gid, "parent"), 0),
+            calls=calls[0], call_minutes=calls[1], lesson_minutes=f.lessons_unit.get(gid, 0),
+            questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
+            unanswered_over_day=f.waiting.get(gid, 0)))
+    return StatsOut(
+        org=Ref(id=org.id, name=org.short_name or org.name), weeks_from=first, weeks_to=last,
+        targets=TARGETS, activation=_org_activation(f, [org.id]),
+        teachers=f.teachers.get(org.id, 0), active_teachers=f.active.get((org.id, last), 0),
+        pending_invites=f.invites.get(org.id, 0), pending_offers=f.offers.get(org.id, 0),
+        unanswered_over_day=sum(f.waiting.values()), acknowledgement_coverage=None,
+        weeks=_week_figures(f, [org.id], _weeks(first, last)), classes=classes)
+
+
+def _school_row(f: _Figures, org: Organization, last: date) -> SchoolFigures:
+    oid = org.id
+    activation = _org_activation(f, [oid])
+    teachers, active = f.teachers.get(oid, 0), f.active.get((oid, last), 0)
+    replies = f.replies_unit.get(oid, {})
+    calls = f.calls_unit.get(oid, [0, 0])
+    return SchoolFigures(
+        org=Ref(id=oid, name=org.short_name or org.name), rank=0,
+        targets_met=sum(a.meets for a in activation) + int(teachers > 0 and active == teachers),
+        activation=activation, teachers=teachers, active_teachers=active,
+        messages=sum(f.msgs_unit.get((oid, r), 0) for r in ROLES),
+        calls=calls[0], call_minutes=calls[1], lesson_minutes=f.lessons_unit.get(oid, 0),
+        questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
+        unanswered_over_day=f.waiting.get(oid, 0), pending_invites=f.invites.get(oid, 0))
+
+
+def _shortfall(row: SchoolFigures) -> float:
+    """How far the school is from its targets, summed over roles, in percentage points."""
+    gap = sum(max(0.0, a.target - (a.percent or 0.0)) for a in row.activation if a.on_roster)
+    if row.teachers:
+        gap += 100 * (1 - row.active_teachers / row.teachers)
+    return gap
+
+
+async def municipal_stats(db: AsyncSession, scope: MunicipalityScope, first: date, last: date,
+                          zone: ZoneInfo) -> MunicipalStatsOut:
+    """The municipality's schools added up, and each school ranked against the targets: the
+    most targets met first, then the smallest shortfall. Counts only: no names of people."""
+    muni = scope.municipality
+    orgs = list((await db.execute(select(Organization).where(
+        Organization.municipality_id == muni.id).order_by(Organization.name))).scalars())
+    ids = [o.id for o in orgs]
+    f = await _read(db, ids, first, last, zone, utcnow(), by="org")
+    rows = [_school_row(f, o, last) for o in orgs]
+    rows.sort(key=lambda r: (-r.targets_met, _shortfall(r), r.org.name))
+    for n, row in enumerate(rows, 1):
+        row.rank = n
+    return MunicipalStatsOut(
+        municipality=Ref(id=muni.id, name=muni.name), weeks_from=first, weeks_to=last,
+        targets=TARGETS, activation=_org_activation(f, ids),
+        teachers=sum(f.teachers.values()), active_teachers=sum(r.active_teachers for r in rows),
+        unanswered_over_day=sum(f.waiting.values()),
+        weeks=_week_figures(f, ids, _weeks(first, last)), schools=rows)
