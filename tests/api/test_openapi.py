@@ -39,6 +39,7 @@ FILES = {
     ("GET", "/orgs/{org_id}/reconciliation"): {XLSX_MIME, "text/csv"},
     ("GET", "/me/export/{export_id}/download"): {"application/zip"},
     ("GET", "/calls/{call_id}/attendance"): {XLSX_MIME, "text/csv"},
+    ("GET", "/polls/{poll_id}/export"): {XLSX_MIME, "text/csv"},
 }
 
 
