@@ -53,6 +53,7 @@ import { yearView } from './views/year.js';
 import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
+import './polls/store.js'; // polls' live results and the reminder's toast
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
