@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sweeping.cancel()
             expiring.cancel()
             await send_queue.drain()
+            await services.poll_results.drain()  # the last votes' results go out
             await services.janus.aclose()
             await notifier.stop()
             await services.bus.stop()

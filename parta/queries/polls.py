@@ -43,8 +43,25 @@ from parta.schemas.polls import (
     PollVotesOut,
 )
 
-__all__ = ["closed_at", "is_closed", "may_see_results", "not_answered_ids", "poll_answer",
-           "poll_in", "poll_outs", "poll_voters", "poll_votes", "to_csv", "to_xlsx"]
+__all__ = [
+    "closed_at",
+    "is_closed",
+    "may_see_results",
+    "not_answered_ids",
+    "percent",
+    "poll_answer",
+    "poll_in",
+    "poll_outs",
+    "poll_voters",
+    "poll_votes",
+    "to_csv",
+    "to_xlsx",
+]
+
+
+def percent(votes: int, voters: int) -> int:
+    """A share of those who answered, rounded half up (as the web client's Math.round does)."""
+    return (200 * votes + voters) // (2 * voters) if voters else 0
 
 
 def closed_at(poll: Poll) -> datetime | None:
@@ -130,8 +147,8 @@ async def poll_outs(db: AsyncSession, scope: ChatScope, polls: Sequence[Poll]) -
             id=poll.message_id, chat_id=chat.id, question=poll.question,
             options=[PollOptionOut(
                 id=o.id, text=o.text, votes=counts.get(o.id, 0) if visible else None,
-                percent=(round(100 * counts.get(o.id, 0) / votes.voters) if votes.voters else 0)
-                if visible else None) for o in options],
+                percent=percent(counts.get(o.id, 0), votes.voters) if visible else None)
+                for o in options],
             multiple=poll.multiple, free_text=poll.free_text, anonymous=poll.anonymous,
             results=poll.results, closes_at=poll.closes_at, closed=closed is not None,
             closed_at=closed, created_by=authors.get(poll.created_by) if poll.created_by else None,

@@ -28,6 +28,7 @@ class Coalescer:
         self.flushes = 0  # how many flushes ran (for the bench and the metrics)
         self._last: dict[Hashable, float] = {}
         self._pending: dict[Hashable, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # waiting or flushing
 
     def mark(self, key: Hashable, flush: Flush) -> None:
         """``key`` changed; ``flush`` tells about it (at once, or within one interval)."""
@@ -37,7 +38,10 @@ class Coalescer:
         if len(self._last) > 4096:  # forget keys quiet for longer than an interval
             self._last = {k: t for k, t in self._last.items() if now - t < self.interval}
         delay = max(0.0, self._last.get(key, -self.interval) + self.interval - now)
-        self._pending[key] = asyncio.get_running_loop().create_task(self._run(key, delay, flush))
+        task = asyncio.get_running_loop().create_task(self._run(key, delay, flush))
+        self._pending[key] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _run(self, key: Hashable, delay: float, flush: Flush) -> None:
         try:
@@ -57,6 +61,6 @@ class Coalescer:
         return len(self._pending)
 
     async def drain(self) -> None:
-        """Wait for every flush now waiting (tests; a server's shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
+        """Wait for every flush now waiting or running (tests; a server's shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

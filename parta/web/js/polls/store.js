@@ -40,7 +40,9 @@ export function applyResults(poll, event) {
   }
   const options = poll.options.map((o) => {
     const votes = event.counts[o.id] ?? event.counts[String(o.id)] ?? 0;
-    return { ...o, votes, percent: event.voters ? Math.round((100 * votes) / event.voters) : 0 };
+    // Rounded half up, as the server does (parta.queries.polls.percent).
+    const n = event.voters;
+    return { ...o, votes, percent: n ? Math.floor((200 * votes + n) / (2 * n)) : 0 };
   });
   return { ...poll, voters: event.voters, options, results_visible: true, closed: poll.closed || event.closed };
 }
