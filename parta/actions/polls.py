@@ -103,8 +103,8 @@ def _clean_question(body: PollIn) -> tuple[str, list[str]]:
     return question, options
 
 
-async def _answer(ctx: Ctx, scope: ChatScope, poll: Poll) -> PollOut:
-    [out] = await q.poll_outs(ctx.db, scope, [poll])
+async def _answer(ctx: Ctx, scope: ChatScope, poll: Poll, *, may_write: bool = False) -> PollOut:
+    [out] = await q.poll_outs(ctx.db, scope, [poll], may_write=may_write)
     return out
 
 
@@ -232,7 +232,7 @@ async def retract_vote(ctx: Ctx, poll_id: int) -> PollOut:
 async def _voted(ctx: Ctx, scope: ChatScope, poll: Poll) -> PollOut:
     """The voter's own vote goes back at once (the answer; their other devices by event); the
     chat hears of it at most once a second per poll, after commit."""
-    out = await _answer(ctx, scope, poll)
+    out = await _answer(ctx, scope, poll, may_write=True)
     ctx.emit(PollVoted(org_id=scope.chat.org_id, chat_id=scope.chat.id, poll=out),
              {scope.actor.user_id})
     services, poll_id = ctx.services, poll.message_id

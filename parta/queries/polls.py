@@ -104,12 +104,16 @@ def may_see_results(poll: Poll, scope: ChatScope, voted: bool) -> bool:
     return poll.results == PollResults.after_voting and voted
 
 
-async def poll_votes(db: AsyncSession, poll: Poll) -> PollVotesOut:
-    """The counts (never names): how many answered, and each option's votes."""
+async def poll_votes(db: AsyncSession, poll: Poll,
+                     option_ids: Sequence[int] | None = None) -> PollVotesOut:
+    """The counts (never names): how many answered, and each option's votes (``option_ids``:
+    the poll's options, when the caller has read them already)."""
     voters = (await db.execute(select(func.count()).select_from(PollBallot).where(
         PollBallot.poll_id == poll.message_id))).scalar_one()
-    counts = {oid: 0 for oid in (await db.execute(select(PollOption.id).where(
-        PollOption.poll_id == poll.message_id))).scalars()}
+    if option_ids is None:
+        option_ids = list((await db.execute(select(PollOption.id).where(
+            PollOption.poll_id == poll.message_id))).scalars())
+    counts = dict.fromkeys(option_ids, 0)
     for oid, n in (await db.execute(select(PollChoice.option_id, func.count()).where(
             PollChoice.poll_id == poll.message_id).group_by(PollChoice.option_id))).all():
         counts[oid] = n
@@ -117,14 +121,17 @@ async def poll_votes(db: AsyncSession, poll: Poll) -> PollVotesOut:
                         closed=is_closed(poll))
 
 
-async def poll_outs(db: AsyncSession, scope: ChatScope, polls: Sequence[Poll]) -> list[PollOut]:
-    """Each poll of the scope's chat as the caller sees it."""
+async def poll_outs(db: AsyncSession, scope: ChatScope, polls: Sequence[Poll], *,
+                    may_write: bool = False) -> list[PollOut]:
+    """Each poll of the scope's chat as the caller sees it (``may_write``: the caller's block
+    and rights were checked in this transaction already — a vote's answer)."""
     chat, me, actor = scope.chat, scope.member, scope.actor
     if me is None:
         raise NotFound()
     role = me.role.value
-    blocked_or_archived = (chat.archived_at is not None or not can_chat(role, ChatAction.react)
-                           or await active_block(db, chat, actor.user_id) is not None)
+    blocked_or_archived = not may_write and (
+        chat.archived_at is not None or not can_chat(role, ChatAction.react)
+        or await active_block(db, chat, actor.user_id) is not None)
     out = []
     authors = await persons(db, chat.org_id, [p.created_by for p in polls])
     for poll in polls:
@@ -132,13 +139,16 @@ async def poll_outs(db: AsyncSession, scope: ChatScope, polls: Sequence[Poll]) -
             raise NotFound()
         options = list((await db.execute(select(PollOption).where(
             PollOption.poll_id == poll.message_id).order_by(PollOption.position))).scalars())
-        ballot = (await db.execute(select(PollBallot).where(
-            PollBallot.poll_id == poll.message_id,
-            PollBallot.user_id == actor.user_id))).scalar_one_or_none()
-        mine = [] if ballot is None else list((await db.execute(select(PollChoice.option_id).where(
-            PollChoice.ballot_id == ballot.id).order_by(PollChoice.option_id))).scalars())
-        votes = await poll_votes(db, poll)
-        visible = may_see_results(poll, scope, ballot is not None)
+        # The caller's ballot and its choices in one read.
+        own = (await db.execute(select(PollBallot.text, PollChoice.option_id).outerjoin(
+            PollChoice, PollChoice.ballot_id == PollBallot.id).where(
+            PollBallot.poll_id == poll.message_id, PollBallot.user_id == actor.user_id)
+            .order_by(PollChoice.option_id))).all()
+        voted = bool(own)
+        mine = [oid for _text, oid in own if oid is not None]
+        my_text = own[0][0] if own else None
+        votes = await poll_votes(db, poll, [o.id for o in options])
+        visible = may_see_results(poll, scope, voted)
         counts = votes.counts or {}
         authored = poll.created_by == actor.user_id
         closed = closed_at(poll)
@@ -153,7 +163,7 @@ async def poll_outs(db: AsyncSession, scope: ChatScope, polls: Sequence[Poll]) -
             results=poll.results, closes_at=poll.closes_at, closed=closed is not None,
             closed_at=closed, created_by=authors.get(poll.created_by) if poll.created_by else None,
             voters=votes.voters, results_visible=visible, mine=mine,
-            my_text=ballot.text if ballot is not None else None,
+            my_text=my_text,
             can_vote=closed is None and not blocked_or_archived,
             can_close=closed is None and chat.archived_at is None and can_close_poll(role, authored),
             sees_voters=names, reminded_at=poll.reminded_at,
