@@ -95,6 +95,7 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         watch.seen.clear()
         sent_at = array("d", [0.0] * len(voters))
         answered_at = array("d", [0.0] * len(voters))
+        ok = [False] * len(voters)
         outcomes: dict[int, int] = {}
         interval = args.seconds / len(voters)
         cpu0 = cpu_seconds(server.pid)
@@ -108,6 +109,7 @@ async def run(args: argparse.Namespace, server: Server) -> None:
             st, _ = await http.post(url, school.tokens[voters[k]],
                                     b'{"option_ids":[%d]}' % options[k % len(options)])
             answered_at[k] = time.perf_counter()
+            ok[k] = st == 200
             outcomes[st] = outcomes.get(st, 0) + 1
 
         await asyncio.gather(*(vote(k) for k in range(len(voters))))
@@ -117,7 +119,8 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         accepted = outcomes.get(200, 0)
 
         # Vote → a count that includes it, on clients that did not vote.
-        order = sorted(range(len(voters)), key=lambda k: answered_at[k])
+        # Only accepted votes count toward the number answered.
+        order = sorted((k for k in range(len(voters)) if ok[k]), key=lambda k: answered_at[k])
         rank = {k: n + 1 for n, k in enumerate(order)}
         latencies = array("d")
         for obs in observers:
@@ -147,6 +150,7 @@ async def run(args: argparse.Namespace, server: Server) -> None:
             ("max", f"{q['max']:.0f} ms"),
             ("measured over", f"{len(latencies)} (vote, watching client) pairs"),
             ("server CPU per vote", f"{cpu / max(accepted, 1) * 1000:.2f} ms (with the flushes)"),
+            ("server CPU share", f"{cpu / (took + args.settle) * 100:.0f} % of a core"),
             ("load average", load_average()),
         ]
         width = max(len(r[0]) for r in rows)
