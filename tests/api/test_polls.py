@@ -377,6 +377,9 @@ async def test_a_retried_poll_is_the_same_poll(world: World) -> None:
     one = await ask(anna, chat_id, client_id="poll-1")
     two = await ask(anna, chat_id, client_id="poll-1")
     assert one["id"] == two["id"] and await stored(world, Poll) == 1
+    # Its question is what people answer: the message is not edited.
+    r = await anna.patch(f"{API}/chats/{chat_id}/messages/{one['id']}", json={"body": "Другой вопрос?"})
+    assert (r.status_code, error_code(r)) == (409, "poll_not_editable")
     async with world.services.sessionmaker() as db:
         kinds = (await db.execute(select(Message.kind).where(Message.chat_id == chat_id))).scalars().all()
     assert list(kinds).count("poll") == 1
