@@ -36,6 +36,7 @@ from parta.api import (
     moderation,
     offers,
     orgs,
+    polls,
     requests,
     stats,
     support,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sweeping.cancel()
             expiring.cancel()
             await send_queue.drain()
+            await services.poll_results.drain()  # the last votes' results go out
             await services.janus.aclose()
             await notifier.stop()
             await services.bus.stop()
@@ -139,7 +141,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, materials, moderation, events, year, stats):
+                   calls, lessons, materials, polls, moderation, events, year, stats):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     # a dashboard's range of weeks is at most this long.
     stats_time_zone: str = "Europe/Moscow"
     stats_max_weeks: int = 60
+    # Polls (R26): a poll's live results go out at most once per so many seconds however many
+    # vote; its author reminds those who did not answer at most once per so many minutes.
+    poll_results_seconds: float = 1.0
+    poll_remind_minutes: int = 60
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

@@ -33,6 +33,7 @@ __all__ = [
     "can",
     "can_change_lesson",
     "can_chat",
+    "can_close_poll",
     "can_host_call",
     "can_platform",
     "can_schedule",
@@ -46,6 +47,7 @@ __all__ = [
     "sees_block",
     "sees_contacts",
     "sees_org",
+    "sees_poll_voters",
     "sees_read_receipts",
 ]
 
@@ -364,6 +366,21 @@ def sees_attendance(chat_role: str | None, hosted: bool, oversees_org: bool) -> 
     """Who was at a call, and for how long: for its host, the chat's owner and moderators,
     and the school's administrators (who oversee its lessons, R40) — nobody else."""
     return oversees_org or (chat_role is not None and (hosted or chat_role in MODERATORS))
+
+
+def can_close_poll(chat_role: str | None, authored: bool) -> bool:
+    """A poll is closed early by its author (while still in the chat) or the chat's
+    moderators (R26, R27)."""
+    return chat_role is not None and (authored or chat_role in MODERATORS)
+
+
+def sees_poll_voters(chat_role: str | None, org_roles: frozenset[Role], authored: bool) -> bool:
+    """A named poll's answers by name, who has not answered yet, the reminder and the export
+    by name: for its author and the chat's moderators, when they are staff of the school — a
+    student who asked the class sees the counts like everyone else. An anonymous poll has no
+    names for anyone (the caller checks that first)."""
+    return (chat_role is not None and (authored or chat_role in MODERATORS)
+            and bool(org_roles & STAFF))
 
 
 # One-to-one chats (safe mode for minors) -----------------------------------------------------

@@ -22,6 +22,7 @@ from parta.policy import Actor
 from parta.queries.people import persons
 from parta.realtime import eventlog
 from parta.realtime.bus import Bus
+from parta.realtime.coalesce import Coalescer
 from parta.realtime.events import Envelope, Event
 from parta.schemas.common import Person
 from parta.services.janus import Janus, make_janus
@@ -57,10 +58,13 @@ class Services:
     # Told of every batch of events this process committed, after it was published (the
     # notifier, which must not block: it only queues).
     committed: list[Callable[[list[Envelope]], None]] = field(default_factory=list)
+    # Polls' live results: one event per poll per interval however many vote (actions.polls).
+    poll_results: Coalescer = field(init=False)
 
     def __post_init__(self) -> None:
         self.uploads = UploadGate(self.settings.media_workers)
         self.janus = make_janus(self.settings)
+        self.poll_results = Coalescer(self.settings.poll_results_seconds)
 
 
 @dataclass

@@ -276,6 +276,8 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
         raise Forbidden()
     if msg.deleted_at is not None:
         raise Conflict("message_deleted")
+    if msg.kind == "poll":  # its question and options are the votes' ground: not rewritten
+        raise Conflict("poll_not_editable")
     if utcnow() - msg.created_at > EDIT_WINDOW:
         raise Conflict("edit_window_passed")
     await require_not_blocked(ctx.db, chat, actor.user_id)

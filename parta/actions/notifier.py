@@ -58,6 +58,7 @@ from parta.realtime.events import (
     Envelope,
     LessonReminder,
     MessageNew,
+    PollReminder,
     ViolationRecorded,
 )
 from parta.services.push import Outcome, PushSender, PushTarget
@@ -73,7 +74,7 @@ RETRY_PAUSES = (5, 30, 120, 600)  # seconds before each further try
 GIVE_UP_AFTER = 10  # failures in a row, then the subscription is deleted
 PREVIEW_CHARS = 140
 _PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder",
-           "call.ringing")
+           "call.ringing", "poll.reminder")
 
 
 def quiet_until(s: NotificationSettings, now: datetime) -> datetime | None:
@@ -104,7 +105,7 @@ class _Notice:
     topic: str
     chat_id: int
     chat_title: str
-    kind: str  # message | mention | reply | direct | violation | blocked | unblocked | lesson | call
+    kind: str  # message | mention | reply | direct | violation | blocked | unblocked | lesson | call | poll
     lang: str
     preview: str = ""  # «Author: text», empty when the text may not show
     urgent: bool = False
@@ -203,6 +204,8 @@ class Notifier:
             await self._lesson(event, env.audience)
         elif isinstance(event, CallRinging):
             await self._ringing(event, env.audience)
+        elif isinstance(event, PollReminder):
+            await self._poll(event, env.audience)
 
     async def _ringing(self, event: CallRinging, audience: frozenset[int]) -> None:
         """A one-to-one call rings someone whose app is closed: their phone rings now, or not at
@@ -302,6 +305,24 @@ class Notifier:
             text = t(langs[uid], "push.lesson", title=event.title, time=at)
             self._wait(_Notice(uid, f"lesson{event.lesson_id}", chat.id, chat.title, "lesson",
                                langs[uid], text), s, now)
+
+    async def _poll(self, event: PollReminder, audience: frozenset[int]) -> None:
+        """A poll's author asks those who have not answered (R26): each of them not in the app,
+        as a mention would be (it comes from a muted chat too), in their quiet hours kept for
+        the morning. The question stays off the lock screen (a pupil may have asked it)."""
+        people = [u for u in audience if not self.live(u)]
+        if not people:
+            return
+        async with self.services.sessionmaker() as db:
+            found = await _readers(db, event.chat_id, people)
+            if found is None:
+                return
+            chat, people, settings, _muted, langs = found
+        now = self.clock()
+        for uid in people:
+            text = t(langs[uid], "push.poll", chat=chat.title)
+            self._wait(_Notice(uid, f"poll{event.poll_id}", chat.id, chat.title, "poll",
+                               langs[uid], text), settings[uid], now)
 
     def _wait(self, notice: _Notice, s: NotificationSettings, now: datetime) -> None:
         key = (notice.user_id, notice.topic)

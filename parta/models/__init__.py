@@ -58,6 +58,7 @@ from parta.models.people import (
     ParentLink,
     User,
 )
+from parta.models.poll import Poll, PollBallot, PollChoice, PollOption, PollResults
 from parta.models.privacy import (
     CHAT_PURPOSES,
     ConsentChannel,
@@ -170,6 +171,11 @@ __all__ = [
     "ParentLink",
     "ParentLinkStatus",
     "Pin",
+    "Poll",
+    "PollBallot",
+    "PollChoice",
+    "PollOption",
+    "PollResults",
     "PostPolicy",
     "Purpose",
     "PushSubscription",

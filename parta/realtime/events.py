@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from parta.schemas.messages import SeenMessage
 from parta.schemas.moderation import BlockOut, ViolationOut
+from parta.schemas.polls import PollOut
 
 __all__ = ["Envelope", "Event", "event_from_dict", "wire"]
 
@@ -324,6 +325,37 @@ class LessonReminder(Event):
     lesson_id: int
     title: str
     starts_at: str
+
+
+class PollResultsChanged(Event):
+    """A poll's counts changed (coalesced: at most one a second per poll) or it closed (R26).
+    To those who may see its results, with the counts; to the chat's other members without
+    them (``counts`` None: «results changed», the number who answered). Never names."""
+
+    type: Literal["poll.results"] = "poll.results"
+    chat_id: int
+    poll_id: int
+    voters: int
+    counts: dict[int, int] | None
+    closed: bool
+
+
+class PollVoted(Event):
+    """The caller's own vote, at once, to their other devices: the poll as they now see it."""
+
+    type: Literal["poll.voted"] = "poll.voted"
+    chat_id: int
+    poll: PollOut
+
+
+class PollReminder(Event):
+    """A named poll's author asks those who have not answered to answer; to them alone."""
+
+    type: Literal["poll.reminder"] = "poll.reminder"
+    chat_id: int
+    poll_id: int
+    question: str
+    chat_title: str
 
 
 @dataclass(eq=True, slots=True)

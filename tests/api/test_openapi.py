@@ -43,6 +43,7 @@ FILES = {
                                                "text/plain"},
     ("GET", "/materials/{material_id}/thumb"): {THUMBNAIL_MIME},
     ("GET", "/materials/{material_id}/article"): {"text/html"},
+    ("GET", "/polls/{poll_id}/export"): {XLSX_MIME, "text/csv"},
 }
 
 

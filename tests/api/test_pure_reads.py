@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 
 from parta.actions.blocks import settle_due_blocks
-from parta.models import AuditEntry, ChatBlock
+from parta.models import AuditEntry, ChatBlock, Poll
 from tests.api.test_moderation import class_chat, say, until, violations
 from tests.conftest import World
 from tests.helpers import API
@@ -90,6 +90,17 @@ async def test_a_days_reading_writes_nothing(world: World) -> None:
         (elena, "/me/consents"), (elena, "/me/export"), (elena, "/me/deletion"),
         (elena, "/me/offers"),
     ]
+    # A poll whose deadline passed since: read as closed, and nobody writes that down.
+    poll = (await anna.post(f"{API}/chats/{cid}/polls", json={
+        "question": "Во сколько сбор?", "options": ["В 8:30", "В 9:00"]})).json()
+    await masha.post(f"{API}/polls/{poll['id']}/vote", json={"option_ids": [poll["options"][0]["id"]]})
+    async with world.services.sessionmaker() as db:
+        await db.execute(update(Poll).values(closes_at=datetime.now(UTC) - timedelta(minutes=1)))
+        await db.commit()
+    await world.services.poll_results.drain()
+    reads += [(masha, f"/polls/{poll['id']}"), (anna, f"/polls/{poll['id']}/voters"),
+              (anna, f"/polls/{poll['id']}/export?format=csv&by=name"),
+              (anna, f"/polls/{poll['id']}/export?format=xlsx")]
     with writes(world) as seen:
         for client, path in reads:
             r = await client.get(f"{API}{path}")

@@ -10,7 +10,7 @@ from alembic import op
 import parta.db
 
 revision = '0024_materials'
-down_revision = '0021_digest'
+down_revision = '0022_polls'
 branch_labels = None
 depends_on = None
 

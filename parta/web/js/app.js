@@ -55,6 +55,7 @@ import { yearView } from './views/year.js';
 import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
+import './polls/store.js'; // polls' live results and the reminder's toast
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
 import { libraryView } from './materials/page.js';
 import { materialView } from './materials/material.js';

@@ -11,6 +11,7 @@ import { createUploads } from './uploads.js';
 
 const SEND = ['M4 12l16-8-6 16-3-7z', 'M11 13l9-9'];
 const CLIP = ['M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9'];
+const POLL = ['M5 20V10', 'M12 20V4', 'M19 20v-7'];
 const MAX_HEIGHT = 180;
 const drafts = new Map(); // chat id → unsent text, kept while the tab lives
 
@@ -19,7 +20,7 @@ const drafts = new Map(); // chat id → unsent text, kept while the tab lives
  * the text is put back if the promise rejects (an edit the server refused, for one).
  * onTyping() after each change of the text.
  */
-export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
+export function createComposer({ chatId, onSubmit, onTyping = () => {}, onPoll = null }) {
   let replyTo = null;
   let editing = null;
   const input = h('textarea', {
@@ -43,8 +44,13 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {} }) {
     picker.value = ''; // the same file may be chosen again
     input.focus();
   });
+  // «Опрос»: a poll instead of a message (where the chat's page offers it).
+  const pollButton = onPoll ? h('button', {
+    type: 'button', class: 'composer__attach composer__poll', testid: 'composer-poll', 'aria-label': t('polls.new'), title: t('polls.new'),
+    onclick: () => onPoll(),
+  }, icon(POLL)) : null;
   const form = h('form', { class: 'composer', testid: 'composer', novalidate: true },
-    context, uploads.el, mentions.el, h('div', { class: 'composer__row' }, attachButton, picker, input, sendButton));
+    context, uploads.el, mentions.el, h('div', { class: 'composer__row' }, attachButton, pollButton, picker, input, sendButton));
 
   function grow() {
     input.style.height = 'auto';

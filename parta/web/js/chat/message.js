@@ -14,6 +14,7 @@ import { callNoticeEl } from '../calls/notice.js';
 import { lessonNoticeEl } from '../lessons/notice.js';
 import { withAttendanceLink } from '../lessons/attendance.js';
 import { materialCardEl } from '../materials/card.js';
+import { pollCardEl } from '../polls/card.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏', '👏', '🔥', '✅', '👀'];
 const EDIT_WINDOW_MS = 48 * 3600 * 1000;
@@ -42,7 +43,7 @@ export function abilities(msg, view) {
     reply: live && view.canPost,
     react: live && view.isMember && view.canReact,
     forward: live && view.isMember,
-    edit: live && own && view.canPost && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
+    edit: live && own && view.canPost && msg.kind !== 'poll' && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
     remove: live && (own || view.canModerate),
     pin: live && view.canPin,
     pinned: live && view.isPinned(msg.id),
@@ -196,12 +197,13 @@ export function messageEl(msg, view) {
   if (msg.kind === 'call' && !msg.deleted) return withAttendanceLink(callNoticeEl(msg), msg, view);
   if (msg.kind === 'lesson' && !msg.deleted) return lessonNoticeEl(msg);
   if (msg.kind === 'material' && !msg.deleted) return materialCardEl(msg, view);
-  if (msg.kind && msg.kind !== 'text' && !msg.deleted) return noticeEl(msg, view);
+  if (msg.kind && msg.kind !== 'text' && msg.kind !== 'poll' && !msg.deleted) return noticeEl(msg, view);
   const own = view.me === msg.author_id;
   const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);
   const files = msg.deleted ? null : attachmentsEl(msg.attachments);
   let body = null;
   if (msg.deleted) body = h('p', { class: 'msg__body msg__body--deleted', testid: 'message-body' }, t('chat.deleted'));
+  else if (msg.kind === 'poll' && msg.id) body = pollCardEl(msg);
   else if (msg.warning) body = h('p', { class: 'msg__body', testid: 'message-body' }, highlighted(msg.body, msg.warning.matches));
   else if (msg.body || !files) body = h('p', { class: 'msg__body', testid: 'message-body' }, formatBody(msg.body));
   const forwarded = msg.forwarded_from_id && !msg.deleted

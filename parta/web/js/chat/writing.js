@@ -5,6 +5,7 @@
 import { t } from '../i18n.js';
 import { toast } from '../ui.js';
 import { createComposer } from './composer.js';
+import { openPollForm } from '../polls/form.js';
 import { createSender } from './sender.js';
 import { canPost } from './store.js';
 
@@ -20,6 +21,16 @@ export function createWriting({ chatId, me, store, timeline, pages, known, typin
   const composer = createComposer({
     chatId,
     onTyping: () => typing.typed(),
+    onPoll: async () => {
+      if (!canPost(store.chat())) {
+        toast(t('chat.moderators_only'), 'error');
+        return;
+      }
+      if (await openPollForm(chatId)) {
+        if (!pages.liveEnd) await pages.goLive().catch(() => {}); // the poll shows at the end of the chat
+        afterSend();
+      }
+    },
     onSubmit: async (text, { replyTo, editing, attachments }) => {
       if (!editing) {
         if (!pages.liveEnd) {
