@@ -18,7 +18,9 @@
     │                                                      slow_mode, uploads_busy, upload_limit …
     ├── TooLarge (413 too_large)                            file_too_large, image_too_large
     ├── DeliveryFailed (502 delivery_failed)              the SMS gateway or mail server failed
-    └── Unavailable (503 unavailable)                      calls_unavailable: Janus does not answer
+    └── Unavailable (503 unavailable)                      calls_unavailable: Janus does not answer;
+                                                           server_busy: the database's writers queue
+                                                           too long (api/errors.is_busy)
 
 The message is looked up in the caller's language catalog by code (see ``parta.i18n``).
 """

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parta.errors import PartaError
 from parta.i18n import catalog, pick_language, t
 
-__all__ = ["ERROR_CODE_KEY", "error_body", "error_response", "install_error_handlers", "validation_fields"]
+__all__ = ["ERROR_CODE_KEY", "error_body", "error_response", "install_error_handlers", "is_busy",
+           "validation_fields"]
 
 log = logging.getLogger("parta.api")
 
@@ -77,6 +80,20 @@ def validation_fields(errors: Sequence[Any]) -> dict[str, str]:
     return fields
 
 
+# SQLite: the writer's queue was longer than the wait (sqlite_driver.BUSY_WAIT); PostgreSQL: a
+# lock not granted in time, a deadlock or a serialization failure — the transaction was undone.
+_BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+
+
+def is_busy(exc: DBAPIError) -> bool:
+    for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):  # asyncpg's under SQLAlchemy's
+        if isinstance(cause, sqlite3.OperationalError) and ("locked" in str(cause) or "busy" in str(cause)):
+            return True
+        if getattr(cause, "sqlstate", None) in _BUSY_SQLSTATES:
+            return True
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PartaError)
     async def parta_error(request: Request, exc: PartaError) -> JSONResponse:
@@ -94,6 +111,14 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
             exc.status_code, "bad_request")
         return error_response(request, exc.status_code, code)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_busy(exc):  # overload, not a fault: nothing was written, the client may try again
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+            return error_response(request, 503, "server_busy", headers={"Retry-After": "2"})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
