@@ -1,5 +1,12 @@
 """The ORM, one module per aggregate. Importing this package registers every table."""
 
+from parta.models.announcement import (
+    Announcement,
+    FamilyAck,
+    ScheduledKind,
+    ScheduledMessage,
+    ScheduledStatus,
+)
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode, RateWindow
 from parta.models.call import Call, CallKind, CallParticipant, CallWaiter
@@ -92,6 +99,7 @@ __all__ = [
     "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
     "STAFF_ROLES",
+    "Announcement",
     "Attachment",
     "AuditEntry",
     "AuthSession",
@@ -124,6 +132,7 @@ __all__ = [
     "EmailDigest",
     "EnrolmentOffer",
     "EventStreamState",
+    "FamilyAck",
     "Group",
     "GroupKind",
     "GroupMember",
@@ -168,6 +177,9 @@ __all__ = [
     "RolloverStatus",
     "RosterImport",
     "RosterPerson",
+    "ScheduledKind",
+    "ScheduledMessage",
+    "ScheduledStatus",
     "SessionKind",
     "SupportReply",
     "SupportTicket",
