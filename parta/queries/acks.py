@@ -30,13 +30,15 @@ from parta.models import (
     ChatMember,
     FamilyAck,
     GroupMember,
+    Organization,
     ParentLink,
     ParentLinkStatus,
+    PostPolicy,
     ScheduledMessage,
     ScheduledStatus,
     User,
 )
-from parta.policy import Actor
+from parta.policy import Actor, ChatAction, can_chat, may_require_ack
 from parta.queries.scope import ChatScope, chat_for
 from parta.schemas.acks import (
     AckIn,
@@ -198,8 +200,15 @@ async def chat_acks(db: AsyncSession, scope: ChatScope) -> AcksOut:
     acks = list((await db.execute(select(Announcement).where(
         Announcement.chat_id == scope.chat.id).order_by(Announcement.id.desc())
         .limit(MAX_LISTED))).scalars())
-    return AcksOut(acks=await _answers(db, scope.actor, scope.chat, acks, scope.moderates,
-                                       detail=False))
+    chat, me = scope.chat, scope.member
+    may = (me is not None and chat.kind in ACK_CHAT_KINDS and chat.archived_at is None
+           and can_chat(me.role.value, ChatAction.post,
+                        moderators_only_post=chat.post_policy == PostPolicy.moderators,
+                        members_invite=chat.members_invite)
+           and may_require_ack(scope.actor.roles_in(chat.org_id)))
+    org = await db.get(Organization, chat.org_id)
+    return AcksOut(acks=await _answers(db, scope.actor, chat, acks, scope.moderates, detail=False),
+                   can_require_ack=may, time_zone=org.time_zone if org else "Europe/Moscow")
 
 
 async def ack_answer(db: AsyncSession, actor: Actor, view: AckView) -> AckOut:

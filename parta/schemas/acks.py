@@ -66,7 +66,12 @@ class AckOut(BaseModel):
 
 
 class AcksOut(BaseModel):
+    """A chat's announcements; ``can_require_ack``: the caller may mark posts here;
+    ``time_zone``: the school's, in which the composer asks for times."""
+
     acks: list[AckOut]
+    can_require_ack: bool = False
+    time_zone: str = "Europe/Moscow"
 
 
 class ScheduledIn(Strict):
