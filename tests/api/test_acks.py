@@ -33,8 +33,10 @@ from parta.models import (
     User,
 )
 from tests.api.test_digest import MailServer, confirm_email, smtp  # noqa: F401  (the fixture)
+from tests.api.test_push import Clock, notifier_of, subscribe
 from tests.conftest import World, error_code
 from tests.helpers import API, register_gymnasium
+from tests.push_service import PushService
 
 MSK = ZoneInfo("Europe/Moscow")
 SERGEI_PHONE = "+79000000022"
@@ -99,6 +101,7 @@ async def test_one_tap_per_family_and_the_author_sees_who_has_not(world: World) 
 
     # Анна sees the count at once: two families in 5А, none yet.
     r = await anna.get(f"{API}/chats/{chat_id}/acks")
+    assert r.json()["can_require_ack"] is True and r.json()["time_zone"] == "Europe/Moscow"
     [mine] = r.json()["acks"]
     assert (mine["confirmed"], mine["total"], mine["sees_status"]) == (0, 2, True)
     assert mine["can_confirm"] is False and mine["mine"] == []
@@ -106,7 +109,9 @@ async def test_one_tap_per_family_and_the_author_sees_who_has_not(world: World) 
     assert ids["teacher"] in marked.audience and ids["parent"] not in marked.audience
 
     # Елена sees the button for Маша's family, not the count of others.
-    [hers] = (await elena.get(f"{API}/chats/{chat_id}/acks")).json()["acks"]
+    answer = (await elena.get(f"{API}/chats/{chat_id}/acks")).json()
+    assert answer["can_require_ack"] is False
+    [hers] = answer["acks"]
     assert hers["can_confirm"] is True and hers["sees_status"] is False
     assert hers["mine"] == [{"child": {"id": ids["student"], "name": "Маша Иванова"},
                              "confirmed": False}]
@@ -344,3 +349,30 @@ async def test_two_server_processes_send_each_step_once(world: World, family_mai
     assert sum(sent) == 1
     assert len(world.events_of("ack.reminder")) == 1
     assert len(letters(family_mail, "elena@example.com", "Требует")) == 1
+
+
+@pytest_asyncio.fixture
+async def push_service(world: World) -> AsyncIterator[PushService]:
+    service = PushService()
+    await service.start()
+    yield service
+    await service.stop()
+    await world.app.state.notifier.stop()
+
+
+async def test_the_reminder_reaches_a_phone_that_is_not_in_the_app(
+        world: World, push_service: PushService) -> None:
+    """The push service on loopback decrypts what the server sent Елена's phone."""
+    elena = await world.as_("parent")
+    await subscribe(world, push_service, elena, "elena")
+    deadline = tomorrow_at(12)
+    _, chat_id, ack_id = await museum(world, deadline)
+    notifier = notifier_of(world, Clock(deadline + timedelta(minutes=1)))
+    await notifier.drain()
+    push_service.received.clear()  # the post itself was pushed as a message
+
+    assert await run_escalations(world.services, deadline + timedelta(minutes=1)) == 1
+    await notifier.drain()
+    assert push_service.to("elena") == [{
+        "title": "5А — родители", "body": "Требует подтверждения: объявление в чате 5А — родители",
+        "tag": f"ack{ack_id}", "url": f"/chats/{chat_id}", "count": 1, "kind": "ack"}]
