@@ -86,8 +86,12 @@ export function createAcksInChat({ chatId, timeline }) {
   }
 
   /** The composer's send, when one of the choices is on; true when it was handled here. */
-  async function intercept(text) {
+  async function intercept(text, attachments = []) {
     const ack = canRequire && pressed(needs);
+    if ((ack || pressed(later)) && attachments.length) {
+      toast(t('acks.no_files'), 'error');
+      throw new Error('files'); // the composer puts the text back
+    }
     if (pressed(later)) {
       const sendAt = zonedToIso(whenInput.value, zone);
       try {

@@ -104,7 +104,7 @@ export async function chatView(ctx) {
   const acks = createAcksInChat({ chatId, timeline });
   writing = createWriting({
     chatId, me, store, timeline, pages, known, typing, edit: (id, text) => moderation.edit(id, text), afterSend: () => live.updateJump(),
-    intercept: (text) => acks.intercept(text),
+    intercept: (text, attachments) => acks.intercept(text, attachments),
   });
   writing.composer.el.insertBefore(acks.extras, writing.composer.el.lastElementChild);
   moderation = chatModeration({
