@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from parta import __version__, conduct, metrics
+from parta.actions import acks as ack_actions
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import calls as call_actions
@@ -20,9 +21,11 @@ from parta.actions import digest as digest_actions
 from parta.actions import lessons as lesson_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions import push as push_actions
+from parta.actions import scheduled as scheduled_actions
 from parta.actions.base import Services
 from parta.actions.notifier import Notifier
 from parta.api import (
+    acks,
     audit,
     auth,
     calls,
@@ -100,6 +103,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                         name="parta-lesson-reminders")
         digests = asyncio.create_task(digest_actions.digest_forever(services, live=app.state.hub.live),
                                       name="parta-email-digest")
+        escalating = asyncio.create_task(ack_actions.escalate_forever(services),
+                                         name="parta-ack-escalation")
+        scheduling = asyncio.create_task(scheduled_actions.schedule_forever(services),
+                                         name="parta-scheduled-messages")
         await push_actions.installation_key(services)  # made once, before anyone asks for it
         notifier.start()
         try:
@@ -109,6 +116,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 calls.cancel()
             personal_data.cancel()
             reminding.cancel()
+            escalating.cancel()
+            scheduling.cancel()
             digests.cancel()
             pruning.cancel()
             unblocking.cancel()
@@ -141,7 +150,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, materials, polls, moderation, events, year, stats):
+                   calls, lessons, materials, polls, acks, moderation, events, year, stats):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -161,6 +161,15 @@ class Settings(BaseSettings):
     # vote; its author reminds those who did not answer at most once per so many minutes.
     poll_results_seconds: float = 1.0
     poll_remind_minutes: int = 60
+    # Announcements that need an acknowledgement (issue 15): after the deadline a reminder,
+    # so many minutes later the second guardian is asked, so many minutes after the deadline
+    # the class teacher gets the families to call; the timer looks every so many seconds.
+    ack_second_guardian_minutes: int = 24 * 60
+    ack_call_list_minutes: int = 48 * 60
+    ack_check_seconds: int = 60
+    # Scheduled messages: at most so many waiting per author; the timer looks every so often.
+    scheduled_per_author: int = 20
+    scheduled_check_seconds: int = 15
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

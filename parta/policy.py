@@ -40,6 +40,7 @@ __all__ = [
     "chat_capabilities",
     "chat_join_refusal",
     "direct_refusal",
+    "may_require_ack",
     "may_write_directly",
     "require",
     "require_platform",
@@ -354,6 +355,12 @@ def can_schedule(chat_role: str | None, org_roles: frozenset[Role]) -> bool:
     """Who schedules lessons and meetings in a chat (R37): its owner and moderators who are
     staff of the school — a student a class appointed moderator runs no lessons."""
     return can_chat(chat_role, ChatAction.schedule) and bool(org_roles & STAFF)
+
+
+def may_require_ack(org_roles: frozenset[Role]) -> bool:
+    """Who marks their own post «Требует подтверждения» (issue 15): staff of the school who may
+    post in the chat (a parent in a parents' chat does not ask the other families)."""
+    return bool(org_roles & STAFF)
 
 
 def can_change_lesson(chat_role: str | None, org_roles: frozenset[Role], authored: bool) -> bool:

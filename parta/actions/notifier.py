@@ -53,6 +53,7 @@ from parta.models import (
     User,
 )
 from parta.realtime.events import (
+    AckReminder,
     BlockChanged,
     CallRinging,
     Envelope,
@@ -74,7 +75,8 @@ RETRY_PAUSES = (5, 30, 120, 600)  # seconds before each further try
 GIVE_UP_AFTER = 10  # failures in a row, then the subscription is deleted
 PREVIEW_CHARS = 140
 _PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder",
-           "call.ringing", "poll.reminder")
+           "call.ringing", "poll.reminder",
+           "ack.reminder")
 
 
 def quiet_until(s: NotificationSettings, now: datetime) -> datetime | None:
@@ -206,6 +208,8 @@ class Notifier:
             await self._ringing(event, env.audience)
         elif isinstance(event, PollReminder):
             await self._poll(event, env.audience)
+        elif isinstance(event, AckReminder):
+            await self._ack(event, env.audience)
 
     async def _ringing(self, event: CallRinging, audience: frozenset[int]) -> None:
         """A one-to-one call rings someone whose app is closed: their phone rings now, or not at
@@ -323,6 +327,29 @@ class Notifier:
             text = t(langs[uid], "push.poll", chat=chat.title)
             self._wait(_Notice(uid, f"poll{event.poll_id}", chat.id, chat.title, "poll",
                                langs[uid], text), settings[uid], now)
+
+    async def _ack(self, event: AckReminder, audience: frozenset[int]) -> None:
+        """A step of an announcement's escalation (issue 15): to guardians who have not
+        confirmed, or to a class teacher with families to call. The chat may be one the
+        person is not in (a second guardian): their own settings count, not the chat's mute.
+        Quiet hours hold it for the morning unless the announcement is urgent."""
+        people = [u for u in audience if not self.live(u)]
+        if not people:
+            return
+        async with self.services.sessionmaker() as db:
+            people = await _subscribed(db, people)
+            chat = await db.get(Chat, event.chat_id)
+            if not people or chat is None:
+                return
+            settings = {u: e.settings for u, e in
+                        (await settings_for(db, people, chat.org_id)).items()}
+            langs = await _languages(db, people)
+        now = self.clock()
+        for uid in people:
+            lang = langs[uid]
+            text = t(lang, f"push.ack_{event.step}", chat=chat.title, count=event.families)
+            self._wait(_Notice(uid, f"ack{event.ack_id}", chat.id, chat.title, "ack", lang,
+                               text, urgent=event.urgent), settings[uid], now)
 
     def _wait(self, notice: _Notice, s: NotificationSettings, now: datetime) -> None:
         key = (notice.user_id, notice.topic)

@@ -1,5 +1,12 @@
 """The ORM, one module per aggregate. Importing this package registers every table."""
 
+from parta.models.announcement import (
+    Announcement,
+    FamilyAck,
+    ScheduledKind,
+    ScheduledMessage,
+    ScheduledStatus,
+)
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode, RateWindow
 from parta.models.call import Call, CallKind, CallParticipant, CallWaiter
@@ -105,6 +112,7 @@ __all__ = [
     "NO_PERSON",
     "SCHOOL",
     "STAFF_ROLES",
+    "Announcement",
     "Attachment",
     "AuditEntry",
     "AuthSession",
@@ -137,6 +145,7 @@ __all__ = [
     "EmailDigest",
     "EnrolmentOffer",
     "EventStreamState",
+    "FamilyAck",
     "Group",
     "GroupKind",
     "GroupMember",
@@ -190,6 +199,9 @@ __all__ = [
     "RolloverStatus",
     "RosterImport",
     "RosterPerson",
+    "ScheduledKind",
+    "ScheduledMessage",
+    "ScheduledStatus",
     "SessionKind",
     "StatMessages",
     "StatReplies",

@@ -358,6 +358,43 @@ class PollReminder(Event):
     chat_title: str
 
 
+class AckChanged(Event):
+    """An announcement that needs an acknowledgement was marked, or a family confirmed it: to
+    those who see its count (its author, the chat's moderators and staff) and to the
+    confirming family's guardians; they read it again. Confirmations close together may be
+    read as one."""
+
+    type: Literal["ack.changed"] = "ack.changed"
+    chat_id: int
+    ack_id: int
+    message_id: int
+    confirmed: int
+    total: int
+
+
+class AckReminder(Event):
+    """A step of an announcement's escalation ladder: ``reminder`` and ``second_guardian`` to
+    the guardians of the families that have not confirmed; ``call_list`` to a class teacher,
+    with how many families to call."""
+
+    type: Literal["ack.reminder"] = "ack.reminder"
+    chat_id: int
+    ack_id: int
+    step: Literal["reminder", "second_guardian", "call_list"]
+    urgent: bool = False
+    families: int = 0
+
+
+class ScheduledChanged(Event):
+    """One's own scheduled message was made, changed, cancelled, sent, or refused at its time;
+    to its author only."""
+
+    type: Literal["scheduled.changed"] = "scheduled.changed"
+    chat_id: int
+    scheduled_id: int
+    status: Literal["pending", "sent", "held", "failed", "cancelled"]
+
+
 @dataclass(eq=True, slots=True)
 class Envelope:
     """An event with the users it goes to and, once stored, its id in the stream.

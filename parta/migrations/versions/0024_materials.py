@@ -10,7 +10,7 @@ from alembic import op
 import parta.db
 
 revision = '0024_materials'
-down_revision = '0022_polls'
+down_revision = '0023_acks'
 branch_labels = None
 depends_on = None
 

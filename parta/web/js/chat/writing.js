@@ -12,9 +12,10 @@ import { canPost } from './store.js';
 /**
  * chatId; me; store (the open chat); timeline; pages (history.js); known (known.js);
  * typing; edit(id, text) → a promise of the server's answer (moderation/in_chat.js);
- * afterSend() once a message went to the sender.
+ * afterSend() once a message went to the sender; intercept(text, attachments) → a promise of
+ * true when it sent the text another way (later, or as an announcement: acks/in_chat.js).
  */
-export function createWriting({ chatId, me, store, timeline, pages, known, typing, edit, afterSend }) {
+export function createWriting({ chatId, me, store, timeline, pages, known, typing, edit, afterSend, intercept = async () => false }) {
   const sender = createSender({
     chatId, me, timeline, decorate: known.decorate, onBlocked: () => store.refresh().catch(() => {}),
   });
@@ -33,6 +34,7 @@ export function createWriting({ chatId, me, store, timeline, pages, known, typin
     },
     onSubmit: async (text, { replyTo, editing, attachments }) => {
       if (!editing) {
+        if (await intercept(text, attachments)) return;
         if (!pages.liveEnd) {
           await pages.goLive().catch(() => {}); // what is sent shows at the end of the chat
         }

@@ -18,6 +18,7 @@ import { navigate } from '../router.js';
 import { session } from '../session.js';
 import { onStatus } from '../events/dispatch.js';
 import { loading, toast } from '../ui.js';
+import { createAcksInChat } from '../acks/in_chat.js';
 import { callBanner } from '../calls/call.js';
 import { chatListPanel } from '../chat/list.js';
 import { acceptDrops } from '../chat/composer.js';
@@ -100,9 +101,12 @@ export async function chatView(ctx) {
   const live = createLive({
     chatId, me, store, timeline, pages, known, sender: () => writing.sender, reading, nameOf: actions.nameOf, current,
   });
+  const acks = createAcksInChat({ chatId, timeline });
   writing = createWriting({
     chatId, me, store, timeline, pages, known, typing, edit: (id, text) => moderation.edit(id, text), afterSend: () => live.updateJump(),
+    intercept: (text, attachments) => acks.intercept(text, attachments),
   });
+  writing.composer.el.insertBefore(acks.extras, writing.composer.el.lastElementChild);
   moderation = chatModeration({
     chatId, store, timeline, sender: writing.sender, composer: writing.composer, nameOf: actions.nameOf,
   });
@@ -146,7 +150,7 @@ export async function chatView(ctx) {
   const panel = chatListPanel({ currentId: chatId, heading: 'h2' });
   ctx.onLeave(() => {
     stops.forEach((stop) => stop());
-    for (const part of [reading, live, writing, typing, frame, moderation, panel]) part.destroy();
+    for (const part of [reading, live, writing, typing, frame, moderation, panel, acks]) part.destroy();
     timeline.destroy();
     callBar.destroy();
     store.close();
@@ -173,7 +177,7 @@ export async function chatView(ctx) {
   const section = h('section', { class: 'chat', testid: 'chat', dataset: { chatId: String(chatId), dropHint: t('files.drop_hint') } },
     frame.header, callBar.el, frame.searchBar, pinnedBar.el, frame.notice,
     h('div', { class: 'chat__scroll' }, timeline.el, typing.el, frame.results, live.jump),
-    frame.bottom, live.announcer);
+    acks.bar, frame.bottom, live.announcer);
   acceptDrops(section, (files) => writing.dropFiles(files));
   return h('div', { class: 'messenger', dataset: { pane: 'chat' }, testid: 'chat-page' },
     h('aside', { class: 'messenger__list', 'aria-label': t('chats.title') }, panel.el),

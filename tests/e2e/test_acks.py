@@ -1,0 +1,130 @@
+"""Announcements every family acknowledges, and messages sent later (issue 15), in the browser.
+
+At her desk (1366×800) Анна Сергеевна posts in a parents' chat of 5А that the class goes to the
+museum, with «Требует подтверждения»; Елена, on her phone, taps «Ознакомлен(а)»; Анна's count
+turns to «Ознакомились 1 из 2» by itself and the list says Петя's family has no parent in
+Parta. On her phone, Анна writes a message «to send later», sees «Запланировано: 1», moves it to
+now and watches the server's scheduler send it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import CLASS_TEACHER, PARENT, Api, new_page, shot
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1366, "height": 800}
+ZONE = "Europe/Moscow"
+
+
+@pytest.fixture
+def open_page(browser: Any, server: LiveServer, states: Callable[[str], str]) -> Iterator[Callable[..., Any]]:
+    pages: list[Any] = []
+
+    def open_(phone: str, path: str, viewport: dict[str, int]) -> Any:
+        mobile = viewport["width"] < 600
+        page = new_page(browser, server, storage_state=states(phone), viewport=viewport,
+                        timezone_id=ZONE, has_touch=mobile, is_mobile=mobile)
+        pages.append(page)
+        page.goto(path)
+        return page
+
+    yield open_
+    for page in pages:
+        page.context.close()
+
+
+def parents_chat(people: Callable[[str], Api], title: str) -> int:
+    """A parents' chat of 5А of Анна's, which Елена joined."""
+    anna = people(CLASS_TEACHER)
+    group = next(g for g in anna.get(f"/orgs/{anna.org_id}/groups")["groups"] if g["name"] == "5А")
+    chat = anna.post(f"/orgs/{anna.org_id}/chats", {
+        "kind": "parents", "title": title, "group_id": group["id"], "invite_group": True})
+    people(PARENT).post(f"/chats/{chat['id']}/join", {"accept_rules": True})
+    return int(chat["id"])
+
+
+def test_a_parent_acknowledges_and_the_teacher_sees_the_count_change(
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
+    chat_id = parents_chat(people, "5А — родители, экскурсия")
+    text = "Экскурсия в музей в пятницу: сбор в 9:00 у школы, с собой сменная обувь."
+
+    anna = open_page(CLASS_TEACHER, f"/chats/{chat_id}", DESK)
+    toggle = anna.get_by_test_id("ack-toggle")
+    expect(toggle).to_be_visible()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    anna.get_by_test_id("composer-input").fill(text)
+    anna.get_by_test_id("composer-send").click()
+    message = anna.get_by_test_id("message").filter(has_text=text)
+    expect(message.get_by_test_id("ack-count")).to_have_text("Ознакомились 0 из 2")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    shot(anna, "acks-teacher-desktop")
+
+    elena = open_page(PARENT, f"/chats/{chat_id}", PHONE)
+    hers = elena.get_by_test_id("message").filter(has_text=text)
+    confirm = hers.get_by_test_id("ack-confirm")
+    expect(confirm).to_have_text("Ознакомлен(а)")
+    box = confirm.bounding_box()
+    assert box is not None and box["height"] >= 44
+    expect(hers.get_by_test_id("ack-count")).to_have_count(0)  # the count is the school's
+    expect(elena.get_by_test_id("ack-toggle")).to_be_hidden()  # a parent asks no families
+    shot(elena, "acks-parent-phone")
+    confirm.click()
+    expect(hers.get_by_test_id("ack-done")).to_be_visible()
+    expect(hers.get_by_test_id("ack-confirm")).to_have_count(0)
+
+    # Анна's page hears of it without a reload; the list says who has not.
+    count = message.get_by_test_id("ack-count")
+    expect(count).to_have_text("Ознакомились 1 из 2")
+    count.click()
+    expect(message.get_by_test_id("ack-missing")).to_have_text("Петя Соколов — родителей в Парте нет")
+    shot(anna, "acks-teacher-list-desktop")
+
+
+def test_a_message_sent_later_waits_in_the_authors_list_and_goes_at_its_time(
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
+    chat_id = parents_chat(people, "5А — родители, расписание")
+    text = "Напоминаю: завтра в 18:00 родительское собрание в кабинете 12."
+    changed = "Напоминаю: сегодня в 18:00 родительское собрание в кабинете 12."
+    zone = ZoneInfo(ZONE)
+
+    anna = open_page(CLASS_TEACHER, f"/chats/{chat_id}", PHONE)
+    anna.get_by_test_id("later-toggle").click()
+    later = (datetime.now(zone) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    anna.get_by_test_id("later-at").fill(later)
+    anna.get_by_test_id("composer-input").fill(text)
+    anna.get_by_test_id("composer-send").click()
+    count = anna.get_by_test_id("scheduled-count")
+    expect(count).to_have_text("Запланировано: 1")
+    expect(anna.get_by_test_id("message").filter(has_text=text)).to_have_count(0)
+    # Nobody else sees it.
+    assert people(PARENT).get(f"/chats/{chat_id}/scheduled") == {"pending": 0, "items": []}
+    count.click()
+    item = anna.get_by_test_id("scheduled-item")
+    expect(item.get_by_test_id("scheduled-text")).to_have_text(text)
+    expect(item).not_to_contain_text("null")
+    box = item.get_by_test_id("scheduled-edit").bounding_box()
+    assert box is not None and box["height"] >= 44
+    shot(anna, "scheduled-phone")
+
+    # She changes the words and the time: now. The server's scheduler sends it.
+    item.get_by_test_id("scheduled-edit").click()
+    item.get_by_test_id("scheduled-edit-body").fill(changed)
+    item.get_by_test_id("scheduled-edit-at").fill(datetime.now(zone).strftime("%Y-%m-%dT%H:%M"))
+    item.get_by_test_id("scheduled-save").click()
+    expect(anna.get_by_test_id("message").filter(has_text=changed)).to_be_visible(timeout=45_000)
+    expect(anna.get_by_test_id("scheduled-bar")).to_be_hidden()
+    elena = open_page(PARENT, f"/chats/{chat_id}", DESK)
+    expect(elena.get_by_test_id("message").filter(has_text=changed)).to_be_visible()
+    expect(elena.get_by_test_id("message").filter(has_text=text)).to_have_count(0)
+    shot(anna, "scheduled-sent-phone")
