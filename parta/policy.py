@@ -42,6 +42,7 @@ __all__ = [
     "may_write_directly",
     "require",
     "require_platform",
+    "runs_municipality",
     "sees_attendance",
     "sees_block",
     "sees_contacts",
@@ -93,6 +94,13 @@ class Action(StrEnum):
     consent_view = "consent.view"  # the consent ledger and its gaps (152-ФЗ)
     consent_record = "consent.record"  # record a parent's paper consent form
     personal_data_erase = "personal_data.erase"  # ask to delete a student's data (152-ФЗ)
+    # A network of schools (R41): staff start a joint chat with other schools of the
+    # municipality; the school's administrators accept or decline an invitation for the school,
+    # invite its staff, and take the school out; staff find and join methodical associations.
+    network_chat_create = "network.chat_create"
+    network_decide = "network.decide"
+    association_join = "association.join"
+    instruction_ack = "instruction.ack"  # the municipality's instructions to the school (R2)
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,10 @@ RULES: dict[Action, Rule] = {
     Action.consent_view:            Rule(ADMINS, class_teacher=True),
     Action.consent_record:          Rule(ADMINS, operator=False),  # the school holds the paper
     Action.personal_data_erase:     Rule(ADMINS, operator=False),  # the school, as data operator
+    Action.network_chat_create:     Rule(STAFF, operator=False),
+    Action.network_decide:          Rule(ADMINS, operator=False),  # the school's own consent
+    Action.association_join:        Rule(STAFF, operator=False),
+    Action.instruction_ack:         Rule(ADMINS, operator=False),  # the school answers for itself
 }
 
 
@@ -182,6 +194,12 @@ class Actor:
 
     def roles_in(self, org_id: int) -> frozenset[Role]:
         return self.roles.get(org_id, frozenset())
+
+
+def runs_municipality(actor: Actor, municipality_id: int) -> bool:
+    """A municipal administrator's own work (R2): instructions to the municipality's schools,
+    its methodical associations. Not the operator's: the platform does not run a municipality."""
+    return municipality_id in actor.municipalities
 
 
 def sees_org(actor: Actor, org: OrgRef) -> bool:

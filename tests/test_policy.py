@@ -100,6 +100,10 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.support_answer: {"org_admin", "administration"},
     Action.attention_view: {"org_admin", "administration"},
     Action.code_email_set: {"org_admin", "administration"},
+    Action.network_chat_create: STAFF,
+    Action.network_decide: {"org_admin", "administration"},
+    Action.association_join: STAFF,
+    Action.instruction_ack: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.

@@ -47,6 +47,14 @@ from parta.models.moderation import (
     UnblockStatus,
     Violation,
 )
+from parta.models.network import (
+    ChatOrg,
+    ChatOrgStatus,
+    Instruction,
+    InstructionRecipient,
+    NetworkChat,
+    NetworkKind,
+)
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import (
     CodeEmailConfirmation,
@@ -108,6 +116,8 @@ __all__ = [
     "ChatLink",
     "ChatMember",
     "ChatMute",
+    "ChatOrg",
+    "ChatOrgStatus",
     "ChatRemoval",
     "ChatRole",
     "CodeEmailConfirmation",
@@ -131,6 +141,8 @@ __all__ = [
     "HeldMessage",
     "HeldStatus",
     "ImportStatus",
+    "Instruction",
+    "InstructionRecipient",
     "Invite",
     "JobState",
     "JoinRequest",
@@ -147,6 +159,8 @@ __all__ = [
     "MovementStatus",
     "MunicipalAdmin",
     "Municipality",
+    "NetworkChat",
+    "NetworkKind",
     "NotificationSettings",
     "OfferStatus",
     "OrgKind",

@@ -26,13 +26,23 @@ from parta.models import (
     ChatMember,
     ChatRole,
     Group,
+    Municipality,
     Organization,
 )
-from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
+from parta.policy import (
+    Action,
+    Actor,
+    ChatAction,
+    can,
+    can_chat,
+    require,
+    runs_municipality,
+    sees_org,
+)
 
-__all__ = ["ChatScope", "LinkScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_by_link",
+__all__ = ["ChatScope", "LinkScope", "MunicipalityScope", "OrgScope", "ScopeForged", "blocks_scope", "chat_by_link",
            "chat_for", "chat_inviting", "chat_moderated", "chat_overseen", "chat_visible",
-           "group_in", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
+           "group_in", "municipality_for", "org_for", "org_seen", "oversee", "oversees", "queue_scope",
            "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
@@ -81,6 +91,18 @@ class ChatScope:
 
 
 @dataclass(frozen=True, slots=True)
+class MunicipalityScope:
+    """``actor`` administers ``municipality`` (R2): its instructions, its associations."""
+
+    municipality: Municipality
+    actor: Actor
+    mint: InitVar[object] = None
+
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "MunicipalityScope")
+
+
+@dataclass(frozen=True, slots=True)
 class LinkScope:
     """Whoever holds a chat's invite link may see where it leads: ``link``, its ``chat`` and
     the chat's ``org`` (the token, 256 random bits, is the key). ``actor``: the caller, None
@@ -114,6 +136,15 @@ async def org_seen(db: AsyncSession, actor: Actor, org_id: int) -> OrgScope:
     if org is None or not sees_org(actor, org):
         raise NotFound()
     return OrgScope(org, actor, None, mint=_MINT)
+
+
+async def municipality_for(db: AsyncSession, actor: Actor,
+                           municipality_id: int) -> MunicipalityScope:
+    """The municipality for its own administrators; to anyone else it does not exist."""
+    muni = await db.get(Municipality, municipality_id)
+    if muni is None or not runs_municipality(actor, muni.id):
+        raise NotFound()
+    return MunicipalityScope(muni, actor, mint=_MINT)
 
 
 async def oversee(db: AsyncSession, actor: Actor, org_id: int) -> OrgScope:
