@@ -30,6 +30,7 @@ from parta.api import (
     chats,
     events,
     families,
+    instructions,
     invites,
     lessons,
     moderation,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, moderation, events, year, network):
+                   calls, lessons, moderation, events, year, network, instructions):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -1,8 +1,8 @@
-"""Reads of the network of schools (R41) and of the municipality's instructions (R2).
+"""Reads of the network of schools (R41).
 
 A joint chat's own reads (its messages, members, files) are the chat's, through
 ``scope.chat_for``; what is read here is which schools take part, which school each member
-takes part from, a school's invitations, the municipality's associations and instructions.
+takes part from, a school's invitations, the municipality's associations.
 """
 
 from __future__ import annotations
@@ -14,18 +14,14 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.db import utcnow
 from parta.models import (
     Chat,
     ChatMember,
     ChatOrg,
     ChatOrgStatus,
     GroupTeacher,
-    Instruction,
-    InstructionRecipient,
     Membership,
     MembershipRole,
-    Municipality,
     NetworkChat,
     NetworkKind,
     Organization,
@@ -34,24 +30,19 @@ from parta.models import (
 from parta.models.org import Group
 from parta.policy import ADMINS, STAFF, ChatAction, can_chat
 from parta.queries.people import persons
-from parta.queries.scope import ChatScope, MunicipalityScope, OrgScope
+from parta.queries.scope import ChatScope, OrgScope
 from parta.rules import effective_rules
 from parta.schemas.common import Ref
 from parta.schemas.network import (
     AssociationItem,
-    IncomingInstruction,
-    InstructionItem,
-    InstructionOut,
-    InstructionSchool,
     JointInvitation,
     NetworkMember,
     NetworkOrg,
     NetworkOut,
 )
 
-__all__ = ["accepted_org_ids", "associations", "host_of", "incoming_instructions", "instruction_detail",
-           "joint_invitations", "network_of", "network_refusal", "network_view", "partners",
-           "sent_instructions", "staff_roles_in", "teaches_subject"]
+__all__ = ["accepted_org_ids", "associations", "host_of", "joint_invitations", "network_of", "network_refusal", "network_view", "partners",
+           "staff_roles_in", "teaches_subject"]
 
 
 async def network_of(db: AsyncSession, chat: Chat) -> NetworkChat | None:
@@ -212,66 +203,3 @@ async def associations(db: AsyncSession, scope: OrgScope) -> list[AssociationIte
             members=counts.get(chat.id, 0), joined=chat.id in mine,
             can_join=can_join and chat.id not in mine))
     return out
-
-
-# Instructions -------------------------------------------------------------------------------
-
-def _state(ins: Instruction) -> Literal["open", "closed"]:
-    return "open" if ins.deadline > utcnow() else "closed"
-
-
-async def sent_instructions(db: AsyncSession, scope: MunicipalityScope) -> list[InstructionItem]:
-    """The municipality's instructions, newest first, with how many schools took them up."""
-    rows = list((await db.execute(select(Instruction).where(
-        Instruction.municipality_id == scope.municipality.id).order_by(
-        Instruction.id.desc()).limit(200))).scalars())
-    if not rows:
-        return []
-    ids = [r.id for r in rows]
-    totals = dict((await db.execute(select(InstructionRecipient.instruction_id, func.count())
-                                    .where(InstructionRecipient.instruction_id.in_(ids))
-                                    .group_by(InstructionRecipient.instruction_id))).all())
-    done = dict((await db.execute(select(InstructionRecipient.instruction_id, func.count())
-                                  .where(InstructionRecipient.instruction_id.in_(ids),
-                                         InstructionRecipient.acknowledged_at.is_not(None))
-                                  .group_by(InstructionRecipient.instruction_id))).all())
-    return [InstructionItem(id=r.id, title=r.title, deadline=r.deadline, created_at=r.created_at,
-                            schools=totals.get(r.id, 0), acknowledged=done.get(r.id, 0))
-            for r in rows]
-
-
-async def instruction_detail(db: AsyncSession, scope: MunicipalityScope,
-                             instruction_id: int) -> InstructionOut | None:
-    """One instruction of the municipality and, per school, whether it was taken up."""
-    ins = await db.get(Instruction, instruction_id)
-    if ins is None or ins.municipality_id != scope.municipality.id:
-        return None
-    rows = list((await db.execute(select(InstructionRecipient, Organization.name).join(
-        Organization, Organization.id == InstructionRecipient.org_id).where(
-        InstructionRecipient.instruction_id == ins.id).order_by(Organization.name))).all())
-    people = await persons(db, None, [ins.author_id] + [r.acknowledged_by for r, _ in rows])
-    return InstructionOut(
-        id=ins.id, title=ins.title, body=ins.body, deadline=ins.deadline,
-        created_at=ins.created_at, author=people.get(ins.author_id or 0), state=_state(ins),
-        schools=len(rows), acknowledged=sum(1 for r, _ in rows if r.acknowledged_at),
-        recipients=[InstructionSchool(org=Ref(id=r.org_id, name=name),
-                                      acknowledged_at=r.acknowledged_at,
-                                      acknowledged_by=people.get(r.acknowledged_by or 0),
-                                      reminded_at=r.reminded_at) for r, name in rows])
-
-
-async def incoming_instructions(db: AsyncSession, scope: OrgScope) -> list[IncomingInstruction]:
-    """The instructions the school received, newest first, and whether it took each up."""
-    rows = (await db.execute(select(Instruction, InstructionRecipient).join(
-        InstructionRecipient, InstructionRecipient.instruction_id == Instruction.id).where(
-        InstructionRecipient.org_id == scope.org.id).order_by(Instruction.id.desc())
-        .limit(200))).all()
-    muni = await db.get(Municipality, scope.org.municipality_id)
-    people = await persons(db, None, [i.author_id for i, _ in rows])
-    return [IncomingInstruction(
-        id=i.id, municipality=Ref(id=i.municipality_id, name=muni.name if muni else ""),
-        title=i.title, body=i.body, deadline=i.deadline, created_at=i.created_at,
-        author=people.get(i.author_id or 0), acknowledged_at=r.acknowledged_at, state=_state(i))
-        for i, r in rows]
-
-

@@ -1,9 +1,9 @@
-"""A network of schools (R41) and the municipality's instructions (R2): requests and answers."""
+"""A network of schools (R41): requests and answers."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -14,13 +14,6 @@ __all__ = [
     "AssociationIn",
     "AssociationItem",
     "AssociationsOut",
-    "IncomingInstruction",
-    "IncomingInstructionsOut",
-    "InstructionIn",
-    "InstructionItem",
-    "InstructionOut",
-    "InstructionSchool",
-    "InstructionsOut",
     "InvitedOut",
     "JointChatIn",
     "JointDecisionIn",
@@ -34,14 +27,11 @@ __all__ = [
     "StaffIdsIn",
 ]
 
-# How many schools one joint chat invites at once, and one instruction reaches: a municipality
-# has tens of schools, a large city a few hundred.
+# How many schools one joint chat invites at once (a municipality has tens of schools), and
+# how many of its staff a school invites at once.
 MAX_ORGS = 50
-MAX_RECIPIENTS = 500
 MAX_STAFF = 200
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-InstructionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                   max_length=10000)]
 
 
 class JointChatIn(Strict):
@@ -141,58 +131,3 @@ class AssociationItem(BaseModel):
 
 class AssociationsOut(BaseModel):
     associations: list[AssociationItem]
-
-
-class InstructionIn(Strict):
-    """An instruction to the administrators of some schools of the municipality, or of all of
-    them (``org_ids`` left out)."""
-
-    title: Name
-    body: InstructionText
-    deadline: dt.datetime
-    org_ids: list[BodyId] | None = Field(default=None, max_length=MAX_RECIPIENTS)
-
-
-class InstructionSchool(BaseModel):
-    org: Ref
-    acknowledged_at: dt.datetime | None
-    acknowledged_by: Person | None
-    reminded_at: dt.datetime | None
-
-
-class InstructionItem(BaseModel):
-    id: int
-    title: str
-    deadline: dt.datetime
-    created_at: dt.datetime
-    schools: int
-    acknowledged: int
-
-
-class InstructionOut(InstructionItem):
-    body: str
-    author: Person | None
-    state: Literal["open", "closed"]  # closed: the deadline passed
-    recipients: list[InstructionSchool]
-
-
-class InstructionsOut(BaseModel):
-    instructions: list[InstructionItem]
-
-
-class IncomingInstruction(BaseModel):
-    id: int
-    municipality: Ref
-    title: str
-    body: str
-    deadline: dt.datetime
-    created_at: dt.datetime
-    author: Person | None
-    acknowledged_at: dt.datetime | None
-    state: Literal["open", "closed"]
-
-
-class IncomingInstructionsOut(BaseModel):
-    instructions: list[IncomingInstruction]
-
-
