@@ -170,8 +170,10 @@ async def test_two_schools_talk_in_a_joint_chat(world: World) -> None:
     assert net["can_invite_orgs"] is False  # a guest school's people invite no schools
 
     # The joint chat is in both schools' people's chat lists.
-    listed = {c["id"] for c in (await sergey.get(f"{API}/chats")).json()["chats"]}
-    assert chat_id in listed
+    for who, school in ((sergey, gym_id), (anna, world.org_id)):
+        listed = {c["id"] for c in (await who.get(f"{API}/chats", params={
+            "org_id": school})).json()["chats"]}
+        assert chat_id in listed
 
 
 async def _id(c: httpx.AsyncClient) -> int:
