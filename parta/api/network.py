@@ -136,10 +136,10 @@ async def create_association(municipality_id: PathId, body: AssociationIn,
                              ctx: AuthCtx) -> AssociationItem:
     """The municipal administrator makes a subject's methodical association."""
     chat = await network_actions.create_association(ctx, municipality_id, **body.model_dump())
-    return AssociationItem(chat_id=chat.id, title=chat.title, subject=chat.subject,
-                           host_org=await q.host_of(ctx.db, await chat_for(
-                               ctx.db, ctx.require_actor(), chat.id)),
-                           members=1, joined=True, can_join=False)
+    out = await q.association_item(ctx.db, await chat_for(ctx.db, ctx.require_actor(), chat.id))
+    if out is None:
+        raise NotFound()
+    return out
 
 
 @router.get("/orgs/{org_id}/associations", response_model=AssociationsOut,

@@ -19,6 +19,7 @@ from parta.models import (
     ChatOrgStatus,
     Message,
     MessageView,
+    NetworkChat,
     Organization,
     Pin,
     PostPolicy,
@@ -151,7 +152,8 @@ async def chat_detail(db: AsyncSession, scope: ChatScope) -> ChatDetail:
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
                  "org_rules_accepted_version": me.org_rules_accepted_version if me else None,
-                 "capabilities": capabilities(chat, me, my_block is not None)})
+                 "capabilities": capabilities(chat, me, my_block is not None),
+                 "network": await db.get(NetworkChat, chat.id) is not None})
     return ChatDetail.model_construct(**item)
 
 

@@ -41,7 +41,7 @@ from parta.schemas.network import (
     NetworkOut,
 )
 
-__all__ = ["accepted_org_ids", "associations", "host_of", "joint_invitations", "network_of", "network_refusal", "network_view", "partners",
+__all__ = ["accepted_org_ids", "association_item", "associations", "host_of", "joint_invitations", "network_of", "network_refusal", "network_view", "partners",
            "staff_roles_in", "teaches_subject"]
 
 
@@ -149,6 +149,21 @@ async def host_of(db: AsyncSession, scope: ChatScope) -> Ref:
     return (await _org_refs(db, [scope.chat.org_id]))[scope.chat.org_id]
 
 
+async def association_item(db: AsyncSession, scope: ChatScope) -> AssociationItem | None:
+    """An association as its member sees it (its maker, just after making it)."""
+    chat = scope.chat
+    net = await network_of(db, chat)
+    host = await db.get(Organization, chat.org_id)
+    if net is None or net.kind != NetworkKind.association or host is None:
+        return None
+    count = (await db.execute(select(func.count()).select_from(ChatMember).where(
+        ChatMember.chat_id == chat.id, ChatMember.left_at.is_(None)))).scalar_one()
+    return AssociationItem(
+        chat_id=chat.id, title=chat.title, subject=net.subject,
+        host_org=Ref(id=host.id, name=host.name), members=count, joined=scope.member is not None,
+        can_join=False, rules=[i.text for i in effective_rules(host.chat_rules, chat.rules)])
+
+
 async def joint_invitations(db: AsyncSession, scope: OrgScope) -> list[JointInvitation]:
     """The joint chats that invite the school and wait for its decision, with their rules to
     read first (R24): the owner school's and the chat's own."""
@@ -194,6 +209,8 @@ async def associations(db: AsyncSession, scope: OrgScope) -> list[AssociationIte
         ChatMember.chat_id.in_(ids), ChatMember.user_id == actor.user_id,
         ChatMember.left_at.is_(None)))).scalars())
     hosts = await _org_refs(db, [c.org_id for _, c in rows])
+    host_rules = dict((await db.execute(select(Organization.id, Organization.chat_rules).where(
+        Organization.id.in_(sorted({c.org_id for _, c in rows}))))).all())
     runs = bool(actor.roles_in(scope.org.id) & ADMINS)
     out = []
     for net, chat in rows:
@@ -201,5 +218,6 @@ async def associations(db: AsyncSession, scope: OrgScope) -> list[AssociationIte
         out.append(AssociationItem(
             chat_id=chat.id, title=chat.title, subject=net.subject, host_org=hosts[chat.org_id],
             members=counts.get(chat.id, 0), joined=chat.id in mine,
-            can_join=can_join and chat.id not in mine))
+            can_join=can_join and chat.id not in mine,
+            rules=[i.text for i in effective_rules(host_rules.get(chat.org_id), chat.rules)]))
     return out

@@ -127,6 +127,7 @@ class AssociationItem(BaseModel):
     members: int
     joined: bool
     can_join: bool  # the caller teaches the subject in the school (or runs the school)
+    rules: list[str]  # the host school's rules, then the association's own (R24)
 
 
 class AssociationsOut(BaseModel):

@@ -141,7 +141,7 @@ async def test_two_schools_talk_in_a_joint_chat(world: World) -> None:
                            json={"accept": True, "accept_rules": True})
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     detail = (await natalia.get(f"{API}/chats/{chat_id}")).json()
-    assert detail["my_role"] == "moderator"
+    assert detail["my_role"] == "moderator" and detail["network"] is True
     assert (await natalia.get(f"{API}/orgs/{gym_id}/joint-invitations")).json()[
         "invitations"] == []
 

@@ -54,6 +54,9 @@ import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
+import './network/store.js'; // a joint chat's invitation, an instruction: a toast anywhere
+import { networkView } from './views/network.js';
+import { instructionsView, municipalInstructionsView } from './views/instructions.js';
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
 const BARE = { layout: 'bare' };
@@ -76,6 +79,9 @@ route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.titl
 route('/chats/:id/settings', chatSettingsView, { ...ORG, title: 'chat_settings.title_page' });
 route('/chats/:id/lessons', lessonsView, { ...ORG, title: 'lessons.title' });
 route('/calls/:id/attendance', attendanceView, { ...ORG, title: 'attendance.title' });
+route('/network', networkView, { ...ORG, title: 'network.title', staff: true });
+route('/admin/instructions', instructionsView, { ...ADMIN, title: 'instructions.title' });
+route('/municipality/instructions', municipalInstructionsView, { municipal: true, title: 'instructions.municipal_title' });
 route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });
@@ -165,6 +171,8 @@ async function render() {
   } else if (found && found.options.operator && !isOperator()) {
     view = forbidden;
   } else if (found && found.options.staff && !isStaff()) {
+    view = forbidden;
+  } else if (found && found.options.municipal && !isMunicipal()) {
     view = forbidden;
   }
   if (layout === 'app' && user) await loadOrg();

@@ -6,7 +6,7 @@ import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import {
-  isAdmin, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
+  isAdmin, isMemberAdmin, isMunicipal, isOperator, isOrgAdmin, isStaff, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
 } from './session.js';
 import { toast } from './ui.js';
 import { queueState } from './moderation/queue_state.js';
@@ -71,6 +71,7 @@ function buildNav() {
       navLink('/', t('nav.home'), 'nav-home'),
       hasOrg ? navLink('/chats', t('nav.chats'), 'nav-chats', unreadBadge('nav-chats-unread')) : null,
       hasOrg ? moderationLink() : null,
+      hasOrg && isStaff() ? navLink('/network', t('nav.network'), 'nav-network') : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
       hasOrg && isTeacher() && !managesRoster() ? movementLink() : null,
@@ -91,8 +92,14 @@ function buildNav() {
         managesRoster() ? navLink('/movement', t('nav.movement'), 'nav-admin-movement') : null,
         navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
         managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
+        isMemberAdmin() ? navLink('/admin/instructions', t('nav.instructions'), 'nav-admin-instructions') : null,
         navLink('/admin/support', t('nav.school_support'), 'nav-admin-support', attentionBadge('support_tickets', 'nav-support-badge')),
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
+      ])
+      : null,
+    isMunicipal()
+      ? navSection(t('nav.municipality'), [
+        navLink('/municipality/instructions', t('nav.municipal_instructions'), 'nav-municipal-instructions'),
       ])
       : null,
     isOperator()

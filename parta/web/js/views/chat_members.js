@@ -40,7 +40,7 @@ async function writeTo(orgId, userId, alertEl) {
   }
 }
 
-function memberRow(member, chat, { alertEl, reload, mod }) {
+function memberRow(member, chat, { alertEl, reload, mod, school }) {
   const me = session.user.id;
   const person = member.user;
   const self = person.id === me;
@@ -65,6 +65,7 @@ function memberRow(member, chat, { alertEl, reload, mod }) {
     chatAvatar({ title: person.name, kind: 'direct' }, 'avatar--small'),
     h('div', { class: 'member-row__main' },
       h('span', { class: 'member-row__name' }, personName(person), self ? h('span', { class: 'muted' }, ` (${t('chats.you_lower')})`) : null),
+      school ? h('span', { class: 'muted small', testid: 'member-school' }, school) : null,
       roleChip, moderated && moderated.badge),
     actions.length ? h('div', { class: 'member-row__actions' }, actions) : null]);
 }
@@ -123,11 +124,18 @@ export async function chatMembersView(ctx) {
   if (mod) ctx.onLeave(mod.stop);
   const reload = async () => {
     try {
-      const [answer] = await Promise.all([get(`/chats/${chatId}/members`), mod ? mod.loadBlocks() : null]);
+      const [answer, network] = await Promise.all([get(`/chats/${chatId}/members`),
+        chat.network ? get(`/chats/${chatId}/network`) : null, mod ? mod.loadBlocks() : null]);
       const members = answer.members || [];
+      // A joint chat of schools (R41): each member's school beside their name.
+      const schoolOf = new Map();
+      if (network) {
+        const names = new Map(network.orgs.map((o) => [o.id, o.name]));
+        for (const m of network.members) schoolOf.set(m.user_id, m.org_id ? names.get(m.org_id) : t('network.municipality_member'));
+      }
       replace(holder,
         h('p', { class: 'muted small' }, tn('chat.members_count', members.length)),
-        h('ul', { class: 'member-list', testid: 'chat-members-list' }, members.map((m) => memberRow(m, chat, { alertEl, reload, mod }))));
+        h('ul', { class: 'member-list', testid: 'chat-members-list' }, members.map((m) => memberRow(m, chat, { alertEl, reload, mod, school: schoolOf.get(m.user.id) }))));
     } catch (error) {
       replace(holder, errorBox(error));
     }
