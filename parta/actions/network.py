@@ -24,10 +24,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from parta.actions.base import Ctx
-from parta.actions.chats import active_member_ids, add_chat_member
+from parta.actions.chats import active_member_ids, add_chat_member, chat_member
 from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.errors import AlreadyDecided, Conflict, Forbidden, NotFound, ValidationFailed
+from parta.i18n import t
 from parta.models import (
     Chat,
     ChatInvitation,
@@ -60,9 +61,18 @@ from parta.realtime.events import (
 )
 from parta.schemas.network import MAX_ORGS
 
-__all__ = ["create_association", "create_joint_chat", "decide_invitation", "invite_orgs",
-           "invite_staff", "join_association", "leave_network", "may_moderate_member",
-           "remove_org"]
+__all__ = [
+    "create_association",
+    "create_joint_chat",
+    "decide_invitation",
+    "invite_orgs",
+    "invite_staff",
+    "join_association",
+    "leave_network",
+    "may_moderate_member",
+    "open_channel",
+    "remove_org",
+]
 
 OPEN = (ChatOrgStatus.invited, ChatOrgStatus.accepted)
 
@@ -331,8 +341,8 @@ async def may_moderate_member(ctx: Ctx, chat: Chat, me: ChatMember, user_id: int
     net = await network_of(ctx.db, chat)
     if net is None:
         return True
-    if net.kind == NetworkKind.association and me.role == ChatRole.owner:
-        return True
+    if net.kind != NetworkKind.joint and me.role == ChatRole.owner:
+        return True  # the municipality's own chats: its administrator acts on anyone
     schools = await accepted_org_ids(ctx.db, chat) if net.kind == NetworkKind.joint else set(
         (await ctx.db.execute(select(Organization.id).where(
             Organization.municipality_id == net.municipality_id))).scalars())
@@ -412,3 +422,61 @@ async def join_association(ctx: Ctx, org_id: int, chat_id: int, accept_rules: bo
                                change="joined"), await active_member_ids(ctx, chat.id))
     ctx.emit(ChatChanged(org_id=chat.org_id, chat_id=chat.id), {actor.user_id})
     return row
+
+
+# The municipality's channel (R2) ----------------------------------------------------------------
+
+async def open_channel(ctx: Ctx, municipality_id: int) -> Chat:
+    """The municipality's channel to its schools' administrators, made the first time its
+    administrator opens it (hosted by the municipality's first school, for the chat's home);
+    each opening brings in the schools' administrators who are not in it yet — a work channel
+    of their office, like the school's staff channel. The municipal administrator posts; the
+    schools' administrators read."""
+    actor = ctx.require_actor()
+    muni = (await municipality_for(ctx.db, actor, municipality_id)).municipality
+    schools = list((await ctx.db.execute(select(Organization).where(
+        Organization.municipality_id == muni.id).order_by(Organization.id))).scalars())
+    if not schools:
+        raise Conflict("no_schools")
+    found = (await ctx.db.execute(select(NetworkChat).where(
+        NetworkChat.municipality_id == muni.id,
+        NetworkChat.kind == NetworkKind.channel))).scalar_one_or_none()
+    if found is None:
+        chat = Chat(org_id=schools[0].id, kind=ChatKind.channel,
+                    title=t("ru", "channel.municipality", name=muni.name),
+                    post_policy=PostPolicy.moderators, created_by=actor.user_id)
+        ctx.db.add(chat)
+        await ctx.db.flush()
+        ctx.db.add(NetworkChat(chat_id=chat.id, kind=NetworkKind.channel,
+                               municipality_id=muni.id))
+        await add_chat_member(ctx, chat, actor.user_id, ChatRole.owner, rules_accepted=True)
+        ctx.audit("network.channel_created", schools[0].id, "chat", chat.id,
+                  municipality_id=muni.id)
+    else:
+        loaded = await ctx.db.get(Chat, found.chat_id)
+        assert loaded is not None
+        chat = loaded
+        owner = await chat_member(ctx, chat.id, actor.user_id)
+        if owner is None:  # a second municipal administrator runs it too
+            await add_chat_member(ctx, chat, actor.user_id, ChatRole.moderator,
+                                  rules_accepted=True)
+    places = {r.org_id: r for r in (await ctx.db.execute(select(ChatOrg).where(
+        ChatOrg.chat_id == chat.id))).scalars()}
+    present = await active_member_ids(ctx, chat.id)
+    added: set[int] = set()
+    for org in schools:
+        if org.id not in places:
+            ctx.db.add(ChatOrg(chat_id=chat.id, org_id=org.id, status=ChatOrgStatus.accepted,
+                               invited_by=actor.user_id, decided_by=actor.user_id,
+                               decided_at=utcnow()))
+        for uid in sorted(await org_admin_ids(ctx, org.id) - present - added):
+            await add_chat_member(ctx, chat, uid, ChatRole.member, rules_accepted=True)
+            added.add(uid)
+    await ctx.db.flush()
+    if added:
+        ctx.audit("network.channel_subscribed", chat.org_id, "chat", chat.id,
+                  user_ids=sorted(added))
+        for uid in added:
+            ctx.emit(ChatChanged(org_id=chat.org_id, chat_id=chat.id), {uid})
+    ctx.emit(ChatChanged(org_id=chat.org_id, chat_id=chat.id), {actor.user_id})
+    return chat

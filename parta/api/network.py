@@ -156,3 +156,12 @@ async def join_association(org_id: PathId, chat_id: PathId, body: JoinWithRulesI
                            ctx: AuthCtx) -> ChatJoinOut:
     await network_actions.join_association(ctx, org_id, chat_id, body.accept_rules)
     return ChatJoinOut(status="joined", chat_id=chat_id)
+
+
+@router.post("/municipalities/{municipality_id}/channel", response_model=NetworkOut,
+             responses=errors(401, 403, 404, 409))
+async def open_channel(municipality_id: PathId, ctx: AuthCtx) -> NetworkOut:
+    """The municipality's channel to its schools' administrators (R2): made the first time,
+    and each time it brings in the administrators not in it yet."""
+    chat = await network_actions.open_channel(ctx, municipality_id)
+    return await _view(ctx, chat.id)

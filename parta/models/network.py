@@ -26,6 +26,7 @@ __all__ = ["ChatOrg", "ChatOrgStatus", "Instruction", "InstructionRecipient", "N
 class NetworkKind(StrEnum):
     joint = "joint"  # schools invited by the owner school, accepted by their administrators
     association = "association"  # a methodical association: the municipality's, per subject
+    channel = "channel"  # the municipality's channel to its schools' administrators (R2)
 
 
 class ChatOrgStatus(StrEnum):

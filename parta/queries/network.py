@@ -95,7 +95,8 @@ async def network_refusal(db: AsyncSession, chat: Chat, user_id: int
         orgs = set((await db.execute(select(Organization.id).where(
             Organization.municipality_id == net.municipality_id))).scalars())
     roles = await staff_roles_in(db, user_id, orgs)
-    return "" if any(r & STAFF for r in roles.values()) else "not_in_school"
+    audience = ADMINS if net.kind == NetworkKind.channel else STAFF
+    return "" if any(r & audience for r in roles.values()) else "not_in_school"
 
 
 async def _org_refs(db: AsyncSession, ids: Iterable[int]) -> dict[int, Ref]:

@@ -141,3 +141,35 @@ async def test_after_the_deadline_the_instruction_is_closed(world: World) -> Non
     assert r.status_code == 409 and error_code(r) == "instruction_closed"
     seen = (await olga.get(f"{API}/municipalities/{muni_id}/instructions/{ins_id}")).json()
     assert seen["state"] == "closed" and seen["acknowledged"] == 0
+
+
+async def test_the_municipality_channel_is_for_its_schools_administrators(world: World) -> None:
+    """Made the first time Ольга Николаевна opens it; the schools' administrators are in it and
+    read; she posts; a teacher, and another municipality, see nothing of it."""
+    gym_id, natalia = await gymnasium(world)
+    olga, muni_id = await municipal_admin(world)
+    r = await olga.post(f"{API}/municipalities/{muni_id}/channel")
+    assert r.status_code == 200, r.text
+    channel = r.json()
+    chat_id = channel["chat_id"]
+    assert channel["kind"] == "channel"
+    again = await olga.post(f"{API}/municipalities/{muni_id}/channel")
+    assert again.json()["chat_id"] == chat_id  # one channel per municipality
+    r = await olga.post(f"{API}/chats/{chat_id}/messages",
+                        json={"body": "Совещание директоров в среду в 15:00."})
+    assert r.status_code in (200, 201), r.text
+    admin = await world.as_("admin")
+    for who, school in ((admin, world.org_id), (natalia, gym_id)):
+        listed = {c["id"] for c in (await who.get(f"{API}/chats", params={
+            "org_id": school})).json()["chats"]}
+        assert chat_id in listed
+        page = (await who.get(f"{API}/chats/{chat_id}/messages")).json()["messages"]
+        assert page[0]["body"] == "Совещание директоров в среду в 15:00."
+        r = await who.post(f"{API}/chats/{chat_id}/messages", json={"body": "Принято"})
+        assert r.status_code == 403 and error_code(r) == "chat_read_only"
+    anna = await world.as_("teacher")
+    assert (await anna.get(f"{API}/chats/{chat_id}")).status_code == 404
+    _, far_admin = await far_school(world)
+    assert (await far_admin.get(f"{API}/chats/{chat_id}")).status_code == 404
+    for who in (admin, anna, far_admin):
+        assert (await who.post(f"{API}/municipalities/{muni_id}/channel")).status_code == 404

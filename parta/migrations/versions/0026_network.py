@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table('network_chat',
     sa.Column('chat_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('joint', 'association', name='networkkind', native_enum=False,
+    sa.Column('kind', sa.Enum('joint', 'association', 'channel', name='networkkind', native_enum=False,
                               length=20), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=False),
     sa.Column('subject', sa.String(length=100), nullable=False),

@@ -5,6 +5,7 @@
 import { get, post } from '../api.js';
 import { h, replace } from '../dom.js';
 import { t, tn } from '../i18n.js';
+import { navigate } from '../router.js';
 import { orgPath, session } from '../session.js';
 import { field, form, submit } from '../forms.js';
 import { button, busy, cardTitled, chip, empty, errorBox, pageHeader, table, toast } from '../ui.js';
@@ -135,8 +136,13 @@ export async function municipalInstructionsView(ctx) {
   });
   ctx.onLeave(onNetwork(() => reload()));
   await reload();
+  // The municipality's channel to the schools' administrators: made when first opened.
+  const channel = button(t('instructions.channel'), (event) => busy(event.currentTarget, async () => {
+    const opened = await post(`/municipalities/${muni.id}/channel`);
+    navigate(`/chats/${opened.chat_id}`);
+  }), { testid: 'municipal-channel' });
   return h('div', { class: 'stack stack--page', testid: 'municipal-instructions' },
-    pageHeader(t('instructions.municipal_title'), muni.name),
+    pageHeader(t('instructions.municipal_title'), muni.name, channel),
     cardTitled(t('instructions.new_title'), compose),
     cardTitled(t('instructions.sent_title'), listHolder));
 }
