@@ -88,7 +88,8 @@ def test_two_schools_open_a_joint_chat(browser: Any, server: LiveServer, school:
         marina.get_by_test_id("composer-input").fill("Добрый день из школы № 12!")
         marina.get_by_test_id("composer-send").click()
 
-        expect(anna.get_by_text("Добрый день из школы № 12!")).to_be_visible()
+        expect(anna.get_by_test_id("message-body").filter(
+            has_text="Добрый день из школы № 12!")).to_be_visible()
         shot(anna, "network-chat-desktop")
 
         marina.goto(f"/chats/{chat_id}/members")
@@ -132,6 +133,7 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         item.get_by_test_id("instruction-take-up").click()
         expect(item).to_contain_text("Принято к исполнению")
 
+        expect(sent).to_contain_text("приняли 1 из 2")  # live, from the school's answer
         sent.get_by_test_id("instruction-open").click()
         row = sent.get_by_test_id("instruction-school").filter(has_text="Школа № 1 (демо)")
         expect(row).to_contain_text("Ирина Петровна Смирнова")

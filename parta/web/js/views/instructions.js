@@ -47,7 +47,7 @@ export async function instructionsView(ctx) {
   };
   ctx.onLeave(onNetwork(() => reload()));
   await reload();
-  return h('div', { class: 'stack stack--page', testid: 'instructions-page' },
+  return h('div', { class: 'stack stack--page instructions', testid: 'instructions-page' },
     pageHeader(t('instructions.title'), t('instructions.lead')), holder);
 }
 
@@ -141,7 +141,7 @@ export async function municipalInstructionsView(ctx) {
     const opened = await post(`/municipalities/${muni.id}/channel`);
     navigate(`/chats/${opened.chat_id}`);
   }), { testid: 'municipal-channel' });
-  return h('div', { class: 'stack stack--page', testid: 'municipal-instructions' },
+  return h('div', { class: 'stack stack--page instructions', testid: 'municipal-instructions' },
     pageHeader(t('instructions.municipal_title'), muni.name, channel),
     cardTitled(t('instructions.new_title'), compose),
     cardTitled(t('instructions.sent_title'), listHolder));

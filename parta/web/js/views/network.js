@@ -20,7 +20,7 @@ function rulesBlock(rules) {
 function acceptBox(testid) {
   const id = `network-accept-${++seq}`;
   const box = h('input', { type: 'checkbox', class: 'checkbox', id, testid });
-  return { box, label: h('label', { class: 'check', for: id }, box, h('span', {}, t('chat_join.accept'))) };
+  return { box, label: h('label', { class: 'check chat-join__accept', for: id }, box, h('span', {}, t('chat_join.accept'))) };
 }
 
 function invitationItem(inv, reload) {
@@ -143,6 +143,6 @@ export async function networkView(ctx) {
     if (invitations) invitations.reload();
     associations.reload();
   }));
-  return h('div', { class: 'stack stack--page', testid: 'network-page' },
+  return h('div', { class: 'stack stack--page network', testid: 'network-page' },
     pageHeader(t('network.title'), t('network.lead')), ...parts);
 }
