@@ -99,6 +99,10 @@ def test_two_schools_open_a_joint_chat(browser: Any, server: LiveServer, school:
         expect(schools).to_have_count(2)
         expect(marina.get_by_test_id("chat-members-list")).to_contain_text(SCHOOL)
         expect(marina.get_by_test_id("chat-members-list")).to_contain_text("Школа № 1 (демо)")
+        expect(marina.get_by_test_id("chat-members-page")).to_contain_text("Совместный чат школ")
+        # She invites from her own school (the search goes to «Школа № 12», not the owner's).
+        marina.get_by_test_id("invite-search").fill("Белова")
+        expect(marina.get_by_test_id("invite-results")).to_contain_text("Марина Юрьевна Белова")
         shot(marina, "network-members-phone")
     finally:
         anna.context.close()
