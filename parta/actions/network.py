@@ -222,7 +222,7 @@ async def decide_invitation(ctx: Ctx, org_id: int, chat_id: int, *, accept: bool
         await add_chat_member(ctx, chat, actor.user_id, ChatRole.moderator, rules_accepted=True)
         ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=actor.user_id,
                                    change="joined"), await active_member_ids(ctx, chat.id))
-        ctx.emit(ChatChanged(org_id=chat.org_id, chat_id=chat.id), {actor.user_id})
+        ctx.emit(ChatChanged(org_id=org_id, chat_id=chat.id), {actor.user_id})
     ctx.audit("network.invitation_accepted" if accept else "network.invitation_declined",
               org_id, "chat", chat.id, owner_org_id=chat.org_id)
     await _announce(ctx, chat, org_id, status)
@@ -259,8 +259,8 @@ async def invite_staff(ctx: Ctx, org_id: int, chat_id: int, user_ids: list[int])
             continue
         invited.append(uid)
     await ctx.db.flush()
-    for uid in invited:
-        ctx.emit(ChatInvited(org_id=chat.org_id, chat_id=chat.id, title=chat.title), {uid})
+    for uid in invited:  # told as people of their own school, where their list is
+        ctx.emit(ChatInvited(org_id=org_id, chat_id=chat.id, title=chat.title), {uid})
     if invited:
         ctx.audit("network.staff_invited", org_id, "chat", chat.id, user_ids=invited)
     return invited
@@ -420,7 +420,7 @@ async def join_association(ctx: Ctx, org_id: int, chat_id: int, accept_rules: bo
     ctx.audit("network.association_joined", org_id, "chat", chat.id)
     ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=actor.user_id,
                                change="joined"), await active_member_ids(ctx, chat.id))
-    ctx.emit(ChatChanged(org_id=chat.org_id, chat_id=chat.id), {actor.user_id})
+    ctx.emit(ChatChanged(org_id=org_id, chat_id=chat.id), {actor.user_id})
     return row
 
 
