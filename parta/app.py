@@ -33,10 +33,12 @@ from parta.api import (
     chats,
     events,
     families,
+    instructions,
     invites,
     lessons,
     materials,
     moderation,
+    network,
     offers,
     orgs,
     polls,
@@ -150,7 +152,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, materials, polls, acks, moderation, events, year, stats):
+                   calls, lessons, materials, polls, acks, moderation, events, year, stats,
+                   network, instructions):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -44,6 +44,7 @@ __all__ = [
     "may_write_directly",
     "require",
     "require_platform",
+    "runs_municipality",
     "sees_attendance",
     "sees_block",
     "sees_contacts",
@@ -101,6 +102,13 @@ class Action(StrEnum):
     material_publish_class = "material.publish_class"  # a class's: its teachers too
     material_verify = "material.verify"  # mark a material «Проверено» (R38's verified content)
     stats_view = "stats.view"  # the school's statistics by week and class (R34, R39, R2)
+    # A network of schools (R41): staff start a joint chat with other schools of the
+    # municipality; the school's administrators accept or decline an invitation for the school,
+    # invite its staff, and take the school out; staff find and join methodical associations.
+    network_chat_create = "network.chat_create"
+    network_decide = "network.decide"
+    association_join = "association.join"
+    instruction_ack = "instruction.ack"  # the municipality's instructions to the school (R2)
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,10 @@ RULES: dict[Action, Rule] = {
     Action.material_publish_class:  Rule(ADMINS, own_class=True, operator=False),
     Action.material_verify:         Rule(ADMINS, operator=False),
     Action.stats_view:              Rule(ADMINS, municipal=True),
+    Action.network_chat_create:     Rule(STAFF, operator=False),
+    Action.network_decide:          Rule(ADMINS, operator=False),  # the school's own consent
+    Action.association_join:        Rule(STAFF, operator=False),
+    Action.instruction_ack:         Rule(ADMINS, operator=False),  # the school answers for itself
 }
 
 
@@ -195,6 +207,12 @@ class Actor:
 
     def roles_in(self, org_id: int) -> frozenset[Role]:
         return self.roles.get(org_id, frozenset())
+
+
+def runs_municipality(actor: Actor, municipality_id: int) -> bool:
+    """A municipal administrator's own work (R2): instructions to the municipality's schools,
+    its methodical associations. Not the operator's: the platform does not run a municipality."""
+    return municipality_id in actor.municipalities
 
 
 def sees_org(actor: Actor, org: OrgRef) -> bool:

@@ -105,6 +105,10 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.material_publish: {"org_admin", "administration"},
     Action.material_publish_class: {"org_admin", "administration"},
     Action.material_verify: {"org_admin", "administration"},
+    Action.network_chat_create: STAFF,
+    Action.network_decide: {"org_admin", "administration"},
+    Action.association_join: STAFF,
+    Action.instruction_ack: {"org_admin", "administration"},
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.

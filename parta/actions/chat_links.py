@@ -42,6 +42,7 @@ from parta.models import (
 )
 from parta.policy import Action, ChatAction, chat_join_refusal
 from parta.queries.chat_links import removed_for_rules, staff_chats, staff_room_chat
+from parta.queries.network import network_refusal
 from parta.queries.scope import chat_by_link, chat_for, org_for
 from parta.realtime.events import (
     ChatChanged,
@@ -140,7 +141,13 @@ def _needs_rules(chat: Chat) -> bool:
     return chat.kind in GROUP_CHAT_KINDS or bool(chat.rules.strip())
 
 
-async def _refusal(ctx: Ctx, chat: Chat, roles: set[Role] | frozenset[Role]) -> str | None:
+async def _refusal(ctx: Ctx, chat: Chat, roles: set[Role] | frozenset[Role],
+                   user_id: int) -> str | None:
+    """Why the person may not come in, or None. A joint chat of several schools (R41) is for
+    the staff of the schools taking part in it (``queries.network.network_refusal``)."""
+    network = await network_refusal(ctx.db, chat, user_id)
+    if network is not None:
+        return network or None
     return chat_join_refusal(chat.kind.value, frozenset(roles),
                              staff_room=await staff_room_chat(ctx.db, chat))
 
@@ -222,7 +229,7 @@ async def join_by_link(ctx: Ctx, token: str, accept_rules: bool) -> ChatJoinOutc
     actor = ctx.require_actor()
     scope = await chat_by_link(ctx.db, actor, token)
     chat, link = scope.chat, scope.link
-    refusal = await _refusal(ctx, chat, actor.roles_in(chat.org_id))
+    refusal = await _refusal(ctx, chat, actor.roles_in(chat.org_id), actor.user_id)
     if refusal is not None:
         raise Forbidden(refusal)
     done = await _already(ctx, chat, actor.user_id)
@@ -285,7 +292,7 @@ async def decide_join_request(ctx: Ctx, chat_id: int, request_id: int,
         # The person's place may have changed since they asked: they must still belong.
         m = await membership_of(ctx, chat.org_id, row.user_id)
         roles = await roles_of(ctx, m.id) if m is not None else set()
-        refusal = await _refusal(ctx, chat, roles)
+        refusal = await _refusal(ctx, chat, roles, row.user_id)
         if refusal is not None:
             raise Conflict(refusal)
     row.status = ChatJoinStatus.approved if approve else ChatJoinStatus.denied

@@ -17,6 +17,7 @@ from parta.actions import screening, stats
 from parta.actions.base import Ctx
 from parta.actions.chats import active_member_ids, add_chat_member, chat_member
 from parta.actions.messages import moderator_ids, publish_message, remove_message
+from parta.actions.network import may_moderate_member
 from parta.actions.roles import membership_of, org_admin_ids, roles_of
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -135,6 +136,10 @@ async def _target(ctx: Ctx, chat: Chat, user_id: int) -> ChatMember:
         raise NotFound()
     if target.role != ChatRole.member:
         raise Conflict("target_is_moderator")
+    me = await chat_member(ctx, chat.id, actor.user_id)
+    if me is not None and not await may_moderate_member(ctx, chat, me, user_id):
+        # A joint chat (R41): each school's moderators act on their own school's members.
+        raise Forbidden("not_your_school")
     return target
 
 

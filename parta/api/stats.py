@@ -12,7 +12,7 @@ from parta.api.deps import AuthCtx, PathId
 from parta.api.responses import errors, file_answer
 from parta.policy import Action
 from parta.queries import stats as q
-from parta.queries.scope import municipality_for, org_for
+from parta.queries.scope import municipality_seen, org_for
 from parta.queries.stats_files import stats_csv, stats_xlsx
 from parta.schemas.stats import MunicipalStatsOut, StatsOut
 
@@ -59,7 +59,7 @@ async def municipal_stats(municipality_id: PathId, ctx: AuthCtx,
                           format: Format = "json") -> MunicipalStatsOut | Response:
     """The municipality's schools added up and ranked against the targets, for its municipal
     administrators and the operator. Counts only: never what anyone wrote, nor pupils' names."""
-    scope = await municipality_for(ctx.db, ctx.require_actor(), municipality_id)
+    scope = await municipality_seen(ctx.db, ctx.require_actor(), municipality_id)
     zone = ctx.settings.stats_zone
     first, last = q.weeks_range(start, end, zone, ctx.settings.stats_max_weeks)
     report = await q.municipal_stats(ctx.db, scope, first, last, zone)

@@ -55,6 +55,14 @@ from parta.models.moderation import (
     UnblockStatus,
     Violation,
 )
+from parta.models.network import (
+    ChatOrg,
+    ChatOrgStatus,
+    Instruction,
+    InstructionRecipient,
+    NetworkChat,
+    NetworkKind,
+)
 from parta.models.org import Group, GroupMember, GroupTeacher, Municipality, Organization, Region
 from parta.models.people import (
     CodeEmailConfirmation,
@@ -129,6 +137,8 @@ __all__ = [
     "ChatLink",
     "ChatMember",
     "ChatMute",
+    "ChatOrg",
+    "ChatOrgStatus",
     "ChatRemoval",
     "ChatRole",
     "CodeEmailConfirmation",
@@ -153,6 +163,8 @@ __all__ = [
     "HeldMessage",
     "HeldStatus",
     "ImportStatus",
+    "Instruction",
+    "InstructionRecipient",
     "Invite",
     "JobState",
     "JoinRequest",
@@ -172,6 +184,8 @@ __all__ = [
     "MovementStatus",
     "MunicipalAdmin",
     "Municipality",
+    "NetworkChat",
+    "NetworkKind",
     "NotificationSettings",
     "OfferStatus",
     "OpenQuestion",

@@ -20,6 +20,7 @@ from parta.models import (
     Organization,
 )
 from parta.policy import chat_join_refusal
+from parta.queries.network import network_refusal
 from parta.queries.people import persons
 from parta.queries.scope import ChatScope, LinkScope, OrgScope
 from parta.rules import effective_rules
@@ -98,8 +99,9 @@ async def link_standing(db: AsyncSession, scope: LinkScope) -> LinkStanding:
     actor, chat = scope.actor, scope.chat
     if actor is None:
         return "signed_out"
-    refusal = chat_join_refusal(chat.kind.value, actor.roles_in(chat.org_id),
-                                staff_room=await staff_room_chat(db, chat))
+    network = await network_refusal(db, chat, actor.user_id)  # a joint chat (R41)
+    refusal = (network or None) if network is not None else chat_join_refusal(
+        chat.kind.value, actor.roles_in(chat.org_id), staff_room=await staff_room_chat(db, chat))
     if refusal is not None:
         return "not_in_school" if refusal == "not_in_school" else "chat_not_for_role"
     member = (await db.execute(select(ChatMember.id).where(

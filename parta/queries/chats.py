@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
@@ -15,8 +15,11 @@ from parta.models import (
     ChatInvitation,
     ChatKind,
     ChatMember,
+    ChatOrg,
+    ChatOrgStatus,
     Message,
     MessageView,
+    NetworkChat,
     Organization,
     Pin,
     PostPolicy,
@@ -86,7 +89,10 @@ async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = No
     stmt = (select(Chat, ChatMember).join(ChatMember, ChatMember.chat_id == Chat.id)
             .where(ChatMember.user_id == user_id, ChatMember.left_at.is_(None)))
     if within is not None:
-        stmt = stmt.where(Chat.org_id == within.org.id)
+        # A joint chat of schools (R41) is in the list of each school taking part in it.
+        shared = select(ChatOrg.chat_id).where(ChatOrg.org_id == within.org.id,
+                                               ChatOrg.status == ChatOrgStatus.accepted)
+        stmt = stmt.where(or_(Chat.org_id == within.org.id, Chat.id.in_(shared)))
     # A one-to-one chat opened with «Написать» and left without a word is nobody's chat yet:
     # it shows in the lists once its first message is there.
     rows = [(c, m) for c, m in (await db.execute(stmt)).all()
@@ -146,7 +152,8 @@ async def chat_detail(db: AsyncSession, scope: ChatScope) -> ChatDetail:
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
                  "org_rules_accepted_version": me.org_rules_accepted_version if me else None,
-                 "capabilities": capabilities(chat, me, my_block is not None)})
+                 "capabilities": capabilities(chat, me, my_block is not None),
+                 "network": await db.get(NetworkChat, chat.id) is not None})
     return ChatDetail.model_construct(**item)
 
 

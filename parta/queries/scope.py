@@ -29,11 +29,20 @@ from parta.models import (
     Municipality,
     Organization,
 )
-from parta.policy import Action, Actor, ChatAction, can, can_chat, require, sees_org
+from parta.policy import (
+    Action,
+    Actor,
+    ChatAction,
+    can,
+    can_chat,
+    require,
+    runs_municipality,
+    sees_org,
+)
 
 __all__ = ["ChatScope", "LinkScope", "MunicipalityScope", "OrgScope", "ScopeForged",
            "blocks_scope", "chat_by_link", "chat_for", "chat_inviting", "chat_moderated",
-           "chat_overseen", "chat_visible", "group_in", "municipality_for", "org_for", "org_seen",
+           "chat_overseen", "chat_visible", "group_in", "municipality_for", "municipality_seen", "org_for", "org_seen",
            "oversee", "oversees", "queue_scope", "record_scope"]
 
 _MINT = object()  # only this module holds it: a scope made anywhere else refuses to exist
@@ -82,6 +91,20 @@ class ChatScope:
 
 
 @dataclass(frozen=True, slots=True)
+class MunicipalityScope:
+    """``actor`` administers ``municipality`` (R2: its instructions, its associations; made by
+    ``municipality_for``) or may see its figures (its administrators and the operator; made by
+    ``municipality_seen``) — never what anyone wrote."""
+
+    municipality: Municipality
+    actor: Actor
+    mint: InitVar[object] = None
+
+    def __post_init__(self, mint: object) -> None:
+        _check_mint(mint, "MunicipalityScope")
+
+
+@dataclass(frozen=True, slots=True)
 class LinkScope:
     """Whoever holds a chat's invite link may see where it leads: ``link``, its ``chat`` and
     the chat's ``org`` (the token, 256 random bits, is the key). ``actor``: the caller, None
@@ -97,23 +120,11 @@ class LinkScope:
         _check_mint(mint, "LinkScope")
 
 
-@dataclass(frozen=True, slots=True)
-class MunicipalityScope:
-    """``actor`` oversees ``municipality``: its municipal administrators and the operator see
-    its organizations' figures (R2), never what anyone wrote."""
-
-    municipality: Municipality
-    actor: Actor
-    mint: InitVar[object] = None
-
-    def __post_init__(self, mint: object) -> None:
-        _check_mint(mint, "MunicipalityScope")
-
-
-async def municipality_for(db: AsyncSession, actor: Actor, municipality_id: int
-                           ) -> MunicipalityScope:
-    """The municipality if ``actor`` oversees it (or is the operator); anyone else —
-    a school's people, another municipality's administrator — gets ``NotFound``."""
+async def municipality_seen(db: AsyncSession, actor: Actor, municipality_id: int
+                            ) -> MunicipalityScope:
+    """The municipality whose figures ``actor`` may see (R2): its administrators and the
+    operator; anyone else — a school's people, another municipality's administrator — gets
+    ``NotFound``. Its own work (instructions, associations) is ``municipality_for``'s."""
     muni = await db.get(Municipality, municipality_id)
     if muni is None or not (actor.is_operator or muni.id in actor.municipalities):
         raise NotFound()
@@ -138,6 +149,15 @@ async def org_seen(db: AsyncSession, actor: Actor, org_id: int) -> OrgScope:
     if org is None or not sees_org(actor, org):
         raise NotFound()
     return OrgScope(org, actor, None, mint=_MINT)
+
+
+async def municipality_for(db: AsyncSession, actor: Actor,
+                           municipality_id: int) -> MunicipalityScope:
+    """The municipality for its own administrators; to anyone else it does not exist."""
+    muni = await db.get(Municipality, municipality_id)
+    if muni is None or not runs_municipality(actor, muni.id):
+        raise NotFound()
+    return MunicipalityScope(muni, actor, mint=_MINT)
 
 
 async def oversee(db: AsyncSession, actor: Actor, org_id: int) -> OrgScope:

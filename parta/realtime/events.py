@@ -149,6 +149,43 @@ class ChatLinkChanged(Event):
     state: str
 
 
+class NetworkInvited(Event):
+    """A joint chat invites the school (R41); to the school's administrators. ``org_id`` is
+    the invited school; ``from_org`` names the owner school."""
+
+    type: Literal["network.invited"] = "network.invited"
+    chat_id: int
+    title: str
+    from_org: str
+
+
+class NetworkChanged(Event):
+    """A school's place in a joint chat changed (accepted, declined, left, removed, invited);
+    to the chat's members and the school's administrators. ``org_id``: that school."""
+
+    type: Literal["network.changed"] = "network.changed"
+    chat_id: int
+    status: str
+
+
+class InstructionReceived(Event):
+    """The municipality sent the school an instruction, or reminded of one (R2); to the
+    school's administrators."""
+
+    type: Literal["instruction.received"] = "instruction.received"
+    instruction_id: int
+    title: str
+    reminder: bool = False
+
+
+class InstructionAcknowledged(Event):
+    """A school took an instruction up («Принято к исполнению»); to the municipality's
+    administrators and the school's."""
+
+    type: Literal["instruction.acknowledged"] = "instruction.acknowledged"
+    instruction_id: int
+
+
 class ChatJoinRequested(Event):
     """Someone asks to join a chat (by a link that needs approval, or from the school's
     directory of staff chats); to the chat's moderators."""

@@ -160,6 +160,9 @@ class ChatDetail(ChatOut):
     rules_accepted_version: int | None
     org_rules_accepted_version: int | None
     capabilities: ChatCapabilities
+    # A joint chat of several schools (R41): its schools and members' schools are at
+    # GET /chats/{id}/network.
+    network: bool = False
 
 
 class MemberOut(BaseModel):

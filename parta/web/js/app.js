@@ -60,6 +60,9 @@ import './lessons/store.js'; // the reminder's toast, on whatever page the perso
 import { libraryView } from './materials/page.js';
 import { materialView } from './materials/material.js';
 import { articleEditorView } from './materials/editor.js';
+import './network/store.js'; // a joint chat's invitation, an instruction: a toast anywhere
+import { networkView } from './views/network.js';
+import { instructionsView, municipalInstructionsView } from './views/instructions.js';
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
 const BARE = { layout: 'bare' };
@@ -86,6 +89,9 @@ route('/materials/new-article', articleEditorView, { ...ORG, title: 'materials.n
 route('/materials/:id', materialView, { ...ORG, title: 'materials.title' });
 route('/materials/:id/edit', articleEditorView, { ...ORG, title: 'materials.edit_article', staff: true });
 route('/calls/:id/attendance', attendanceView, { ...ORG, title: 'attendance.title' });
+route('/network', networkView, { ...ORG, title: 'network.title', staff: true });
+route('/admin/instructions', instructionsView, { ...ADMIN, title: 'instructions.title' });
+route('/municipality/instructions', municipalInstructionsView, { municipal: true, title: 'instructions.municipal_title' });
 route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });
@@ -179,6 +185,8 @@ async function render() {
   } else if (found && found.options.municipal && !isMunicipal() && !isOperator()) {
     view = forbidden;
   } else if (found && found.options.staff && !isStaff()) {
+    view = forbidden;
+  } else if (found && found.options.municipal && !isMunicipal()) {
     view = forbidden;
   }
   if (layout === 'app' && user) await loadOrg();

@@ -6,7 +6,7 @@ import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import {
-  isAdmin, isMunicipal, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
+  isAdmin, isMemberAdmin, isMunicipal, isOperator, isOrgAdmin, isStaff, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
 } from './session.js';
 import { toast } from './ui.js';
 import { queueState } from './moderation/queue_state.js';
@@ -72,6 +72,7 @@ function buildNav() {
       hasOrg ? navLink('/chats', t('nav.chats'), 'nav-chats', unreadBadge('nav-chats-unread')) : null,
       hasOrg ? navLink('/materials', t('nav.materials'), 'nav-materials') : null,
       hasOrg ? moderationLink() : null,
+      hasOrg && isStaff() ? navLink('/network', t('nav.network'), 'nav-network') : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
       hasOrg && isTeacher() && !managesRoster() ? movementLink() : null,
@@ -93,13 +94,15 @@ function buildNav() {
         navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
         navLink('/admin/stats', t('nav.stats'), 'nav-admin-stats'),
         managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
+        isMemberAdmin() ? navLink('/admin/instructions', t('nav.instructions'), 'nav-admin-instructions') : null,
         navLink('/admin/support', t('nav.school_support'), 'nav-admin-support', attentionBadge('support_tickets', 'nav-support-badge')),
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
       ])
       : null,
-    isMunicipal() && !isOperator()
+    isMunicipal()
       ? navSection(t('nav.municipality'), [
-        navLink('/municipality', t('nav.municipal_stats'), 'nav-municipal-stats'),
+        isOperator() ? null : navLink('/municipality', t('nav.municipal_stats'), 'nav-municipal-stats'),
+        navLink('/municipality/instructions', t('nav.municipal_instructions'), 'nav-municipal-instructions'),
       ])
       : null,
     isOperator()

@@ -152,7 +152,10 @@ export function dropInvitation(chatId) {
   reloadSoon();
 }
 
-const mine = (event) => !event.org_id || !state.orgId || event.org_id === state.orgId;
+// An event of another school is the page's when it is about a chat in this school's list: a
+// joint chat of schools (R41) belongs to its owner school and is listed by each taking part.
+const mine = (event) => !event.org_id || !state.orgId || event.org_id === state.orgId
+  || (event.chat_id != null && Boolean(chatById(event.chat_id)));
 
 function onMessage(event) {
   for (const fn of [...arrivals]) fn(event);

@@ -6,7 +6,7 @@ import { get, post, put } from '../api.js';
 import { append, h, replace } from '../dom.js';
 import { t, tn } from '../i18n.js';
 import { navigate } from '../router.js';
-import { isStaff, session } from '../session.js';
+import { isMemberAdmin, isStaff, session } from '../session.js';
 import {
   busy, button, cardTitled, chip, confirmDialog, empty, errorBox, pageHeader, personName, toast,
 } from '../ui.js';
@@ -23,7 +23,7 @@ const GROUP_BOUND = new Set(['class', 'parents', 'class_teachers', 'subject']);
 const SYSTEM = new Set(['school_channel', 'staff_channel']);
 
 function kindLabel(chat) {
-  const label = t(`chat_kinds.${chat.kind}`);
+  const label = chat.network ? t('network.kind_joint') : t(`chat_kinds.${chat.kind}`);
   return label === chat.title ? null : label;
 }
 
@@ -40,7 +40,7 @@ async function writeTo(orgId, userId, alertEl) {
   }
 }
 
-function memberRow(member, chat, { alertEl, reload, mod }) {
+function memberRow(member, chat, { alertEl, reload, mod, school }) {
   const me = session.user.id;
   const person = member.user;
   const self = person.id === me;
@@ -65,11 +65,17 @@ function memberRow(member, chat, { alertEl, reload, mod }) {
     chatAvatar({ title: person.name, kind: 'direct' }, 'avatar--small'),
     h('div', { class: 'member-row__main' },
       h('span', { class: 'member-row__name' }, personName(person), self ? h('span', { class: 'muted' }, ` (${t('chats.you_lower')})`) : null),
+      school ? h('span', { class: 'muted small', testid: 'member-school' }, school) : null,
       roleChip, moderated && moderated.badge),
     actions.length ? h('div', { class: 'member-row__actions' }, actions) : null]);
 }
 
+/** In a joint chat of schools (R41) a moderator from another school than the chat's invites
+ * the staff of their own school, through that school's place in the chat. */
+const guestSchool = (chat) => (chat.network && Number(session.orgId) !== chat.org_id ? Number(session.orgId) : null);
+
 function inviteCard(chat, reload) {
+  const guest = guestSchool(chat);
   const results = h('ul', { class: 'list', testid: 'invite-results' });
   const input = h('input', { class: 'input', type: 'search', placeholder: t('members_chat.search'), 'aria-label': t('members_chat.search'), testid: 'invite-search' });
   let timer = null;
@@ -80,13 +86,15 @@ function inviteCard(chat, reload) {
       return;
     }
     try {
-      const answer = await get(`/orgs/${chat.org_id}/members?q=${encodeURIComponent(q)}`);
+      const answer = await get(`/orgs/${guest || chat.org_id}/members?q=${encodeURIComponent(q)}`);
       const found = (answer.members || []).slice(0, 20);
       replace(results, found.length ? found.map((m) => h('li', { class: 'list-item list-item--tight' },
         h('span', {}, personName({ id: m.user_id, name: m.name, verified_teacher: m.verified_teacher })),
         button(t('members_chat.invite'), async (event) => {
           await busy(event.currentTarget, async () => {
-            const done = await post(`/chats/${chat.id}/invitations`, { user_ids: [m.user_id] });
+            const done = guest
+              ? await post(`/orgs/${guest}/joint-chats/${chat.id}/staff`, { user_ids: [m.user_id] })
+              : await post(`/chats/${chat.id}/invitations`, { user_ids: [m.user_id] });
             toast(done.invited && done.invited.length ? t('members_chat.invited_one', { name: m.name }) : t('members_chat.already'));
           });
         }, { small: true }))) : empty(t('members_chat.nobody_found')));
@@ -98,7 +106,7 @@ function inviteCard(chat, reload) {
     clearTimeout(timer);
     timer = setTimeout(search, 300);
   });
-  const group = GROUP_BOUND.has(chat.kind) ? button(t('members_chat.invite_group'), async (event) => {
+  const group = GROUP_BOUND.has(chat.kind) && !guest ? button(t('members_chat.invite_group'), async (event) => {
     await busy(event.currentTarget, async () => {
       const done = await post(`/chats/${chat.id}/invitations`, { user_ids: [], invite_group: true });
       toast(tn('members_chat.invited_n', (done.invited || []).length));
@@ -123,11 +131,18 @@ export async function chatMembersView(ctx) {
   if (mod) ctx.onLeave(mod.stop);
   const reload = async () => {
     try {
-      const [answer] = await Promise.all([get(`/chats/${chatId}/members`), mod ? mod.loadBlocks() : null]);
+      const [answer, network] = await Promise.all([get(`/chats/${chatId}/members`),
+        chat.network ? get(`/chats/${chatId}/network`) : null, mod ? mod.loadBlocks() : null]);
       const members = answer.members || [];
+      // A joint chat of schools (R41): each member's school beside their name.
+      const schoolOf = new Map();
+      if (network) {
+        const names = new Map(network.orgs.map((o) => [o.id, o.name]));
+        for (const m of network.members) schoolOf.set(m.user_id, m.org_id ? names.get(m.org_id) : t('network.municipality_member'));
+      }
       replace(holder,
         h('p', { class: 'muted small' }, tn('chat.members_count', members.length)),
-        h('ul', { class: 'member-list', testid: 'chat-members-list' }, members.map((m) => memberRow(m, chat, { alertEl, reload, mod }))));
+        h('ul', { class: 'member-list', testid: 'chat-members-list' }, members.map((m) => memberRow(m, chat, { alertEl, reload, mod, school: schoolOf.get(m.user.id) }))));
     } catch (error) {
       replace(holder, errorBox(error));
     }
@@ -156,6 +171,7 @@ export async function chatMembersView(ctx) {
     muteCard(chatId),
     can(chat, 'moderate') && chat.kind !== 'direct' ? joinRequestsCard(chat, ctx.onLeave, reload) : null,
     cardTitled(t('members_chat.title'), alertEl, holder),
-    can(chat, 'invite') && isStaff() && !SYSTEM.has(chat.kind) ? inviteCard(chat, reload) : null,
+    can(chat, 'invite') && isStaff() && !SYSTEM.has(chat.kind) && (!guestSchool(chat) || isMemberAdmin())
+      ? inviteCard(chat, reload) : null,
     leave ? h('div', { class: 'row' }, leave) : null);
 }

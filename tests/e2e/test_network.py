@@ -1,0 +1,149 @@
+"""A joint chat between two schools in the browser (R41): Анна Сергеевна of the demo school
+starts one on her computer and invites «Школа № 12»; its administrator, Марина Юрьевна, accepts
+for her school on her phone after reading the rules, writes, and sees each member's school.
+Then the municipality's instructions: the school's administrator takes one up (R2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import (
+    ADMIN,
+    CLASS_TEACHER,
+    OPERATOR,
+    Api,
+    LiveServer,
+    new_page,
+    shot,
+    sign_in,
+)
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 800}
+MIN_TAP = 44
+SCHOOL = "Школа № 12 (сеть)"
+SCHOOL_ADMIN = "+79001200001"
+MUNI_ADMIN = "+79001200009"
+
+
+def small_targets(page: Any, selector: str) -> list[str]:
+    """The visible buttons, links and checkboxes' labels under `selector` smaller than 44 px."""
+    return list(page.evaluate("""([selector, min]) => {
+      const out = [];
+      for (const root of document.querySelectorAll(selector)) {
+        for (const el of root.querySelectorAll('a[href].btn, button, label.check')) {
+          const box = el.getBoundingClientRect();
+          if (!box.width || !box.height) continue;
+          if (box.width < min - 0.5 || box.height < min - 0.5) out.push(el.textContent.trim());
+        }
+      }
+      return out;
+    }""", [selector, MIN_TAP]))
+
+
+@pytest.fixture(scope="module")
+def school(server: LiveServer) -> int:
+    """«Школа № 12 (сеть)» of the demo municipality, registered by the operator."""
+    operator = Api(server, OPERATOR)
+    muni = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
+    org_id = int(operator.post("/organizations", {
+        "name": SCHOOL, "kind": "school", "municipality_id": muni,
+        "admin_name": "Марина Юрьевна Белова", "admin_email": "belova@school12.example",
+        "admin_phone": SCHOOL_ADMIN})["id"])
+    operator.http.close()
+    return org_id
+
+
+def test_two_schools_open_a_joint_chat(browser: Any, server: LiveServer, school: int) -> None:
+    anna = new_page(browser, server, viewport=DESKTOP)
+    marina = new_page(browser, server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        anna.goto("/network")
+        sign_in(anna, server, CLASS_TEACHER)
+        anna.get_by_test_id("network-page").wait_for()
+        anna.get_by_test_id("network-title").fill("Проектная неделя двух школ")
+        anna.get_by_test_id("network-schools").get_by_label(SCHOOL).check()
+        shot(anna, "network-new-desktop")
+        anna.get_by_test_id("network-create").click()
+        expect(anna).to_have_url(re.compile(r"/chats/\d+$"))
+        chat_id = int(anna.url.rsplit("/", 1)[1])
+
+        marina.goto("/network")
+        sign_in(marina, server, SCHOOL_ADMIN)
+        invitation = marina.locator(f'[data-testid="network-invitation"][data-chat-id="{chat_id}"]')
+        expect(invitation).to_contain_text("Проектная неделя двух школ")
+        expect(invitation).to_contain_text("Анна Сергеевна Волкова")
+        expect(invitation.get_by_test_id("network-accept")).to_be_disabled()
+        assert small_targets(marina, '[data-testid="network-page"]') == []
+        shot(marina, "network-invitation-phone")
+        invitation.get_by_test_id("network-accept-rules").check()
+        invitation.get_by_test_id("network-accept").click()
+        expect(marina).to_have_url(re.compile(rf"/chats/{chat_id}$"))
+        marina.get_by_test_id("composer-input").fill("Добрый день из школы № 12!")
+        marina.get_by_test_id("composer-send").click()
+
+        expect(anna.get_by_test_id("message-body").filter(
+            has_text="Добрый день из школы № 12!")).to_be_visible()
+        shot(anna, "network-chat-desktop")
+
+        marina.goto(f"/chats/{chat_id}/members")
+        rows = marina.get_by_test_id("chat-member")
+        expect(rows).to_have_count(2)
+        schools = marina.get_by_test_id("member-school")
+        expect(schools).to_have_count(2)
+        expect(marina.get_by_test_id("chat-members-list")).to_contain_text(SCHOOL)
+        expect(marina.get_by_test_id("chat-members-list")).to_contain_text("Школа № 1 (демо)")
+        expect(marina.get_by_test_id("chat-members-page")).to_contain_text("Совместный чат школ")
+        # She invites from her own school (the search goes to «Школа № 12», not the owner's).
+        marina.get_by_test_id("invite-search").fill("Белова")
+        expect(marina.get_by_test_id("invite-results")).to_contain_text("Марина Юрьевна Белова")
+        shot(marina, "network-members-phone")
+    finally:
+        anna.context.close()
+        marina.context.close()
+
+
+def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, school: int) -> None:
+    operator = Api(server, OPERATOR)
+    muni = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
+    operator.post(f"/municipalities/{muni}/admins",
+                  {"phone": MUNI_ADMIN, "name": "Ольга Николаевна Руденко"})
+    operator.http.close()
+    olga = new_page(browser, server, viewport=DESKTOP)
+    irina = new_page(browser, server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        olga.goto("/municipality/instructions")
+        sign_in(olga, server, MUNI_ADMIN)
+        if olga.get_by_test_id("municipal-instructions").count() == 0:
+            olga.goto("/municipality/instructions")  # from the organization chooser
+        olga.get_by_test_id("instruction-title").fill("Учебная эвакуация до пятницы")
+        olga.get_by_test_id("instruction-body").fill("Провести учебную эвакуацию и сдать акт.")
+        shot(olga, "instructions-compose-desktop")
+        olga.get_by_test_id("instruction-send").click()
+        sent = olga.get_by_test_id("sent-instruction").filter(has_text="Учебная эвакуация до пятницы")
+        expect(sent).to_be_visible()
+
+        irina.goto("/admin/instructions")
+        sign_in(irina, server, ADMIN)
+        item = irina.get_by_test_id("instruction").filter(has_text="Учебная эвакуация до пятницы")
+        assert small_targets(irina, '[data-testid="instructions-page"]') == []
+        shot(irina, "instructions-incoming-phone")
+        item.get_by_test_id("instruction-take-up").click()
+        expect(item).to_contain_text("Принято к исполнению")
+
+        expect(sent).to_contain_text("приняли 1 из 2")  # live, from the school's answer
+        sent.get_by_test_id("instruction-open").click()
+        row = sent.get_by_test_id("instruction-school").filter(has_text="Школа № 1 (демо)")
+        expect(row).to_contain_text("Ирина Петровна Смирнова")
+        expect(sent.get_by_test_id("instruction-school").filter(has_text=SCHOOL)).to_contain_text(
+            "Ещё не принято")
+        shot(olga, "instructions-who-desktop")
+    finally:
+        olga.context.close()
+        irina.context.close()
