@@ -35,6 +35,7 @@ from parta.api import (
     moderation,
     offers,
     orgs,
+    oversight,
     requests,
     support,
     year,
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, moderation, events, year):
+                   calls, lessons, oversight, moderation, events, year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -93,6 +93,8 @@ class Action(StrEnum):
     consent_view = "consent.view"  # the consent ledger and its gaps (152-ФЗ)
     consent_record = "consent.record"  # record a parent's paper consent form
     personal_data_erase = "personal_data.erase"  # ask to delete a student's data (152-ФЗ)
+    calls_oversee = "calls.oversee"  # lessons and meetings running and held, never media (R40)
+    broadcast_plan = "broadcast.plan"  # plan, run and cancel the school's broadcasts (R38)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ RULES: dict[Action, Rule] = {
     Action.consent_view:            Rule(ADMINS, class_teacher=True),
     Action.consent_record:          Rule(ADMINS, operator=False),  # the school holds the paper
     Action.personal_data_erase:     Rule(ADMINS, operator=False),  # the school, as data operator
+    Action.calls_oversee:           Rule(ADMINS, operator=False),  # the school's administration
+    Action.broadcast_plan:          Rule(ADMINS, operator=False),  # «planned by the organization»
 }
 
 
