@@ -53,6 +53,7 @@ import { yearView } from './views/year.js';
 import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
+import { oversightView } from './oversight/page.js';
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
@@ -90,6 +91,7 @@ route('/admin/requests', joinRequestsView, { ...ADMIN, title: 'requests.title' }
 route('/admin/parent-links', parentLinksView, { ...ADMIN, title: 'parent_links.title' });
 route('/admin/verification', verificationAdminView, { ...ADMIN, title: 'verification.title' });
 route('/admin/audit', auditView, { ...ADMIN, title: 'audit.title' });
+route('/admin/calls', oversightView, { ...ADMIN, title: 'oversight.title' });
 route('/admin/consents', consentsAdminView, { ...ADMIN, title: 'consents.title' });
 route('/admin/chat-rules', chatRulesAdminView, { ...ADMIN, title: 'chat_rules.title' });
 route('/admin/roster', rosterImportsView, { ...ROSTER, title: 'roster.title' });

@@ -6,7 +6,7 @@ import { h, icon, ICONS } from './dom.js';
 import { t } from './i18n.js';
 import { navigate } from './router.js';
 import {
-  isAdmin, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
+  isAdmin, isMemberAdmin, isOperator, isOrgAdmin, isTeacher, managesRoster, orgChoices, orgName, session, signedOut,
 } from './session.js';
 import { toast } from './ui.js';
 import { queueState } from './moderation/queue_state.js';
@@ -90,6 +90,7 @@ function buildNav() {
         managesRoster() ? navLink('/admin/roster', t('nav.roster'), 'nav-admin-roster') : null,
         managesRoster() ? navLink('/movement', t('nav.movement'), 'nav-admin-movement') : null,
         navLink('/admin/reconciliation', t('nav.reconciliation'), 'nav-admin-reconciliation'),
+        isMemberAdmin() ? navLink('/admin/calls', t('nav.oversight'), 'nav-admin-calls') : null,
         managesRoster() ? navLink('/admin/year', t('nav.year'), 'nav-admin-year') : null,
         navLink('/admin/support', t('nav.school_support'), 'nav-admin-support', attentionBadge('support_tickets', 'nav-support-badge')),
         navLink('/admin/audit', t('nav.audit'), 'nav-admin-audit'),
