@@ -25,6 +25,7 @@ from parta.actions.notifier import Notifier
 from parta.api import (
     audit,
     auth,
+    broadcasts,
     calls,
     chat_links,
     chats,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
-                   calls, lessons, oversight, moderation, events, year):
+                   calls, lessons, oversight, broadcasts, moderation, events, year):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

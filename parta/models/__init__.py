@@ -2,6 +2,15 @@
 
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode, RateWindow
+from parta.models.broadcast import (
+    Audience,
+    Broadcast,
+    BroadcastGroup,
+    BroadcastPresenter,
+    BroadcastQuestion,
+    BroadcastViewer,
+    QuestionStatus,
+)
 from parta.models.call import Call, CallKind, CallParticipant, CallWaiter
 from parta.models.chat import (
     GROUP_CHAT_KINDS,
@@ -93,8 +102,14 @@ __all__ = [
     "GROUP_CHAT_KINDS",
     "STAFF_ROLES",
     "Attachment",
+    "Audience",
     "AuditEntry",
     "AuthSession",
+    "Broadcast",
+    "BroadcastGroup",
+    "BroadcastPresenter",
+    "BroadcastQuestion",
+    "BroadcastViewer",
     "Call",
     "CallKind",
     "CallParticipant",
@@ -157,6 +172,7 @@ __all__ = [
     "PostPolicy",
     "Purpose",
     "PushSubscription",
+    "QuestionStatus",
     "RateWindow",
     "Reaction",
     "Reconciliation",
