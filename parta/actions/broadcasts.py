@@ -48,7 +48,7 @@ from parta.schemas.broadcasts import (
 )
 
 __all__ = ["ask_question", "audience_chats", "cancel_broadcast", "decide_question",
-           "plan_broadcast", "watching_ids"]
+           "notify_audience", "plan_broadcast", "watching_ids"]
 
 PAST_GRACE = timedelta(minutes=1)
 HORIZON = timedelta(days=366)
@@ -112,7 +112,7 @@ def _when(ctx: Ctx, broadcast: Broadcast) -> str:
     return f"{start:%d.%m} {start:%H:%M}–{end:%H:%M}"
 
 
-async def _notify(ctx: Ctx, broadcast: Broadcast, chats: list[Chat], stage: str) -> None:
+async def notify_audience(ctx: Ctx, broadcast: Broadcast, chats: list[Chat], stage: str) -> None:
     """The broadcast's line in each audience chat, and ``broadcast.changed`` to their members."""
     lang = ctx.settings.default_language
     body = t(lang, f"broadcasts.notice.{stage}", title=broadcast.title, when=_when(ctx, broadcast))
@@ -162,7 +162,7 @@ async def plan_broadcast(ctx: Ctx, org_id: int, body: BroadcastIn) -> BroadcastO
     ctx.db.add_all([BroadcastGroup(broadcast_id=broadcast.id, group_id=g) for g in group_ids])
     ctx.db.add_all([BroadcastPresenter(broadcast_id=broadcast.id, user_id=u) for u in presenters])
     await ctx.db.flush()
-    await _notify(ctx, broadcast, chats, "planned")
+    await notify_audience(ctx, broadcast, chats, "planned")
     ctx.audit("broadcast.planned", scope.org.id, "broadcast", broadcast.id,
               audience=body.audience.value, groups=group_ids, presenters=presenters,
               starts_at=body.starts_at.isoformat())
@@ -187,7 +187,7 @@ async def cancel_broadcast(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
     b = view.broadcast
     b.cancelled_at = utcnow()
     chats = await audience_chats(ctx, view.scope, b.audience, view.group_ids)
-    await _notify(ctx, b, chats, "cancelled")
+    await notify_audience(ctx, b, chats, "cancelled")
     ctx.audit("broadcast.cancelled", b.org_id, "broadcast", b.id)
     return await broadcast_answer(ctx.db, view)
 

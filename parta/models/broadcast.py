@@ -81,6 +81,8 @@ class BroadcastPresenter(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
                                          index=True)
     token: Mapped[str | None] = mapped_column(String(64), nullable=True)  # while on the air
+    # The Janus session their browser made through Parta's proxy (only it may be used).
+    janus_session: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class BroadcastViewer(Base):
@@ -95,6 +97,7 @@ class BroadcastViewer(Base):
                                          index=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    janus_session: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class BroadcastQuestion(Base):

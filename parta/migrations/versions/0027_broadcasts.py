@@ -58,6 +58,7 @@ def upgrade() -> None:
     sa.Column('broadcast_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token', sa.String(length=64), nullable=True),
+    sa.Column('janus_session', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], name=op.f('fk_broadcast_presenter_broadcast_id_broadcast'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_broadcast_presenter_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcast_presenter')),
@@ -90,6 +91,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('joined_at', parta.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('left_at', parta.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('janus_session', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['broadcast_id'], ['broadcast.id'], name=op.f('fk_broadcast_viewer_broadcast_id_broadcast'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_broadcast_viewer_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcast_viewer'))
