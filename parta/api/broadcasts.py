@@ -129,16 +129,18 @@ async def leave(broadcast_id: PathId, ctx: AuthCtx) -> BroadcastOut:
     return await air.leave_broadcast(ctx, broadcast_id)
 
 
-# What a viewer's browser may ask of the VideoRoom plugin: to subscribe, never to send.
+# What a viewer's browser may ask of the VideoRoom plugin: to subscribe (and to see who
+# publishes: the presenters), never to send. A presenter may do what a call's person may.
 VIEWER_REQUESTS = frozenset({"join", "start", "pause", "configure", "switch", "leave",
-                             "subscribe", "unsubscribe", "update"})
+                             "subscribe", "unsubscribe", "update", "listparticipants"})
+PRESENTER_REQUESTS = BROWSER_REQUESTS | {"listparticipants"}
 
 
 def _checked_body(b: Broadcast, presenter: bool, user_id: int, display: str, body: Any,
                   jsep: Any) -> dict[str, Any]:
     """A VideoRoom request: the broadcast's room only; a presenter publishes as themselves; a
     viewer only subscribes (403 ``viewers_do_not_send`` for anything that would send)."""
-    allowed = BROWSER_REQUESTS if presenter else VIEWER_REQUESTS
+    allowed = PRESENTER_REQUESTS if presenter else VIEWER_REQUESTS
     if not isinstance(body, dict) or body.get("request") not in allowed:
         if isinstance(body, dict) and body.get("request") in BROWSER_REQUESTS:
             raise Forbidden("viewers_do_not_send")

@@ -54,6 +54,7 @@ import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
 import { oversightView } from './oversight/page.js';
+import { broadcastView, broadcastsView } from './broadcasts/page.js';
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
 import { ensureLeads, leadsState, onLeads, resetLeads } from './roster/leads.js';
 
@@ -77,6 +78,8 @@ route('/chats/:id/members', chatMembersView, { ...ORG, title: 'members_chat.titl
 route('/chats/:id/settings', chatSettingsView, { ...ORG, title: 'chat_settings.title_page' });
 route('/chats/:id/lessons', lessonsView, { ...ORG, title: 'lessons.title' });
 route('/calls/:id/attendance', attendanceView, { ...ORG, title: 'attendance.title' });
+route('/broadcasts', broadcastsView, { ...ORG, title: 'broadcasts.title' });
+route('/broadcasts/:id', broadcastView, { ...ORG, title: 'broadcasts.title' });
 route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });

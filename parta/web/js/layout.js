@@ -71,6 +71,7 @@ function buildNav() {
       navLink('/', t('nav.home'), 'nav-home'),
       hasOrg ? navLink('/chats', t('nav.chats'), 'nav-chats', unreadBadge('nav-chats-unread')) : null,
       hasOrg ? moderationLink() : null,
+      hasOrg ? navLink('/broadcasts', t('nav.broadcasts'), 'nav-broadcasts') : null,
       teacherOnly ? navLink('/invites', t('nav.invites'), 'nav-invites') : null,
       hasOrg && isTeacher() ? navLink('/verification', t('nav.verification_request'), 'nav-verification-request') : null,
       hasOrg && isTeacher() && !managesRoster() ? movementLink() : null,
