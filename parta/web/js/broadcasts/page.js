@@ -240,5 +240,5 @@ export async function broadcastView(ctx) {
     h('p', {}, h('a', { href: '/broadcasts', class: 'back-link' }, '← ', t('broadcasts.title'))),
     pageHeader(b.title, null), head,
     h('section', { class: 'card broadcast-card' }, stage, count, controls),
-    cardTitled(t('broadcasts.questions'), questionsList, ask));
+    cardTitled(t('broadcasts.questions'), questionsList, b.presenting ? null : ask)); // presenters answer, not ask
 }
