@@ -28,6 +28,7 @@ from parta.api import (
     acks,
     audit,
     auth,
+    broadcasts,
     calls,
     chat_links,
     chats,
@@ -41,6 +42,7 @@ from parta.api import (
     network,
     offers,
     orgs,
+    oversight,
     polls,
     requests,
     stats,
@@ -153,7 +155,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
                    calls, lessons, materials, polls, acks, moderation, events, year, stats,
-                   network, instructions):
+                   network, instructions, oversight, broadcasts):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

@@ -170,6 +170,14 @@ class Settings(BaseSettings):
     # Scheduled messages: at most so many waiting per author; the timer looks every so often.
     scheduled_per_author: int = 20
     scheduled_check_seconds: int = 15
+    # Broadcasts (R38): how many watch one at once (a full broadcast refuses the next viewer with
+    # a clear message), how many presenters one has, how long one may be planned for, how many
+    # of a viewer's questions may wait at once, and how often the live viewer count goes out.
+    broadcast_max_viewers: int = 300
+    broadcast_max_presenters: int = 5
+    broadcast_max_minutes: int = 4 * 60
+    broadcast_questions_waiting: int = 3
+    broadcast_count_seconds: float = 1.0
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

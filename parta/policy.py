@@ -109,6 +109,8 @@ class Action(StrEnum):
     network_decide = "network.decide"
     association_join = "association.join"
     instruction_ack = "instruction.ack"  # the municipality's instructions to the school (R2)
+    calls_oversee = "calls.oversee"  # lessons and meetings running and held, never media (R40)
+    broadcast_plan = "broadcast.plan"  # plan, run and cancel the school's broadcasts (R38)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ RULES: dict[Action, Rule] = {
     Action.network_decide:          Rule(ADMINS, operator=False),  # the school's own consent
     Action.association_join:        Rule(STAFF, operator=False),
     Action.instruction_ack:         Rule(ADMINS, operator=False),  # the school answers for itself
+    Action.calls_oversee:           Rule(ADMINS, operator=False),  # the school's administration
+    Action.broadcast_plan:          Rule(ADMINS, operator=False),  # «planned by the organization»
 }
 
 

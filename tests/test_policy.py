@@ -98,6 +98,8 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.consent_view: {"org_admin", "administration", "operator"},
     Action.consent_record: {"org_admin", "administration"},
     Action.personal_data_erase: {"org_admin", "administration"},
+    Action.calls_oversee: {"org_admin", "administration"},
+    Action.broadcast_plan: {"org_admin", "administration"},
     Action.support_answer: {"org_admin", "administration"},
     Action.attention_view: {"org_admin", "administration"},
     Action.code_email_set: {"org_admin", "administration"},

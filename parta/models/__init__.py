@@ -9,6 +9,15 @@ from parta.models.announcement import (
 )
 from parta.models.audit import AuditEntry
 from parta.models.auth import AuthSession, LoginCode, RateWindow
+from parta.models.broadcast import (
+    Audience,
+    Broadcast,
+    BroadcastGroup,
+    BroadcastPresenter,
+    BroadcastQuestion,
+    BroadcastViewer,
+    QuestionStatus,
+)
 from parta.models.call import Call, CallKind, CallParticipant, CallWaiter
 from parta.models.chat import (
     GROUP_CHAT_KINDS,
@@ -122,8 +131,14 @@ __all__ = [
     "STAFF_ROLES",
     "Announcement",
     "Attachment",
+    "Audience",
     "AuditEntry",
     "AuthSession",
+    "Broadcast",
+    "BroadcastGroup",
+    "BroadcastPresenter",
+    "BroadcastQuestion",
+    "BroadcastViewer",
     "Call",
     "CallKind",
     "CallParticipant",
@@ -202,6 +217,7 @@ __all__ = [
     "PostPolicy",
     "Purpose",
     "PushSubscription",
+    "QuestionStatus",
     "RateWindow",
     "Reaction",
     "Reconciliation",

@@ -78,7 +78,7 @@ class CallParticipant(Base):
     muted_audio: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     muted_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Given by the host: host controls (an assistant teacher), and sharing a screen (a
-    # publisher of its own in the room, see ``actions.calls.screen_feed``).
+    # publisher of its own in the room, see ``actions.calls.common.screen_feed``).
     cohost: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     may_share_screen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # In the raised-hand queue since then (the host answers or the person lowers it).

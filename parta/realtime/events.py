@@ -354,6 +354,33 @@ class MaterialChanged(Event):
     change: Literal["published", "changed", "verified", "deleted"]
 
 
+class BroadcastChanged(Event):
+    """A broadcast was planned or cancelled, or went on or off the air (R38); to its audience
+    chats' members and its presenters, who read it again."""
+
+    type: Literal["broadcast.changed"] = "broadcast.changed"
+    broadcast_id: int
+    change: str
+
+
+class BroadcastQuestionsChanged(Event):
+    """A question was asked (to the presenters) or decided (to the presenters, and to whoever
+    watches when it was approved or answered); they read the questions again."""
+
+    type: Literal["broadcast.questions"] = "broadcast.questions"
+    broadcast_id: int
+    question_id: int
+
+
+class BroadcastViewers(Event):
+    """How many watch a broadcast now; ephemeral, coalesced (at most one a second per
+    broadcast), to its presenters and viewers."""
+
+    type: Literal["broadcast.viewers"] = "broadcast.viewers"
+    broadcast_id: int
+    viewers: int
+
+
 class LessonReminder(Event):
     """A lesson begins shortly; to the chat's members."""
 

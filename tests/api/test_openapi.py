@@ -35,6 +35,7 @@ FILES = {
                                               "text/plain"},
     ("GET", "/attachments/{attachment_id}/thumb"): {THUMBNAIL_MIME},
     ("GET", "/calls/{call_id}/janus/{session_id}"): {"application/json"},  # Janus's long poll
+    ("GET", "/broadcasts/{broadcast_id}/janus/{session_id}"): {"application/json"},  # the same
     ("GET", "/orgs/{org_id}/roster/template"): {XLSX_MIME},
     ("GET", "/orgs/{org_id}/reconciliation"): {XLSX_MIME, "text/csv"},
     ("GET", "/me/export/{export_id}/download"): {"application/zip"},

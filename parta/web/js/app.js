@@ -56,6 +56,8 @@ import { consentsAdminView } from './views/admin_consents.js';
 import { lessonsView } from './lessons/page.js';
 import { attendanceView } from './lessons/attendance.js';
 import './polls/store.js'; // polls' live results and the reminder's toast
+import { oversightView } from './oversight/page.js';
+import { broadcastView, broadcastsView } from './broadcasts/page.js';
 import './lessons/store.js'; // the reminder's toast, on whatever page the person is
 import { libraryView } from './materials/page.js';
 import { materialView } from './materials/material.js';
@@ -92,6 +94,8 @@ route('/calls/:id/attendance', attendanceView, { ...ORG, title: 'attendance.titl
 route('/network', networkView, { ...ORG, title: 'network.title', staff: true });
 route('/admin/instructions', instructionsView, { ...ADMIN, title: 'instructions.title' });
 route('/municipality/instructions', municipalInstructionsView, { municipal: true, title: 'instructions.municipal_title' });
+route('/broadcasts', broadcastsView, { ...ORG, title: 'broadcasts.title' });
+route('/broadcasts/:id', broadcastView, { ...ORG, title: 'broadcasts.title' });
 route('/moderation', moderationView, { ...ORG, title: 'queue.title' });
 route('/profile', profileView, { title: 'profile.title' });
 route('/support', supportListView, { title: 'support.title' });
@@ -106,6 +110,7 @@ route('/admin/requests', joinRequestsView, { ...ADMIN, title: 'requests.title' }
 route('/admin/parent-links', parentLinksView, { ...ADMIN, title: 'parent_links.title' });
 route('/admin/verification', verificationAdminView, { ...ADMIN, title: 'verification.title' });
 route('/admin/audit', auditView, { ...ADMIN, title: 'audit.title' });
+route('/admin/calls', oversightView, { ...ADMIN, title: 'oversight.title' });
 route('/admin/consents', consentsAdminView, { ...ADMIN, title: 'consents.title' });
 route('/admin/chat-rules', chatRulesAdminView, { ...ADMIN, title: 'chat_rules.title' });
 route('/admin/roster', rosterImportsView, { ...ROSTER, title: 'roster.title' });

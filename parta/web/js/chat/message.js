@@ -12,6 +12,7 @@ import { conductWarning, heldState, highlighted } from '../moderation/conduct.js
 import { noticeEl } from '../moderation/notices.js';
 import { callNoticeEl } from '../calls/notice.js';
 import { lessonNoticeEl } from '../lessons/notice.js';
+import { broadcastNoticeEl } from '../broadcasts/notice.js';
 import { withAttendanceLink } from '../lessons/attendance.js';
 import { materialCardEl } from '../materials/card.js';
 import { pollCardEl } from '../polls/card.js';
@@ -197,6 +198,7 @@ export function messageEl(msg, view) {
   if (msg.kind === 'call' && !msg.deleted) return withAttendanceLink(callNoticeEl(msg), msg, view);
   if (msg.kind === 'lesson' && !msg.deleted) return lessonNoticeEl(msg);
   if (msg.kind === 'material' && !msg.deleted) return materialCardEl(msg, view);
+  if (msg.kind === 'broadcast' && !msg.deleted) return broadcastNoticeEl(msg);
   if (msg.kind && msg.kind !== 'text' && msg.kind !== 'poll' && !msg.deleted) return noticeEl(msg, view);
   const own = view.me === msg.author_id;
   const author = msg.author || (msg.author_id ? { id: msg.author_id, name: view.nameOf(msg.author_id) || t('chat.someone') } : null);

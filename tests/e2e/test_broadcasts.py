@@ -1,0 +1,96 @@
+"""A school broadcast (R38) in Chromium with fake cameras, through the real Janus: Ирина Петровна
+goes on the air on her laptop; Маша (phone) and Петя (laptop) watch — each receives video frames
+that keep coming and sends nothing (getStats on every connection of theirs); the presenter sees
+how many watch; she ends it and their pages say so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS, STUDENT, Api, shot
+from tests.live import LiveServer
+from tests.media import media_services  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("media_services")]
+
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+PETYA = "+79000000012"
+STATS = "() => import('/static/js/broadcasts/media.js').then((m) => m.broadcastStats())"
+# Looks at this page's connections every 0.7 s: how long the decoded frames kept growing, and the
+# most this page ever sent (a page's own predicate, not a promise: waits need a plain answer).
+WATCH_STATS = f"""() => {{
+  window.__growing = 0; window.__frames = 0; window.__sent = 0;
+  setInterval(async () => {{
+    const s = await ({STATS})();
+    if (!s) return;
+    window.__growing = s.framesDecoded > window.__frames ? window.__growing + 1 : 0;
+    window.__frames = s.framesDecoded;
+    window.__sent = Math.max(window.__sent, s.bytesSent);
+  }}, 700);
+}}"""
+FRAMES_GROW = "() => window.__growing >= 4"
+
+
+@pytest.fixture(scope="module")
+def media_browser(browser: Any) -> Iterator[Any]:
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA)
+    yield chromium
+    chromium.close()
+
+
+def open_page(media_browser: Any, server: LiveServer, state: str, width: int, height: int,
+              **options: Any) -> Any:
+    context = media_browser.new_context(base_url=server.base_url, storage_state=state, locale="ru-RU",
+                                        viewport={"width": width, "height": height}, **options)
+    context.set_default_timeout(20_000)
+    context.grant_permissions(["camera", "microphone"], origin=server.base_url)
+    return context.new_page()
+
+
+def test_a_presenter_and_two_viewers_who_receive_and_send_nothing(
+        media_browser: Any, server: LiveServer, states: Callable[[str], str],
+        people: Callable[[str], Api]) -> None:
+    irina_api = people(ADMIN)
+    start = datetime.now(UTC) + timedelta(minutes=5)
+    broadcast = irina_api.post(f"/orgs/{irina_api.org_id}/broadcasts", {
+        "title": "Обращение директора", "audience": "school", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=30)).isoformat()})
+    path = f"/broadcasts/{broadcast['id']}"
+    irina = open_page(media_browser, server, states(ADMIN), 1366, 800)
+    masha = open_page(media_browser, server, states(STUDENT), 390, 844, is_mobile=True, has_touch=True)
+    petya = open_page(media_browser, server, states(PETYA), 1366, 800)
+    try:
+        irina.goto(path)
+        irina.get_by_test_id("broadcast-on-air").click()
+        expect(irina.get_by_test_id("broadcast-local")).to_be_visible()
+        expect(irina.get_by_test_id("broadcast-status")).to_have_text("В эфире")
+
+        for viewer in (masha, petya):
+            viewer.goto(path)
+            expect(viewer.get_by_test_id("broadcast-on-air")).to_have_count(0)
+            viewer.get_by_test_id("broadcast-watch").click()
+            expect(viewer.get_by_test_id("broadcast-remote")).to_be_visible()
+            viewer.evaluate(WATCH_STATS)
+        for viewer in (masha, petya):
+            viewer.wait_for_function(FRAMES_GROW, polling=700, timeout=30_000)
+            stats = viewer.evaluate(STATS)
+            assert stats["connections"] >= 1 and stats["videoBytesReceived"] > 0
+            assert stats["bytesSent"] == 0 and viewer.evaluate("() => window.__sent") == 0  # a viewer sends nothing
+            assert viewer.evaluate("() => [...document.querySelectorAll('video')].every((v) => !v.muted || v.dataset.testid !== 'broadcast-local')")
+            expect(viewer.get_by_test_id("broadcast-local")).to_have_count(0)
+        expect(irina.get_by_test_id("broadcast-viewers")).to_have_text("Смотрят 2 человека")
+        shot(masha, "broadcast-viewer-phone")
+        shot(irina, "broadcast-presenter-desktop")
+
+        irina.get_by_test_id("broadcast-off-air").click()
+        for viewer in (masha, petya):
+            expect(viewer.get_by_test_id("broadcast-status")).to_have_text("Закончилась")
+            expect(viewer.get_by_test_id("broadcast-remote")).to_have_count(0)
+    finally:
+        for page in (irina, masha, petya):
+            page.context.close()
