@@ -23,9 +23,11 @@ from parta.models import (
     NO_PERSON,
     SCHOOL,
     STAFF_ROLES,
+    Announcement,
     Call,
     Chat,
     EnrolmentOffer,
+    FamilyAck,
     Group,
     GroupKind,
     GroupMember,
@@ -43,6 +45,7 @@ from parta.models import (
     StatReplies,
     User,
 )
+from parta.queries.acks import families_of
 from parta.queries.scope import MunicipalityScope, OrgScope
 from parta.schemas.common import Ref
 from parta.schemas.stats import (
@@ -355,6 +358,31 @@ async def _class_activation(db: AsyncSession, org_id: int) -> dict[int, list[Act
     return {g: [_activation(r, *counts[(g, r)]) for r in ("student", "parent")] for g in groups}
 
 
+async def _ack_coverage(db: AsyncSession, orgs: Sequence[int], first: date, last: date,
+                        zone: ZoneInfo) -> float | None:
+    """Of the families that the announcements made in these weeks ask (issue 15), the share
+    that confirmed, in percent; None when there was no such announcement. The families are
+    those each announcement asks today (a class's children with their guardians), read once
+    per chat; contents are never read."""
+    start = datetime.combine(first, time(0), zone)
+    end = datetime.combine(last + timedelta(days=7), time(0), zone)
+    acks = (await db.execute(
+        select(Announcement.id, Announcement.chat_id, func.count(FamilyAck.id))
+        .outerjoin(FamilyAck, FamilyAck.announcement_id == Announcement.id)
+        .where(Announcement.org_id.in_(orgs), Announcement.created_at >= start,
+               Announcement.created_at < end)
+        .group_by(Announcement.id, Announcement.chat_id))).all()
+    families: dict[int, int] = {}
+    asked = confirmed = 0
+    for _ack_id, chat_id, done in acks:
+        if chat_id not in families:
+            chat = await db.get(Chat, chat_id)
+            families[chat_id] = len(await families_of(db, chat)) if chat is not None else 0
+        asked += families[chat_id]
+        confirmed += min(int(done), families[chat_id])
+    return round(100 * confirmed / asked, 1) if asked else None
+
+
 async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: date,
                        zone: ZoneInfo) -> StatsOut:
     """One school's figures for the weeks ``first``..``last`` (Mondays), per class."""
@@ -384,7 +412,8 @@ async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: dat
         targets=TARGETS, activation=_org_activation(f, [org.id]),
         teachers=f.teachers.get(org.id, 0), active_teachers=f.active.get((org.id, last), 0),
         pending_invites=f.invites.get(org.id, 0), pending_offers=f.offers.get(org.id, 0),
-        unanswered_over_day=sum(f.waiting.values()), acknowledgement_coverage=None,
+        unanswered_over_day=sum(f.waiting.values()),
+        acknowledgement_coverage=await _ack_coverage(db, [org.id], first, last, zone),
         weeks=_week_figures(f, [org.id], _weeks(first, last)), classes=classes)
 
 
@@ -430,4 +459,5 @@ async def municipal_stats(db: AsyncSession, scope: MunicipalityScope, first: dat
         targets=TARGETS, activation=_org_activation(f, ids),
         teachers=sum(f.teachers.values()), active_teachers=sum(r.active_teachers for r in rows),
         unanswered_over_day=sum(f.waiting.values()),
+        acknowledgement_coverage=await _ack_coverage(db, ids, first, last, zone),
         weeks=_week_figures(f, ids, _weeks(first, last)), schools=rows)

@@ -81,8 +81,9 @@ class StatsOut(BaseModel):
     pending_offers: int = Field(description="Enrolment offers not yet accepted")
     unanswered_over_day: int
     acknowledgement_coverage: float | None = Field(
-        None, description="Share of announcements acknowledged by their readers: filled when "
-                          "acknowledgements land (issue 15); None until then")
+        None, description="Of the families asked by the announcements made in these weeks that "
+                          "need an acknowledgement (issue 15), the percent that confirmed; None "
+                          "when there was none")
     weeks: list[WeekFigures]
     classes: list[ClassFigures]
 

@@ -147,7 +147,8 @@ async def test_the_director_sees_this_weeks_school_as_it_happened(world: World) 
     assert (by_role["student"]["activated"], by_role["student"]["on_roster"]) == (1, 2)
     assert (by_role["parent"]["activated"], by_role["parent"]["on_roster"]) == (1, 1)
     assert week["activated_staff"] == 2 and week["activated_students"] == 1
-    assert s["acknowledgement_coverage"] is None  # the acknowledgements' slot, not yet filled
+    assert s["acknowledgement_coverage"] is None  # no announcement asked anyone yet
+
 
     r = await admin.post(f"{API}/orgs/{world.org_id}/invites", json={"role": "teacher"})
     assert r.status_code == 201, r.text
@@ -159,6 +160,30 @@ async def test_the_director_sees_this_weeks_school_as_it_happened(world: World) 
         assert await rebuild(db, MSK) == 5 + 6
         await db.commit()
     assert await counters(world) == live
+
+
+async def test_the_share_of_families_who_acknowledged_is_counted(world: World) -> None:
+    """Анна asks 5А's families to acknowledge a notice: two children, so two families; Елена
+    confirms for Маша's — one of two. The municipality sees the same share."""
+    anna, elena, admin = (await world.as_("teacher"), await world.as_("parent"),
+                          await world.as_("admin"))
+    parents = await chat_id(world, "5А — родители")
+    assert (await stats(admin, world.org_id))["acknowledgement_coverage"] is None
+    r = await anna.post(f"{API}/chats/{parents}/messages", json={"body": "Завтра экскурсия, форма спортивная."})
+    assert r.status_code == 200, r.text
+    r = await anna.post(f"{API}/messages/{r.json()['id']}/ack", json={})
+    assert r.status_code == 201, r.text
+    assert (await stats(admin, world.org_id))["acknowledgement_coverage"] == 0.0
+    r = await elena.post(f"{API}/acks/{r.json()['id']}/confirm")
+    assert r.status_code == 200, r.text
+    assert (await stats(admin, world.org_id))["acknowledgement_coverage"] == 50.0
+    r = await elena.post(f"{API}/acks/{r.json()['id']}/confirm")  # again: still one family
+    assert (await stats(admin, world.org_id))["acknowledgement_coverage"] == 50.0
+    operator = await world.as_("operator")
+    muni_id = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
+    r = await operator.get(f"{API}/municipalities/{muni_id}/stats")
+    assert r.status_code == 200, r.text
+    assert r.json()["acknowledgement_coverage"] == 50.0
 
 
 async def test_a_past_week_is_counted_from_the_tables(world: World) -> None:
