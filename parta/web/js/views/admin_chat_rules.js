@@ -59,8 +59,9 @@ function rulesCard(answer, reload) {
     h('p', { class: custom ? 'hint' : 'notice', testid: 'chat-rules-state' },
       custom ? t('chat_rules.custom', { version: answer.version }) : t('chat_rules.standard')),
     editor,
-    h('h3', { class: 'subhead' }, t('chat_rules.preview')),
-    h('div', { class: 'rules rules--numbered' }, list)));
+    h('h3', { class: 'subhead', id: 'chat-rules-preview' }, t('chat_rules.preview')),
+    // It scrolls when long: reachable by the keyboard, named by its heading (WCAG 2.1.1).
+    h('div', { class: 'rules rules--numbered', tabindex: '0', role: 'region', 'aria-labelledby': 'chat-rules-preview' }, list)));
 }
 
 function conductCard(modes, reload) {
