@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -79,9 +80,22 @@ PAGES: dict[str, str] = {
     "/admin/support/:id": "admin",
     "/operator/support": "operator",
     "/operator/support/:id": "operator",
+    "/materials": "parent",
+    "/materials/new-article": "class_teacher",
+    "/materials/:id": "admin",
+    "/materials/:id/edit": "admin",
+    "/network": "teacher",
+    "/admin/instructions": "admin",
+    "/municipality/instructions": "municipal",
+    "/broadcasts": "teacher",
+    "/broadcasts/:id": "teacher",
+    "/admin/calls": "admin",
+    "/admin/stats": "admin",
+    "/municipality": "municipal",
 }
+MUNICIPAL = "+79005550099"  # appointed by the operator for this module (see `place`)
 PHONES = {"admin": ADMIN, "operator": OPERATOR, "parent": PARENT, "student": STUDENT,
-          "class_teacher": CLASS_TEACHER, "teacher": TEACHER}
+          "class_teacher": CLASS_TEACHER, "teacher": TEACHER, "municipal": MUNICIPAL}
 # Pages a student sees too, checked again as a student (their home and chats differ).
 STUDENT_PAGES = ["/", "/chats", "/chats/:id", "/profile"]
 
@@ -117,6 +131,9 @@ def place(people: Callable[[str], Any]) -> Iterator[Callable[[str], str]]:
     made: dict[str, str] = {}
     admin, teacher, parent = people(ADMIN), people(CLASS_TEACHER), people(PARENT)
     operator = people(OPERATOR)
+    muni_id = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
+    operator.post(f"/municipalities/{muni_id}/admins",
+                  {"phone": MUNICIPAL, "name": "Галина Сергеевна Крылова"})
 
     def chat_id(api: Any, kind: str) -> int:
         chats = api.get("/chats")["chats"]
@@ -153,6 +170,18 @@ def place(people: Callable[[str], Any]) -> Iterator[Callable[[str], str]]:
             made["import"] = str(admin.post(f"/orgs/{org}/roster/imports", files={
                 "file": ("список.xlsx", a_roster(), XLSX)})["id"])
             path = f"/admin/roster/{made['import']}"
+        elif pattern.startswith("/materials/:id"):
+            if "material" not in made:  # for the staff only: no family sees it in its library
+                made["material"] = str(admin.post(f"/orgs/{org}/articles", {
+                    "title": "Памятка дежурному учителю", "body": "## Перед уроками\n\n- проверить классы",
+                    "for_students": False, "for_parents": False})["id"])
+            path = pattern.replace(":id", made["material"])
+        elif pattern == "/broadcasts/:id":
+            tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+            path = "/broadcasts/{}".format(admin.post(f"/orgs/{org}/broadcasts", {
+                "title": "Педагогический совет", "audience": "staff",
+                "starts_at": tomorrow.isoformat(),
+                "ends_at": (tomorrow + timedelta(hours=1)).isoformat()})["id"])
         elif pattern.startswith("/chats/:id"):
             path = pattern.replace(":id", str(chat_id(parent, "parents")))
         else:

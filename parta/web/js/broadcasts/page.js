@@ -197,7 +197,9 @@ export async function broadcastView(ctx) {
   async function loadQuestions() {
     const answer = await get(`/broadcasts/${id}/questions`);
     moderates = answer.moderates;
-    replace(questionsList, answer.questions.length ? answer.questions.map((q) => questionItem(q, moderates, decide)) : empty(t('broadcasts.no_questions')));
+    // «No questions yet» is a list item: a list holds nothing else (axe: list).
+    replace(questionsList, answer.questions.length ? answer.questions.map((q) => questionItem(q, moderates, decide))
+      : h('li', { class: 'list-item list-item--empty' }, empty(t('broadcasts.no_questions'))));
   }
   async function decide(q, status_) {
     let answer;
