@@ -81,7 +81,7 @@ def test_the_operator_registers_a_school_whose_admin_then_signs_in(
         operator.get_by_test_id("municipality-region").select_option(label="Тестовая область")
         operator.get_by_test_id("municipality-name").fill("Тестовый район")
         operator.get_by_test_id("municipality-create").click()
-        expect(operator.get_by_text("Тестовый район")).to_be_visible()
+        expect(operator.get_by_text("Тестовый район", exact=True)).to_be_visible()
 
         operator.get_by_test_id("new-org-name").fill("Гимназия № 7")
         operator.get_by_test_id("new-org-region").select_option(label="Тестовая область")
