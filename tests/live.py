@@ -82,7 +82,7 @@ class LiveServer:
             bufsize=1,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a ceiling, not a stopwatch: a loaded machine starts slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("the server stopped:\n" + "".join(self.output[-50:]))
