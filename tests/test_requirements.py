@@ -38,9 +38,3 @@ def test_a_disagreement_is_seen():
                          {"cryptography": "50.0.2", "httpx": "0.28.1"}) == [
         "cryptography: 51.0.1 against 50.0.2"]
 
-
-def test_the_pins_name_no_index():
-    for name in ("requirements.txt", "requirements-dev.txt", "requirements.in",
-                 "requirements-dev.in"):
-        text = (ROOT / name).read_text(encoding="utf-8")
-        assert "://" not in text and "--index-url" not in text and "--extra-index" not in text, name

@@ -211,17 +211,21 @@ class Notifier:
         elif isinstance(event, AckReminder):
             await self._ack(event, env.audience)
 
+    async def _offline_readers(self, chat_id: int, audience: frozenset[int]) -> Any:
+        """``_readers`` of those in ``audience`` with no live socket here; None: nobody to tell."""
+        people = [u for u in audience if not self.live(u)]
+        if not people:
+            return None
+        async with self.services.sessionmaker() as db:
+            return await _readers(db, chat_id, people)
+
     async def _ringing(self, event: CallRinging, audience: frozenset[int]) -> None:
         """A one-to-one call rings someone whose app is closed: their phone rings now, or not at
         all — a call that waits for the morning is no call (their quiet hours, a muted chat)."""
-        people = [u for u in audience if not self.live(u)]
-        if not people:
+        found = await self._offline_readers(event.chat_id, audience)
+        if found is None:
             return
-        async with self.services.sessionmaker() as db:
-            found = await _readers(db, event.chat_id, people)
-            if found is None:
-                return
-            chat, people, settings, muted, langs = found
+        chat, people, settings, muted, langs = found
         now = self.clock()
         caller = str(event.caller.get("name") or "")
         video = event.call.get("kind") != "audio"
@@ -287,14 +291,10 @@ class Notifier:
     async def _lesson(self, event: LessonReminder, audience: frozenset[int]) -> None:
         """A lesson begins shortly (R37): everyone in its chat who is not in the app, the
         teacher too, at the start's time in their own zone; a muted chat stays quiet."""
-        people = [u for u in audience if not self.live(u)]
-        if not people:
+        found = await self._offline_readers(event.chat_id, audience)
+        if found is None:
             return
-        async with self.services.sessionmaker() as db:
-            found = await _readers(db, event.chat_id, people)
-            if found is None:
-                return
-            chat, people, settings, muted, langs = found
+        chat, people, settings, muted, langs = found
         starts = datetime.fromisoformat(event.starts_at)
         now = self.clock()
         for uid in people:
