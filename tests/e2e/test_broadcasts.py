@@ -1,7 +1,8 @@
 """A school broadcast (R38) in Chromium with fake cameras, through the real Janus: Ирина Петровна
 goes on the air on her laptop; Маша (phone) and Петя (laptop) watch — each receives video frames
 that keep coming and sends nothing (getStats on every connection of theirs); the presenter sees
-how many watch; she ends it and their pages say so."""
+how many watch; she ends it and their pages say so. Before another broadcast, Маша asks a question
+on her phone and Ирина Петровна answers it in place, her draft kept while a new question comes in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS, STUDENT, Api, shot
+from tests.e2e.conftest import ADMIN, CHROMIUM, CHROMIUM_ARGS, STUDENT, Api, new_page, shot
 from tests.live import LiveServer
 from tests.media import media_services  # noqa: F401  (the fixture)
 
@@ -94,3 +95,52 @@ def test_a_presenter_and_two_viewers_who_receive_and_send_nothing(
     finally:
         for page in (irina, masha, petya):
             page.context.close()
+
+
+def test_a_viewer_asks_and_the_presenter_answers_under_the_question(
+        browser: Any, server: LiveServer, states: Callable[[str], str],
+        people: Callable[[str], Api]) -> None:
+    irina_api = people(ADMIN)
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    broadcast = irina_api.post(f"/orgs/{irina_api.org_id}/broadcasts", {
+        "title": "Итоги четверти", "audience": "school", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=45)).isoformat()})
+    path = f"/broadcasts/{broadcast['id']}"
+    question, answer = "Будет ли запись для тех, кто на кружке?", "Да, запись будет в «Материалах» вечером."
+    masha = new_page(browser, server, storage_state=states(STUDENT), viewport={"width": 390, "height": 844},
+                     is_mobile=True, has_touch=True)
+    irina = new_page(browser, server, storage_state=states(ADMIN), viewport={"width": 1366, "height": 800})
+    try:
+        masha.goto(path)
+        masha.get_by_test_id("question-body").fill(question)
+        masha.get_by_test_id("question-submit").click()
+        mine = masha.get_by_test_id("question").filter(has_text=question)
+        expect(mine).to_contain_text("ждёт ведущего")
+
+        irina.goto(path)
+        asked = irina.get_by_test_id("question").filter(has_text=question)
+        asked.get_by_test_id("question-answer").click()
+        box = asked.get_by_test_id("question-answer-body")
+        expect(box).to_be_focused()
+        asked.get_by_test_id("question-answer-send").click()  # nothing typed: said in the form
+        expect(asked.get_by_test_id("question-answer-body-error")).to_have_text("Заполните это поле")
+        box.fill(answer)
+        # Another question comes in and the list is drawn again: the answer being typed stays.
+        people(PETYA).post(f"/broadcasts/{broadcast['id']}/questions", {"body": "А во сколько начало?"})
+        expect(irina.get_by_test_id("question").filter(has_text="А во сколько начало?")).to_be_visible()
+        expect(box).to_have_value(answer)
+        expect(box).to_be_focused()
+        shot(irina, "broadcast-answer-desktop")
+        asked.get_by_test_id("question-answer-send").click()
+        expect(asked).to_contain_text(f"Ответ: {answer}")
+        expect(asked.get_by_test_id("question-answer-form")).to_have_count(0)
+        expect(irina.get_by_test_id("question").filter(has_text="А во сколько начало?")
+               .get_by_test_id("question-answer")).to_be_visible()
+
+        masha.reload()
+        expect(mine).to_contain_text(f"Ответ: {answer}")
+        expect(mine).to_contain_text("есть ответ")
+        shot(masha, "broadcast-answered-phone")
+    finally:
+        masha.context.close()
+        irina.context.close()

@@ -103,17 +103,42 @@ export async function broadcastsView(ctx) {
 
 // One broadcast -----------------------------------------------------------------------------------
 
-function questionItem(q, moderates, decide) {
-  const actions = moderates && q.status === 'pending' ? h('div', { class: 'row row--wrap' },
+function questionItem(q, moderates, decide, drafts) {
+  const item = h('li', { class: 'list-item', testid: 'question', dataset: { status: q.status, question: q.id } });
+  const pending = moderates && q.status === 'pending';
+  // «Ответить» opens the answer under the question, in place; «Отмена» puts the buttons back.
+  // What is typed is kept in `drafts` by question: a new question redraws the list, not it.
+  const answerForm = () => form({
+    testid: 'question-answer-form',
+    className: 'form--inline',
+    fields: [field({ name: 'answer', type: 'textarea', rows: 3, label: t('broadcasts.answer_prompt'), required: true, maxlength: 2000, testid: 'question-answer-body', wide: true })],
+    actions: [submit(t('broadcasts.answer_send'), 'question-answer-send'),
+      button(t('common.cancel'), () => { drafts.delete(q.id); draw(false); }, { kind: 'ghost', testid: 'question-answer-cancel' })],
+    async onsubmit(v) {
+      await decide(q, 'answered', v.answer);
+      drafts.delete(q.id);
+    },
+  });
+  const actions = () => h('div', { class: 'row row--wrap' },
     button(t('broadcasts.approve'), () => decide(q, 'approved'), { small: true, testid: 'question-approve' }),
-    button(t('broadcasts.answer'), () => decide(q, 'answered'), { small: true, testid: 'question-answer' }),
-    button(t('broadcasts.dismiss'), () => decide(q, 'dismissed'), { kind: 'ghost', small: true, testid: 'question-dismiss' })) : null;
-  return h('li', { class: 'list-item', testid: 'question', dataset: { status: q.status } },
-    h('div', { class: 'stack stack--tight' },
+    button(t('broadcasts.answer'), () => { drafts.set(q.id, ''); draw(true, true); }, { small: true, testid: 'question-answer' }),
+    button(t('broadcasts.dismiss'), () => decide(q, 'dismissed'), { kind: 'ghost', small: true, testid: 'question-dismiss' }));
+  function draw(open, focus = false) {
+    const tail = pending ? (open ? answerForm() : actions()) : null;
+    replace(item, h('div', { class: 'stack stack--tight' },
       h('p', { class: 'question__body' }, q.body),
       h('span', { class: 'muted small' }, q.asker ? personName(q.asker) : null, q.asker ? ' · ' : null, t(`broadcasts.question_status.${q.status}`)),
       q.answer ? h('p', { class: 'question__answer' }, t('broadcasts.answered', { answer: q.answer })) : null,
-      actions));
+      tail));
+    const box = open ? item.querySelector('textarea') : null;
+    if (box) {
+      box.value = drafts.get(q.id) || '';
+      box.addEventListener('input', () => drafts.set(q.id, box.value));
+      if (focus) box.focus();
+    }
+  }
+  draw(pending && drafts.has(q.id));
+  return item;
 }
 
 export async function broadcastView(ctx) {
@@ -194,21 +219,26 @@ export async function broadcastView(ctx) {
   }
 
   let moderates = false;
+  const drafts = new Map(); // question id → the answer being typed
   async function loadQuestions() {
     const answer = await get(`/broadcasts/${id}/questions`);
+    const focused = questionsList.contains(document.activeElement) ? document.activeElement.closest('[data-question]') : null;
     moderates = answer.moderates;
     // «No questions yet» is a list item: a list holds nothing else (axe: list).
-    replace(questionsList, answer.questions.length ? answer.questions.map((q) => questionItem(q, moderates, decide))
+    replace(questionsList, answer.questions.length ? answer.questions.map((q) => questionItem(q, moderates, decide, drafts))
       : h('li', { class: 'list-item list-item--empty' }, empty(t('broadcasts.no_questions'))));
+    // Typing an answer when the list is drawn again goes on in the same box.
+    if (focused) questionsList.querySelector(`[data-question="${focused.dataset.question}"] textarea`)?.focus();
   }
-  async function decide(q, status_) {
-    let answer;
+  async function decide(q, status_, answer) {
     if (status_ === 'answered') {
-      answer = window.prompt(t('broadcasts.answer_prompt'), '');
-      if (!answer) return;
+      // From the answer form: a refusal shows in the form, under what was typed.
+      await post(`/broadcasts/${id}/questions/${q.id}`, { status: status_, answer });
+      await loadQuestions();
+      return;
     }
     try {
-      await post(`/broadcasts/${id}/questions/${q.id}`, { status: status_, answer });
+      await post(`/broadcasts/${id}/questions/${q.id}`, { status: status_ });
       await loadQuestions();
     } catch (error) {
       toast(error.message, 'error');

@@ -201,6 +201,10 @@ export async function libraryView(ctx) {
         if (list) list.classList.toggle('mat-list--grid', value === 'grid');
       };
       const items = [...lib.folders.map((f) => folderItem(f, lib, here, reload)), ...lib.materials.map(materialItem)];
+      // A redraw (someone published, or the stream came back) keeps a search being typed.
+      const typing = holder.querySelector('#mat-q');
+      const draft = typing ? typing.value : null;
+      const focused = typing !== null && document.activeElement === typing;
       replace(holder,
         shelvesNav(lib, here),
         toolbar(here, layout, setLayout),
@@ -209,6 +213,9 @@ export async function libraryView(ctx) {
         items.length
           ? h('ul', { class: ['mat-list', layout === 'grid' && 'mat-list--grid'], testid: 'material-list' }, items)
           : empty(lib.query ? t('materials.nothing_found') : t('materials.empty')));
+      const box = holder.querySelector('#mat-q');
+      if (box && draft !== null && draft !== (here.q || '')) box.value = draft;
+      if (box && focused) box.focus();
     } catch (error) {
       replace(holder, errorBox(error));
     }
