@@ -56,7 +56,7 @@ from parta.models import (
 from parta.policy import ChatAction, may_require_ack
 from parta.queries.acks import ACK_CHAT_KINDS, Family, ack_answer, ack_view, families_of
 from parta.queries.scope import chat_for
-from parta.realtime.events import AckChanged, AckReminder
+from parta.realtime.events import AckChanged, AckMarked, AckReminder
 from parta.schemas.acks import AckIn, AckOut
 from parta.services.mail import MailFailed
 from parta.services.sms import SmsFailed
@@ -113,14 +113,17 @@ async def _audience(ctx: Ctx, chat: Chat, ack: Announcement, family: set[int]) -
     return out
 
 
-async def _changed(ctx: Ctx, chat: Chat, ack: Announcement, family: set[int]) -> None:
+async def _changed(ctx: Ctx, chat: Chat, ack: Announcement, family: set[int]) -> set[int]:
+    """Tell those who see the count (``_audience``) that it changed; returns who they are."""
     fams = await families_of(ctx.db, chat)
     done = set((await ctx.db.execute(select(FamilyAck.child_id).where(
         FamilyAck.announcement_id == ack.id))).scalars())
+    told = await _audience(ctx, chat, ack, family)
     ctx.emit(AckChanged(org_id=chat.org_id, chat_id=chat.id, ack_id=ack.id,
                         message_id=ack.message_id,
                         confirmed=sum(1 for f in fams if f.child_id in done), total=len(fams)),
-             await _audience(ctx, chat, ack, family))
+             told)
+    return told
 
 
 async def do_mark(ctx: Ctx, chat: Chat, message: Message, body: AckIn) -> Announcement:
@@ -137,7 +140,10 @@ async def do_mark(ctx: Ctx, chat: Chat, message: Message, body: AckIn) -> Announ
     ctx.audit("ack.marked", chat.org_id, "announcement", ack.id, chat_id=chat.id,
               message_id=message.id, urgent=body.urgent,
               deadline=body.deadline.isoformat() if body.deadline else None)
-    await _changed(ctx, chat, ack, set())
+    told = await _changed(ctx, chat, ack, set())
+    ctx.emit(AckMarked(org_id=chat.org_id, chat_id=chat.id, ack_id=ack.id,
+                       message_id=ack.message_id),
+             await active_member_ids(ctx, chat.id) - told)
     return ack
 
 

@@ -436,6 +436,16 @@ class AckChanged(Event):
     total: int
 
 
+class AckMarked(Event):
+    """A post was marked «Требует подтверждения»: to the chat's other members (the families),
+    whose pages then show «Ознакомлен(а)» on it. No count: the count is the school's."""
+
+    type: Literal["ack.marked"] = "ack.marked"
+    chat_id: int
+    ack_id: int
+    message_id: int
+
+
 class AckReminder(Event):
     """A step of an announcement's escalation ladder: ``reminder`` and ``second_guardian`` to
     the guardians of the families that have not confirmed; ``call_list`` to a class teacher,

@@ -107,6 +107,12 @@ async def test_one_tap_per_family_and_the_author_sees_who_has_not(world: World) 
     assert mine["can_confirm"] is False and mine["mine"] == []
     [marked] = world.events_of("ack.changed")
     assert ids["teacher"] in marked.audience and ids["parent"] not in marked.audience
+    # The families in the chat hear that it was marked (their pages show the button), with no
+    # count; the count's audience does not hear it twice.
+    [news] = world.events_of("ack.marked")
+    assert ids["parent"] in news.audience and not news.audience & marked.audience
+    assert news.event.message_id == mine["message_id"]  # type: ignore[attr-defined]
+    assert not hasattr(news.event, "confirmed")
 
     # Елена sees the button for Маша's family, not the count of others.
     answer = (await elena.get(f"{API}/chats/{chat_id}/acks")).json()

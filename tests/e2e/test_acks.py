@@ -4,7 +4,8 @@ At her desk (1366×800) Анна Сергеевна posts in a parents' chat of 
 museum, with «Требует подтверждения»; Елена, on her phone, taps «Ознакомлен(а)»; Анна's count
 turns to «Ознакомились 1 из 2» by itself and the list says Петя's family has no parent in
 Parta. On her phone, Анна writes a message «to send later», sees «Запланировано: 1», moves it to
-now and watches the server's scheduler send it."""
+now and watches the server's scheduler send it. A post already sent is marked from its menu: Анна
+asks for confirmation by tomorrow evening, and Елена's open page gets «Ознакомлен(а)» by itself."""
 
 from __future__ import annotations
 
@@ -128,3 +129,48 @@ def test_a_message_sent_later_waits_in_the_authors_list_and_goes_at_its_time(
     expect(elena.get_by_test_id("message").filter(has_text=changed)).to_be_visible()
     expect(elena.get_by_test_id("message").filter(has_text=text)).to_have_count(0)
     shot(anna, "scheduled-sent-phone")
+
+
+def test_a_post_already_sent_is_marked_from_its_menu_and_the_parent_sees_it_live(
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
+    chat_id = parents_chat(people, "5А — родители, собрание")
+    text = "Родительское собрание во вторник в 18:30, кабинет 21."
+    anna = open_page(CLASS_TEACHER, f"/chats/{chat_id}", PHONE)
+    elena = open_page(PARENT, f"/chats/{chat_id}", PHONE)
+    anna.get_by_test_id("composer-input").fill(text)
+    anna.get_by_test_id("composer-send").click()
+    mine = anna.get_by_test_id("message").filter(has_text=text)
+    expect(mine).to_have_count(1)
+    expect(mine.get_by_test_id("message-pending")).to_have_count(0)  # the server has it
+    hers = elena.get_by_test_id("message").filter(has_text=text)
+    expect(hers).to_have_count(1)
+    expect(hers.get_by_test_id("ack")).to_have_count(0)
+
+    # A parent's menu has no such item, on Анна's post or on her own.
+    hers.get_by_test_id("message-more").click()
+    expect(elena.get_by_test_id("message-menu")).to_be_visible()
+    expect(elena.get_by_test_id("message-require-ack")).to_have_count(0)
+    elena.keyboard.press("Escape")
+
+    mine.get_by_test_id("message-more").click()
+    anna.get_by_test_id("message-require-ack").click()
+    dialog = anna.get_by_test_id("ack-mark")
+    expect(dialog).to_be_visible()
+    tomorrow = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=1)).replace(hour=18, minute=0)
+    dialog.get_by_test_id("ack-mark-deadline").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    shot(anna, "acks-mark-existing-phone")
+    dialog.get_by_test_id("ack-mark-submit").click()
+    expect(dialog).to_have_count(0)
+    expect(mine.get_by_test_id("ack-count")).to_have_text("Ознакомились 0 из 2")
+    expect(mine.get_by_test_id("ack")).to_contain_text(f"Подтвердить до {tomorrow:%d.%m}")
+    # Marked once: the menu no longer offers it.
+    mine.get_by_test_id("message-more").click()
+    expect(anna.get_by_test_id("message-menu")).to_be_visible()
+    expect(anna.get_by_test_id("message-require-ack")).to_have_count(0)
+    anna.keyboard.press("Escape")
+
+    # Елена's page, open all along, shows the button without a reload.
+    confirm = hers.get_by_test_id("ack-confirm")
+    expect(confirm).to_have_text("Ознакомлен(а)")
+    confirm.click()
+    expect(mine.get_by_test_id("ack-count")).to_have_text("Ознакомились 1 из 2")

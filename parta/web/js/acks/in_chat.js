@@ -3,13 +3,17 @@
 //     school's time zone), where the server says the person may use them;
 //   - on each such announcement: «Ознакомлен(а)» for a parent whose family has not confirmed,
 //     «Ознакомились N из M» and the families that have not, for those who may see them;
-//   - the author's own scheduled messages in this chat («Запланировано: 3»), to change or cancel.
+//   - the author's own scheduled messages in this chat («Запланировано: 3»), to change or cancel;
+//   - «Требует подтверждения» in the menu of one's own post already sent (a dialog: by when,
+//     urgent).
 // Counts come again when the stream says they changed (several changes make one fetch).
 
 import { get, patch, post } from '../api.js';
 import { append, h } from '../dom.js';
 import { t } from '../i18n.js';
 import { toast } from '../ui.js';
+import { field } from '../forms.js';
+import { formDialog } from '../moderation/dialogs.js';
 import { newClientId } from '../chat/sender.js';
 import { onAcks } from './store.js';
 import { isoToZoned, zonedLabel, zonedToIso } from './zone.js';
@@ -211,6 +215,33 @@ export function createAcksInChat({ chatId, timeline }) {
     render();
   });
 
+  // Marking a post already sent ---------------------------------------------------------------
+  /** The message menu offers it on one's own text post here, not marked yet (the menu shows
+   * only one's own: the server refuses anyone else's). */
+  function canMark(msg) {
+    return canRequire && (msg.kind || 'text') === 'text' && !acks.has(msg.id);
+  }
+
+  function mark(msg) {
+    return formDialog({
+      title: t('acks.needs'),
+      intro: h('p', { class: 'muted' }, t('acks.mark_intro')),
+      testid: 'ack-mark',
+      submitLabel: t('acks.mark_submit'),
+      fields: [
+        field({ name: 'deadline', type: 'datetime-local', label: t('acks.deadline'), hint: t('acks.mark_deadline_hint', { zone }), testid: 'ack-mark-deadline' }),
+        field({ name: 'urgent', type: 'checkbox', label: t('acks.urgent'), hint: t('acks.urgent_hint'), testid: 'ack-mark-urgent' }),
+      ],
+      async onsubmit(v) {
+        const fresh = await post(`/messages/${msg.id}/ack`, { deadline: v.deadline ? zonedToIso(v.deadline, zone) : null, urgent: v.urgent });
+        acks.set(fresh.message_id, fresh);
+        render();
+        toast(t('acks.marked'));
+        return true;
+      },
+    });
+  }
+
   // The author's scheduled messages ---------------------------------------------------------
   const listBox = h('ul', { class: 'scheduled__list', testid: 'scheduled-list', hidden: true });
   const countButton = h('button', {
@@ -299,6 +330,8 @@ export function createAcksInChat({ chatId, timeline }) {
     extras,
     bar,
     intercept,
+    canMark,
+    mark,
     destroy() {
       closed = true;
       observer.disconnect();

@@ -1,6 +1,6 @@
-// Announcements' and scheduled messages' events reach the pages here: a count changed, a step of
-// an announcement's reminders (a toast, wherever the person is), one's own scheduled message
-// sent or refused at its time. The open chat watches `onAcks`.
+// Announcements' and scheduled messages' events reach the pages here: a post marked, a count
+// changed, a step of an announcement's reminders (a toast, wherever the person is), one's own
+// scheduled message sent or refused at its time. The open chat watches `onAcks`.
 
 import { registerStore } from '../events/dispatch.js';
 import { t } from '../i18n.js';
@@ -13,6 +13,7 @@ registerStore({
   name: 'acks',
   events: {
     'ack.changed': tell,
+    'ack.marked': tell,
     'ack.reminder': (event) => {
       toast(t(event.step === 'call_list' ? 'acks.call_list_toast' : 'acks.reminder_toast'));
       tell(event);

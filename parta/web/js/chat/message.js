@@ -49,6 +49,7 @@ export function abilities(msg, view) {
     pin: live && view.canPin,
     pinned: live && view.isPinned(msg.id),
     report: live && !own && view.isMember && (msg.kind || 'text') === 'text' && Boolean(msg.author_id),
+    requireAck: live && own && Boolean(view.canRequireAck && view.canRequireAck(msg)),
   };
 }
 
@@ -159,6 +160,7 @@ function openMessageMenu(li, toggle, msg, view) {
     can.forward ? menuItem(t('chat.forward'), act(() => view.onForward(msg)), 'message-forward') : null,
     can.edit ? menuItem(t('chat.edit'), act(() => view.onEdit(msg)), 'message-edit') : null,
     can.pin ? menuItem(can.pinned ? t('chat.unpin') : t('chat.pin'), act(() => view.onPin(msg, !can.pinned)), 'message-pin') : null,
+    can.requireAck ? menuItem(t('acks.needs'), act(() => view.onRequireAck(msg)), 'message-require-ack') : null,
     msg.body ? menuItem(t('chat.copy'), act(() => view.onCopy(msg)), 'message-copy') : null,
     can.report ? menuItem(t('report.action'), act(() => view.onReport(msg)), 'message-report') : null,
     can.remove ? menuItem(t('chat.delete'), act(() => view.onDelete(msg)), 'message-delete', true) : null);

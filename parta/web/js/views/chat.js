@@ -111,6 +111,8 @@ export async function chatView(ctx) {
     chatId, store, timeline, sender: writing.sender, composer: writing.composer, nameOf: actions.nameOf,
   });
   Object.assign(actions, moderation.actions);
+  actions.canRequireAck = (msg) => acks.canMark(msg);
+  actions.onRequireAck = (msg) => acks.mark(msg);
   pinnedBar = createPinnedBar({
     messageOf: known.messageOf,
     load: known.loadOne,
