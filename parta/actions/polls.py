@@ -47,7 +47,8 @@ from parta.queries.scope import ChatScope, chat_for
 from parta.realtime.events import PollReminder, PollResultsChanged, PollVoted
 from parta.schemas.polls import MAX_OPTIONS, MIN_OPTIONS, PollIn, PollOut, PollRemindOut, VoteIn
 
-__all__ = ["close_poll", "create_poll", "flush_results", "remind_poll", "retract_vote", "vote"]
+__all__ = ["check_poll", "close_poll", "create_poll", "flush_results", "remind_poll", "retract_vote",
+           "vote"]
 
 HORIZON = timedelta(days=366)
 
@@ -78,7 +79,8 @@ async def _screened(ctx: Ctx, chat: Chat, me: ChatMember, field: str, text: str)
                                params={"matches": verdict.matches})
 
 
-def _clean_question(body: PollIn) -> tuple[str, list[str]]:
+def check_poll(body: PollIn) -> tuple[str, list[str]]:
+    """The question and options, cleaned; a poll that could not be posted: 422."""
     question = body.question.replace("\r\n", "\n").strip()
     if not question:
         raise ValidationFailed(fields={"question": "required"})
@@ -123,7 +125,7 @@ async def create_poll(ctx: Ctx, chat_id: int, body: PollIn) -> PollOut:
                 raise Conflict(fields={"client_id": "duplicate"})
             return await _answer(ctx, scope, poll)
     me = await _may_write(ctx, chat, scope.member, ChatAction.post)
-    question, options = _clean_question(body)
+    question, options = check_poll(body)
     await _screened(ctx, chat, me, "question", "\n".join([question, *options]))
     now = utcnow()
     msg = Message(chat_id=chat.id, author_id=actor.user_id, client_id=body.client_id or None,

@@ -2,8 +2,8 @@
 
 A scheduled item is its author's alone until it is sent: nobody else sees it, and the author
 may change or cancel it while it waits. ``kind`` says what it makes when due (``post``;
-``announcement`` — a post that needs an acknowledgement); ``payload`` holds that kind's fields,
-so a further kind (a poll) brings its own.
+``announcement`` — a post that needs an acknowledgement; ``poll``); ``payload`` holds that
+kind's fields (``body``, ``ack``; ``poll``: the poll as it was asked for).
 
 When an item is due, the timer of every server process looks; one claims it by moving its
 ``status`` from ``pending`` in a conditional UPDATE and, in the same transaction, sends it as
@@ -26,6 +26,7 @@ from parta.actions.acks import check_deadline, do_mark, require_ack_chat
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import require_chat
 from parta.actions.messages import clean_body
+from parta.actions.polls import check_poll, create_poll
 from parta.actions.sending import Outgoing, send_messages
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, PartaError, ValidationFailed
@@ -42,6 +43,7 @@ from parta.queries.actors import load_caller
 from parta.queries.scope import chat_for
 from parta.realtime.events import ScheduledChanged
 from parta.schemas.acks import AckIn, ScheduledChange, ScheduledIn, ScheduledOut
+from parta.schemas.polls import PollIn
 
 __all__ = ["cancel_scheduled", "change_scheduled", "schedule_forever", "schedule_message",
            "send_due_scheduled"]
@@ -67,6 +69,15 @@ def _check_ack(ack: AckIn, send_at: datetime, now: datetime) -> None:
         raise ValidationFailed(fields={"ack.deadline": "before_send"})
 
 
+def _check_poll(poll: PollIn, send_at: datetime) -> dict[str, Any]:
+    """The poll's fields as they will be posted; it may not close before it is posted."""
+    question, options = check_poll(poll)
+    if poll.closes_at is not None and poll.closes_at <= send_at:
+        raise ValidationFailed(fields={"poll.closes_at": "before_send"})
+    return poll.model_copy(update={"question": question, "options": options, "client_id": None}
+                           ).model_dump(mode="json")
+
+
 def _told(ctx: Ctx, item: ScheduledMessage) -> None:
     ctx.emit(ScheduledChanged(org_id=item.org_id, chat_id=item.chat_id, scheduled_id=item.id,
                               status=item.status.value), {item.author_id})
@@ -81,24 +92,32 @@ async def schedule_message(ctx: Ctx, chat_id: int, body: ScheduledIn) -> Schedul
         raise NotFound()
     require_chat(chat, me, ChatAction.post)
     now = utcnow()
+    if (body.body is None) == (body.poll is None):
+        raise ValidationFailed(fields={"body": "required"})  # a text or a poll, not both
+    if body.poll is not None and body.ack is not None:
+        raise ValidationFailed(fields={"ack": "not_for_poll"})
     if body.ack is not None:
         require_ack_chat(chat, me, actor.roles_in(chat.org_id))
     _check_send_at(body.send_at, now)
     if body.ack is not None:
         _check_ack(body.ack, body.send_at, now)
-    text = clean_body(body.body)
+    payload: dict[str, Any]
+    if body.poll is not None:
+        payload = {"poll": _check_poll(body.poll, body.send_at)}
+    else:
+        payload = {"body": clean_body(body.body or "")}
     waiting = (await ctx.db.execute(select(func.count()).select_from(ScheduledMessage).where(
         ScheduledMessage.author_id == actor.user_id,
         ScheduledMessage.status == ScheduledStatus.pending))).scalar_one()
     if waiting >= ctx.settings.scheduled_per_author:
         raise ValidationFailed("too_many_scheduled", fields={"send_at": "too_many_scheduled"},
                                params={"count": ctx.settings.scheduled_per_author})
-    payload: dict[str, Any] = {"body": text}
     if body.ack is not None:
         payload["ack"] = body.ack.model_dump(mode="json")
+    kind = (ScheduledKind.poll if body.poll is not None else
+            ScheduledKind.announcement if body.ack is not None else ScheduledKind.post)
     item = ScheduledMessage(
-        org_id=chat.org_id, chat_id=chat.id, author_id=actor.user_id,
-        kind=ScheduledKind.announcement if body.ack is not None else ScheduledKind.post,
+        org_id=chat.org_id, chat_id=chat.id, author_id=actor.user_id, kind=kind,
         payload=payload, send_at=body.send_at, status=ScheduledStatus.pending,
         created_at=now, updated_at=now)
     ctx.db.add(item)
@@ -125,11 +144,16 @@ async def change_scheduled(ctx: Ctx, scheduled_id: int, body: ScheduledChange) -
         raise Conflict("scheduled_done")
     now = utcnow()
     payload = dict(item.payload)
-    if body.body is not None:
-        payload["body"] = clean_body(body.body)
     send_at = body.send_at or item.send_at
     if body.send_at is not None:
         _check_send_at(body.send_at, now)
+    if item.kind == ScheduledKind.poll:
+        poll = PollIn.model_validate(payload["poll"])
+        if body.body is not None:
+            poll = poll.model_copy(update={"question": body.body})
+        payload["poll"] = _check_poll(poll, send_at)
+    elif body.body is not None:
+        payload["body"] = clean_body(body.body)
     if item.kind == ScheduledKind.announcement and payload.get("ack"):
         _check_ack(AckIn.model_validate(payload["ack"]), send_at, now)
     # Only if it still waits: the scheduler may have claimed it meanwhile.
@@ -212,6 +236,13 @@ async def _send_one(services: Services, item_id: int, now: datetime) -> int:
 async def _send(ctx: Ctx, item: ScheduledMessage) -> None:
     """Send ``item`` as its author (``ctx`` is theirs); a refusal raises and changes nothing."""
     actor = ctx.require_actor()
+    if item.kind == ScheduledKind.poll:
+        # As the author would post it: the chat's rights and the conduct filter, now; the
+        # client id makes a retry find the poll instead of posting it twice.
+        poll = await create_poll(ctx, item.chat_id, PollIn.model_validate(
+            {**item.payload["poll"], "client_id": f"scheduled-{item.id}"}))
+        item.message_id = poll.id
+        return
     ack = None
     if item.kind == ScheduledKind.announcement:
         scope = await chat_for(ctx.db, actor, item.chat_id)

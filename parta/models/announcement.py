@@ -63,6 +63,7 @@ class FamilyAck(Base):
 class ScheduledKind(StrEnum):
     post = "post"
     announcement = "announcement"
+    poll = "poll"
 
 
 class ScheduledStatus(StrEnum):

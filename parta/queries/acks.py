@@ -50,6 +50,7 @@ from parta.schemas.acks import (
     ScheduledOut,
 )
 from parta.schemas.common import Ref
+from parta.schemas.polls import PollIn
 
 __all__ = ["ACK_CHAT_KINDS", "AckView", "Family", "ack_answer", "ack_view", "chat_acks",
            "families_of", "my_scheduled", "scheduled_out"]
@@ -220,11 +221,13 @@ async def ack_answer(db: AsyncSession, actor: Actor, view: AckView) -> AckOut:
 
 
 def scheduled_out(item: ScheduledMessage, lang: str) -> ScheduledOut:
-    ack = item.payload.get("ack")
+    ack, poll = item.payload.get("ack"), item.payload.get("poll")
+    body = poll["question"] if poll else item.payload.get("body", "")
     return ScheduledOut(
         id=item.id, chat_id=item.chat_id, kind=item.kind.value,
-        body=str(item.payload.get("body", "")), send_at=item.send_at, status=item.status.value,
-        ack=AckIn.model_validate(ack) if ack else None, message_id=item.message_id,
+        body=str(body), send_at=item.send_at, status=item.status.value,
+        ack=AckIn.model_validate(ack) if ack else None,
+        poll=PollIn.model_validate(poll) if poll else None, message_id=item.message_id,
         refusal=item.refusal,
         refusal_text=t(lang, f"error.{item.refusal}") if item.refusal else None)
 

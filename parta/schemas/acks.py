@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, StringConstraints
 
 from parta.schemas.common import Ref, Strict
+from parta.schemas.polls import PollIn
 
 __all__ = ["AckIn", "AckOut", "AcksOut", "FamilyOut", "MyFamilyOut", "ScheduledChange",
            "ScheduledIn", "ScheduledListOut", "ScheduledOut"]
@@ -75,16 +76,19 @@ class AcksOut(BaseModel):
 
 
 class ScheduledIn(Strict):
-    """A message to send at ``send_at`` (with its time zone); with ``ack``, an announcement
-    that needs an acknowledgement."""
+    """A message to send at ``send_at`` (with its time zone): ``body``, the text — with
+    ``ack``, an announcement that needs an acknowledgement; or ``poll``, a poll to post then
+    (its ``closes_at``, if any, after ``send_at``). One of ``body`` and ``poll``."""
 
-    body: Body
+    body: Body | None = None
     send_at: dt.datetime
     ack: AckIn | None = None
+    poll: PollIn | None = None
 
 
 class ScheduledChange(Strict):
-    """What changes; a missing field stays as it is."""
+    """What changes; a missing field stays as it is (``body`` of a scheduled poll: its
+    question)."""
 
     body: Body | None = None
     send_at: dt.datetime | None = None
@@ -96,11 +100,12 @@ class ScheduledOut(BaseModel):
 
     id: int
     chat_id: int
-    kind: Literal["post", "announcement"]
-    body: str
+    kind: Literal["post", "announcement", "poll"]
+    body: str  # a poll's question
     send_at: dt.datetime
     status: Literal["pending", "sent", "held", "failed", "cancelled"]
     ack: AckIn | None = None
+    poll: PollIn | None = None
     message_id: int | None = None
     refusal: str | None = None
     refusal_text: str | None = None
