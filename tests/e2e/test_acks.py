@@ -5,7 +5,8 @@ museum, with «Требует подтверждения»; Елена, on her p
 turns to «Ознакомились 1 из 2» by itself and the list says Петя's family has no parent in
 Parta. On her phone, Анна writes a message «to send later», sees «Запланировано: 1», moves it to
 now and watches the server's scheduler send it. A post already sent is marked from its menu: Анна
-asks for confirmation by tomorrow evening, and Елена's open page gets «Ознакомлен(а)» by itself."""
+asks for confirmation by tomorrow evening, and Елена's open page gets «Ознакомлен(а)» by itself.
+A poll is posted later too: it waits in Анна's list, she moves it to now, and Елена votes in it."""
 
 from __future__ import annotations
 
@@ -174,3 +175,46 @@ def test_a_post_already_sent_is_marked_from_its_menu_and_the_parent_sees_it_live
     expect(confirm).to_have_text("Ознакомлен(а)")
     confirm.click()
     expect(mine.get_by_test_id("ack-count")).to_have_text("Ознакомились 1 из 2")
+
+
+def test_a_poll_posted_later_waits_in_the_list_and_the_parent_votes_when_it_comes(
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
+    chat_id = parents_chat(people, "5А — родители, опрос позже")
+    question = "Когда удобнее провести субботник?"
+    zone = ZoneInfo(ZONE)
+    anna = open_page(CLASS_TEACHER, f"/chats/{chat_id}", PHONE)
+    elena = open_page(PARENT, f"/chats/{chat_id}", PHONE)
+    anna.get_by_test_id("composer-poll").click()
+    dialog = anna.get_by_test_id("poll-dialog")
+    dialog.get_by_test_id("poll-question-input").fill(question)
+    inputs = dialog.get_by_test_id("poll-option-input")
+    inputs.nth(0).fill("В субботу утром")
+    inputs.nth(1).fill("В воскресенье днём")
+    now = datetime.now(zone)
+    # It may not close before it is posted: said under the deadline, and nothing is scheduled.
+    dialog.get_by_test_id("poll-send-at").fill((now + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    dialog.get_by_test_id("poll-deadline").fill((now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    dialog.get_by_test_id("poll-post").click()
+    expect(dialog.get_by_test_id("poll-deadline-error")).to_have_text("Срок должен быть позже времени отправки.")
+    dialog.get_by_test_id("poll-deadline").fill((now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    shot(anna, "poll-later-phone")
+    dialog.get_by_test_id("poll-post").click()
+    expect(dialog).to_have_count(0)
+    count = anna.get_by_test_id("scheduled-count")
+    expect(count).to_have_text("Запланировано: 1")
+    count.click()
+    item = anna.get_by_test_id("scheduled-item")
+    expect(item).to_contain_text("Опрос")
+    expect(item.get_by_test_id("scheduled-text")).to_have_text(question)
+    expect(elena.get_by_test_id("poll-question")).to_have_count(0)
+
+    # She moves it to now; the scheduler posts it, and Елена's open page shows it to vote in.
+    item.get_by_test_id("scheduled-edit").click()
+    item.get_by_test_id("scheduled-edit-at").fill(datetime.now(zone).strftime("%Y-%m-%dT%H:%M"))
+    item.get_by_test_id("scheduled-save").click()
+    expect(anna.get_by_test_id("poll-question").filter(has_text=question)).to_be_visible(timeout=45_000)
+    expect(anna.get_by_test_id("scheduled-bar")).to_be_hidden()
+    card = elena.get_by_test_id("message").filter(has_text=question)
+    expect(card.get_by_test_id("poll-option")).to_have_count(2)
+    card.get_by_test_id("poll-option").filter(has_text="В субботу утром").get_by_test_id("poll-choose").click()
+    expect(card.get_by_test_id("poll-percent")).to_have_text(["100%", "0%"])

@@ -279,6 +279,7 @@ export function createAcksInChat({ chatId, timeline }) {
     append(li, [
       h('p', { class: 'scheduled__when' }, zonedLabel(item.send_at, zone),
         item.kind === 'announcement' ? ` · ${t('acks.needs')}` : '',
+        item.kind === 'poll' ? ` · ${t('polls.label')}` : '',
         failed ? h('span', { class: 'scheduled__failed' }, ` · ${t('scheduled.failed')}`) : ''),
       h('p', { class: 'scheduled__text', testid: 'scheduled-text' }, item.body),
       failed && item.refusal_text ? h('p', { class: 'muted small', testid: 'scheduled-refusal' }, t('acks.not_sent_reason', { reason: item.refusal_text })) : null,

@@ -1,5 +1,6 @@
 // «Опрос» from the composer: the question, 2..12 options (added and removed), single or several
-// answers, own words, anonymous, when the results show, and an optional deadline.
+// answers, own words, anonymous, when the results show, an optional deadline, and optionally a
+// later time to post it (it waits in the author's «Запланировано» list until then).
 
 import { post } from '../api.js';
 import { h } from '../dom.js';
@@ -61,6 +62,7 @@ export function openPollForm(chatId) {
         field({ name: 'anonymous', label: t('polls.make_anonymous'), type: 'checkbox', hint: t('polls.anonymous_hint'), testid: 'poll-anonymous' }),
         results,
         field({ name: 'closes_at', label: t('polls.deadline'), type: 'datetime-local', hint: t('polls.deadline_hint'), testid: 'poll-deadline' }),
+        field({ name: 'send_at', label: t('polls.post_later'), type: 'datetime-local', hint: t('polls.post_later_hint'), testid: 'poll-send-at' }),
       ],
       actions: [button(t('common.cancel'), () => done(null), { testid: 'poll-cancel' }), submit(t('polls.post'), 'poll-post')],
       onsubmit: async (values, formEl) => {
@@ -74,6 +76,18 @@ export function openPollForm(chatId) {
           anonymous: values.anonymous, results: values.results,
         };
         if (values.closes_at) body.closes_at = new Date(values.closes_at).toISOString();
+        if (values.send_at) {
+          try {
+            await post(`/chats/${chatId}/scheduled`, { send_at: new Date(values.send_at).toISOString(), poll: body });
+          } catch (error) {
+            // The poll's own fields come back as «poll.closes_at»: shown under this form's fields.
+            if (error.fields) error.fields = Object.fromEntries(Object.entries(error.fields).map(([k, v]) => [k.replace(/^poll\./, ''), v]));
+            throw error;
+          }
+          toast(t('polls.scheduled'));
+          done(null); // nothing to show in the chat yet: it waits in «Запланировано»
+          return;
+        }
         const poll = setPoll(await post(`/chats/${chatId}/polls`, body));
         toast(t('polls.posted'));
         done(poll);
