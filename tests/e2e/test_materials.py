@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.api.test_media_safety import ffmpeg
 from tests.e2e.conftest import ADMIN, CLASS_TEACHER, PARENT, STUDENT, Api, new_page, shot
 from tests.live import LiveServer
 
@@ -219,3 +220,33 @@ def test_a_teacher_keeps_folders_and_versions_of_her_class_shelf(
     expect(anna.get_by_test_id("confirm-dialog")).to_contain_text("В папке есть материалы (1)")
     anna.get_by_test_id("confirm-ok").click()
     expect(anna.get_by_test_id("material-folder")).to_have_count(0)
+
+
+def test_a_school_video_plays_on_a_parents_phone_by_ranges(
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
+    """Ирина Петровна puts a three-second film of the school's science week on the school's
+    shelf; Елена opens it on her phone and it plays: the browser asks for byte ranges, the
+    server answers 206, and the picture's time moves on."""
+    video = ffmpeg("-f", "lavfi", "-i", "testsrc=duration=3:size=160x120:rate=15",
+                   "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
+                   "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                   "-movflags", "+faststart", suffix=".mp4")
+    irina = people(ADMIN)
+    answer = irina.http.post(f"/orgs/{irina.org_id}/materials", data={"title": "Неделя науки: опыт с водой"},
+                             files={"file": ("опыт.mp4", video, "application/octet-stream")})
+    assert answer.status_code == 201, answer.text
+    material = answer.json()
+
+    elena = open_page(PARENT, f"/materials/{material['id']}")
+    ranges: list[tuple[int, str]] = []
+    elena.on("response", lambda r: ranges.append((r.status, r.request.headers.get("range", "")))
+             if r.url.endswith(f"/materials/{material['id']}/file") else None)
+    player = elena.get_by_test_id("material-video")
+    expect(player).to_be_visible()
+    elena.wait_for_function("() => document.querySelector('[data-testid=material-video]').readyState >= 1")
+    assert player.evaluate("(v) => [v.videoWidth, v.videoHeight]") == [160, 120]
+    player.evaluate("(v) => { v.muted = true; return v.play(); }")
+    elena.wait_for_function(
+        "() => document.querySelector('[data-testid=material-video]').currentTime > 0.5")
+    assert any(status == 206 and header.startswith("bytes=") for status, header in ranges), ranges
+    shot(elena, "materials-video-phone")
