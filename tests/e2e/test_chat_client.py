@@ -82,6 +82,18 @@ def test_on_a_phone_the_top_bar_the_chat_header_and_the_message_menu_are_big_eno
     assert small_targets(page, "[data-testid=message-menu]") == []
     shot(page, "chat-390-menu")
     page.keyboard.press("Escape")
+    expect(page.get_by_test_id("message-menu")).to_have_count(0)
+
+    # A finger held on a message opens the same menu (as in other messengers).
+    text = page.get_by_test_id("message").last.get_by_test_id("message-body")
+    box = text.bounding_box()
+    touch = {"pointerType": "touch", "isPrimary": True, "pointerId": 7, "bubbles": True,
+             "clientX": box["x"] + 5, "clientY": box["y"] + 5}
+    text.dispatch_event("pointerdown", touch)
+    expect(page.get_by_test_id("message-menu")).to_be_visible()
+    text.dispatch_event("pointerup", touch)
+    expect(page.get_by_test_id("message-reply")).to_be_visible()
+    page.keyboard.press("Escape")
     page.context.close()
 
 

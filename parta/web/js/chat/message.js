@@ -241,8 +241,47 @@ export function messageEl(msg, view) {
       else openMessageMenu(li, toggle, msg, view);
     });
     li.querySelector('.msg__row').append(toggle);
+    onLongPress(bubble, () => {
+      if (!(openMenu && openMenu.toggle === toggle)) openMessageMenu(li, toggle, msg, view);
+    });
   }
   return li;
+}
+
+const LONG_PRESS_MS = 480;
+const LONG_PRESS_SLOP = 10; // px a finger may wander and still be holding, not scrolling
+
+/** On a touch screen, holding a finger on a message opens its menu, as in other messengers
+ * (the «···» stays for everyone else and for the keyboard). A finger that moves is scrolling;
+ * the phone's own long-press menu gives way to ours. */
+function onLongPress(el, fire) {
+  let timer = null;
+  let from = null;
+  let fired = false;
+  const cancel = () => {
+    clearTimeout(timer);
+    timer = null;
+  };
+  el.addEventListener('pointerdown', (event) => {
+    if (event.pointerType !== 'touch' || !event.isPrimary) return;
+    if (event.target.closest('a, button, input, textarea, video, audio')) return;
+    cancel();
+    fired = false;
+    from = [event.clientX, event.clientY];
+    timer = setTimeout(() => {
+      timer = null;
+      fired = true;
+      if (navigator.vibrate) navigator.vibrate(10);
+      fire();
+    }, LONG_PRESS_MS);
+  });
+  el.addEventListener('pointermove', (event) => {
+    if (timer && Math.hypot(event.clientX - from[0], event.clientY - from[1]) > LONG_PRESS_SLOP) cancel();
+  });
+  for (const type of ['pointerup', 'pointercancel', 'pointerleave']) el.addEventListener(type, cancel);
+  el.addEventListener('contextmenu', (event) => {
+    if (timer || fired) event.preventDefault();
+  });
 }
 
 // A fixed menu follows its message while the timeline scrolls, and closes when it leaves.
