@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response, WebSocket
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -62,6 +62,7 @@ from parta.http_limits import BodyLimits, route_limits
 from parta.http_log import RequestLog
 from parta.i18n import LANGUAGES, catalog
 from parta.pwa import router as pwa_router
+from parta.pwa import shell_page
 from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
@@ -188,9 +189,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if not index.exists() or path.startswith(("api/", "static/")):
             return error_response(request, 404, "not_found")
         if pages.fullmatch(request.url.path):
-            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+            return HTMLResponse(shell_page(web), headers={"Cache-Control": "no-cache"})
         if "text/html" in request.headers.get("accept", "") and "." not in path:
-            return FileResponse(index, status_code=404, headers={"Cache-Control": "no-cache"})
+            return HTMLResponse(shell_page(web), status_code=404,
+                                headers={"Cache-Control": "no-cache"})
         return error_response(request, 404, "not_found")
 
     return app

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-__all__ = ["SHELL_DIRS", "asset_version", "manifest", "router", "shell_assets"]
+__all__ = ["SHELL_DIRS", "asset_version", "manifest", "router", "shell_assets", "shell_page",
+           "start_modules"]
 
 SHELL_DIRS = ("css", "js", "i18n", "icons")
 THEME = "#0f766e"  # --accent in css/base.css
@@ -43,6 +45,47 @@ def asset_version(web_dir: Path) -> str:
 def shell_assets(web_dir: Path) -> list[str]:
     """What an offline start needs: the shell at «/» and every static file of the client."""
     return ["/", "/manifest.webmanifest", *_scan(web_dir)[1]]
+
+
+# A static ``import … from './x.js'`` / ``export … from`` / ``import './x.js'`` (not ``import()``,
+# which is how a page loads later what it needs only when opened).
+_STATIC_IMPORT = re.compile(
+    r"""^\s*(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]""",
+    re.MULTILINE)
+ENTRY = "js/app.js"
+
+
+@cache
+def start_modules(web_dir: Path) -> tuple[str, ...]:
+    """Every script the client's entry imports statically, directly or not: what a first
+    start needs before it can draw anything (read once per process)."""
+    root = web_dir.resolve()
+    seen: dict[Path, None] = {}
+    todo = [root / ENTRY]
+    while todo:
+        path = todo.pop().resolve()
+        if path in seen or not path.is_file() or root not in path.parents:
+            continue
+        seen[path] = None
+        for found in _STATIC_IMPORT.finditer(path.read_text(encoding="utf-8")):
+            spec = found.group(1) or found.group(2)
+            if spec.startswith("."):
+                todo.append(path.parent / spec)
+    return tuple(sorted(f"/static/{p.relative_to(root).as_posix()}" for p in seen))
+
+
+@cache
+def shell_page(web_dir: Path) -> str:
+    """The HTML shell, telling the browser of every start-up script at once
+    (``modulepreload``): it fetches them side by side instead of discovering them one import
+    level at a time."""
+    html = (web_dir / "index.html").read_text(encoding="utf-8")
+    entry = f'<script type="module" src="/static/{ENTRY}"></script>'
+    if entry not in html:
+        return html
+    links = "".join(f'<link rel="modulepreload" href="{url}">\n  '
+                    for url in start_modules(web_dir) if url != f"/static/{ENTRY}")
+    return html.replace(entry, links + entry, 1)
 
 
 def manifest(lang: str = "ru") -> dict[str, Any]:

@@ -3,11 +3,12 @@ asset version of the files it caches (a deploy that changes a file changes the v
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 from parta.config import Settings
-from parta.pwa import _scan, asset_version, shell_assets
+from parta.pwa import _scan, asset_version, shell_assets, shell_page, start_modules
 from tests.conftest import World
 
 
@@ -36,3 +37,39 @@ def test_a_changed_file_changes_the_asset_version(tmp_path: Path) -> None:
     (web / "css" / "base.css").write_text((web / "css" / "base.css").read_text() + "\n/* v2 */\n")
     assert asset_version(web) != before
     _scan.cache_clear()
+
+
+async def test_the_shell_names_every_start_up_script_and_no_page_loaded_later(world: World) -> None:
+    """The browser learns of the start-up scripts from the HTML (modulepreload) and fetches
+    them side by side; a page opened only by some (the administration's) is not among them."""
+    c = world.client()
+    r = await c.get("/chats", headers={"accept": "text/html"})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', r.text)
+    web = world.services.settings.web_dir
+    assert set(preloaded) == set(start_modules(web)) - {"/static/js/app.js"}
+    assert len(preloaded) == len(set(preloaded))
+    assert "/static/js/views/chats.js" in preloaded and "/static/js/views/chat.js" in preloaded
+    for later in ("/static/js/views/admin_org.js", "/static/js/views/roster_import.js",
+                  "/static/js/stats/page.js", "/static/js/materials/editor.js"):
+        assert later not in preloaded
+        assert (await c.get(later)).status_code == 200  # there when its page opens
+    for url in preloaded:
+        assert (await c.get(url)).status_code == 200, url
+    assert r.text.index("modulepreload") < r.text.index('src="/static/js/app.js"')
+    r = await c.get("/no/such/page", headers={"accept": "text/html"})
+    assert r.status_code == 404 and "modulepreload" in r.text
+
+
+def test_start_modules_follow_static_imports_only(tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    (web / "js" / "views").mkdir(parents=True)
+    (web / "index.html").write_text('<script type="module" src="/static/js/app.js"></script>')
+    (web / "js" / "app.js").write_text(
+        "import { a } from './a.js';\nimport {\n  b,\n} from './views/b.js';\nimport './side.js';\n"
+        "const later = () => import('./views/later.js');\nexport { c } from './c.js';\n")
+    for name in ("a", "views/b", "side", "views/later", "c"):
+        (web / "js" / f"{name}.js").write_text("import { a } from '../js/a.js';\n" if name == "views/b" else "")
+    assert start_modules(web) == ("/static/js/a.js", "/static/js/app.js", "/static/js/c.js",
+                                  "/static/js/side.js", "/static/js/views/b.js")
+    assert shell_page(web).count("modulepreload") == 4
