@@ -41,10 +41,11 @@ def elena_settings_kept(people: Callable[[str], Api]) -> Iterator[Api]:
 
 def open_chat(browser: Any, server: LiveServer, states: Callable[[str], str], chat_id: int,
               viewport: dict[str, int]) -> Any:
-    """Анна's page of the chat, once its quiet-hours answer came."""
+    """Анна's page of the chat, once its quiet-hours answer came (its clock the test's to move)."""
     mobile = viewport["width"] < 600
     page = new_page(browser, server, storage_state=states(CLASS_TEACHER), viewport=viewport,
                     timezone_id=ZONE, has_touch=mobile, is_mobile=mobile)
+    page.clock.install()
     with page.expect_response(lambda r: r.url.endswith(f"/chats/{chat_id}/quiet")) as answer:
         page.goto(f"/chats/{chat_id}")
     assert answer.value.status == 200
@@ -93,5 +94,12 @@ def test_the_teacher_sees_that_the_parent_hears_of_it_when_her_quiet_hours_end(
                 expect(page.get_by_test_id("message").filter(has_text=text)).to_be_visible()
                 expect(page.get_by_test_id("message-pending")).to_have_count(0)
                 expect(line).to_be_visible()
+            else:  # Елена turned hers off: a focus a while later asks again, and the line goes
+                elena.put("/notifications/settings", {"quiet_enabled": False})
+                page.get_by_test_id("composer-input").blur()
+                page.clock.fast_forward("03:00")
+                with page.expect_response(lambda r: r.url.endswith(f"/chats/{chat_id}/quiet")):
+                    page.get_by_test_id("composer-input").focus()
+                expect(line).to_be_hidden()
         finally:
             page.context.close()
