@@ -88,7 +88,7 @@ def test_the_teacher_sees_that_the_parent_hears_of_it_when_her_quiet_hours_end(
             assert shown["x"] + shown["width"] <= viewport["width"]
             shot(page, f"quiet-hint-{name}")
             if viewport is PHONE:  # the line holds nothing back
-                text = "Сбор у школы в 8:15, поздний вечер"
+                text = "Пишу поздно: завтра всё без изменений"
                 page.get_by_test_id("composer-input").fill(text)
                 page.get_by_test_id("composer-input").press("Enter")
                 expect(page.get_by_test_id("message").filter(has_text=text)).to_be_visible()
