@@ -52,6 +52,7 @@ from parta.models import (
     UnblockStatus,
     User,
 )
+from parta.quiet import quiet_until
 from parta.realtime.events import (
     AckReminder,
     BlockChanged,
@@ -77,22 +78,6 @@ PREVIEW_CHARS = 140
 _PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder",
            "call.ringing", "poll.reminder",
            "ack.reminder")
-
-
-def quiet_until(s: NotificationSettings, now: datetime) -> datetime | None:
-    """The end of the quiet hours ``now`` falls in (UTC), or None if it falls in none."""
-    if not s.quiet_enabled or s.quiet_start == s.quiet_end:
-        return None
-    zone = ZoneInfo(s.time_zone)
-    local = now.astimezone(zone)
-    minute = local.hour * 60 + local.minute
-    start, end = s.quiet_start, s.quiet_end
-    inside = start <= minute < end if start < end else (minute >= start or minute < end)
-    if not inside:
-        return None
-    day = local.date() if minute < end else local.date() + timedelta(days=1)
-    ends = datetime(day.year, day.month, day.day, end // 60, end % 60, tzinfo=zone)
-    return ends.astimezone(now.tzinfo)
 
 
 def in_quiet_hours(s: NotificationSettings, now: datetime) -> bool:

@@ -35,6 +35,7 @@ from parta.models import (
 )
 from parta.policy import Action
 from parta.queries.scope import OrgScope, chat_for, org_for
+from parta.quiet import DEFAULT_QUIET_END, DEFAULT_QUIET_START, DEFAULT_TIME_ZONE
 from parta.schemas.push import NotificationSettingsIn, OrgQuietHoursIn, SubscriptionIn
 from parta.services.push import new_key, public_key_of
 
@@ -138,7 +139,8 @@ class Effective:
 
 def _defaults(user_id: int) -> NotificationSettings:
     return NotificationSettings(user_id=user_id, quiet_own=False, quiet_enabled=True,
-                                quiet_start=21 * 60, quiet_end=7 * 60, time_zone="Europe/Moscow",
+                                quiet_start=DEFAULT_QUIET_START, quiet_end=DEFAULT_QUIET_END,
+                                time_zone=DEFAULT_TIME_ZONE,
                                 previews=False, email_digest=True, digest_delay_minutes=None)
 
 

@@ -12,9 +12,11 @@ from parta.api.deps import AnyCtx, AuthCtx, AuthReadingCtx, PathId, services_of
 from parta.api.responses import errors
 from parta.policy import Action
 from parta.queries import push as q
+from parta.queries.quiet import chat_quiet
 from parta.queries.scope import chat_for, org_for
 from parta.schemas.common import Ok
 from parta.schemas.push import (
+    ChatQuietOut,
     MuteOut,
     NotificationSettingsIn,
     NotificationSettingsOut,
@@ -96,6 +98,13 @@ async def school_quiet_hours(org_id: PathId, ctx: AuthReadingCtx) -> OrgQuietHou
 async def set_school_quiet_hours(org_id: PathId, body: OrgQuietHoursIn,
                                  ctx: AuthCtx) -> OrgQuietHoursOut:
     return q.org_quiet_hours(await push_actions.set_org_quiet_hours(ctx, org_id, body))
+
+
+@router.get("/chats/{chat_id}/quiet", response_model=ChatQuietOut, responses=errors(401, 404))
+async def chat_quiet_now(chat_id: PathId, ctx: AuthReadingCtx) -> ChatQuietOut:
+    """How many of the chat's other members are in their quiet hours now, and when they will
+    hear of a message written now (counts and times, never names)."""
+    return await chat_quiet(ctx.db, await chat_for(ctx.db, ctx.require_actor(), chat_id))
 
 
 @router.get("/chats/{chat_id}/mute", response_model=MuteOut, responses=errors(401, 404))

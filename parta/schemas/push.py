@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from parta.schemas.common import Strict
 
-__all__ = ["MuteOut", "NotificationSettingsIn", "NotificationSettingsOut", "OrgQuietHoursIn",
+__all__ = ["ChatQuietOut", "MuteOut", "NotificationSettingsIn", "NotificationSettingsOut", "OrgQuietHoursIn",
            "OrgQuietHoursOut", "PushKeyOut",
            "PushKeys", "SubscriptionIn", "SubscriptionOut", "SubscriptionsOut"]
 
@@ -79,6 +79,22 @@ class NotificationSettingsOut(BaseModel):
     digest_delay_minutes: int | None  # null: the installation's default, below
     digest_default_minutes: int
     email_confirmed: bool  # whether there is a confirmed address for the digest to go to
+
+
+class ChatQuietOut(BaseModel):
+    """Whether a message written now wakes the chat's other members: of ``total`` of them,
+    ``quiet`` are in their quiet hours and will hear of it when those end — the earliest such
+    moment and the most common one (UTC), and the latter as «HH:MM» in the school's time zone.
+    ``urgent``: the caller's posts here do not wait (an administrator in the school channel)."""
+
+    chat_id: int
+    total: int
+    quiet: int
+    urgent: bool
+    earliest: datetime | None
+    typical: datetime | None
+    typical_at: str | None
+    time_zone: str
 
 
 class MuteOut(BaseModel):

@@ -75,6 +75,7 @@ async def test_a_days_reading_writes_nothing(world: World) -> None:
         (anna, "/me"), (anna, "/me/sessions"), (anna, "/chats"), (anna, f"/chats/{cid}"),
         (anna, f"/chats/{cid}/messages"), (anna, f"/chats/{cid}/members"),
         (anna, f"/chats/{cid}/blocks"), (anna, f"/chats/{cid}/members/{petya_id}/record"),
+        (anna, f"/chats/{cid}/quiet"),
         (anna, f"/orgs/{org}/moderation"), (anna, "/search?q=буду"),
         (petya, f"/chats/{cid}"), (petya, f"/chats/{cid}/messages"), (petya, "/me/violations"),
         (petya, f"/chats/{cid}/held"), (petya, "/me/removals"),

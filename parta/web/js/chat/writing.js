@@ -5,6 +5,7 @@
 import { t } from '../i18n.js';
 import { toast } from '../ui.js';
 import { createComposer } from './composer.js';
+import { createQuietHint } from './quiet_hint.js';
 import { openPollForm } from '../polls/form.js';
 import { createSender } from './sender.js';
 import { canPost } from './store.js';
@@ -53,6 +54,10 @@ export function createWriting({ chatId, me, store, timeline, pages, known, typin
     },
   });
 
+  // Who will hear of it only in the morning (their quiet hours): a line above the text box.
+  const quiet = createQuietHint({ chatId, input: composer.input });
+  composer.el.prepend(quiet.el);
+
   /** Files dropped onto the chat go with the next message, where the person may post. */
   function dropFiles(files) {
     const chat = store.chat();
@@ -66,6 +71,7 @@ export function createWriting({ chatId, me, store, timeline, pages, known, typin
     dropFiles,
     destroy() {
       sender.destroy();
+      quiet.destroy();
       composer.destroy();
     },
   };
