@@ -102,5 +102,5 @@ export function attachmentsEl(list) {
   return h('div', { class: 'msg__files', testid: 'message-files' },
     photos.length ? photoGrid(photos) : null,
     media.map(player),
-    docs.map(fileRow));
+    docs.map((a) => fileRow(a)));
 }
