@@ -111,7 +111,7 @@ def _served(f: InstructionFile, ctx: AuthCtx) -> Awaitable[StreamingResponse]:
 # Reading: the action writes in a short transaction of its own, after the slow media work.
 @router.post("/municipalities/{municipality_id}/instruction-files", status_code=201,
              response_model=InstructionFileOut,
-             responses=errors(401, 403, 404, 409, 413, 422, 429))
+             responses=errors(401, 403, 404, 413, 422, 429))
 async def upload_file(municipality_id: PathId, ctx: AuthReadingCtx,
                       file: UploadFile) -> InstructionFileOut:
     """A file for an instruction about to be sent (then its id goes in ``file_ids``): checked

@@ -4,6 +4,7 @@ the schools it went to download them, cleaned as a chat's files are; nobody else
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import timedelta
 from typing import Any
@@ -136,6 +137,9 @@ async def test_only_ones_own_unsent_files_go_and_at_most_ten(world: World) -> No
     for who in (await world.as_("admin"), await world.as_("teacher"), far_olga, operator):
         r = await upload(who, muni_id, "a.txt", b"hello")
         assert r.status_code == 404, r.text
+    r = await upload(olga, far_muni_id, "a.txt", b"hello")  # nor she for another one
+    assert r.status_code == 404, r.text
+    assert (await olga.get(far["url"])).status_code == 404
     # Ten files go; a file already sent does not go again.
     ten = [mine] + [await uploaded(olga, muni_id, f"акт {n}.txt", f"акт {n}".encode())
                     for n in range(9)]
@@ -182,3 +186,17 @@ async def test_files_never_sent_are_forgotten_after_a_day(world: World) -> None:
     for kept in (sent, fresh):
         assert await storage.exists(keys[kept["id"]])
     assert (await olga.get(left["url"])).status_code == 404
+
+
+async def test_a_double_click_sends_the_files_with_one_instruction(world: World) -> None:
+    """Two sends with the same files at once: one instruction carries them, the other is
+    refused and leaves nothing behind (a race: on PostgreSQL too)."""
+    olga, muni_id = await municipal_admin(world)
+    plan = await uploaded(olga, muni_id)
+    answers = await asyncio.gather(*(send(olga, muni_id, file_ids=[plan["id"]])
+                                     for _ in range(2)))
+    assert sorted(r.status_code for r in answers) == [201, 422], [r.text for r in answers]
+    listed = (await olga.get(f"{API}/municipalities/{muni_id}/instructions")).json()
+    assert len(listed["instructions"]) == 1
+    [ins] = [r.json() for r in answers if r.status_code == 201]
+    assert [f["id"] for f in ins["files"]] == [plan["id"]]
