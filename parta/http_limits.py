@@ -24,7 +24,9 @@ __all__ = ["JSON_LIMIT", "BodyLimits", "BodyTooLarge", "route_limits"]
 JSON_LIMIT = 1024 * 1024  # every body that is not a file
 FORM_SLACK = 64 * 1024  # a file's multipart framing and its form fields
 
-_ATTACHMENTS = re.compile(r"/api/v1/chats/[^/]+/attachments")
+# the files of a chat and of an instruction (one upload path, one limit)
+_ATTACHMENTS = re.compile(r"/api/v1/chats/[^/]+/attachments"
+                          r"|/api/v1/municipalities/[^/]+/instruction-files")
 _ROSTER_IMPORTS = re.compile(r"/api/v1/orgs/[^/]+/roster/imports")
 
 

@@ -15,7 +15,7 @@ from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import chat_member, require_chat
 from parta.db import utcnow
 from parta.errors import NotFound, RateLimited, TooLarge, ValidationFailed
-from parta.models import Attachment, HeldMessage, HeldStatus
+from parta.models import Attachment, HeldMessage, HeldStatus, InstructionFile
 from parta.models.privacy import Purpose
 from parta.policy import ChatAction
 from parta.queries.blocks import require_not_blocked
@@ -26,8 +26,9 @@ from parta.services import av, media
 from parta.services.text import clean_name
 from parta.services.upload_gate import GateBusy
 
-__all__ = ["Clean", "attachment_for", "clean_upload", "prune_unsent", "prune_unsent_forever",
-           "receive", "safe_name", "upload", "upload_limit"]
+__all__ = ["Clean", "Stored", "attachment_for", "clean_upload", "prune_unsent",
+           "prune_unsent_forever", "prune_unsent_instruction_files", "receive", "safe_name",
+           "store_upload", "upload", "upload_limit"]
 
 log = logging.getLogger("parta.attachments")
 
@@ -80,6 +81,53 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
     chat = scope.chat
     if _looks_like_photo(data):  # a parent may have withdrawn consent to photos (152-ФЗ)
         await require_consent(ctx.db, scope, Purpose.photos)
+    stored = await store_upload(ctx, f"org{chat.org_id}/chat{chat.id}", filename, data)
+    try:
+        async with unit_of_work(ctx.services, **ctx.caller()) as w:
+            chat = (await _check_member(w, chat_id)).chat  # they may have left, or been blocked
+            att = Attachment(org_id=chat.org_id, chat_id=chat.id, uploader_id=actor.user_id,
+                             **stored.columns())
+            w.db.add(att)
+            await w.db.flush()
+    except BaseException:
+        await stored.forget(ctx.services)
+        raise
+    return att
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A file checked, cleaned and stored, its row not yet written (a chat's attachment, an
+    instruction's file: ``columns()`` are the columns they share)."""
+
+    kind: str
+    mime: str
+    name: str
+    size: int
+    storage_key: str
+    thumb_key: str | None
+    width: int | None
+    height: int | None
+
+    def columns(self) -> dict[str, object]:
+        return {"kind": self.kind, "mime": self.mime, "name": self.name, "size": self.size,
+                "storage_key": self.storage_key, "thumb_key": self.thumb_key,
+                "width": self.width, "height": self.height}
+
+    async def forget(self, services: Services) -> None:
+        """The row could not be written: the stored objects go too."""
+        await _forget(services, [self.storage_key, self.thumb_key])
+
+
+async def store_upload(ctx: Ctx, prefix: str, filename: str, data: bytes) -> Stored:
+    """The one way an uploaded file is kept: the uploader's rate, then — outside any
+    transaction (``ctx`` reads only, and its read ends here) — its type found from its bytes,
+    metadata stripped, a photo re-encoded with a thumbnail, and the result stored under
+    ``prefix``. The caller writes the row in a short transaction that checks its rights again,
+    and calls ``forget`` if that fails."""
+    actor = ctx.require_actor()
+    if len(data) > upload_limit(ctx):
+        raise TooLarge()
     s = ctx.settings
     wait = ctx.services.uploads.admit(actor.user_id, len(data), per_minute=s.uploads_per_minute,
                                       bytes_per_hour=s.upload_mb_per_hour * media.MB)
@@ -87,25 +135,18 @@ async def upload(ctx: Ctx, chat_id: int, filename: str, data: bytes) -> Attachme
         raise RateLimited(wait, "upload_limit")
     await ctx.db.commit()  # ends the read: no connection or snapshot is held while we work
     clean = await clean_upload(ctx.services, data)
-    key = f"org{chat.org_id}/chat{chat.id}/{new_token(18)}"
+    key = f"{prefix}/{new_token(18)}"
     thumb_key = key + "-thumb" if clean.thumbnail else None
     await ctx.services.storage.put(key, clean.data, clean.mime)
     try:
         if thumb_key:
             await ctx.services.storage.put(thumb_key, clean.thumbnail, media.THUMBNAIL_MIME)
-        async with unit_of_work(ctx.services, **ctx.caller()) as w:
-            chat = (await _check_member(w, chat_id)).chat  # they may have left, or been blocked
-            att = Attachment(org_id=chat.org_id, chat_id=chat.id, uploader_id=actor.user_id,
-                             kind=clean.kind.value, mime=clean.mime,
-                             name=safe_name(filename, clean.ext), size=len(clean.data),
-                             storage_key=key, thumb_key=thumb_key, width=clean.width,
-                             height=clean.height)
-            w.db.add(att)
-            await w.db.flush()
     except BaseException:
-        await _forget(ctx.services, [key, thumb_key])
+        await _forget(ctx.services, [key])
         raise
-    return att
+    return Stored(kind=clean.kind.value, mime=clean.mime, name=safe_name(filename, clean.ext),
+                  size=len(clean.data), storage_key=key, thumb_key=thumb_key, width=clean.width,
+                  height=clean.height)
 
 
 def _looks_like_photo(data: bytes) -> bool:
@@ -236,12 +277,37 @@ async def prune_unsent(services: Services, older_than: datetime, limit: int = 50
     return len(gone)
 
 
+async def prune_unsent_instruction_files(services: Services, older_than: datetime,
+                                        limit: int = 500) -> int:
+    """Forget the files uploaded for an instruction that was never sent (each has its own
+    stored object); how many were forgotten."""
+    async with unit_of_work(services) as ctx:
+        rows = list((await ctx.db.execute(select(InstructionFile).where(
+            InstructionFile.instruction_id.is_(None), InstructionFile.created_at < older_than)
+            .order_by(InstructionFile.id).limit(limit))).scalars())
+        if not rows:
+            return 0
+        await ctx.db.execute(delete(InstructionFile).where(
+            InstructionFile.id.in_([f.id for f in rows]),
+            InstructionFile.instruction_id.is_(None)))
+        keys = [k for f in rows for k in (f.storage_key, f.thumb_key)]
+
+        async def forget_files() -> None:
+            await _forget(services, keys)
+
+        ctx.after_commit.append(forget_files)
+    return len(rows)
+
+
 async def prune_unsent_forever(services: Services, every_seconds: float = 3600) -> None:
     """The server's hourly sweep of unsent uploads (started in the app's lifespan)."""
     while True:
         try:
             hours = services.settings.unsent_upload_hours
             while await prune_unsent(services, utcnow() - timedelta(hours=hours)) == 500:
+                await asyncio.sleep(0.05)
+            while await prune_unsent_instruction_files(
+                    services, utcnow() - timedelta(hours=hours)) == 500:
                 await asyncio.sleep(0.05)
         except Exception:
             log.exception("pruning unsent uploads failed")

@@ -14,18 +14,25 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from parta.actions.base import Ctx
+from parta.actions.attachments import store_upload
+from parta.actions.base import Ctx, unit_of_work
 from parta.actions.roles import org_admin_ids
 from parta.db import utcnow
 from parta.errors import Conflict, NotFound, ValidationFailed
-from parta.models import Instruction, InstructionRecipient, MunicipalAdmin, Organization
+from parta.models import (
+    Instruction,
+    InstructionFile,
+    InstructionRecipient,
+    MunicipalAdmin,
+    Organization,
+)
 from parta.policy import Action
 from parta.queries.instructions import is_open
 from parta.queries.scope import municipality_for, org_for
 from parta.realtime.events import InstructionAcknowledged, InstructionReceived
-from parta.schemas.instructions import MAX_RECIPIENTS
+from parta.schemas.instructions import MAX_FILES, MAX_RECIPIENTS
 
-__all__ = ["acknowledge", "remind", "send_instruction"]
+__all__ = ["acknowledge", "remind", "send_instruction", "upload_file"]
 
 MAX_AHEAD = timedelta(days=366)  # a deadline within the school year and a little more
 REMIND_EVERY = timedelta(hours=1)  # one reminder an hour at most: a reminder, not a flood
@@ -42,9 +49,54 @@ async def _tell_schools(ctx: Ctx, ins: Instruction, org_ids: list[int], reminder
                                      reminder=reminder), await org_admin_ids(ctx, org_id))
 
 
+async def upload_file(ctx: Ctx, municipality_id: int, filename: str,
+                      data: bytes) -> InstructionFile:
+    """A file for an instruction about to be sent, by one of the municipality's administrators:
+    checked, cleaned and stored as a chat's files are (``store_upload``). ``ctx`` must be a
+    reading one (the route's): the slow part runs after its read ends, and the row is written in
+    a short transaction that asks again. Until the instruction is sent only its uploader sees
+    it; one never sent is forgotten with the chats' unsent files (``prune_unsent``)."""
+    actor = ctx.require_actor()
+    muni = (await municipality_for(ctx.db, actor, municipality_id)).municipality
+    stored = await store_upload(ctx, f"muni{muni.id}/instructions", filename, data)
+    try:
+        async with unit_of_work(ctx.services, **ctx.caller()) as w:
+            await municipality_for(w.db, actor, municipality_id)  # still theirs to run
+            row = InstructionFile(municipality_id=municipality_id, uploader_id=actor.user_id,
+                                  **stored.columns())
+            w.db.add(row)
+            await w.db.flush()
+    except BaseException:
+        await stored.forget(ctx.services)
+        raise
+    return row
+
+
+async def _own_unsent(ctx: Ctx, municipality_id: int, ids: list[int]) -> list[InstructionFile]:
+    """Files the caller uploaded for this municipality's instructions and has not sent yet;
+    anything else (another's, another municipality's, already sent, none at all) is refused
+    alike."""
+    if len(ids) > MAX_FILES:
+        raise ValidationFailed("too_many_files", fields={"file_ids": "too_many_files"},
+                               params={"max": MAX_FILES})
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(fields={"file_ids": "invalid"})
+    if not ids:
+        return []
+    rows = list((await ctx.db.execute(select(InstructionFile).where(
+        InstructionFile.id.in_(ids), InstructionFile.municipality_id == municipality_id,
+        InstructionFile.uploader_id == ctx.require_actor().user_id,
+        InstructionFile.instruction_id.is_(None)))).scalars())
+    if len(rows) != len(ids):
+        raise ValidationFailed(fields={"file_ids": "invalid"})
+    return rows
+
+
 async def send_instruction(ctx: Ctx, municipality_id: int, *, title: str, body: str,
-                           deadline: datetime, org_ids: list[int] | None) -> Instruction:
-    """To the listed schools of the municipality, or to all of them (``org_ids`` None)."""
+                           deadline: datetime, org_ids: list[int] | None,
+                           file_ids: list[int] | None = None) -> Instruction:
+    """To the listed schools of the municipality, or to all of them (``org_ids`` None), with
+    the files uploaded for it (``file_ids``)."""
     actor = ctx.require_actor()
     muni = (await municipality_for(ctx.db, actor, municipality_id)).municipality
     now = utcnow()
@@ -66,14 +118,22 @@ async def send_instruction(ctx: Ctx, municipality_id: int, *, title: str, body: 
         raise ValidationFailed("no_recipients", fields={"org_ids": "required"})
     if len(wanted) > MAX_RECIPIENTS:
         raise ValidationFailed("too_many_recipients", fields={"org_ids": "too_many_orgs"})
+    files = await _own_unsent(ctx, muni.id, file_ids or [])
     ins = Instruction(municipality_id=muni.id, author_id=actor.user_id, title=title, body=body,
                       deadline=deadline.astimezone(now.tzinfo), created_at=now)
     ctx.db.add(ins)
     await ctx.db.flush()
     ctx.db.add_all([InstructionRecipient(instruction_id=ins.id, org_id=o) for o in wanted])
+    if files:  # only if none was sent meanwhile (a double click sends one instruction with them)
+        res = await ctx.db.execute(
+            update(InstructionFile).where(InstructionFile.id.in_([f.id for f in files]),
+                                          InstructionFile.instruction_id.is_(None))
+            .values(instruction_id=ins.id).execution_options(synchronize_session=False))
+        if res.rowcount != len(files):  # type: ignore[attr-defined]
+            raise ValidationFailed(fields={"file_ids": "invalid"})
     await ctx.db.flush()
     ctx.audit("instruction.sent", None, "instruction", ins.id, municipality_id=muni.id,
-              schools=len(wanted))
+              schools=len(wanted), files=len(files))
     await _tell_schools(ctx, ins, wanted, reminder=False)
     return ins
 

@@ -15,12 +15,12 @@ from typing import Literal
 
 from sqlalchemy import func, select
 
-from parta.actions.attachments import clean_upload, safe_name, upload_limit
+from parta.actions.attachments import store_upload, upload_limit
 from parta.actions.base import Ctx, unit_of_work
 from parta.actions.chats import require_chat
 from parta.actions.messages import publish_message
 from parta.db import utcnow
-from parta.errors import Conflict, Forbidden, NotFound, RateLimited, TooLarge, ValidationFailed
+from parta.errors import Conflict, Forbidden, NotFound, TooLarge, ValidationFailed
 from parta.i18n import t
 from parta.models import (
     ADMIN_ROLES,
@@ -63,8 +63,7 @@ from parta.schemas.materials import (
     SharedOut,
 )
 from parta.search import stems
-from parta.security import new_token
-from parta.services import articles, media
+from parta.services import articles
 
 __all__ = ["create_article", "create_folder", "delete_folder", "delete_material", "edit_material",
            "move_folder", "restore_version", "share_material", "upload_material",
@@ -304,25 +303,12 @@ async def create_article(ctx: Ctx, org_id: int, body: ArticleIn) -> MaterialOut:
 
 
 async def _stored(ctx: Ctx, org_id: int, filename: str, data: bytes) -> MaterialVersion:
-    """The file made safe and stored (outside any transaction: ``ctx`` reads only, and its
-    read ends here); a version row not yet added."""
-    actor = ctx.require_actor()
-    s = ctx.settings
-    wait = ctx.services.uploads.admit(actor.user_id, len(data), per_minute=s.uploads_per_minute,
-                                      bytes_per_hour=s.upload_mb_per_hour * media.MB)
-    if wait:
-        raise RateLimited(wait, "upload_limit")
-    await ctx.db.commit()
-    clean = await clean_upload(ctx.services, data)
-    key = f"org{org_id}/materials/{new_token(18)}"
-    thumb_key = key + "-thumb" if clean.thumbnail else None
-    await ctx.services.storage.put(key, clean.data, clean.mime)
-    if thumb_key:
-        await ctx.services.storage.put(thumb_key, clean.thumbnail, media.THUMBNAIL_MIME)
-    return MaterialVersion(file_kind=clean.kind.value, mime=clean.mime,
-                           name=safe_name(filename, clean.ext), size=len(clean.data),
-                           storage_key=key, thumb_key=thumb_key, width=clean.width,
-                           height=clean.height)
+    """The file made safe and stored the one way every upload is (``store_upload``: outside any
+    transaction, ``ctx`` reads only and its read ends here); a version row not yet added."""
+    stored = await store_upload(ctx, f"org{org_id}/materials", filename, data)
+    return MaterialVersion(file_kind=stored.kind, mime=stored.mime, name=stored.name,
+                           size=stored.size, storage_key=stored.storage_key,
+                           thumb_key=stored.thumb_key, width=stored.width, height=stored.height)
 
 
 async def _forget(ctx: Ctx, version: MaterialVersion) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
@@ -13,7 +12,7 @@ from parta.actions import chats as chat_actions
 from parta.actions import messages as message_actions
 from parta.actions import sending
 from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
-from parta.api.responses import errors, file_answer
+from parta.api.responses import errors, file_answer, stored_file
 from parta.errors import NotFound
 from parta.queries import chats as chat_queries
 from parta.queries.scope import chat_for, org_seen
@@ -49,7 +48,6 @@ from parta.schemas.messages import (
 )
 from parta.schemas.moderation import HeldOut
 from parta.services import media
-from parta.services.storage import ObjectNotFound
 
 router = APIRouter(tags=["chats"])
 MessageId = Annotated[int, Path(ge=1, le=2**62)]
@@ -224,17 +222,10 @@ async def _serve(ctx: AuthCtx, attachment_id: int, thumb: bool) -> StreamingResp
     key = att.thumb_key if thumb else att.storage_key
     if key is None:
         raise NotFound()
-    try:
-        chunks = await ctx.services.storage.open(key)
-    except ObjectNotFound:
-        raise NotFound() from None
     inline = att.kind in ("photo", "audio", "video") and not thumb or thumb
-    disposition = "inline" if inline else "attachment"
-    return StreamingResponse(chunks, media_type=media.THUMBNAIL_MIME if thumb else att.mime, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.name)}",
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    })
+    return await stored_file(ctx.services.storage, key,
+                             mime=media.THUMBNAIL_MIME if thumb else att.mime, name=att.name,
+                             inline=inline)
 
 
 # A file is sent with the type found in its bytes when it was stored (``services.media``):

@@ -3,18 +3,24 @@ municipal administrator), receiving and taking them up (the school's administrat
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Awaitable
 
+from fastapi import APIRouter, UploadFile
+from fastapi.responses import StreamingResponse
+
+from parta.actions import attachments as attachment_actions
 from parta.actions import instructions as instruction_actions
-from parta.api.deps import AuthCtx, PathId
-from parta.api.responses import errors
+from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
+from parta.api.responses import errors, file_answer, stored_file
 from parta.errors import NotFound
+from parta.models import InstructionFile
 from parta.policy import Action
 from parta.queries import instructions as q
 from parta.queries.scope import municipality_for, org_for
 from parta.schemas.instructions import (
     IncomingInstruction,
     IncomingInstructionsOut,
+    InstructionFileOut,
     InstructionIn,
     InstructionOut,
     InstructionsOut,
@@ -25,7 +31,9 @@ router = APIRouter(tags=["instructions"])
 # 404 not_found (another municipality, another school's instruction); 409 instruction_closed
 # (the deadline passed), all_acknowledged, reminded_recently; 422 deadline in_the_past or
 # too_far, org_ids invalid (a school of another municipality), no_recipients,
-# too_many_recipients.
+# too_many_recipients, file_ids invalid (not the caller's upload, or already sent),
+# too_many_files. Files: another municipality's, another school's, an instruction the school
+# did not receive — 404 alike.
 
 
 async def _detail(ctx: AuthCtx, municipality_id: int, instruction_id: int) -> InstructionOut:
@@ -87,3 +95,51 @@ async def acknowledge(org_id: PathId, instruction_id: PathId,
     if not found:
         raise NotFound()
     return found[0]
+
+
+# Files -----------------------------------------------------------------------------------------
+
+_FILE_TYPES = file_answer("image/*", "audio/*", "video/*", "application/*", "text/plain",
+                          description="The file, of its own media type")
+
+
+def _served(f: InstructionFile, ctx: AuthCtx) -> Awaitable[StreamingResponse]:
+    return stored_file(ctx.services.storage, f.storage_key, mime=f.mime, name=f.name,
+                       inline=f.kind in ("photo", "audio", "video"))
+
+
+# Reading: the action writes in a short transaction of its own, after the slow media work.
+@router.post("/municipalities/{municipality_id}/instruction-files", status_code=201,
+             response_model=InstructionFileOut,
+             responses=errors(401, 403, 404, 413, 422, 429))
+async def upload_file(municipality_id: PathId, ctx: AuthReadingCtx,
+                      file: UploadFile) -> InstructionFileOut:
+    """A file for an instruction about to be sent (then its id goes in ``file_ids``): checked
+    by its content and cleaned of metadata as a chat's files are, within the same limits."""
+    data = await attachment_actions.receive(ctx, file)
+    row = await instruction_actions.upload_file(ctx, municipality_id, file.filename or "", data)
+    return q.file_out(row, q.municipality_file_url(row))
+
+
+@router.get("/municipalities/{municipality_id}/instruction-files/{file_id}",
+            response_class=StreamingResponse, responses={**_FILE_TYPES, **errors(401, 404)})
+async def municipality_file(municipality_id: PathId, file_id: PathId,
+                            ctx: AuthCtx) -> StreamingResponse:
+    """A file of the municipality's instructions, for its administrators."""
+    scope = await municipality_for(ctx.db, ctx.require_actor(), municipality_id)
+    f = await q.municipality_file(ctx.db, scope, file_id)
+    if f is None:
+        raise NotFound()
+    return await _served(f, ctx)
+
+
+@router.get("/orgs/{org_id}/instructions/{instruction_id}/files/{file_id}",
+            response_class=StreamingResponse, responses={**_FILE_TYPES, **errors(401, 403, 404)})
+async def school_file(org_id: PathId, instruction_id: PathId, file_id: PathId,
+                      ctx: AuthCtx) -> StreamingResponse:
+    """A file of an instruction the school received, for the school's administrators."""
+    scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.instruction_ack)
+    f = await q.school_file(ctx.db, scope, instruction_id, file_id)
+    if f is None:
+        raise NotFound()
+    return await _served(f, ctx)

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
 
-__all__ = ["ChatOrg", "ChatOrgStatus", "Instruction", "InstructionRecipient", "NetworkChat",
-           "NetworkKind"]
+__all__ = ["ChatOrg", "ChatOrgStatus", "Instruction", "InstructionFile", "InstructionRecipient",
+           "NetworkChat", "NetworkKind"]
 
 
 class NetworkKind(StrEnum):
@@ -97,3 +97,29 @@ class InstructionRecipient(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class InstructionFile(Base):
+    """A file sent with an instruction. It is the municipality's, not a school's (so it is not
+    a chat's ``Attachment``): uploaded first by its municipal administrator (``instruction_id``
+    None until the instruction is sent, seen only by the uploader), then read by the
+    municipality's administrators and by the administrators of the schools the instruction went
+    to. Checked, cleaned and stored as a chat's files are (``actions.attachments``)."""
+
+    __tablename__ = "instruction_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), index=True)
+    instruction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instruction.id", ondelete="CASCADE"), nullable=True, index=True)
+    uploader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))  # photo | audio | video | document
+    mime: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumb_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,18 +9,26 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import utcnow
-from parta.models import Instruction, InstructionRecipient, Municipality, Organization
+from parta.models import (
+    Instruction,
+    InstructionFile,
+    InstructionRecipient,
+    Municipality,
+    Organization,
+)
 from parta.queries.people import persons
 from parta.queries.scope import MunicipalityScope, OrgScope
 from parta.schemas.common import Ref
 from parta.schemas.instructions import (
     IncomingInstruction,
+    InstructionFileOut,
     InstructionItem,
     InstructionOut,
     InstructionSchool,
 )
 
-__all__ = ["incoming_instructions", "instruction_detail", "is_open", "sent_instructions"]
+__all__ = ["file_out", "incoming_instructions", "instruction_detail", "is_open",
+           "municipality_file", "municipality_file_url", "school_file", "sent_instructions"]
 
 
 def is_open(ins: Instruction) -> bool:
@@ -30,6 +38,48 @@ def is_open(ins: Instruction) -> bool:
 
 def _state(ins: Instruction) -> Literal["open", "closed"]:
     return "open" if is_open(ins) else "closed"
+
+
+def file_out(f: InstructionFile, url: str) -> InstructionFileOut:
+    return InstructionFileOut(id=f.id, kind=f.kind, mime=f.mime, name=f.name, size=f.size,
+                              url=url)
+
+
+async def _files(db: AsyncSession, instruction_ids: list[int]) -> dict[int, list[InstructionFile]]:
+    found: dict[int, list[InstructionFile]] = {}
+    if instruction_ids:
+        for f in (await db.execute(select(InstructionFile).where(
+                InstructionFile.instruction_id.in_(instruction_ids)).order_by(
+                InstructionFile.id))).scalars():
+            found.setdefault(f.instruction_id or 0, []).append(f)
+    return found
+
+
+def municipality_file_url(f: InstructionFile) -> str:
+    return f"/api/v1/municipalities/{f.municipality_id}/instruction-files/{f.id}"
+
+
+async def municipality_file(db: AsyncSession, scope: MunicipalityScope,
+                            file_id: int) -> InstructionFile | None:
+    """A file of the municipality's instructions, for its administrators; one not sent yet
+    only for the one who uploaded it."""
+    f = await db.get(InstructionFile, file_id)
+    if f is None or f.municipality_id != scope.municipality.id:
+        return None
+    if f.instruction_id is None and f.uploader_id != scope.actor.user_id:
+        return None
+    return f
+
+
+async def school_file(db: AsyncSession, scope: OrgScope, instruction_id: int,
+                      file_id: int) -> InstructionFile | None:
+    """A file of an instruction the school received, for the school's administrators."""
+    found = (await db.execute(select(InstructionFile).join(
+        InstructionRecipient,
+        InstructionRecipient.instruction_id == InstructionFile.instruction_id).where(
+        InstructionFile.id == file_id, InstructionFile.instruction_id == instruction_id,
+        InstructionRecipient.org_id == scope.org.id))).scalar_one_or_none()
+    return found
 
 
 async def sent_instructions(db: AsyncSession, scope: MunicipalityScope) -> list[InstructionItem]:
@@ -62,7 +112,9 @@ async def instruction_detail(db: AsyncSession, scope: MunicipalityScope,
         Organization, Organization.id == InstructionRecipient.org_id).where(
         InstructionRecipient.instruction_id == ins.id).order_by(Organization.name))).all())
     people = await persons(db, None, [ins.author_id] + [r.acknowledged_by for r, _ in rows])
+    files = (await _files(db, [ins.id])).get(ins.id, [])
     return InstructionOut(
+        files=[file_out(f, municipality_file_url(f)) for f in files],
         id=ins.id, title=ins.title, body=ins.body, deadline=ins.deadline,
         created_at=ins.created_at, author=people.get(ins.author_id or 0), state=_state(ins),
         schools=len(rows), acknowledged=sum(1 for r, _ in rows if r.acknowledged_at),
@@ -80,7 +132,10 @@ async def incoming_instructions(db: AsyncSession, scope: OrgScope) -> list[Incom
         .limit(200))).all()
     muni = await db.get(Municipality, scope.org.municipality_id)
     people = await persons(db, None, [i.author_id for i, _ in rows])
+    files = await _files(db, [i.id for i, _ in rows])
+    base = f"/api/v1/orgs/{scope.org.id}/instructions"
     return [IncomingInstruction(
+        files=[file_out(f, f"{base}/{i.id}/files/{f.id}") for f in files.get(i.id, [])],
         id=i.id, municipality=Ref(id=i.municipality_id, name=muni.name if muni else ""),
         title=i.title, body=i.body, deadline=i.deadline, created_at=i.created_at,
         author=people.get(i.author_id or 0), acknowledged_at=r.acknowledged_at, state=_state(i))

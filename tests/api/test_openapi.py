@@ -34,6 +34,10 @@ FILES = {
     ("GET", "/attachments/{attachment_id}"): {"image/*", "audio/*", "video/*", "application/*",
                                               "text/plain"},
     ("GET", "/attachments/{attachment_id}/thumb"): {THUMBNAIL_MIME},
+    ("GET", "/municipalities/{municipality_id}/instruction-files/{file_id}"): {
+        "image/*", "audio/*", "video/*", "application/*", "text/plain"},
+    ("GET", "/orgs/{org_id}/instructions/{instruction_id}/files/{file_id}"): {
+        "image/*", "audio/*", "video/*", "application/*", "text/plain"},
     ("GET", "/calls/{call_id}/janus/{session_id}"): {"application/json"},  # Janus's long poll
     ("GET", "/broadcasts/{broadcast_id}/janus/{session_id}"): {"application/json"},  # the same
     ("GET", "/orgs/{org_id}/roster/template"): {XLSX_MIME},

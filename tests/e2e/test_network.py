@@ -30,6 +30,7 @@ MIN_TAP = 44
 SCHOOL = "Школа № 12 (сеть)"
 SCHOOL_ADMIN = "+79001200001"
 MUNI_ADMIN = "+79001200009"
+PLAN = "1. Выход через главную лестницу.\n2. Сбор на стадионе.\n".encode()
 
 
 def small_targets(page: Any, selector: str) -> list[str]:
@@ -124,16 +125,42 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
             olga.goto("/municipality/instructions")  # from the organization chooser
         olga.get_by_test_id("instruction-title").fill("Учебная эвакуация до пятницы")
         olga.get_by_test_id("instruction-body").fill("Провести учебную эвакуацию и сдать акт.")
+        # The evacuation plan goes with it: uploaded as soon as it is chosen, then sent.
+        with olga.expect_file_chooser() as chooser:
+            olga.get_by_test_id("instruction-attach").click()
+        chooser.value.set_files({"name": "План эвакуации.txt", "mimeType": "text/plain",
+                                 "buffer": PLAN})
+        chip = olga.get_by_test_id("attachment-chip").filter(has_text="План эвакуации.txt")
+        expect(chip).to_have_attribute("data-state", "ready")
+        assert small_targets(olga, '[data-testid="instruction-files-pick"]') == []
         shot(olga, "instructions-compose-desktop")
+        olga.set_viewport_size(PHONE)
+        shot(olga, "instructions-compose-phone")
+        olga.set_viewport_size(DESKTOP)
         olga.get_by_test_id("instruction-send").click()
         sent = olga.get_by_test_id("sent-instruction").filter(has_text="Учебная эвакуация до пятницы")
         expect(sent).to_be_visible()
+        expect(olga.get_by_test_id("attachment-chip")).to_have_count(0)  # went with it
 
         irina.goto("/admin/instructions")
         sign_in(irina, server, ADMIN)
         item = irina.get_by_test_id("instruction").filter(has_text="Учебная эвакуация до пятницы")
+        link = item.get_by_test_id("instruction-file")
+        expect(link).to_contain_text("План эвакуации.txt")
         assert small_targets(irina, '[data-testid="instructions-page"]') == []
         shot(irina, "instructions-incoming-phone")
+        irina.set_viewport_size(DESKTOP)
+        shot(irina, "instructions-incoming-desktop")
+        irina.set_viewport_size(PHONE)
+        with irina.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename == "План эвакуации.txt"
+        with open(download.value.path(), "rb") as got:
+            assert got.read() == PLAN
+        answer = irina.request.get(link.get_attribute("href"))
+        assert answer.status == 200 and answer.body() == PLAN
+        assert answer.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
+        assert answer.headers["x-content-type-options"] == "nosniff"
         item.get_by_test_id("instruction-take-up").click()
         expect(item).to_contain_text("Принято к исполнению")
 
@@ -141,6 +168,7 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         sent.get_by_test_id("instruction-open").click()
         row = sent.get_by_test_id("instruction-school").filter(has_text="Школа № 1 (демо)")
         expect(row).to_contain_text("Ирина Петровна Смирнова")
+        expect(sent.get_by_test_id("instruction-file")).to_contain_text("План эвакуации.txt")
         expect(sent.get_by_test_id("instruction-school").filter(has_text=SCHOOL)).to_contain_text(
             "Ещё не принято")
         shot(olga, "instructions-who-desktop")

@@ -74,8 +74,9 @@ function photoGrid(photos) {
   }, h('img', { src: a.thumb_url || a.url, alt: a.name || t('files.photo'), loading: 'lazy', decoding: 'async', ...thumbSize(a) }))));
 }
 
-function fileRow(a) {
-  return h('a', { class: 'msg__file', href: a.url, download: a.name || '', testid: 'attachment-file', title: t('files.download') },
+/** A file as a row to download (a message's document, an instruction's file). */
+export function fileRow(a, testid = 'attachment-file') {
+  return h('a', { class: 'msg__file', href: a.url, download: a.name || '', testid, title: t('files.download') },
     h('span', { class: 'msg__file-icon' }, icon(FILE_ICON)),
     h('span', { class: 'msg__file-text' },
       h('span', { class: 'msg__file-name' }, a.name || t('files.unnamed')),
@@ -101,5 +102,5 @@ export function attachmentsEl(list) {
   return h('div', { class: 'msg__files', testid: 'message-files' },
     photos.length ? photoGrid(photos) : null,
     media.map(player),
-    docs.map(fileRow));
+    docs.map((a) => fileRow(a)));
 }

@@ -10,8 +10,9 @@ import { formatSize } from './format.js';
 export const MAX_FILES = 10; // per message, as the server allows
 export const FILE_ICON = ['M14 3H6v18h12V7z', 'M14 3v4h4', 'M9 13h6', 'M9 17h6'];
 
-/** The tray of one chat's composer. */
-export function createUploads({ chatId }) {
+/** The tray of one chat's composer — or of another form that sends files the same way (an
+ *  instruction's: ``path`` is where they upload, ``tooMany`` what to say past ``MAX_FILES``). */
+export function createUploads({ chatId, path = `/chats/${chatId}/attachments`, tooMany = 'files.too_many' }) {
   const items = []; // {file, state: uploading|ready|failed, attachment, error, el, bar, abort, preview}
   const el = h('ul', { class: 'uploads', testid: 'uploads', hidden: true, 'aria-label': t('files.tray_label') });
 
@@ -66,10 +67,10 @@ export function createUploads({ chatId }) {
     items.push(item);
     el.append(item.el);
     if (items.filter((i) => i.state !== 'failed').length > MAX_FILES) {
-      fail(item, t('files.too_many', { max: MAX_FILES }));
+      fail(item, t(tooMany, { max: MAX_FILES }));
       return;
     }
-    const job = upload(`/chats/${chatId}/attachments`, file, (fraction) => {
+    const job = upload(path, file, (fraction) => {
       item.progress = fraction;
       if (item.bar) item.bar.value = fraction;
     });

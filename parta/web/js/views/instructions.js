@@ -10,6 +10,17 @@ import { orgPath, session } from '../session.js';
 import { field, form, submit } from '../forms.js';
 import { button, busy, cardTitled, chip, empty, errorBox, pageHeader, table, toast } from '../ui.js';
 import { onNetwork } from '../network/store.js';
+import { fileRow } from '../chat/attachments.js';
+import { createUploads } from '../chat/uploads.js';
+
+// An instruction's files, as rows to download (its readers' own links: the school's or the
+// municipality's).
+function filesList(files) {
+  if (!files || !files.length) return null;
+  return h('div', { class: 'stack instruction__files', testid: 'instruction-files' },
+    h('span', { class: 'muted small' }, tn('instructions.files_attached', files.length)),
+    files.map((f) => fileRow(f, 'instruction-file')));
+}
 
 const when = (iso) => new Date(iso).toLocaleString([], { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' });
 
@@ -30,6 +41,7 @@ function incomingItem(ins, reload) {
     h('span', { class: 'muted small' }, t('instructions.from', {
       who: ins.author ? ins.author.name : ins.municipality.name, deadline: when(ins.deadline) })),
     h('p', { class: 'instruction__body' }, ins.body),
+    filesList(ins.files),
     h('div', { class: 'row row--wrap' }, action));
 }
 
@@ -63,6 +75,7 @@ function detailCard(muniId, ins, reload) {
     : null;
   return h('div', { class: 'stack', testid: 'instruction-detail' },
     h('p', { class: 'instruction__body' }, ins.body),
+    filesList(ins.files),
     table([
       { label: t('instructions.school'), cell: (r) => r.org.name },
       { label: t('instructions.status'), cell: (r) => (r.acknowledged_at
@@ -109,6 +122,15 @@ export async function municipalInstructionsView(ctx) {
       replace(listHolder, errorBox(error));
     }
   };
+  // Files upload as soon as they are chosen (with progress), then go with the instruction.
+  const uploads = createUploads({ path: `/municipalities/${muni.id}/instruction-files`, tooMany: 'instructions.too_many_files' });
+  ctx.onLeave(() => uploads.destroy());
+  const picker = h('input', { type: 'file', multiple: true, hidden: true, testid: 'instruction-file-input', tabindex: '-1' });
+  picker.addEventListener('change', () => {
+    uploads.add([...picker.files]);
+    picker.value = ''; // the same file may be chosen again
+  });
+  const attach = button(t('instructions.attach'), () => picker.click(), { testid: 'instruction-attach' });
   const tomorrow = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
   const compose = form({
     testid: 'instruction-new',
@@ -120,17 +142,27 @@ export async function municipalInstructionsView(ctx) {
         h('legend', { class: 'label' }, t('instructions.field_schools')),
         field({ name: 'all', label: t('instructions.all_schools'), type: 'checkbox', value: true, testid: 'instruction-all' }),
         orgs.map((o) => field({ name: `org_${o.id}`, label: o.name, type: 'checkbox', testid: 'instruction-school-pick' }))),
+      h('fieldset', { class: 'field', testid: 'instruction-files-pick' },
+        h('legend', { class: 'label' }, t('instructions.field_files')),
+        uploads.el, h('div', { class: 'row row--wrap' }, attach, picker),
+        h('p', { class: 'field-error', 'data-error-for': 'file_ids', testid: 'instruction-files-error', hidden: true })),
     ],
     actions: [submit(t('instructions.send'), 'instruction-send')],
     onsubmit: async (values, el) => {
       // The end of the chosen day, in the administrator's own time zone.
       const deadline = values.deadline ? new Date(`${values.deadline}T23:59:00`).toISOString() : '';
       const picked = orgs.filter((o) => values[`org_${o.id}`]).map((o) => o.id);
+      if (uploads.uploading()) {
+        toast(t('files.wait_upload'), 'error');
+        return;
+      }
       const sent = await post(`/municipalities/${muni.id}/instructions`, {
         title: values.title, body: values.body, deadline, org_ids: values.all ? null : picked,
+        file_ids: uploads.ready().map((f) => f.id),
       });
       toast(tn('instructions.sent', sent.schools));
       el.reset();
+      uploads.clearSent();
       await reload();
     },
   });
