@@ -24,9 +24,11 @@ __all__ = ["JSON_LIMIT", "BodyLimits", "BodyTooLarge", "route_limits"]
 JSON_LIMIT = 1024 * 1024  # every body that is not a file
 FORM_SLACK = 64 * 1024  # a file's multipart framing and its form fields
 
-# the files of a chat and of an instruction (one upload path, one limit)
+# the files of a chat, of an instruction and of the materials library (one upload path, one
+# limit: the largest kind's, the kind's own is checked once the bytes say what it is)
 _ATTACHMENTS = re.compile(r"/api/v1/chats/[^/]+/attachments"
-                          r"|/api/v1/municipalities/[^/]+/instruction-files")
+                          r"|/api/v1/municipalities/[^/]+/instruction-files"
+                          r"|/api/v1/orgs/[^/]+/materials|/api/v1/materials/[^/]+/versions")
 _ROSTER_IMPORTS = re.compile(r"/api/v1/orgs/[^/]+/roster/imports")
 
 

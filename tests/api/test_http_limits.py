@@ -115,6 +115,24 @@ async def test_an_upload_within_the_limit_still_goes_through(world: World) -> No
     assert r.status_code == 201, r.text
 
 
+async def test_the_library_takes_files_past_the_json_limit(world: World) -> None:
+    """A school's materials are files too: a 3 MiB handout and its 2 MiB new version go in
+    (not the 1 MiB every JSON body gets); past the largest file kind's limit, 413."""
+    irina = await world.as_("admin")
+    handout = b"%PDF-1.4\n%" + b"a" * (3 * MiB) + b"\n%%EOF\n"
+    r = await irina.post(f"{API}/orgs/{world.org_id}/materials", data={"title": "Памятка к экзамену"},
+                         files={"file": ("памятка.pdf", handout, "application/pdf")})
+    assert r.status_code == 201, r.text
+    r = await irina.post(f"{API}/materials/{r.json()['id']}/versions",
+                         files={"file": ("памятка.pdf", handout[: 2 * MiB] + b"\n%%EOF\n", "application/pdf")})
+    assert r.status_code == 201, r.text
+    world.app = small_upload_app(world, mb=1)
+    irina = await world.as_("admin")  # a client of the app with 1 MiB files
+    r = await irina.post(f"{API}/orgs/{world.org_id}/materials", data={"title": "Слишком большая"},
+                         files={"file": ("большая.pdf", handout, "application/pdf")})
+    assert (r.status_code, error_code(r)) == (413, "too_large")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
