@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from harness import load_average
+from playwright.sync_api import sync_playwright
 
-from harness import load_average  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PARENT, sign_in  # noqa: E402
-from tests.live import LiveServer  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PARENT, sign_in
+from tests.live import LiveServer
 
 PHONE = {"width": 390, "height": 844}
 
