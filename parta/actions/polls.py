@@ -301,10 +301,14 @@ async def close_poll(ctx: Ctx, poll_id: int) -> PollOut:
     won = await ctx.db.execute(
         update(Poll).where(Poll.message_id == poll.message_id, Poll.closed_at.is_(None),
                            or_(Poll.closes_at.is_(None), Poll.closes_at > now))
-        .values(closed_at=now, closed_by=actor.user_id, version=Poll.version + 1)
+        .values(closed_by=actor.user_id, version=Poll.version + 1)
         .execution_options(synchronize_session=False))
     if _rowcount(won) != 1:
         raise Conflict("poll_closed")
+    # The row is ours now, and a vote that held it first has committed: the closing time is
+    # read after that vote's (a time read before waiting for the row could come before it).
+    await ctx.db.execute(update(Poll).where(Poll.message_id == poll.message_id)
+                         .values(closed_at=utcnow()).execution_options(synchronize_session=False))
     await ctx.db.refresh(poll)
     ctx.audit("poll.closed", scope.chat.org_id, "poll", poll.message_id, chat_id=scope.chat.id)
     await _tell_results(ctx, poll, scope.chat)
