@@ -1,5 +1,7 @@
 // Times in the school's time zone, whatever the device's: the composer asks «when» as the school
-// counts it, and shows scheduled times the same way.
+// counts it, and shows scheduled times the same way (in the page's language).
+
+import { currentLang } from '../i18n.js';
 
 function offsetAt(ms, zone) {
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -30,7 +32,7 @@ export function isoToZoned(iso, zone) {
 
 /** «08.12 08:00» in `zone`. */
 export function zonedLabel(iso, zone) {
-  return new Intl.DateTimeFormat('ru-RU', {
+  return new Intl.DateTimeFormat(currentLang(), {
     timeZone: zone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit',
   }).format(new Date(iso));
 }
