@@ -92,8 +92,14 @@ async def engine(database_url: str) -> AsyncIterator[Any]:
 async def _wipe(engine: Any) -> None:
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # One DO block of DELETEs (children first) and sequence resets: a test leaves a
+            # few hundred rows, and TRUNCATE of every table costs 150-580 ms a test (a new file
+            # per table) against ~20 ms for this, which is the PostgreSQL half's minutes.
+            deletes = "; ".join(f'DELETE FROM "{t.name}"'
+                                for t in reversed(Base.metadata.sorted_tables))
+            await conn.exec_driver_sql(
+                f"DO $$BEGIN {deletes}; PERFORM setval(c.oid, 1, false) FROM pg_class c"
+                " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace; END$$")
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 await conn.execute(table.delete())
