@@ -61,8 +61,8 @@ from parta.models import (
 )
 from parta.queries.stats import role_bucket, week_of, working_minutes
 
-__all__ = ["QUESTION_CHATS", "Posted", "count_held", "count_posted", "rebuild", "role_bucket",
-           "week_of", "working_minutes"]
+__all__ = ["QUESTION_CHATS", "Posted", "count_held", "count_posted", "rebuild", "rebuild_held",
+           "role_bucket", "week_of", "working_minutes"]
 
 QUESTION_CHATS = frozenset({ChatKind.parents, ChatKind.direct})
 
@@ -161,7 +161,7 @@ async def count_held(db: AsyncSession, what: str, org_id: int, chat: Chat, began
                      _held_rows(org_id, what, chat.group_id, began, ended, zone, sign))
 
 
-async def _rebuild_held(db: AsyncSession, zone: ZoneInfo) -> None:
+async def rebuild_held(db: AsyncSession, zone: ZoneInfo) -> None:
     """Calls that ended and lessons not cancelled, counted again from their rows."""
     for what, stmt in (
             (CALLS, select(Call.org_id, Chat.group_id, Call.started_at, Call.ended_at)
@@ -200,7 +200,7 @@ async def rebuild(db: AsyncSession, zone: ZoneInfo, batch: int = 20000) -> int:
     messages were counted."""
     for table in (_MESSAGES, _REPLIES, _OPEN, _HELD):
         await db.execute(delete(table))
-    await _rebuild_held(db, zone)
+    await rebuild_held(db, zone)
     roles = await _roles_now(db)
     chats = {c.id: c for c in (await db.execute(select(Chat))).scalars()}
     staffed: dict[int, set[int]] = {}  # question chats → their present staff members

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime
@@ -61,6 +61,9 @@ class StatReplies(Base):
     municipality reads only the school rows."""
 
     __tablename__ = "stat_replies"
+    # A municipality reads a school row's weeks without stepping over its classes' rows.
+    __table_args__ = (Index("ix_stat_replies_org_id_group_id_week", "org_id", "group_id", "week",
+                            "minutes", "answered"),)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),
                                         primary_key=True)
     week: Mapped[date] = mapped_column(Date, primary_key=True)

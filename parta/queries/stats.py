@@ -260,7 +260,8 @@ async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: 
     minutes per day and class (a school's view) or per day and school (a municipality's). The
     lessons counted but not ended yet are read from their rows and taken off their day."""
     rows = (StatHeld.group_id != SCHOOL) if by_class else (StatHeld.group_id == SCHOOL)
-    held = and_(StatHeld.org_id.in_(orgs), StatHeld.week >= first, StatHeld.week <= last, rows)
+    held = and_(StatHeld.org_id.in_(orgs), StatHeld.what.in_((CALLS, LESSONS)), rows,
+                StatHeld.day >= first, StatHeld.day < last + timedelta(weeks=1))  # the key's order
     minutes = func.sum(StatHeld.micros // _MINUTE)
     for what, week, n, m in (await db.execute(
             select(StatHeld.what, StatHeld.week, func.sum(StatHeld.held), minutes)

@@ -77,6 +77,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lesson', schema=None) as batch_op:
         batch_op.create_index('ix_lesson_org_id_ends_at', ['org_id', 'ends_at'], unique=False)
+    with op.batch_alter_table('stat_replies', schema=None) as batch_op:
+        batch_op.create_index('ix_stat_replies_org_id_group_id_week',
+                              ['org_id', 'group_id', 'week', 'minutes', 'answered'], unique=False)
     op.execute(
         "INSERT INTO stat_replies (org_id, week, group_id, minutes, answered) "
         f"SELECT org_id, week, {SCHOOL}, minutes, SUM(answered) FROM stat_replies "
@@ -86,6 +89,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(f"DELETE FROM stat_replies WHERE group_id = {SCHOOL}")
+    with op.batch_alter_table('stat_replies', schema=None) as batch_op:
+        batch_op.drop_index('ix_stat_replies_org_id_group_id_week')
     with op.batch_alter_table('lesson', schema=None) as batch_op:
         batch_op.drop_index('ix_lesson_org_id_ends_at')
     op.drop_table('stat_held')
