@@ -170,6 +170,7 @@ async def rebuild_held(db: AsyncSession, zone: ZoneInfo) -> None:
              .join(Chat, Chat.id == Lesson.chat_id).where(Lesson.cancelled_at.is_(None)))):
         counts: dict[tuple[int, str, int, date], list[Any]] = {}
         for org_id, group_id, began, ended in (await db.execute(stmt)).all():
+            assert ended is not None  # the statements ask for ended calls; lessons always end
             for row in _held_rows(org_id, what, group_id, began, ended, zone, 1):
                 key = (row["org_id"], what, row["group_id"], row["day"])
                 slot = counts.setdefault(key, [row["week"], 0, 0])
