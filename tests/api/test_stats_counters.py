@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from parta.actions.stats import count_held, rebuild
@@ -39,6 +40,7 @@ from parta.models import (
 from parta.queries.stats import week_of
 from tests.conftest import World
 from tests.helpers import API
+from tests.media import media_services  # noqa: F401  (the fixture)
 
 MSK = ZoneInfo("Europe/Moscow")
 MUNI_ADMIN = "+79005550002"
@@ -95,7 +97,7 @@ async def figures_from_rows(world: World, first: date, last: date) -> dict[str, 
         out[f"{what} class {group}"] += int(seconds // 60)  # type: ignore[operator]
         if what == "calls":
             out[f"n {week}"] += int(n)  # type: ignore[operator]
-    return out
+    return {k: v for k, v in out.items() if v or " class " not in k}  # as ``dashboard`` lists
 
 
 async def dashboard(admin: httpx.AsyncClient, world: World, first: date, last: date
@@ -326,3 +328,27 @@ async def test_the_migration_counts_the_calls_lessons_and_replies_already_there(
     assert held == {(w, g, day, monday, 1, n * minutes)
                     for g in (NO_CLASS, SCHOOL) for w, n in ((CALLS, 45), (LESSONS, 60))}
     assert schools == {(monday, 30, 3), (monday, 90, 1)}
+
+
+@pytest.mark.usefixtures("media_services")
+async def test_ending_a_call_counts_it_in_its_class_and_its_school(world: World) -> None:
+    anna, admin = await world.as_("teacher"), await world.as_("admin")
+    cls = await chat_of(world, "5А — класс")
+    r = await anna.post(f"{API}/chats/{cls.id}/call", json={"kind": "audio"})
+    assert r.status_code in (200, 201), r.text
+    call_id = r.json()["call"]["id"]
+    assert not await held_rows(world)  # a call on is not counted yet
+    r = await anna.post(f"{API}/calls/{call_id}/end")
+    assert r.status_code == 200, r.text
+    async with world.services.sessionmaker() as db:
+        call = await db.get(Call, call_id)
+    assert call is not None and call.ended_at is not None
+    day = call.started_at.astimezone(MSK).date()
+    micros = (call.ended_at - call.started_at) // timedelta(microseconds=1)
+    assert await held_rows(world) == {
+        (world.org_id, CALLS, group, day, week_of(day, MSK), 1, micros)
+        for group in (cls.group_id, SCHOOL)}
+    week = week_of(day, MSK)
+    seen = await dashboard(admin, world, week, week)
+    assert seen == await figures_from_rows(world, week, week)
+    assert seen[f"n {week.isoformat()}"] == 1
