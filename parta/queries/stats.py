@@ -288,11 +288,17 @@ async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: 
                    Lesson.starts_at >= start, Lesson.starts_at < end))).all():
         group = (group_id if group_id is not None else NO_CLASS) if by_class else SCHOOL
         ahead[(org_id, group, begins.astimezone(zone).date())] += (ends - begins) // _MICRO
+    if not ahead:
+        return
+    counted: dict[tuple[int, int, date], int] = {}
+    for org_id, group, day, micros in (await db.execute(
+            select(StatHeld.org_id, StatHeld.group_id, StatHeld.day, StatHeld.micros).where(
+                StatHeld.org_id.in_({o for o, _, _ in ahead}), StatHeld.what == LESSONS, rows,
+                StatHeld.day.in_({d for _, _, d in ahead})))).all():
+        counted[(org_id, group, _day(day))] = int(micros)
     for (org_id, group, day), not_yet in ahead.items():
-        counted = (await db.execute(select(StatHeld.micros).where(
-            StatHeld.org_id == org_id, StatHeld.what == LESSONS, StatHeld.group_id == group,
-            StatHeld.day == day))).scalar_one_or_none() or 0
-        less = counted // _MINUTE - max(0, counted - not_yet) // _MINUTE
+        was = counted.get((org_id, group, day), 0)
+        less = was // _MINUTE - max(0, was - not_yet) // _MINUTE
         f.lessons_week[week_of(day, zone)] -= less
         f.lessons_unit[group if by_class else org_id] -= less
 
