@@ -15,9 +15,14 @@ What is counted, precisely:
   working time in between (``working_minutes``: Monday to Friday, 09:00–18:00). Messages'
   words are never read for this: only who posted where and when.
 
+* **A call** counts when it ends, **a lesson** when it is scheduled (moved when it is changed
+  or cancelled), by the day it began and its chat's class (``count_held``); the dashboards show
+  a lesson once it has ended.
+
 The send path pays one statement for the message counters (an UPSERT adding the batch's
 counts); a send in a parents' chat or a one-to-one chat pays one more (opening a question, or
-closing it), and an answer one more again (the reply-time counter).
+closing it), and an answer one more again (the reply-time counter: the class's row and the
+school's, in one statement).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -34,33 +39,41 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.db import insert_adding, insert_ignoring_duplicates
 from parta.models import (
+    CALLS,
+    LESSONS,
     NO_CLASS,
     NO_PERSON,
     SCHOOL,
     STAFF_ROLES,
+    Call,
     Chat,
     ChatKind,
     ChatMember,
+    Lesson,
     Membership,
     MembershipRole,
     Message,
     OpenQuestion,
     Role,
+    StatHeld,
     StatMessages,
     StatReplies,
 )
 from parta.queries.stats import role_bucket, week_of, working_minutes
 
-__all__ = ["QUESTION_CHATS", "Posted", "count_posted", "rebuild", "role_bucket", "week_of",
-           "working_minutes"]
+__all__ = ["QUESTION_CHATS", "Posted", "count_held", "count_posted", "rebuild", "rebuild_held",
+           "role_bucket", "week_of", "working_minutes"]
 
 QUESTION_CHATS = frozenset({ChatKind.parents, ChatKind.direct})
 
 _MESSAGES = cast(Table, StatMessages.__table__)
 _REPLIES = cast(Table, StatReplies.__table__)
 _OPEN = cast(Table, OpenQuestion.__table__)
+_HELD = cast(Table, StatHeld.__table__)
 _MESSAGE_KEYS = ["org_id", "group_id", "week", "role", "author_id"]
 _REPLY_KEYS = ["org_id", "week", "group_id", "minutes"]
+_HELD_KEYS = ["org_id", "what", "group_id", "day"]
+_MICRO = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -115,9 +128,10 @@ async def _question(db: AsyncSession, p: Posted, zone: ZoneInfo) -> None:
         asked_at = (await db.execute(delete(_OPEN).where(_OPEN.c.chat_id == chat.id)
                                      .returning(_OPEN.c.asked_at))).scalar_one_or_none()
         if asked_at is not None:
-            await db.execute(insert_adding(db, _REPLIES, _REPLY_KEYS, ["answered"]), {
-                "org_id": chat.org_id, "week": week_of(p.at, zone), "group_id": _group(chat),
-                "minutes": working_minutes(asked_at, p.at, zone), "answered": 1})
+            await db.execute(insert_adding(db, _REPLIES, _REPLY_KEYS, ["answered"]), [
+                {"org_id": chat.org_id, "week": week_of(p.at, zone), "group_id": group,
+                 "minutes": working_minutes(asked_at, p.at, zone), "answered": 1}
+                for group in (_group(chat), SCHOOL)])
 
 
 async def count_posted(db: AsyncSession, posted: list[Posted], zone: ZoneInfo) -> None:
@@ -128,6 +142,44 @@ async def count_posted(db: AsyncSession, posted: list[Posted], zone: ZoneInfo) -
     for p in posted:
         if p.chat.kind in QUESTION_CHATS and p.role is not None:
             await _question(db, p, zone)
+
+
+def _held_rows(org_id: int, what: str, group_id: int | None, began: datetime, ended: datetime,
+               zone: ZoneInfo, sign: int) -> list[dict[str, Any]]:
+    day = began.astimezone(zone).date()
+    micros = sign * ((ended - began) // _MICRO)
+    return [{"org_id": org_id, "what": what, "group_id": group, "day": day,
+             "week": week_of(day, zone), "held": sign, "micros": micros}
+            for group in (NO_CLASS if group_id is None else group_id, SCHOOL)]
+
+
+async def count_held(db: AsyncSession, what: str, org_id: int, chat: Chat, began: datetime,
+                     ended: datetime, zone: ZoneInfo, sign: int = 1) -> None:
+    """Count a call that ended, or a lesson scheduled (``sign=-1``: take a lesson's old times
+    off when it is moved or cancelled): its class's row and its school's, in one statement."""
+    await db.execute(insert_adding(db, _HELD, _HELD_KEYS, ["held", "micros"]),
+                     _held_rows(org_id, what, chat.group_id, began, ended, zone, sign))
+
+
+async def rebuild_held(db: AsyncSession, zone: ZoneInfo) -> None:
+    """Calls that ended and lessons not cancelled, counted again from their rows."""
+    for what, stmt in (
+            (CALLS, select(Call.org_id, Chat.group_id, Call.started_at, Call.ended_at)
+             .join(Chat, Chat.id == Call.chat_id).where(Call.ended_at.is_not(None))),
+            (LESSONS, select(Lesson.org_id, Chat.group_id, Lesson.starts_at, Lesson.ends_at)
+             .join(Chat, Chat.id == Lesson.chat_id).where(Lesson.cancelled_at.is_(None)))):
+        counts: dict[tuple[int, str, int, date], list[Any]] = {}
+        for org_id, group_id, began, ended in (await db.execute(stmt)).all():
+            assert ended is not None  # the statements ask for ended calls; lessons always end
+            for row in _held_rows(org_id, what, group_id, began, ended, zone, 1):
+                key = (row["org_id"], what, row["group_id"], row["day"])
+                slot = counts.setdefault(key, [row["week"], 0, 0])
+                slot[1] += 1
+                slot[2] += row["micros"]
+        if counts:
+            await db.execute(_HELD.insert(), [
+                {**dict(zip(_HELD_KEYS, key, strict=True)), "week": week, "held": n, "micros": m}
+                for key, (week, n, m) in counts.items()])
 
 
 # Recomputing from the tables -------------------------------------------------------------------
@@ -147,8 +199,9 @@ async def rebuild(db: AsyncSession, zone: ZoneInfo, batch: int = 20000) -> int:
     """Recompute every counter from the messages and chats, in ``db``'s transaction (the
     caller commits). People are counted under the roles they hold today. Returns how many
     messages were counted."""
-    for table in (_MESSAGES, _REPLIES, _OPEN):
+    for table in (_MESSAGES, _REPLIES, _OPEN, _HELD):
         await db.execute(delete(table))
+    await rebuild_held(db, zone)
     roles = await _roles_now(db)
     chats = {c.id: c for c in (await db.execute(select(Chat))).scalars()}
     staffed: dict[int, set[int]] = {}  # question chats → their present staff members
@@ -177,8 +230,9 @@ async def rebuild(db: AsyncSession, zone: ZoneInfo, batch: int = 20000) -> int:
                 open_[chat_id] = at
             elif p.role == "staff" and chat_id in open_:
                 asked = open_.pop(chat_id)
-                replies[(chat.org_id, week_of(at, zone), _group(chat),
-                         working_minutes(asked, at, zone))] += 1
+                week, minutes = week_of(at, zone), working_minutes(asked, at, zone)
+                replies[(chat.org_id, week, _group(chat), minutes)] += 1
+                replies[(chat.org_id, week, SCHOOL, minutes)] += 1
         if len(posted) >= batch:
             await _add_messages(db, _message_rows(posted, zone))
             posted = []

@@ -112,10 +112,13 @@ from parta.models.roster import (
     RosterPerson,
 )
 from parta.models.stats import (
+    CALLS,
+    LESSONS,
     NO_CLASS,
     NO_PERSON,
     SCHOOL,
     OpenQuestion,
+    StatHeld,
     StatMessages,
     StatReplies,
 )
@@ -124,8 +127,10 @@ from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
     "ADMIN_ROLES",
+    "CALLS",
     "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
+    "LESSONS",
     "NO_CLASS",
     "NO_PERSON",
     "SCHOOL",
@@ -235,6 +240,7 @@ __all__ = [
     "ScheduledMessage",
     "ScheduledStatus",
     "SessionKind",
+    "StatHeld",
     "StatMessages",
     "StatReplies",
     "SupportReply",

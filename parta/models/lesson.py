@@ -29,7 +29,8 @@ class LessonKind(StrEnum):
 class Lesson(Base):
     __tablename__ = "lesson"
     __table_args__ = (Index("ix_lesson_chat_id_starts_at", "chat_id", "starts_at"),
-                      Index("ix_lesson_reminded_at_starts_at", "reminded_at", "starts_at"))
+                      Index("ix_lesson_reminded_at_starts_at", "reminded_at", "starts_at"),
+                      Index("ix_lesson_org_id_ends_at", "org_id", "ends_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"))

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime
 
-__all__ = ["NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatMessages", "StatReplies"]
+__all__ = ["CALLS", "LESSONS", "NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatHeld",
+           "StatMessages", "StatReplies"]
 
 NO_CLASS = 0  # the chat belongs to no class (the staff room's, a channel, a one-to-one chat)
 NO_PERSON = 0  # counted by class (or school) and role only
 SCHOOL = -1  # the row adding up the whole school's week (all classes and none)
+CALLS, LESSONS = "call", "lesson"  # what a ``StatHeld`` row counts
 
 
 class StatMessages(Base):
@@ -54,12 +56,38 @@ class OpenQuestion(Base):
 
 class StatReplies(Base):
     """Answered questions of a week (the week of the answer), per class, by how many working
-    minutes the answer took: the median is read from these counts exactly, to the minute."""
+    minutes the answer took: the median is read from these counts exactly, to the minute. The
+    same statement moves the class's row and the school's (``group_id = SCHOOL``): a
+    municipality reads only the school rows."""
 
     __tablename__ = "stat_replies"
+    # A municipality reads a school row's weeks without stepping over its classes' rows.
+    __table_args__ = (Index("ix_stat_replies_org_id_group_id_week", "org_id", "group_id", "week",
+                            "minutes", "answered"),)
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),
                                         primary_key=True)
     week: Mapped[date] = mapped_column(Date, primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
     answered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatHeld(Base):
+    """Calls held (counted when they end) and lessons scheduled and not cancelled (counted when
+    scheduled, moved when changed or cancelled), by the day they began (in the statistics'
+    time zone) and their chat's class (``NO_CLASS`` for none), with a school row
+    (``group_id = SCHOOL``) moved by the same statement: how many, and their length in
+    microseconds. Minutes are counted per day, whole (``micros // 60_000_000``), as the
+    dashboards always have. A lesson counts on the dashboards once it has ended: those not ended
+    yet are read from ``lesson`` and taken off (``queries/stats.py``). ``week`` is the day's
+    Monday, kept beside it for grouping."""
+
+    __tablename__ = "stat_held"
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    what: Mapped[str] = mapped_column(String(8), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    week: Mapped[date] = mapped_column(Date)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    micros: Mapped[int] = mapped_column(BigInteger, default=0)

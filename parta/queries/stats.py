@@ -16,15 +16,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.db import local_day, seconds_between, utcnow
+from parta.db import local_day, utcnow
 from parta.errors import ValidationFailed
 from parta.models import (
+    CALLS,
+    LESSONS,
     NO_CLASS,
     NO_PERSON,
     SCHOOL,
     STAFF_ROLES,
     Announcement,
-    Call,
     Chat,
     EnrolmentOffer,
     FamilyAck,
@@ -41,6 +42,7 @@ from parta.models import (
     ParentLink,
     ParentLinkStatus,
     Role,
+    StatHeld,
     StatMessages,
     StatReplies,
     User,
@@ -65,6 +67,8 @@ ROLES = ("staff", "student", "parent")
 WORK_START, WORK_END = time(9, 0), time(18, 0)
 WORKING_DAY_MINUTES = 9 * 60
 TARGETS = Targets()
+_MINUTE = 60_000_000  # microseconds
+_MICRO = timedelta(microseconds=1)
 
 
 # The calendar of the statistics ----------------------------------------------------------------
@@ -214,43 +218,20 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
                                        .group_by(teacher_ids.c.org_id))).all():
         f.teachers[org_id] = int(n)
 
-    # Calls and lessons held (ended), by the day they began: counted and summed in SQL.
-    start = datetime.combine(first, time(0), tzinfo=zone)
-    end = datetime.combine(last + timedelta(weeks=1), time(0), tzinfo=zone)
-    call_unit = Chat.group_id if by_class else Call.org_id
-    day = local_day(db, Call.started_at, zone)
-    for unit, on, n, seconds in (await db.execute(
-            select(call_unit, day, func.count(),
-                   func.sum(seconds_between(db, Call.started_at, Call.ended_at)))
-            .join(Chat, Chat.id == Call.chat_id)
-            .where(Call.org_id.in_(orgs), Call.started_at >= start, Call.started_at < end,
-                   Call.ended_at.is_not(None)).group_by(call_unit, day))).all():
-        week, minutes = week_of(_day(on), zone), int((seconds or 0) // 60)
-        for slot in (f.calls_week[week], f.calls_unit[unit or NO_CLASS]):
-            slot[0] += int(n)
-            slot[1] += minutes
-    lesson_unit = Chat.group_id if by_class else Lesson.org_id
-    day = local_day(db, Lesson.starts_at, zone)
-    for unit, on, seconds in (await db.execute(
-            select(lesson_unit, day, func.sum(seconds_between(db, Lesson.starts_at, Lesson.ends_at)))
-            .join(Chat, Chat.id == Lesson.chat_id)
-            .where(Lesson.org_id.in_(orgs), Lesson.cancelled_at.is_(None),
-                   Lesson.starts_at >= start, Lesson.starts_at < end, Lesson.ends_at <= now)
-            .group_by(lesson_unit, day))).all():
-        minutes = int((seconds or 0) // 60)
-        f.lessons_week[week_of(_day(on), zone)] += minutes
-        f.lessons_unit[unit or NO_CLASS] += minutes
-
+    await _read_held(db, f, orgs, first, last, zone, now, by_class)
+    # Reply times: the classes' rows for a school's classes, the school rows for the rest.
     replies_range = and_(StatReplies.org_id.in_(orgs), StatReplies.week >= first,
                          StatReplies.week <= last)
+    schools = and_(replies_range, StatReplies.group_id == SCHOOL)
     for week, minutes, n in (await db.execute(
             select(StatReplies.week, StatReplies.minutes, func.sum(StatReplies.answered))
-            .where(replies_range).group_by(StatReplies.week, StatReplies.minutes))).all():
+            .where(schools).group_by(StatReplies.week, StatReplies.minutes))).all():
         f.replies_week[_day(week)][minutes] += int(n)
     reply_unit = StatReplies.group_id if by_class else StatReplies.org_id
     for unit, minutes, n in (await db.execute(
             select(reply_unit, StatReplies.minutes, func.sum(StatReplies.answered))
-            .where(replies_range).group_by(reply_unit, StatReplies.minutes))).all():
+            .where(and_(replies_range, StatReplies.group_id != SCHOOL) if by_class else schools)
+            .group_by(reply_unit, StatReplies.minutes))).all():
         f.replies_unit[unit][minutes] += int(n)
     for org_id, group_id, asked in (await db.execute(
             select(OpenQuestion.org_id, OpenQuestion.group_id, OpenQuestion.asked_at)
@@ -271,6 +252,55 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
             .group_by(EnrolmentOffer.org_id))).all():
         f.offers[org_id] = int(n)
     return f
+
+
+async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
+                     last: date, zone: ZoneInfo, now: datetime, by_class: bool) -> None:
+    """Calls held and lessons that ended, by the day they began: from the counters, whole
+    minutes per day and class (a school's view) or per day and school (a municipality's). The
+    lessons counted but not ended yet are read from their rows and taken off their day."""
+    rows = (StatHeld.group_id != SCHOOL) if by_class else (StatHeld.group_id == SCHOOL)
+    held = and_(StatHeld.org_id.in_(orgs), StatHeld.what.in_((CALLS, LESSONS)), rows,
+                StatHeld.day >= first, StatHeld.day < last + timedelta(weeks=1))  # the key's order
+    minutes = func.sum(StatHeld.micros // _MINUTE)
+    for what, week, n, m in (await db.execute(
+            select(StatHeld.what, StatHeld.week, func.sum(StatHeld.held), minutes)
+            .where(held).group_by(StatHeld.what, StatHeld.week))).all():
+        if what == CALLS:
+            f.calls_week[_day(week)] = [int(n), int(m or 0)]
+        else:
+            f.lessons_week[_day(week)] += int(m or 0)
+    unit = StatHeld.group_id if by_class else StatHeld.org_id
+    for what, on, n, m in (await db.execute(
+            select(StatHeld.what, unit, func.sum(StatHeld.held), minutes)
+            .where(held).group_by(StatHeld.what, unit))).all():
+        if what == CALLS:
+            f.calls_unit[on] = [int(n), int(m or 0)]
+        else:
+            f.lessons_unit[on] += int(m or 0)
+    start = datetime.combine(first, time(0), tzinfo=zone)
+    end = datetime.combine(last + timedelta(weeks=1), time(0), tzinfo=zone)
+    ahead: dict[tuple[int, int, date], int] = defaultdict(int)
+    for org_id, group_id, begins, ends in (await db.execute(
+            select(Lesson.org_id, Chat.group_id, Lesson.starts_at, Lesson.ends_at)
+            .join(Chat, Chat.id == Lesson.chat_id)
+            .where(Lesson.org_id.in_(orgs), Lesson.ends_at > now, Lesson.cancelled_at.is_(None),
+                   Lesson.starts_at >= start, Lesson.starts_at < end))).all():
+        group = (group_id if group_id is not None else NO_CLASS) if by_class else SCHOOL
+        ahead[(org_id, group, begins.astimezone(zone).date())] += (ends - begins) // _MICRO
+    if not ahead:
+        return
+    counted: dict[tuple[int, int, date], int] = {}
+    for org_id, group, day, micros in (await db.execute(
+            select(StatHeld.org_id, StatHeld.group_id, StatHeld.day, StatHeld.micros).where(
+                StatHeld.org_id.in_({o for o, _, _ in ahead}), StatHeld.what == LESSONS, rows,
+                StatHeld.day.in_({d for _, _, d in ahead})))).all():
+        counted[(org_id, group, _day(day))] = int(micros)
+    for (org_id, group, day), not_yet in ahead.items():
+        was = counted.get((org_id, group, day), 0)
+        less = was // _MINUTE - max(0, was - not_yet) // _MINUTE
+        f.lessons_week[week_of(day, zone)] -= less
+        f.lessons_unit[group if by_class else org_id] -= less
 
 
 async def _read_activation(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
