@@ -177,8 +177,10 @@ async def start_video(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
         ffmpeg = shutil.which("ffmpeg") or "ffmpeg"
         argv = ffmpeg_rtp_args(ffmpeg, path, RTP_HOST, mp.video_port, mp.audio_port)
         caller = ctx.caller()
+        recorded = asyncio.Event()  # a very short file may end before its start is recorded
 
         async def ended(key: int, status: int, output: str) -> None:
+            await recorded.wait()
             if temporary:
                 Path(path).unlink(missing_ok=True)
             await _ended(services, caller, key, mountpoint_id, secret, status, output)
@@ -213,6 +215,9 @@ async def start_video(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
         if temporary:
             Path(path).unlink(missing_ok=True)
         raise
+    finally:
+        if started:
+            recorded.set()
 
 
 async def forget_stream(services: Services, broadcast_id: int | None, mountpoint_id: int,
@@ -267,7 +272,7 @@ async def _ended(services: Services, caller: dict[str, Any], broadcast_id: int,
         async with unit_of_work(services, **caller) as w:
             view = await broadcast_in(w.db, w.require_actor(), broadcast_id)
             b = view.broadcast
-            if b.stream_id == mountpoint_id and b.off_air_at is None:
+            if b.stream_id == mountpoint_id and b.off_air_at is None and b.cancelled_at is None:
                 await close_air(w, view, error=error)
                 await w.db.flush()
                 return

@@ -176,7 +176,8 @@ async def broadcast_outs(db: AsyncSession, scope: OrgScope,
             presenting=actor.user_id in presenters[b.id], can_manage=manages,
             video=Ref(id=b.material_id, name=videos[b.material_id])
             if b.material_id in videos else None,
-            streaming=b.stream_id is not None and b.off_air_at is None,
+            streaming=b.stream_id is not None and b.stream_ended_at is None
+            and b.off_air_at is None,
             stream_error=b.stream_error))
     return out
 

@@ -44,7 +44,8 @@ def ffmpeg_rtp_args(ffmpeg: str, path: str, host: str, video_port: int,
                     audio_port: int | None) -> list[str]:
     """ffmpeg reading ``path`` at its own pace (``-re``) and sending VP8 video (payload type 96)
     and, when ``audio_port``, Opus sound (111) as RTP to ``host``."""
-    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "warning", "-re", "-i", path,
+    argv = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "warning", "-nostats",
+            "-progress", "pipe:1", "-stats_period", "1", "-re", "-i", path,
             "-map", "0:v:0", "-an", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8",
             "-b:v", "800k", "-g", "50", "-pix_fmt", "yuv420p",
             "-vf", "scale='min(1280,iw)':-2", "-payload_type", "96", "-f", "rtp",
@@ -69,8 +70,8 @@ class _Run:
 class Streamer:
     """The ffmpeg runs of this process, by key (a broadcast's id)."""
 
-    def __init__(self, *, settle_seconds: float = 1.0, stop_seconds: float = 5.0) -> None:
-        self.settle_seconds = settle_seconds  # a run alive this long has started sending
+    def __init__(self, *, start_seconds: float = 20.0, stop_seconds: float = 5.0) -> None:
+        self.start_seconds = start_seconds  # to send its first progress report, or it failed
         self.stop_seconds = stop_seconds  # SIGTERM, then SIGKILL after this long
         self._runs: dict[int, _Run] = {}
 
@@ -81,32 +82,46 @@ class Streamer:
         return [run.proc.pid for run in self._runs.values()]
 
     async def start(self, key: int, argv: list[str], on_exit: OnExit) -> int:
-        """Start ``argv`` for ``key`` and wait ``settle_seconds``: ``StreamFailed`` if it ended
-        meanwhile (nothing is left running), else its pid. Precondition: no run for ``key``."""
+        """Start ``argv`` (an ffmpeg with ``-progress pipe:1``) for ``key`` and wait until it
+        reports progress — it is sending — and return its pid; ``StreamFailed`` if it ended
+        first or said nothing for ``start_seconds`` (nothing is left running).
+        Precondition: no run for ``key``."""
         if key in self._runs:
             raise RuntimeError(f"a stream for {key} runs already")
         try:
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with_parent)
         except OSError as exc:
             raise StreamFailed(None, str(exc)) from exc
         run = _Run(proc, on_exit)
         self._runs[key] = run
         reading = asyncio.create_task(self._read(run), name=f"parta-stream-log-{key}")
+        assert proc.stdout is not None
         try:
-            await asyncio.wait_for(asyncio.shield(proc.wait()), self.settle_seconds)
+            first = await asyncio.wait_for(proc.stdout.readline(), self.start_seconds)
         except TimeoutError:
-            run.waiter = asyncio.create_task(self._watch(key, run, reading, on_exit),
-                                             name=f"parta-stream-{key}")
-            return proc.pid
+            first = b""  # silent too long: stopped below
         except BaseException:
             await self._end(run)
             self._runs.pop(key, None)
+            reading.cancel()
             raise
-        await reading
+        if first:
+            run.waiter = asyncio.create_task(self._watch(key, run, reading, on_exit),
+                                             name=f"parta-stream-{key}")
+            return proc.pid
+        await self._end(run)
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
         self._runs.pop(key, None)
         raise StreamFailed(proc.returncode, "\n".join(run.lines))
+
+    async def _drain(self, run: _Run) -> None:
+        """ffmpeg's progress reports, read and dropped (a full pipe would stop it)."""
+        assert run.proc.stdout is not None
+        while await run.proc.stdout.read(65536):
+            pass
 
     async def _read(self, run: _Run) -> None:
         assert run.proc.stderr is not None
@@ -115,6 +130,7 @@ class Streamer:
 
     async def _watch(self, key: int, run: _Run, reading: asyncio.Task[None],
                      on_exit: OnExit) -> None:
+        await self._drain(run)
         status = await run.proc.wait()
         with contextlib.suppress(Exception):
             await reading

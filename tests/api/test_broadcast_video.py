@@ -226,3 +226,34 @@ async def test_a_file_ffmpeg_cannot_play_is_a_clear_error_that_changes_nothing(
     b = await stream_of(world, bid)
     assert b.on_air_at is None and b.stream_id is None
     assert world.services.streamer.pids() == []
+
+
+async def test_cancelling_a_playing_broadcast_stops_its_film(world: World) -> None:
+    irina = await world.as_("admin")
+    bid = await planned(world, irina)
+    mid = await library_video(world, irina, data=film(30, audio=False))
+    await irina.post(f"{API}/broadcasts/{bid}/video", json={"material_id": mid})
+    assert (await irina.post(f"{API}/broadcasts/{bid}/video/start")).status_code == 200
+    b = await stream_of(world, bid)
+    [pid] = world.services.streamer.pids()
+    r = await irina.post(f"{API}/broadcasts/{bid}/cancel")
+    assert r.status_code == 200 and r.json()["streaming"] is False, r.text
+    assert not alive(pid) and world.services.streamer.pids() == []
+    assert b.stream_id and b.stream_secret
+    assert not await mountpoint_exists(world, b.stream_id, b.stream_secret)
+
+
+async def test_a_film_shorter_than_its_start_still_ends_the_broadcast(world: World) -> None:
+    """A one-second film may end before its start is recorded: the broadcast still goes off
+    the air, never stays on it with nothing playing."""
+    irina = await world.as_("admin")
+    bid = await planned(world, irina)
+    mid = await library_video(world, irina, data=film(1))
+    await irina.post(f"{API}/broadcasts/{bid}/video", json={"material_id": mid})
+    r = await irina.post(f"{API}/broadcasts/{bid}/video/start")
+    assert r.status_code == 200, r.text
+
+    async def over() -> bool:
+        return (await stream_of(world, bid)).off_air_at is not None
+    await until(over)
+    assert world.services.streamer.pids() == []

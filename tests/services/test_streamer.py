@@ -23,7 +23,8 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg n
 
 def pattern(seconds: float) -> list[str]:
     """ffmpeg playing a test pattern for ``seconds`` at its own pace, to nowhere."""
-    return ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-re", "-f", "lavfi",
+    return ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats",
+            "-progress", "pipe:1", "-re", "-f", "lavfi",
             "-i", f"testsrc=duration={seconds}:size=64x64:rate=10", "-f", "null", "-"]
 
 
@@ -47,7 +48,7 @@ class Ends:
 
 
 async def test_a_file_ffmpeg_cannot_read_is_refused_at_once() -> None:
-    streamer, ends = Streamer(settle_seconds=3), Ends()
+    streamer, ends = Streamer(start_seconds=20), Ends()
     with pytest.raises(StreamFailed) as failed:
         await streamer.start(7, ["ffmpeg", "-nostdin", "-i", "/nonexistent/линейка.mp4",
                                  "-f", "null", "-"], ends)
@@ -56,7 +57,7 @@ async def test_a_file_ffmpeg_cannot_read_is_refused_at_once() -> None:
 
 
 async def test_the_end_of_the_file_is_told_once_and_leaves_no_process() -> None:
-    streamer, ends = Streamer(settle_seconds=0.3), Ends()
+    streamer, ends = Streamer(), Ends()
     pid = await streamer.start(1, pattern(1.5), ends)
     assert streamer.running(1) and alive(pid)
     await asyncio.wait_for(ends.seen.wait(), 20)
@@ -65,7 +66,7 @@ async def test_the_end_of_the_file_is_told_once_and_leaves_no_process() -> None:
 
 
 async def test_a_stopped_run_is_gone_and_tells_nothing() -> None:
-    streamer, ends = Streamer(settle_seconds=0.3), Ends()
+    streamer, ends = Streamer(), Ends()
     pid = await streamer.start(2, pattern(60), ends)
     with pytest.raises(RuntimeError):
         await streamer.start(2, pattern(60), ends)  # one run per broadcast
@@ -77,7 +78,7 @@ async def test_a_stopped_run_is_gone_and_tells_nothing() -> None:
 
 
 async def test_the_servers_stop_ends_every_run_and_says_so() -> None:
-    streamer, ends = Streamer(settle_seconds=0.3), Ends()
+    streamer, ends = Streamer(), Ends()
     pids = [await streamer.start(key, pattern(60), ends) for key in (3, 4)]
     await streamer.stop_all()
     assert not any(alive(pid) for pid in pids) and streamer.pids() == []
@@ -91,7 +92,7 @@ def test_a_run_dies_with_a_killed_server() -> None:
         import asyncio, sys
         from parta.services.streamer import Streamer
         async def main():
-            s = Streamer(settle_seconds=0.3)
+            s = Streamer()
             async def ended(*a): pass
             pid = await s.start(1, {pattern(60)!r}, ended)
             print(pid, flush=True)
