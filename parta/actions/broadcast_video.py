@@ -49,7 +49,6 @@ __all__ = ["choose_video", "close_air", "forget_stream", "start_video", "stop_al
 
 log = logging.getLogger("parta.broadcasts")
 VIDEO = "video"
-RTP_HOST = "127.0.0.1"  # Janus's Streaming plugin listens beside Parta
 
 
 def _playable(b: Broadcast) -> None:
@@ -170,12 +169,14 @@ async def start_video(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
         try:
             async with services.janus.streaming() as st:
                 mp = await st.create_rtp(mountpoint_id, secret, pin, audio=audio,
+                                         host=services.settings.broadcast_rtp_host,
                                          description=f"parta broadcast {broadcast_id}")
         except JanusError as exc:
             log.warning("janus refused or did not answer: %s", exc)
             raise Unavailable("calls_unavailable") from exc
         ffmpeg = shutil.which("ffmpeg") or "ffmpeg"
-        argv = ffmpeg_rtp_args(ffmpeg, path, RTP_HOST, mp.video_port, mp.audio_port)
+        argv = ffmpeg_rtp_args(ffmpeg, path, services.settings.broadcast_rtp_host,
+                               mp.video_port, mp.audio_port)
         caller = ctx.caller()
         recorded = asyncio.Event()  # a very short file may end before its start is recorded
 

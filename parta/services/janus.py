@@ -244,14 +244,15 @@ class Streaming:
         return await self.janus.message(self.session_id, self.handle_id, body)
 
     async def create_rtp(self, mountpoint_id: int, secret: str, pin: str, *, description: str,
-                         audio: bool) -> Mountpoint:
+                         audio: bool, host: str) -> Mountpoint:
         """A private, temporary RTP mountpoint: VP8 video (payload type 96) and, with ``audio``,
-        Opus (111), on ports Janus picks from its range; watching it takes ``pin``, changing or
-        destroying it ``secret``."""
+        Opus (111), on ports Janus picks from its range on ``host`` only; watching it takes
+        ``pin``, changing or destroying it ``secret``."""
         media: list[dict[str, Any]] = [
-            {"type": "video", "mid": "v", "port": 0, "pt": 96, "codec": "vp8"}]
+            {"type": "video", "mid": "v", "port": 0, "pt": 96, "codec": "vp8", "iface": host}]
         if audio:
-            media.append({"type": "audio", "mid": "a", "port": 0, "pt": 111, "codec": "opus"})
+            media.append({"type": "audio", "mid": "a", "port": 0, "pt": 111, "codec": "opus",
+                          "iface": host})
         data = await self._request({
             "request": "create", "admin_key": self.janus.admin_key, "type": "rtp",
             "id": mountpoint_id, "description": description[:100], "is_private": True,
