@@ -18,6 +18,7 @@ from parta import __version__, conduct, metrics
 from parta.actions import acks as ack_actions
 from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
+from parta.actions import broadcast_video
 from parta.actions import calls as call_actions
 from parta.actions import digest as digest_actions
 from parta.actions import lessons as lesson_actions
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             expiring.cancel()
             await send_queue.drain()
             await services.poll_results.drain()  # the last votes' results go out
+            await broadcast_video.stop_all(services)  # no ffmpeg outlives the server
             await services.janus.aclose()
             await notifier.stop()
             await services.bus.stop()

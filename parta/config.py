@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     broadcast_max_minutes: int = 4 * 60
     broadcast_questions_waiting: int = 3
     broadcast_count_seconds: float = 1.0
+    # A school's video broadcast from the server: the address Janus's Streaming plugin takes
+    # RTP on and Parta's ffmpeg sends to (Janus beside Parta: loopback, unreachable from outside).
+    broadcast_rtp_host: str = "127.0.0.1"
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

@@ -29,6 +29,7 @@ from parta.services.janus import Janus, make_janus
 from parta.services.mail import Mailer
 from parta.services.sms import SmsSender
 from parta.services.storage import Storage
+from parta.services.streamer import Streamer
 from parta.services.upload_gate import UploadGate
 
 __all__ = ["CommitThenRefuse", "Ctx", "Services", "unit_of_work"]
@@ -55,6 +56,8 @@ class Services:
     uploads: UploadGate = field(init=False)
     # The SFU for calls (one HTTP client for the process).
     janus: Janus = field(init=False)
+    # The ffmpeg runs that send broadcast video files to Janus (children of this process).
+    streamer: Streamer = field(default_factory=Streamer)
     # Told of every batch of events this process committed, after it was published (the
     # notifier, which must not block: it only queues).
     committed: list[Callable[[list[Envelope]], None]] = field(default_factory=list)

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from parta.actions.base import Ctx, Services, unit_of_work
+from parta.actions.broadcast_video import close_air
 from parta.actions.broadcasts import audience_chats, notify_audience, watching_ids
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, Unavailable
@@ -61,13 +62,13 @@ def _open(view: BroadcastView) -> Broadcast:
 def _access(ctx: Ctx, b: Broadcast, token: str | None) -> tuple[ViewerAccess, list[IceServer],
                                                                  int]:
     user = ctx.user
-    assert user is not None and b.janus_room is not None
+    assert user is not None and (b.janus_room is not None or b.stream_id is not None)
     creds = turn_credentials(ctx.settings.turn_secret, user.id, ctx.settings.turn_url_list,
                              ctx.settings.turn_ttl_seconds)
     ice = [IceServer(urls=creds.urls, username=creds.username, credential=creds.password)] \
         if creds.urls else []
     return (ViewerAccess(url=PROXY_PATH.format(broadcast_id=b.id), room=b.janus_room,
-                         feed_id=user.id, display=user.name, token=token,
+                         stream=b.stream_id, feed_id=user.id, display=user.name, token=token,
                          publish=token is not None), ice, creds.expires_at)
 
 
@@ -83,6 +84,8 @@ async def go_on_air(ctx: Ctx, broadcast_id: int) -> BroadcastJoined:
         if view.presenter is None:
             raise Forbidden("not_presenter")
         b = _open(view)
+        if b.stream_id is not None:
+            raise Conflict("broadcast_on_air")  # its video plays: no camera beside it
         if b.on_air_at is None and b.starts_at - EARLY > utcnow():
             raise Conflict("broadcast_not_yet")
         room, secret = b.janus_room, b.room_secret
@@ -153,29 +156,21 @@ async def _forget(services: Services, room: int, secret: str, *, destroy: bool,
 
 
 async def go_off_air(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
-    """A presenter or the administration ends the broadcast for everyone: the room is destroyed
-    in Janus after commit, every viewer's stay ends."""
+    """A presenter or the administration ends the broadcast for everyone: the room (or the
+    video's mountpoint and its ffmpeg) goes from Janus after commit, every viewer's stay ends."""
     view = await broadcast_in(ctx.db, ctx.require_actor(), broadcast_id)
     if not view.moderates:
         raise Forbidden("not_presenter")
     b = _open(view)
     if b.on_air_at is None:
         raise Conflict("broadcast_not_on_air")
-    now = utcnow()
-    b.off_air_at = now
-    for row in (await ctx.db.execute(select(BroadcastViewer).where(
-            BroadcastViewer.broadcast_id == b.id, BroadcastViewer.left_at.is_(None)))).scalars():
-        row.left_at = now
-    for p in (await ctx.db.execute(select(BroadcastPresenter).where(
-            BroadcastPresenter.broadcast_id == b.id))).scalars():
-        p.token, p.janus_session = None, None
-    chats = await audience_chats(ctx, view.scope, b.audience, view.group_ids)
-    await notify_audience(ctx, b, chats, "off_air")
-    ctx.audit("broadcast.off_air", b.org_id, "broadcast", b.id)
-    room, secret = b.janus_room, b.room_secret
-    if room is not None and secret is not None:
-        ctx.after_commit.append(lambda: _forget(ctx.services, room, secret, destroy=True))
+    await close_air(ctx, view)
     return await broadcast_answer(ctx.db, view)
+
+
+async def forget_room(services: Services, room: int, secret: str) -> None:
+    """Destroy the broadcast's room in Janus (after it went off the air)."""
+    await _forget(services, room, secret, destroy=True)
 
 
 # Viewers ---------------------------------------------------------------------------------------
@@ -187,7 +182,7 @@ async def watch(ctx: Ctx, broadcast_id: int) -> BroadcastJoined:
     actor = ctx.require_actor()
     view = await broadcast_in(ctx.db, actor, broadcast_id)
     b = _open(view)
-    if b.on_air_at is None or b.janus_room is None:
+    if b.on_air_at is None or b.janus_room is None and b.stream_id is None:
         raise Conflict("broadcast_not_on_air")
     # Ordered with other joins (PostgreSQL): the count below is not raced past the limit.
     await ctx.db.execute(select(Broadcast.id).where(Broadcast.id == b.id).with_for_update())
@@ -271,10 +266,10 @@ async def proxy_access(ctx: Ctx, broadcast_id: int, session_id: int | None
     actor = ctx.require_actor()
     view = await broadcast_in(ctx.db, actor, broadcast_id)
     b = _open(view)
-    if b.janus_room is None:
+    if b.janus_room is None and b.stream_id is None:
         raise Conflict("broadcast_not_on_air")
     p = view.presenter
-    if p is not None and p.token:
+    if p is not None and p.token and b.janus_room is not None:
         if session_id is not None and p.janus_session != session_id:
             raise NotFound()
         return b, True

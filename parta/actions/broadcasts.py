@@ -186,6 +186,13 @@ async def cancel_broadcast(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
     _not_over(view)
     b = view.broadcast
     b.cancelled_at = utcnow()
+    if b.stream_id is not None and b.stream_secret is not None and b.stream_ended_at is None:
+        # Its video plays: ffmpeg stops and the mountpoint goes, after commit.
+        from parta.actions.broadcast_video import forget_stream
+
+        services, mountpoint, secret, bid = ctx.services, b.stream_id, b.stream_secret, b.id
+        b.stream_ended_at = b.cancelled_at
+        ctx.after_commit.append(lambda: forget_stream(services, bid, mountpoint, secret))
     chats = await audience_chats(ctx, view.scope, b.audience, view.group_ids)
     await notify_audience(ctx, b, chats, "cancelled")
     ctx.audit("broadcast.cancelled", b.org_id, "broadcast", b.id)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import StreamingResponse
 
 from parta.actions import broadcast_air as air
+from parta.actions import broadcast_video as video
 from parta.actions import broadcasts as actions
 from parta.api.calls import (
     BROWSER_REQUESTS,
@@ -31,12 +32,13 @@ from parta.schemas.broadcasts import (
     BroadcastJoined,
     BroadcastOut,
     BroadcastsOut,
+    BroadcastVideoIn,
     QuestionDecision,
     QuestionIn,
     QuestionOut,
     QuestionsOut,
 )
-from parta.services.janus import VIDEOROOM, JanusUnavailable
+from parta.services.janus import STREAMING, VIDEOROOM, JanusUnavailable
 
 router = APIRouter(tags=["broadcasts"])
 
@@ -118,6 +120,23 @@ async def go_off_air(broadcast_id: PathId, ctx: AuthCtx) -> BroadcastOut:
     return await air.go_off_air(ctx, broadcast_id)
 
 
+@router.post("/broadcasts/{broadcast_id}/video", response_model=BroadcastOut, responses=AIR)
+async def choose_video(broadcast_id: PathId, body: BroadcastVideoIn,
+                       ctx: AuthCtx) -> BroadcastOut:
+    """The administration makes a verified video of the school's library the broadcast's
+    source (422 ``not_a_video``, ``material_not_verified``; 404 another school's)."""
+    return await video.choose_video(ctx, broadcast_id, body)
+
+
+@router.post("/broadcasts/{broadcast_id}/video/start", response_model=BroadcastOut,
+             responses=AIR)
+async def start_video(broadcast_id: PathId, ctx: AuthReadingCtx) -> BroadcastOut:
+    """A presenter starts the broadcast's video: the server plays it into Janus for everyone
+    until it ends or ``off-air`` (409 ``broadcast_on_air``, ``broadcast_has_no_video``; 503
+    ``stream_failed`` when ffmpeg cannot play it)."""
+    return await video.start_video(ctx, broadcast_id)
+
+
 @router.post("/broadcasts/{broadcast_id}/watch", response_model=BroadcastJoined, responses=AIR)
 async def watch(broadcast_id: PathId, ctx: AuthCtx) -> BroadcastJoined:
     """Start watching: no token — viewers receive and send nothing (Janus refuses them)."""
@@ -161,6 +180,24 @@ def _checked_body(b: Broadcast, presenter: bool, user_id: int, display: str, bod
     return clean
 
 
+# What a browser may ask of the Streaming plugin about a broadcast's video: to watch its
+# mountpoint (Parta adds the pin), to answer Janus's offer, to pause and to stop — no more.
+WATCH_REQUESTS = frozenset({"watch", "start", "pause", "stop"})
+
+
+def _checked_watch(b: Broadcast, body: Any, jsep: Any) -> dict[str, Any]:
+    if not isinstance(body, dict) or body.get("request") not in WATCH_REQUESTS:
+        raise Forbidden("janus_request_refused")
+    if body.get("id", b.stream_id) != b.stream_id:
+        raise Forbidden("janus_request_refused")
+    if jsep is not None and (not isinstance(jsep, dict) or jsep.get("type") != "answer"):
+        raise Forbidden("viewers_do_not_send")
+    clean: dict[str, Any] = {"request": body["request"]}
+    if body["request"] == "watch":
+        clean.update(id=b.stream_id, pin=b.stream_pin, offer_audio=True, offer_video=True)
+    return clean
+
+
 @router.post("/broadcasts/{broadcast_id}/janus", response_model=JanusAnswer, responses=AIR)
 async def janus_create(broadcast_id: PathId, ctx: AuthReadingCtx,
                        body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
@@ -176,9 +213,10 @@ async def janus_create(broadcast_id: PathId, ctx: AuthReadingCtx,
              responses=AIR)
 async def janus_session(broadcast_id: PathId, session_id: JanusId, ctx: AuthReadingCtx,
                         body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    await air.proxy_access(ctx, broadcast_id, session_id)
+    b, _ = await air.proxy_access(ctx, broadcast_id, session_id)
+    plugin = STREAMING if b.stream_id is not None else VIDEOROOM
     verb = body.get("janus")
-    if verb not in SESSION_VERBS or verb == "attach" and body.get("plugin") != VIDEOROOM:
+    if verb not in SESSION_VERBS or verb == "attach" and body.get("plugin") != plugin:
         raise Forbidden("janus_request_refused")
     clean: dict[str, Any] = {k: body[k] for k in ("janus", "plugin", "transaction", "opaque_id")
                              if k in body}
@@ -196,7 +234,9 @@ async def janus_handle(broadcast_id: PathId, session_id: JanusId, handle_id: Jan
         raise Forbidden("janus_request_refused")
     clean: dict[str, Any] = {k: body[k] for k in ("janus", "transaction", "jsep", "candidate",
                                                   "candidates") if k in body}
-    if verb == "message":
+    if verb == "message" and b.stream_id is not None:
+        clean["body"] = _checked_watch(b, body.get("body"), clean.get("jsep"))
+    elif verb == "message":
         assert ctx.user is not None
         clean["body"] = _checked_body(b, presenter, ctx.user.id, ctx.user.name,
                                       body.get("body"), clean.get("jsep"))

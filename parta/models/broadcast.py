@@ -58,6 +58,18 @@ class Broadcast(Base):
     off_air_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     janus_room: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     room_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A video file of the school's library broadcast from the server instead of a camera: the
+    # verified material chosen as the source and, while it plays, the Janus Streaming
+    # mountpoint ffmpeg sends it to (its secret and its viewers' pin are Parta's alone).
+    material_id: Mapped[int | None] = mapped_column(
+        ForeignKey("material.id", ondelete="SET NULL"), nullable=True)
+    stream_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    stream_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stream_pin: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stream_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    stream_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Why the file stopped when it was not the end of it or the presenter: ``stream_failed``.
+    stream_error: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class BroadcastGroup(Base):

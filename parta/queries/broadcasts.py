@@ -29,6 +29,7 @@ from parta.models import (
     BroadcastViewer,
     Group,
     GroupMember,
+    Material,
     ParentLink,
     QuestionStatus,
     Role,
@@ -156,6 +157,9 @@ async def broadcast_outs(db: AsyncSession, scope: OrgScope,
     people = await persons(db, org_id, {u for us in presenters.values() for u in us}
                            | {b.created_by for b in found if b.created_by})
     watching = await viewers_now(db, ids)
+    videos = {m.id: m.title for m in (await db.execute(select(Material).where(
+        Material.id.in_({b.material_id for b in found if b.material_id}),
+        Material.org_id == org_id))).scalars()}
     manages = can(actor, Action.broadcast_plan, scope.org)
     out = []
     for b in found:
@@ -169,7 +173,12 @@ async def broadcast_outs(db: AsyncSession, scope: OrgScope,
             created_by=people.get(b.created_by) if b.created_by else None,
             cancelled_at=b.cancelled_at, on_air=b.on_air_at is not None and b.off_air_at is None,
             on_air_at=b.on_air_at, off_air_at=b.off_air_at, viewers=watching.get(b.id, 0),
-            presenting=actor.user_id in presenters[b.id], can_manage=manages))
+            presenting=actor.user_id in presenters[b.id], can_manage=manages,
+            video=Ref(id=b.material_id, name=videos[b.material_id])
+            if b.material_id in videos else None,
+            streaming=b.stream_id is not None and b.stream_ended_at is None
+            and b.off_air_at is None,
+            stream_error=b.stream_error))
     return out
 
 

@@ -11,7 +11,7 @@ from parta.models import Audience, QuestionStatus
 from parta.schemas.calls import IceServer
 from parta.schemas.common import BodyId, Name, Person, Ref, Strict
 
-__all__ = ["BroadcastIn", "BroadcastJoined", "BroadcastOut", "BroadcastsOut", "QuestionDecision",
+__all__ = ["BroadcastIn", "BroadcastJoined", "BroadcastOut", "BroadcastVideoIn", "BroadcastsOut", "QuestionDecision",
            "QuestionIn", "QuestionOut", "QuestionsOut", "ViewerAccess"]
 
 QuestionText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
@@ -48,7 +48,16 @@ class BroadcastOut(BaseModel):
     off_air_at: dt.datetime | None
     viewers: int  # watching now
     presenting: bool  # the caller presents it (and moderates its questions)
+    video: Ref | None  # the library's verified video it plays instead of cameras
+    streaming: bool  # that video plays now
+    stream_error: str | None  # why the video stopped, when it did not reach its end
     can_manage: bool  # the caller may cancel it (the school's administration)
+
+
+class BroadcastVideoIn(Strict):
+    """The broadcast's source: a verified video of the school's library (None: cameras)."""
+
+    material_id: BodyId | None
 
 
 class BroadcastsOut(BaseModel):
@@ -63,7 +72,8 @@ class ViewerAccess(BaseModel):
     ``token``: Janus lets only presenters publish."""
 
     url: str
-    room: int
+    room: int | None  # presenters' cameras: the VideoRoom room
+    stream: int | None  # a video file from the server: the Streaming mountpoint to watch
     feed_id: int
     display: str
     token: str | None

@@ -1,5 +1,6 @@
 """Janus (the SFU for calls) through its plain-HTTP API: sessions, the VideoRoom plugin's rooms,
-their allowed tokens, kicks and moderation.
+their allowed tokens, kicks and moderation; the Streaming plugin's RTP mountpoints (a school's
+video file broadcast from the server).
 
 Every request carries the API secret, which only Parta knows; VideoRoom rooms are created with
 the plugin's admin key and each has a secret of its own, so nobody but Parta creates, changes or
@@ -23,20 +24,26 @@ from parta.config import Settings
 
 __all__ = [
     "NO_SUCH_FEED",
+    "NO_SUCH_MOUNTPOINT",
     "NO_SUCH_ROOM",
+    "STREAMING",
     "VIDEOROOM",
     "Janus",
     "JanusError",
     "JanusUnavailable",
+    "Mountpoint",
+    "Streaming",
     "VideoRoom",
     "make_janus",
     "new_room_id",
 ]
 
 VIDEOROOM = "janus.plugin.videoroom"
+STREAMING = "janus.plugin.streaming"
 # VideoRoom's error codes that callers act on.
 NO_SUCH_ROOM = 426
 NO_SUCH_FEED = 428
+NO_SUCH_MOUNTPOINT = 455  # Streaming's
 # Ids the browser's JavaScript holds exactly (below 2**53).
 MAX_JS_INT = 2**53 - 1
 
@@ -153,6 +160,19 @@ class Janus:
             except JanusError:
                 pass  # it times out by itself
 
+    @asynccontextmanager
+    async def streaming(self) -> AsyncIterator[Streaming]:
+        """A Streaming handle on a session of its own, destroyed afterwards."""
+        session_id = await self.create_session()
+        try:
+            handle_id = await self.attach(session_id, STREAMING)
+            yield Streaming(self, session_id, handle_id)
+        finally:
+            try:
+                await self.destroy_session(session_id)
+            except JanusError:
+                pass  # it times out by itself
+
 
 class VideoRoom:
     """Requests to the VideoRoom plugin on one handle (see ``Janus.videoroom``)."""
@@ -203,6 +223,54 @@ class VideoRoom:
                        mute: bool) -> None:
         await self._request({"request": "moderate", "room": room, "secret": secret,
                              "id": feed_id, "mid": mid, "mute": mute})
+
+
+class Mountpoint:
+    """An RTP mountpoint Janus made: where its video and audio are to be sent (UDP ports)."""
+
+    __slots__ = ("audio_port", "id", "video_port")
+
+    def __init__(self, mountpoint_id: int, video_port: int, audio_port: int | None) -> None:
+        self.id, self.video_port, self.audio_port = mountpoint_id, video_port, audio_port
+
+
+class Streaming:
+    """Requests to the Streaming plugin on one handle (see ``Janus.streaming``)."""
+
+    def __init__(self, janus: Janus, session_id: int, handle_id: int) -> None:
+        self.janus, self.session_id, self.handle_id = janus, session_id, handle_id
+
+    async def _request(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await self.janus.message(self.session_id, self.handle_id, body)
+
+    async def create_rtp(self, mountpoint_id: int, secret: str, pin: str, *, description: str,
+                         audio: bool, host: str) -> Mountpoint:
+        """A private, temporary RTP mountpoint: VP8 video (payload type 96) and, with ``audio``,
+        Opus (111), on ports Janus picks from its range on ``host`` only; watching it takes
+        ``pin``, changing or destroying it ``secret``."""
+        media: list[dict[str, Any]] = [
+            {"type": "video", "mid": "v", "port": 0, "pt": 96, "codec": "vp8", "iface": host}]
+        if audio:
+            media.append({"type": "audio", "mid": "a", "port": 0, "pt": 111, "codec": "opus",
+                          "iface": host})
+        data = await self._request({
+            "request": "create", "admin_key": self.janus.admin_key, "type": "rtp",
+            "id": mountpoint_id, "description": description[:100], "is_private": True,
+            "secret": secret, "pin": pin, "permanent": False, "media": media,
+        })
+        ports = {str(p.get("type")): int(p["port"])
+                 for p in (data.get("stream") or {}).get("ports", []) if "port" in p}
+        if "video" not in ports or audio and "audio" not in ports:
+            raise JanusUnavailable("the mountpoint's ports are not in the answer")
+        return Mountpoint(mountpoint_id, ports["video"], ports.get("audio"))
+
+    async def destroy(self, mountpoint_id: int, secret: str) -> None:
+        await self._request({"request": "destroy", "id": mountpoint_id, "secret": secret,
+                             "permanent": False})
+
+    async def info(self, mountpoint_id: int, secret: str) -> dict[str, Any]:
+        data = await self._request({"request": "info", "id": mountpoint_id, "secret": secret})
+        return dict(data.get("info") or {})
 
 
 def make_janus(settings: Settings) -> Janus:

@@ -144,3 +144,52 @@ def test_a_viewer_asks_and_the_presenter_answers_under_the_question(
     finally:
         masha.context.close()
         irina.context.close()
+
+
+def test_the_schools_film_is_played_by_the_server_and_two_viewers_see_it(
+        media_browser: Any, server: LiveServer, states: Callable[[str], str],
+        people: Callable[[str], Api]) -> None:
+    """Ирина Петровна uploads a film (made here by ffmpeg: a test pattern with a tone), marks it
+    verified, chooses it for the broadcast on its page and starts it; Маша (phone) and Петя
+    (laptop) watch: the frames their browsers decode keep growing, and they send nothing."""
+    from tests.api.test_broadcast_video import film
+
+    irina_api = people(ADMIN)
+    r = irina_api.http.post(f"/orgs/{irina_api.org_id}/materials", data={"title": "Опыт с магнитом"},
+                            files={"file": ("магнит.mp4", film(40), "application/octet-stream")})
+    assert r.status_code == 201, r.text
+    material = r.json()["id"]
+    irina_api.post(f"/materials/{material}/verify", {"verified": True})
+    start = datetime.now(UTC) + timedelta(minutes=5)
+    broadcast = irina_api.post(f"/orgs/{irina_api.org_id}/broadcasts", {
+        "title": "Фильм о магнитах", "audience": "school", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=30)).isoformat()})
+    path = f"/broadcasts/{broadcast['id']}"
+    irina = open_page(media_browser, server, states(ADMIN), 1366, 800)
+    masha = open_page(media_browser, server, states(STUDENT), 390, 844, is_mobile=True, has_touch=True)
+    petya = open_page(media_browser, server, states(PETYA), 1366, 800)
+    try:
+        irina.goto(path)
+        irina.get_by_test_id("broadcast-video").select_option(str(material))
+        irina.get_by_test_id("broadcast-video-submit").click()
+        expect(irina.get_by_test_id("broadcast-video-title")).to_have_text("Видео: Опыт с магнитом")
+        shot(irina, "broadcast-film-chosen-desktop")
+        irina.get_by_test_id("broadcast-video-start").click()
+        expect(irina.get_by_test_id("broadcast-status")).to_have_text("В эфире")
+        for viewer in (masha, petya):
+            viewer.goto(path)
+            viewer.get_by_test_id("broadcast-watch").click()
+            expect(viewer.get_by_test_id("broadcast-remote")).to_be_visible()
+            viewer.evaluate(WATCH_STATS)
+        for viewer in (masha, petya):
+            viewer.wait_for_function(FRAMES_GROW, polling=700, timeout=30_000)
+            stats = viewer.evaluate(STATS)
+            assert stats["framesDecoded"] > 0 and stats["bytesSent"] == 0
+        shot(masha, "broadcast-film-phone")
+        shot(irina, "broadcast-film-desktop")
+        irina.get_by_test_id("broadcast-off-air").click()
+        for viewer in (masha, petya):
+            expect(viewer.get_by_test_id("broadcast-status")).to_have_text("Закончилась")
+    finally:
+        for page in (irina, masha, petya):
+            page.context.close()

@@ -84,6 +84,44 @@ export async function watchRoom(access, iceServers, { onRemote, onRemoteGone, on
   return room;
 }
 
+/** Watch the school's video the server plays into Janus (the Streaming plugin): «watch» — Parta
+ * adds the mountpoint's pin — Janus offers, the page answers receive-only; nothing is sent. */
+export async function watchStream(access, iceServers, { onRemote, onGone }) {
+  const session = await openSession(access.url, { onGone });
+  let pc = null;
+  let left = false;
+  const handle = await session.attach(async (event) => {
+    const data = (event.plugindata && event.plugindata.data) || {};
+    if (event.jsep && event.jsep.type === 'offer') {
+      if (!pc) {
+        pc = new RTCPeerConnection({ iceServers });
+        pc.addEventListener('icecandidate', (e) => handle.trickle(e.candidate));
+        const shown = new MediaStream();
+        pc.addEventListener('track', (e) => { shown.addTrack(e.track); onRemote('video', '', shown); });
+      }
+      await pc.setRemoteDescription(event.jsep);
+      await pc.setLocalDescription(await pc.createAnswer());
+      await handle.send({ request: 'start' }, pc.localDescription.toJSON());
+    } else if (data.error_code || event.janus === 'hangup'
+      || (data.result && data.result.status === 'stopped')) {
+      if (!left) onGone();
+    }
+  }, 'janus.plugin.streaming');
+  await handle.send({ request: 'watch', id: access.stream });
+  const room = {
+    pcs: () => (pc ? [pc] : []),
+    leave() {
+      if (left) return;
+      left = true;
+      if (pc) pc.close();
+      handle.detach();
+      session.close();
+    },
+  };
+  current = { pcs: room.pcs, sending: () => null };
+  return room;
+}
+
 export function stopMedia() {
   current = null;
 }

@@ -11,7 +11,7 @@ import { t, tn } from '../i18n.js';
 import { orgPath } from '../session.js';
 import { button, cardTitled, empty, errorBox, pageHeader, personName, toast } from '../ui.js';
 import { daySpan } from '../lessons/format.js';
-import { present, stopMedia, watchRoom } from './media.js';
+import { present, stopMedia, watchRoom, watchStream } from './media.js';
 import { onBroadcasts } from './store.js';
 
 const AUDIENCES = ['school', 'staff', 'classes', 'parents'];
@@ -179,8 +179,34 @@ export async function broadcastView(ctx) {
   async function watch() {
     const joined = await post(`/broadcasts/${id}/watch`);
     b = joined.broadcast;
-    room = await watchRoom(joined.janus, joined.ice_servers, { onRemote, onRemoteGone, onGone });
+    room = joined.janus.stream
+      ? await watchStream(joined.janus, joined.ice_servers, { onRemote, onGone })
+      : await watchRoom(joined.janus, joined.ice_servers, { onRemote, onRemoteGone, onGone });
     render();
+  }
+  async function startVideo() {
+    b = await post(`/broadcasts/${id}/video/start`);
+    render();
+  }
+  // The administration chooses the broadcast's video among the library's verified ones.
+  const source = h('div', { class: 'stack stack--tight', testid: 'broadcast-source' });
+  async function drawSource() {
+    if (!b.can_manage || b.on_air || b.off_air_at || b.cancelled_at) { replace(source); return; }
+    const shelf = await get(`${orgPath('/library')}?verified=true`);
+    const films = shelf.materials.filter((m) => m.version && m.version.file && m.version.file.kind === 'video');
+    const choose = form({
+      testid: 'broadcast-video-form',
+      className: 'form--inline',
+      fields: [field({ name: 'material', label: t('broadcasts.video_field'), type: 'select', value: b.video ? String(b.video.id) : '',
+        options: [['', t('broadcasts.video_none')], ...films.map((m) => [String(m.id), m.title])], testid: 'broadcast-video' })],
+      actions: [submit(t('broadcasts.video_choose'), 'broadcast-video-submit')],
+      async onsubmit(v) {
+        b = await post(`/broadcasts/${id}/video`, { material_id: v.material ? Number(v.material) : null });
+        toast(t(b.video ? 'broadcasts.video_chosen' : 'broadcasts.video_cleared'));
+        render();
+      },
+    });
+    replace(source, films.length ? choose : h('p', { class: 'muted small' }, t('broadcasts.video_no_films')));
   }
   async function leave() {
     if (room) room.leave();
@@ -211,11 +237,17 @@ export async function broadcastView(ctx) {
       h('span', { testid: 'broadcast-status' }, status(b))));
     showCount(b.viewers);
     const live = !b.cancelled_at && !b.off_air_at;
+    const film = b.video;
+    const moderator = b.presenting || b.can_manage;
     replace(controls,
-      live && b.presenting && !room ? button(t('broadcasts.go_on_air'), guarded(goOnAir), { kind: 'primary', testid: 'broadcast-on-air' }) : null,
-      live && !b.presenting && !room ? button(t('broadcasts.watch'), guarded(watch), { kind: 'primary', testid: 'broadcast-watch' }) : null,
+      film ? h('p', { class: 'muted small', testid: 'broadcast-video-title' }, t('broadcasts.video_of', { title: film.name })) : null,
+      b.stream_error ? h('p', { class: 'error small', role: 'alert', testid: 'broadcast-video-error' }, t(`broadcasts.video_error.${b.stream_error}`)) : null,
+      live && film && !b.on_air && moderator ? button(t('broadcasts.video_start'), guarded(startVideo), { kind: 'primary', testid: 'broadcast-video-start' }) : null,
+      live && !film && b.presenting && !room ? button(t('broadcasts.go_on_air'), guarded(goOnAir), { kind: 'primary', testid: 'broadcast-on-air' }) : null,
+      live && (!b.presenting || b.streaming) && !room ? button(t('broadcasts.watch'), guarded(watch), { kind: 'primary', testid: 'broadcast-watch' }) : null,
       room ? button(t('broadcasts.leave'), guarded(leave), { testid: 'broadcast-leave' }) : null,
       live && b.on_air && (b.presenting || b.can_manage) ? button(t('broadcasts.off_air'), guarded(offAir), { kind: 'danger', testid: 'broadcast-off-air' }) : null);
+    drawSource().catch(() => replace(source));
   }
 
   let moderates = false;
@@ -271,6 +303,6 @@ export async function broadcastView(ctx) {
   return h('div', { class: 'stack stack--page', testid: 'broadcast-page' },
     h('p', {}, h('a', { href: '/broadcasts', class: 'back-link' }, '← ', t('broadcasts.title'))),
     pageHeader(b.title, null), head,
-    h('section', { class: 'card broadcast-card' }, stage, count, controls),
+    h('section', { class: 'card broadcast-card' }, stage, count, controls, source),
     cardTitled(t('broadcasts.questions'), questionsList, b.presenting ? null : ask)); // presenters answer, not ask
 }

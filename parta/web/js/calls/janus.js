@@ -57,9 +57,10 @@ export async function openSession(url, { onGone } = {}) {
 
   return {
     id,
-    /** A VideoRoom handle; `onEvent(event)` gets its plugin events, media and hang-ups. */
-    async attach(onEvent) {
-      const attached = await sessionRequest({ janus: 'attach', plugin: 'janus.plugin.videoroom' });
+    /** A handle of `plugin` (VideoRoom unless said); `onEvent(event)` gets its plugin events,
+     * media and hang-ups. */
+    async attach(onEvent, plugin = 'janus.plugin.videoroom') {
+      const attached = await sessionRequest({ janus: 'attach', plugin });
       const handleId = attached.data.id;
       handles.set(handleId, onEvent);
       const path = `${base}/${id}/${handleId}`;
