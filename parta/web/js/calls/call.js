@@ -44,7 +44,17 @@ export async function callStats() {
     received += await sum(pc, 'inbound-rtp', 'bytesReceived');
     audio += await sum(pc, 'inbound-rtp', 'bytesReceived', 'audio');
   }
-  return { remotes: subs.length, videoBytesReceived: received, audioBytesReceived: audio, videoBytesSent: await sum(current.room.publisherPc(), 'outbound-rtp', 'bytesSent') };
+  // What the camera sends, layer by layer (rid: simulcast's copies; none without simulcast).
+  const layers = [];
+  const pub = current.room.publisherPc();
+  if (pub) {
+    (await pub.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') layers.push({ rid: r.rid || null, bytesSent: r.bytesSent || 0, frameWidth: r.frameWidth || 0 });
+    });
+  }
+  const widths = [];
+  for (const pc of subs) (await pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video' && r.frameWidth) widths.push(r.frameWidth); });
+  return { remotes: subs.length, videoBytesReceived: received, audioBytesReceived: audio, videoBytesSent: await sum(pub, 'outbound-rtp', 'bytesSent'), layers, receivedWidths: widths };
 }
 
 function hostBtn(testid, paths, label, onclick, danger = false) {
@@ -356,6 +366,7 @@ async function enter(chatId, title, kind, admit, ready = null) {
   try {
     me.room = await joinRoom(joined.janus, joined.ice_servers, stream, {
       held,
+      media: joined.media,
       onRemote(feedId, display, remote) {
         if (current !== me) return;
         let entry = me.tiles.get(feedId);
@@ -379,6 +390,7 @@ async function enter(chatId, title, kind, admit, ready = null) {
         if (current === me) closeScreen(reason === 'kicked' ? t('calls.removed') : t('calls.disconnected'));
       },
     });
+    if (current === me) me.room.setCrowd((me.lastCall.participants || []).length);
     // Allowed while the room was being joined: publish the microphone now.
     if (current === me && held && !me.mutedByHost) me.room.addAudio().catch(() => {});
   } catch {
@@ -436,6 +448,7 @@ registerStore({
         }
         showFlags(e.call);
         updateCount();
+        if (current.room) current.room.setCrowd((e.call.participants || []).length);
       }
       tellBanners(e);
     },

@@ -3,6 +3,22 @@
 
 import { openSession } from './janus.js';
 
+/**
+ * The camera's encodings from the call's media settings (Parta's answer, `media`): with
+ * simulcast, `layers` copies at full, half and quarter size (rids h, m, l — the order Janus
+ * reads them in), each under its share of the room's bitrate cap; else one, under the cap.
+ */
+export function encodings(media) {
+  const cap = (media && media.max_bitrate) || undefined;
+  if (!media || !media.simulcast || (media.layers || 1) < 2) return [{ maxBitrate: cap }];
+  const all = [
+    { rid: 'h', maxBitrate: cap },
+    { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: cap && Math.round(cap / 3) },
+    { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: cap && Math.round(cap / 8) },
+  ];
+  return media.layers >= 3 ? all : [all[0], all[2]];
+}
+
 function peer(iceServers, handle) {
   const pc = new RTCPeerConnection({ iceServers });
   pc.addEventListener('icecandidate', (e) => handle.trickle(e.candidate));
@@ -12,15 +28,26 @@ function peer(iceServers, handle) {
 /**
  * Join with `access` ({url, room, token, feed_id, display, screen_feed_base}) and `stream` (the
  * local media). `held`: the host holds the microphone, so audio is not published until allowed
- * (`addAudio()`); Parta would refuse it. Callbacks: onRemote(feedId, display, stream),
+ * (`addAudio()`); Parta would refuse it. `media`: Parta's `media` answer (simulcast layers,
+ * bitrate cap, when to take the lowest layer). Callbacks: onRemote(feedId, display, stream),
  * onRemoteGone(feedId), onGone(reason). Returns {leave(), setSending(), addAudio(),
  * shareScreen(), publisherPc(), subscriberPcs()}.
  */
-export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteGone, onGone, held = false }) {
+export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteGone, onGone, held = false, media = null }) {
   const session = await openSession(access.url, { onGone });
   const subscribers = new Map(); // feed id → {handle, pc}
   let pub = null;
   let left = false;
+  let low = false; // viewers take the lowest simulcast layer (a large call)
+
+  /** Ask Janus for the lowest layer (or the best) of a subscription's video. */
+  function askLayer(entry) {
+    if (!entry.pc || !entry.handle || !media || !media.simulcast) return Promise.resolve();
+    const streams = entry.pc.getTransceivers().filter((tr) => tr.mid && tr.receiver.track && tr.receiver.track.kind === 'video')
+      .map((tr) => ({ mid: tr.mid, substream: low ? 0 : 2 }));
+    return streams.length ? entry.handle.send({ request: 'configure', streams }).catch(() => {}) : Promise.resolve();
+  }
+
 
   async function subscribe(feed) {
     const myScreen = access.screen_feed_base + access.feed_id;
@@ -41,6 +68,7 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
         const answer = await entry.pc.createAnswer();
         await entry.pc.setLocalDescription(answer);
         await entry.handle.send({ request: 'start', room: access.room }, entry.pc.localDescription.toJSON());
+        if (low) askLayer(entry);
       } else if (data.videoroom === 'event' && data.left) {
         unsubscribe(feed.id);
       }
@@ -83,7 +111,10 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
   pub = peer(iceServers, handle);
   let audioPublished = !held;
   let published = false;
-  for (const track of stream.getTracks()) if (track.kind === 'video' || audioPublished) pub.addTrack(track, stream);
+  for (const track of stream.getTracks()) {
+    if (track.kind === 'video') pub.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: encodings(media) });
+    else if (audioPublished) pub.addTrack(track, stream);
+  }
   if (pub.getTransceivers().length) { // an audio call held from the start publishes once allowed
     await pub.setLocalDescription(await pub.createOffer());
     await handle.send({ request: 'publish' }, pub.localDescription.toJSON());
@@ -141,6 +172,13 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
         throw error;
       }
       return { stop, pc: () => screenPc };
+    },
+    /** With `count` people in the call, take the lowest layer from `media.low_layer_from` on. */
+    setCrowd(count) {
+      const want = !!(media && media.simulcast && media.low_layer_from && count >= media.low_layer_from);
+      if (want === low) return;
+      low = want;
+      for (const entry of subscribers.values()) askLayer(entry);
     },
     /** Stop receiving a feed (its person is no longer in the call, says Parta). */
     drop: unsubscribe,
