@@ -102,7 +102,7 @@ def test_a_dropped_connection_rejoins_by_itself_and_a_removed_one_does_not(
         teacher.post(f"/calls/{call_id}/participants/{masha_id}/remove")
         masha.unroute(PROXY)
         expect(masha.get_by_test_id("call-screen")).to_have_count(0, timeout=45_000)
-        expect(masha.get_by_text("Ведущий удалил вас из этого звонка.")).to_be_visible()
+        expect(masha.get_by_text("Ведущий удалил вас из звонка.")).to_be_visible()
         expect(anna.get_by_test_id("call-tile-remote")).to_have_count(0)
 
         anna.get_by_test_id("call-leave").click()  # the last one out ends it

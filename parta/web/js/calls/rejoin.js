@@ -34,7 +34,8 @@ export async function rejoin(screen, { still, admit, connect, close, giveUp }) {
     } catch (error) {
       if (!still()) return;
       if (FINAL.has(error.code) || error.status === 404) {
-        close(error.code === 'call_over' ? t('calls.ended') : error.message);
+        const said = { call_over: 'calls.ended', removed_from_call: 'calls.removed' }[error.code];
+        close(said ? t(said) : error.message);
         return;
       }
       continue;
