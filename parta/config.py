@@ -139,6 +139,16 @@ class Settings(BaseSettings):
     turn_secret: str = DEV_TURN_SECRET
     turn_ttl_seconds: int = 6 * 3600
     call_max_participants: int = 50
+    # Video in calls: the codec Janus's rooms take, the cap on what one publisher sends (bits per
+    # second), and simulcast: a publisher sends ``call_video_layers`` (2 or 3) copies of its
+    # camera at falling resolutions and Janus relays one to each viewer; in a call of more than
+    # ``call_low_layer_from`` people the viewers take the lowest layer (the teacher's screen
+    # stays sharp for the class, a crowd of small tiles costs the school's uplink less).
+    call_videocodec: Literal["vp8", "vp9", "h264"] = "vp8"
+    call_video_bitrate: int = Field(default=512_000, ge=64_000, le=8_000_000)
+    call_simulcast: bool = True
+    call_video_layers: int = Field(default=3, ge=2, le=3)
+    call_low_layer_from: int = Field(default=6, ge=2)
     # Someone Janus has not seen in their call's room this long after Parta admitted them has
     # gone (a closed laptop, a lost network) and is let out; checked every so many seconds.
     call_presence_grace_seconds: int = 60

@@ -39,7 +39,7 @@ JanusId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # a host names is not in the call), not_waiting. 503 calls_unavailable: Janus does not answer.
 # 403 forbidden (not a host), blocked, call_not_here, not_in_call, removed_from_call,
 # entry_denied, muted_by_host, screen_not_allowed, one_video_stream, janus_request_refused.
-# 409 chat_archived, call_over, call_answered, call_locked, cannot_remove_self,
+# 409 chat_archived, call_over, call_answered, call_locked, call_full, cannot_remove_self,
 # cannot_cohost_self.
 COMMON = errors(401, 404, 503)
 REFUSALS = errors(401, 403, 404, 409, 413, 422, 503)

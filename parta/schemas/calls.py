@@ -94,6 +94,19 @@ class JanusAccess(BaseModel):
     screen_feed_base: int
 
 
+class CallMedia(BaseModel):
+    """How the browser sends and receives video in this call, from Parta's settings: the codec
+    and bitrate cap the room was made with; ``simulcast``: the camera is sent as ``layers``
+    copies (rids ``h``, ``m``, ``l``: full, half, quarter size); from ``low_layer_from``
+    people on, each viewer asks Janus for the lowest layer of every camera."""
+
+    videocodec: str = "vp8"
+    max_bitrate: int = 512_000
+    simulcast: bool = False
+    layers: int = 1
+    low_layer_from: int = 0
+
+
 class CallJoined(BaseModel):
     """In the call (``janus``: how to reach the room), or ``waiting`` in its waiting room
     (``janus`` null) until the host admits — then the same join goes in — or denies."""
@@ -103,6 +116,7 @@ class CallJoined(BaseModel):
     ice_servers: list[IceServer]
     turn_expires_at: int
     waiting: bool = False
+    media: CallMedia = CallMedia()
 
 
 class WaitingRoomIn(Strict):

@@ -184,16 +184,23 @@ class VideoRoom:
         return await self.janus.message(self.session_id, self.handle_id, body)
 
     async def create_room(self, room: int, secret: str, *, description: str,
-                          publishers: int, audio_only: bool = False) -> None:
+                          publishers: int, bitrate: int = 512_000, videocodec: str = "vp8"
+                          ) -> None:
         """A private, temporary room that only holders of an allowed token may enter (the list
-        starts empty: Parta adds each person's token when it admits them)."""
+        starts empty: Parta adds each person's token when it admits them). ``bitrate`` caps
+        what each publisher sends (Janus tells the browser through REMB)."""
         await self._request({
             "request": "create", "admin_key": self.janus.admin_key, "room": room,
             "permanent": False, "is_private": True, "description": description[:100],
             "secret": secret, "allowed": [], "publishers": publishers,
-            "audiocodec": "opus", "videocodec": "vp8", "notify_joining": True,
-            "bitrate": 128_000 if audio_only else 512_000,
+            "audiocodec": "opus", "videocodec": videocodec, "notify_joining": True,
+            "bitrate": bitrate, "bitrate_cap": True,
         })
+
+    async def room(self, room: int) -> dict[str, Any] | None:
+        """The room as Janus describes it (codecs, bitrate, publishers), private ones too."""
+        data = await self._request({"request": "list", "admin_key": self.janus.admin_key})
+        return next((r for r in data.get("list", []) if r.get("room") == room), None)
 
     async def allow(self, room: int, secret: str, tokens: list[str], *, add: bool = True) -> None:
         await self._request({"request": "allowed", "room": room, "secret": secret,

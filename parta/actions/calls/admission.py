@@ -22,7 +22,13 @@ from parta.actions.calls.common import (
     live_call,
 )
 from parta.actions.calls.ringing import _ring_timer
-from parta.actions.calls.rooms import _janus_admit, _janus_forget, _make_room, _Room
+from parta.actions.calls.rooms import (
+    AUDIO_BITRATE,
+    _janus_admit,
+    _janus_forget,
+    _make_room,
+    _Room,
+)
 from parta.actions.chats import active_member_ids, require_direct_allowed
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, Unavailable
@@ -32,7 +38,7 @@ from parta.policy import can_host_call
 from parta.queries.blocks import require_not_blocked
 from parta.queries.scope import chat_for
 from parta.realtime.events import CallRinging, CallStarted, CallUpdated
-from parta.schemas.calls import CallJoined, IceServer, JanusAccess
+from parta.schemas.calls import CallJoined, CallMedia, IceServer, JanusAccess
 from parta.services.janus import NO_SUCH_ROOM, JanusError
 from parta.services.turn import turn_credentials
 
@@ -89,6 +95,7 @@ async def _join(ctx: Ctx, chat_id: int, kind: CallKind, want: int | None) -> Cal
             if found is not None:
                 await _refuse_removed(r, found, me.user_id)
                 await _refuse_locked(r, found, me)
+                await _refuse_full(r, found, me.user_id)
                 wait = await _must_wait(r, found, me)
             feed_id = me.user_id
         if found is not None and wait:
@@ -161,6 +168,7 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
         call = current
         await _refuse_removed(w, call, me.user_id)
         await _refuse_locked(w, call, me)
+        await _refuse_full(w, call, me.user_id)
         if await _must_wait(w, call, me):
             return None  # the waiting room was turned on meanwhile
         if call.ring_until is not None and me.user_id != call.started_by:
@@ -216,7 +224,17 @@ async def _record_join(w: Ctx, chat_id: int, kind: CallKind, room: _Room, found:
         janus=JanusAccess(url=PROXY_PATH.format(call_id=call.id), room=call.janus_room,
                           token=token, feed_id=me.user_id, display=user.name,
                           screen_feed_base=SCREEN_FEED_BASE),
-        ice_servers=ice, turn_expires_at=creds.expires_at)
+        ice_servers=ice, turn_expires_at=creds.expires_at, media=call_media(w, call))
+
+
+def call_media(ctx: Ctx, call: Call) -> CallMedia:
+    """How this call's video is sent and received, from the settings (an audio call: none)."""
+    s = ctx.settings
+    if call.kind == CallKind.audio:
+        return CallMedia(videocodec=s.call_videocodec, max_bitrate=AUDIO_BITRATE)
+    return CallMedia(videocodec=s.call_videocodec, max_bitrate=s.call_video_bitrate,
+                     simulcast=s.call_simulcast, layers=s.call_video_layers if s.call_simulcast
+                     else 1, low_layer_from=s.call_low_layer_from if s.call_simulcast else 0)
 
 
 async def _refuse_locked(ctx: Ctx, call: Call, me: ChatMember) -> None:
@@ -268,6 +286,15 @@ async def _record_wait(w: Ctx, chat_id: int, found: Call) -> CallJoined | None:
     else:
         out = await call_out(w, call)
     return CallJoined(call=out, janus=None, ice_servers=[], turn_expires_at=0, waiting=True)
+
+
+async def _refuse_full(ctx: Ctx, call: Call, user_id: int) -> None:
+    """A call holds ``call_max_participants`` people (409 ``call_full``); who is in already (a
+    reload, another tab) keeps their place."""
+    inside = set((await ctx.db.execute(select(CallParticipant.user_id).where(
+        CallParticipant.call_id == call.id, CallParticipant.left_at.is_(None)))).scalars())
+    if user_id not in inside and len(inside) >= ctx.settings.call_max_participants:
+        raise Conflict("call_full", params={"max": ctx.settings.call_max_participants})
 
 
 async def _refuse_removed(ctx: Ctx, call: Call, user_id: int) -> None:

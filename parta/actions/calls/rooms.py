@@ -12,6 +12,9 @@ from parta.services.janus import NO_SUCH_FEED, NO_SUCH_ROOM, JanusError, JanusUn
 
 log = logging.getLogger("parta.calls")
 
+# What an audio call's room lets one publisher send (bits per second).
+AUDIO_BITRATE = 128_000
+
 
 @dataclass
 class _Room:
@@ -58,10 +61,15 @@ async def _make_room(ctx: Ctx, chat_id: int, kind: CallKind, secret: str) -> int
     from parta.services.janus import new_room_id
 
     room_id = new_room_id()
+    s = ctx.settings
+    audio_only = kind == CallKind.audio
     async with ctx.services.janus.videoroom() as vr:
+        # Each person may have a camera feed and a screen feed: twice the people as publishers
+        # (Parta itself counts the people, ``call_full``).
         await vr.create_room(room_id, secret, description=f"parta chat {chat_id}",
-                             publishers=ctx.settings.call_max_participants,
-                             audio_only=kind == CallKind.audio)
+                             publishers=2 * s.call_max_participants,
+                             bitrate=AUDIO_BITRATE if audio_only else s.call_video_bitrate,
+                             videocodec=s.call_videocodec)
     return room_id
 
 

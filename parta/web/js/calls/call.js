@@ -9,12 +9,13 @@ import { registerStore } from '../events/dispatch.js';
 import { session } from '../session.js';
 import { toast } from '../ui.js';
 import { joinRoom } from './room.js';
+import { rejoin } from './rejoin.js';
+import { SLASH, hostBtn, press, setOff, toggle } from './buttons.js';
 import './ring.js'; // the incoming-call sheet, on every page
 
 const PHONE = ['M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.8.7 2.7a2 2 0 0 1-.5 2.1L8 9.8a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.7.7a2 2 0 0 1 1.7 2z'];
 const MIC = ['M12 2a3 3 0 0 0-3 3v7a3 3 0 0 0 6 0V5a3 3 0 0 0-3-3z', 'M19 10v2a7 7 0 0 1-14 0v-2', 'M12 19v3'];
 const CAMERA = ['M23 7l-7 5 7 5V7z', 'M3 5h11a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z'];
-const SLASH = ['M2 2l20 20'];
 const REMOVE = ['M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2', 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8', 'M17 8l5 5', 'M22 8l-5 5'];
 const HAND = ['M18 11V6a2 2 0 0 0-4 0v5', 'M14 10V4a2 2 0 0 0-4 0v6', 'M10 10.5V6a2 2 0 0 0-4 0v8', 'M18 8a2 2 0 1 1 4 0v6a8 8 0 0 1-8 8h-2c-2.8 0-4.5-.9-6-2.4l-3.6-3.6a2 2 0 0 1 2.8-2.8L7 15'];
 const SCREEN = ['M2 3h20v14H2z', 'M8 21h8', 'M12 17v4'];
@@ -28,28 +29,8 @@ let current = null; // {callId, chatId, stream, room, screen, tiles, leaving}
 /** The call this page is in, or null. */
 export const currentCall = () => current;
 
-/** Figures for tests and diagnostics: every peer connection's received and sent bytes. */
-export async function callStats() {
-  if (!current || !current.room) return null;
-  const sum = async (pc, type, field, kind = 'video') => {
-    let total = 0;
-    if (!pc) return 0;
-    (await pc.getStats()).forEach((r) => { if (r.type === type && r.kind === kind) total += r[field] || 0; });
-    return total;
-  };
-  const subs = current.room.subscriberPcs();
-  let received = 0;
-  let audio = 0;
-  for (const pc of subs) {
-    received += await sum(pc, 'inbound-rtp', 'bytesReceived');
-    audio += await sum(pc, 'inbound-rtp', 'bytesReceived', 'audio');
-  }
-  return { remotes: subs.length, videoBytesReceived: received, audioBytesReceived: audio, videoBytesSent: await sum(current.room.publisherPc(), 'outbound-rtp', 'bytesSent') };
-}
-
-function hostBtn(testid, paths, label, onclick, danger = false) {
-  return h('button', { type: 'button', class: ['call-host-btn', danger && 'call-host-btn--danger'], testid, 'aria-label': label, title: label, 'aria-pressed': 'false', onclick }, icon(paths));
-}
+/** Figures for tests and diagnostics (see stats.js). */
+export { callStats } from './stats.js';
 
 function tile(name, { local = false, userId = null, screen = false } = {}) {
   const video = h('video', { autoplay: true, playsinline: true, class: 'call-tile__video' });
@@ -72,42 +53,14 @@ function tile(name, { local = false, userId = null, screen = false } = {}) {
   return entry;
 }
 
-async function hostToggle(userId, what, field, button) {
-  if (!current) return;
-  const on = button.getAttribute('aria-pressed') === 'true';
-  try {
-    await post(`/calls/${current.callId}/participants/${userId}/${what}`, { [field]: !on });
-  } catch (error) {
-    toast(error.message, 'error');
-  }
+/** A host's decision about someone (mute, screen, co-host, remove): Parta decides, events tell. */
+function hostPost(path, body) {
+  if (current) post(`/calls/${current.callId}/participants/${path}`, body).catch((error) => toast(error.message, 'error'));
 }
-
-async function hostMute(userId, button) {
-  if (!current) return;
-  const muted = button.getAttribute('aria-pressed') === 'true';
-  try {
-    await post(`/calls/${current.callId}/participants/${userId}/mute`, { audio: !muted });
-  } catch (error) {
-    toast(error.message, 'error');
-  }
-}
-
-async function hostRemove(userId) {
-  if (!current) return;
-  try {
-    await post(`/calls/${current.callId}/participants/${userId}/remove`);
-  } catch (error) {
-    toast(error.message, 'error');
-  }
-}
-
-function press(button, on, label) {
-  button.setAttribute('aria-pressed', on ? 'true' : 'false');
-  if (label) {
-    button.setAttribute('aria-label', label);
-    button.title = label;
-  }
-}
+const pressed = (button) => button.getAttribute('aria-pressed') === 'true';
+const hostToggle = (userId, what, field, button) => hostPost(`${userId}/${what}`, { [field]: !pressed(button) });
+const hostMute = (userId, button) => hostPost(`${userId}/mute`, { audio: !pressed(button) });
+const hostRemove = (userId) => hostPost(`${userId}/remove`);
 
 /** What the host decided, on every tile, on my own buttons and on the host's bar. */
 function showFlags(call) {
@@ -203,19 +156,6 @@ async function toggleShare() {
   }
 }
 
-function toggle(label, paths, testid, onclick) {
-  return h('button', { type: 'button', class: 'call-btn', 'aria-label': label, title: label, 'aria-pressed': 'false', testid, onclick }, icon(paths));
-}
-
-function setOff(button, off, labelOn, labelOff, paths) {
-  button.setAttribute('aria-pressed', off ? 'true' : 'false');
-  button.classList.toggle('call-btn--off', off);
-  const label = off ? labelOn : labelOff;
-  button.setAttribute('aria-label', label);
-  button.title = label;
-  button.replaceChildren(icon(off ? [...paths, ...SLASH] : paths));
-}
-
 function buildScreen(title) {
   const grid = h('div', { class: 'call-grid', testid: 'call-grid' });
   const count = h('p', { class: 'call-screen__count', testid: 'call-count' });
@@ -258,11 +198,14 @@ function buildScreen(title) {
   });
   const leave = h('button', { type: 'button', class: 'call-btn call-btn--leave', 'aria-label': t('calls.leave'), title: t('calls.leave'), testid: 'call-leave', onclick: () => leaveCall() },
     icon(PHONE));
+  const reconnecting = h('p', { class: 'call-screen__reconnecting', role: 'status', testid: 'call-reconnecting', hidden: true },
+    h('span', { class: 'call-screen__pulse', 'aria-hidden': 'true' }), t('calls.reconnecting'));
   const el = h('section', { class: 'call-screen', role: 'dialog', 'aria-modal': 'true', 'aria-label': t('calls.title', { title }), testid: 'call-screen' },
     h('header', { class: 'call-screen__head' }, h('h2', { class: 'call-screen__title' }, title), count, hostBar, hands, waiters),
+    reconnecting,
     grid,
     h('div', { class: 'call-screen__controls' }, mic, cam, hand, share, leave));
-  return { el, grid, count, mic, hand, share, hostBar, muteAll, lock, waitingRoom, hands, waiters };
+  return { el, grid, count, mic, hand, share, hostBar, muteAll, lock, waitingRoom, hands, waiters, reconnecting };
 }
 
 function updateCount() {
@@ -352,10 +295,19 @@ async function enter(chatId, title, kind, admit, ready = null) {
   updateCount();
   showFlags(joined.call);
   const me = current;
+  me.kind = kind;
+  me.admitAgain = () => post(`/calls/${me.callId}/accept`);
+  if (!await connect(me, joined, held) && current === me) await leaveCall(t('calls.failed'));
+}
+
+/** Join the Janus room of `joined` (Parta's answer) for the call page `me`. False: it failed. */
+async function connect(me, joined, held) {
+  const screen = me.screen;
   const base = joined.janus.screen_feed_base;
   try {
-    me.room = await joinRoom(joined.janus, joined.ice_servers, stream, {
+    const room = await joinRoom(joined.janus, joined.ice_servers, me.stream, {
       held,
+      media: joined.media,
       onRemote(feedId, display, remote) {
         if (current !== me) return;
         let entry = me.tiles.get(feedId);
@@ -376,15 +328,55 @@ async function enter(chatId, title, kind, admit, ready = null) {
         updateCount();
       },
       onGone(reason) {
-        if (current === me) closeScreen(reason === 'kicked' ? t('calls.removed') : t('calls.disconnected'));
+        if (current !== me) return;
+        const why = { kicked: 'calls.removed', elsewhere: 'calls.elsewhere', over: 'calls.ended' }[reason];
+        if (why) closeScreen(t(why));
+        else reconnect(me); // the media or the session was lost: come back by itself
       },
     });
+    if (current !== me) { room.leave(); return true; }
+    me.room = room;
+    room.setCrowd((me.lastCall.participants || []).length);
     // Allowed while the room was being joined: publish the microphone now.
-    if (current === me && held && !me.mutedByHost) me.room.addAudio().catch(() => {});
+    if (held && !me.mutedByHost) room.addAudio().catch(() => {});
+    return true;
   } catch {
-    if (current === me) await leaveCall(t('calls.failed'));
+    return false;
   }
 }
+
+/** The connection was lost: the page rejoins this very call by itself (see rejoin.js). */
+async function reconnect(me) {
+  if (me.reconnecting || current !== me) return;
+  me.reconnecting = true;
+  if (me.sharing) { me.sharing.stop(); me.sharing = null; press(me.screen.share, false, t('calls.share')); }
+  if (me.room) { me.room.leave(); me.room = null; }
+  try {
+    await rejoin(me.screen, {
+      still: () => current === me,
+      admit: me.admitAgain,
+      async connect(joined) {
+        me.lastCall = joined.call;
+        const mePart = (joined.call.participants || []).find((p) => p.person.id === session.user.id);
+        showFlags(joined.call);
+        return connect(me, joined, !!(mePart && mePart.muted_audio && !mePart.host));
+      },
+      close: (message) => closeScreen(message),
+      giveUp: () => leaveCall(t('calls.rejoin_failed')),
+    });
+  } finally {
+    me.reconnecting = false;
+  }
+}
+
+// Back online: a call whose connections went down rejoins now rather than after its grace.
+window.addEventListener('online', () => {
+  if (current && current.room && !current.reconnecting && !current.room.healthy()) reconnect(current);
+});
+// Offline: say so at once (the media cannot be flowing); the rejoin waits for the network.
+window.addEventListener('offline', () => {
+  if (current && current.room && !current.reconnecting) reconnect(current);
+});
 
 function closeScreen(message) {
   if (!current) return;
@@ -436,6 +428,7 @@ registerStore({
         }
         showFlags(e.call);
         updateCount();
+        if (current.room) current.room.setCrowd((e.call.participants || []).length);
       }
       tellBanners(e);
     },

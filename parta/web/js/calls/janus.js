@@ -9,7 +9,15 @@ const PREFIX = '/api/v1';
 let counter = 0;
 const transaction = () => `tx${Date.now().toString(36)}${(counter += 1)}`;
 
-/** Open a Janus session at `url` (as Parta gave it). `onGone` runs when Janus drops it. */
+// The long poll failing this long in a row (the proxy or the network gone) is a lost session.
+const LOST_AFTER_MS = 6000;
+
+/**
+ * Open a Janus session at `url` (as Parta gave it). `onGone(reason)` runs once when the
+ * session is no longer this page's: 'elsewhere' (another tab or device took the place over),
+ * 'refused' (Parta no longer admits this person: removed, let out), 'over' (the call ended),
+ * 'lost' (Janus forgot the session, or the poll has failed for a while: the network).
+ */
 export async function openSession(url, { onGone } = {}) {
   const base = url.startsWith(PREFIX) ? url.slice(PREFIX.length) : url;
   const created = await api('POST', base, { janus: 'create', transaction: transaction() });
@@ -18,25 +26,32 @@ export async function openSession(url, { onGone } = {}) {
   const handles = new Map(); // handle id → event listener
   let open = true;
 
+  const gone = (reason) => {
+    if (!open) return;
+    open = false;
+    clearInterval(keepalive);
+    if (onGone) onGone(reason);
+  };
+
   async function poll() {
+    let failingSince = null;
     while (open) {
       let answer;
       try {
         answer = await api('GET', `${base}/${id}`);
+        failingSince = null;
       } catch (error) {
         if (!open) return;
-        if (error.status === 404 || error.status === 409 || error.status === 403) {
-          open = false;
-          if (onGone) onGone(error);
-          return;
-        }
+        const reason = { 404: 'elsewhere', 403: 'refused', 409: 'over' }[error.status];
+        if (reason) { gone(reason); return; }
+        failingSince = failingSince || Date.now();
+        if (Date.now() - failingSince >= LOST_AFTER_MS) { gone('lost'); return; }
         await new Promise((resolve) => { setTimeout(resolve, 1000); });
         continue;
       }
       for (const event of Array.isArray(answer) ? answer : [answer]) {
         if (event.janus === 'error' && event.error && event.error.code === 458) { // no such session
-          open = false;
-          if (onGone) onGone(event.error);
+          gone('lost');
           return;
         }
         const listener = event.sender && handles.get(event.sender);
@@ -44,8 +59,6 @@ export async function openSession(url, { onGone } = {}) {
       }
     }
   }
-  poll();
-
   async function sessionRequest(body) {
     const answer = await api('POST', `${base}/${id}`, { ...body, transaction: transaction() });
     if (answer.janus === 'error') throw new Error(`janus: ${answer.error.reason}`);
@@ -54,6 +67,7 @@ export async function openSession(url, { onGone } = {}) {
 
   // Keep the session alive between events (Janus forgets a silent one after a minute).
   const keepalive = setInterval(() => { if (open) sessionRequest({ janus: 'keepalive' }).catch(() => {}); }, 25000);
+  poll();
 
   return {
     id,

@@ -3,6 +3,25 @@
 
 import { openSession } from './janus.js';
 
+/**
+ * The camera's encodings from the call's media settings (Parta's answer, `media`): with
+ * simulcast, `layers` copies at full, half and quarter size (rids h, m, l — the order Janus
+ * reads them in), each under its share of the room's bitrate cap; else one, under the cap.
+ */
+export function encodings(media) {
+  const cap = (media && media.max_bitrate) || undefined;
+  if (!media || !media.simulcast || (media.layers || 1) < 2) return [{ maxBitrate: cap }];
+  const all = [
+    { rid: 'h', maxBitrate: cap },
+    { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: cap && Math.round(cap / 3) },
+    { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: cap && Math.round(cap / 8) },
+  ];
+  return media.layers >= 3 ? all : [all[0], all[2]];
+}
+
+// A media connection 'disconnected' this long is lost (Chrome says 'failed' only much later).
+const DISCONNECTED_GRACE_MS = 4000;
+
 function peer(iceServers, handle) {
   const pc = new RTCPeerConnection({ iceServers });
   pc.addEventListener('icecandidate', (e) => handle.trickle(e.candidate));
@@ -12,15 +31,36 @@ function peer(iceServers, handle) {
 /**
  * Join with `access` ({url, room, token, feed_id, display, screen_feed_base}) and `stream` (the
  * local media). `held`: the host holds the microphone, so audio is not published until allowed
- * (`addAudio()`); Parta would refuse it. Callbacks: onRemote(feedId, display, stream),
- * onRemoteGone(feedId), onGone(reason). Returns {leave(), setSending(), addAudio(),
+ * (`addAudio()`); Parta would refuse it. `media`: Parta's `media` answer (simulcast layers,
+ * bitrate cap, when to take the lowest layer). Callbacks: onRemote(feedId, display, stream),
+ * onRemoteGone(feedId), onGone(reason) — once: 'kicked' (the host or another tab of mine sent
+ * this feed away), 'elsewhere', 'refused', 'over' (see janus.js) or 'lost' (the media or the
+ * session failed: the page rejoins). Returns {leave(), setSending(), addAudio(),
  * shareScreen(), publisherPc(), subscriberPcs()}.
  */
-export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteGone, onGone, held = false }) {
-  const session = await openSession(access.url, { onGone });
+export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteGone, onGone, held = false, media = null }) {
+  let told = false;
+  let health = null;
+  /** Tell the page once that this room is over for it (it rejoins, or says why not). */
+  function lost(reason) {
+    if (left || told) return;
+    told = true;
+    clearInterval(health);
+    if (onGone) onGone(reason);
+  }
+  const session = await openSession(access.url, { onGone: lost });
   const subscribers = new Map(); // feed id → {handle, pc}
   let pub = null;
   let left = false;
+  let low = false; // viewers take the lowest simulcast layer (a large call)
+
+  /** Ask Janus for the lowest layer (or the best) of a subscription's video. */
+  function askLayer(entry) {
+    if (!entry.pc || !entry.handle || !media || !media.simulcast) return Promise.resolve();
+    const streams = entry.pc.getTransceivers().filter((tr) => tr.mid && tr.receiver.track && tr.receiver.track.kind === 'video')
+      .map((tr) => ({ mid: tr.mid, substream: low ? 0 : 2 }));
+    return streams.length ? entry.handle.send({ request: 'configure', streams }).catch(() => {}) : Promise.resolve();
+  }
 
   async function subscribe(feed) {
     const myScreen = access.screen_feed_base + access.feed_id;
@@ -41,6 +81,7 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
         const answer = await entry.pc.createAnswer();
         await entry.pc.setLocalDescription(answer);
         await entry.handle.send({ request: 'start', room: access.room }, entry.pc.localDescription.toJSON());
+        if (low) askLayer(entry);
       } else if (data.videoroom === 'event' && data.left) {
         unsubscribe(feed.id);
       }
@@ -73,22 +114,50 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
     if (data.videoroom === 'joined') joined.resolve(data);
     if (data.error_code) joined.reject(new Error(data.error || 'janus'));
     if (data.videoroom === 'event' || data.videoroom === 'joined') publishersIn(data);
-    if (data.leaving === 'ok' && !left && onGone) onGone(data.reason || 'left'); // sent away (kicked)
+    if (data.leaving === 'ok') lost(data.reason === 'kicked' ? 'kicked' : 'lost'); // sent away
     if (event.jsep && event.jsep.type === 'answer' && pub) await pub.setRemoteDescription(event.jsep);
-    if (event.janus === 'hangup' && !left && onGone) onGone(event.reason);
+    if (event.janus === 'hangup') lost('lost'); // Janus closed the media (ICE failed, DTLS alert)
   });
-  await handle.send({ request: 'join', ptype: 'publisher', room: access.room, token: access.token, display: access.display });
-  await joinedOnce;
-
-  pub = peer(iceServers, handle);
   let audioPublished = !held;
   let published = false;
-  for (const track of stream.getTracks()) if (track.kind === 'video' || audioPublished) pub.addTrack(track, stream);
-  if (pub.getTransceivers().length) { // an audio call held from the start publishes once allowed
-    await pub.setLocalDescription(await pub.createOffer());
-    await handle.send({ request: 'publish' }, pub.localDescription.toJSON());
-    published = true;
+  try {
+    await handle.send({ request: 'join', ptype: 'publisher', room: access.room, token: access.token, display: access.display });
+    await joinedOnce;
+    pub = peer(iceServers, handle);
+    for (const track of stream.getTracks()) {
+      if (track.kind === 'video') pub.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: encodings(media) });
+      else if (audioPublished) pub.addTrack(track, stream);
+    }
+    if (pub.getTransceivers().length) { // an audio call held from the start publishes once allowed
+      await pub.setLocalDescription(await pub.createOffer());
+      await handle.send({ request: 'publish' }, pub.localDescription.toJSON());
+      published = true;
+    }
+  } catch (error) { // half-joined: let go of what was made, the page decides what next
+    left = true;
+    for (const feedId of [...subscribers.keys()]) unsubscribe(feedId);
+    if (pub) pub.close();
+    session.close();
+    throw error;
   }
+
+  // The media connections' health: 'failed' (or closed under us) is lost at once,
+  // 'disconnected' after a grace (a short blip recovers by itself).
+  const troubledSince = new Map();
+  health = setInterval(() => {
+    if (left || told) return;
+    const now = Date.now();
+    const pcs = [pub, ...[...subscribers.values()].map((e) => e.pc)].filter(Boolean);
+    for (const pc of pcs) {
+      const state = pc.connectionState;
+      if (state === 'failed' || state === 'closed') { lost('lost'); return; }
+      if (state === 'disconnected') {
+        if (!troubledSince.has(pc)) troubledSince.set(pc, now);
+        if (now - troubledSince.get(pc) >= DISCONNECTED_GRACE_MS) { lost('lost'); return; }
+      } else troubledSince.delete(pc);
+    }
+  }, 1000);
+  pub.addEventListener('connectionstatechange', () => { if (pub.connectionState === 'failed') lost('lost'); });
 
   const midsOf = (kind) => pub.getTransceivers()
     .filter((tr) => tr.mid && tr.sender && tr.sender.track && tr.sender.track.kind === kind).map((tr) => tr.mid);
@@ -142,13 +211,26 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
       }
       return { stop, pc: () => screenPc };
     },
+    /** With `count` people in the call, take the lowest layer from `media.low_layer_from` on. */
+    setCrowd(count) {
+      const want = !!(media && media.simulcast && media.low_layer_from && count >= media.low_layer_from);
+      if (want === low) return;
+      low = want;
+      for (const entry of subscribers.values()) askLayer(entry);
+    },
     /** Stop receiving a feed (its person is no longer in the call, says Parta). */
     drop: unsubscribe,
     publisherPc: () => pub,
     subscriberPcs: () => [...subscribers.values()].map((s) => s.pc).filter(Boolean),
+    /** Is every media connection up (or still coming up)? */
+    healthy() {
+      const pcs = [pub, ...[...subscribers.values()].map((e) => e.pc)].filter(Boolean);
+      return !told && pcs.every((pc) => !['failed', 'closed', 'disconnected'].includes(pc.connectionState));
+    },
     leave() {
       if (left) return;
       left = true;
+      clearInterval(health);
       for (const feedId of [...subscribers.keys()]) unsubscribe(feedId);
       handle.send({ request: 'leave' }).catch(() => {});
       if (pub) pub.close();
