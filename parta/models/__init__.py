@@ -120,6 +120,7 @@ from parta.models.stats import (
     StatReplies,
 )
 from parta.models.support import SupportReply, SupportTicket
+from parta.models.urgent import OfficeHour, UrgentMark
 from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
@@ -205,6 +206,7 @@ __all__ = [
     "NetworkKind",
     "NotificationSettings",
     "OfferStatus",
+    "OfficeHour",
     "OpenQuestion",
     "OrgKind",
     "Organization",
@@ -241,6 +243,7 @@ __all__ = [
     "SupportTicket",
     "UnblockObjection",
     "UnblockStatus",
+    "UrgentMark",
     "User",
     "UserEvent",
     "VapidKey",

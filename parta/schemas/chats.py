@@ -96,6 +96,7 @@ class ChatCapabilities(BaseModel):
     can_manage: bool = False
     can_invite: bool = False
     can_remind_rules: bool = False
+    can_mark_urgent: bool = False  # the administration's own post: now, and by SMS to parents
 
 
 class ChatOut(BaseModel):
