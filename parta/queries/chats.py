@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
     GROUP_CHAT_KINDS,
+    STAFF_ROLES,
     Attachment,
     Chat,
     ChatInvitation,
@@ -269,9 +270,15 @@ async def chat_members(db: AsyncSession, scope: ChatScope) -> list[MemberOut]:
     ordered = sorted((r for r in rows if r.user_id in people),
                      key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
     refusals = await direct_refusals(db, scope, [r.user_id for r in ordered])
+    staff = set((await db.execute(
+        select(Membership.user_id).join(MembershipRole, MembershipRole.membership_id == Membership.id)
+        .where(Membership.org_id == chat.org_id, Membership.left_at.is_(None),
+               Membership.user_id.in_([r.user_id for r in ordered]),
+               MembershipRole.role.in_(list(STAFF_ROLES))))).scalars())
     return [MemberOut.model_construct(
         user=people[r.user_id], role=r.role, joined_at=r.joined_at.isoformat(),
-        can_write=r.user_id in refusals and refusals[r.user_id] is None) for r in ordered]
+        can_write=r.user_id in refusals and refusals[r.user_id] is None,
+        has_profile=r.user_id in staff) for r in ordered]
 
 
 async def invitations(db: AsyncSession, user_id: int) -> list[Invitation]:

@@ -171,6 +171,7 @@ class MemberOut(BaseModel):
     role: ChatRole
     joined_at: Instant
     can_write: bool  # the viewer may start a one-to-one chat with them
+    has_profile: bool = False  # staff of the chat's school: a card with their office hours
 
 
 class ChatMembers(BaseModel):
