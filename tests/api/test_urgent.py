@@ -10,6 +10,7 @@ marked once (409); past the school's daily bounds a mark is refused whole (429).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -174,3 +175,19 @@ async def test_the_schools_daily_bounds_refuse_a_mark_whole(world: World) -> Non
     r = await irina.post(f"{API}/messages/{second}/urgent")
     assert r.status_code == 429 and error_code(r) == "too_many_urgent"
     assert world.sms.sent == [] and await marks(world) == 1
+
+
+async def test_two_marks_of_one_post_at_once_send_its_sms_once(world: World) -> None:
+    """Two devices of the director mark the same post at the same moment: one mark wins, the
+    other is told it is marked already, and Елена gets one SMS (a race on PostgreSQL)."""
+    irina, _, chat = await irina_in_parents_chat(world)
+    await world.as_("parent")
+    other = await world.as_("admin")
+    message = await say(irina, chat, CLOSED)
+    world.sms.sent.clear()
+    answers = await asyncio.gather(irina.post(f"{API}/messages/{message}/urgent"),
+                                   other.post(f"{API}/messages/{message}/urgent"))
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+    assert [error_code(r) for r in answers if r.status_code == 409] == ["already_urgent"]
+    assert sms_to(world, PHONES["parent"]) and len(world.sms.sent) == 1
+    assert await marks(world) == 1 and len(world.events_of("message.urgent")) == 1
