@@ -50,6 +50,7 @@ from parta.api import (
     requests,
     stats,
     support,
+    urgent,
     year,
 )
 from parta.api import movement as movement_api
@@ -94,7 +95,7 @@ def _api_routes() -> tuple[BaseRoute, ...]:
     api = APIRouter(prefix="/api/v1")
     for module in (auth, orgs, invites, requests, audit, offers, support, families, chats, chat_links,
                    calls, lessons, materials, polls, acks, moderation, events, year, stats,
-                   network, instructions, oversight, broadcasts):
+                   network, instructions, oversight, broadcasts, urgent):
         api.include_router(module.router)
     api.include_router(roster_api.router)
     api.include_router(movement_api.router)

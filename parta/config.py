@@ -177,6 +177,10 @@ class Settings(BaseSettings):
     ack_second_guardian_minutes: int = 24 * 60
     ack_call_list_minutes: int = 48 * 60
     ack_check_seconds: int = 60
+    # Urgent posts in ordinary chats (issue 14): a school marks at most so many a day, and
+    # sends at most so many SMS a day for them (a mark that would go past it is refused).
+    urgent_per_day: int = 5
+    urgent_sms_per_day: int = 300
     # Scheduled messages: at most so many waiting per author; the timer looks every so often.
     scheduled_per_author: int = 20
     scheduled_check_seconds: int = 15

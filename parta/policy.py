@@ -23,6 +23,7 @@ __all__ = [
     "CHAT_AUDIENCE",
     "DIRECT_RULES",
     "RULES",
+    "URGENT_CHAT_KINDS",
     "Action",
     "Actor",
     "ChatAction",
@@ -40,6 +41,7 @@ __all__ = [
     "chat_capabilities",
     "chat_join_refusal",
     "direct_refusal",
+    "may_mark_urgent",
     "may_require_ack",
     "may_write_directly",
     "require",
@@ -111,6 +113,7 @@ class Action(StrEnum):
     instruction_ack = "instruction.ack"  # the municipality's instructions to the school (R2)
     calls_oversee = "calls.oversee"  # lessons and meetings running and held, never media (R40)
     broadcast_plan = "broadcast.plan"  # plan, run and cancel the school's broadcasts (R38)
+    office_hours_set = "office_hours.set"  # staff set their own weekly office hours (issue 14)
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ RULES: dict[Action, Rule] = {
     Action.instruction_ack:         Rule(ADMINS, operator=False),  # the school answers for itself
     Action.calls_oversee:           Rule(ADMINS, operator=False),  # the school's administration
     Action.broadcast_plan:          Rule(ADMINS, operator=False),  # «planned by the organization»
+    Action.office_hours_set:        Rule(STAFF, operator=False),  # one's own, in one's school
 }
 
 
@@ -383,6 +387,25 @@ def may_require_ack(org_roles: frozenset[Role]) -> bool:
     """Who marks their own post «Требует подтверждения» (issue 15): staff of the school who may
     post in the chat (a parent in a parents' chat does not ask the other families)."""
     return bool(org_roles & STAFF)
+
+
+# The ordinary chats where the administration may mark a post urgent: the group chats of a class
+# or a school, and a channel staff made (not one-to-one, not the system channels).
+URGENT_CHAT_KINDS = frozenset({"class", "parents", "class_teachers", "subject", "custom", "channel",
+                               "management_deputies", "management_staff",
+                               "management_parents_council", "management_student_council"})
+
+
+def may_mark_urgent(org_roles: frozenset[Role], chat_kind: str, chat_role: str | None, *,
+                    archived: bool, blocked: bool, moderators_only_post: bool = False) -> bool:
+    """Who marks their own post urgent in an ordinary group chat (issue 14): the school's
+    administration, where they may post. It wakes people in quiet hours and costs SMS, so a
+    teacher does not; a one-to-one chat and the system channels are not «ordinary chats» (the
+    school channel's administrators' posts are urgent already)."""
+    if chat_kind not in URGENT_CHAT_KINDS or archived or blocked:
+        return False
+    return bool(org_roles & ADMINS) and can_chat(chat_role, ChatAction.post,
+                                                 moderators_only_post=moderators_only_post)
 
 
 def can_change_lesson(chat_role: str | None, org_roles: frozenset[Role], authored: bool) -> bool:

@@ -111,6 +111,7 @@ EXPECTED_OWN: dict[Action, set[str]] = {
     Action.network_decide: {"org_admin", "administration"},
     Action.association_join: STAFF,
     Action.instruction_ack: {"org_admin", "administration"},
+    Action.office_hours_set: STAFF,  # one's own office hours (issue 14)
 }
 
 # Who may for class 5А specifically: the org-wide people plus the class's own teachers.

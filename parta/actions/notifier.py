@@ -11,7 +11,8 @@ off the request path, decides per person:
 - what: the chat's name and, for chats without children (or if the person allowed previews),
   the author and the first words. A lock screen of a shared family phone shows no child's text.
 - when: not in a chat the person muted (a mention still comes); not in their quiet hours
-  (kept for the morning), unless it is urgent: an administrator's post in the school channel.
+  (kept for the morning), unless it is urgent: an administrator's post in the school channel,
+  or a post the administration marked urgent in another chat (``message.urgent``).
   Several messages in one chat within ``COALESCE_SECONDS`` make one notification, updated (the
   same ``tag`` in the browser and ``Topic`` at the push service).
 
@@ -60,6 +61,7 @@ from parta.realtime.events import (
     Envelope,
     LessonReminder,
     MessageNew,
+    MessageUrgent,
     PollReminder,
     ViolationRecorded,
 )
@@ -77,7 +79,7 @@ GIVE_UP_AFTER = 10  # failures in a row, then the subscription is deleted
 PREVIEW_CHARS = 140
 _PUSHED = ("message.new", "moderation.violation", "moderation.block", "lesson.reminder",
            "call.ringing", "poll.reminder",
-           "ack.reminder")
+           "ack.reminder", "message.urgent")
 
 
 def in_quiet_hours(s: NotificationSettings, now: datetime) -> bool:
@@ -195,6 +197,8 @@ class Notifier:
             await self._poll(event, env.audience)
         elif isinstance(event, AckReminder):
             await self._ack(event, env.audience)
+        elif isinstance(event, MessageUrgent):
+            self._urgent(event, env.audience)
 
     async def _offline_readers(self, chat_id: int, audience: frozenset[int]) -> Any:
         """``_readers`` of those in ``audience`` with no live socket here; None: nobody to tell."""
@@ -335,6 +339,16 @@ class Notifier:
             text = t(lang, f"push.ack_{event.step}", chat=chat.title, count=event.families)
             self._wait(_Notice(uid, f"ack{event.ack_id}", chat.id, chat.title, "ack", lang,
                                text, urgent=event.urgent), settings[uid], now)
+
+    def _urgent(self, event: MessageUrgent, audience: frozenset[int]) -> None:
+        """The administration marked its post urgent: what waits of that chat for the morning
+        (or for the coalescing pause) goes now. Who was told already is not told again."""
+        now = self.clock()
+        for uid in audience:
+            waiting = self._waiting.get((uid, f"chat{event.chat_id}"))
+            if waiting is not None:
+                waiting.notice.urgent = True
+                waiting.due = min(waiting.due, now)
 
     def _wait(self, notice: _Notice, s: NotificationSettings, now: datetime) -> None:
         key = (notice.user_id, notice.topic)

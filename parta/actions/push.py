@@ -141,7 +141,8 @@ def _defaults(user_id: int) -> NotificationSettings:
     return NotificationSettings(user_id=user_id, quiet_own=False, quiet_enabled=True,
                                 quiet_start=DEFAULT_QUIET_START, quiet_end=DEFAULT_QUIET_END,
                                 time_zone=DEFAULT_TIME_ZONE,
-                                previews=False, email_digest=True, digest_delay_minutes=None)
+                                previews=False, email_digest=True, digest_delay_minutes=None,
+                                urgent_sms=True)
 
 
 async def settings_for(db: AsyncSession, people: list[int], org_id: int | None = None
@@ -171,7 +172,7 @@ async def settings_for(db: AsyncSession, people: list[int], org_id: int | None =
         row, s = stored.get(u), _defaults(u)
         if row is not None:
             for name in ("quiet_own", "quiet_enabled", "quiet_start", "quiet_end", "time_zone",
-                         "previews", "email_digest", "digest_delay_minutes"):
+                         "previews", "email_digest", "digest_delay_minutes", "urgent_sms"):
                 setattr(s, name, getattr(row, name))
         source = "own" if row is not None and row.quiet_own else "default"
         if source == "default" and u in schools:
@@ -211,7 +212,7 @@ async def update_settings(ctx: Ctx, body: NotificationSettingsIn) -> Effective:
         found = NotificationSettings(
             user_id=actor.user_id, quiet_own=False, quiet_enabled=current.quiet_enabled,
             quiet_start=current.quiet_start, quiet_end=current.quiet_end,
-            time_zone=current.time_zone, previews=False, email_digest=True)
+            time_zone=current.time_zone, previews=False, email_digest=True, urgent_sms=True)
         ctx.db.add(found)
     if body.quiet_own is False:
         found.quiet_own = False
@@ -226,6 +227,8 @@ async def update_settings(ctx: Ctx, body: NotificationSettingsIn) -> Effective:
         found.email_digest = body.email_digest
     if "digest_delay_minutes" in sent:
         found.digest_delay_minutes = body.digest_delay_minutes
+    if "urgent_sms" in sent:
+        found.urgent_sms = body.urgent_sms
     found.updated_at = utcnow()
     await ctx.db.flush()
     return (await settings_for(ctx.db, [actor.user_id]))[actor.user_id]

@@ -123,6 +123,7 @@ from parta.models.stats import (
     StatReplies,
 )
 from parta.models.support import SupportReply, SupportTicket
+from parta.models.urgent import OfficeHour, UrgentMark
 from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
@@ -210,6 +211,7 @@ __all__ = [
     "NetworkKind",
     "NotificationSettings",
     "OfferStatus",
+    "OfficeHour",
     "OpenQuestion",
     "OrgKind",
     "Organization",
@@ -247,6 +249,7 @@ __all__ = [
     "SupportTicket",
     "UnblockObjection",
     "UnblockStatus",
+    "UrgentMark",
     "User",
     "UserEvent",
     "VapidKey",

@@ -49,6 +49,8 @@ class NotificationSettings(Base):
     # message waits unread before it may be mailed (None: the installation's default).
     email_digest: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     digest_delay_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # An SMS when the administration marks a post urgent in a chat of theirs (a parent may say no).
+    urgent_sms: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.models import (
     GROUP_CHAT_KINDS,
+    STAFF_ROLES,
     Attachment,
     Chat,
     ChatInvitation,
@@ -17,6 +18,8 @@ from parta.models import (
     ChatMember,
     ChatOrg,
     ChatOrgStatus,
+    Membership,
+    MembershipRole,
     Message,
     MessageView,
     NetworkChat,
@@ -24,9 +27,10 @@ from parta.models import (
     Pin,
     PostPolicy,
     Reaction,
+    Role,
 )
 from parta.models.chat import CHANNEL_KINDS
-from parta.policy import chat_capabilities, sees_read_receipts
+from parta.policy import chat_capabilities, may_mark_urgent, sees_read_receipts
 from parta.queries.blocks import active_block, blocked_in
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
@@ -64,12 +68,32 @@ async def _files_of(db: AsyncSession, ids: list[int]) -> dict[int, list[Attachme
     return files
 
 
-def capabilities(chat: Chat, me: ChatMember | None, blocked: bool) -> ChatCapabilities:
+def capabilities(chat: Chat, me: ChatMember | None, blocked: bool,
+                 org_roles: frozenset[Role] = frozenset()) -> ChatCapabilities:
+    """``org_roles``: the caller's roles in the chat's school (marking a post urgent is the
+    administration's)."""
+    role = me.role.value if me else None
+    only_moderators = chat.post_policy == PostPolicy.moderators
+    urgent = may_mark_urgent(org_roles, chat.kind.value, role, archived=chat.archived_at is not None,
+                             blocked=blocked, moderators_only_post=only_moderators)
     return ChatCapabilities(**chat_capabilities(
-        me.role.value if me else None, direct=chat.kind == ChatKind.direct,
+        role, direct=chat.kind == ChatKind.direct,
         group=chat.kind in GROUP_CHAT_KINDS, archived=chat.archived_at is not None, blocked=blocked,
-        moderators_only_post=chat.post_policy == PostPolicy.moderators,
-        members_invite=chat.members_invite))
+        moderators_only_post=only_moderators,
+        members_invite=chat.members_invite), can_mark_urgent=urgent)
+
+
+async def _roles_by_org(db: AsyncSession, user_id: int, org_ids: set[int]) -> dict[int, frozenset[Role]]:
+    """The caller's roles in each of these schools (one query)."""
+    found: dict[int, set[Role]] = defaultdict(set)
+    if org_ids:
+        for org_id, role in (await db.execute(
+                select(Membership.org_id, MembershipRole.role)
+                .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+                .where(Membership.user_id == user_id, Membership.left_at.is_(None),
+                       Membership.org_id.in_(org_ids)))).all():
+            found[int(org_id)].add(Role(role))
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 async def _direct_titles(db: AsyncSession, chats: list[Chat], me: int) -> dict[int, str]:
@@ -113,13 +137,15 @@ async def chat_list(db: AsyncSession, user_id: int, within: OrgScope | None = No
     last_files = await _files_of(db, [m.id for m in last.values()])
     titles = await _direct_titles(db, [c for c, _ in rows], user_id)
     blocked = await blocked_in(db, user_id, chat_ids)
+    roles = await _roles_by_org(db, user_id, {c.org_id for c, _ in rows})
     out = []
     for chat, me in rows:
         m = last.get(chat.id)
         out.append(ChatItem.model_construct(**{
             **chat_fields(chat),
             "title": titles.get(chat.id, chat.title), "my_role": me.role,
-            "capabilities": capabilities(chat, me, chat.id in blocked),
+            "capabilities": capabilities(chat, me, chat.id in blocked,
+                                         roles.get(chat.org_id, frozenset())),
             "unread": unread.get(chat.id, 0), "last_read_message_id": me.last_read_message_id,
             "rules_accepted_version": me.rules_accepted_version,
             "last_message": (LastMessage.from_row(m, last_files.get(m.id), author_name=(
@@ -152,7 +178,8 @@ async def chat_detail(db: AsyncSession, scope: ChatScope) -> ChatDetail:
                  "last_read_message_id": me.last_read_message_id if me else 0,
                  "rules_accepted_version": me.rules_accepted_version if me else None,
                  "org_rules_accepted_version": me.org_rules_accepted_version if me else None,
-                 "capabilities": capabilities(chat, me, my_block is not None),
+                 "capabilities": capabilities(chat, me, my_block is not None,
+                                              scope.actor.roles_in(chat.org_id)),
                  "network": await db.get(NetworkChat, chat.id) is not None})
     return ChatDetail.model_construct(**item)
 
@@ -243,9 +270,15 @@ async def chat_members(db: AsyncSession, scope: ChatScope) -> list[MemberOut]:
     ordered = sorted((r for r in rows if r.user_id in people),
                      key=lambda r: (rank.get(r.role.value, 2), people[r.user_id].name))
     refusals = await direct_refusals(db, scope, [r.user_id for r in ordered])
+    staff = set((await db.execute(
+        select(Membership.user_id).join(MembershipRole, MembershipRole.membership_id == Membership.id)
+        .where(Membership.org_id == chat.org_id, Membership.left_at.is_(None),
+               Membership.user_id.in_([r.user_id for r in ordered]),
+               MembershipRole.role.in_(list(STAFF_ROLES))))).scalars())
     return [MemberOut.model_construct(
         user=people[r.user_id], role=r.role, joined_at=r.joined_at.isoformat(),
-        can_write=r.user_id in refusals and refusals[r.user_id] is None) for r in ordered]
+        can_write=r.user_id in refusals and refusals[r.user_id] is None,
+        has_profile=r.user_id in staff) for r in ordered]
 
 
 async def invitations(db: AsyncSession, user_id: int) -> list[Invitation]:

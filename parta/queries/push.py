@@ -58,4 +58,4 @@ async def settings_out(db: AsyncSession, s: NotificationSettings, quiet_source: 
         quiet_end=_clock(s.quiet_end), time_zone=s.time_zone, previews=s.previews,
         subscriptions=count, email_digest=s.email_digest,
         digest_delay_minutes=s.digest_delay_minutes, digest_default_minutes=default_delay,
-        email_confirmed=bool(email) and confirmed is not None)
+        email_confirmed=bool(email) and confirmed is not None, urgent_sms=s.urgent_sms)

@@ -214,6 +214,16 @@ class MessageNew(Event):
     message: SeenMessage  # as a history page shows it (without the viewer's own marks)
 
 
+class MessageUrgent(Event):
+    """The administration marked its post urgent (issue 14): to the chat's members. It comes
+    now, in quiet hours too; ``sms``: how many parents it went to by SMS."""
+
+    type: Literal["message.urgent"] = "message.urgent"
+    chat_id: int
+    message_id: int
+    sms: int
+
+
 class MessageEdited(Event):
     type: Literal["message.edited"] = "message.edited"
     chat_id: int

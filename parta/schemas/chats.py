@@ -96,6 +96,7 @@ class ChatCapabilities(BaseModel):
     can_manage: bool = False
     can_invite: bool = False
     can_remind_rules: bool = False
+    can_mark_urgent: bool = False  # the administration's own post: now, and by SMS to parents
 
 
 class ChatOut(BaseModel):
@@ -170,6 +171,7 @@ class MemberOut(BaseModel):
     role: ChatRole
     joined_at: Instant
     can_write: bool  # the viewer may start a one-to-one chat with them
+    has_profile: bool = False  # staff of the chat's school: a card with their office hours
 
 
 class ChatMembers(BaseModel):

@@ -65,6 +65,8 @@ class NotificationSettingsIn(Strict):
     # mailed (null: the installation's default).
     email_digest: bool = True
     digest_delay_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
+    # An SMS when the school's administration marks a post urgent in a chat (parents).
+    urgent_sms: bool = True
 
 
 class NotificationSettingsOut(BaseModel):
@@ -79,6 +81,7 @@ class NotificationSettingsOut(BaseModel):
     digest_delay_minutes: int | None  # null: the installation's default, below
     digest_default_minutes: int
     email_confirmed: bool  # whether there is a confirmed address for the digest to go to
+    urgent_sms: bool  # an SMS for the administration's urgent posts (to a parent's phone)
 
 
 class ChatQuietOut(BaseModel):

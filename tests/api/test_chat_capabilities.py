@@ -19,7 +19,7 @@ from tests.helpers import API
 
 SAID = count(1)  # the flood filter refuses the same words twice
 FLAGS = ("can_post", "can_react", "can_moderate", "can_pin", "can_manage", "can_invite",
-         "can_remind_rules")
+         "can_remind_rules", "can_mark_urgent")
 
 
 async def capabilities(c: httpx.AsyncClient, chat_id: int) -> dict[str, bool]:
@@ -50,11 +50,15 @@ async def probe(c: httpx.AsyncClient, chat_id: int, theirs: int, flag: str) -> b
             r = await c.post(f"{API}/chats/{chat_id}/rules-reminder", json={})
         case "can_moderate":
             r = await c.delete(f"{url}/messages/{theirs}")
+        case "can_mark_urgent":  # one's own post, or (where one may not post) someone else's
+            own = await c.post(f"{url}/messages", json={"body": f"Срочно №{next(SAID)}"})
+            mine = own.json()["id"] if own.status_code < 400 else theirs
+            r = await c.post(f"{API}/messages/{mine}/urgent")
     assert r.status_code < 500, r.text
     if r.status_code >= 400:  # a refusal from the error tree, never a crash
         assert r.json()["error"]["code"] in {
             "chat_read_only", "chat_archived", "forbidden", "blocked", "not_moderator",
-            "validation_failed"}, r.text
+            "validation_failed", "may_not_mark_urgent", "urgent_not_here", "not_own_message"}, r.text
     return r.status_code < 400
 
 
@@ -77,9 +81,11 @@ async def test_a_parent_reads_the_school_channel_and_reacts_but_does_not_post(wo
     first = (await say(irina, channel, "Линейка в 8:30.")).json()["id"]
     await assert_flags_hold(elena, channel, first, {"can_react": True})
     # A teacher does not post in the school channel either; its moderator does all but remind
-    # the rules (a channel has no conversation to remind).
+    # the rules (a channel has no conversation to remind) and mark a post urgent (her posts in
+    # the school channel are urgent already).
     assert (await capabilities(anna, channel))["can_post"] is False
-    assert (await capabilities(irina, channel)) == {f: f != "can_remind_rules" for f in FLAGS}
+    assert (await capabilities(irina, channel)) == {
+        f: f not in ("can_remind_rules", "can_mark_urgent") for f in FLAGS}
 
 
 async def test_a_moderator_appointed_in_a_class_chat_may_do_everything(world: World) -> None:
@@ -90,7 +96,9 @@ async def test_a_moderator_appointed_in_a_class_chat_may_do_everything(world: Wo
     irina = await world.as_("admin")
     assert (await irina.post(f"{API}/chats/{cid}/join", json={"accept_rules": True})).status_code == 200
     theirs = (await say(masha, cid, "Можно выйти?")).json()["id"]
-    await assert_flags_hold(irina, cid, theirs, {"can_post": True, "can_react": True})
+    # The administration marks its own posts urgent where it may post.
+    await assert_flags_hold(irina, cid, theirs, {"can_post": True, "can_react": True,
+                                                 "can_mark_urgent": True})
     r = await anna.put(f"{API}/chats/{cid}/members/{irina_id}/role", json={"role": "moderator"})
     assert r.status_code == 200, r.text
     await assert_flags_hold(irina, cid, theirs, {f: True for f in FLAGS})

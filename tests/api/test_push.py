@@ -152,7 +152,7 @@ async def test_quiet_hours_hold_a_message_until_the_morning(world: World, push: 
                         "quiet_end": "06:00",
                         "time_zone": "Asia/Yekaterinburg", "previews": False, "subscriptions": 1,
                         "email_digest": True, "digest_delay_minutes": None,
-                        "digest_default_minutes": 30, "email_confirmed": False}
+                        "digest_default_minutes": 30, "email_confirmed": False, "urgent_sms": True}
     clock.now = datetime(2026, 12, 8, 17, 30, tzinfo=UTC)  # 22:30 there: not quiet yet
     await anna.post(f"{API}/chats/{chat['id']}/messages", json={"body": "Вечернее"})
     await notifier.drain()

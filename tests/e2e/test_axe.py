@@ -56,6 +56,7 @@ PAGES: dict[str, str] = {
     "/calls/:id/attendance": "class_teacher",
     "/moderation": "class_teacher",
     "/profile": "parent",
+    "/people/:id": "parent",
     "/support": "parent",
     "/support/:id": "parent",
     "/verification": "teacher",
@@ -184,6 +185,8 @@ def place(people: Callable[[str], Any]) -> Iterator[Callable[[str], str]]:
                 "ends_at": (tomorrow + timedelta(hours=1)).isoformat()})["id"])
         elif pattern.startswith("/chats/:id"):
             path = pattern.replace(":id", str(chat_id(parent, "parents")))
+        elif pattern == "/people/:id":  # the class teacher's card, as a parent reads it
+            path = f"/people/{teacher.me['id']}"
         else:
             raise AssertionError(f"no way to open {pattern}")
         made[pattern] = path

@@ -36,6 +36,7 @@ function lazy(load, name) {
 }
 const viewsJoin = () => import('./views/join.js');
 const viewsProfile = () => import('./views/profile.js');
+const viewsPerson = () => import('./views/person.js');
 const viewsSupport = () => import('./views/support.js');
 const viewsTeacher = () => import('./views/teacher.js');
 const viewsInvites = () => import('./views/invites.js');
@@ -104,6 +105,7 @@ route('/broadcasts', lazy(broadcastsPage, 'broadcastsView'), { ...ORG, title: 'b
 route('/broadcasts/:id', lazy(broadcastsPage, 'broadcastView'), { ...ORG, title: 'broadcasts.title' });
 route('/moderation', lazy(viewsModeration, 'moderationView'), { ...ORG, title: 'queue.title' });
 route('/profile', lazy(viewsProfile, 'profileView'), { title: 'profile.title' });
+route('/people/:id', lazy(viewsPerson, 'personView'), { ...ORG, title: 'office_hours.profile' });
 route('/support', lazy(viewsSupport, 'supportListView'), { title: 'support.title' });
 route('/support/:id', lazy(viewsSupport, 'supportTicketView'), { title: 'support.title' });
 route('/verification', lazy(viewsTeacher, 'verificationRequestView'), { ...ORG, title: 'verify_me.title' });

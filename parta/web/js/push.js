@@ -8,6 +8,10 @@ import { h, replace } from './dom.js';
 import { field, form, submit } from './forms.js';
 import { t, tn } from './i18n.js';
 import { busy, button, cardTitled, errorBox, toast } from './ui.js';
+import { memberships } from './session.js';
+
+/** A parent in any school: the one who may get an SMS for an urgent post. */
+const isParent = () => memberships().some((m) => (m.roles || []).includes('parent'));
 
 const STORE = 'parta.push.subscription';
 
@@ -138,6 +142,10 @@ function settingsForm(settings, onSaved) {
         name: 'email_digest', type: 'checkbox', label: t('push.digest'), value: settings.email_digest, testid: 'email-digest',
         hint: settings.email_confirmed ? t('push.digest_hint') : `${t('push.digest_hint')} ${t('push.digest_unconfirmed')}`,
       }),
+      isParent() ? field({
+        name: 'urgent_sms', type: 'checkbox', label: t('push.urgent_sms'), value: settings.urgent_sms, testid: 'urgent-sms',
+        hint: t('push.urgent_sms_hint'),
+      }) : null,
       field({
         name: 'digest_delay_minutes', type: 'select', label: t('push.digest_delay'), testid: 'digest-delay',
         value: settings.digest_delay_minutes ?? '',
@@ -152,6 +160,7 @@ function settingsForm(settings, onSaved) {
         time_zone: values.time_zone, previews: Boolean(values.previews),
         email_digest: Boolean(values.email_digest),
         digest_delay_minutes: values.digest_delay_minutes ? Number(values.digest_delay_minutes) : null,
+        ...(isParent() ? { urgent_sms: Boolean(values.urgent_sms) } : {}),
       });
       toast(t('push.saved'));
       onSaved(saved);

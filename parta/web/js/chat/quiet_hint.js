@@ -26,9 +26,12 @@ export function createQuietHint({ chatId, input }) {
   let askedAt = 0;
   let asking = false;
   let gone = false;
+  let urgentOn = false; // «Срочно» pressed in the composer: it comes now to everyone
+  let last = null;
 
   function draw(answer) {
-    const waiting = answer && !answer.urgent && answer.quiet > 0 && answer.typical_at;
+    last = answer;
+    const waiting = answer && !answer.urgent && !urgentOn && answer.quiet > 0 && answer.typical_at;
     el.hidden = !waiting;
     text.textContent = waiting
       ? tn('chat.quiet_now', answer.quiet, { total: answer.total, at: clock(answer.typical_at) })
@@ -61,6 +64,11 @@ export function createQuietHint({ chatId, input }) {
   return {
     el,
     refresh,
+    /** The composer's «Срочно» is on (or off again): nobody waits for the morning then. */
+    setUrgent(on) {
+      urgentOn = on;
+      draw(last);
+    },
     destroy() {
       gone = true;
       clearInterval(timer);

@@ -69,6 +69,7 @@ export function createWriting({ chatId, me, store, timeline, pages, known, typin
     composer,
     sender,
     dropFiles,
+    setUrgent: (on) => quiet.setUrgent(on),
     destroy() {
       sender.destroy();
       quiet.destroy();

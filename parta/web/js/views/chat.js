@@ -34,6 +34,7 @@ import { createPinnedBar } from '../chat/pinned.js';
 import { createReading } from '../chat/reading.js';
 import { createTimeline } from '../chat/timeline.js';
 import { createTyping } from '../chat/typing.js';
+import { createUrgent } from '../chat/urgent.js';
 import { createWriting } from '../chat/writing.js';
 import { chatModeration } from '../moderation/in_chat.js';
 import { can, canPost, isChannel, setOpenChat } from '../chat/store.js';
@@ -102,10 +103,13 @@ export async function chatView(ctx) {
     chatId, me, store, timeline, pages, known, sender: () => writing.sender, reading, nameOf: actions.nameOf, current,
   });
   const acks = createAcksInChat({ chatId, timeline });
+  const urgent = createUrgent({ chatId, store, onChange: (on) => writing && writing.setUrgent(on) });
   writing = createWriting({
     chatId, me, store, timeline, pages, known, typing, edit: (id, text) => moderation.edit(id, text), afterSend: () => live.updateJump(),
-    intercept: (text, attachments) => acks.intercept(text, attachments),
+    intercept: async (text, attachments) => (await urgent.intercept(text, attachments)) || acks.intercept(text, attachments),
   });
+  acks.extras.querySelector('.acks-toggles').append(urgent.toggle);
+  acks.extras.append(urgent.hint);
   writing.composer.el.insertBefore(acks.extras, writing.composer.el.lastElementChild);
   moderation = chatModeration({
     chatId, store, timeline, sender: writing.sender, composer: writing.composer, nameOf: actions.nameOf,
@@ -152,7 +156,7 @@ export async function chatView(ctx) {
   const panel = chatListPanel({ currentId: chatId, heading: 'h2' });
   ctx.onLeave(() => {
     stops.forEach((stop) => stop());
-    for (const part of [reading, live, writing, typing, frame, moderation, panel, acks]) part.destroy();
+    for (const part of [reading, live, writing, typing, frame, moderation, panel, acks, urgent]) part.destroy();
     timeline.destroy();
     callBar.destroy();
     store.close();

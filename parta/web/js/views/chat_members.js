@@ -49,6 +49,9 @@ function memberRow(member, chat, { alertEl, reload, mod, school }) {
   if (!self && chat.kind !== 'direct' && member.can_write) {
     actions.push(button(t('members_chat.write'), (event) => busy(event.currentTarget, () => writeTo(chat.org_id, person.id, alertEl)), { small: true, testid: 'member-write' }));
   }
+  if (member.has_profile) {
+    actions.push(h('a', { class: 'btn btn--ghost btn--small', href: `/people/${person.id}`, testid: 'member-profile' }, t('office_hours.profile')));
+  }
   if (!self && can(chat, 'manage') && !SYSTEM.has(chat.kind) && member.role !== 'owner') {
     const makeMod = member.role === 'member';
     actions.push(button(makeMod ? t('members_chat.make_moderator') : t('members_chat.unmake_moderator'), async (event) => {

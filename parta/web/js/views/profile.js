@@ -6,7 +6,7 @@ import { h, replace } from '../dom.js';
 import { field, form, submit } from '../forms.js';
 import { formatDate, LANGUAGES, loadLanguage, t } from '../i18n.js';
 import { signOut } from '../layout.js';
-import { memberships, session, setUser } from '../session.js';
+import { isStaff, memberships, session, setUser } from '../session.js';
 import {
   busy, button, cardTitled, confirmDialog, empty, errorBox, facts, formatPhone, pageHeader, roleChips, toast,
 } from '../ui.js';
@@ -14,6 +14,7 @@ import { removalsCard } from '../moderation/removals.js';
 import { consentsCard } from '../privacy/consents.js';
 import { deletionCard, exportCard } from '../privacy/my_data.js';
 import { notificationsCard } from '../push.js';
+import { officeHoursCard } from '../office_hours.js';
 
 function profileForm(ctx) {
   const user = session.user;
@@ -140,6 +141,7 @@ export async function profileView(ctx) {
         h('div', { class: 'list-item__main' }, h('strong', {}, m.org.name), ' ', roleChips(m.roles),
           m.position ? h('p', { class: 'muted small' }, m.position) : null)))))
       : null,
+    isStaff() && session.orgId ? await officeHoursCard(session.orgId) : null,
     removals.el,
     await consentsCard(),
     await notificationsCard(),

@@ -1,0 +1,49 @@
+"""What the administration marks urgent in an ordinary chat, and teachers' office hours (issue 14).
+
+``UrgentMark``: an administrator's own post in a group chat (a parents' chat, say) marked
+urgent. It comes now even in quiet hours, and goes by SMS to the chat's parents who signed in
+with their phone, have not read it and have not opted out. ``sms`` is how many SMS it took:
+the school's daily SMS budget is counted from these rows.
+
+``OfficeHour``: one weekly slot when a teacher answers, in the school's time zone (minutes
+after local midnight), with an optional note («каб. 12», «по записи»).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from parta.db import Base, UTCDateTime, utcnow
+from parta.models.events import StreamId
+
+__all__ = ["OfficeHour", "UrgentMark"]
+
+
+class UrgentMark(Base):
+    __tablename__ = "urgent_mark"
+    __table_args__ = (Index("ix_urgent_mark_org_marked", "org_id", "marked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(StreamId, ForeignKey("message.id", ondelete="CASCADE"),
+                                            unique=True)
+    marked_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OfficeHour(Base):
+    __tablename__ = "office_hour"
+    __table_args__ = (Index("ix_office_hour_org_user", "org_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 Monday … 6 Sunday
+    start: Mapped[int] = mapped_column(Integer)  # minutes after local midnight
+    end: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(80), default="")
