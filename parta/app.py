@@ -27,6 +27,7 @@ from parta.actions import push as push_actions
 from parta.actions import scheduled as scheduled_actions
 from parta.actions.base import Services
 from parta.actions.notifier import Notifier
+from parta.actions.poll_votes import VoteQueue
 from parta.api import (
     acks,
     audit,
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             sweeping.cancel()
             expiring.cancel()
             await send_queue.drain()
+            await vote_queue.drain()
             await services.poll_results.drain()  # the last votes' results go out
             await broadcast_video.stop_all(services)  # no ffmpeg outlives the server
             await services.janus.aclose()
@@ -172,6 +174,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.hub = hub = Hub()
     hub.attach(services.bus)
     app.state.send_queue = send_queue = SendQueue(services)
+    app.state.vote_queue = vote_queue = VoteQueue(services)
     # Web Push for what this process commits, to people with no socket open here.
     app.state.notifier = notifier = Notifier(services, live=hub.live)
     services.committed.append(notifier.offer)

@@ -17,7 +17,11 @@ Each step: an ``ack.reminder`` event (the open app shows it; the notifier pushes
 devices, keeping each person's quiet hours unless urgent), an e-mail to those with a confirmed
 e-mail, and an SMS to their phone when the announcement is urgent and the installation sends
 SMS through a gateway. A step waits while the school's quiet hours last unless it is urgent.
-A letter or SMS the server could not hand over is logged, not retried: the step has gone.
+Each letter and SMS is a ``ReminderDelivery`` row written in the step's own transaction and
+handed over after commit (``send_due_deliveries``, also at every pass of the timer): one the
+mail server or the gateway refuses is tried again with growing delays (``RETRY_DELAYS``), also
+after a restart, and after the last attempt counts as failed on the announcement's page
+(``AckOut.reminders_failed``). One handed over is never sent again.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from parta.models import (
     Message,
     NotificationSettings,
     Organization,
+    ReminderDelivery,
     User,
 )
 from parta.policy import ChatAction, may_require_ack
@@ -69,6 +74,11 @@ Step = Literal["reminder", "second_guardian", "call_list"]
 PAST_GRACE = timedelta(minutes=1)
 HORIZON = timedelta(days=366)
 PER_PASS = 100
+# A reminder letter or SMS the mail server or gateway refused is tried again after these many
+# seconds (1 min, 5 min, 30 min, 2 h): five attempts in all, then it counts as failed.
+RETRY_DELAYS = (60, 300, 1800, 7200)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+SENDING_LEASE = timedelta(minutes=10)  # far longer than one SMTP or gateway call may take
 TEXT_CHARS = 300
 
 
@@ -235,6 +245,7 @@ async def run_escalations(services: Services, now: datetime | None = None) -> in
             sent += await _escalate(services, ack_id, now)
         except Exception:
             log.exception("an acknowledgement's escalation step failed")
+    await send_due_deliveries(services, now)  # the steps' letters, and retries now due
     return sent
 
 
@@ -268,7 +279,7 @@ async def _escalate(services: Services, ack_id: int, now: datetime) -> int:
             return 0
         members = await active_member_ids(ctx, chat.id)
         if step == "call_list":
-            await _call_list(ctx, ack, chat, message, open_)
+            await _call_list(ctx, ack, chat, message, open_, now)
             return 1
         if step == "reminder":
             people = {g for f in open_ for g in f.guardians if g in members}
@@ -280,7 +291,7 @@ async def _escalate(services: Services, ack_id: int, now: datetime) -> int:
                              urgent=ack.urgent, families=len(open_)), people)
         letters = await _letters(ctx, people, lambda lang: _reminder_text(
             ctx, lang, step, chat, message, ack))
-        ctx.after_commit.append(lambda: _deliver(services, letters, ack.urgent))
+        _queue(ctx, ack, step, letters, now)
         return 1
 
 
@@ -297,7 +308,7 @@ def _reminder_text(ctx: Ctx, lang: str, step: Step, chat: Chat, message: Message
 
 
 async def _call_list(ctx: Ctx, ack: Announcement, chat: Chat, message: Message,
-                     open_: list[Family]) -> None:
+                     open_: list[Family], now: datetime) -> None:
     """Each class teacher gets the families of their class still to call (the author gets
     those of a child with no class teacher)."""
     children = [f.child_id for f in open_]
@@ -335,12 +346,10 @@ async def _call_list(ctx: Ctx, ack: Announcement, chat: Chat, message: Message,
                      families="\n".join(rows))
             return subject, body, t(lang, "acks.sms.call_list", chat=chat.title, link=link)
 
-        letters = await _letters(ctx, {teacher}, lines)
-        ctx.after_commit.append(lambda letters=letters: _deliver(ctx.services, letters,
-                                                                 ack.urgent))
+        _queue(ctx, ack, "call_list", await _letters(ctx, {teacher}, lines), now)
 
 
-Letter = tuple[str, str, str, str, str]  # e-mail (or ""), phone (or ""), subject, body, sms
+Letter = tuple[int, str, str, str, str, str]  # person, e-mail (or ""), phone (or ""), subject, body, sms
 
 
 async def _letters(ctx: Ctx, people: set[int], words: Any) -> list[Letter]:
@@ -350,24 +359,93 @@ async def _letters(ctx: Ctx, people: set[int], words: Any) -> list[Letter]:
         lang = user.language or "ru"
         subject, body, sms = words(lang)
         email = user.email if user.email and user.email_confirmed_at is not None else ""
-        out.append((email, user.phone or "", subject, body, sms))
+        out.append((user.id, email, user.phone or "", subject, body, sms))
     return out
 
 
-async def _deliver(services: Services, letters: list[Letter], urgent: bool) -> None:
-    sms = urgent and services.settings.sms_backend == "http"
-    for email, phone, subject, body, text in letters:
+def _queue(ctx: Ctx, ack: Announcement, step: Step, letters: list[Letter], now: datetime) -> None:
+    """The step's letters (and SMS, when urgent and the installation sends SMS), written with
+    the step itself: they go out after commit (``send_due_deliveries``), and a failed one is
+    tried again later, across a restart."""
+    sms = ack.urgent and ctx.settings.sms_backend == "http"
+    for user_id, email, phone, subject, body, text in letters:
         if email:
-            try:
-                await services.mail.send(email, subject, body,
-                                         headers={"Auto-Submitted": "auto-generated"})
-            except MailFailed as exc:
-                log.warning("an acknowledgement letter was not handed over: %s", exc)
+            ctx.db.add(ReminderDelivery(announcement_id=ack.id, user_id=user_id, step=step,
+                                        channel="mail", address=email, subject=subject[:500],
+                                        body=body, state="pending", attempts=0,
+                                        next_at=now))
         if sms and phone:
-            try:
-                await services.sms.send(phone, text)
-            except SmsFailed as exc:
-                log.warning("an acknowledgement SMS was not handed over: %s", exc)
+            ctx.db.add(ReminderDelivery(announcement_id=ack.id, user_id=user_id, step=step,
+                                        channel="sms", address=phone, subject="", body=text,
+                                        state="pending", attempts=0, next_at=now))
+
+
+async def send_due_deliveries(services: Services, now: datetime | None = None) -> int:
+    """Hand over every reminder letter and SMS due at ``now``; the number handed over.
+
+    Each is claimed first (``pending`` → ``sending``, a conditional UPDATE committed before
+    the send), so of two processes one sends it. A refusal by the mail server or the SMS
+    gateway puts it back with a later ``next_at`` (``RETRY_DELAYS``); after ``MAX_ATTEMPTS``
+    it is ``failed``, which the announcement's page counts. An attempt whose outcome was never
+    written (the process died while handing it over) is not sent again — it may have gone
+    out: after ``SENDING_LEASE`` it is counted failed too."""
+    now = now or utcnow()
+    async with unit_of_work(services) as ctx:
+        await ctx.db.execute(
+            update(ReminderDelivery).where(
+                ReminderDelivery.state == "sending",
+                ReminderDelivery.next_at <= now - SENDING_LEASE)
+            .values(state="failed", last_error="outcome unknown (interrupted)")
+            .execution_options(synchronize_session=False))
+        due = list((await ctx.db.execute(select(ReminderDelivery.id).where(
+            ReminderDelivery.state == "pending", ReminderDelivery.next_at <= now)
+            .order_by(ReminderDelivery.next_at, ReminderDelivery.id).limit(PER_PASS))).scalars())
+    sent = 0
+    for delivery_id in due:
+        sent += await _attempt(services, delivery_id, now)
+    return sent
+
+
+async def _attempt(services: Services, delivery_id: int, now: datetime) -> int:
+    async with unit_of_work(services) as ctx:
+        won = await ctx.db.execute(
+            update(ReminderDelivery).where(ReminderDelivery.id == delivery_id,
+                                           ReminderDelivery.state == "pending",
+                                           ReminderDelivery.next_at <= now)
+            .values(state="sending", attempts=ReminderDelivery.attempts + 1, next_at=now)
+            .execution_options(synchronize_session=False))
+        if cast(CursorResult[Any], won).rowcount != 1:
+            return 0  # another process has it
+        d = (await ctx.db.execute(select(ReminderDelivery).where(
+            ReminderDelivery.id == delivery_id))).scalar_one()
+    error: str | None = None
+    try:
+        if d.channel == "mail":
+            await services.mail.send(d.address, d.subject, d.body,
+                                     headers={"Auto-Submitted": "auto-generated"})
+        else:
+            await services.sms.send(d.address, d.body)
+    except (MailFailed, SmsFailed) as exc:
+        error = str(exc) or type(exc).__name__
+    except Exception as exc:
+        log.exception("a reminder %s could not be handed over", d.channel)
+        error = type(exc).__name__
+    if error is None:
+        values: dict[str, Any] = {"state": "sent", "sent_at": utcnow(), "last_error": None}
+    elif d.attempts >= MAX_ATTEMPTS:
+        log.warning("a reminder %s failed for good after %s attempts: %s", d.channel,
+                    d.attempts, error)
+        values = {"state": "failed", "last_error": error[:500]}
+    else:
+        log.warning("a reminder %s was not handed over (attempt %s), tried again later: %s",
+                    d.channel, d.attempts, error)
+        values = {"state": "pending", "last_error": error[:500],
+                  "next_at": now + timedelta(seconds=RETRY_DELAYS[d.attempts - 1])}
+    async with unit_of_work(services) as ctx:
+        await ctx.db.execute(update(ReminderDelivery).where(
+            ReminderDelivery.id == delivery_id, ReminderDelivery.state == "sending")
+            .values(values).execution_options(synchronize_session=False))
+    return 1 if error is None else 0
 
 
 async def escalate_forever(services: Services) -> None:

@@ -42,6 +42,7 @@ from parta.models import Chat, ChatMember, Message, Poll, PollBallot, PollChoice
 from parta.policy import ChatAction, can_close_poll, sees_poll_voters
 from parta.queries import polls as q
 from parta.queries.blocks import require_not_blocked
+from parta.queries.people import persons
 from parta.queries.privacy import restricted_in_chats
 from parta.queries.scope import ChatScope, chat_for
 from parta.realtime.events import PollReminder, PollResultsChanged, PollVoted
@@ -193,10 +194,11 @@ async def vote(ctx: Ctx, poll_id: int, body: VoteIn) -> PollOut:
     where the poll allows them."""
     poll, scope = await _open_for_vote(ctx, poll_id)
     assert scope.member is not None
-    options = set((await ctx.db.execute(select(PollOption.id).where(
-        PollOption.poll_id == poll.message_id))).scalars())
+    options = list((await ctx.db.execute(select(PollOption).where(
+        PollOption.poll_id == poll.message_id).order_by(PollOption.position))).scalars())
+    known = {o.id for o in options}
     chosen = sorted(set(body.option_ids))
-    if any(o not in options for o in chosen):
+    if any(o not in known for o in chosen):
         raise ValidationFailed("poll_no_such_option", fields={"option_ids": "unknown_option"})
     if len(chosen) > 1 and not poll.multiple:
         raise ValidationFailed("poll_single_choice", fields={"option_ids": "single_choice"})
@@ -215,7 +217,7 @@ async def vote(ctx: Ctx, poll_id: int, body: VoteIn) -> PollOut:
         await ctx.db.execute(insert(PollChoice), [
             {"ballot_id": ballot.id, "poll_id": poll.message_id, "option_id": o} for o in chosen])
     await ctx.db.flush()
-    return await _voted(ctx, scope, poll)
+    return await _voted(ctx, scope, poll, options, chosen, text, voted=True)
 
 
 async def retract_vote(ctx: Ctx, poll_id: int) -> PollOut:
@@ -228,13 +230,21 @@ async def retract_vote(ctx: Ctx, poll_id: int) -> PollOut:
     await ctx.db.execute(delete(PollChoice).where(PollChoice.ballot_id == ballot_ids))
     await ctx.db.execute(delete(PollBallot).where(PollBallot.poll_id == poll.message_id,
                                                   PollBallot.user_id == uid))
-    return await _voted(ctx, scope, poll)
+    options = list((await ctx.db.execute(select(PollOption).where(
+        PollOption.poll_id == poll.message_id).order_by(PollOption.position))).scalars())
+    return await _voted(ctx, scope, poll, options, [], None, voted=False)
 
 
-async def _voted(ctx: Ctx, scope: ChatScope, poll: Poll) -> PollOut:
-    """The voter's own vote goes back at once (the answer; their other devices by event); the
-    chat hears of it at most once a second per poll, after commit."""
-    out = await _answer(ctx, scope, poll, may_write=True)
+async def _voted(ctx: Ctx, scope: ChatScope, poll: Poll, options: list[PollOption],
+                 mine: list[int], text: str | None, *, voted: bool) -> PollOut:
+    """The voter's own vote goes back at once (the answer, from the rows just written and the
+    counts; their other devices by event); the chat hears of it at most once a second per
+    poll, after commit."""
+    votes = await q.poll_votes(ctx.db, poll, [o.id for o in options])
+    author = ((await persons(ctx.db, scope.chat.org_id, [poll.created_by])).get(poll.created_by)
+              if poll.created_by is not None else None)
+    out = q.poll_out(scope, poll, options, votes, voted=voted, mine=mine, my_text=text,
+                     author=author, may_vote=True)
     ctx.emit(PollVoted(org_id=scope.chat.org_id, chat_id=scope.chat.id, poll=out),
              {scope.actor.user_id})
     services, poll_id = ctx.services, poll.message_id

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from parta.actions import polls as poll_actions
-from parta.api.deps import AuthCtx, PathId
+from parta.actions.base import Ctx
+from parta.actions.poll_votes import VoteQueue
+from parta.api.deps import AuthCtx, AuthReadingCtx, PathId
 from parta.api.responses import errors, file_answer
 from parta.errors import Forbidden, ValidationFailed
 from parta.queries import polls as q
@@ -40,15 +42,24 @@ async def poll(poll_id: PathId, ctx: AuthCtx) -> PollOut:
     return await q.poll_answer(ctx.db, ctx.require_actor(), poll_id)
 
 
+async def _queued(request: Request, ctx: Ctx, poll_id: int, body: VoteIn | None) -> PollOut:
+    """The caller was read in a transaction that only reads; it ends here (holding nothing
+    while the vote waits), and the vote is written with the others of its batch."""
+    await ctx.db.commit()
+    queue: VoteQueue = request.app.state.vote_queue
+    return await queue.vote(ctx, poll_id, body)
+
+
 @router.post("/polls/{poll_id}/vote", response_model=PollOut, responses=VOTES)
-async def vote(poll_id: PathId, body: VoteIn, ctx: AuthCtx) -> PollOut:
-    return await poll_actions.vote(ctx, poll_id, body)
+async def vote(poll_id: PathId, body: VoteIn, request: Request, ctx: AuthReadingCtx) -> PollOut:
+    """Votes are written in batches (``actions.poll_votes``): the answer comes once committed."""
+    return await _queued(request, ctx, poll_id, body)
 
 
 @router.delete("/polls/{poll_id}/vote", response_model=PollOut,
                responses=errors(401, 403, 404, 409))
-async def retract_vote(poll_id: PathId, ctx: AuthCtx) -> PollOut:
-    return await poll_actions.retract_vote(ctx, poll_id)
+async def retract_vote(poll_id: PathId, request: Request, ctx: AuthReadingCtx) -> PollOut:
+    return await _queued(request, ctx, poll_id, None)
 
 
 @router.post("/polls/{poll_id}/close", response_model=PollOut,

@@ -3,6 +3,7 @@
 from parta.models.announcement import (
     Announcement,
     FamilyAck,
+    ReminderDelivery,
     ScheduledKind,
     ScheduledMessage,
     ScheduledStatus,
@@ -231,6 +232,7 @@ __all__ = [
     "Reaction",
     "Reconciliation",
     "Region",
+    "ReminderDelivery",
     "Report",
     "ReportReason",
     "ReportStatus",

@@ -18,13 +18,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime, utcnow
 from parta.models.events import StreamId
 
-__all__ = ["Announcement", "FamilyAck", "ScheduledKind", "ScheduledMessage", "ScheduledStatus"]
+__all__ = ["Announcement", "FamilyAck", "ReminderDelivery", "ScheduledKind", "ScheduledMessage",
+           "ScheduledStatus"]
 
 
 class Announcement(Base):
@@ -93,3 +104,32 @@ class ScheduledMessage(Base):
     message_id: Mapped[int | None] = mapped_column(
         StreamId, ForeignKey("message.id", ondelete="SET NULL"), nullable=True)
     refusal: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ReminderDelivery(Base):
+    """One letter or SMS of an escalation step to one person, written with the step itself (so
+    a step taken is a step whose letters will go out, across a restart) and sent after commit.
+
+    ``state``: ``pending`` (to send at ``next_at``), ``sending`` (an attempt is under way: it
+    was claimed by a conditional UPDATE, so one process sends it), ``sent``, ``failed`` (the
+    last attempt failed, or an attempt's outcome was never recorded — a crash while handing it
+    over: it is not sent again, the first may have gone out). ``attempts`` counts the tries."""
+
+    __tablename__ = "reminder_delivery"
+    __table_args__ = (Index("ix_reminder_delivery_due", "state", "next_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcement.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=True)
+    step: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))  # mail, sms
+    address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

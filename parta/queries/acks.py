@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parta.errors import NotFound
@@ -34,6 +34,7 @@ from parta.models import (
     ParentLink,
     ParentLinkStatus,
     PostPolicy,
+    ReminderDelivery,
     ScheduledMessage,
     ScheduledStatus,
     User,
@@ -163,6 +164,7 @@ async def _answers(db: AsyncSession, actor: Actor, chat: Chat, acks: list[Announ
                          + [g for f in fams for g in f.guardians]
                          + [c.confirmed_by for d in done.values() for c in d.values()])
     mine = [f.child_id for f in fams if actor.user_id in f.guardians]
+    failed = await _failed_deliveries(db, [a.id for a in acks])
     out: list[AckOut] = []
     for ack in acks:
         confirmed = done.get(ack.id, {})
@@ -191,8 +193,19 @@ async def _answers(db: AsyncSession, actor: Actor, chat: Chat, acks: list[Announ
             families=families,
             reminded_at=ack.reminded_at if sees else None,
             second_asked_at=ack.second_asked_at if sees else None,
-            teacher_told_at=ack.teacher_told_at if sees else None))
+            teacher_told_at=ack.teacher_told_at if sees else None,
+            reminders_failed=failed.get(ack.id, 0) if sees else None))
     return out
+
+
+async def _failed_deliveries(db: AsyncSession, ack_ids: list[int]) -> dict[int, int]:
+    """Per announcement, its reminder letters and SMS that failed after their last attempt."""
+    if not ack_ids:
+        return {}
+    return {int(a): int(n) for a, n in (await db.execute(
+        select(ReminderDelivery.announcement_id, func.count()).where(
+            ReminderDelivery.announcement_id.in_(ack_ids), ReminderDelivery.state == "failed")
+        .group_by(ReminderDelivery.announcement_id))).all()}
 
 
 async def chat_acks(db: AsyncSession, scope: ChatScope) -> AcksOut:

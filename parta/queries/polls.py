@@ -35,6 +35,7 @@ from parta.policy import Actor, ChatAction, can_chat, can_close_poll, sees_poll_
 from parta.queries.blocks import active_block
 from parta.queries.people import persons
 from parta.queries.scope import ChatScope, chat_for
+from parta.schemas.common import Person
 from parta.schemas.polls import (
     PollOptionOut,
     PollOut,
@@ -51,6 +52,7 @@ __all__ = [
     "percent",
     "poll_answer",
     "poll_in",
+    "poll_out",
     "poll_outs",
     "poll_voters",
     "poll_votes",
@@ -144,31 +146,43 @@ async def poll_outs(db: AsyncSession, scope: ChatScope, polls: Sequence[Poll], *
             PollChoice, PollChoice.ballot_id == PollBallot.id).where(
             PollBallot.poll_id == poll.message_id, PollBallot.user_id == actor.user_id)
             .order_by(PollChoice.option_id))).all()
-        voted = bool(own)
-        mine = [oid for _text, oid in own if oid is not None]
-        my_text = own[0][0] if own else None
         votes = await poll_votes(db, poll, [o.id for o in options])
-        visible = may_see_results(poll, scope, voted)
-        counts = votes.counts or {}
-        authored = poll.created_by == actor.user_id
-        closed = closed_at(poll)
-        names = not poll.anonymous and sees_poll_voters(role, actor.roles_in(chat.org_id), authored)
-        out.append(PollOut(
-            id=poll.message_id, chat_id=chat.id, question=poll.question,
-            options=[PollOptionOut(
-                id=o.id, text=o.text, votes=counts.get(o.id, 0) if visible else None,
-                percent=percent(counts.get(o.id, 0), votes.voters) if visible else None)
-                for o in options],
-            multiple=poll.multiple, free_text=poll.free_text, anonymous=poll.anonymous,
-            results=poll.results, closes_at=poll.closes_at, closed=closed is not None,
-            closed_at=closed, created_by=authors.get(poll.created_by) if poll.created_by else None,
-            voters=votes.voters, results_visible=visible, mine=mine,
-            my_text=my_text,
-            can_vote=closed is None and not blocked_or_archived,
-            can_close=closed is None and chat.archived_at is None and can_close_poll(role, authored),
-            sees_voters=names, reminded_at=poll.reminded_at,
-            can_remind=names and closed is None and chat.archived_at is None))
+        out.append(poll_out(scope, poll, options, votes, voted=bool(own),
+                            mine=[oid for _text, oid in own if oid is not None],
+                            my_text=own[0][0] if own else None,
+                            author=authors.get(poll.created_by) if poll.created_by else None,
+                            may_vote=not blocked_or_archived))
     return out
+
+
+def poll_out(scope: ChatScope, poll: Poll, options: Sequence[PollOption], votes: PollVotesOut, *,
+             voted: bool, mine: list[int], my_text: str | None, author: Person | None,
+             may_vote: bool) -> PollOut:
+    """A poll as the caller sees it, from rows already read (a vote answers from what it
+    wrote: its options, its own choices, the counts)."""
+    chat, actor = scope.chat, scope.actor
+    assert scope.member is not None
+    role = scope.member.role.value
+    visible = may_see_results(poll, scope, voted)
+    counts = votes.counts or {}
+    authored = poll.created_by == actor.user_id
+    closed = closed_at(poll)
+    names = not poll.anonymous and sees_poll_voters(role, actor.roles_in(chat.org_id), authored)
+    return PollOut(
+        id=poll.message_id, chat_id=chat.id, question=poll.question,
+        options=[PollOptionOut(
+            id=o.id, text=o.text, votes=counts.get(o.id, 0) if visible else None,
+            percent=percent(counts.get(o.id, 0), votes.voters) if visible else None)
+            for o in options],
+        multiple=poll.multiple, free_text=poll.free_text, anonymous=poll.anonymous,
+        results=poll.results, closes_at=poll.closes_at, closed=closed is not None,
+        closed_at=closed, created_by=author,
+        voters=votes.voters, results_visible=visible, mine=mine,
+        my_text=my_text,
+        can_vote=closed is None and may_vote,
+        can_close=closed is None and chat.archived_at is None and can_close_poll(role, authored),
+        sees_voters=names, reminded_at=poll.reminded_at,
+        can_remind=names and closed is None and chat.archived_at is None)
 
 
 async def poll_answer(db: AsyncSession, actor: Actor, poll_id: int) -> PollOut:

@@ -64,6 +64,9 @@ class AckOut(BaseModel):
     reminded_at: dt.datetime | None = None
     second_asked_at: dt.datetime | None = None
     teacher_told_at: dt.datetime | None = None
+    # Reminder letters and SMS that could not be handed over after every attempt (to those who
+    # see the status).
+    reminders_failed: int | None = None
 
 
 class AcksOut(BaseModel):

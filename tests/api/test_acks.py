@@ -19,7 +19,7 @@ import httpx
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from parta.actions.acks import run_escalations
+from parta.actions.acks import MAX_ATTEMPTS, RETRY_DELAYS, run_escalations, send_due_deliveries
 from parta.actions.base import Services
 from parta.db import make_engine, make_sessionmaker, utcnow
 from parta.models import (
@@ -29,6 +29,7 @@ from parta.models import (
     MembershipRole,
     ParentLink,
     ParentLinkStatus,
+    ReminderDelivery,
     Role,
     User,
 )
@@ -382,3 +383,86 @@ async def test_the_reminder_reaches_a_phone_that_is_not_in_the_app(
     assert push_service.to("elena") == [{
         "title": "5А — родители", "body": "Требует подтверждения: объявление в чате 5А — родители",
         "tag": f"ack{ack_id}", "url": f"/chats/{chat_id}", "count": 1, "kind": "ack"}]
+
+
+def refusing(server: MailServer, times: int) -> list[int]:
+    """The SMTP server on loopback answers «451 try again later» to the next ``times`` letters
+    (then accepts again); the list holds how many refusals are left."""
+    left = [times]
+    accept = MailServer.handle_DATA.__get__(server)
+
+    async def handle_DATA(srv: Any, session: Any, envelope: Any) -> str:
+        if left[0] > 0:
+            left[0] -= 1
+            return "451 4.3.0 Mailbox busy, try again later"
+        return await accept(srv, session, envelope)
+
+    server.handle_DATA = handle_DATA  # type: ignore[method-assign]
+    return left
+
+
+async def deliveries(world: World, ack_id: int) -> list[ReminderDelivery]:
+    async with world.services.sessionmaker() as db:
+        return list((await db.execute(select(ReminderDelivery).where(
+            ReminderDelivery.announcement_id == ack_id).order_by(ReminderDelivery.id))).scalars())
+
+
+async def test_a_refused_reminder_is_tried_again_after_a_restart_and_sent_once(
+        world: World, family_mail: MailServer, database_url: str) -> None:
+    deadline = tomorrow_at(12)
+    _, _, ack_id = await museum(world, deadline)
+    left = refusing(family_mail, 1)
+    at = deadline + timedelta(minutes=1)
+    assert await run_escalations(world.services, at) == 1  # the step is taken...
+    assert left == [0] and letters(family_mail, "elena@example.com", "Требует") == []
+    [d] = await deliveries(world, ack_id)  # ...its letter waits for another try
+    assert (d.state, d.attempts, d.address) == ("pending", 1, "elena@example.com")
+    assert d.next_at == at + timedelta(minutes=1) and "451" in (d.last_error or "")
+    assert await send_due_deliveries(world.services, at + timedelta(seconds=30)) == 0  # not yet
+
+    # The server restarts: another process on the same database sends it when it is due.
+    engine = make_engine(database_url)
+    try:
+        restarted = Services(settings=world.services.settings,
+                             sessionmaker=make_sessionmaker(engine), sms=world.sms,
+                             mail=world.services.mail, bus=world.services.bus,
+                             storage=world.services.storage)
+        assert await run_escalations(restarted, at + timedelta(minutes=1)) == 0  # no new step
+    finally:
+        await engine.dispose()
+    [letter] = letters(family_mail, "elena@example.com", "Требует")
+    assert "Исторический музей" in text_of(letter)
+    [d] = await deliveries(world, ack_id)
+    assert (d.state, d.attempts, d.last_error) == ("sent", 2, None) and d.sent_at is not None
+    # Handed over: never again, however many passes follow.
+    for later in (timedelta(hours=1), timedelta(days=2)):
+        assert await send_due_deliveries(world.services, at + later) == 0
+    assert len(letters(family_mail, "elena@example.com", "Требует")) == 1
+
+    anna = await world.as_("teacher")
+    assert (await anna.get(f"{API}/acks/{ack_id}")).json()["reminders_failed"] == 0
+
+
+async def test_a_reminder_the_server_keeps_refusing_shows_as_failed_to_the_author(
+        world: World, family_mail: MailServer) -> None:
+    deadline = tomorrow_at(12)
+    anna, _, ack_id = await museum(world, deadline)
+    refusing(family_mail, 100)
+    at = deadline + timedelta(minutes=1)
+    await run_escalations(world.services, at)
+    when = at
+    for attempt, delay in enumerate(RETRY_DELAYS, start=1):
+        [d] = [d for d in await deliveries(world, ack_id) if d.step == "reminder"]
+        assert (d.state, d.attempts) == ("pending", attempt)
+        assert await send_due_deliveries(world.services, when + timedelta(seconds=delay - 1)) == 0
+        when += timedelta(seconds=delay)
+        assert await send_due_deliveries(world.services, when) == 0  # refused again
+    [d] = [d for d in await deliveries(world, ack_id) if d.step == "reminder"]
+    assert (d.state, d.attempts) == ("failed", MAX_ATTEMPTS) and "451" in (d.last_error or "")
+    assert await send_due_deliveries(world.services, when + timedelta(days=1)) == 0  # bounded
+    assert letters(family_mail, "elena@example.com", "Требует") == []
+
+    seen = (await anna.get(f"{API}/acks/{ack_id}")).json()
+    assert seen["reminders_failed"] == 1  # the author sees that a reminder did not go out
+    elena = await world.as_("parent")
+    assert (await elena.get(f"{API}/acks/{ack_id}")).json()["reminders_failed"] is None

@@ -409,3 +409,58 @@ async def test_many_votes_make_one_results_event_per_interval() -> None:
     assert [k for k, _ in flushed] == [7, 8, 7] and c.flushes == 3
     assert flushed[2][1] - flushed[0][1] >= 0.19  # key 7 waited out its interval
     assert flushed[1][1] - flushed[0][1] < 0.1  # key 8 had no flush to wait for
+
+
+async def _caller(world: World, c: httpx.AsyncClient) -> dict[str, Any]:
+    """Who ``c`` is, as a vote's request reads them (for the queue, without HTTP)."""
+    from parta.actions.auth import session_token_hash
+    from parta.queries.actors import caller_by_token_hash
+
+    token = c.headers["Authorization"][7:]
+    async with world.services.sessionmaker() as db:
+        found = await caller_by_token_hash(db, session_token_hash(world.services.settings.secret_key, token))
+    assert found is not None
+    session, user, caller = found
+    return {"user": user, "actor": caller.actor, "session_id": session.id,
+            "verified_in": caller.verified_in}
+
+
+async def test_votes_at_once_are_written_together_and_a_refused_one_fails_no_other(
+        world: World) -> None:
+    """Group commit: the votes that arrive together are one batch, one transaction; each
+    caller gets its own answer, or its own refusal, and a refusal changes nothing. Also runs
+    on PostgreSQL."""
+    from parta.actions.base import Ctx
+    from parta.schemas.polls import VoteIn
+
+    anna, elena = await world.as_("teacher"), await world.as_("parent")
+    oleg = await world.as_("math_teacher")
+    chat_id = await chat_named(anna, "5А — родители")
+    poll = await ask(anna, chat_id, results="always")
+    queue = world.app.state.vote_queue
+    before = queue.batches
+    async with world.services.sessionmaker() as db:
+        ctxs = [Ctx(db=db, services=world.services, **await _caller(world, c))
+                for c in (anna, elena, oleg, elena)]
+    bodies = [VoteIn(option_ids=[option(poll, 0)]), VoteIn(option_ids=[987654]),
+              VoteIn(option_ids=[option(poll, 1)]), VoteIn(option_ids=[option(poll, 2)])]
+    outcomes = await asyncio.gather(*(queue.vote(ctx, poll["id"], body)
+                                      for ctx, body in zip(ctxs, bodies, strict=True)),
+                                    return_exceptions=True)
+    assert queue.batches == before + 1  # the four in one transaction
+    annas, elenas_wrong, olegs, elenas = outcomes
+    assert not isinstance(annas, BaseException) and annas.mine == [option(poll, 0)]
+    assert getattr(elenas_wrong, "code", None) == "poll_no_such_option"  # her own refusal
+    assert getattr(olegs, "code", None) == "not_found"  # not in the chat: no such poll
+    assert not isinstance(elenas, BaseException) and elenas.mine == [option(poll, 2)]
+    assert elenas.voters == 2 and [o.votes for o in elenas.options] == [1, 0, 1]
+    async with world.services.sessionmaker() as db:
+        choices = sorted((await db.execute(select(PollChoice.option_id))).scalars().all())
+    assert choices == [option(poll, 0), option(poll, 2)]  # the refused two wrote nothing
+
+    # Over HTTP the same: votes answered after their batch committed, the counts agree.
+    r = await elena.post(f"{API}/polls/{poll['id']}/vote", json={"option_ids": [option(poll, 1)]})
+    assert r.status_code == 200 and r.json()["mine"] == [option(poll, 1)]
+    assert [o["votes"] for o in r.json()["options"]] == [1, 1, 0]
+    r = await elena.delete(f"{API}/polls/{poll['id']}/vote")
+    assert r.status_code == 200 and r.json()["mine"] == [] and r.json()["voters"] == 1
