@@ -110,6 +110,9 @@ def test_two_schools_open_a_joint_chat(browser: Any, server: LiveServer, school:
         marina.context.close()
 
 
+INCOMING_LIST = re.compile(r".*/api/v1/orgs/\d+/instructions$")
+
+
 def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, school: int) -> None:
     operator = Api(server, OPERATOR)
     muni = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
@@ -123,6 +126,13 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         sign_in(olga, server, MUNI_ADMIN)
         if olga.get_by_test_id("municipal-instructions").count() == 0:
             olga.goto("/municipality/instructions")  # from the organization chooser
+        # Ирина Петровна has the school's instructions open when it comes.
+        irina.goto("/admin/instructions")
+        sign_in(irina, server, ADMIN)
+        expect(irina.get_by_test_id("instructions-page")).to_be_visible()
+        expect(irina.get_by_test_id("instructions-incoming")).to_be_visible()
+        # From now on the list cannot be read again: what comes must come with its event.
+        irina.route(INCOMING_LIST, lambda route: route.abort())
         olga.get_by_test_id("instruction-title").fill("Учебная эвакуация до пятницы")
         olga.get_by_test_id("instruction-body").fill("Провести учебную эвакуацию и сдать акт.")
         # The evacuation plan goes with it: uploaded as soon as it is chosen, then sent.
@@ -142,11 +152,10 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         expect(sent).to_be_visible()
         expect(olga.get_by_test_id("attachment-chip")).to_have_count(0)  # went with it
 
-        irina.goto("/admin/instructions")
-        sign_in(irina, server, ADMIN)
         item = irina.get_by_test_id("instruction").filter(has_text="Учебная эвакуация до пятницы")
         link = item.get_by_test_id("instruction-file")
-        expect(link).to_contain_text("План эвакуации.txt")
+        expect(link).to_contain_text("План эвакуации.txt")  # from the event, files and all
+        irina.unroute(INCOMING_LIST)
         assert small_targets(irina, '[data-testid="instructions-page"]') == []
         shot(irina, "instructions-incoming-phone")
         irina.set_viewport_size(DESKTOP)
