@@ -55,7 +55,7 @@ async def _files(db: AsyncSession, instruction_ids: list[int]) -> dict[int, list
                                            .where(InstructionFile.instruction_id.in_(
                                                instruction_ids)).order_by(
                                                InstructionFile.id))).all():
-            found.setdefault(int(ins_id), []).append(f)
+            found.setdefault(ins_id or 0, []).append(f)
     return found
 
 
