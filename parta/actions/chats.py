@@ -71,9 +71,11 @@ def require_chat(chat: Chat, me: ChatMember | None, action: ChatAction) -> None:
     if chat.archived_at is not None and me is not None and action in ARCHIVE_CLOSED:
         raise Conflict("chat_archived")
     if not can_chat(me.role.value if me else None, action,
-                    moderators_only_post=chat.post_policy == PostPolicy.moderators,
+                    moderators_only_post=chat.post_policy != PostPolicy.everyone,
+                    members_reply=chat.post_policy == PostPolicy.replies,
                     members_invite=chat.members_invite):
-        raise Forbidden("chat_read_only" if action == ChatAction.post else "forbidden")
+        raise Forbidden("chat_read_only" if action in (ChatAction.post, ChatAction.reply)
+                        else "forbidden")
 
 
 async def active_member_ids(ctx: Ctx, chat_id: int) -> set[int]:

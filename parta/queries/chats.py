@@ -68,7 +68,8 @@ def capabilities(chat: Chat, me: ChatMember | None, blocked: bool) -> ChatCapabi
     return ChatCapabilities(**chat_capabilities(
         me.role.value if me else None, direct=chat.kind == ChatKind.direct,
         group=chat.kind in GROUP_CHAT_KINDS, archived=chat.archived_at is not None, blocked=blocked,
-        moderators_only_post=chat.post_policy == PostPolicy.moderators,
+        moderators_only_post=chat.post_policy != PostPolicy.everyone,
+        members_reply=chat.post_policy == PostPolicy.replies,
         members_invite=chat.members_invite))
 
 

@@ -90,6 +90,7 @@ class ChatCapabilities(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     can_post: bool = False
+    can_reply: bool = False  # answer a post (a reply to it); where can_post, anyone's message
     can_react: bool = False
     can_moderate: bool = False
     can_pin: bool = False

@@ -184,3 +184,62 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
     finally:
         olga.context.close()
         irina.context.close()
+
+
+def test_a_school_administrator_answers_the_municipality_on_her_phone(
+        browser: Any, server: LiveServer, school: int) -> None:
+    """The municipality's channel (R2): Ольга Николаевна asks the schools a question; Ирина
+    Петровна answers that post from her phone (a post of her own is not what the channel is
+    for), and Ольга Николаевна sees the answer under her post without reloading."""
+    operator = Api(server, OPERATOR)
+    muni = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
+    r = operator.http.post(f"/municipalities/{muni}/admins",
+                           json={"phone": MUNI_ADMIN, "name": "Ольга Николаевна Руденко"})
+    assert r.status_code in (201, 409), r.text  # appointed here, or by the test before
+    operator.http.close()
+    olga_api = Api(server, MUNI_ADMIN)
+    chat_id = olga_api.post(f"/municipalities/{muni}/channel")["chat_id"]
+    olga_api.post(f"/chats/{chat_id}/messages",
+                  {"body": "Сколько учителей пройдут курсы по финансовой грамотности?"})
+    olga_api.http.close()
+    olga = new_page(browser, server, viewport=DESKTOP)
+    irina = new_page(browser, server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        olga.goto(f"/chats/{chat_id}")
+        sign_in(olga, server, MUNI_ADMIN)
+        olga.get_by_test_id("connection-status").wait_for(state="attached")  # the app is up
+        olga.goto(f"/chats/{chat_id}")  # not the organization chooser she may land on
+        expect(olga.get_by_test_id("composer-input")).to_be_visible()
+        irina.goto(f"/chats/{chat_id}")
+        sign_in(irina, server, ADMIN)
+        irina.get_by_test_id("connection-status").wait_for(state="attached")
+        irina.goto(f"/chats/{chat_id}")
+        expect(irina.get_by_test_id("chat-replies-only")).to_be_visible()
+        post = irina.get_by_test_id("message").filter(has_text="финансовой грамотности")
+        post.get_by_test_id("message-more").click()
+        assert small_targets(irina, "[data-testid=message-menu]") == []
+        irina.get_by_test_id("message-reply").click()
+        expect(irina.get_by_test_id("composer-context")).to_be_visible()
+        irina.get_by_test_id("composer-input").fill("От Школы № 1 — четыре учителя.")
+        shot(irina, "municipal-channel-reply-phone")
+        irina.get_by_test_id("composer-send").click()
+        mine = irina.get_by_test_id("message").filter(has_text="четыре учителя")
+        expect(mine.get_by_test_id("message-quote")).to_contain_text("финансовой грамотности")
+        expect(mine.get_by_test_id("message-failed")).to_have_count(0)
+        # Without choosing a post the words stay in the box, and she is told how to answer.
+        irina.get_by_test_id("composer-input").fill("Вопрос ко всем")
+        irina.get_by_test_id("composer-send").click()
+        expect(irina.get_by_test_id("composer-input")).to_have_value("Вопрос ко всем")
+        expect(irina.get_by_test_id("message").filter(has_text="Вопрос ко всем")).to_have_count(0)
+        irina.get_by_test_id("composer-input").fill("")
+        assert small_targets(irina, ".chat__bottom") == []
+        shot(irina, "municipal-channel-phone")
+        irina.set_viewport_size(DESKTOP)
+        shot(irina, "municipal-channel-desktop")
+
+        answer = olga.get_by_test_id("message").filter(has_text="четыре учителя")
+        expect(answer.get_by_test_id("message-quote")).to_contain_text("финансовой грамотности")
+        shot(olga, "municipal-channel-owner-desktop")
+    finally:
+        olga.context.close()
+        irina.context.close()
