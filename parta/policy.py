@@ -347,6 +347,16 @@ def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archi
     }
 
 
+def appoints_moderators(chat_role: str | None, *, direct: bool, archived: bool, joint: bool,
+                        owner_school_staff: bool) -> bool:
+    """Who makes a chat's members moderators and takes it back: those who manage the chat; in
+    a joint chat of schools (R41) only those of the owner school — a guest school's moderator
+    moderates their own school's people and appoints nobody."""
+    if direct or archived or not can_chat(chat_role, ChatAction.manage):
+        return False
+    return owner_school_staff or not joint
+
+
 # Who a group chat is for, when someone comes by its link or asks to join (R22, R23): the people
 # its kind names, and the staff. A custom chat of the staff room is the staff's alone; a
 # one-to-one chat or a system channel is never joined this way.

@@ -171,6 +171,8 @@ class MemberOut(BaseModel):
     role: ChatRole
     joined_at: Instant
     can_write: bool  # the viewer may start a one-to-one chat with them
+    # the viewer may make them a moderator (``role`` member) or take it back (moderator)
+    can_set_role: bool = False
 
 
 class ChatMembers(BaseModel):

@@ -49,7 +49,9 @@ function memberRow(member, chat, { alertEl, reload, mod, school }) {
   if (!self && chat.kind !== 'direct' && member.can_write) {
     actions.push(button(t('members_chat.write'), (event) => busy(event.currentTarget, () => writeTo(chat.org_id, person.id, alertEl)), { small: true, testid: 'member-write' }));
   }
-  if (!self && can(chat, 'manage') && !SYSTEM.has(chat.kind) && member.role !== 'owner') {
+  // The server's word on whom the viewer may appoint (in a joint chat of schools: the owner
+  // school's moderators, a guest school's staff too).
+  if (!self && member.can_set_role && !SYSTEM.has(chat.kind)) {
     const makeMod = member.role === 'member';
     actions.push(button(makeMod ? t('members_chat.make_moderator') : t('members_chat.unmake_moderator'), async (event) => {
       await busy(event.currentTarget, async () => {
