@@ -49,7 +49,7 @@ export function bottomPart(chat, composer, onBlockEnd) {
   if (chat.my_block) return blockedBanner(chat, { onEnd: onBlockEnd });
   // Where the members answer posts: the composer, for the answer chosen from a post's menu.
   if (repliesOnly(chat)) {
-    return h('div', { class: 'stack chat__replies' },
+    return h('div', { class: 'chat__replies' },
       h('p', { class: 'chat__readonly', testid: 'chat-replies-only' }, t('chat.replies_only')), composer.el);
   }
   if (!canPost(chat)) return h('p', { class: 'chat__readonly', testid: 'chat-readonly' }, t('chat.moderators_only'));
