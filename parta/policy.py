@@ -287,14 +287,17 @@ class ChatAction(StrEnum):
     invite = "chat.invite"
     # Schedule a lesson or meeting in the chat (R37), change or cancel anyone's there.
     schedule = "chat.schedule"
+    # Answer a post (a reply to it) where only the moderators post and the members answer.
+    reply = "chat.reply"
 
 
 MODERATORS = frozenset({"owner", "moderator"})
 
 
 def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post: bool = False,
-             members_invite: bool = False) -> bool:
+             members_invite: bool = False, members_reply: bool = False) -> bool:
     """What a person with ``chat_role`` (None: not a member) may do in one chat.
+    ``members_reply``: where only the moderators post, the members still answer a post.
 
     Nobody outside a chat reads it — not even the organization's administrators.
     """
@@ -306,6 +309,8 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
             return True
         case ChatAction.post:
             return moderator or not moderators_only_post
+        case ChatAction.reply:
+            return moderator or not moderators_only_post or members_reply
         case ChatAction.moderate | ChatAction.manage | ChatAction.schedule:
             return moderator
         case ChatAction.invite:
@@ -316,12 +321,13 @@ def can_chat(chat_role: str | None, action: ChatAction, *, moderators_only_post:
 # Last year's chats stay readable and moderators may still remove what breaks the rules; no one
 # posts, reacts, edits, invites or changes settings there any more.
 ARCHIVE_CLOSED = frozenset({ChatAction.post, ChatAction.react, ChatAction.manage, ChatAction.invite,
-                            ChatAction.schedule})
+                            ChatAction.schedule, ChatAction.reply})
 
 
 def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archived: bool,
                       blocked: bool, moderators_only_post: bool = False,
-                      members_invite: bool = False) -> dict[str, bool]:
+                      members_invite: bool = False, members_reply: bool = False
+                      ) -> dict[str, bool]:
     """What the person may do in one chat, as the server will decide each request: the table
     above, closed by the archive, and a block (which stops posting and reacting). A one-to-one
     chat has no settings and no invitations; either of the two pins there. A moderator reminds
@@ -330,11 +336,12 @@ def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archi
         if archived and action in ARCHIVE_CLOSED:
             return False
         return can_chat(chat_role, action, moderators_only_post=moderators_only_post,
-                        members_invite=members_invite)
+                        members_invite=members_invite, members_reply=members_reply)
 
     moderate = allowed(ChatAction.moderate)
     return {
         "can_post": allowed(ChatAction.post) and not blocked,
+        "can_reply": allowed(ChatAction.reply) and not blocked,
         "can_react": allowed(ChatAction.react) and not blocked,
         "can_moderate": moderate,
         "can_pin": moderate or (direct and chat_role is not None),
@@ -342,6 +349,16 @@ def chat_capabilities(chat_role: str | None, *, direct: bool, group: bool, archi
         "can_invite": allowed(ChatAction.invite) and not direct,
         "can_remind_rules": moderate and group and not archived,
     }
+
+
+def appoints_moderators(chat_role: str | None, *, direct: bool, archived: bool, joint: bool,
+                        owner_school_staff: bool) -> bool:
+    """Who makes a chat's members moderators and takes it back: those who manage the chat; in
+    a joint chat of schools (R41) only those of the owner school — a guest school's moderator
+    moderates their own school's people and appoints nobody."""
+    if direct or archived or not can_chat(chat_role, ChatAction.manage):
+        return False
+    return owner_school_staff or not joint
 
 
 # Who a group chat is for, when someone comes by its link or asks to join (R22, R23): the people

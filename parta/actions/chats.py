@@ -24,6 +24,7 @@ from parta.models import (
     GroupTeacher,
     Membership,
     MembershipRole,
+    NetworkKind,
     Organization,
     ParentLink,
     ParentLinkStatus,
@@ -31,8 +32,9 @@ from parta.models import (
     Role,
     User,
 )
-from parta.policy import ARCHIVE_CLOSED, Action, ChatAction, can_chat
+from parta.policy import ARCHIVE_CLOSED, STAFF, Action, ChatAction, appoints_moderators, can_chat
 from parta.queries.direct import direct_refusal_in, direct_refusals
+from parta.queries.network import accepted_org_ids, network_of, staff_roles_in
 from parta.queries.scope import chat_for, chat_visible, group_in, org_for
 from parta.realtime.events import ChatChanged, ChatInvited, ChatMemberChanged
 
@@ -71,9 +73,11 @@ def require_chat(chat: Chat, me: ChatMember | None, action: ChatAction) -> None:
     if chat.archived_at is not None and me is not None and action in ARCHIVE_CLOSED:
         raise Conflict("chat_archived")
     if not can_chat(me.role.value if me else None, action,
-                    moderators_only_post=chat.post_policy == PostPolicy.moderators,
+                    moderators_only_post=chat.post_policy != PostPolicy.everyone,
+                    members_reply=chat.post_policy == PostPolicy.replies,
                     members_invite=chat.members_invite):
-        raise Forbidden("chat_read_only" if action == ChatAction.post else "forbidden")
+        raise Forbidden("chat_read_only" if action in (ChatAction.post, ChatAction.reply)
+                        else "forbidden")
 
 
 async def active_member_ids(ctx: Ctx, chat_id: int) -> set[int]:
@@ -320,6 +324,12 @@ async def set_chat_role(ctx: Ctx, chat_id: int, user_id: int, role: ChatRole) ->
     scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
     chat, me = scope.chat, scope.member
     require_chat(chat, me, ChatAction.manage)
+    net = await network_of(ctx.db, chat)
+    joint = net is not None and net.kind == NetworkKind.joint
+    if not appoints_moderators(me.role.value if me else None, direct=False, archived=False,
+                               joint=joint, owner_school_staff=bool(
+                                   ctx.require_actor().roles_in(chat.org_id) & STAFF)):
+        raise Forbidden("not_owner_school")  # a guest school's moderator of a joint chat
     if role == ChatRole.owner or chat.kind == ChatKind.direct:
         raise ValidationFailed("role_not_allowed", fields={"role": "invalid"})
     target = await chat_member(ctx, chat.id, user_id)
@@ -327,17 +337,38 @@ async def set_chat_role(ctx: Ctx, chat_id: int, user_id: int, role: ChatRole) ->
         raise NotFound()
     if target.role == ChatRole.owner:
         raise Conflict("role_not_allowed")
+    school = chat.org_id
     if role == ChatRole.moderator:
-        # The regulation gives the moderator's powers to staff, never to a student (R27).
-        m = await membership_of(ctx, chat.org_id, user_id)
-        if m is None or not await roles_of(ctx, m.id) & {Role.teacher, Role.administration,
-                                                         Role.org_admin}:
-            raise ValidationFailed("not_staff", fields={"user_id": "not_staff"})
+        # The regulation gives the moderator's powers to staff, never to a student (R27): staff
+        # of the chat's school, or, in a chat of several schools, of a school taking part.
+        school = await _staff_school(ctx, chat, net is not None, user_id)
+    elif net is not None:  # whose moderator stops being one: for the audit
+        school = await _staff_school(ctx, chat, True, user_id, strict=False)
     target.role = role
-    ctx.audit("chat.role_set", chat.org_id, "chat", chat.id, user_id=user_id, role=role.value)
+    extra = {"school_id": school} if school != chat.org_id else {}
+    ctx.audit("chat.role_set", chat.org_id, "chat", chat.id, user_id=user_id, role=role.value,
+              **extra)
     ctx.emit(ChatMemberChanged(org_id=chat.org_id, chat_id=chat.id, user_id=user_id,
                                change=f"role:{role.value}"), await active_member_ids(ctx, chat.id))
     return target
+
+
+async def _staff_school(ctx: Ctx, chat: Chat, network: bool, user_id: int, *,
+                        strict: bool = True) -> int:
+    """The school whose staff the person is: the chat's own first, else (a chat of several
+    schools, R41) a school taking part in it now. None such: ``not_staff`` (``strict``) or
+    the chat's school."""
+    m = await membership_of(ctx, chat.org_id, user_id)
+    if m is not None and await roles_of(ctx, m.id) & STAFF:
+        return chat.org_id
+    if network:
+        schools = await accepted_org_ids(ctx.db, chat)
+        for org_id, roles in sorted((await staff_roles_in(ctx.db, user_id, schools)).items()):
+            if roles & STAFF:
+                return org_id
+    if strict:
+        raise ValidationFailed("not_staff", fields={"user_id": "not_staff"})
+    return chat.org_id
 
 
 async def start_direct(ctx: Ctx, org_id: int, user_id: int) -> Chat:

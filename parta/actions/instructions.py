@@ -27,8 +27,8 @@ from parta.models import (
     Organization,
 )
 from parta.policy import Action
-from parta.queries.instructions import is_open
-from parta.queries.scope import municipality_for, org_for
+from parta.queries.instructions import is_open, received_by
+from parta.queries.scope import MunicipalityScope, municipality_for, org_for
 from parta.realtime.events import InstructionAcknowledged, InstructionReceived
 from parta.schemas.instructions import MAX_FILES, MAX_RECIPIENTS
 
@@ -43,10 +43,15 @@ async def _muni_admin_ids(ctx: Ctx, municipality_id: int) -> set[int]:
         MunicipalAdmin.municipality_id == municipality_id))).scalars())
 
 
-async def _tell_schools(ctx: Ctx, ins: Instruction, org_ids: list[int], reminder: bool) -> None:
+async def _tell_schools(ctx: Ctx, scope: MunicipalityScope, ins: Instruction, org_ids: list[int],
+                        reminder: bool) -> None:
+    """Each school's administrators are told with the instruction as their list shows it,
+    files included, so the page shows it as it comes."""
+    seen = await received_by(ctx.db, scope, ins.id, org_ids)
     for org_id in org_ids:
         ctx.emit(InstructionReceived(org_id=org_id, instruction_id=ins.id, title=ins.title,
-                                     reminder=reminder), await org_admin_ids(ctx, org_id))
+                                     reminder=reminder, instruction=seen[org_id]),
+                 await org_admin_ids(ctx, org_id))
 
 
 async def upload_file(ctx: Ctx, municipality_id: int, filename: str,
@@ -98,7 +103,8 @@ async def send_instruction(ctx: Ctx, municipality_id: int, *, title: str, body: 
     """To the listed schools of the municipality, or to all of them (``org_ids`` None), with
     the files uploaded for it (``file_ids``)."""
     actor = ctx.require_actor()
-    muni = (await municipality_for(ctx.db, actor, municipality_id)).municipality
+    scope = await municipality_for(ctx.db, actor, municipality_id)
+    muni = scope.municipality
     now = utcnow()
     if deadline.tzinfo is None:
         raise ValidationFailed(fields={"deadline": "invalid"})
@@ -134,7 +140,7 @@ async def send_instruction(ctx: Ctx, municipality_id: int, *, title: str, body: 
     await ctx.db.flush()
     ctx.audit("instruction.sent", None, "instruction", ins.id, municipality_id=muni.id,
               schools=len(wanted), files=len(files))
-    await _tell_schools(ctx, ins, wanted, reminder=False)
+    await _tell_schools(ctx, scope, ins, wanted, reminder=False)
     return ins
 
 
@@ -170,7 +176,8 @@ async def acknowledge(ctx: Ctx, org_id: int, instruction_id: int) -> Instruction
 async def remind(ctx: Ctx, municipality_id: int, instruction_id: int) -> int:
     """Remind the schools that have not taken the instruction up; how many were reminded."""
     actor = ctx.require_actor()
-    muni = (await municipality_for(ctx.db, actor, municipality_id)).municipality
+    scope = await municipality_for(ctx.db, actor, municipality_id)
+    muni = scope.municipality
     ins = await ctx.db.get(Instruction, instruction_id)
     if ins is None or ins.municipality_id != muni.id:
         raise NotFound()
@@ -189,5 +196,5 @@ async def remind(ctx: Ctx, municipality_id: int, instruction_id: int) -> int:
         r.reminded_at = now
     ctx.audit("instruction.reminded", None, "instruction", ins.id, municipality_id=muni.id,
               schools=len(waiting))
-    await _tell_schools(ctx, ins, [r.org_id for r in waiting], reminder=True)
+    await _tell_schools(ctx, scope, ins, [r.org_id for r in waiting], reminder=True)
     return len(waiting)

@@ -235,7 +235,7 @@ async def typing(ctx: Ctx, chat_id: int) -> None:
     ctx.services.rates.take("typing", actor.user_id, ctx.settings.typing_per_minute, 60)
     scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
     chat, me = scope.chat, scope.member
-    require_chat(chat, me, ChatAction.post)
+    require_chat(chat, me, ChatAction.reply)  # where one posts, or answers a post
     await require_not_blocked(ctx.db, chat, actor.user_id)
     ctx.events.append(Envelope(event=Typing(org_id=chat.org_id, chat_id=chat.id,
                                             user_id=actor.user_id),
@@ -270,7 +270,8 @@ async def edit_message(ctx: Ctx, chat_id: int, message_id: int, body: str, *,
     actor = ctx.require_actor()
     scope = await chat_for(ctx.db, ctx.require_actor(), chat_id)
     chat, me = scope.chat, scope.member
-    require_chat(chat, me, ChatAction.post)
+    # where one posts, or answers a post (a member's own message there is an answer)
+    require_chat(chat, me, ChatAction.reply)
     msg = await message_in(ctx, chat, message_id)
     if msg.author_id != actor.user_id:
         raise Forbidden()

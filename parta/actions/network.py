@@ -431,7 +431,8 @@ async def open_channel(ctx: Ctx, municipality_id: int) -> Chat:
     administrator opens it (hosted by the municipality's first school, for the chat's home);
     each opening brings in the schools' administrators who are not in it yet — a work channel
     of their office, like the school's staff channel. The municipal administrator posts; the
-    schools' administrators read."""
+    schools' administrators read and answer a post (``PostPolicy.replies``), where all of
+    the channel — the municipality's and every school's administrators — read the answers."""
     actor = ctx.require_actor()
     muni = (await municipality_for(ctx.db, actor, municipality_id)).municipality
     schools = list((await ctx.db.execute(select(Organization).where(
@@ -444,7 +445,7 @@ async def open_channel(ctx: Ctx, municipality_id: int) -> Chat:
     if found is None:
         chat = Chat(org_id=schools[0].id, kind=ChatKind.channel,
                     title=t("ru", "channel.municipality", name=muni.name),
-                    post_policy=PostPolicy.moderators, created_by=actor.user_id)
+                    post_policy=PostPolicy.replies, created_by=actor.user_id)
         ctx.db.add(chat)
         await ctx.db.flush()
         ctx.db.add(NetworkChat(chat_id=chat.id, kind=NetworkKind.channel,

@@ -40,6 +40,7 @@ from parta.db import utcnow
 from parta.errors import (
     Conflict,
     ConsentRequired,
+    Forbidden,
     NotFound,
     PartaError,
     RateLimited,
@@ -54,8 +55,9 @@ from parta.models import (
     HeldMessage,
     HeldStatus,
     Message,
+    PostPolicy,
 )
-from parta.policy import ChatAction
+from parta.policy import ChatAction, can_chat
 from parta.queries.blocks import require_not_blocked
 from parta.queries.privacy import restricted_in_chats
 from parta.schemas.messages import AttachmentOut
@@ -133,6 +135,7 @@ class _Known:
     members: dict[int, frozenset[int]] = field(default_factory=dict)
     blocked: set[tuple[int, int]] = field(default_factory=set)
     replies: dict[int, int] = field(default_factory=dict)  # message id → its chat
+    posts: set[int] = field(default_factory=set)  # of those, the live ones answering nothing
     modes: dict[int, dict[str, ConductMode]] = field(default_factory=dict)  # org → kind → mode
     recent: dict[int, flood.Recent] = field(default_factory=dict)  # flood-checked authors
     taken: dict[tuple[int, str], int] = field(default_factory=dict)  # client id → batch index
@@ -163,7 +166,8 @@ _MEMBERS = select(ChatMember.chat_id, ChatMember.user_id).where(
 _BLOCKED = select(ChatBlock.chat_id, ChatBlock.user_id).where(
     ChatBlock.chat_id.in_(_in("chats")), ChatBlock.user_id.in_(_in("users")),
     ChatBlock.ends_at > bindparam("now"), ChatBlock.ended_at.is_(None))
-_REPLIES = select(Message.id, Message.chat_id).where(Message.id.in_(_in("ids")))
+_REPLIES = select(Message.id, Message.chat_id, Message.reply_to_id, Message.deleted_at).where(
+    Message.id.in_(_in("ids")))
 
 
 async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
@@ -200,12 +204,33 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
         "chats": in_chats, "users": users, "now": now})).all() if (c, u) in k.mine}
     reply_ids = list({i.reply_to_id for i in batch if i.reply_to_id is not None})
     if reply_ids:
-        k.replies = {int(m): int(c) for m, c in (await db.execute(_REPLIES, {"ids": reply_ids})).all()}
+        for target, c, answers, deleted in (await db.execute(_REPLIES, {"ids": reply_ids})).all():
+            k.replies[int(target)] = int(c)
+            if answers is None and deleted is None:
+                k.posts.add(int(target))
     for org_id in {k.chats[c].org_id for c in in_chats}:
         k.modes[org_id] = await screening.org_modes(ctx, org_id)
     flood_checked = sorted({u for (_, u), m in k.mine.items() if m.role.value == "member"})
     k.recent = await flood.recent_of(ctx, flood_checked, now)
     return k
+
+
+def _may_post(chat: Chat, me: ChatMember, item: Outgoing, k: _Known) -> None:
+    """Where the moderators post and the members answer (``PostPolicy.replies``: the
+    municipality's channel), a member's send is an answer to a post of the chat — a live
+    message that answers nothing itself (the members' own answers are replies) — in words
+    only (no files, nothing forwarded); anywhere else, the chat's own rule."""
+    if chat.post_policy != PostPolicy.replies or can_chat(
+            me.role.value, ChatAction.post, moderators_only_post=True):
+        require_chat(chat, me, ChatAction.post)
+        return
+    require_chat(chat, me, ChatAction.reply)  # the archive
+    if item.reply_to_id is None or item.attachment_ids or item.forward_of is not None:
+        raise Forbidden("replies_only")
+    if k.replies.get(item.reply_to_id) != chat.id:
+        raise NotFound()
+    if item.reply_to_id not in k.posts:
+        raise ValidationFailed("not_a_post", fields={"reply_to_id": "not_a_post"})
 
 
 async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _SameAs:
@@ -232,7 +257,7 @@ async def _check(item: Outgoing, k: _Known, now: datetime) -> Sent | _Ready | _S
     me = k.mine.get((chat.id, uid))
     if me is None:
         raise NotFound()
-    require_chat(chat, me, ChatAction.post)
+    _may_post(chat, me, item, k)
     await require_direct_allowed(ctx, chat, uid)  # safe mode: one-to-one chats only
     if (chat.org_id, uid) in k.restricted:
         raise ConsentRequired(params={"purpose": "chats"})

@@ -67,6 +67,9 @@ class ChatRole(StrEnum):
 class PostPolicy(StrEnum):
     everyone = "everyone"
     moderators = "moderators"
+    # the moderators post; the members answer a post (a reply to it), as the schools'
+    # administrators do in the municipality's channel (R2)
+    replies = "replies"
 
 
 class Chat(Base):

@@ -217,7 +217,7 @@ async def chat_acks(db: AsyncSession, scope: ChatScope) -> AcksOut:
     chat, me = scope.chat, scope.member
     may = (me is not None and chat.kind in ACK_CHAT_KINDS and chat.archived_at is None
            and can_chat(me.role.value, ChatAction.post,
-                        moderators_only_post=chat.post_policy == PostPolicy.moderators,
+                        moderators_only_post=chat.post_policy != PostPolicy.everyone,
                         members_invite=chat.members_invite)
            and may_require_ack(scope.actor.roles_in(chat.org_id)))
     org = await db.get(Organization, chat.org_id)

@@ -18,11 +18,13 @@ from parta.models import (
     ChatMember,
     ChatOrg,
     ChatOrgStatus,
+    ChatRole,
     Membership,
     MembershipRole,
     Message,
     MessageView,
     NetworkChat,
+    NetworkKind,
     Organization,
     Pin,
     PostPolicy,
@@ -30,7 +32,7 @@ from parta.models import (
     Role,
 )
 from parta.models.chat import CHANNEL_KINDS
-from parta.policy import chat_capabilities, may_mark_urgent, sees_read_receipts
+from parta.policy import STAFF, appoints_moderators, chat_capabilities, may_mark_urgent, sees_read_receipts
 from parta.queries.blocks import active_block, blocked_in
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
@@ -73,13 +75,14 @@ def capabilities(chat: Chat, me: ChatMember | None, blocked: bool,
     """``org_roles``: the caller's roles in the chat's school (marking a post urgent is the
     administration's)."""
     role = me.role.value if me else None
-    only_moderators = chat.post_policy == PostPolicy.moderators
+    only_moderators = chat.post_policy != PostPolicy.everyone
     urgent = may_mark_urgent(org_roles, chat.kind.value, role, archived=chat.archived_at is not None,
                              blocked=blocked, moderators_only_post=only_moderators)
     return ChatCapabilities(**chat_capabilities(
         role, direct=chat.kind == ChatKind.direct,
         group=chat.kind in GROUP_CHAT_KINDS, archived=chat.archived_at is not None, blocked=blocked,
         moderators_only_post=only_moderators,
+        members_reply=chat.post_policy == PostPolicy.replies,
         members_invite=chat.members_invite), can_mark_urgent=urgent)
 
 
@@ -275,10 +278,37 @@ async def chat_members(db: AsyncSession, scope: ChatScope) -> list[MemberOut]:
         .where(Membership.org_id == chat.org_id, Membership.left_at.is_(None),
                Membership.user_id.in_([r.user_id for r in ordered]),
                MembershipRole.role.in_(list(STAFF_ROLES))))).scalars())
+    appointable = await _appointable(db, scope, [r for r in ordered])
     return [MemberOut.model_construct(
         user=people[r.user_id], role=r.role, joined_at=r.joined_at.isoformat(),
         can_write=r.user_id in refusals and refusals[r.user_id] is None,
+        can_set_role=r.user_id in appointable,
         has_profile=r.user_id in staff) for r in ordered]
+
+
+async def _appointable(db: AsyncSession, scope: ChatScope, rows: list[ChatMember]) -> set[int]:
+    """The members the viewer may make moderators or stop being ones, as ``set_chat_role``
+    decides: a moderator back to a member; a member who is staff of the chat's school or, in a
+    chat of several schools (R41), of a school taking part — never a student (R27)."""
+    chat, me = scope.chat, scope.member
+    net = await db.get(NetworkChat, chat.id)
+    if me is None or not appoints_moderators(
+            me.role.value, direct=chat.kind == ChatKind.direct,
+            archived=chat.archived_at is not None,
+            joint=net is not None and net.kind == NetworkKind.joint,
+            owner_school_staff=bool(scope.actor.roles_in(chat.org_id) & STAFF)):
+        return set()
+    schools = {chat.org_id}
+    if net is not None:
+        schools |= set((await db.execute(select(ChatOrg.org_id).where(
+            ChatOrg.chat_id == chat.id, ChatOrg.status == ChatOrgStatus.accepted))).scalars())
+    members = [r.user_id for r in rows if r.role == ChatRole.member]
+    staff = set((await db.execute(select(Membership.user_id).join(
+        MembershipRole, MembershipRole.membership_id == Membership.id).where(
+        Membership.org_id.in_(sorted(schools)), Membership.user_id.in_(members or [0]),
+        Membership.left_at.is_(None), MembershipRole.role.in_(sorted(STAFF))))).scalars())
+    return {r.user_id for r in rows if r.user_id != me.user_id and (
+        r.role == ChatRole.moderator or r.user_id in staff)}
 
 
 async def invitations(db: AsyncSession, user_id: int) -> list[Invitation]:

@@ -18,7 +18,7 @@ from parta.models import (
 )
 from parta.queries.people import persons
 from parta.queries.scope import MunicipalityScope, OrgScope
-from parta.schemas.common import Ref
+from parta.schemas.common import Person, Ref
 from parta.schemas.instructions import (
     IncomingInstruction,
     InstructionFileOut,
@@ -28,7 +28,8 @@ from parta.schemas.instructions import (
 )
 
 __all__ = ["file_out", "incoming_instructions", "instruction_detail", "is_open",
-           "municipality_file", "municipality_file_url", "school_file", "sent_instructions"]
+           "municipality_file", "municipality_file_url", "received_by", "school_file",
+           "sent_instructions"]
 
 
 def is_open(ins: Instruction) -> bool:
@@ -48,10 +49,13 @@ def file_out(f: InstructionFile, url: str) -> InstructionFileOut:
 async def _files(db: AsyncSession, instruction_ids: list[int]) -> dict[int, list[InstructionFile]]:
     found: dict[int, list[InstructionFile]] = {}
     if instruction_ids:
-        for f in (await db.execute(select(InstructionFile).where(
-                InstructionFile.instruction_id.in_(instruction_ids)).order_by(
-                InstructionFile.id))).scalars():
-            found.setdefault(f.instruction_id or 0, []).append(f)
+        # by the row's own instruction id: a file just sent may be in the session still
+        # unsent (its sending was an UPDATE the session did not follow)
+        for ins_id, f in (await db.execute(select(InstructionFile.instruction_id, InstructionFile)
+                                           .where(InstructionFile.instruction_id.in_(
+                                               instruction_ids)).order_by(
+                                               InstructionFile.id))).all():
+            found.setdefault(ins_id or 0, []).append(f)
     return found
 
 
@@ -124,6 +128,17 @@ async def instruction_detail(db: AsyncSession, scope: MunicipalityScope,
                                       reminded_at=r.reminded_at) for r, name in rows])
 
 
+def _incoming(i: Instruction, r: InstructionRecipient, muni_name: str,
+              people: dict[int, Person], files: list[InstructionFile]) -> IncomingInstruction:
+    """One instruction as the school ``r.org_id`` reads it: its files by the school's links."""
+    base = f"/api/v1/orgs/{r.org_id}/instructions/{i.id}/files"
+    return IncomingInstruction(
+        files=[file_out(f, f"{base}/{f.id}") for f in files],
+        id=i.id, municipality=Ref(id=i.municipality_id, name=muni_name),
+        title=i.title, body=i.body, deadline=i.deadline, created_at=i.created_at,
+        author=people.get(i.author_id or 0), acknowledged_at=r.acknowledged_at, state=_state(i))
+
+
 async def incoming_instructions(db: AsyncSession, scope: OrgScope) -> list[IncomingInstruction]:
     """The instructions the school received, newest first, and whether it took each up."""
     rows = (await db.execute(select(Instruction, InstructionRecipient).join(
@@ -133,12 +148,20 @@ async def incoming_instructions(db: AsyncSession, scope: OrgScope) -> list[Incom
     muni = await db.get(Municipality, scope.org.municipality_id)
     people = await persons(db, None, [i.author_id for i, _ in rows])
     files = await _files(db, [i.id for i, _ in rows])
-    base = f"/api/v1/orgs/{scope.org.id}/instructions"
-    return [IncomingInstruction(
-        files=[file_out(f, f"{base}/{i.id}/files/{f.id}") for f in files.get(i.id, [])],
-        id=i.id, municipality=Ref(id=i.municipality_id, name=muni.name if muni else ""),
-        title=i.title, body=i.body, deadline=i.deadline, created_at=i.created_at,
-        author=people.get(i.author_id or 0), acknowledged_at=r.acknowledged_at, state=_state(i))
-        for i, r in rows]
+    return [_incoming(i, r, muni.name if muni else "", people, files.get(i.id, []))
+            for i, r in rows]
 
 
+async def received_by(db: AsyncSession, scope: MunicipalityScope, instruction_id: int,
+                      schools: list[int]) -> dict[int, IncomingInstruction]:
+    """The municipality's instruction as each of the listed schools it went to reads it (what
+    the schools' administrators are told when it comes or is reminded), by school."""
+    ins = await db.get(Instruction, instruction_id)
+    if ins is None or ins.municipality_id != scope.municipality.id or not schools:
+        return {}
+    rows = list((await db.execute(select(InstructionRecipient).where(
+        InstructionRecipient.instruction_id == ins.id,
+        InstructionRecipient.org_id.in_(schools)))).scalars())
+    people = await persons(db, None, [ins.author_id])
+    files = (await _files(db, [ins.id])).get(ins.id, [])
+    return {r.org_id: _incoming(ins, r, scope.municipality.name, people, files) for r in rows}

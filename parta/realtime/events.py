@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from parta.schemas.instructions import IncomingInstruction
 from parta.schemas.messages import SeenMessage
 from parta.schemas.moderation import BlockOut, ViolationOut
 from parta.schemas.polls import PollOut
@@ -176,6 +177,8 @@ class InstructionReceived(Event):
     instruction_id: int
     title: str
     reminder: bool = False
+    # as the school's list of instructions shows it (its files by the school's own links)
+    instruction: IncomingInstruction
 
 
 class InstructionAcknowledged(Event):

@@ -90,6 +90,7 @@ class ChatCapabilities(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     can_post: bool = False
+    can_reply: bool = False  # answer a post (a reply to it); where can_post, anyone's message
     can_react: bool = False
     can_moderate: bool = False
     can_pin: bool = False
@@ -172,6 +173,8 @@ class MemberOut(BaseModel):
     joined_at: Instant
     can_write: bool  # the viewer may start a one-to-one chat with them
     has_profile: bool = False  # staff of the chat's school: a card with their office hours
+    # the viewer may make them a moderator (``role`` member) or take it back (moderator)
+    can_set_role: bool = False
 
 
 class ChatMembers(BaseModel):

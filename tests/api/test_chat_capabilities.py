@@ -14,11 +14,12 @@ from sqlalchemy import update
 
 from parta.models import Chat, ChatBlock, UnblockStatus
 from tests.api.test_moderation import class_chat, say, until, violations
+from tests.api.test_network import municipal_admin
 from tests.conftest import World
 from tests.helpers import API
 
 SAID = count(1)  # the flood filter refuses the same words twice
-FLAGS = ("can_post", "can_react", "can_moderate", "can_pin", "can_manage", "can_invite",
+FLAGS = ("can_post", "can_reply", "can_react", "can_moderate", "can_pin", "can_manage", "can_invite",
          "can_remind_rules", "can_mark_urgent")
 
 
@@ -38,6 +39,9 @@ async def probe(c: httpx.AsyncClient, chat_id: int, theirs: int, flag: str) -> b
     match flag:
         case "can_post":
             r = await c.post(f"{url}/messages", json={"body": f"Проверка связи №{next(SAID)}"})
+        case "can_reply":
+            r = await c.post(f"{url}/messages", json={"body": f"Ответ №{next(SAID)}",
+                                                     "reply_to_id": theirs})
         case "can_react":
             r = await c.put(f"{url}/messages/{theirs}/reactions/👍")
         case "can_pin":
@@ -57,7 +61,7 @@ async def probe(c: httpx.AsyncClient, chat_id: int, theirs: int, flag: str) -> b
     assert r.status_code < 500, r.text
     if r.status_code >= 400:  # a refusal from the error tree, never a crash
         assert r.json()["error"]["code"] in {
-            "chat_read_only", "chat_archived", "forbidden", "blocked", "not_moderator",
+            "chat_read_only", "replies_only", "chat_archived", "forbidden", "blocked", "not_moderator",
             "validation_failed", "may_not_mark_urgent", "urgent_not_here", "not_own_message"}, r.text
     return r.status_code < 400
 
@@ -65,6 +69,8 @@ async def probe(c: httpx.AsyncClient, chat_id: int, theirs: int, flag: str) -> b
 async def assert_flags_hold(c: httpx.AsyncClient, chat_id: int, theirs: int,
                             expected: dict[str, bool]) -> None:
     caps = await capabilities(c, chat_id)
+    # where one posts, one answers too: only a chat of answers to posts says otherwise
+    expected = {"can_reply": expected.get("can_post", False), **expected}
     assert caps == {f: expected.get(f, False) for f in FLAGS}
     for flag in sorted(FLAGS, key=lambda f: f == "can_moderate"):  # removing goes last
         assert await probe(c, chat_id, theirs, flag) is caps[flag], flag
@@ -158,3 +164,13 @@ async def test_a_member_invites_where_the_chat_lets_members_invite(world: World)
     caps: dict[str, Any] = await capabilities(masha, cid)
     assert caps["can_invite"] is True and caps["can_manage"] is False
     assert await probe(masha, cid, theirs, "can_invite") is True
+
+
+async def test_a_school_administrator_answers_the_municipalitys_posts_only(world: World) -> None:
+    """The municipality's channel (R2): a school's administrator reads, reacts and answers a
+    post of the municipal administrator; posts nothing of her own."""
+    olga, muni_id = await municipal_admin(world)
+    channel = (await olga.post(f"{API}/municipalities/{muni_id}/channel")).json()["chat_id"]
+    post = (await say(olga, channel, "Совещание директоров в среду.")).json()["id"]
+    irina = await world.as_("admin")
+    await assert_flags_hold(irina, channel, post, {"can_reply": True, "can_react": True})

@@ -72,6 +72,14 @@ async def test_the_plan_reaches_the_schools_administrators_cleaned(world: World)
     assert url == f"{API}/orgs/{world.org_id}/instructions/{ins['id']}/files/{plan['id']}"
     got = await admin.get(url)
     assert got.status_code == 200 and got.content == PLAN
+    # The school's administrators were told with the instruction as their list shows it,
+    # files and links included, so the page shows them as it comes; the gymnasium was not.
+    [told] = [e for e in world.events_of("instruction.received")
+              if e.event.instruction_id == ins["id"]]
+    assert told.event.org_id == world.org_id
+    assert told.event.model_dump(mode="json")["instruction"] == incoming
+    assert [(f["name"], f["url"]) for f in told.event.model_dump(mode="json")["instruction"][
+        "files"]] == [("план.pdf", url), ("место сбора.jpg", files["место сбора.jpg"]["url"])]
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["content-disposition"] == (
         "attachment; filename*=UTF-8''%D0%BF%D0%BB%D0%B0%D0%BD.pdf")

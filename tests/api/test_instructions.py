@@ -145,7 +145,7 @@ async def test_after_the_deadline_the_instruction_is_closed(world: World) -> Non
 
 async def test_the_municipality_channel_is_for_its_schools_administrators(world: World) -> None:
     """Made the first time Ольга Николаевна opens it; the schools' administrators are in it and
-    read; she posts; a teacher, and another municipality, see nothing of it."""
+    read (and answer her posts: the next test); she posts; a teacher, and another municipality, see nothing of it."""
     gym_id, natalia = await gymnasium(world)
     olga, muni_id = await municipal_admin(world)
     r = await olga.post(f"{API}/municipalities/{muni_id}/channel")
@@ -166,10 +166,93 @@ async def test_the_municipality_channel_is_for_its_schools_administrators(world:
         page = (await who.get(f"{API}/chats/{chat_id}/messages")).json()["messages"]
         assert page[0]["body"] == "Совещание директоров в среду в 15:00."
         r = await who.post(f"{API}/chats/{chat_id}/messages", json={"body": "Принято"})
-        assert r.status_code == 403 and error_code(r) == "chat_read_only"
+        assert r.status_code == 403 and error_code(r) == "replies_only"  # they answer posts
     anna = await world.as_("teacher")
     assert (await anna.get(f"{API}/chats/{chat_id}")).status_code == 404
     _, far_admin = await far_school(world)
     assert (await far_admin.get(f"{API}/chats/{chat_id}")).status_code == 404
     for who in (admin, anna, far_admin):
         assert (await who.post(f"{API}/municipalities/{muni_id}/channel")).status_code == 404
+
+
+async def test_school_administrators_answer_the_municipalitys_posts(world: World) -> None:
+    """Ольга Николаевна asks in the channel who comes to Wednesday's meeting; Ирина Петровна
+    answers the post, and every administrator of the channel — Наталья Сергеевна of the
+    gymnasium too — reads the answer live. An answer is to a post only: nothing of one's own,
+    no answer to an answer, no files; and the refusals change nothing."""
+    _, natalia = await gymnasium(world)
+    olga, muni_id = await municipal_admin(world)
+    chat_id = (await olga.post(f"{API}/municipalities/{muni_id}/channel")).json()["chat_id"]
+    r = await olga.post(f"{API}/chats/{chat_id}/messages",
+                        json={"body": "Кто будет на совещании в среду?"})
+    post_id = r.json()["id"]
+    admin = await world.as_("admin")
+    me = await admin.get(f"{API}/chats/{chat_id}")
+    assert me.json()["post_policy"] == "replies"
+    caps = me.json()["capabilities"]
+    assert (caps["can_post"], caps["can_reply"]) == (False, True)
+    assert (await olga.get(f"{API}/chats/{chat_id}")).json()["capabilities"]["can_post"]
+
+    before = len(world.events_of("message.new"))
+    r = await admin.post(f"{API}/chats/{chat_id}/messages",
+                         json={"body": "Школа № 1 будет, директор и завуч.",
+                               "reply_to_id": post_id})
+    assert r.status_code in (200, 201), r.text
+    answer_id = r.json()["id"]
+    [told] = world.events_of("message.new")[before:]
+    natalia_id = int((await natalia.get(f"{API}/me")).json()["id"])
+    olga_id = int((await olga.get(f"{API}/me")).json()["id"])
+    assert {natalia_id, olga_id} <= set(told.audience)
+    for who in (olga, natalia):
+        page = (await who.get(f"{API}/chats/{chat_id}/messages")).json()["messages"]
+        mine = [m for m in page if m["id"] == answer_id]
+        assert [(m["body"], m["reply_to_id"]) for m in mine] == [
+            ("Школа № 1 будет, директор и завуч.", post_id)]
+    # She corrects her own answer; the municipality answers her answer.
+    r = await admin.patch(f"{API}/chats/{chat_id}/messages/{answer_id}",
+                          json={"body": "Школа № 1 будет: директор."})
+    assert r.status_code == 200, r.text
+    r = await olga.post(f"{API}/chats/{chat_id}/messages",
+                        json={"body": "Спасибо!", "reply_to_id": answer_id})
+    assert r.status_code in (200, 201), r.text
+
+    async def count() -> int:
+        return len((await olga.get(f"{API}/chats/{chat_id}/messages")).json()["messages"])
+
+    had = await count()
+    # Refusals: a post of her own, an answer to an answer, a message of another chat, too
+    # long, empty — and a teacher, another municipality's administrator: no such chat.
+    r = await natalia.post(f"{API}/chats/{chat_id}/messages", json={"body": "Объявление"})
+    assert (r.status_code, error_code(r)) == (403, "replies_only")
+    r = await natalia.post(f"{API}/chats/{chat_id}/messages",
+                           json={"body": "И мы", "reply_to_id": answer_id})
+    assert r.status_code == 422 and r.json()["error"]["field_codes"] == {"reply_to_id": "not_a_post"}
+    staff = (await admin.get(f"{API}/chats", params={"org_id": world.org_id})).json()["chats"]
+    elsewhere = next(c["id"] for c in staff
+                     if c["id"] != chat_id and c["capabilities"]["can_post"])
+    other_msg = (await admin.post(f"{API}/chats/{elsewhere}/messages",
+                                  json={"body": "Коллеги, совещание в среду."})).json()["id"]
+    r = await natalia.post(f"{API}/chats/{chat_id}/messages",
+                           json={"body": "Да", "reply_to_id": other_msg})
+    assert r.status_code == 404
+    r = await natalia.post(f"{API}/chats/{chat_id}/messages",
+                           json={"body": "я" * 10_001, "reply_to_id": post_id})
+    assert r.status_code == 422
+    r = await natalia.post(f"{API}/chats/{chat_id}/messages",
+                           json={"body": "   ", "reply_to_id": post_id})
+    assert r.status_code == 422
+    anna = await world.as_("teacher")
+    _, far_admin = await far_school(world)
+    for who in (anna, far_admin):
+        r = await who.post(f"{API}/chats/{chat_id}/messages",
+                           json={"body": "Я тоже", "reply_to_id": post_id})
+        assert r.status_code == 404
+    assert await count() == had
+    # Answers are a member's messages: a flood of them is stopped as anywhere else.
+    for i in range(world.services.settings.flood_burst_messages):
+        r = await natalia.post(f"{API}/chats/{chat_id}/messages",
+                               json={"body": f"Уточнение {i}", "reply_to_id": post_id})
+        assert r.status_code in (200, 201), (i, r.text)
+    r = await natalia.post(f"{API}/chats/{chat_id}/messages",
+                           json={"body": "Ещё уточнение", "reply_to_id": post_id})
+    assert (r.status_code, error_code(r)) == (429, "flood")

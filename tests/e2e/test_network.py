@@ -110,6 +110,9 @@ def test_two_schools_open_a_joint_chat(browser: Any, server: LiveServer, school:
         marina.context.close()
 
 
+INCOMING_LIST = re.compile(r".*/api/v1/orgs/\d+/instructions$")
+
+
 def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, school: int) -> None:
     operator = Api(server, OPERATOR)
     muni = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
@@ -123,6 +126,13 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         sign_in(olga, server, MUNI_ADMIN)
         if olga.get_by_test_id("municipal-instructions").count() == 0:
             olga.goto("/municipality/instructions")  # from the organization chooser
+        # Ирина Петровна has the school's instructions open when it comes.
+        irina.goto("/admin/instructions")
+        sign_in(irina, server, ADMIN)
+        expect(irina.get_by_test_id("instructions-page")).to_be_visible()
+        expect(irina.get_by_test_id("instructions-incoming")).to_be_visible()
+        # From now on the list cannot be read again: what comes must come with its event.
+        irina.route(INCOMING_LIST, lambda route: route.abort())
         olga.get_by_test_id("instruction-title").fill("Учебная эвакуация до пятницы")
         olga.get_by_test_id("instruction-body").fill("Провести учебную эвакуацию и сдать акт.")
         # The evacuation plan goes with it: uploaded as soon as it is chosen, then sent.
@@ -142,11 +152,10 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         expect(sent).to_be_visible()
         expect(olga.get_by_test_id("attachment-chip")).to_have_count(0)  # went with it
 
-        irina.goto("/admin/instructions")
-        sign_in(irina, server, ADMIN)
         item = irina.get_by_test_id("instruction").filter(has_text="Учебная эвакуация до пятницы")
         link = item.get_by_test_id("instruction-file")
-        expect(link).to_contain_text("План эвакуации.txt")
+        expect(link).to_contain_text("План эвакуации.txt")  # from the event, files and all
+        irina.unroute(INCOMING_LIST)
         assert small_targets(irina, '[data-testid="instructions-page"]') == []
         shot(irina, "instructions-incoming-phone")
         irina.set_viewport_size(DESKTOP)
@@ -172,6 +181,71 @@ def test_a_school_takes_an_instruction_up(browser: Any, server: LiveServer, scho
         expect(sent.get_by_test_id("instruction-school").filter(has_text=SCHOOL)).to_contain_text(
             "Ещё не принято")
         shot(olga, "instructions-who-desktop")
+    finally:
+        olga.context.close()
+        irina.context.close()
+
+
+def test_a_school_administrator_answers_the_municipality_on_her_phone(
+        browser: Any, server: LiveServer, school: int) -> None:
+    """The municipality's channel (R2): Ольга Николаевна asks the schools a question; Ирина
+    Петровна answers that post from her phone (a post of her own is not what the channel is
+    for), and Ольга Николаевна sees the answer under her post without reloading."""
+    operator = Api(server, OPERATOR)
+    muni = operator.get("/regions")["regions"][0]["municipalities"][0]["id"]
+    r = operator.http.post(f"/municipalities/{muni}/admins",
+                           json={"phone": MUNI_ADMIN, "name": "Ольга Николаевна Руденко"})
+    assert r.status_code in (201, 409), r.text  # appointed here, or by the test before
+    operator.http.close()
+    olga_api = Api(server, MUNI_ADMIN)
+    chat_id = olga_api.post(f"/municipalities/{muni}/channel")["chat_id"]
+    olga_api.post(f"/chats/{chat_id}/messages",
+                  {"body": "Сколько учителей пройдут курсы по финансовой грамотности?"})
+    olga_api.http.close()
+    olga = new_page(browser, server, viewport=DESKTOP)
+    irina = new_page(browser, server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        olga.goto("/municipality/instructions")
+        sign_in(olga, server, MUNI_ADMIN)
+        if olga.get_by_test_id("municipal-instructions").count() == 0:
+            olga.goto("/municipality/instructions")  # from the organization chooser
+        olga.get_by_test_id("municipal-channel").click()  # her way to the channel
+        # A chat opens within an organization: with none chosen she is asked for one first.
+        olga.get_by_test_id("composer-input").or_(olga.get_by_test_id("org-chooser")).first.wait_for()
+        if olga.get_by_test_id("org-chooser").count():
+            olga.get_by_test_id("org-choices").locator("button").first.click()
+        olga.wait_for_url(f"**/chats/{chat_id}")
+        expect(olga.get_by_test_id("composer-input")).to_be_visible()
+        irina.goto(f"/chats/{chat_id}")
+        sign_in(irina, server, ADMIN)
+        irina.get_by_test_id("connection-status").wait_for(state="attached")
+        irina.goto(f"/chats/{chat_id}")
+        expect(irina.get_by_test_id("chat-replies-only")).to_be_visible()
+        post = irina.get_by_test_id("message").filter(has_text="финансовой грамотности")
+        post.get_by_test_id("message-more").click()
+        assert small_targets(irina, "[data-testid=message-menu]") == []
+        irina.get_by_test_id("message-reply").click()
+        expect(irina.get_by_test_id("composer-context")).to_be_visible()
+        irina.get_by_test_id("composer-input").fill("От Школы № 1 — четыре учителя.")
+        shot(irina, "municipal-channel-reply-phone")
+        irina.get_by_test_id("composer-send").click()
+        mine = irina.get_by_test_id("message").filter(has_text="четыре учителя")
+        expect(mine.get_by_test_id("message-quote")).to_contain_text("финансовой грамотности")
+        expect(mine.get_by_test_id("message-failed")).to_have_count(0)
+        # Without choosing a post the words stay in the box, and she is told how to answer.
+        irina.get_by_test_id("composer-input").fill("Вопрос ко всем")
+        irina.get_by_test_id("composer-send").click()
+        expect(irina.get_by_test_id("composer-input")).to_have_value("Вопрос ко всем")
+        expect(irina.get_by_test_id("message").filter(has_text="Вопрос ко всем")).to_have_count(0)
+        irina.get_by_test_id("composer-input").fill("")
+        assert small_targets(irina, ".chat__bottom") == []
+        shot(irina, "municipal-channel-phone")
+        irina.set_viewport_size(DESKTOP)
+        shot(irina, "municipal-channel-desktop")
+
+        answer = olga.get_by_test_id("message").filter(has_text="четыре учителя")
+        expect(answer.get_by_test_id("message-quote")).to_contain_text("финансовой грамотности")
+        shot(olga, "municipal-channel-owner-desktop")
     finally:
         olga.context.close()
         irina.context.close()

@@ -8,7 +8,7 @@ import { errorBox, pageHeader } from '../ui.js';
 import { blockedBanner } from '../moderation/blocked.js';
 import { chatAvatar } from './list.js';
 import { SEARCH_ICON } from './search.js';
-import { can, canPost } from './store.js';
+import { can, canPost, repliesOnly } from './store.js';
 import { callButton } from '../calls/call.js';
 
 const PEOPLE = ['M16 19v-1a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v1', 'M9 10a3 3 0 1 0 0-6 3 3 0 0 0 0 6', 'M22 19v-1a4 4 0 0 0-3-3.9', 'M16 4.1a3 3 0 0 1 0 5.8'];
@@ -42,11 +42,16 @@ export function chatHeader(chat, { onSearch, onRemind }) {
 export const headerKey = (chat) => JSON.stringify([chat.title, chat.members_count, chat.kind, chat.capabilities]);
 
 /** What the bottom shows: when it changes the bottom is drawn again. */
-export const bottomKey = (chat) => JSON.stringify([canPost(chat), chat.archived, chat.my_block]);
+export const bottomKey = (chat) => JSON.stringify([canPost(chat), repliesOnly(chat), chat.archived, chat.my_block]);
 
 export function bottomPart(chat, composer, onBlockEnd) {
   if (chat.archived) return h('p', { class: 'chat__readonly', testid: 'chat-readonly' }, t('chat.archived'));
   if (chat.my_block) return blockedBanner(chat, { onEnd: onBlockEnd });
+  // Where the members answer posts: the composer, for the answer chosen from a post's menu.
+  if (repliesOnly(chat)) {
+    return h('div', { class: 'chat__replies' },
+      h('p', { class: 'chat__readonly', testid: 'chat-replies-only' }, t('chat.replies_only')), composer.el);
+  }
   if (!canPost(chat)) return h('p', { class: 'chat__readonly', testid: 'chat-readonly' }, t('chat.moderators_only'));
   return composer.el;
 }

@@ -41,10 +41,11 @@ export function abilities(msg, view) {
   const own = view.me === msg.author_id;
   const live = !msg.deleted && !msg.pending && !msg.failed && msg.id;
   return {
-    reply: live && view.canPost,
+    // where the members only answer, they answer a post (a message answering nothing)
+    reply: live && (view.canPost || (view.canReply && !msg.reply_to_id)),
     react: live && view.isMember && view.canReact,
     forward: live && view.isMember,
-    edit: live && own && view.canPost && msg.kind !== 'poll' && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
+    edit: live && own && (view.canPost || view.canReply) && msg.kind !== 'poll' && Date.now() - new Date(msg.created_at).getTime() < EDIT_WINDOW_MS,
     remove: live && (own || view.canModerate),
     pin: live && view.canPin,
     pinned: live && view.isPinned(msg.id),

@@ -18,6 +18,7 @@ export function createMessageActions({ chatId, me, store, known, composer, sende
     me,
     isMember: true,
     get canPost() { return can(store.chat(), 'post'); },
+    get canReply() { return can(store.chat(), 'reply'); },
     get canReact() { return can(store.chat(), 'react'); },
     get canModerate() { return can(store.chat(), 'moderate'); },
     get canPin() { return can(store.chat(), 'pin'); },

@@ -32,10 +32,12 @@ export const isChannel = (chat) => CHANNELS.has(chat.kind);
 /**
  * What the person may do in the chat is the server's word (`capabilities` of a chat's answer:
  * the policy, the archive and a block already weighed); nothing here decides it again.
- * can(chat, 'post' | 'react' | 'moderate' | 'pin' | 'manage' | 'invite' | 'remind_rules')
+ * can(chat, 'post' | 'reply' | 'react' | 'moderate' | 'pin' | 'manage' | 'invite' | 'remind_rules')
  */
 export const can = (chat, what) => Boolean(chat && chat.capabilities && chat.capabilities[`can_${what}`]);
 export const canPost = (chat) => can(chat, 'post');
+/** Only answers to posts (the municipality's channel): a reply, not a post of one's own. */
+export const repliesOnly = (chat) => !canPost(chat) && can(chat, 'reply');
 export const canModerate = (chat) => can(chat, 'moderate');
 
 export const chatState = () => state;

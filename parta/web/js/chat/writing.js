@@ -8,7 +8,7 @@ import { createComposer } from './composer.js';
 import { createQuietHint } from './quiet_hint.js';
 import { openPollForm } from '../polls/form.js';
 import { createSender } from './sender.js';
-import { canPost } from './store.js';
+import { canPost, repliesOnly } from './store.js';
 
 /**
  * chatId; me; store (the open chat); timeline; pages (history.js); known (known.js);
@@ -34,6 +34,10 @@ export function createWriting({ chatId, me, store, timeline, pages, known, typin
       }
     },
     onSubmit: async (text, { replyTo, editing, attachments }) => {
+      if (!editing && !replyTo && repliesOnly(store.chat())) {
+        toast(t('chat.replies_only'), 'error');
+        throw new Error('replies_only'); // the composer keeps the text
+      }
       if (!editing) {
         if (await intercept(text, attachments)) return;
         if (!pages.liveEnd) {

@@ -52,7 +52,9 @@ function memberRow(member, chat, { alertEl, reload, mod, school }) {
   if (member.has_profile) {
     actions.push(h('a', { class: 'btn btn--ghost btn--small', href: `/people/${person.id}`, testid: 'member-profile' }, t('office_hours.profile')));
   }
-  if (!self && can(chat, 'manage') && !SYSTEM.has(chat.kind) && member.role !== 'owner') {
+  // The server's word on whom the viewer may appoint (in a joint chat of schools: the owner
+  // school's moderators, a guest school's staff too).
+  if (!self && member.can_set_role && !SYSTEM.has(chat.kind)) {
     const makeMod = member.role === 'member';
     actions.push(button(makeMod ? t('members_chat.make_moderator') : t('members_chat.unmake_moderator'), async (event) => {
       await busy(event.currentTarget, async () => {

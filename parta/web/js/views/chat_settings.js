@@ -21,7 +21,8 @@ function policyFields(values = {}) {
   return [
     field({
       name: 'post_policy', label: t('chat_settings.post_policy'), type: 'select', value: values.post_policy || 'everyone', testid: 'chat-post-policy',
-      options: [['everyone', t('chat_settings.post_everyone')], ['moderators', t('chat_settings.post_moderators')]],
+      options: [['everyone', t('chat_settings.post_everyone')], ['moderators', t('chat_settings.post_moderators')],
+        ['replies', t('chat_settings.post_replies')]],
     }),
     field({
       name: 'slow_mode_seconds', label: t('chat_settings.slow_mode'), type: 'select', value: values.slow_mode_seconds || 0, testid: 'chat-slow-mode',

@@ -47,17 +47,31 @@ function incomingItem(ins, reload) {
 
 export async function instructionsView(ctx) {
   const holder = h('div', { testid: 'instructions-incoming' });
-  const reload = async () => {
+  let list = [];
+  const draw = () => replace(holder, list.length
+    ? h('ul', { class: 'invites' }, list.map((i) => incomingItem(i, reload)))
+    : empty(t('instructions.none')));
+  async function reload() {
     try {
-      const list = (await get(orgPath('/instructions'))).instructions || [];
-      replace(holder, list.length
-        ? h('ul', { class: 'invites' }, list.map((i) => incomingItem(i, reload)))
-        : empty(t('instructions.none')));
+      list = (await get(orgPath('/instructions'))).instructions || [];
+      draw();
     } catch (error) {
       replace(holder, errorBox(error));
     }
-  };
-  ctx.onLeave(onNetwork(() => reload()));
+  }
+  // An instruction that comes (or is reminded of) carries itself, files included, as the list
+  // shows it: it takes its place in the list (newest first) as it is; anything else is read
+  // again.
+  ctx.onLeave(onNetwork((event) => {
+    if (event && event.type === 'instruction.received' && event.instruction) {
+      if (event.org_id !== session.orgId) return; // another school of the same administrator
+      list = [event.instruction, ...list.filter((i) => i.id !== event.instruction.id)]
+        .sort((a, b) => b.id - a.id);
+      draw();
+      return;
+    }
+    reload();
+  }));
   await reload();
   return h('div', { class: 'stack stack--page instructions', testid: 'instructions-page' },
     pageHeader(t('instructions.title'), t('instructions.lead')), holder);
