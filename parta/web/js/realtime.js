@@ -18,7 +18,7 @@ const CLOSE_FOREIGN_ORIGIN = 4403;
 const MAX_WAITING = 64; // the server refuses more sends waiting for their answers on one socket
 const MAX_FRAME = 64 * 1024; // bytes of one frame the server reads
 
-let receiver = null; // {event(e), resync(reason)}: the dispatcher
+let receiver = null; // {event(e), resync(reason, head)}: the dispatcher
 const statusListeners = new Set();
 let socket = null;
 let userId = null;
@@ -84,7 +84,7 @@ function setStatus(next) {
   }
 }
 
-/** The one receiver of the stream (the dispatcher): {event(e), resync(reason)}. */
+/** The one receiver of the stream (the dispatcher): {event(e), resync(reason, head)}. */
 export function setReceiver(next) {
   receiver = next;
 }
