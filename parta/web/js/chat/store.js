@@ -220,10 +220,11 @@ function onMember(event) {
   if (session.user && event.user_id === session.user.id) reloadSoon();
 }
 
-/** The stream says (re)start from `head`: fetch the list again unless the one loaded (or on
- *  its way) already reflects the stream at or past it — a fast start then fetches it once. */
-function resync(_reason, head) {
-  if (head == null) {
+/** The stream says (re)start from `head`. After a first hello ('fresh'), fetch the list
+ *  again only when the one loaded (or on its way) does not reflect the stream through `head` —
+ *  a fast start then fetches it once. After a gap (rare), always. */
+function resync(reason, head) {
+  if (reason !== 'fresh' || head == null) {
     reloadSoon();
     return;
   }

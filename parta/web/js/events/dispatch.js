@@ -5,8 +5,9 @@
 // server cannot fill a gap in the stream (or the tab connects afresh) every store is told, here
 // and nowhere else, to refetch — `resync(reason, head)`, reason 'fresh' | 'gap' | 'too_slow',
 // `head` the stream's id from which events come again (null: unknown). A store whose answer
-// says which event id it reflects (the chat list's `event_id`) may skip the refetch when that is
-// at or past `head`: nothing it lacks can lie between (see `reflects`).
+// says which event id it reflects (the chat list's `event_id`) may skip the refetch after a
+// first hello ('fresh') when that is at or past `head`: nothing it lacks can lie between (see
+// `reflects`); after a gap the chat store fetches again all the same.
 //
 //   registerStore({ name: 'chats', events: { 'message.new': onMessage, … }, resync: reload });
 
