@@ -56,17 +56,11 @@ self.addEventListener('fetch', (event) => {
     })());
     return;
   }
-  // The shell names the files by this version's URLs, /static/v/<VERSION>/…: the same files
-  // as the cached /static/…. Another version's (a deploy's new shell, before this worker is
-  // replaced) always comes from the network: never an older file under a newer name.
-  const versioned = url.pathname.match(/^\/static\/v\/([^/]+)(\/.*)$/);
-  if (versioned && versioned[1] !== VERSION) return;
   if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.webmanifest') {
     // The client's own files: from this version's cache, else the network.
-    const key = versioned ? `/static${versioned[2]}` : request;
     event.respondWith((async () => {
       const cache = await caches.open(CACHE);
-      const hit = await cache.match(key, { ignoreSearch: true });
+      const hit = await cache.match(request, { ignoreSearch: true });
       return hit || fetch(request);
     })());
   }
