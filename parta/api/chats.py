@@ -16,6 +16,7 @@ from parta.api.responses import errors, file_answer, stored_file
 from parta.errors import NotFound
 from parta.queries import chats as chat_queries
 from parta.queries.scope import chat_for, org_seen
+from parta.realtime import eventlog
 from parta.schemas.chats import (
     ChatDetail,
     ChatIn,
@@ -64,9 +65,13 @@ async def my_chats(ctx: AuthCtx, org_id: Annotated[int | None, Query(ge=1, le=2*
                    ) -> ChatList:
     assert ctx.user is not None
     within = await org_seen(ctx.db, ctx.require_actor(), org_id) if org_id else None
+    # The stream's head before the list, in the same transaction: the list holds at least
+    # every event up to it, so a client whose event socket says hello at or below it need not
+    # fetch the list again.
+    head, _ = await eventlog.head_id(ctx.db)
     return ChatList.model_construct(
         chats=await chat_queries.chat_list(ctx.db, ctx.user.id, within),
-        invitations=await chat_queries.invitations(ctx.db, ctx.user.id))
+        invitations=await chat_queries.invitations(ctx.db, ctx.user.id), event_id=head)
 
 
 @router.get("/search", response_model=SearchResults, responses=errors(401, 404, 422))

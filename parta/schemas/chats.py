@@ -145,8 +145,12 @@ class Invitation(ChatOut):
 
 
 class ChatList(BaseModel):
+    """The person's chats and invitations; ``event_id``: the event stream's id the list
+    reflects (every event up to it is in it; the event socket's hello says its own)."""
+
     chats: list[ChatItem]
     invitations: list[Invitation]
+    event_id: int = 0
 
 
 class ChatDetail(ChatOut):

@@ -44,6 +44,7 @@ class ClientState:
     chat: dict[str, Any] | None
     messages: dict[str, Any] | None
     seen: int  # how many of World's events were published when this was fetched
+    seen_at_fetch: int = 0  # the same, kept from the fetch (``seen`` moves as events apply)
     refetch: set[str] = field(default_factory=set)
 
     @classmethod
@@ -53,7 +54,7 @@ class ClientState:
             clients[key] = await world.as_(key)
         client = clients[key]
         state = cls(key, await world.user_id(key), client, chat_id, {}, None, None,
-                    len(world.events))
+                    len(world.events), len(world.events))
         await state._load({"chats", "chat", "messages"})
         return state
 
@@ -188,7 +189,13 @@ class ClientState:
         fresh = ClientState(self.key, self.user_id, self.client, self.chat_id, {}, None, None,
                             len(world.events))
         await fresh._load({"chats", "chat", "messages"})
-        for what, held, now in (("the chat list", self.chats, fresh.chats),
+        # The list's `event_id` is the stream's head when it was read (others' events move it
+        # too): it only grows, and the fresh list reflects every event this client applied.
+        assert fresh.chats["event_id"] >= self.chats["event_id"], (self.key, "event_id went back")
+        ids = [e.id for e in world.events[self.seen_at_fetch:] if self.user_id in e.audience and e.id]
+        assert fresh.chats["event_id"] >= max(ids, default=0), (self.key, "a list behind its events")
+        for what, held, now in (("the chat list", _without_watermark(self.chats),
+                                 _without_watermark(fresh.chats)),
                                 ("the open chat", self.chat, fresh.chat),
                                 ("the open chat's messages", _without_reads(self.messages),
                                  _without_reads(fresh.messages))):
@@ -199,6 +206,10 @@ class ClientState:
 # Who else read one's own messages is not an event (it would cost a delivery to every member
 # for every read): the chat page looks at its newest page again now and then (chat/reading.js).
 READS = {"read_by", "read_by_ids", "read_of"}
+
+
+def _without_watermark(answer: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answer.items() if k != "event_id"}
 
 
 def _without_reads(page: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -202,9 +202,11 @@ async function render() {
   } else if (found && found.options.municipal && !isMunicipal()) {
     view = forbidden;
   }
+  // The stream, the chat list and the rest start now, beside the organization's answer: none of
+  // them waits for it (they need only its id, from /me).
+  connectLive();
   if (layout === 'app' && user) await loadOrg();
   if (id !== renderId) return;
-  connectLive();
 
   const { shell, main } = layout === 'bare' ? bareShell() : appShell();
   replace(root, shell);

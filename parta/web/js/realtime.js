@@ -18,7 +18,7 @@ const CLOSE_FOREIGN_ORIGIN = 4403;
 const MAX_WAITING = 64; // the server refuses more sends waiting for their answers on one socket
 const MAX_FRAME = 64 * 1024; // bytes of one frame the server reads
 
-let receiver = null; // {event(e), resync(reason)}: the dispatcher
+let receiver = null; // {event(e), resync(reason, head)}: the dispatcher
 const statusListeners = new Set();
 let socket = null;
 let userId = null;
@@ -63,10 +63,10 @@ function deliver(event) {
   }
 }
 
-function resync(reason) {
+function resync(reason, head = null) {
   if (!receiver) return;
   try {
-    receiver.resync(reason);
+    receiver.resync(reason, head);
   } catch (error) {
     console.error('dispatching a resync', error); // eslint-disable-line no-console
   }
@@ -84,7 +84,7 @@ function setStatus(next) {
   }
 }
 
-/** The one receiver of the stream (the dispatcher): {event(e), resync(reason)}. */
+/** The one receiver of the stream (the dispatcher): {event(e), resync(reason, head)}. */
 export function setReceiver(next) {
   receiver = next;
 }
@@ -137,14 +137,15 @@ function handle(raw) {
     saveLastId(Number(event.last_id) || 0);
     attempt = 0;
     setStatus('live');
-    // A first connection replays nothing: what a view fetched before it may be a bit old.
-    if (fresh) resync('fresh');
+    // A first connection replays nothing: what a view fetched before it may be a bit old —
+    // older than the stream's head, which a store compares with what its answer reflected.
+    if (fresh) resync('fresh', lastId);
     return;
   }
   if (type === 'resync_required') {
     // With a position we go on from it; without one (cut off as too slow) we start afresh.
     saveLastId(event.last_id != null ? Number(event.last_id) : null);
-    resync(event.reason || 'gap');
+    resync(event.reason || 'gap', lastId);
     return;
   }
   if (typeof event.id === 'number' && event.id > 0) {

@@ -5,7 +5,7 @@
 // exactly is fetched again, and after a gap in the stream the whole list.
 
 import { get } from '../api.js';
-import { onStatus, registerStore } from '../events/dispatch.js';
+import { onStatus, reflects, registerStore } from '../events/dispatch.js';
 import { session } from '../session.js';
 
 const state = {
@@ -15,6 +15,7 @@ const state = {
   loaded: false,
   error: null,
   openChatId: null, // the chat on screen, if any
+  eventId: null, // the event stream's id the loaded list reflects (the answer's `event_id`)
 };
 const listeners = new Set();
 const arrivals = new Set(); // fn(event) for each new message of the person's chats
@@ -23,6 +24,7 @@ let loading = null;
 let reloadTimer = null;
 let subscribed = false;
 let stale = false;
+let newestDuringLoad = 0; // the newest event id that came while a list was on its way
 
 const CHANNELS = new Set(['channel', 'school_channel', 'staff_channel']);
 
@@ -72,11 +74,16 @@ export function nameOf(userId) {
 }
 
 async function fetchChats(orgId) {
+  newestDuringLoad = 0;
   const answer = await get(`/chats${orgId ? `?org_id=${orgId}` : ''}`);
   if (orgId !== state.orgId) return; // the person switched organizations meanwhile
   stale = false;
   state.chats = answer.chats || [];
   state.invitations = answer.invitations || [];
+  state.eventId = Number.isSafeInteger(answer.event_id) ? answer.event_id : null;
+  // An event that came while the list was on its way, newer than the list, was applied to the
+  // old list that this one replaces: fetch again rather than lose it.
+  if (newestDuringLoad && !reflects(state.eventId, newestDuringLoad)) reloadSoon();
   for (const c of state.chats) {
     if (c.last_message && c.last_message.author_name) names.set(c.last_message.author_id, c.last_message.author_name);
   }
@@ -92,6 +99,7 @@ export function loadChats(orgId = session.orgId) {
     state.chats = [];
     state.invitations = [];
     state.loaded = false;
+    state.eventId = null;
     loading = null;
   }
   if (!loading) {
@@ -129,6 +137,7 @@ export function resetChats() {
   state.invitations = [];
   state.loaded = false;
   state.openChatId = null;
+  state.eventId = null;
   loading = null;
   changed();
 }
@@ -213,23 +222,47 @@ function onMember(event) {
   if (session.user && event.user_id === session.user.id) reloadSoon();
 }
 
+/** The stream says (re)start from `head`. After a first hello ('fresh'), fetch the list
+ *  again only when the one loaded (or on its way) does not reflect the stream through `head` —
+ *  a fast start then fetches it once. After a gap (rare), always. */
+function resync(reason, head) {
+  if (reason !== 'fresh' || head == null) {
+    reloadSoon();
+    return;
+  }
+  const check = () => {
+    if (!reflects(state.eventId, head)) reloadSoon();
+  };
+  if (loading) loading.then(check);
+  else if (state.loaded) check();
+  else if (state.error) reloadSoon();
+  // Nothing loaded nor asked for yet: the first load comes after this hello, so reflects it.
+}
+
+// Every event this store takes is noted while a list is on its way (see fetchChats).
+const noting = (fn) => (event) => {
+  if (loading && Number.isSafeInteger(event.id) && event.id > newestDuringLoad) newestDuringLoad = event.id;
+  return fn(event);
+};
+
 function subscribe() {
   if (subscribed) return;
   subscribed = true;
+  const events = {
+    'message.new': onMessage,
+    'message.edited': onEdited,
+    'message.deleted': (e) => mine(e) && onDeleted(e),
+    'chat.read': onRead,
+    'chat.invited': (e) => mine(e) && reloadSoon(),
+    'chat.changed': (e) => mine(e) && reloadSoon(),
+    'chat.member': (e) => mine(e) && onMember(e),
+    // My block began or ended: what I may do there (capabilities) is fetched again.
+    'moderation.block': (e) => mine(e) && onMember(e),
+  };
   registerStore({
     name: 'chats',
-    events: {
-      'message.new': onMessage,
-      'message.edited': onEdited,
-      'message.deleted': (e) => mine(e) && onDeleted(e),
-      'chat.read': onRead,
-      'chat.invited': (e) => mine(e) && reloadSoon(),
-      'chat.changed': (e) => mine(e) && reloadSoon(),
-      'chat.member': (e) => mine(e) && onMember(e),
-      // My block began or ended: what I may do there (capabilities) is fetched again.
-      'moderation.block': (e) => mine(e) && onMember(e),
-    },
-    resync: reloadSoon,
+    events: Object.fromEntries(Object.entries(events).map(([type, fn]) => [type, noting(fn)])),
+    resync,
   });
   onStatus((status) => {
     if (status === 'live' && stale) reloadSoon();

@@ -3,7 +3,11 @@
 //
 // A store registers once: the event types it takes, and how it refetches what it holds. When the
 // server cannot fill a gap in the stream (or the tab connects afresh) every store is told, here
-// and nowhere else, to refetch — `resync(reason)`, reason 'fresh' | 'gap' | 'too_slow'.
+// and nowhere else, to refetch — `resync(reason, head)`, reason 'fresh' | 'gap' | 'too_slow',
+// `head` the stream's id from which events come again (null: unknown). A store whose answer
+// says which event id it reflects (the chat list's `event_id`) may skip the refetch after a
+// first hello ('fresh') when that is at or past `head`: nothing it lacks can lie between (see
+// `reflects`); after a gap the chat store fetches again all the same.
 //
 //   registerStore({ name: 'chats', events: { 'message.new': onMessage, … }, resync: reload });
 
@@ -22,10 +26,10 @@ function route(event) {
   }
 }
 
-function resyncAll(reason) {
+function resyncAll(reason, head = null) {
   for (const [name, store] of stores) {
     try {
-      store.resync(reason);
+      store.resync(reason, head);
     } catch (error) {
       console.error(`store ${name} on resync`, error); // eslint-disable-line no-console
     }
@@ -55,6 +59,12 @@ export function unregisterStore(name) {
     if (kept.length) routes.set(type, kept);
     else routes.delete(type);
   }
+}
+
+/** Whether an answer that reflects the stream through `watermark` holds everything up to
+ *  `head` (both event ids; null or undefined: not known, so no). */
+export function reflects(watermark, head) {
+  return Number.isSafeInteger(watermark) && Number.isSafeInteger(head) && watermark >= head;
 }
 
 export { onStatus };
