@@ -4,13 +4,13 @@ The chat's post policy gains ``replies`` (the moderators post, the members answe
 column is a plain string of 20 characters, so only the channels already made change.
 
 Revision ID: 0030_network_moderators
-Revises: 0028_instruction_files
+Revises: 0029_school_week_counters
 Create Date: 2026-12-07 21:10:00
 """
 from alembic import op
 
 revision = '0030_network_moderators'
-down_revision = '0028_instruction_files'
+down_revision = '0029_school_week_counters'
 branch_labels = None
 depends_on = None
 

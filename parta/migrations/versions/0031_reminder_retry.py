@@ -1,7 +1,7 @@
 """reminder deliveries (issue 15): an acknowledgement reminder's letters and SMS, retried
 
 Revision ID: 0031_reminder_retry
-Revises: 0028_instruction_files
+Revises: 0030_network_moderators
 Create Date: 2026-12-07 21:15:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import parta.db
 
 revision = '0031_reminder_retry'
-down_revision = '0028_instruction_files'
+down_revision = '0030_network_moderators'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """urgent marks in ordinary chats (SMS to parents) and teachers' office hours (issue 14)
 
 Revision ID: 0032_office_hours
-Revises: 0028_instruction_files
+Revises: 0031_reminder_retry
 Create Date: 2026-12-07 21:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import parta.db
 
 revision = '0032_office_hours'
-down_revision = '0028_instruction_files'
+down_revision = '0031_reminder_retry'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 source, streamed from the server into a Janus Streaming mountpoint
 
 Revision ID: 0033_broadcast_video
-Revises: 0028_instruction_files
+Revises: 0032_office_hours
 Create Date: 2026-12-07 21:15:00
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import parta.db
 
 revision = '0033_broadcast_video'
-down_revision = '0028_instruction_files'
+down_revision = '0032_office_hours'
 branch_labels = None
 depends_on = None
 
