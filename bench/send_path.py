@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
           f"per send ({cpu / delivered[0] * 1e6:.1f} µs per delivery), "
           f"{statements[0] / args.sends:.1f} SQL statements per send")
     if args.show_sql:  # the statements of the last send
-        print("\n".join(seen[-int(round(statements[0] / args.sends)):]))
+        print("\n".join(seen[-round(statements[0] / args.sends):]))
     await services.bus.stop()
 
 

@@ -32,7 +32,13 @@ from parta.models import (
     Role,
 )
 from parta.models.chat import CHANNEL_KINDS
-from parta.policy import STAFF, appoints_moderators, chat_capabilities, may_mark_urgent, sees_read_receipts
+from parta.policy import (
+    STAFF,
+    appoints_moderators,
+    chat_capabilities,
+    may_mark_urgent,
+    sees_read_receipts,
+)
 from parta.queries.blocks import active_block, blocked_in
 from parta.queries.direct import direct_refusals
 from parta.queries.people import persons
