@@ -63,6 +63,10 @@ class Services:
     committed: list[Callable[[list[Envelope]], None]] = field(default_factory=list)
     # Polls' live results: one event per poll per interval however many vote (actions.polls).
     poll_results: Coalescer = field(init=False)
+    # Broadcasts' live viewer counts waiting out their window (actions.broadcast_air): one
+    # timer per broadcast, owned by these services, not by the module (a timer of another
+    # app, or of a test before, must never swallow this one's count).
+    broadcast_counts: dict[int, asyncio.Task[None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.uploads = UploadGate(self.settings.media_workers)

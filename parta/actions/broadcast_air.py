@@ -42,7 +42,6 @@ __all__ = ["EARLY", "PROXY_PATH", "bind_janus_session", "go_off_air", "go_on_air
 log = logging.getLogger("parta.broadcasts")
 PROXY_PATH = "/api/v1/broadcasts/{broadcast_id}/janus"
 EARLY = timedelta(minutes=30)  # a presenter may go on the air this long before the start
-_count_timers: dict[int, asyncio.Task[None]] = {}
 
 
 def _unavailable(exc: Exception) -> Unavailable:
@@ -234,7 +233,7 @@ def _count_later(ctx: Ctx, b: Broadcast) -> None:
 
     async def send() -> None:
         await asyncio.sleep(services.settings.broadcast_count_seconds)
-        _count_timers.pop(broadcast_id, None)
+        services.broadcast_counts.pop(broadcast_id, None)
         try:
             async with unit_of_work(services, read_only=True) as r:
                 count = (await viewers_now(r.db, [broadcast_id])).get(broadcast_id, 0)
@@ -249,8 +248,8 @@ def _count_later(ctx: Ctx, b: Broadcast) -> None:
             log.exception("counting the viewers of broadcast %s failed", broadcast_id)
 
     async def start() -> None:
-        if broadcast_id not in _count_timers:
-            _count_timers[broadcast_id] = asyncio.create_task(
+        if broadcast_id not in services.broadcast_counts:
+            services.broadcast_counts[broadcast_id] = asyncio.create_task(
                 send(), name=f"parta-broadcast-count-{broadcast_id}")
 
     ctx.after_commit.append(start)
