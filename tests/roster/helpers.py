@@ -71,8 +71,12 @@ async def school(world: World, org_id: int | None = None) -> dict[str, Any]:
             Group.org_id == oid, Group.archived_at.is_(None)))).scalars()}
         names = {u.id: u.name for u in (await db.execute(select(User))).scalars()}
         people: dict[str, dict[str, Any]] = {}
+        # By name; namesakes exist (the lyceum's Ирина Петровна Смирнова and the demo's): the
+        # later membership (the file's person) is the one under the name, whatever order the
+        # database returns rows in (PostgreSQL reuses freed space after a DELETE).
         for m in (await db.execute(select(Membership).where(
-                Membership.org_id == oid, Membership.left_at.is_(None)))).scalars():
+                Membership.org_id == oid, Membership.left_at.is_(None))
+                .order_by(Membership.id))).scalars():
             roles = sorted(r.value for r in (await db.execute(select(MembershipRole.role).where(
                 MembershipRole.membership_id == m.id))).scalars())
             people[names[m.user_id]] = {"id": m.user_id, "roles": roles, "classes": []}
