@@ -43,3 +43,13 @@ export function createViewReporter({ chatId, onRecorded }) {
     },
   };
 }
+
+/**
+ * A post's view count only grows (the server counts each person once): an answer read before
+ * our own view was recorded must not take back the one the page already added for it.
+ */
+export function moreViews(a, b) {
+  if (a == null) return b ?? undefined;
+  if (b == null) return a;
+  return Math.max(a, b);
+}

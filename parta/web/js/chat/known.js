@@ -3,6 +3,7 @@
 // quotes of it, the pinned bar).
 
 import { get } from '../api.js';
+import { moreViews } from './channel_views.js';
 import { rememberPeople } from './store.js';
 
 /**
@@ -33,7 +34,7 @@ export function createKnownMessages({ chatId, me, chat, channel, timeline, pinne
       author: m.author || people.get(m.author_id) || known.author || null,
       read_by: m.read_by ?? known.read_by ?? (own ? 0 : undefined),
       read_of: m.read_of ?? known.read_of ?? (own ? Math.max((chat().members_count || 1) - 1, 0) : undefined),
-      views: m.views ?? known.views ?? (channel ? 0 : undefined),
+      views: moreViews(m.views, known.views) ?? (channel ? 0 : undefined),
     };
   }
 

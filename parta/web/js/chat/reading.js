@@ -3,7 +3,7 @@
 // are not events, so the newest page is looked at again now and then.
 
 import { get, post } from '../api.js';
-import { createViewReporter } from './channel_views.js';
+import { createViewReporter, moreViews } from './channel_views.js';
 import { PAGE } from './history.js';
 import { readLocally } from './store.js';
 
@@ -45,7 +45,7 @@ export function createReading({ chatId, me, chat, channel, timeline, known, curr
     for (const m of page.messages || []) {
       const have = timeline.get(m.id);
       if (!have) continue;
-      const fresh = { ...have, ...m, author: m.author || have.author };
+      const fresh = { ...have, ...m, author: m.author || have.author, views: moreViews(m.views, have.views) };
       if (FRESH_KEYS.some((k) => JSON.stringify(have[k]) !== JSON.stringify(fresh[k]))) timeline.update(fresh);
     }
   }
