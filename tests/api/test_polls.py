@@ -149,7 +149,7 @@ async def test_the_class_teacher_asks_the_parents_about_the_excursion_date(world
     assert seen["results_visible"] is True and seen["can_vote"] is False
     async with world.services.sessionmaker() as db:
         actions = list((await db.execute(select(AuditEntry.action).where(
-            AuditEntry.target_type == "poll"))).scalars())
+            AuditEntry.target_type == "poll").order_by(AuditEntry.id))).scalars())
     assert actions == ["poll.created", "poll.closed"]
 
 
