@@ -250,3 +250,19 @@ def test_a_channel_post_counts_who_saw_it(browser: Any, server: LiveServer) -> N
     expect(post.get_by_test_id("message-views")).to_contain_text("Просмотров: 1")
     shot(masha, "channel-views")
     masha.context.close()
+
+
+def test_a_new_post_counts_her_view_beside_posts_she_saw_before(browser: Any, server: LiveServer) -> None:
+    """Her page reports an older post she saw on an earlier visit with the new one; the server
+    counts only the new view, and the page still shows it without a reload."""
+    token = api_token(server, ADMIN)
+    for text in ("Субботник переносится на воскресенье.", "Концерт к Новому году — 26 декабря."):
+        with api(server, token) as http:
+            chats = http.get("/chats").json()["chats"]
+            channel = next(c for c in chats if c["kind"] == "school_channel")
+            http.post(f"/chats/{channel['id']}/messages", json={"body": text}).raise_for_status()
+        masha = open_as(browser, server, STUDENT)
+        open_chat(masha, "Общешкольный канал")
+        post = masha.get_by_test_id("message").filter(has_text=text)
+        expect(post.get_by_test_id("message-views")).to_contain_text("1")
+        masha.context.close()

@@ -6,8 +6,11 @@ import { post } from '../api.js';
 const BATCH_DELAY_MS = 1000;
 const BATCH_MAX = 200; // what the server takes in one request
 
-/** onRecorded(ids) when the server counted every one of `ids` as a new view. */
-export function createViewReporter({ chatId, onRecorded }) {
+/**
+ * onRecorded(ids) when the server counted every one of `ids` as a new view; onPartly() when it
+ * counted only some of them.
+ */
+export function createViewReporter({ chatId, onRecorded, onPartly }) {
   const reported = new Set();
   let queue = [];
   let timer = null;
@@ -19,9 +22,10 @@ export function createViewReporter({ chatId, onRecorded }) {
     if (queue.length) timer = setTimeout(flush, BATCH_DELAY_MS);
     if (!ids.length) return;
     post(`/chats/${chatId}/views`, { message_ids: ids }).then((answer) => {
-      // All new: each count goes up by one (ours). Some seen before: which ones is unknown,
-      // and the counts are put right on the next load.
+      // All new: each count goes up by one (ours). Some seen before (on another page or
+      // device): which ones is unknown, so the counts are read again.
       if (answer.recorded === ids.length) onRecorded(ids);
+      else if (answer.recorded > 0 && onPartly) onPartly();
     }).catch(() => {
       for (const id of ids) reported.delete(id); // seen again, sent again
     });

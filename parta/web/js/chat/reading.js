@@ -18,6 +18,7 @@ export function createReading({ chatId, me, chat, channel, timeline, known, curr
   const views = channel ? createViewReporter({
     chatId,
     onRecorded: (ids) => ids.forEach((id) => known.change(id, (m) => ({ views: (m.views || 0) + 1 }))),
+    onPartly: () => refreshSoon(0),
   }) : null;
 
   function flushRead() {
