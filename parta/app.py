@@ -66,8 +66,8 @@ from parta.db import make_engine, make_sessionmaker
 from parta.http_limits import BodyLimits, route_limits
 from parta.http_log import RequestLog
 from parta.i18n import LANGUAGES, catalog
+from parta.pwa import VersionedStatic, shell_page
 from parta.pwa import router as pwa_router
-from parta.pwa import shell_page
 from parta.realtime import eventlog
 from parta.realtime.bus import make_bus
 from parta.realtime.gateway import Hub
@@ -200,6 +200,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app.include_router(pwa_router)  # /manifest.webmanifest, /sw.js (before the pages' catch-all)
     web: Path = settings.web_dir
+    # The shell's versioned URLs (immutable), before the plain ones (revalidated).
+    app.mount("/static/v/{version}", VersionedStatic(web), name="static-versioned")
     app.mount("/static", StaticFiles(directory=web, check_dir=False), name="static")
 
     pages = page_paths(web)

@@ -4,6 +4,11 @@ The service worker keeps the app shell (the HTML, scripts, styles, catalogs and 
 cache named after the asset version — a hash of the web client's files — so a deploy that
 changes any file brings a new worker and a new cache, and the old one is deleted. It never
 caches API answers (they carry personal data) nor uploaded files.
+
+The shell names the client's files by versioned URLs, ``/static/v/<asset version>/…`` (the same
+files as ``/static/…``; a module's relative imports inherit the prefix), answered as immutable
+for a year: a start needs no revalidation of its scripts, and a deploy that changes any file
+changes every URL. Another version's URL is answered too, but only to be revalidated.
 """
 
 from __future__ import annotations
@@ -16,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
-__all__ = ["SHELL_DIRS", "asset_version", "manifest", "router", "shell_assets", "shell_page",
-           "start_modules"]
+__all__ = ["IMMUTABLE", "SHELL_DIRS", "VersionedStatic", "asset_version", "manifest", "router",
+           "shell_assets", "shell_page", "start_modules", "versioned"]
 
 SHELL_DIRS = ("css", "js", "i18n", "icons")
 THEME = "#0f766e"  # --accent in css/base.css
 BACKGROUND = "#f4f6f8"  # --bg
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @cache
@@ -43,8 +51,9 @@ def asset_version(web_dir: Path) -> str:
 
 
 def shell_assets(web_dir: Path) -> list[str]:
-    """What an offline start needs: the shell at «/» and every static file of the client."""
-    return ["/", "/manifest.webmanifest", *_scan(web_dir)[1]]
+    """What an offline start needs: the shell at «/» and every static file of the client, by
+    this version's URLs (the ones the shell names)."""
+    return ["/", "/manifest.webmanifest", *(versioned(web_dir, u) for u in _scan(web_dir)[1])]
 
 
 # A static ``import … from './x.js'`` / ``export … from`` / ``import './x.js'`` (not ``import()``,
@@ -74,18 +83,40 @@ def start_modules(web_dir: Path) -> tuple[str, ...]:
     return tuple(sorted(f"/static/{p.relative_to(root).as_posix()}" for p in seen))
 
 
+def versioned(web_dir: Path, url: str) -> str:
+    """``/static/x`` as this version's immutable URL, ``/static/v/<version>/x``."""
+    return url.replace("/static/", f"/static/v/{asset_version(web_dir)}/", 1)
+
+
 @cache
 def shell_page(web_dir: Path) -> str:
     """The HTML shell, telling the browser of every start-up script at once
     (``modulepreload``): it fetches them side by side instead of discovering them one import
-    level at a time."""
+    level at a time; every file it names by this version's URL."""
     html = (web_dir / "index.html").read_text(encoding="utf-8")
     entry = f'<script type="module" src="/static/{ENTRY}"></script>'
-    if entry not in html:
-        return html
-    links = "".join(f'<link rel="modulepreload" href="{url}">\n  '
-                    for url in start_modules(web_dir) if url != f"/static/{ENTRY}")
-    return html.replace(entry, links + entry, 1)
+    if entry in html:
+        links = "".join(f'<link rel="modulepreload" href="{url}">\n  '
+                        for url in start_modules(web_dir) if url != f"/static/{ENTRY}")
+        html = html.replace(entry, links + entry, 1)
+    prefix = versioned(web_dir, "/static/")
+    return html.replace('href="/static/', f'href="{prefix}').replace('src="/static/', f'src="{prefix}')
+
+
+class VersionedStatic(StaticFiles):
+    """The client's files at ``/static/v/{version}/…``: this version's kept unchanged for a
+    year, another's (a page of the version before a deploy) only with a revalidation."""
+
+    def __init__(self, web_dir: Path) -> None:
+        super().__init__(directory=web_dir, check_dir=False)
+        self.web_dir = web_dir
+
+    def file_response(self, full_path: Any, stat_result: Any, scope: Scope,
+                      status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        current = scope.get("path_params", {}).get("version") == asset_version(self.web_dir)
+        response.headers["Cache-Control"] = IMMUTABLE if current else "no-cache"
+        return response
 
 
 def manifest(lang: str = "ru") -> dict[str, Any]:

@@ -56,12 +56,24 @@ self.addEventListener('fetch', (event) => {
     })());
     return;
   }
+  // The shell names the files by this version's URLs, /static/v/<VERSION>/…, and the cache holds
+  // them by those URLs. Another version's (a deploy's new shell, before this worker is replaced)
+  // always comes from the network: never an older file under a newer name.
+  const versioned = url.pathname.match(/^\/static\/v\/([^/]+)\//);
+  if (versioned && versioned[1] !== VERSION) return;
   if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.webmanifest') {
-    // The client's own files: from this version's cache, else the network.
+    // The client's own files: from this version's cache, else the network. A plain /static/…
+    // URL (a catalog fetched by name, an icon) is looked up under this version's name and
+    // answered as a copy with no URL of its own: a response keeps the URL it was fetched by, and
+    // a module resolves its imports against it — answering one URL with another's response
+    // would load that module's imports a second time, as separate modules with separate state.
+    const plain = !versioned && url.pathname !== '/manifest.webmanifest';
+    const key = plain ? `/static/v/${VERSION}${url.pathname.slice('/static'.length)}` : request;
     event.respondWith((async () => {
       const cache = await caches.open(CACHE);
-      const hit = await cache.match(request, { ignoreSearch: true });
-      return hit || fetch(request);
+      const hit = await cache.match(key, { ignoreSearch: true });
+      if (!hit) return fetch(request);
+      return plain ? new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers }) : hit;
     })());
   }
 });

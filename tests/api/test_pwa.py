@@ -8,7 +8,15 @@ import shutil
 from pathlib import Path
 
 from parta.config import Settings
-from parta.pwa import _scan, asset_version, shell_assets, shell_page, start_modules
+from parta.pwa import (
+    IMMUTABLE,
+    _scan,
+    asset_version,
+    shell_assets,
+    shell_page,
+    start_modules,
+    versioned,
+)
 from tests.conftest import World
 
 
@@ -19,7 +27,8 @@ async def test_the_worker_and_the_manifest_are_served_from_the_root(world: World
     assert r.headers["cache-control"] == "no-cache" and r.headers["service-worker-allowed"] == "/"
     web = world.services.settings.web_dir
     assert "parta-shell-${VERSION}" in r.text and asset_version(web) in r.text
-    assert '"/static/js/app.js"' in r.text and "/api/" not in "".join(shell_assets(web))
+    assert f'"/static/v/{asset_version(web)}/js/app.js"' in r.text
+    assert "/api/" not in "".join(shell_assets(web))
     assert "default-src 'self'" in r.headers["content-security-policy"]  # worker-src falls back to it
     r = await c.get("/manifest.webmanifest")
     manifest = r.json()
@@ -47,18 +56,44 @@ async def test_the_shell_names_every_start_up_script_and_no_page_loaded_later(wo
     assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
     preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', r.text)
     web = world.services.settings.web_dir
-    assert set(preloaded) == set(start_modules(web)) - {"/static/js/app.js"}
+    v = versioned
+    assert set(preloaded) == {v(web, u) for u in start_modules(web)} - {v(web, "/static/js/app.js")}
     assert len(preloaded) == len(set(preloaded))
-    assert "/static/js/views/chats.js" in preloaded and "/static/js/views/chat.js" in preloaded
+    assert v(web, "/static/js/views/chats.js") in preloaded and v(web, "/static/js/views/chat.js") in preloaded
     for later in ("/static/js/views/admin_org.js", "/static/js/views/roster_import.js",
                   "/static/js/stats/page.js", "/static/js/materials/editor.js"):
-        assert later not in preloaded
-        assert (await c.get(later)).status_code == 200  # there when its page opens
+        assert v(web, later) not in preloaded
+        assert (await c.get(v(web, later))).status_code == 200  # there when its page opens
     for url in preloaded:
         assert (await c.get(url)).status_code == 200, url
-    assert r.text.index("modulepreload") < r.text.index('src="/static/js/app.js"')
+    assert r.text.index("modulepreload") < r.text.index(f'src="{v(web, "/static/js/app.js")}"')
     r = await c.get("/no/such/page", headers={"accept": "text/html"})
     assert r.status_code == 404 and "modulepreload" in r.text
+
+
+async def test_the_shell_names_its_files_by_versioned_urls_kept_for_a_year(world: World) -> None:
+    """A start revalidates none of the client's files: the shell (itself revalidated) names
+    them by this version's URLs, answered as immutable; the plain URLs stay revalidated, and
+    another version's URL (a page from before a deploy) is answered but never kept."""
+    c = world.client()
+    web = world.services.settings.web_dir
+    version = asset_version(web)
+    shell = (await c.get("/chats", headers={"accept": "text/html"})).text
+    named = re.findall(r'(?:href|src)="(/static/[^"]+)"', shell)
+    assert named and all(u.startswith(f"/static/v/{version}/") for u in named), named
+    assert f'<link rel="stylesheet" href="/static/v/{version}/css/base.css">' in shell
+    plain = await c.get("/static/js/app.js")
+    kept = await c.get(f"/static/v/{version}/js/app.js")
+    assert kept.status_code == 200 and kept.content == plain.content
+    assert kept.headers["cache-control"] == IMMUTABLE == "public, max-age=31536000, immutable"
+    assert "immutable" not in plain.headers.get("cache-control", "")
+    other = await c.get("/static/v/0123456789abcdef/js/app.js")
+    assert other.status_code == 200 and other.headers["cache-control"] == "no-cache"
+    assert (await c.get(f"/static/v/{version}/js/no-such.js")).status_code == 404
+    assert (await c.get(f"/static/v/{version}/../pyproject.toml")).status_code == 404
+    # The worker maps this version's URLs to its cache and leaves another version's to the network.
+    worker = (await c.get("/sw.js")).text
+    assert "versioned[1] !== VERSION" in worker
 
 
 def test_start_modules_follow_static_imports_only(tmp_path: Path) -> None:

@@ -157,7 +157,7 @@ def test_a_photo_and_a_document_arrive_live_and_a_refused_file_says_why(
     photo_msg.hover()
     photo_msg.get_by_test_id("message-more").click()
     masha.get_by_test_id("message-forward").click()
-    masha.get_by_test_id("forward-chat").filter(has_text="5А — класс").click()
+    masha.get_by_test_id("forward-chat").and_(masha.get_by_role("button", name="5А — класс", exact=True)).click()
     expect(masha.get_by_test_id("toast").filter(has_text="Переслано в «5А — класс»")).to_be_visible()
     open_chat(masha, "5А — класс")
     forwarded = masha.get_by_test_id("message").filter(has=masha.get_by_test_id("message-forwarded"))
@@ -173,7 +173,8 @@ def test_search_finds_a_word_form_and_opens_the_chat_at_the_message(
     masha = open_as(browser, server, STUDENT)
     try:
         masha.get_by_test_id("search-input").fill("экскурсию")
-        hit = masha.get_by_test_id("search-result").filter(has_text="5А — класс")
+        hit = masha.get_by_test_id("search-result").filter(  # exactly this chat: other tests make «5А — классный час»
+            has=masha.get_by_test_id("search-result-chat").get_by_text("5А — класс", exact=True))
         expect(hit).to_have_count(1)
         expect(hit.locator("mark")).to_have_text("экскурсия")
         expect(masha.get_by_test_id("chat-list")).to_be_hidden()  # the results take the list's place

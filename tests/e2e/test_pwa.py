@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -56,7 +57,8 @@ def test_the_service_worker_serves_the_shell_offline(browser: Any, server: LiveS
     try:
         sw = page.request.get("/sw.js")
         assert sw.headers["cache-control"] == "no-cache" and sw.headers["service-worker-allowed"] == "/"
-        assert "__ASSET_VERSION__" not in sw.text() and "/static/js/app.js" in sw.text()
+        version = re.search(r"const VERSION = '([0-9a-f]+)'", sw.text()).group(1)  # type: ignore[union-attr]
+        assert f"/static/v/{version}/js/app.js" in sw.text()
         page.goto("/chats")
         page.get_by_test_id("chat-list").wait_for()
         assert page.evaluate(WAIT_CONTROLLED) == f"{server.base_url}/"
@@ -66,7 +68,7 @@ def test_the_service_worker_serves_the_shell_offline(browser: Any, server: LiveS
           return { names, urls: (await cache.keys()).map((r) => new URL(r.url).pathname) };
         }""")
         assert len(caches["names"]) == 1 and caches["names"][0].startswith("parta-shell-")
-        assert "/" in caches["urls"] and "/static/js/app.js" in caches["urls"]
+        assert "/" in caches["urls"] and f"/static/v/{version}/js/app.js" in caches["urls"]
         assert not [u for u in caches["urls"] if u.startswith("/api/")]  # no personal data
         page.context.set_offline(True)
         page.reload()
@@ -79,6 +81,15 @@ def test_the_service_worker_serves_the_shell_offline(browser: Any, server: LiveS
         page.reload()
         page.get_by_test_id("chat-list").wait_for()
         expect(page.get_by_test_id("offline-banner")).to_be_hidden()
+        # A page loaded later, answered by the worker, shares the shell's modules: its form is
+        # filled from the signed-in session, and every script came by this version's URL (a
+        # script under another URL would be a second copy of a module, with empty state).
+        page.goto("/profile")
+        expect(page.get_by_test_id("profile-name")).not_to_have_value("")
+        scripts = page.evaluate("""() => performance.getEntriesByType('resource')
+          .map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js'))""")
+        assert any("/js/views/profile.js" in u for u in scripts), scripts
+        assert all(u.startswith(f"/static/v/{version}/") for u in scripts if u != "/sw.js"), scripts
     finally:
         page.context.close()
 
