@@ -1,6 +1,6 @@
 """A parent's cold start on a phone (issue 14): the chat list is fetched once — the event
 socket's hello finds it already at the stream's head (its `event_id`) — and beside the
-organization's answer, not after it."""
+organization's answer, not after it; the shell's files come by versioned, immutable URLs."""
 
 from __future__ import annotations
 
@@ -41,5 +41,8 @@ def test_a_fresh_start_fetches_the_chat_list_once_beside_the_organization(
         # The list was asked for before the organization's answer came.
         org = next(p for p in asked if re.fullmatch(r"/api/v1/orgs/\d+", p))
         assert log.index(("asked", chats[0])) < log.index(("got", org)), log
+        # The shell's files by this version's URLs.
+        scripts = [p for p in asked if p.endswith(".js") and p != "/sw.js"]
+        assert scripts and all(p.startswith("/static/v/") for p in scripts), scripts
     finally:
         page.context.close()
