@@ -191,3 +191,17 @@ async def test_two_marks_of_one_post_at_once_send_its_sms_once(world: World) -> 
     assert [error_code(r) for r in answers if r.status_code == 409] == ["already_urgent"]
     assert sms_to(world, PHONES["parent"]) and len(world.sms.sent) == 1
     assert await marks(world) == 1 and len(world.events_of("message.urgent")) == 1
+
+
+async def test_the_history_says_which_post_is_urgent(world: World) -> None:
+    """A page of the chat carries ``urgent: true`` on a marked post, and nothing on others."""
+    irina, _, chat = await irina_in_parents_chat(world)
+    elena = await world.as_("parent")
+    plain = await say(irina, chat, "Собрание в четверг.")
+    closed = await say(irina, chat, CLOSED)
+    r = await irina.post(f"{API}/messages/{closed}/urgent")
+    assert r.status_code == 201, r.text
+    page = (await elena.get(f"{API}/chats/{chat}/messages")).json()["messages"]
+    by_id = {m["id"]: m for m in page}
+    assert by_id[closed]["urgent"] is True
+    assert "urgent" not in by_id[plain]
