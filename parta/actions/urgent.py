@@ -49,6 +49,7 @@ from parta.models import (
     MembershipRole,
     Message,
     NotificationSettings,
+    Organization,
     Role,
     UrgentMark,
     UrgentSms,
@@ -96,8 +97,16 @@ async def sms_recipients(ctx: Ctx, message: Message, org_id: int) -> list[User]:
 
 
 async def _bounds(ctx: Ctx, org_id: int, wanted: int, now: datetime) -> None:
-    """Refuse a mark past the school's daily bounds (marks, SMS)."""
+    """Refuse a mark past the school's daily bounds (marks, SMS).
+
+    Two marks at the same moment would both count the marks before either is written and
+    both pass the last one left: on PostgreSQL the school's marks are counted under a lock of
+    the school's row held to the commit (``FOR NO KEY UPDATE``: rows that only refer to the
+    school are not held up), so the second counts after the first committed. SQLite's
+    transactions take the database's write lock at BEGIN already."""
     s = ctx.settings
+    await ctx.db.execute(select(Organization.id).where(Organization.id == org_id)
+                         .with_for_update(key_share=True))
     marks, sms, oldest = (await ctx.db.execute(
         select(func.count(UrgentMark.id), func.coalesce(func.sum(UrgentMark.sms), 0),
                func.min(UrgentMark.marked_at))

@@ -212,3 +212,23 @@ async def test_the_history_says_which_post_is_urgent(world: World) -> None:
     by_id = {m["id"]: m for m in page}
     assert by_id[closed]["urgent"] is True
     assert "urgent" not in by_id[plain]
+
+
+async def test_two_marks_at_once_do_not_pass_the_daily_bound(world: World) -> None:
+    """One mark left today; two devices of the director mark two posts at the same moment:
+    one is marked, the other refused (429), on PostgreSQL too (a race passed it once)."""
+    irina, _, chat = await irina_in_parents_chat(world)
+    await world.as_("parent")
+    other = await world.as_("admin")
+    world.services.settings.urgent_per_day = 1
+    first = await say(irina, chat, CLOSED)
+    second = await say(irina, chat, "И в среду тоже.")
+    for _ in range(3):  # a race may go either way on a given try: a few of them
+        async with world.services.sessionmaker() as db:
+            await db.execute(UrgentMark.__table__.delete())
+            await db.commit()
+        answers = await asyncio.gather(irina.post(f"{API}/messages/{first}/urgent"),
+                                       other.post(f"{API}/messages/{second}/urgent"))
+        assert sorted(r.status_code for r in answers) == [201, 429], [r.text for r in answers]
+        assert [error_code(r) for r in answers if r.status_code == 429] == ["too_many_urgent"]
+        assert await marks(world) == 1
