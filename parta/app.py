@@ -25,6 +25,7 @@ from parta.actions import lessons as lesson_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions import push as push_actions
 from parta.actions import scheduled as scheduled_actions
+from parta.actions import urgent as urgent_actions
 from parta.actions.base import Services
 from parta.actions.notifier import Notifier
 from parta.actions.poll_votes import VoteQueue
@@ -142,6 +143,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                                          name="parta-ack-escalation")
         scheduling = asyncio.create_task(scheduled_actions.schedule_forever(services),
                                          name="parta-scheduled-messages")
+        urgent_sms = asyncio.create_task(urgent_actions.urgent_sms_forever(services),
+                                         name="parta-urgent-sms")
         await push_actions.installation_key(services)  # made once, before anyone asks for it
         notifier.start()
         try:
@@ -153,6 +156,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             reminding.cancel()
             escalating.cancel()
             scheduling.cancel()
+            urgent_sms.cancel()
             digests.cancel()
             pruning.cancel()
             unblocking.cancel()

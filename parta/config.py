@@ -181,6 +181,8 @@ class Settings(BaseSettings):
     # sends at most so many SMS a day for them (a mark that would go past it is refused).
     urgent_per_day: int = 5
     urgent_sms_per_day: int = 300
+    # Their SMS go by a worker that also looks every so many seconds (retries, other processes').
+    urgent_sms_check_seconds: float = 30.0
     # Scheduled messages: at most so many waiting per author; the timer looks every so often.
     scheduled_per_author: int = 20
     scheduled_check_seconds: int = 15

@@ -32,6 +32,7 @@ __all__ = [
     "HTTP_ERRORS",
     "HTTP_REQUESTS",
     "MESSAGES_PERSISTED",
+    "URGENT_SMS_FAILED",
     "count_committed",
     "observe_delivery",
     "router",
@@ -50,6 +51,8 @@ DELIVERY_SECONDS = Histogram(
 HTTP_REQUESTS = Counter("parta_http_requests", "HTTP requests answered, by status", ["status"])
 HTTP_ERRORS = Counter("parta_http_errors", "HTTP refusals and failures, by status and error code",
                       ["status", "code"])
+URGENT_SMS_FAILED = Counter("parta_urgent_sms_failed",
+                            "Urgent SMS given up after their last attempt (issue 14)")
 HTTP_SECONDS = Histogram("parta_http_request_seconds", "Time to answer an HTTP request")
 
 _MESSAGE_NEW = "message.new"

@@ -67,6 +67,8 @@ class Services:
     # timer per broadcast, owned by these services, not by the module (a timer of another
     # app, or of a test before, must never swallow this one's count).
     broadcast_counts: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+    # Set after an urgent mark commits: this process's urgent-SMS worker sends now.
+    urgent_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.uploads = UploadGate(self.settings.media_workers)

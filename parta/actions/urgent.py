@@ -13,18 +13,31 @@ or a staff-made channel where they may post — a parents' chat, say. Then:
 Bounds, since an SMS costs money and an urgent mark wakes people: a school marks at most
 ``urgent_per_day`` posts in 24 hours, and at most ``urgent_sms_per_day`` SMS go for them in 24
 hours; a mark that would pass either is refused whole (429), nothing sent. A post is marked
-once (409). An SMS the gateway refused is logged, not retried.
+once (409).
+
+The SMS go through an outbox (``UrgentSms``): one row per parent, written in the mark's own
+transaction, so a mark committed is a mark whose SMS go out even if the process dies before
+sending. After commit the mark wakes this process's worker (``urgent_sms_forever``, started in
+the app's lifespan; it also looks every ``urgent_sms_check_seconds`` and at start, which is how
+rows left by a crash, or by another process, go out). Each row is claimed first (``pending`` →
+``sending``, a conditional UPDATE committed before the send), so of two processes one sends
+it; one per (message, person) by a unique key. An SMS the gateway refused is tried again with
+growing delays (``RETRY_DELAYS``); after ``MAX_ATTEMPTS`` it is ``failed`` and counted (the
+``parta_urgent_sms_failed`` metric; the row stays, with its last error). An attempt whose outcome was never
+written (the process died while handing it over) is not sent again: it may have gone out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, func, select
+from sqlalchemy import CursorResult, exists, func, select, update
 
-from parta.actions.base import Ctx, Services
+from parta import metrics
+from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import active_member_ids, require_chat
 from parta.db import insert_ignoring_duplicates, utcnow
 from parta.errors import Conflict, Forbidden, NotFound, RateLimited
@@ -36,8 +49,10 @@ from parta.models import (
     MembershipRole,
     Message,
     NotificationSettings,
+    Organization,
     Role,
     UrgentMark,
+    UrgentSms,
     User,
 )
 from parta.policy import URGENT_CHAT_KINDS, ChatAction
@@ -47,11 +62,20 @@ from parta.realtime.events import MessageUrgent
 from parta.schemas.urgent import UrgentOut
 from parta.services.sms import SmsFailed
 
-__all__ = ["mark_urgent", "sms_recipients"]
+__all__ = ["mark_urgent", "send_due_urgent_sms", "sms_recipients",
+           "urgent_sms_forever"]
 
 log = logging.getLogger("parta.urgent")
 DAY = timedelta(hours=24)
 TEXT_CHARS = 100  # of the post, in the SMS (the link leads to the rest)
+PER_PASS = 200
+# An SMS the gateway refused is tried again after these many seconds (30 s, 2 min, 10 min,
+# 30 min): five attempts in all, then it counts as failed. An urgent SMS late by hours is
+# worth little, so the ladder is shorter than the reminders'.
+RETRY_DELAYS = (30, 120, 600, 1800)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# An attempt still «sending» after this long never had its outcome written: its process died.
+SENDING_LEASE = timedelta(minutes=10)
 
 
 async def sms_recipients(ctx: Ctx, message: Message, org_id: int) -> list[User]:
@@ -73,8 +97,16 @@ async def sms_recipients(ctx: Ctx, message: Message, org_id: int) -> list[User]:
 
 
 async def _bounds(ctx: Ctx, org_id: int, wanted: int, now: datetime) -> None:
-    """Refuse a mark past the school's daily bounds (marks, SMS)."""
+    """Refuse a mark past the school's daily bounds (marks, SMS).
+
+    Two marks at the same moment would both count the marks before either is written and
+    both pass the last one left: on PostgreSQL the school's marks are counted under a lock of
+    the school's row held to the commit (``FOR NO KEY UPDATE``: rows that only refer to the
+    school are not held up), so the second counts after the first committed. SQLite's
+    transactions take the database's write lock at BEGIN already."""
     s = ctx.settings
+    await ctx.db.execute(select(Organization.id).where(Organization.id == org_id)
+                         .with_for_update(key_share=True))
     marks, sms, oldest = (await ctx.db.execute(
         select(func.count(UrgentMark.id), func.coalesce(func.sum(UrgentMark.sms), 0),
                func.min(UrgentMark.marked_at))
@@ -126,15 +158,89 @@ async def mark_urgent(ctx: Ctx, message_id: int) -> UrgentOut:
     text = " ".join(message.body.split())
     if len(text) > TEXT_CHARS:
         text = text[:TEXT_CHARS - 1] + "…"
-    letters = [(str(u.phone), t(u.language or "ru", "urgent.sms", chat=chat.title, text=text,
-                                link=link)) for u in people]
-    ctx.after_commit.append(lambda: _send(ctx.services, letters))
+    if people:  # the outbox, in this transaction: sent after commit, retried, once per person
+        await ctx.db.execute(insert_ignoring_duplicates(ctx.db, UrgentSms.__table__), [{
+            "org_id": chat.org_id, "message_id": message.id, "user_id": u.id,
+            "phone": str(u.phone), "body": t(u.language or "ru", "urgent.sms", chat=chat.title,
+                                             text=text, link=link),
+            "state": "pending", "attempts": 0, "next_at": now, "created_at": now,
+        } for u in people])
+        wake = ctx.services.urgent_wake
+        ctx.after_commit.append(lambda: _wake(wake))
     return UrgentOut(message_id=message.id, chat_id=chat.id, marked_at=now.isoformat(), sms=len(people))
 
 
-async def _send(services: Services, letters: list[tuple[str, str]]) -> None:
-    for phone, text in letters:
+async def _wake(wake: asyncio.Event) -> None:
+    wake.set()  # the worker sends; the request does not wait for the gateway
+
+
+async def send_due_urgent_sms(services: Services, now: datetime | None = None) -> int:
+    """Hand every urgent SMS due at ``now`` to the gateway; the number handed over (see the
+    module's text: claimed one by one, retried, given up after ``MAX_ATTEMPTS``)."""
+    now = now or utcnow()
+    async with unit_of_work(services) as ctx:
+        await ctx.db.execute(
+            update(UrgentSms).where(UrgentSms.state == "sending",
+                                    UrgentSms.next_at <= now - SENDING_LEASE)
+            .values(state="failed", last_error="outcome unknown (interrupted)")
+            .execution_options(synchronize_session=False))
+        due = list((await ctx.db.execute(select(UrgentSms.id).where(
+            UrgentSms.state == "pending", UrgentSms.next_at <= now)
+            .order_by(UrgentSms.next_at, UrgentSms.id).limit(PER_PASS))).scalars())
+    sent = 0
+    for sms_id in due:
+        sent += await _attempt(services, sms_id, now)
+    return sent
+
+
+async def _attempt(services: Services, sms_id: int, now: datetime) -> int:
+    async with unit_of_work(services) as ctx:
+        won = await ctx.db.execute(
+            update(UrgentSms).where(UrgentSms.id == sms_id, UrgentSms.state == "pending",
+                                    UrgentSms.next_at <= now)
+            .values(state="sending", attempts=UrgentSms.attempts + 1, next_at=now)
+            .execution_options(synchronize_session=False))
+        if cast(CursorResult[Any], won).rowcount != 1:
+            return 0  # another process has it, or it is done
+        row = (await ctx.db.execute(select(UrgentSms.phone, UrgentSms.body, UrgentSms.attempts)
+                                    .where(UrgentSms.id == sms_id))).one()
+    error: str | None = None
+    try:
+        await services.sms.send(row.phone, row.body)
+    except SmsFailed as exc:
+        error = str(exc) or type(exc).__name__
+    except Exception as exc:
+        log.exception("an urgent SMS could not be handed over")
+        error = type(exc).__name__
+    if error is None:
+        values: dict[str, Any] = {"state": "sent", "sent_at": utcnow(), "last_error": None}
+    elif row.attempts >= MAX_ATTEMPTS:
+        log.warning("an urgent SMS failed for good after %s attempts: %s", row.attempts, error)
+        metrics.URGENT_SMS_FAILED.inc()
+        values = {"state": "failed", "last_error": error[:500]}
+    else:
+        log.warning("an urgent SMS was not handed over (attempt %s), tried again later: %s",
+                    row.attempts, error)
+        values = {"state": "pending", "last_error": error[:500],
+                  "next_at": now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1])}
+    async with unit_of_work(services) as ctx:
+        await ctx.db.execute(update(UrgentSms).where(
+            UrgentSms.id == sms_id, UrgentSms.state == "sending")
+            .values(values).execution_options(synchronize_session=False))
+    return 1 if error is None else 0
+
+
+async def urgent_sms_forever(services: Services) -> None:
+    """The server's urgent-SMS worker (started in the app's lifespan): a pass at start (rows a
+    crash left), after each mark of this process, and every ``urgent_sms_check_seconds``."""
+    wake = services.urgent_wake
+    while True:
+        wake.clear()
         try:
-            await services.sms.send(phone, text)
-        except SmsFailed as exc:
-            log.warning("an urgent SMS was not handed over: %s", exc)
+            await send_due_urgent_sms(services)
+        except Exception:
+            log.exception("the urgent SMS pass failed")
+        try:
+            await asyncio.wait_for(wake.wait(), timeout=services.settings.urgent_sms_check_seconds)
+        except TimeoutError:
+            pass

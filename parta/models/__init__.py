@@ -124,7 +124,7 @@ from parta.models.stats import (
     StatReplies,
 )
 from parta.models.support import SupportReply, SupportTicket
-from parta.models.urgent import OfficeHour, UrgentMark
+from parta.models.urgent import OfficeHour, UrgentMark, UrgentSms
 from parta.models.year import Reconciliation, RolloverStatus, YearRollover
 
 __all__ = [
@@ -252,6 +252,7 @@ __all__ = [
     "UnblockObjection",
     "UnblockStatus",
     "UrgentMark",
+    "UrgentSms",
     "User",
     "UserEvent",
     "VapidKey",

@@ -30,10 +30,12 @@ from parta.models import (
     PostPolicy,
     Reaction,
     Role,
+    UrgentMark,
 )
 from parta.models.chat import CHANNEL_KINDS
 from parta.policy import (
     STAFF,
+    URGENT_CHAT_KINDS,
     appoints_moderators,
     chat_capabilities,
     may_mark_urgent,
@@ -226,6 +228,10 @@ async def message_page(db: AsyncSession, scope: ChatScope, *,
     if ids and chat.kind in CHANNEL_KINDS:
         views = dict((await db.execute(select(MessageView.message_id, func.count()).where(
             MessageView.message_id.in_(ids)).group_by(MessageView.message_id))).all())
+    urgent: set[int] = set()
+    if ids and chat.kind.value in URGENT_CHAT_KINDS:
+        urgent = set((await db.execute(select(UrgentMark.message_id).where(
+            UrgentMark.message_id.in_(ids)))).scalars())
     reactions: dict[int, dict[str, int]] = defaultdict(dict)
     mine: dict[int, list[str]] = defaultdict(list)
     if ids:  # the counts and the viewer's own, in one read
@@ -251,6 +257,8 @@ async def message_page(db: AsyncSession, scope: ChatScope, *,
         extra: dict[str, Any] = {}
         if chat.kind in CHANNEL_KINDS:
             extra["views"] = views.get(m.id, 0)
+        if m.id in urgent:
+            extra["urgent"] = True
         if m.author_id == viewer.user_id and not m.deleted_at:
             others = [(u, r) for u, r in positions if u != viewer.user_id]
             extra["read_by"] = sum(1 for _, r in others if r >= m.id)

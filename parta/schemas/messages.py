@@ -124,6 +124,7 @@ class PageMessage(SeenMessage):
     read_by: int | None = None
     read_of: int | None = None
     read_by_ids: list[int] | None = None
+    urgent: bool | None = None  # marked urgent by the administration (issue 14); absent if not
 
 
 class MessagePage(BaseModel):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from parta.actions.base import unit_of_work
 from parta.actions.chats import add_chat_member
+from parta.actions.urgent import send_due_urgent_sms
 from parta.models import Chat, ChatRole, Membership, MembershipRole, Role, UrgentMark, User
 from tests.api.test_push import Clock, notifier_of, push, subscribe  # noqa: F401  (the fixture)
 from tests.conftest import PHONES, World, error_code
@@ -100,6 +101,8 @@ async def test_an_urgent_post_reaches_parents_by_sms_and_comes_now_in_quiet_hour
     r = await irina.post(f"{API}/messages/{message}/urgent")
     assert r.status_code == 201, r.text
     assert r.json()["sms"] == 1 and r.json()["message_id"] == message
+    assert world.sms.sent == []  # not in the request: the outbox's worker sends it
+    assert await send_due_urgent_sms(world.services) == 1
     [(phone, text)] = world.sms.sent
     assert phone == PHONES["parent"]
     assert text.startswith("Парта, срочно, «5А — родители»: Завтра школа закрыта")
@@ -113,6 +116,7 @@ async def test_an_urgent_post_reaches_parents_by_sms_and_comes_now_in_quiet_hour
     # Marked once.
     r = await irina.post(f"{API}/messages/{message}/urgent")
     assert r.status_code == 409 and error_code(r) == "already_urgent"
+    assert await send_due_urgent_sms(world.services) == 0
     assert len(world.sms.sent) == 1
 
 
@@ -125,6 +129,7 @@ async def test_no_sms_to_a_parent_who_read_it_or_said_no(world: World) -> None:
     world.sms.sent.clear()
     r = await irina.post(f"{API}/messages/{first}/urgent")
     assert r.status_code == 201 and r.json()["sms"] == 0
+    await send_due_urgent_sms(world.services)
     assert world.sms.sent == []
     # She says no to urgent SMS: the next urgent post reaches her in the app only.
     r = await elena.put(f"{API}/notifications/settings", json={"urgent_sms": False})
@@ -132,6 +137,7 @@ async def test_no_sms_to_a_parent_who_read_it_or_said_no(world: World) -> None:
     second = await say(irina, chat, "Уточнение: завтра и послезавтра занятий не будет.")
     r = await irina.post(f"{API}/messages/{second}/urgent")
     assert r.status_code == 201 and r.json()["sms"] == 0
+    await send_due_urgent_sms(world.services)
     assert sms_to(world, PHONES["parent"]) == []
 
 
@@ -189,5 +195,40 @@ async def test_two_marks_of_one_post_at_once_send_its_sms_once(world: World) -> 
                                    other.post(f"{API}/messages/{message}/urgent"))
     assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
     assert [error_code(r) for r in answers if r.status_code == 409] == ["already_urgent"]
+    await send_due_urgent_sms(world.services)
     assert sms_to(world, PHONES["parent"]) and len(world.sms.sent) == 1
     assert await marks(world) == 1 and len(world.events_of("message.urgent")) == 1
+
+
+async def test_the_history_says_which_post_is_urgent(world: World) -> None:
+    """A page of the chat carries ``urgent: true`` on a marked post, and nothing on others."""
+    irina, _, chat = await irina_in_parents_chat(world)
+    elena = await world.as_("parent")
+    plain = await say(irina, chat, "Собрание в четверг.")
+    closed = await say(irina, chat, CLOSED)
+    r = await irina.post(f"{API}/messages/{closed}/urgent")
+    assert r.status_code == 201, r.text
+    page = (await elena.get(f"{API}/chats/{chat}/messages")).json()["messages"]
+    by_id = {m["id"]: m for m in page}
+    assert by_id[closed]["urgent"] is True
+    assert "urgent" not in by_id[plain]
+
+
+async def test_two_marks_at_once_do_not_pass_the_daily_bound(world: World) -> None:
+    """One mark left today; two devices of the director mark two posts at the same moment:
+    one is marked, the other refused (429), on PostgreSQL too (a race passed it once)."""
+    irina, _, chat = await irina_in_parents_chat(world)
+    await world.as_("parent")
+    other = await world.as_("admin")
+    world.services.settings.urgent_per_day = 1
+    first = await say(irina, chat, CLOSED)
+    second = await say(irina, chat, "И в среду тоже.")
+    for _ in range(3):  # a race may go either way on a given try: a few of them
+        async with world.services.sessionmaker() as db:
+            await db.execute(UrgentMark.__table__.delete())
+            await db.commit()
+        answers = await asyncio.gather(irina.post(f"{API}/messages/{first}/urgent"),
+                                       other.post(f"{API}/messages/{second}/urgent"))
+        assert sorted(r.status_code for r in answers) == [201, 429], [r.text for r in answers]
+        assert [error_code(r) for r in answers if r.status_code == 429] == ["too_many_urgent"]
+        assert await marks(world) == 1

@@ -1,7 +1,8 @@
 // One message in the timeline: author, «forwarded», quote, formatted body, files, time, read
 // marks or views, reactions, and its menu (reply, react, forward, edit, delete, pin, report).
 // One's own message may wait for a moderator or carry the conduct filter's warning; notices
-// (a rules reminder, an early-unblock proposal) are drawn by moderation/notices.js.
+// (a rules reminder, an early-unblock proposal) are drawn by moderation/notices.js. A post the
+// administration marked urgent says «Срочно» above its text (issue 14).
 
 import { h, icon } from '../dom.js';
 import { t } from '../i18n.js';
@@ -214,8 +215,14 @@ export function messageEl(msg, view) {
   const forwarded = msg.forwarded_from_id && !msg.deleted
     ? h('div', { class: 'msg__forwarded', testid: 'message-forwarded' }, icon(FORWARD), t('chat.forwarded'))
     : null;
+  // Marked urgent by the administration: a word, not a colour alone, so a screen reader says it
+  // before the text (and the live region says it when the mark comes while the chat is open).
+  const urgent = msg.urgent && !msg.deleted
+    ? h('div', { class: 'msg__urgent', testid: 'message-urgent' }, icon(ALERT), t('chat.urgent'))
+    : null;
   const bubble = h('div', { class: ['msg__bubble', files && 'msg__bubble--files'] },
     own ? null : h('div', { class: 'msg__author', testid: 'message-author' }, personName(author)),
+    urgent,
     forwarded,
     quote(msg, view),
     files,
@@ -223,7 +230,7 @@ export function messageEl(msg, view) {
     meta(msg, view));
   const li = h('li', {
     class: ['msg', own && 'msg--own', msg.pending && 'msg--pending', msg.failed && 'msg--failed', msg.deleted && 'msg--deleted',
-      msg.held && 'msg--held', msg.warning && 'msg--warned'],
+      msg.held && 'msg--held', msg.warning && 'msg--warned', urgent && 'msg--urgent'],
     testid: 'message',
     dataset: { id: msg.id ? String(msg.id) : '', clientId: msg.client_id || '', author: String(msg.author_id || '') },
   },

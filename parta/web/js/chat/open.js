@@ -83,6 +83,8 @@ registerStore({
     'message.deleted': (e) => here(e) && tell({
       kind: 'patch', id: e.message_id, change: () => ({ deleted: true, body: '', reactions: {} }),
     }),
+    // The administration marked its post urgent (issue 14): «Срочно» shows on it now.
+    'message.urgent': (e) => here(e) && tell({ kind: 'urgent', id: e.message_id }),
     'message.reactions': (e) => here(e) && tell({
       kind: 'patch',
       id: e.message_id,

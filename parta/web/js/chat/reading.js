@@ -7,7 +7,7 @@ import { createViewReporter, moreViews } from './channel_views.js';
 import { PAGE } from './history.js';
 import { readLocally } from './store.js';
 
-const FRESH_KEYS = ['body', 'edited_at', 'deleted', 'reactions', 'my_reactions', 'read_by', 'read_of', 'read_by_ids', 'views'];
+const FRESH_KEYS = ['body', 'edited_at', 'deleted', 'reactions', 'my_reactions', 'read_by', 'read_of', 'read_by_ids', 'views', 'urgent'];
 
 /** chatId; me; chat() → the chat's answer; channel; timeline; known (known.js); current(). */
 export function createReading({ chatId, me, chat, channel, timeline, known, current }) {

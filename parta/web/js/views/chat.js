@@ -22,6 +22,7 @@ import { createAcksInChat } from '../acks/in_chat.js';
 import { callBanner } from '../calls/call.js';
 import { chatListPanel } from '../chat/list.js';
 import { acceptDrops } from '../chat/composer.js';
+import { plainText } from '../chat/format.js';
 import { createFrame } from '../chat/frame.js';
 import { notFound } from '../chat/header.js';
 import { createHistory, PAGE } from '../chat/history.js';
@@ -141,6 +142,11 @@ export async function chatView(ctx) {
   const stops = [
     store.on((change) => {
       if (change.kind === 'patch') known.change(change.id, change.change);
+      else if (change.kind === 'urgent') {
+        known.change(change.id, () => ({ urgent: true }));
+        const marked = known.messageOf(change.id);
+        if (marked) live.announcer.textContent = t('chat.urgent_marked', { text: plainText(marked.body, 200) });
+      }
       else if (change.kind === 'pins' || change.kind === 'chat') pinnedBar.set(store.chat().pinned || []);
       else if (change.kind === 'gone') {
         if (change.why !== 'not_member') toast(change.why === 'removed' ? t('removals.removed_toast') : t('chat.you_left'));
