@@ -447,7 +447,7 @@ async def test_a_refused_reminder_is_tried_again_after_a_restart_and_sent_once(
 async def test_a_reminder_the_server_keeps_refusing_shows_as_failed_to_the_author(
         world: World, family_mail: MailServer) -> None:
     deadline = tomorrow_at(12)
-    anna, _, ack_id = await museum(world, deadline)
+    anna, chat_id, ack_id = await museum(world, deadline)
     refusing(family_mail, 100)
     at = deadline + timedelta(minutes=1)
     await run_escalations(world.services, at)
@@ -467,6 +467,11 @@ async def test_a_reminder_the_server_keeps_refusing_shows_as_failed_to_the_autho
     assert seen["reminders_failed"] == 1  # the author sees that a reminder did not go out
     elena = await world.as_("parent")
     assert (await elena.get(f"{API}/acks/{ack_id}")).json()["reminders_failed"] is None
+    # The chat's list, which the web client puts on the message, says it too; to staff only.
+    [listed] = (await anna.get(f"{API}/chats/{chat_id}/acks")).json()["acks"]
+    assert listed["reminders_failed"] == 1
+    [hers] = (await elena.get(f"{API}/chats/{chat_id}/acks")).json()["acks"]
+    assert hers["reminders_failed"] is None
 
 
 async def test_the_hourly_sweep_forgets_finished_deliveries_past_the_retention(
