@@ -216,11 +216,19 @@ def test_a_school_administrator_answers_the_municipality_on_her_phone(
             olga.get_by_test_id("org-choices").locator("button").first.click()
         olga.wait_for_url(f"**/chats/{chat_id}")
         expect(olga.get_by_test_id("composer-input")).to_be_visible()
+        # She posts there: files, a poll, a message sent later are hers to use.
+        for control in ("composer-attach", "composer-poll", "later-toggle"):
+            expect(olga.get_by_test_id(control)).to_be_visible()
         irina.goto(f"/chats/{chat_id}")
         sign_in(irina, server, ADMIN)
         irina.get_by_test_id("connection-status").wait_for(state="attached")
         irina.goto(f"/chats/{chat_id}")
         expect(irina.get_by_test_id("chat-replies-only")).to_be_visible()
+        # She answers in words only (the chat's capabilities: may reply, may not post), so the
+        # composer offers nothing the server would refuse her: no files, poll or «later».
+        expect(irina.get_by_test_id("composer-input")).to_be_visible()
+        for control in ("composer-attach", "composer-poll", "later-toggle", "composer-extras"):
+            expect(irina.get_by_test_id(control)).to_be_hidden()
         post = irina.get_by_test_id("message").filter(has_text="финансовой грамотности")
         post.get_by_test_id("message-more").click()
         assert small_targets(irina, "[data-testid=message-menu]") == []

@@ -336,6 +336,13 @@ export function createAcksInChat({ chatId, timeline }) {
     extras,
     bar,
     intercept,
+    /** Words only (`on`: the person may answer posts but not post): no «Отправить позже»,
+     * nothing else above the text box (the chat's `can_post`, the server's word). */
+    setPlain(on) {
+      later.hidden = Boolean(on);
+      extras.hidden = Boolean(on);
+      if (on) toggle(later, whenRow, false);
+    },
     canMark,
     mark,
     destroy() {
