@@ -16,7 +16,6 @@ from starlette.types import Receive, Scope, Send
 
 from parta import __version__, conduct, metrics
 from parta.actions import acks as ack_actions
-from parta.actions import attachments as attachment_actions
 from parta.actions import blocks as block_actions
 from parta.actions import broadcast_video
 from parta.actions import calls as call_actions
@@ -25,6 +24,7 @@ from parta.actions import lessons as lesson_actions
 from parta.actions import privacy as privacy_actions
 from parta.actions import push as push_actions
 from parta.actions import scheduled as scheduled_actions
+from parta.actions import sweep as sweep_actions
 from parta.actions import urgent as urgent_actions
 from parta.actions.base import Services
 from parta.actions.notifier import Notifier
@@ -127,8 +127,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             services.sessionmaker, settings.event_retention_days), name="parta-event-pruning")
         unblocking = asyncio.create_task(block_actions.settle_forever(services),
                                          name="parta-early-unblocks")
-        sweeping = asyncio.create_task(attachment_actions.prune_unsent_forever(services),
-                                       name="parta-unsent-uploads")
+        sweeping = asyncio.create_task(sweep_actions.sweep_forever(services),
+                                       name="parta-hourly-sweep")
         expiring = asyncio.create_task(app.state.hub.end_expired_forever(),
                                        name="parta-expired-sockets")
         personal_data = asyncio.create_task(privacy_actions.privacy_forever(services),

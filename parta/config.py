@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     ack_second_guardian_minutes: int = 24 * 60
     ack_call_list_minutes: int = 48 * 60
     ack_check_seconds: int = 60
+    # Reminder letters and SMS handed over or failed are forgotten after so many days (the
+    # hourly sweep); an announcement's «not reminded» count then covers only the recent ones.
+    reminder_delivery_retention_days: int = 30
     # Urgent posts in ordinary chats (issue 14): a school marks at most so many a day, and
     # sends at most so many SMS a day for them (a mark that would go past it is refused).
     urgent_per_day: int = 5

@@ -31,7 +31,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from parta.actions.base import Ctx, Services, unit_of_work
@@ -67,7 +67,7 @@ from parta.services.mail import MailFailed
 from parta.services.sms import SmsFailed
 
 __all__ = ["Step", "check_deadline", "confirm_ack", "do_mark", "escalate_forever", "mark_ack",
-           "run_escalations"]
+           "prune_deliveries", "run_escalations"]
 
 log = logging.getLogger("parta.acks")
 Step = Literal["reminder", "second_guardian", "call_list"]
@@ -446,6 +446,21 @@ async def _attempt(services: Services, delivery_id: int, now: datetime) -> int:
             ReminderDelivery.id == delivery_id, ReminderDelivery.state == "sending")
             .values(values).execution_options(synchronize_session=False))
     return 1 if error is None else 0
+
+
+async def prune_deliveries(services: Services, older_than: datetime,
+                           limit: int = 1000) -> int:
+    """Forget up to ``limit`` reminder letters and SMS whose last attempt (``next_at``) was
+    before ``older_than`` and that are done with: ``sent`` or ``failed``. Those still
+    ``pending`` or ``sending`` stay whatever their age. The number forgotten."""
+    async with unit_of_work(services) as ctx:
+        ids = list((await ctx.db.execute(select(ReminderDelivery.id).where(
+            ReminderDelivery.state.in_(("sent", "failed")),
+            ReminderDelivery.next_at < older_than).limit(limit))).scalars())
+        if ids:
+            await ctx.db.execute(delete(ReminderDelivery).where(ReminderDelivery.id.in_(ids))
+                                 .execution_options(synchronize_session=False))
+    return len(ids)
 
 
 async def escalate_forever(services: Services) -> None:

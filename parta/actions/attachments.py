@@ -6,14 +6,13 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import delete, select
 
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import chat_member, require_chat
-from parta.db import utcnow
 from parta.errors import NotFound, RateLimited, TooLarge, ValidationFailed
 from parta.models import Attachment, HeldMessage, HeldStatus, InstructionFile
 from parta.models.privacy import Purpose
@@ -27,7 +26,7 @@ from parta.services.text import clean_name
 from parta.services.upload_gate import GateBusy
 
 __all__ = ["Clean", "Stored", "attachment_for", "clean_upload", "prune_unsent",
-           "prune_unsent_forever", "prune_unsent_instruction_files", "receive", "safe_name",
+           "prune_unsent_instruction_files", "receive", "safe_name",
            "store_upload", "upload", "upload_limit"]
 
 log = logging.getLogger("parta.attachments")
@@ -297,18 +296,3 @@ async def prune_unsent_instruction_files(services: Services, older_than: datetim
 
         ctx.after_commit.append(forget_files)
     return len(rows)
-
-
-async def prune_unsent_forever(services: Services, every_seconds: float = 3600) -> None:
-    """The server's hourly sweep of unsent uploads (started in the app's lifespan)."""
-    while True:
-        try:
-            hours = services.settings.unsent_upload_hours
-            while await prune_unsent(services, utcnow() - timedelta(hours=hours)) == 500:
-                await asyncio.sleep(0.05)
-            while await prune_unsent_instruction_files(
-                    services, utcnow() - timedelta(hours=hours)) == 500:
-                await asyncio.sleep(0.05)
-        except Exception:
-            log.exception("pruning unsent uploads failed")
-        await asyncio.sleep(every_seconds)

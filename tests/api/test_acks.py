@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from parta.actions.acks import MAX_ATTEMPTS, RETRY_DELAYS, run_escalations, send_due_deliveries
 from parta.actions.base import Services
+from parta.actions.sweep import sweep
 from parta.db import make_engine, make_sessionmaker, utcnow
 from parta.models import (
     Announcement,
@@ -446,7 +447,7 @@ async def test_a_refused_reminder_is_tried_again_after_a_restart_and_sent_once(
 async def test_a_reminder_the_server_keeps_refusing_shows_as_failed_to_the_author(
         world: World, family_mail: MailServer) -> None:
     deadline = tomorrow_at(12)
-    anna, _, ack_id = await museum(world, deadline)
+    anna, chat_id, ack_id = await museum(world, deadline)
     refusing(family_mail, 100)
     at = deadline + timedelta(minutes=1)
     await run_escalations(world.services, at)
@@ -466,3 +467,35 @@ async def test_a_reminder_the_server_keeps_refusing_shows_as_failed_to_the_autho
     assert seen["reminders_failed"] == 1  # the author sees that a reminder did not go out
     elena = await world.as_("parent")
     assert (await elena.get(f"{API}/acks/{ack_id}")).json()["reminders_failed"] is None
+    # The chat's list, which the web client puts on the message, says it too; to staff only.
+    [listed] = (await anna.get(f"{API}/chats/{chat_id}/acks")).json()["acks"]
+    assert listed["reminders_failed"] == 1
+    [hers] = (await elena.get(f"{API}/chats/{chat_id}/acks")).json()["acks"]
+    assert hers["reminders_failed"] is None
+
+
+async def test_the_hourly_sweep_forgets_finished_deliveries_past_the_retention(
+        world: World) -> None:
+    """Sent and failed letters older than ``reminder_delivery_retention_days`` go; those still
+    waiting for an attempt (however old) and recent finished ones stay."""
+    _, _, ack_id = await museum(world, tomorrow_at(12))
+    now = utcnow()
+    days = world.services.settings.reminder_delivery_retention_days
+    old, recent = now - timedelta(days=days, hours=1), now - timedelta(days=days - 1)
+    rows = {"old sent": ("sent", old), "old failed": ("failed", old),
+            "old pending": ("pending", old), "old sending": ("sending", old),
+            "recent sent": ("sent", recent), "recent failed": ("failed", recent)}
+    async with world.services.sessionmaker() as db:
+        for subject, (state, at) in rows.items():
+            db.add(ReminderDelivery(announcement_id=ack_id, step="reminder", channel="mail",
+                                    address="elena@example.com", subject=subject, body="…",
+                                    state=state, attempts=1, next_at=at, created_at=at,
+                                    sent_at=at if state == "sent" else None))
+        await db.commit()
+    done = await sweep(world.services, now)
+    assert done["reminder_deliveries"] == 2
+    assert sorted(d.subject for d in await deliveries(world, ack_id)) == [
+        "old pending", "old sending", "recent failed", "recent sent"]
+    anna = await world.as_("teacher")  # the recent failure still counts on the page
+    assert (await anna.get(f"{API}/acks/{ack_id}")).json()["reminders_failed"] == 1
+    assert (await sweep(world.services, now))["reminder_deliveries"] == 0

@@ -218,3 +218,53 @@ def test_a_poll_posted_later_waits_in_the_list_and_the_parent_votes_when_it_come
     expect(card.get_by_test_id("poll-option")).to_have_count(2)
     card.get_by_test_id("poll-option").filter(has_text="В субботу утром").get_by_test_id("poll-choose").click()
     expect(card.get_by_test_id("poll-percent")).to_have_text(["100%", "0%"])
+
+
+def fail_reminders(server: LiveServer, ack_id: int, how_many: int) -> None:
+    """Reminder letters the mail server kept refusing, as the escalation leaves them (the live
+    server's mail is printed, never refused; tests/api/test_acks.py drives the refusals)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from parta.db import utcnow
+    from parta.models import ReminderDelivery
+
+    url = server.env["PARTA_DATABASE_URL"].replace("sqlite+aiosqlite", "sqlite")
+    engine = create_engine(url)
+    try:
+        with Session(engine) as db:
+            for n in range(how_many):
+                db.add(ReminderDelivery(
+                    announcement_id=ack_id, step="reminder", channel="mail",
+                    address=f"family{n}@example.com", subject="Напоминание", body="…",
+                    state="failed", attempts=5, next_at=utcnow(), last_error="451 busy"))
+            db.commit()
+    finally:
+        engine.dispose()
+
+
+def test_the_author_sees_how_many_reminders_could_not_be_sent(
+        open_page: Callable[..., Any], people: Callable[[str], Api], server: LiveServer) -> None:
+    chat_id = parents_chat(people, "5А — родители, напоминания")
+    text = "Сдать деньги на экскурсию до среды."
+    anna_api = people(CLASS_TEACHER)
+    message = anna_api.post(f"/chats/{chat_id}/messages", {"body": text})
+    ack = anna_api.post(f"/messages/{message['id']}/ack", {"deadline": None, "urgent": False})
+    fail_reminders(server, int(ack["id"]), 3)
+
+    anna = open_page(CLASS_TEACHER, f"/chats/{chat_id}", PHONE)
+    mine = anna.get_by_test_id("message").filter(has_text=text)
+    expect(mine.get_by_test_id("ack-count")).to_have_text("Ознакомились 0 из 2")
+    expect(mine.get_by_test_id("ack-reminders-failed")).to_have_text(
+        "Не удалось отправить 3 напоминания (письмом или SMS)")
+    shot(anna, "acks-reminders-failed-phone")
+    # Two more fail: the word takes the form its number asks for.
+    fail_reminders(server, int(ack["id"]), 2)
+    anna.reload()
+    expect(mine.get_by_test_id("ack-reminders-failed")).to_have_text(
+        "Не удалось отправить 5 напоминаний (письмом или SMS)")
+
+    elena = open_page(PARENT, f"/chats/{chat_id}", PHONE)  # the school's figure, not hers
+    hers = elena.get_by_test_id("message").filter(has_text=text)
+    expect(hers.get_by_test_id("ack-confirm")).to_be_visible()
+    expect(hers.get_by_test_id("ack-reminders-failed")).to_have_count(0)

@@ -216,11 +216,19 @@ def test_a_school_administrator_answers_the_municipality_on_her_phone(
             olga.get_by_test_id("org-choices").locator("button").first.click()
         olga.wait_for_url(f"**/chats/{chat_id}")
         expect(olga.get_by_test_id("composer-input")).to_be_visible()
+        # She posts there: files, a poll, a message sent later are hers to use.
+        for control in ("composer-attach", "composer-poll", "later-toggle"):
+            expect(olga.get_by_test_id(control)).to_be_visible()
         irina.goto(f"/chats/{chat_id}")
         sign_in(irina, server, ADMIN)
         irina.get_by_test_id("connection-status").wait_for(state="attached")
         irina.goto(f"/chats/{chat_id}")
         expect(irina.get_by_test_id("chat-replies-only")).to_be_visible()
+        # She answers in words only (the chat's capabilities: may reply, may not post), so the
+        # composer offers nothing the server would refuse her: no files, poll or «later».
+        expect(irina.get_by_test_id("composer-input")).to_be_visible()
+        for control in ("composer-attach", "composer-poll", "later-toggle", "composer-extras"):
+            expect(irina.get_by_test_id(control)).to_be_hidden()
         post = irina.get_by_test_id("message").filter(has_text="финансовой грамотности")
         post.get_by_test_id("message-more").click()
         assert small_targets(irina, "[data-testid=message-menu]") == []
@@ -249,3 +257,77 @@ def test_a_school_administrator_answers_the_municipality_on_her_phone(
     finally:
         olga.context.close()
         irina.context.close()
+
+
+GUEST_TEACHER = "+79001200002"
+GUEST_MEMBER = "+79001200003"
+
+
+def test_the_host_school_makes_a_guest_teacher_a_moderator_who_then_deletes_a_message(
+        browser: Any, server: LiveServer, school: int) -> None:
+    """Joint chats' moderators from a guest school (R41): Анна Сергеевна, whose school started
+    the chat, makes Павел Андреевич of «Школа № 12» a moderator on the members' page; he then
+    removes a message of a colleague of his own school that breaks the rules, and Анна's open
+    page shows it removed. He appoints nobody himself (only the host school does)."""
+    marina = Api(server, SCHOOL_ADMIN)
+    token = marina.post(f"/orgs/{school}/invites", {"role": "teacher", "max_uses": 2})["token"]
+    guests: dict[str, Api] = {}
+    for phone, name in ((GUEST_TEACHER, "Павел Андреевич Громов"),
+                        (GUEST_MEMBER, "Вера Олеговна Кузнецова")):
+        person = Api(server, phone)
+        r = person.http.patch("/me", json={"name": name})
+        assert r.status_code == 200, r.text
+        assert person.post(f"/invites/{token}/join", {})["status"] == "joined"
+        guests[phone] = Api(server, phone)  # signed in again: now of the school
+        person.http.close()
+    pavel, vera = guests[GUEST_TEACHER], guests[GUEST_MEMBER]
+    anna_api = Api(server, CLASS_TEACHER)
+    chat_id = int(anna_api.post(f"/orgs/{anna_api.org_id}/joint-chats", {
+        "title": "Методический совет двух школ", "org_ids": [school]})["chat_id"])
+    marina.post(f"/orgs/{school}/joint-chats/{chat_id}/decision",
+                {"accept": True, "accept_rules": True})
+    marina.post(f"/orgs/{school}/joint-chats/{chat_id}/staff",
+                {"user_ids": [int(pavel.me["id"]), int(vera.me["id"])]})
+    for person in (pavel, vera):
+        person.post(f"/chats/{chat_id}/join", {"accept_rules": True})
+    off_topic = "Продаю велосипед, недорого, пишите в личку."
+    vera.post(f"/chats/{chat_id}/messages", {"body": off_topic})
+    pavel_id = int(pavel.me["id"])
+    for api in (marina, pavel, vera, anna_api):
+        api.http.close()
+
+    anna = new_page(browser, server, viewport=DESKTOP)
+    pavel_page = new_page(browser, server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        anna.goto(f"/chats/{chat_id}/members")
+        sign_in(anna, server, CLASS_TEACHER)
+        row = anna.locator(f'[data-testid="chat-member"][data-user-id="{pavel_id}"]')
+        expect(row.get_by_test_id("member-school")).to_have_text(SCHOOL)
+        row.get_by_test_id("member-role").click()
+        expect(row.get_by_test_id("member-role")).to_have_text("Снять модератора")
+        expect(row).to_contain_text("Модератор")
+        shot(anna, "network-guest-moderator-desktop")
+        anna.goto(f"/chats/{chat_id}")
+
+        pavel_page.goto(f"/chats/{chat_id}/members")
+        sign_in(pavel_page, server, GUEST_TEACHER)
+        pavel_page.get_by_test_id("chat-members-list").wait_for()
+        expect(pavel_page.get_by_test_id("chat-member")).to_have_count(4)
+        expect(pavel_page.get_by_test_id("member-role")).to_have_count(0)  # he appoints nobody
+        pavel_page.goto(f"/chats/{chat_id}")
+        message = pavel_page.get_by_test_id("message").filter(has_text=off_topic)
+        message.get_by_test_id("message-more").click()
+        assert small_targets(pavel_page, "[data-testid=message-menu]") == []
+        pavel_page.get_by_test_id("message-delete").click()
+        pavel_page.get_by_test_id("confirm-ok").click()
+        removed = pavel_page.get_by_test_id("message-body").filter(has_text="Сообщение удалено")
+        expect(removed).to_have_count(1)
+        expect(pavel_page.get_by_test_id("message").filter(has_text=off_topic)).to_have_count(0)
+        shot(pavel_page, "network-guest-moderator-deleted-phone")
+
+        # Анна's page, open all along, hears of it.
+        expect(anna.get_by_test_id("message").filter(has_text=off_topic)).to_have_count(0)
+        expect(anna.get_by_test_id("message-body").filter(has_text="Сообщение удалено")).to_have_count(1)
+    finally:
+        anna.context.close()
+        pavel_page.context.close()

@@ -2,7 +2,8 @@
 //   - the composer's «Требует подтверждения» and «Отправить позже» (date and time in the
 //     school's time zone), where the server says the person may use them;
 //   - on each such announcement: «Ознакомлен(а)» for a parent whose family has not confirmed,
-//     «Ознакомились N из M» and the families that have not, for those who may see them;
+//     «Ознакомились N из M» and the families that have not, for those who may see them, and
+//     how many reminder letters and SMS could not be sent («Не удалось отправить 3 напоминания»);
 //   - the author's own scheduled messages in this chat («Запланировано: 3»), to change or cancel;
 //   - «Требует подтверждения» in the menu of one's own post already sent (a dialog: by when,
 //     urgent).
@@ -10,7 +11,7 @@
 
 import { get, patch, post } from '../api.js';
 import { append, h } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, tn } from '../i18n.js';
 import { toast } from '../ui.js';
 import { field } from '../forms.js';
 import { formDialog } from '../moderation/dialogs.js';
@@ -171,6 +172,10 @@ export function createAcksInChat({ chatId, timeline }) {
         },
       }, t('acks.count', { confirmed: ack.confirmed, total: ack.total }));
       parts.push(count, box);
+      if (ack.reminders_failed) {
+        parts.push(h('p', { class: 'ack__failed', testid: 'ack-reminders-failed' },
+          tn('acks.reminders_failed', ack.reminders_failed)));
+      }
       if (openLists.has(ack.id)) showList(ack, box).catch(() => {});
     }
     return h('div', { class: 'ack', testid: 'ack', dataset: { ackId: String(ack.id) } }, parts);
@@ -179,7 +184,7 @@ export function createAcksInChat({ chatId, timeline }) {
   function decorate(li) {
     const ack = acks.get(Number(li.dataset.id));
     const old = li.querySelector(':scope .ack');
-    const key = ack ? JSON.stringify([ack.confirmed, ack.total, ack.can_confirm, ack.mine, ack.deadline]) : '';
+    const key = ack ? JSON.stringify([ack.confirmed, ack.total, ack.can_confirm, ack.mine, ack.deadline, ack.reminders_failed]) : '';
     if (old && old.dataset.key === key) return;
     if (old) old.remove();
     if (!ack) return;
@@ -331,6 +336,13 @@ export function createAcksInChat({ chatId, timeline }) {
     extras,
     bar,
     intercept,
+    /** Words only (`on`: the person may answer posts but not post): no «Отправить позже»,
+     * nothing else above the text box (the chat's `can_post`, the server's word). */
+    setPlain(on) {
+      later.hidden = Boolean(on);
+      extras.hidden = Boolean(on);
+      if (on) toggle(later, whenRow, false);
+    },
     canMark,
     mark,
     destroy() {

@@ -49,6 +49,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {}, onPoll =
     type: 'button', class: 'composer__attach composer__poll', testid: 'composer-poll', 'aria-label': t('polls.new'), title: t('polls.new'),
     onclick: () => onPoll(),
   }, icon(POLL)) : null;
+  let plain = false; // words only: no files, no poll (the chat's capabilities say so)
   const form = h('form', { class: 'composer', testid: 'composer', novalidate: true },
     context, uploads.el, mentions.el, h('div', { class: 'composer__row' }, attachButton, pollButton, picker, input, sendButton));
 
@@ -129,7 +130,7 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {}, onPoll =
   });
   input.addEventListener('paste', (event) => {
     const files = [...((event.clipboardData && event.clipboardData.files) || [])];
-    if (!files.length) return;
+    if (!files.length || plain) return;
     // A copied picture comes with no text; text copied from a document may bring a picture
     // of itself along, and then the text is what the person meant.
     if (event.clipboardData.getData('text/plain')) return;
@@ -143,7 +144,14 @@ export function createComposer({ chatId, onSubmit, onTyping = () => {}, onPoll =
     input,
     focus: () => input.focus(),
     /** Files dropped onto the chat. */
-    addFiles: (files) => uploads.add(files),
+    addFiles: (files) => { if (!plain) uploads.add(files); },
+    /** Words only (`on`): the paperclip and the poll go, and pasted files are not taken —
+     * where the person may only answer a post (the chat's `can_post` is false). */
+    setPlain(on) {
+      plain = Boolean(on);
+      attachButton.hidden = plain;
+      if (pollButton) pollButton.hidden = plain;
+    },
     destroy: () => uploads.destroy(),
     reply(msg, authorName) {
       editing = null;

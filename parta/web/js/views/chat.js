@@ -112,6 +112,15 @@ export async function chatView(ctx) {
   acks.extras.querySelector('.acks-toggles').append(urgent.toggle);
   acks.extras.append(urgent.hint);
   writing.composer.el.insertBefore(acks.extras, writing.composer.el.lastElementChild);
+  // Where the person may only answer posts (the municipality's channel for the schools'
+  // administrators), the composer takes words alone: the server refuses files, polls and
+  // messages sent later there. Redrawn when the chat's capabilities change.
+  const fitComposer = () => {
+    const plain = !canPost(store.chat());
+    writing.composer.setPlain(plain);
+    acks.setPlain(plain);
+  };
+  fitComposer();
   moderation = chatModeration({
     chatId, store, timeline, sender: writing.sender, composer: writing.composer, nameOf: actions.nameOf,
   });
@@ -147,7 +156,10 @@ export async function chatView(ctx) {
         const marked = known.messageOf(change.id);
         if (marked) live.announcer.textContent = t('chat.urgent_marked', { text: plainText(marked.body, 200) });
       }
-      else if (change.kind === 'pins' || change.kind === 'chat') pinnedBar.set(store.chat().pinned || []);
+      else if (change.kind === 'pins' || change.kind === 'chat') {
+        pinnedBar.set(store.chat().pinned || []);
+        if (change.kind === 'chat') fitComposer();
+      }
       else if (change.kind === 'gone') {
         if (change.why !== 'not_member') toast(change.why === 'removed' ? t('removals.removed_toast') : t('chat.you_left'));
         navigate('/chats', { replace: true });
