@@ -112,8 +112,8 @@ async def test_the_worker_sends_at_start_what_a_crash_left_after_commit(world: W
     assert await rows(world) == [("pending", 0, None)] and world.sms.sent == []
     worker = asyncio.create_task(urgent_sms_forever(world.services))
     try:
-        for _ in range(500):
-            if to_elena(world):
+        for _ in range(500):  # handed to the gateway, then its outcome written
+            if to_elena(world) and await rows(world) == [("sent", 1, None)]:
                 break
             await asyncio.sleep(0.01)
         assert len(to_elena(world)) == 1
