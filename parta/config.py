@@ -200,6 +200,9 @@ class Settings(BaseSettings):
     # A school's video broadcast from the server: the address Janus's Streaming plugin takes
     # RTP on and Parta's ffmpeg sends to (Janus beside Parta: loopback, unreachable from outside).
     broadcast_rtp_host: str = "127.0.0.1"
+    # A video broadcast whose mountpoint Janus received nothing on for this long has no ffmpeg
+    # left (its server process crashed): it goes off the air (looked at with the calls' round).
+    broadcast_silent_seconds: int = Field(default=30, ge=5)
     # Web Push (RFC 8030/8292): the VAPID key (raw P-256 scalar, base64url; empty: made once
     # and kept in the database) and the contact the push services may write to (empty: the
     # base URL if https, else mailto:mail_from). How many browsers one person may subscribe.

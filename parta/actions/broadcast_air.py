@@ -112,7 +112,7 @@ async def go_on_air(ctx: Ctx, broadcast_id: int) -> BroadcastJoined:
                 b.janus_room, b.room_secret = room, secret
             if b.on_air_at is None:
                 b.on_air_at = utcnow()
-                chats = await audience_chats(w, view.scope, b.audience, view.group_ids)
+                chats = await audience_chats(w, view.scope.org, b.audience, view.group_ids)
                 await notify_audience(w, b, chats, "on_air")
                 w.audit("broadcast.on_air", b.org_id, "broadcast", b.id)
             view.presenter.token = token

@@ -8,7 +8,8 @@ Parta's alone; the browser never sees either — the proxy adds the pin to a vie
 and runs ffmpeg to send the file there at its own pace (``-re``). The broadcast is on the air
 until the file ends, the presenter ends it, or ffmpeg fails; then the mountpoint goes and the
 broadcast is over. The ffmpeg runs belong to ``services.streamer`` (``parta.services.streamer``):
-they die with this server process.
+they die with this server process; when it crashed, the round of any live process ends the
+broadcast it left «on the air» (``end_silent_videos``: Janus hears nothing on its mountpoint).
 
 As with the camera room, Janus and ffmpeg are spoken to outside the database transaction: the
 mountpoint and the run are made first, then one short transaction records them; if it refuses
@@ -23,6 +24,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +36,21 @@ from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
 from parta.models import (
     Broadcast,
+    BroadcastGroup,
     BroadcastPresenter,
     BroadcastViewer,
     Material,
     MaterialVersion,
+    Organization,
 )
 from parta.queries.broadcasts import BroadcastView, broadcast_answer, broadcast_in
 from parta.schemas.broadcasts import BroadcastOut, BroadcastVideoIn
-from parta.services.janus import NO_SUCH_MOUNTPOINT, JanusError, new_room_id
+from parta.services.janus import NO_SUCH_MOUNTPOINT, JanusError, JanusUnavailable, new_room_id
 from parta.services.storage import LocalStorage
 from parta.services.streamer import StreamFailed, ffmpeg_rtp_args
 
-__all__ = ["choose_video", "close_air", "forget_stream", "start_video", "stop_all"]
+__all__ = ["choose_video", "close_air", "end_silent_videos", "forget_stream", "start_video",
+           "stop_all"]
 
 log = logging.getLogger("parta.broadcasts")
 VIDEO = "video"
@@ -95,7 +100,7 @@ async def _tell(ctx: Ctx, view: BroadcastView, change: str) -> None:
     from parta.realtime.events import BroadcastChanged
 
     b = view.broadcast
-    chats = await audience_chats(ctx, view.scope, b.audience, view.group_ids)
+    chats = await audience_chats(ctx, view.scope.org, b.audience, view.group_ids)
     from parta.actions.chats import active_member_ids
 
     audience: set[int] = set((await ctx.db.execute(select(BroadcastPresenter.user_id).where(
@@ -206,7 +211,7 @@ async def start_video(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
             b.on_air_at = b.stream_started_at = now
             b.stream_id, b.stream_secret, b.stream_pin = mountpoint_id, secret, pin
             b.stream_ended_at, b.stream_error = None, None
-            chats = await audience_chats(w, view.scope, b.audience, view.group_ids)
+            chats = await audience_chats(w, view.scope.org, b.audience, view.group_ids)
             await notify_audience(w, b, chats, "on_air")
             w.audit("broadcast.on_air", b.org_id, "broadcast", b.id, material_id=b.material_id)
             return await broadcast_answer(w.db, view)
@@ -238,9 +243,15 @@ async def close_air(ctx: Ctx, view: BroadcastView, *, error: str | None = None) 
     """The broadcast goes off the air for everyone: every stay ends, presenters lose their
     tokens, the audience is told; after commit its room or mountpoint goes from Janus (and its
     ffmpeg stops). Precondition: on the air and not over."""
+    await _close_air(ctx, view.broadcast, view.scope.org, view.group_ids, error=error)
+
+
+async def _close_air(ctx: Ctx, b: Broadcast, org: Organization, group_ids: list[int], *,
+                     error: str | None) -> None:
+    """``close_air`` for the broadcast ``b`` of ``org`` (its classes: ``group_ids``), with or
+    without a caller."""
     from parta.actions.broadcast_air import forget_room
 
-    b = view.broadcast
     now = utcnow()
     b.off_air_at = now
     for row in (await ctx.db.execute(select(BroadcastViewer).where(
@@ -249,7 +260,7 @@ async def close_air(ctx: Ctx, view: BroadcastView, *, error: str | None = None) 
     for p in (await ctx.db.execute(select(BroadcastPresenter).where(
             BroadcastPresenter.broadcast_id == b.id))).scalars():
         p.token, p.janus_session = None, None
-    chats = await audience_chats(ctx, view.scope, b.audience, view.group_ids)
+    chats = await audience_chats(ctx, org, b.audience, group_ids)
     await notify_audience(ctx, b, chats, "off_air")
     ctx.audit("broadcast.off_air", b.org_id, "broadcast", b.id, error=error)
     services = ctx.services
@@ -286,3 +297,68 @@ async def stop_all(services: Services) -> None:
     """The server stops: every ffmpeg run ends with it, and its broadcast goes off the air
     (``stream_interrupted``) with its mountpoint destroyed."""
     await services.streamer.stop_all()
+
+
+async def end_silent_videos(services: Services, silent_seconds: float) -> int:
+    """End every video broadcast on the air whose film nobody plays any more — the server
+    process that ran its ffmpeg crashed or was killed (the ffmpeg died with it, and nobody was
+    left to close the broadcast), or Janus lost its mountpoint (a restart) — as the presenter's
+    «end» would, with ``stream_interrupted``: off the air, every stay over, the audience told,
+    the audit entry written, the mountpoint gone.
+
+    Who plays a film is not written down; Janus says whether it is played: a mountpoint that
+    received nothing for ``silent_seconds`` has no ffmpeg sending to it. So a film another live
+    server process plays (its packets arrive) is left alone, and so are this process's own runs
+    (they close themselves). Janus not answering tells nothing: nothing ends then. Returns how
+    many broadcasts ended."""
+    since = utcnow() - timedelta(seconds=silent_seconds)
+    async with unit_of_work(services, read_only=True) as r:
+        playing = [(b.id, b.stream_id, b.stream_secret) for b in (await r.db.execute(
+            select(Broadcast).where(
+                Broadcast.on_air_at.is_not(None), Broadcast.off_air_at.is_(None),
+                Broadcast.cancelled_at.is_(None), Broadcast.stream_id.is_not(None),
+                Broadcast.stream_started_at <= since).order_by(Broadcast.id))).scalars()]
+    ended = 0
+    for broadcast_id, mountpoint, secret in playing:
+        if services.streamer.running(broadcast_id) or mountpoint is None or secret is None:
+            continue
+        try:
+            async with services.janus.streaming() as st:
+                info: dict[str, Any] | None = await st.info(mountpoint, secret)
+        except JanusUnavailable:
+            return ended
+        except JanusError as exc:
+            if exc.code != NO_SUCH_MOUNTPOINT:
+                log.warning("janus could not tell of mountpoint %s: %s", mountpoint, exc)
+                continue
+            info = None  # Janus lost it: nothing plays there
+        if info is not None and not _silent(info, silent_seconds):
+            continue
+        async with unit_of_work(services) as w:
+            ended += await _end_silent(w, broadcast_id, mountpoint)
+    return ended
+
+
+def _silent(info: dict[str, Any], silent_seconds: float) -> bool:
+    """Janus received nothing on any of the mountpoint's streams for ``silent_seconds``
+    (``age_ms``: since the last packet). A Janus that does not say is not taken for silence."""
+    ages = [m.get("age_ms") for m in info.get("media") or []]
+    return bool(ages) and all(isinstance(a, int) and a >= silent_seconds * 1000 for a in ages)
+
+
+async def _end_silent(ctx: Ctx, broadcast_id: int, mountpoint: int) -> int:
+    # Ordered with another process's sweep or its own end of the film (PostgreSQL): once.
+    b = (await ctx.db.execute(select(Broadcast).where(Broadcast.id == broadcast_id)
+                              .with_for_update())).scalar_one_or_none()
+    if b is None or b.stream_id != mountpoint or b.off_air_at is not None \
+            or b.cancelled_at is not None or ctx.services.streamer.running(broadcast_id):
+        return 0
+    org = await ctx.db.get(Organization, b.org_id)
+    assert org is not None
+    group_ids = list((await ctx.db.execute(select(BroadcastGroup.group_id).where(
+        BroadcastGroup.broadcast_id == b.id).order_by(BroadcastGroup.id))).scalars())
+    log.warning("broadcast %s: nothing plays its video any more (its server process is gone); "
+                "it goes off the air", broadcast_id)
+    await _close_air(ctx, b, org, group_ids, error="stream_interrupted")
+    await ctx.db.flush()
+    return 1

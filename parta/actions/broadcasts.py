@@ -32,6 +32,7 @@ from parta.models import (
     Membership,
     MembershipRole,
     Message,
+    Organization,
     QuestionStatus,
     Role,
 )
@@ -88,15 +89,15 @@ async def _presenters(ctx: Ctx, scope: OrgScope, wanted: list[int]) -> list[int]
     return ids
 
 
-async def audience_chats(ctx: Ctx, scope: OrgScope, audience: Audience,
+async def audience_chats(ctx: Ctx, org: Organization, audience: Audience,
                          group_ids: list[int]) -> list[Chat]:
-    """Where the audience reads the broadcast's notice."""
+    """Where the audience reads the broadcast's notice (``org``: the broadcast's school)."""
     if audience in (Audience.school, Audience.staff):
-        school, staff = await ensure_system_channels(ctx, scope.org)
+        school, staff = await ensure_system_channels(ctx, org)
         return [school if audience == Audience.school else staff]
     kind = ChatKind.class_ if audience == Audience.classes else ChatKind.parents
     chats = list((await ctx.db.execute(select(Chat).where(
-        Chat.org_id == scope.org.id, Chat.group_id.in_(group_ids), Chat.kind == kind,
+        Chat.org_id == org.id, Chat.group_id.in_(group_ids), Chat.kind == kind,
         Chat.archived_at.is_(None)).order_by(Chat.id))).scalars())
     first: dict[int | None, Chat] = {}
     for chat in chats:
@@ -151,7 +152,7 @@ async def plan_broadcast(ctx: Ctx, org_id: int, body: BroadcastIn) -> BroadcastO
     for group_id in group_ids:
         await group_in(ctx.db, scope, group_id)  # another school's class does not exist
     presenters = await _presenters(ctx, scope, body.presenter_ids)
-    chats = await audience_chats(ctx, scope, body.audience, group_ids)
+    chats = await audience_chats(ctx, scope.org, body.audience, group_ids)
     if not chats:
         raise ValidationFailed("no_audience_chat", fields={"group_ids": "invalid"})
     broadcast = Broadcast(org_id=scope.org.id, title=body.title, audience=body.audience,
@@ -193,7 +194,7 @@ async def cancel_broadcast(ctx: Ctx, broadcast_id: int) -> BroadcastOut:
         services, mountpoint, secret, bid = ctx.services, b.stream_id, b.stream_secret, b.id
         b.stream_ended_at = b.cancelled_at
         ctx.after_commit.append(lambda: forget_stream(services, bid, mountpoint, secret))
-    chats = await audience_chats(ctx, view.scope, b.audience, view.group_ids)
+    chats = await audience_chats(ctx, view.scope.org, b.audience, view.group_ids)
     await notify_audience(ctx, b, chats, "cancelled")
     ctx.audit("broadcast.cancelled", b.org_id, "broadcast", b.id)
     return await broadcast_answer(ctx.db, view)

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from parta.models import Broadcast, Material, MaterialVersion
 from parta.services.janus import NO_SUCH_MOUNTPOINT, JanusError
@@ -257,3 +258,109 @@ async def test_a_film_shorter_than_its_start_still_ends_the_broadcast(world: Wor
         return (await stream_of(world, bid)).off_air_at is not None
     await until(over)
     assert world.services.streamer.pids() == []
+
+
+async def test_a_film_whose_server_process_is_gone_goes_off_the_air_but_not_a_live_ones(
+        world: World) -> None:
+    """Two films play at once, each run by a server process. The process of «Правила дорожного
+    движения» crashes: its ffmpeg dies with it and nobody is left to close the broadcast, which
+    stays «on the air» with Маша watching. The sweep of a live process (which runs neither film)
+    ends it — off the air, Маша told, the audit entry, the mountpoint gone — and leaves the film
+    the other live process still plays alone."""
+    from parta.actions.broadcast_video import end_silent_videos
+    from parta.models import AuditEntry
+    from parta.services.streamer import Streamer
+
+    irina, masha = await world.as_("admin"), await world.as_("student")
+    masha_id = await world.user_id("student")
+    crashed, live = await planned(world, irina), await planned(world, irina)
+    mid = await library_video(world, irina, data=film(60, audio=False))
+    for bid in (crashed, live):
+        await irina.post(f"{API}/broadcasts/{bid}/video", json={"material_id": mid})
+        r = await irina.post(f"{API}/broadcasts/{bid}/video/start")
+        assert r.status_code == 200, r.text
+    r = await masha.post(f"{API}/broadcasts/{crashed}/watch")
+    assert r.status_code == 200, r.text
+    b, other = await stream_of(world, crashed), await stream_of(world, live)
+    assert b.stream_id and b.stream_secret and other.stream_id and other.stream_secret
+
+    # The crash: the run ends without its end being told to anyone (as SIGKILL leaves it).
+    runs = world.services.streamer
+    pids = set(runs.pids())
+    assert await runs.stop(crashed)
+    [live_pid] = runs.pids()
+    assert not any(alive(p) for p in pids - {live_pid})
+    assert (await stream_of(world, crashed)).off_air_at is None  # still «on the air»
+    assert await mountpoint_exists(world, b.stream_id, b.stream_secret)
+
+    # The sweeping process runs no film of its own; the live film's run is another process's.
+    world.services.streamer = Streamer()
+    try:
+        ended = 0
+        for _ in range(200):  # until Janus has heard nothing on the crashed one for 2 s
+            ended = await end_silent_videos(world.services, 2)
+            if ended:
+                break
+            await asyncio.sleep(0.1)
+        assert ended == 1
+        assert await end_silent_videos(world.services, 2) == 0  # once
+    finally:
+        world.services.streamer = runs
+
+    gone = await stream_of(world, crashed)
+    assert gone.off_air_at is not None and gone.stream_ended_at is not None
+    assert gone.stream_error == "stream_interrupted"
+    r = await masha.get(f"{API}/broadcasts/{crashed}")
+    assert r.json()["on_air"] is False and r.json()["streaming"] is False
+    r = await masha.post(f"{API}/broadcasts/{crashed}/watch")
+    assert (r.status_code, error_code(r)) == (409, "broadcast_over")
+    told = [e for e in world.events_of("broadcast.changed")
+            if e.event.broadcast_id == crashed]  # type: ignore[attr-defined]
+    assert told[-1].event.change == "off_air" and masha_id in told[-1].audience  # type: ignore[attr-defined]
+    async with world.services.sessionmaker() as db:
+        entries = list((await db.execute(select(AuditEntry).where(
+            AuditEntry.action == "broadcast.off_air", AuditEntry.target_id == crashed))).scalars())
+    assert [(e.actor_id, e.details) for e in entries] == [(None, {"error": "stream_interrupted"})]
+    await until(lambda: _gone(world, b.stream_id, b.stream_secret))
+
+    # The other film plays on, untouched.
+    assert (await stream_of(world, live)).off_air_at is None and alive(live_pid)
+    assert await mountpoint_exists(world, other.stream_id, other.stream_secret)
+    r = await irina.get(f"{API}/broadcasts/{live}")
+    assert r.json()["on_air"] is True and r.json()["streaming"] is True
+    r = await irina.post(f"{API}/broadcasts/{live}/off-air")
+    assert r.status_code == 200, r.text
+
+
+async def test_a_crashed_film_janus_lost_ends_but_not_while_janus_does_not_answer(
+        world: World) -> None:
+    """The film's process crashed and Janus restarted meanwhile (the mountpoint is gone): the
+    broadcast goes off the air. While Janus does not answer, nothing is known and nothing ends."""
+    from parta.actions.broadcast_video import end_silent_videos
+    from parta.services.janus import Janus
+
+    irina = await world.as_("admin")
+    bid = await planned(world, irina)
+    mid = await library_video(world, irina, data=film(30, audio=False))
+    await irina.post(f"{API}/broadcasts/{bid}/video", json={"material_id": mid})
+    assert (await irina.post(f"{API}/broadcasts/{bid}/video/start")).status_code == 200
+    b = await stream_of(world, bid)
+    assert b.stream_id and b.stream_secret
+    assert await world.services.streamer.stop(bid)  # the crash
+    async with world.services.janus.streaming() as st:
+        await st.destroy(b.stream_id, b.stream_secret)  # Janus's restart
+
+    real = world.services.janus
+    world.services.janus = Janus("http://127.0.0.1:9/janus", "secret", "key", 2.0)
+    try:
+        assert await end_silent_videos(world.services, 0) == 0
+    finally:
+        await world.services.janus.aclose()
+        world.services.janus = real
+    assert (await stream_of(world, bid)).off_air_at is None
+
+    assert await end_silent_videos(world.services, 0) == 1
+    gone = await stream_of(world, bid)
+    assert gone.off_air_at is not None and gone.stream_error == "stream_interrupted"
+    r = await irina.get(f"{API}/broadcasts/{bid}")
+    assert r.json()["on_air"] is False

@@ -170,6 +170,60 @@ async def test_a_locked_call_admits_nobody_new(world: World) -> None:
     assert (r.status_code, error_code(r)) == (409, "call_over")
 
 
+async def test_who_was_in_a_locked_call_comes_back_after_the_grace_but_not_the_removed(
+        world: World) -> None:
+    """The lock keeps newcomers out, not the people who were in: Маша's connection dropped and
+    the presence grace let her out; she comes back into the locked call (and again after leaving).
+    Петя, removed by the host, stays out; Олег Викторович, never in, is refused as new."""
+    from parta.actions.calls import reconcile_calls
+
+    await add_assistant(world)
+    anna, masha, petya = await world.as_("teacher"), await world.as_("student"), await world.as_("student2")
+    oleg = await world.as_("math_teacher")
+    masha_id, petya_id, oleg_id = [await world.user_id(k) for k in ("student", "student2", "math_teacher")]
+    chat_id = await class_chat(world, anna)
+    joined = (await anna.post(f"{API}/chats/{chat_id}/call")).json()
+    call_id = joined["call"]["id"]
+    # The teacher is really in the room (her page joined through Parta); Маша's never gets there.
+    h = await Handle.open(anna, joined)
+    await h.send({"request": "join", "ptype": "publisher", "room": joined["janus"]["room"],
+                  "token": joined["janus"]["token"]})
+    await _poll_until(anna, f"{h.base}/{h.session}", "joined")
+    await masha.post(f"{API}/chats/{chat_id}/call")
+    await petya.post(f"{API}/chats/{chat_id}/call")
+    r = await anna.post(f"{API}/calls/{call_id}/participants/{petya_id}/remove")
+    assert r.status_code == 200, r.text
+    r = await anna.post(f"{API}/calls/{call_id}/lock", json={"locked": True})
+    assert r.json()["locked"] is True
+
+    assert await reconcile_calls(world.services, grace_seconds=0) == 1  # Маша: gone, let out
+    r = await anna.get(f"{API}/chats/{chat_id}/call")
+    assert masha_id not in flags(r.json()) and r.json()["locked"] is True
+
+    # Her page rejoins (accept: exactly this call), long after the grace: she is back.
+    r = await masha.post(f"{API}/calls/{call_id}/accept")
+    assert r.status_code == 200, r.text
+    assert masha_id in flags(r.json()["call"]) and r.json()["janus"]["token"]
+    assert r.json()["janus"]["token"] in await allowed_tokens(world, await stored_call(world, call_id))
+    await masha.post(f"{API}/calls/{call_id}/leave")
+    r = await masha.post(f"{API}/chats/{chat_id}/call")
+    assert r.status_code == 200, r.text
+
+    # The removed stays out; the newcomer is kept out, and nothing of him is written.
+    for path in (f"{API}/chats/{chat_id}/call", f"{API}/calls/{call_id}/accept"):
+        r = await petya.post(path)
+        assert (r.status_code, error_code(r)) == (403, "removed_from_call"), path
+    r = await oleg.post(f"{API}/chats/{chat_id}/call")
+    assert (r.status_code, error_code(r)) == (409, "call_locked")
+    r = await anna.get(f"{API}/chats/{chat_id}/call")
+    assert set(flags(r.json())) == {await world.user_id("teacher"), masha_id}
+    async with world.services.sessionmaker() as db:
+        assert (await db.execute(select(func.count()).select_from(CallParticipant).where(
+            CallParticipant.call_id == call_id, CallParticipant.user_id == oleg_id))).scalar_one() == 0
+        assert (await db.execute(select(func.count()).select_from(CallParticipant).where(
+            CallParticipant.call_id == call_id, CallParticipant.user_id == petya_id))).scalar_one() == 1
+
+
 async def test_raised_hands_queue_and_the_host_answers(world: World) -> None:
     anna, masha, petya = await world.as_("teacher"), await world.as_("student"), await world.as_("student2")
     masha_id, petya_id = await world.user_id("student"), await world.user_id("student2")

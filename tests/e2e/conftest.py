@@ -129,6 +129,33 @@ def admin_page(browser: Any, server: LiveServer, admin_state: str) -> Iterator[A
     p.context.close()
 
 
+_WAITS = iter(range(1, 1 << 30))
+
+
+def wait_for_async(page: Any, predicate: str, arg: Any = None, *, timeout: float = 30_000,
+                   polling: int = 250) -> None:
+    """Wait until ``predicate`` (a page function of ``arg`` that returns a Promise, such as a
+    getStats() figure) resolves truthy. ``page.wait_for_function`` does not wait on a Promise:
+    the Promise itself is truthy, so it returns at once and checks nothing. Here the page runs
+    the predicate every ``polling`` ms (one at a time) and the wait reads its last answer."""
+    key = f"__partaWait{next(_WAITS)}"
+    page.evaluate(f"""(arg) => {{
+      const check = {predicate};
+      let busy = false;
+      window.{key} = false;
+      window.{key}Timer = setInterval(() => {{
+        if (busy || window.{key}) return;
+        busy = true;
+        Promise.resolve().then(() => check(arg)).then((ok) => {{ if (ok) window.{key} = true; }},
+          () => {{}}).finally(() => {{ busy = false; }});
+      }}, {polling});
+    }}""", arg)
+    try:
+        page.wait_for_function(f"() => window.{key} === true", timeout=timeout)
+    finally:
+        page.evaluate(f"() => clearInterval(window.{key}Timer)")
+
+
 def shot(page: Any, name: str) -> None:
     """Keep a screenshot in /tmp when PARTA_E2E_SCREENSHOTS is set (for looking at the design)."""
     if os.environ.get("PARTA_E2E_SCREENSHOTS"):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, STUDENT, STUDENT_NAME, Api
+from tests.e2e.conftest import CLASS_TEACHER, STUDENT, STUDENT_NAME, Api, wait_for_async
 from tests.e2e.test_calls import (  # noqa: F401  (media_browser is a fixture)
     AUDIO_FLOWS,
     AUDIO_STILL,
@@ -48,7 +48,7 @@ def test_after_mute_all_a_student_cannot_unmute_until_the_teacher_allows(
         expect(masha.get_by_test_id("call-screen")).to_be_visible()
         expect(masha.get_by_test_id("call-host-bar")).to_be_hidden()  # a student runs nothing
         anna.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=45_000)
-        anna.wait_for_function(AUDIO_FLOWS, polling=500, timeout=30_000)
+        wait_for_async(anna, AUDIO_FLOWS, timeout=30_000, polling=500)
 
         mute_all = anna.get_by_test_id("call-mute-all")
         mute_all.click()
@@ -59,7 +59,7 @@ def test_after_mute_all_a_student_cannot_unmute_until_the_teacher_allows(
         expect(mic).to_have_attribute("aria-label", "Ведущий выключил ваш микрофон")
         # Her page tries anyway, straight to Janus through Parta: refused.
         assert masha.evaluate(UNMUTE_MYSELF) == "muted_by_host"
-        anna.wait_for_function(AUDIO_STILL, polling=500, timeout=20_000)
+        wait_for_async(anna, AUDIO_STILL, timeout=20_000, polling=500)
         screenshot(anna, "call-mute-all-1366")
 
         # Маша raises her hand; the teacher sees the queue and answers.
@@ -78,7 +78,7 @@ def test_after_mute_all_a_student_cannot_unmute_until_the_teacher_allows(
         anna.get_by_test_id("call-host-mute").click()
         expect(mic).to_be_enabled()
         assert masha.evaluate(UNMUTE_MYSELF) == "sent"
-        anna.wait_for_function(AUDIO_FLOWS, polling=500, timeout=20_000)
+        wait_for_async(anna, AUDIO_FLOWS, timeout=20_000, polling=500)
 
         # Locked: Петя is not let in, and is told why.
         anna.get_by_test_id("call-lock").click()

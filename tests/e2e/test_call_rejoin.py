@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, STUDENT, Api
+from tests.e2e.conftest import CLASS_TEACHER, STUDENT, Api, wait_for_async
 from tests.e2e.test_calls import (  # noqa: F401  (media_browser is a fixture)
     REMOTE_VIDEO_PLAYS,
     STATS,
@@ -81,13 +81,13 @@ def test_a_dropped_connection_rejoins_by_itself_and_a_removed_one_does_not(
 
         # The way opens: she is back by herself, and frames flow again both ways.
         masha.unroute(PROXY)
-        masha.wait_for_function(BACK, polling=500, timeout=45_000)
+        wait_for_async(masha, BACK, timeout=45_000, polling=500)
         expect(reconnecting).to_be_hidden()
         masha.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=30_000)
         for page, grows in ((masha, GROWS), (masha, SENT_GROWS), (anna, GROWS)):
             key = "videoBytesSent" if grows is SENT_GROWS else "videoBytesReceived"
             before = page.evaluate(STATS)[key]
-            page.wait_for_function(grows, arg=before, timeout=30_000)
+            wait_for_async(page, grows, before, timeout=30_000)
         expect(anna.get_by_test_id("call-tile-remote")).to_have_count(1)
         expect(anna.get_by_test_id("call-tile-remote")).to_contain_text("Маша Иванова")
         anna.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=30_000)

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, CLASS_TEACHER_NAME, STUDENT, STUDENT_NAME, Api
+from tests.e2e.conftest import (
+    CLASS_TEACHER,
+    CLASS_TEACHER_NAME,
+    STUDENT,
+    STUDENT_NAME,
+    Api,
+    wait_for_async,
+)
 from tests.e2e.test_calls import (  # noqa: F401  (media_browser is a fixture)
     REMOTE_VIDEO_PLAYS,
     STATS,
@@ -55,9 +62,8 @@ def test_a_direct_call_rings_on_any_page_and_is_answered_then_declined(
             page.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=45_000)
         for page in (anna, masha):
             first = page.evaluate(STATS)
-            page.wait_for_function(
-                f"(before) => ({STATS})().then((s) => s.videoBytesReceived > before)",
-                arg=first["videoBytesReceived"], timeout=20_000)
+            wait_for_async(page, f"(before) => ({STATS})().then((s) => s.videoBytesReceived > before)",
+                           first["videoBytesReceived"], timeout=20_000)
         expect(anna.get_by_test_id("call-count")).to_have_text("2 участника")
         expect(anna.get_by_test_id("call-tile-remote")).to_contain_text(STUDENT_NAME)
         expect(masha.get_by_test_id("call-tile-remote")).to_contain_text(CLASS_TEACHER_NAME)

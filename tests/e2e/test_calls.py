@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CLASS_TEACHER, STUDENT, Api
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, CLASS_TEACHER, STUDENT, Api, wait_for_async
 from tests.live import LiveServer
 from tests.media import media_services  # noqa: F401  (the fixture)
 
@@ -90,9 +90,8 @@ def test_teacher_calls_the_class_and_a_student_joins_from_her_phone(
         for page in (anna, masha):
             first = page.evaluate(STATS)
             assert first["remotes"] == 1 and first["videoBytesReceived"] > 0, first
-            page.wait_for_function(
-                f"(before) => ({STATS})().then((s) => s.videoBytesReceived > before)",
-                arg=first["videoBytesReceived"], timeout=20_000)
+            wait_for_async(page, f"(before) => ({STATS})().then((s) => s.videoBytesReceived > before)",
+                           first["videoBytesReceived"], timeout=20_000)
         expect(anna.get_by_test_id("call-tile-remote")).to_contain_text("Маша Иванова")
         expect(masha.get_by_test_id("call-tile-remote")).to_contain_text("Анна Сергеевна Волкова")
         expect(anna.get_by_test_id("call-count")).to_have_text("2 участника")
@@ -117,12 +116,12 @@ def test_teacher_calls_the_class_and_a_student_joins_from_her_phone(
         expect(masha.get_by_test_id("call-mic")).to_be_disabled()
         expect(anna.get_by_test_id("call-tile-remote").get_by_test_id("call-tile-muted")).to_be_visible()
         expect(masha.get_by_test_id("call-tile-local").get_by_test_id("call-tile-muted")).to_be_visible()
-        anna.wait_for_function(AUDIO_STILL, polling=500, timeout=20_000)
+        wait_for_async(anna, AUDIO_STILL, timeout=20_000, polling=500)
         screenshot(anna, "call-host-1366")
         anna.get_by_test_id("call-host-mute").click()
         expect(masha.get_by_test_id("call-mic")).to_be_enabled()
         expect(anna.get_by_test_id("call-tile-remote").get_by_test_id("call-tile-muted")).to_be_hidden()
-        anna.wait_for_function(AUDIO_FLOWS, polling=500, timeout=20_000)
+        wait_for_async(anna, AUDIO_FLOWS, timeout=20_000, polling=500)
 
         # Маша leaves: her tile goes from the teacher's screen. She joins again; the teacher
         # removes her: Janus sends her away and Parta does not let her back.

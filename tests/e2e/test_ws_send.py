@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, PARENT, STUDENT, Api, LiveServer, new_page
+from tests.e2e.conftest import (
+    CLASS_TEACHER,
+    PARENT,
+    STUDENT,
+    Api,
+    LiveServer,
+    new_page,
+    wait_for_async,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +53,8 @@ class Opened:
 
     def live(self) -> None:
         """Wait until the event stream has said hello: sends go over it from then on."""
-        self.page.wait_for_function(
-            "async () => (await import('/static/js/realtime.js')).connectionStatus() === 'live'")
+        wait_for_async(
+            self.page, "async () => (await import('/static/js/realtime.js')).connectionStatus() === 'live'")
 
     def send(self, text: str) -> Any:
         box = self.page.get_by_test_id("composer-input")

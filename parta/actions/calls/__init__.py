@@ -24,7 +24,8 @@ only way to Janus:
   and holds the microphone of whoever joins later; a held person's own unmute through the
   proxy (``configure`` asking to send audio, or a new offer publishing audio) is refused with
   ``muted_by_host`` until the host allows them (or lifts the hold for all).
-* a locked call admits nobody new (``call_locked``); who is in stays.
+* a locked call admits nobody new (``call_locked``); who is in stays, and who was in comes back
+  (a dropped connection, even after the presence grace let them out) unless the host removed them.
 * a raised hand is a time on the person's stay; ``hands`` in the call is the queue.
 * screen sharing: a screen is published as a *separate publisher feed* in the room, with the
   id ``SCREEN_FEED_BASE + person's id``. The proxy sets every publisher's feed id itself, so

@@ -238,12 +238,16 @@ def call_media(ctx: Ctx, call: Call) -> CallMedia:
 
 
 async def _refuse_locked(ctx: Ctx, call: Call, me: ChatMember) -> None:
-    """A locked call admits nobody new: who is in (another tab, a reload) and hosts may."""
+    """A locked call admits nobody new; who was in it comes back (another tab, a reload, a
+    dropped connection even after the presence grace let them out, or leaving and returning),
+    and hosts may. The lock keeps newcomers out; the host's «remove» keeps a person out
+    (``_refuse_removed``, checked before this)."""
     if not call.locked or can_host_call(me.role.value, me.user_id == call.started_by):
         return
-    stays = list((await ctx.db.execute(select(CallParticipant).where(
-        CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id))).scalars())
-    if any(r.left_at is None or r.cohost for r in stays):
+    stayed = (await ctx.db.execute(select(CallParticipant.id).where(
+        CallParticipant.call_id == call.id, CallParticipant.user_id == me.user_id,
+        CallParticipant.removed_at.is_(None)).limit(1))).first()
+    if stayed is not None:
         return
     waiter = await _waiter(ctx, call, me.user_id)
     if waiter is not None and waiter.decision == "admitted":

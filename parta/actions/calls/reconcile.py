@@ -1,5 +1,7 @@
 """Who is really there: the server's round that lets out whoever Janus has not seen and ends
-calls whose room Janus lost, and ends unanswered ringing calls."""
+calls whose room Janus lost, and ends unanswered ringing calls. It asks Janus, not the server
+process that admitted anyone, so a call outlives the crash of that process only as long as its
+people are really in its room."""
 
 from __future__ import annotations
 
@@ -73,7 +75,10 @@ async def _let_out_the_absent(ctx: Ctx, call_id: int, present: set[int], grace_s
 
 async def reconcile_forever(services: Services) -> None:
     """The server's own round (see ``reconcile_calls``, ``end_unanswered``), every
-    ``call_reconcile_seconds``."""
+    ``call_reconcile_seconds``; in it, video broadcasts whose server process is gone go off
+    the air (``actions.broadcast_video.end_silent_videos``)."""
+    from parta.actions.broadcast_video import end_silent_videos
+
     settings = services.settings
     while True:
         await asyncio.sleep(settings.call_reconcile_seconds)
@@ -82,3 +87,7 @@ async def reconcile_forever(services: Services) -> None:
             await reconcile_calls(services, settings.call_presence_grace_seconds)
         except Exception:
             log.exception("reconciling calls with Janus failed")
+        try:
+            await end_silent_videos(services, settings.broadcast_silent_seconds)
+        except Exception:
+            log.exception("ending broadcasts nothing plays any more failed")

@@ -7,8 +7,13 @@ import { openSession } from './janus.js';
  * The camera's encodings from the call's media settings (Parta's answer, `media`): with
  * simulcast, `layers` copies at full, half and quarter size (rids h, m, l — the order Janus
  * reads them in), each under its share of the room's bitrate cap; else one, under the cap.
+ * `size`: the camera's picture ({width, height}). The browser sends fewer copies of a small
+ * picture than it is asked for (Chromium: two below about 960×540 — a plain camera's 640×480 —
+ * and one below about 480×270), dropping the smallest; a viewer asking Janus for the lowest
+ * layer would then ask for one that never comes and keep getting the full picture. So a small
+ * camera sends only the copies it can: full and half size.
  */
-export function encodings(media) {
+export function encodings(media, size = null) {
   const cap = (media && media.max_bitrate) || undefined;
   if (!media || !media.simulcast || (media.layers || 1) < 2) return [{ maxBitrate: cap }];
   const all = [
@@ -16,7 +21,11 @@ export function encodings(media) {
     { rid: 'm', scaleResolutionDownBy: 2, maxBitrate: cap && Math.round(cap / 3) },
     { rid: 'l', scaleResolutionDownBy: 4, maxBitrate: cap && Math.round(cap / 8) },
   ];
-  return media.layers >= 3 ? all : [all[0], all[2]];
+  const pixels = size && size.width && size.height ? size.width * size.height : Infinity;
+  const fits = pixels >= 960 * 540 ? 3 : pixels >= 480 * 270 ? 2 : 1;
+  if (fits < 2) return [{ maxBitrate: cap }];
+  if (media.layers >= 3) return fits >= 3 ? all : [all[0], all[1]];
+  return [all[0], all[2]];
 }
 
 // A media connection 'disconnected' this long is lost (Chrome says 'failed' only much later).
@@ -125,7 +134,7 @@ export async function joinRoom(access, iceServers, stream, { onRemote, onRemoteG
     await joinedOnce;
     pub = peer(iceServers, handle);
     for (const track of stream.getTracks()) {
-      if (track.kind === 'video') pub.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: encodings(media) });
+      if (track.kind === 'video') pub.addTransceiver(track, { direction: 'sendonly', streams: [stream], sendEncodings: encodings(media, track.getSettings()) });
       else if (audioPublished) pub.addTrack(track, stream);
     }
     if (pub.getTransceivers().length) { // an audio call held from the start publishes once allowed
