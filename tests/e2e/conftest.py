@@ -230,3 +230,38 @@ def states(browser: Any, server: LiveServer, tmp_path_factory: pytest.TempPathFa
         return saved[phone]
 
     return state
+
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1366, "height": 800}
+SCHOOL_ZONE = "Europe/Moscow"  # the demo school's time zone
+
+
+@pytest.fixture
+def open_page(browser: Any, server: LiveServer, states: Callable[[str], str]) -> Iterator[Callable[..., Any]]:
+    """``open_page(phone, path, viewport=PHONE, **options)``: a page signed in as ``phone`` at
+    ``path``, its clock in the school's zone; a phone-sized one has touch and is mobile. Every
+    page is closed after the test."""
+    pages: list[Any] = []
+
+    def open_(phone: str, path: str, viewport: dict[str, int] = PHONE, **options: Any) -> Any:
+        mobile = viewport["width"] < 600
+        options = {"timezone_id": SCHOOL_ZONE, "has_touch": mobile, "is_mobile": mobile, **options}
+        page = new_page(browser, server, storage_state=states(phone), viewport=viewport, **options)
+        pages.append(page)
+        page.goto(path)
+        return page
+
+    yield open_
+    for page in pages:
+        page.context.close()
+
+
+def parents_chat(people: Callable[[str], Api], title: str) -> int:
+    """A parents' chat of 5А of Анна's, which Елена joined."""
+    anna = people(CLASS_TEACHER)
+    group = next(g for g in anna.get(f"/orgs/{anna.org_id}/groups")["groups"] if g["name"] == "5А")
+    chat = anna.post(f"/orgs/{anna.org_id}/chats", {
+        "kind": "parents", "title": title, "group_id": group["id"], "invite_group": True})
+    people(PARENT).post(f"/chats/{chat['id']}/join", {"accept_rules": True})
+    return int(chat["id"])

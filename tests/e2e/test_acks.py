@@ -10,7 +10,7 @@ A poll is posted later too: it waits in Анна's list, she moves it to now, an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,41 +18,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, PARENT, Api, new_page, shot
+from tests.e2e.conftest import (
+    CLASS_TEACHER,
+    DESK,
+    PARENT,
+    PHONE,
+    SCHOOL_ZONE,
+    Api,
+    parents_chat,
+    shot,
+)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1366, "height": 800}
-ZONE = "Europe/Moscow"
-
-
-@pytest.fixture
-def open_page(browser: Any, server: LiveServer, states: Callable[[str], str]) -> Iterator[Callable[..., Any]]:
-    pages: list[Any] = []
-
-    def open_(phone: str, path: str, viewport: dict[str, int]) -> Any:
-        mobile = viewport["width"] < 600
-        page = new_page(browser, server, storage_state=states(phone), viewport=viewport,
-                        timezone_id=ZONE, has_touch=mobile, is_mobile=mobile)
-        pages.append(page)
-        page.goto(path)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
-
-
-def parents_chat(people: Callable[[str], Api], title: str) -> int:
-    """A parents' chat of 5А of Анна's, which Елена joined."""
-    anna = people(CLASS_TEACHER)
-    group = next(g for g in anna.get(f"/orgs/{anna.org_id}/groups")["groups"] if g["name"] == "5А")
-    chat = anna.post(f"/orgs/{anna.org_id}/chats", {
-        "kind": "parents", "title": title, "group_id": group["id"], "invite_group": True})
-    people(PARENT).post(f"/chats/{chat['id']}/join", {"accept_rules": True})
-    return int(chat["id"])
+ZONE = SCHOOL_ZONE
 
 
 def test_a_parent_acknowledges_and_the_teacher_sees_the_count_change(

@@ -10,46 +10,27 @@ own chat and gives back the office hours it changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, CLASS_TEACHER, PARENT, TEACHER, Api, new_page, shot
+from tests.e2e.conftest import (
+    ADMIN,
+    CLASS_TEACHER,
+    DESK,
+    PARENT,
+    PHONE,
+    TEACHER,
+    Api,
+    parents_chat,
+    shot,
+)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1366, "height": 800}
-
-
-@pytest.fixture
-def open_page(browser: Any, server: LiveServer, states: Callable[[str], str]) -> Iterator[Callable[..., Any]]:
-    pages: list[Any] = []
-
-    def open_(phone: str, path: str, viewport: dict[str, int]) -> Any:
-        mobile = viewport["width"] < 600
-        page = new_page(browser, server, storage_state=states(phone), viewport=viewport,
-                        timezone_id="Europe/Moscow", has_touch=mobile, is_mobile=mobile)
-        pages.append(page)
-        page.goto(path)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
-
-
-def parents_chat(people: Callable[[str], Api], title: str) -> int:
-    """A parents' chat of 5А of Анна's, which Елена joined."""
-    anna = people(CLASS_TEACHER)
-    group = next(g for g in anna.get(f"/orgs/{anna.org_id}/groups")["groups"] if g["name"] == "5А")
-    chat = anna.post(f"/orgs/{anna.org_id}/chats", {
-        "kind": "parents", "title": title, "group_id": group["id"], "invite_group": True})
-    people(PARENT).post(f"/chats/{chat['id']}/join", {"accept_rules": True})
-    return int(chat["id"])
 
 
 def big_enough(locator: Any) -> None:

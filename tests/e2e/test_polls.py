@@ -6,37 +6,19 @@ follows by itself; she sees who has not answered (Петя), reminds him, and cl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, STUDENT, Api, new_page, shot
-from tests.live import LiveServer
+from tests.e2e.conftest import CLASS_TEACHER, DESK, PHONE, STUDENT, Api, shot
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1366, "height": 800}
 STUDENT2 = "+79000000012"
 QUESTION = "Какой день выбрать для поездки в планетарий?"
 DAYS = ["Вторник", "Среда", "Пятница"]
-
-
-@pytest.fixture
-def open_page(browser: Any, server: LiveServer, states: Callable[[str], str]) -> Iterator[Callable[..., Any]]:
-    pages: list[Any] = []
-
-    def open_(phone: str, path: str, viewport: dict[str, int], **extra: Any) -> Any:
-        page = new_page(browser, server, storage_state=states(phone), viewport=viewport, **extra)
-        pages.append(page)
-        page.goto(path)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
 
 
 def polls_chat(people: Callable[[str], Api]) -> int:

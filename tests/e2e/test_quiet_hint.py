@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CLASS_TEACHER, PARENT, Api, new_page, shot
-from tests.e2e.test_acks import parents_chat
+from tests.e2e.conftest import CLASS_TEACHER, PARENT, Api, new_page, parents_chat, shot
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.e2e

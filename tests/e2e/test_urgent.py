@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN, PARENT, Api, shot
-from tests.e2e.test_acks import PHONE, open_page  # noqa: F401  (the fixture)
+from tests.e2e.conftest import ADMIN, PARENT, PHONE, Api, shot
 from tests.e2e.test_axe import audit
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +31,7 @@ def parents_channel(people: Callable[[str], Api], title: str) -> int:
 
 
 def test_a_parent_sees_urgent_appear_on_a_channel_post(
-        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:  # noqa: F811
+        open_page: Callable[..., Any], people: Callable[[str], Api]) -> None:
     irina = people(ADMIN)
     chat_id = parents_channel(people, "Родителям школы — срочное")
     irina.post(f"/chats/{chat_id}/messages", {"body": BEFORE})
