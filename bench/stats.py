@@ -174,7 +174,7 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                     "expires_at": now + timedelta(days=1),
                     "token_hash": session_token_hash(settings.secret_key, director_token)}])
             await db.commit()
-        await rebuild_held(db, zone)  # what ending the calls and scheduling the lessons counted
+        await rebuild_held(db)  # what ending the calls and scheduling the lessons counted
         await db.commit()
         overseer = (await db.execute(insert(User).returning(User.id),
                                      [{"name": "Муниципалитет", "phone": None}])).scalar_one()
@@ -204,7 +204,6 @@ async def measure(url: str, built: dict[str, object], runs: int
     settings = Settings(database_url=url, mode="dev")
     app = create_app(settings)
     services = app.state.services
-    zone = settings.stats_zone
     first, last = built["weeks"]  # type: ignore[misc]
     orgs: list[int] = built["orgs"]  # type: ignore[assignment]
     operator = Actor(user_id=0, is_operator=True)
@@ -213,13 +212,13 @@ async def measure(url: str, built: dict[str, object], runs: int
     async def school_query() -> None:
         async with services.sessionmaker() as db:
             scope = await org_for(db, operator, orgs[0], Action.stats_view)
-            await q.school_stats(db, scope, first, last, zone)
+            await q.school_stats(db, scope, first, last)
 
     async def muni_query() -> None:
         async with services.sessionmaker() as db:
             overseer = Actor(user_id=0, municipalities=frozenset({int(built["muni"])}))  # type: ignore[call-overload]
             scope = await municipality_for(db, overseer, int(built["muni"]))  # type: ignore[call-overload]
-            await q.municipal_stats(db, scope, first, last, zone)
+            await q.municipal_stats(db, scope, first, last)
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as c:

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,8 +61,9 @@ from parta.schemas.stats import (
     WeekFigures,
 )
 
-__all__ = ["ROLES", "WORKING_DAY_MINUTES", "municipal_stats", "role_bucket", "school_stats",
-           "week_of", "weeks_range", "working_minutes"]
+__all__ = ["ROLES", "WORKING_DAY_MINUTES", "municipal_stats", "org_zone", "org_zones",
+           "role_bucket", "school_stats", "week_of", "weeks_range", "working_minutes",
+           "zone_named"]
 
 ROLES = ("staff", "student", "parent")
 WORK_START, WORK_END = time(9, 0), time(18, 0)
@@ -72,6 +74,32 @@ _MICRO = timedelta(microseconds=1)
 
 
 # The calendar of the statistics ----------------------------------------------------------------
+
+DEFAULT_ZONE = "Europe/Moscow"  # ``organization.time_zone``'s default
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """A school's zone (``organization.time_zone``): its weeks, days and working hours are
+    counted by its own calendar. A name that is no zone (never written by Parta, which checks
+    it) reads as the default."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+async def org_zone(db: AsyncSession, org_id: int) -> ZoneInfo:
+    """The zone of one school (from the session's identity map when it is loaded)."""
+    org = await db.get(Organization, org_id)
+    return zone_named(org.time_zone if org is not None else None)
+
+
+async def org_zones(db: AsyncSession, org_ids: Iterable[int]) -> dict[int, ZoneInfo]:
+    wanted = list(set(org_ids))
+    if not wanted:
+        return {}
+    return {i: zone_named(z) for i, z in (await db.execute(
+        select(Organization.id, Organization.time_zone).where(Organization.id.in_(wanted)))).all()}
 
 def role_bucket(roles: Iterable[Role]) -> str | None:
     """The role a person's messages count under; None for one who holds no role there."""
@@ -181,8 +209,19 @@ def _day(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, zone: ZoneInfo,
-                now: datetime, by: str) -> _Figures:
+def _by_zone(zones: dict[int, ZoneInfo]) -> dict[ZoneInfo, list[int]]:
+    """The schools grouped by their zone (most often one group)."""
+    out: dict[ZoneInfo, list[int]] = defaultdict(list)
+    for org_id, zone in zones.items():
+        out[zone].append(org_id)
+    return out
+
+
+async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date,
+                zones: dict[int, ZoneInfo], now: datetime, by: str) -> _Figures:
+    """Each school's weeks, days and working hours follow its own zone (``zones``): its
+    counters are kept by its own calendar, so a week's column adds up each school's own
+    Monday-to-Sunday."""
     f = _Figures()
     by_class = by == "class"
     in_range = and_(StatMessages.org_id.in_(orgs), StatMessages.week >= first,
@@ -218,7 +257,7 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
                                        .group_by(teacher_ids.c.org_id))).all():
         f.teachers[org_id] = int(n)
 
-    await _read_held(db, f, orgs, first, last, zone, now, by_class)
+    await _read_held(db, f, orgs, first, last, zones, now, by_class)
     # Reply times: the classes' rows for a school's classes, the school rows for the rest.
     replies_range = and_(StatReplies.org_id.in_(orgs), StatReplies.week >= first,
                          StatReplies.week <= last)
@@ -236,10 +275,11 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
     for org_id, group_id, asked in (await db.execute(
             select(OpenQuestion.org_id, OpenQuestion.group_id, OpenQuestion.asked_at)
             .where(OpenQuestion.org_id.in_(orgs)))).all():
-        if working_minutes(asked, now, zone) > WORKING_DAY_MINUTES:
+        if working_minutes(asked, now, zones[org_id]) > WORKING_DAY_MINUTES:
             f.waiting[group_id if by_class else org_id] += 1
 
-    await _read_activation(db, f, orgs, first, last, zone)
+    for zone, some in _by_zone(zones).items():
+        await _read_activation(db, f, some, first, last, zone)
     for org_id, n in (await db.execute(
             select(Invite.org_id, func.count()).where(
                 Invite.org_id.in_(orgs), Invite.annulled_at.is_(None), Invite.expires_at > now,
@@ -255,7 +295,8 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date, 
 
 
 async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
-                     last: date, zone: ZoneInfo, now: datetime, by_class: bool) -> None:
+                     last: date, zones: dict[int, ZoneInfo], now: datetime, by_class: bool
+                     ) -> None:
     """Calls held and lessons that ended, by the day they began: from the counters, whole
     minutes per day and class (a school's view) or per day and school (a municipality's). The
     lessons counted but not ended yet are read from their rows and taken off their day."""
@@ -278,8 +319,13 @@ async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: 
             f.calls_unit[on] = [int(n), int(m or 0)]
         else:
             f.lessons_unit[on] += int(m or 0)
-    start = datetime.combine(first, time(0), tzinfo=zone)
-    end = datetime.combine(last + timedelta(weeks=1), time(0), tzinfo=zone)
+    if not zones:
+        return
+    # From the earliest school's first Monday to the latest's last Sunday; each lesson's day
+    # is then read in its own school's zone.
+    start = min(datetime.combine(first, time(0), tzinfo=z) for z in zones.values())
+    end = max(datetime.combine(last + timedelta(weeks=1), time(0), tzinfo=z)
+              for z in zones.values())
     ahead: dict[tuple[int, int, date], int] = defaultdict(int)
     for org_id, group_id, begins, ends in (await db.execute(
             select(Lesson.org_id, Chat.group_id, Lesson.starts_at, Lesson.ends_at)
@@ -287,7 +333,9 @@ async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: 
             .where(Lesson.org_id.in_(orgs), Lesson.ends_at > now, Lesson.cancelled_at.is_(None),
                    Lesson.starts_at >= start, Lesson.starts_at < end))).all():
         group = (group_id if group_id is not None else NO_CLASS) if by_class else SCHOOL
-        ahead[(org_id, group, begins.astimezone(zone).date())] += (ends - begins) // _MICRO
+        day = begins.astimezone(zones[org_id]).date()
+        if first <= day < last + timedelta(weeks=1):
+            ahead[(org_id, group, day)] += (ends - begins) // _MICRO
     if not ahead:
         return
     counted: dict[tuple[int, int, date], int] = {}
@@ -299,7 +347,7 @@ async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: 
     for (org_id, group, day), not_yet in ahead.items():
         was = counted.get((org_id, group, day), 0)
         less = was // _MINUTE - max(0, was - not_yet) // _MINUTE
-        f.lessons_week[week_of(day, zone)] -= less
+        f.lessons_week[week_of(day, zones[org_id])] -= less
         f.lessons_unit[group if by_class else org_id] -= less
 
 
@@ -334,7 +382,7 @@ async def _read_activation(db: AsyncSession, f: _Figures, orgs: Sequence[int], f
         running = before
         for week in weeks:
             running += new.get(week, 0)
-            f.activated_by[(role, week)] = running
+            f.activated_by[(role, week)] += running  # added up over the zones' schools
 
 
 def _activation(role: str, on_roster: int, activated: int) -> Activation:
@@ -388,20 +436,22 @@ async def _class_activation(db: AsyncSession, org_id: int) -> dict[int, list[Act
     return {g: [_activation(r, *counts[(g, r)]) for r in ("student", "parent")] for g in groups}
 
 
-async def _ack_coverage(db: AsyncSession, orgs: Sequence[int], first: date, last: date,
-                        zone: ZoneInfo) -> float | None:
+async def _ack_coverage(db: AsyncSession, zones: dict[int, ZoneInfo], first: date, last: date
+                        ) -> float | None:
     """Of the families that the announcements made in these weeks ask (issue 15), the share
     that confirmed, in percent; None when there was no such announcement. The families are
     those each announcement asks today (a class's children with their guardians), read once
     per chat; contents are never read."""
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last + timedelta(days=7), time(0), zone)
-    acks = (await db.execute(
-        select(Announcement.id, Announcement.chat_id, func.count(FamilyAck.id))
-        .outerjoin(FamilyAck, FamilyAck.announcement_id == Announcement.id)
-        .where(Announcement.org_id.in_(orgs), Announcement.created_at >= start,
-               Announcement.created_at < end)
-        .group_by(Announcement.id, Announcement.chat_id))).all()
+    acks: list[Any] = []
+    for zone, orgs in _by_zone(zones).items():  # each school's weeks by its own calendar
+        start = datetime.combine(first, time(0), zone)
+        end = datetime.combine(last + timedelta(days=7), time(0), zone)
+        acks += (await db.execute(
+            select(Announcement.id, Announcement.chat_id, func.count(FamilyAck.id))
+            .outerjoin(FamilyAck, FamilyAck.announcement_id == Announcement.id)
+            .where(Announcement.org_id.in_(orgs), Announcement.created_at >= start,
+                   Announcement.created_at < end)
+            .group_by(Announcement.id, Announcement.chat_id))).all()
     families: dict[int, int] = {}
     asked = confirmed = 0
     for _ack_id, chat_id, done in acks:
@@ -413,12 +463,13 @@ async def _ack_coverage(db: AsyncSession, orgs: Sequence[int], first: date, last
     return round(100 * confirmed / asked, 1) if asked else None
 
 
-async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: date,
-                       zone: ZoneInfo) -> StatsOut:
-    """One school's figures for the weeks ``first``..``last`` (Mondays), per class."""
+async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: date) -> StatsOut:
+    """One school's figures for the weeks ``first``..``last`` (Mondays of its own calendar),
+    per class."""
     org = scope.org
     now = utcnow()
-    f = await _read(db, [org.id], first, last, zone, now, by="class")
+    zones = {org.id: zone_named(org.time_zone)}
+    f = await _read(db, [org.id], first, last, zones, now, by="class")
     by_class = await _class_activation(db, org.id)
     groups = list((await db.execute(select(Group).where(
         Group.org_id == org.id, Group.kind == GroupKind.class_, Group.archived_at.is_(None))
@@ -443,7 +494,7 @@ async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: dat
         teachers=f.teachers.get(org.id, 0), active_teachers=f.active.get((org.id, last), 0),
         pending_invites=f.invites.get(org.id, 0), pending_offers=f.offers.get(org.id, 0),
         unanswered_over_day=sum(f.waiting.values()),
-        acknowledgement_coverage=await _ack_coverage(db, [org.id], first, last, zone),
+        acknowledgement_coverage=await _ack_coverage(db, zones, first, last),
         weeks=_week_figures(f, [org.id], _weeks(first, last)), classes=classes)
 
 
@@ -471,15 +522,16 @@ def _shortfall(row: SchoolFigures) -> float:
     return gap
 
 
-async def municipal_stats(db: AsyncSession, scope: MunicipalityScope, first: date, last: date,
-                          zone: ZoneInfo) -> MunicipalStatsOut:
+async def municipal_stats(db: AsyncSession, scope: MunicipalityScope, first: date, last: date
+                          ) -> MunicipalStatsOut:
     """The municipality's schools added up, and each school ranked against the targets: the
     most targets met first, then the smallest shortfall. Counts only: no names of people."""
     muni = scope.municipality
     orgs = list((await db.execute(select(Organization).where(
         Organization.municipality_id == muni.id).order_by(Organization.name))).scalars())
     ids = [o.id for o in orgs]
-    f = await _read(db, ids, first, last, zone, utcnow(), by="org")
+    zones = {o.id: zone_named(o.time_zone) for o in orgs}
+    f = await _read(db, ids, first, last, zones, utcnow(), by="org")
     rows = [_school_row(f, o, last) for o in orgs]
     rows.sort(key=lambda r: (-r.targets_met, _shortfall(r), r.org.name))
     for n, row in enumerate(rows, 1):
@@ -489,5 +541,5 @@ async def municipal_stats(db: AsyncSession, scope: MunicipalityScope, first: dat
         targets=TARGETS, activation=_org_activation(f, ids),
         teachers=sum(f.teachers.values()), active_teachers=sum(r.active_teachers for r in rows),
         unanswered_over_day=sum(f.waiting.values()),
-        acknowledgement_coverage=await _ack_coverage(db, ids, first, last, zone),
+        acknowledgement_coverage=await _ack_coverage(db, zones, first, last),
         weeks=_week_figures(f, ids, _weeks(first, last)), schools=rows)

@@ -159,7 +159,7 @@ async def test_a_call_across_midnight_and_the_week_counts_whole_on_the_day_it_be
     # Counted as they ended = counted again from the tables.
     live = await held_rows(world)
     async with world.services.sessionmaker() as db:
-        await rebuild(db, MSK)
+        await rebuild(db)
         await db.commit()
     assert await held_rows(world) == live
     assert await dashboard(admin, world, first, last) == seen
@@ -244,7 +244,7 @@ async def test_a_lesson_counts_once_it_has_ended_moves_with_its_times_and_leaves
 
     # Counted live = counted from the tables.
     async with world.services.sessionmaker() as db:
-        await rebuild(db, MSK)
+        await rebuild(db)
         await db.commit()
     assert await held_rows(world) == rows
 
