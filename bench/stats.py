@@ -38,6 +38,9 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
     from parta.db import make_engine, make_sessionmaker, utcnow
     from parta.migrate import upgrade
     from parta.models import (
+        HOUR,
+        HOURS,
+        SCHOOL,
         AuthSession,
         Call,
         CallKind,
@@ -146,13 +149,15 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
             replies = [{"org_id": org.id, "week": w, "group_id": g, "minutes": m,
                         "answered": rnd.randrange(1, 6)}
                        for w in week_list for g in groups for m in rnd.sample(range(600), 12)]
-            whole: dict[tuple[object, object], int] = {}  # the school rows, as a send adds them
+            # The school rows and the school's hours' rows, as a send adds them.
+            whole: dict[tuple[object, int, object], int] = {}
             for r in replies:
-                key = (r["week"], r["minutes"])
-                whole[key] = whole.get(key, 0) + int(r["answered"])  # type: ignore[call-overload]
+                for slot in ((r["week"], SCHOOL, r["minutes"]),
+                             (r["week"], HOURS, r["minutes"] // HOUR * HOUR)):  # type: ignore[operator]
+                    whole[slot] = whole.get(slot, 0) + int(r["answered"])  # type: ignore[call-overload]
             await db.execute(insert(StatReplies), replies + [
-                {"org_id": org.id, "week": w, "group_id": -1, "minutes": m, "answered": n}
-                for (w, m), n in whole.items()])
+                {"org_id": org.id, "week": w, "group_id": g, "minutes": m, "answered": n}
+                for (w, g, m), n in whole.items()])
             await db.execute(insert(OpenQuestion), [
                 {"chat_id": c, "org_id": org.id, "group_id": g,
                  "asked_at": now - timedelta(hours=rnd.randrange(1, 100))}

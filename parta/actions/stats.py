@@ -22,8 +22,8 @@ What is counted, precisely:
 
 The send path pays one statement for the message counters (an UPSERT adding the batch's
 counts); a send in a parents' chat or a one-to-one chat pays one more (opening a question, or
-closing it), and an answer one more again (the reply-time counter: the class's row and the
-school's, in one statement).
+closing it), and an answer one more again (the reply-time counter: the class's row, the
+school's and the school's hour, in one statement).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parta.db import insert_adding, insert_ignoring_duplicates
 from parta.models import (
     CALLS,
+    HOUR,
+    HOURS,
     LESSONS,
     NO_CLASS,
     NO_PERSON,
@@ -124,6 +126,11 @@ def _has_staff_beside(chat: Chat, author_id: int) -> Any:
                          Membership.left_at.is_(None), MembershipRole.role.in_(STAFF_ROLES)))
 
 
+def _reply_keys(group: int, minutes: int) -> list[tuple[int, int]]:
+    """An answer's rows: its class's, its school's, and its school's hour."""
+    return [(group, minutes), (SCHOOL, minutes), (HOURS, minutes // HOUR * HOUR)]
+
+
 async def _question(db: AsyncSession, p: Posted, zone: ZoneInfo) -> None:
     """``zone``: the school's."""
     chat = p.chat
@@ -140,10 +147,11 @@ async def _question(db: AsyncSession, p: Posted, zone: ZoneInfo) -> None:
         asked_at = (await db.execute(delete(_OPEN).where(_OPEN.c.chat_id == chat.id)
                                      .returning(_OPEN.c.asked_at))).scalar_one_or_none()
         if asked_at is not None:
+            week, minutes = week_of(p.at, zone), working_minutes(asked_at, p.at, zone)
             await db.execute(insert_adding(db, _REPLIES, _REPLY_KEYS, ["answered"]), [
-                {"org_id": chat.org_id, "week": week_of(p.at, zone), "group_id": group,
-                 "minutes": working_minutes(asked_at, p.at, zone), "answered": 1}
-                for group in (_group(chat), SCHOOL)])
+                {"org_id": chat.org_id, "week": week, "group_id": group, "minutes": m,
+                 "answered": 1}
+                for group, m in _reply_keys(_group(chat), minutes)])
 
 
 async def count_posted(db: AsyncSession, posted: list[Posted], zones: Zones) -> None:
@@ -255,8 +263,8 @@ async def rebuild(db: AsyncSession, batch: int = 20000) -> int:
                 asked = open_.pop(chat_id)
                 zone = zones[chat.org_id]
                 week, minutes = week_of(at, zone), working_minutes(asked, at, zone)
-                replies[(chat.org_id, week, _group(chat), minutes)] += 1
-                replies[(chat.org_id, week, SCHOOL, minutes)] += 1
+                for group, m in _reply_keys(_group(chat), minutes):
+                    replies[(chat.org_id, week, group, m)] += 1
         if len(posted) >= batch:
             await _add_messages(db, _message_rows(posted, zones))
             posted = []

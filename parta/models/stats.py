@@ -13,12 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime
 
-__all__ = ["CALLS", "LESSONS", "NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatHeld",
+__all__ = ["CALLS", "HOUR", "HOURS", "LESSONS", "NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatHeld",
            "StatMessages", "StatReplies"]
 
 NO_CLASS = 0  # the chat belongs to no class (the staff room's, a channel, a one-to-one chat)
 NO_PERSON = 0  # counted by class (or school) and role only
 SCHOOL = -1  # the row adding up the whole school's week (all classes and none)
+HOURS = -2  # a school's reply times of a week by the hour (``StatReplies``)
+HOUR = 60  # the minutes an ``HOURS`` row spans
 CALLS, LESSONS = "call", "lesson"  # what a ``StatHeld`` row counts
 
 
@@ -57,8 +59,10 @@ class OpenQuestion(Base):
 class StatReplies(Base):
     """Answered questions of a week (the week of the answer), per class, by how many working
     minutes the answer took: the median is read from these counts exactly, to the minute. The
-    same statement moves the class's row and the school's (``group_id = SCHOOL``): a
-    municipality reads only the school rows."""
+    same statement moves the class's row, the school's (``group_id = SCHOOL``) and the school's
+    row of that hour (``group_id = HOURS``, ``minutes`` rounded down to a multiple of ``HOUR``):
+    a median over many schools or weeks is found among the hours' rows first, then read to the
+    minute from the school rows of that one hour — exact, without reading every minute."""
 
     __tablename__ = "stat_replies"
     # A municipality reads a school row's weeks without stepping over its classes' rows.

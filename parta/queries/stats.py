@@ -21,6 +21,8 @@ from parta.db import local_day, utcnow
 from parta.errors import ValidationFailed
 from parta.models import (
     CALLS,
+    HOUR,
+    HOURS,
     LESSONS,
     NO_CLASS,
     NO_PERSON,
@@ -158,17 +160,26 @@ def _weeks(first: date, last: date) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
 
 
-def _median(counts: dict[int, int]) -> int | None:
-    """The median of values given as value → how many times (the lower middle for an even
-    count)."""
-    total = sum(counts.values())
-    if total == 0:
-        return None
-    seen, middle = 0, (total + 1) // 2
+def _nth(counts: dict[int, int], n: int, below: int = 0) -> int:
+    """The value holding the ``n``-th smallest (from 1) of values given as value → how many
+    times, ``below`` of them lying under the smallest value given."""
+    seen = below
     for value in sorted(counts):
         seen += counts[value]
-        if seen >= middle:
+        if seen >= n:
             return value
+    raise AssertionError("unreachable")
+
+
+def _hour_of_median(hours: dict[int, int]) -> tuple[int, int, int]:
+    """From answers counted by the hour (``HOURS`` rows): how many, the hour holding the median
+    (the lower middle), and how many answers lie in the hours before it."""
+    total = sum(hours.values())
+    middle, seen = (total + 1) // 2, 0
+    for hour in sorted(hours):
+        if seen + hours[hour] >= middle:
+            return total, hour, seen
+        seen += hours[hour]
     raise AssertionError("unreachable")
 
 
@@ -191,8 +202,10 @@ class _Figures:
     calls_unit: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     lessons_week: dict[date, int] = field(default_factory=lambda: defaultdict(int))
     lessons_unit: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    replies_week: dict[date, dict[int, int]] = field(default_factory=lambda: defaultdict(_counter))
-    replies_unit: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(_counter))
+    answered_week: dict[date, int] = field(default_factory=dict)
+    median_week: dict[date, int] = field(default_factory=dict)
+    answered_unit: dict[int, int] = field(default_factory=dict)
+    median_unit: dict[int, int] = field(default_factory=dict)
     waiting: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     roster: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
     activated: dict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
@@ -258,20 +271,7 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date,
         f.teachers[org_id] = int(n)
 
     await _read_held(db, f, orgs, first, last, zones, now, by_class)
-    # Reply times: the classes' rows for a school's classes, the school rows for the rest.
-    replies_range = and_(StatReplies.org_id.in_(orgs), StatReplies.week >= first,
-                         StatReplies.week <= last)
-    schools = and_(replies_range, StatReplies.group_id == SCHOOL)
-    for week, minutes, n in (await db.execute(
-            select(StatReplies.week, StatReplies.minutes, func.sum(StatReplies.answered))
-            .where(schools).group_by(StatReplies.week, StatReplies.minutes))).all():
-        f.replies_week[_day(week)][minutes] += int(n)
-    reply_unit = StatReplies.group_id if by_class else StatReplies.org_id
-    for unit, minutes, n in (await db.execute(
-            select(reply_unit, StatReplies.minutes, func.sum(StatReplies.answered))
-            .where(and_(replies_range, StatReplies.group_id != SCHOOL) if by_class else schools)
-            .group_by(reply_unit, StatReplies.minutes))).all():
-        f.replies_unit[unit][minutes] += int(n)
+    await _read_replies(db, f, orgs, first, last, by_class)
     for org_id, group_id, asked in (await db.execute(
             select(OpenQuestion.org_id, OpenQuestion.group_id, OpenQuestion.asked_at)
             .where(OpenQuestion.org_id.in_(orgs)))).all():
@@ -292,6 +292,63 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date,
             .group_by(EnrolmentOffer.org_id))).all():
         f.offers[org_id] = int(n)
     return f
+
+
+async def _read_replies(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
+                        last: date, by_class: bool) -> None:
+    """Questions answered and the median reply time, exact to the minute: per week (over the
+    schools) and per school, the answers counted by the hour (``HOURS`` rows) say which hour
+    holds the median and how many lie before it; the school rows of that hour alone then give
+    the minute. A school's classes are read from their own rows (a few per class and week)."""
+    r = StatReplies
+    in_range = and_(r.org_id.in_(orgs), r.week >= first, r.week <= last)
+    by_week: dict[date, dict[int, int]] = defaultdict(_counter)
+    for week, hour, n in (await db.execute(
+            select(r.week, r.minutes, func.sum(r.answered))
+            .where(in_range, r.group_id == HOURS).group_by(r.week, r.minutes))).all():
+        by_week[_day(week)][int(hour)] += int(n)
+    found = {week: _hour_of_median(hours) for week, hours in by_week.items()}
+    if found:
+        minutes: dict[date, dict[int, int]] = defaultdict(_counter)
+        for week, m, n in (await db.execute(
+                select(r.week, r.minutes, func.sum(r.answered)).where(or_(*(
+                    and_(r.org_id.in_(orgs), r.group_id == SCHOOL, r.week == week,
+                         r.minutes >= hour, r.minutes < hour + HOUR)
+                    for week, (_, hour, _) in found.items())))
+                .group_by(r.week, r.minutes))).all():
+            minutes[_day(week)][int(m)] += int(n)
+        for week, (total, _, below) in found.items():
+            f.answered_week[week] = total
+            f.median_week[week] = _nth(minutes[week], (total + 1) // 2, below)
+    if by_class:
+        per_class: dict[int, dict[int, int]] = defaultdict(_counter)
+        for group, m, n in (await db.execute(
+                select(r.group_id, r.minutes, func.sum(r.answered))
+                .where(in_range, r.group_id >= NO_CLASS).group_by(r.group_id, r.minutes))).all():
+            per_class[group][int(m)] += int(n)
+        for group, counts in per_class.items():
+            f.answered_unit[group] = sum(counts.values())
+            f.median_unit[group] = _nth(counts, (f.answered_unit[group] + 1) // 2)
+        return
+    by_org: dict[int, dict[int, int]] = defaultdict(_counter)
+    for org_id, hour, n in (await db.execute(
+            select(r.org_id, r.minutes, func.sum(r.answered))
+            .where(in_range, r.group_id == HOURS).group_by(r.org_id, r.minutes))).all():
+        by_org[org_id][int(hour)] += int(n)
+    at = {org_id: _hour_of_median(hours) for org_id, hours in by_org.items()}
+    if not at:
+        return
+    per_org: dict[int, dict[int, int]] = defaultdict(_counter)
+    for org_id, m, n in (await db.execute(
+            select(r.org_id, r.minutes, func.sum(r.answered)).where(or_(*(
+                and_(r.org_id == org_id, r.group_id == SCHOOL, r.week >= first, r.week <= last,
+                     r.minutes >= hour, r.minutes < hour + HOUR)
+                for org_id, (_, hour, _) in at.items())))
+            .group_by(r.org_id, r.minutes))).all():
+        per_org[org_id][int(m)] += int(n)
+    for org_id, (total, _, below) in at.items():
+        f.answered_unit[org_id] = total
+        f.median_unit[org_id] = _nth(per_org[org_id], (total + 1) // 2, below)
 
 
 async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
@@ -402,8 +459,8 @@ def _week_figures(f: _Figures, orgs: Sequence[int], weeks: list[date]) -> list[W
         active_teachers=sum(f.active.get((o, week), 0) for o in orgs),
         calls=f.calls_week.get(week, [0, 0])[0], call_minutes=f.calls_week.get(week, [0, 0])[1],
         lesson_minutes=f.lessons_week.get(week, 0),
-        questions_answered=sum(f.replies_week.get(week, {}).values()),
-        median_reply_minutes=_median(f.replies_week.get(week, {})),
+        questions_answered=f.answered_week.get(week, 0),
+        median_reply_minutes=f.median_week.get(week),
         activated_staff=f.activated_by.get(("staff", week), 0),
         activated_students=f.activated_by.get(("student", week), 0),
         activated_parents=f.activated_by.get(("parent", week), 0)) for week in weeks]
@@ -479,14 +536,14 @@ async def school_stats(db: AsyncSession, scope: OrgScope, first: date, last: dat
     classes = []
     for gid, ref in [(g.id, Ref(id=g.id, name=g.name)) for g in groups] + [(NO_CLASS, None)]:
         calls = f.calls_unit.get(gid, [0, 0])
-        replies = f.replies_unit.get(gid, {})
         classes.append(ClassFigures(
             group=ref, activation=by_class.get(gid, nobody) if gid != NO_CLASS else [],
             messages_staff=f.msgs_unit.get((gid, "staff"), 0),
             messages_students=f.msgs_unit.get((gid, "student"), 0),
             messages_parents=f.msgs_unit.get((gid, "parent"), 0),
             calls=calls[0], call_minutes=calls[1], lesson_minutes=f.lessons_unit.get(gid, 0),
-            questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
+            questions_answered=f.answered_unit.get(gid, 0),
+            median_reply_minutes=f.median_unit.get(gid),
             unanswered_over_day=f.waiting.get(gid, 0)))
     return StatsOut(
         org=Ref(id=org.id, name=org.short_name or org.name), weeks_from=first, weeks_to=last,
@@ -502,7 +559,6 @@ def _school_row(f: _Figures, org: Organization, last: date) -> SchoolFigures:
     oid = org.id
     activation = _org_activation(f, [oid])
     teachers, active = f.teachers.get(oid, 0), f.active.get((oid, last), 0)
-    replies = f.replies_unit.get(oid, {})
     calls = f.calls_unit.get(oid, [0, 0])
     return SchoolFigures(
         org=Ref(id=oid, name=org.short_name or org.name), rank=0,
@@ -510,7 +566,7 @@ def _school_row(f: _Figures, org: Organization, last: date) -> SchoolFigures:
         activation=activation, teachers=teachers, active_teachers=active,
         messages=sum(f.msgs_unit.get((oid, r), 0) for r in ROLES),
         calls=calls[0], call_minutes=calls[1], lesson_minutes=f.lessons_unit.get(oid, 0),
-        questions_answered=sum(replies.values()), median_reply_minutes=_median(replies),
+        questions_answered=f.answered_unit.get(oid, 0), median_reply_minutes=f.median_unit.get(oid),
         unanswered_over_day=f.waiting.get(oid, 0), pending_invites=f.invites.get(oid, 0))
 
 
