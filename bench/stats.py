@@ -121,7 +121,7 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                 insert(Chat).returning(Chat.id, sort_by_parameter_order=True),
                 [{"org_id": org.id, "kind": ChatKind.class_, "title": f"Класс {g}", "group_id": g}
                  for g in groups])).scalars())
-            # The counters: per week, class and role; and the school's week, staff per person.
+            # The counters: per week, class and role; the school's week, and staff per person.
             rows = []
             for w in week_list:
                 for g in groups:
@@ -136,9 +136,9 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                 key = (row["week"], row["role"])
                 school[key] = school.get(key, 0) + int(row["messages"])  # type: ignore[call-overload]
             for (w, role), n in school.items():
+                rows.append({"org_id": org.id, "group_id": -1, "week": w, "role": role,
+                             "author_id": 0, "messages": n})
                 if role != "staff":
-                    rows.append({"org_id": org.id, "group_id": -1, "week": w, "role": role,
-                                 "author_id": 0, "messages": n})
                     continue
                 staff = users[:STAFF]
                 for i, t in enumerate(staff):  # shared out, the rest to the first
@@ -190,7 +190,8 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
             "token_hash": session_token_hash(settings.secret_key, muni_token)}])
         await db.commit()
         counted = (await db.execute(select(StatMessages.messages).where(
-            StatMessages.org_id == org_ids[0], StatMessages.group_id == -1))).scalars().all()
+            StatMessages.org_id == org_ids[0], StatMessages.group_id == -1,
+            StatMessages.author_id == 0))).scalars().all()
     await engine.dispose()
     return {"orgs": org_ids, "muni": muni.id, "director": director_token, "overseer": muni_token,
             "messages": sum(counted), "weeks": (week_list[-1], week_list[0])}

@@ -104,15 +104,17 @@ def _group(chat: Chat) -> int:
 
 
 def _message_rows(posted: Iterable[Posted], zones: Zones) -> list[dict[str, Any]]:
-    """Each message counts twice: in its class's row, and in the school's (per person for staff)."""
+    """Each message counts twice: in its class's row, and in the school's — a staff member's
+    three times: the school's row of the staff is kept per person too (R34)."""
     counts: Counter[tuple[int, int, date, str, int]] = Counter()
     for p in posted:
         if p.role is None:
             continue
         week = week_of(p.at, zones[p.chat.org_id])
         counts[(p.chat.org_id, _group(p.chat), week, p.role, NO_PERSON)] += 1
-        who = p.author_id if p.role == "staff" else NO_PERSON
-        counts[(p.chat.org_id, SCHOOL, week, p.role, who)] += 1
+        counts[(p.chat.org_id, SCHOOL, week, p.role, NO_PERSON)] += 1
+        if p.role == "staff":
+            counts[(p.chat.org_id, SCHOOL, week, p.role, p.author_id)] += 1
     return [dict(zip(_MESSAGE_KEYS, key, strict=True), messages=n) for key, n in counts.items()]
 
 

@@ -27,10 +27,10 @@ CALLS, LESSONS = "call", "lesson"  # what a ``StatHeld`` row counts
 class StatMessages(Base):
     """Messages posted in a week (starting Monday, in the statistics' time zone) by one role
     (``staff``, ``student``, ``parent``): per class (``group_id``; ``NO_CLASS`` for chats of
-    none) under ``NO_PERSON``, and for the whole school (``group_id = SCHOOL``) — there a staff
-    member's messages are kept per person (``author_id``), for R34: an active teacher posts at
-    least 3 messages a week. A send moves both rows in one statement; a municipality's figures
-    read only the school rows."""
+    none) under ``NO_PERSON``, and for the whole school (``group_id = SCHOOL``, ``NO_PERSON``) —
+    where a staff member's messages are also kept per person (``author_id``), for R34: an
+    active teacher posts at least 3 messages a week. A send moves its rows in one statement; a
+    municipality's figures read only the school rows."""
 
     __tablename__ = "stat_messages"
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),

@@ -240,14 +240,15 @@ async def _read(db: AsyncSession, orgs: Sequence[int], first: date, last: date,
     in_range = and_(StatMessages.org_id.in_(orgs), StatMessages.week >= first,
                     StatMessages.week <= last)
     school = and_(in_range, StatMessages.group_id == SCHOOL)
+    totals = and_(school, StatMessages.author_id == NO_PERSON)  # not the staff's per person
     for week, role, n in (await db.execute(
             select(StatMessages.week, StatMessages.role, func.sum(StatMessages.messages))
-            .where(school).group_by(StatMessages.week, StatMessages.role))).all():
+            .where(totals).group_by(StatMessages.week, StatMessages.role))).all():
         f.msgs_week[(_day(week), role)] += int(n)
     unit_of_msgs = StatMessages.group_id if by_class else StatMessages.org_id
     for unit, role, n in (await db.execute(
             select(unit_of_msgs, StatMessages.role, func.sum(StatMessages.messages))
-            .where(and_(in_range, StatMessages.group_id != SCHOOL) if by_class else school)
+            .where(and_(in_range, StatMessages.group_id != SCHOOL) if by_class else totals)
             .group_by(unit_of_msgs, StatMessages.role))).all():
         f.msgs_unit[(unit, role)] += int(n)
 

@@ -24,6 +24,7 @@ from parta.models import (
     HOURS,
     LESSONS,
     NO_CLASS,
+    NO_PERSON,
     SCHOOL,
     Call,
     CallKind,
@@ -36,6 +37,7 @@ from parta.models import (
     OrgKind,
     Region,
     StatHeld,
+    StatMessages,
     StatReplies,
 )
 from parta.queries.stats import week_of
@@ -312,7 +314,13 @@ async def test_the_migration_counts_the_calls_lessons_and_replies_already_there(
                    cancelled_at=utcnow()),
             StatReplies(org_id=org.id, week=monday, group_id=7, minutes=30, answered=2),
             StatReplies(org_id=org.id, week=monday, group_id=8, minutes=30, answered=1),
-            StatReplies(org_id=org.id, week=monday, group_id=8, minutes=90, answered=1)])
+            StatReplies(org_id=org.id, week=monday, group_id=8, minutes=90, answered=1),
+            StatMessages(org_id=org.id, group_id=SCHOOL, week=monday, role="staff",
+                         author_id=5, messages=3),
+            StatMessages(org_id=org.id, group_id=SCHOOL, week=monday, role="staff",
+                         author_id=6, messages=2),
+            StatMessages(org_id=org.id, group_id=SCHOOL, week=monday, role="parent",
+                         author_id=NO_PERSON, messages=4)])
         await db.commit()
         org_id = org.id
     await asyncio.to_thread(upgrade, url)
@@ -327,7 +335,12 @@ async def test_the_migration_counts_the_calls_lessons_and_replies_already_there(
         hours = {tuple(r) for r in (await db.execute(select(
             StatReplies.week, StatReplies.minutes, StatReplies.answered).where(
             StatReplies.org_id == org_id, StatReplies.group_id == HOURS))).all()}
+        messages = {tuple(r) for r in (await db.execute(select(
+            StatMessages.role, StatMessages.author_id, StatMessages.messages).where(
+            StatMessages.org_id == org_id, StatMessages.group_id == SCHOOL))).all()}
     await engine.dispose()
+    assert messages == {("staff", 5, 3), ("staff", 6, 2), ("staff", NO_PERSON, 5),
+                        ("parent", NO_PERSON, 4)}  # 0034: the staff's total beside each
     minutes = 60 * 1_000_000
     assert held == {(w, g, day, monday, 1, n * minutes)
                     for g in (NO_CLASS, SCHOOL) for w, n in ((CALLS, 45), (LESSONS, 60))}
