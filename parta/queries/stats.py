@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parta.db import local_day, utcnow
+from parta.db import utcnow
 from parta.errors import ValidationFailed
 from parta.models import (
     CALLS,
@@ -411,35 +411,25 @@ async def _read_held(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: 
 async def _read_activation(db: AsyncSession, f: _Figures, orgs: Sequence[int], first: date,
                            last: date, zone: ZoneInfo) -> None:
     """Of today's roster per role: how many, how many signed in, and how many had by the end
-    of each week of the range (counted by the day of their first sign-in, in SQL)."""
-    start = datetime.combine(first, time(0), tzinfo=zone)
+    of each week of the range (their first sign-in before the next Monday's midnight in the
+    schools' zone): one pass over the roster per role, every week's count in the same row."""
     weeks = _weeks(first, last)
+    ends = [datetime.combine(week + timedelta(weeks=1), time(0), tzinfo=zone) for week in weeks]
     for role, roles in _ROLE_OF.items():
         people = (select(Membership.org_id, Membership.user_id)
                   .join(MembershipRole, MembershipRole.membership_id == Membership.id)
                   .where(Membership.org_id.in_(orgs), Membership.left_at.is_(None),
                          MembershipRole.role.in_(roles)).distinct().subquery())
-        before = 0
-        for org_id, total, signed, earlier in (await db.execute(
-                select(people.c.org_id, func.count(),
-                       func.count(User.activated_at),
-                       func.count(User.activated_at).filter(User.activated_at < start))
+        for org_id, total, signed, *by_week in (await db.execute(
+                select(people.c.org_id, func.count(), func.count(User.activated_at),
+                       *(func.count(User.activated_at).filter(User.activated_at < end)
+                         for end in ends))
                 .join(User, User.id == people.c.user_id)
                 .group_by(people.c.org_id))).all():
             f.roster[(org_id, role)] = int(total)
             f.activated[(org_id, role)] = int(signed)
-            before += int(earlier)
-        day = local_day(db, User.activated_at, zone)
-        new: dict[date, int] = defaultdict(int)
-        for on, n in (await db.execute(
-                select(day, func.count()).select_from(people)
-                .join(User, User.id == people.c.user_id)
-                .where(User.activated_at >= start).group_by(day))).all():
-            new[week_of(_day(on), zone)] += int(n)
-        running = before
-        for week in weeks:
-            running += new.get(week, 0)
-            f.activated_by[(role, week)] += running  # added up over the zones' schools
+            for week, n in zip(weeks, by_week, strict=True):
+                f.activated_by[(role, week)] += int(n)  # added up over the schools
 
 
 def _activation(role: str, on_roster: int, activated: int) -> Activation:

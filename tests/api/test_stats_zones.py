@@ -27,6 +27,7 @@ from parta.models import (
     StatHeld,
     StatMessages,
     StatReplies,
+    User,
 )
 from parta.queries.stats import week_of, working_minutes
 from tests.conftest import World
@@ -117,6 +118,10 @@ async def test_a_school_at_utc_plus_10_counts_by_its_own_calendar(world: World) 
     assert working_minutes(at(4, 17, 50), at(7, 9, 10), MSK) == 430
     # The gymnasium, on Moscow's calendar: Sunday 17:30 there is Monday 00:30 in Vladivostok.
     await say(world, gym_room, gym_admin, "staff", at(6, 17, 30, MSK))
+    # Elena signed in first at 00:30 on Monday: not yet by the end of the first week.
+    async with world.services.sessionmaker() as db:
+        await db.execute(update(User).where(User.id == elena).values(activated_at=at(7, 0, 30)))
+        await db.commit()
     # Calls: Sunday 23:40 → Monday 00:20 counts on its Sunday; Monday 00:05, 30 min, on Monday.
     await held_call(world, cls, at(6, 23, 40), at(7, 0, 20))
     await held_call(world, cls, at(7, 0, 5), at(7, 0, 35))
@@ -134,6 +139,7 @@ async def test_a_school_at_utc_plus_10_counts_by_its_own_calendar(world: World) 
     assert (second["active_teachers"], second["questions_answered"]) == (1, 1)
     assert second["median_reply_minutes"] == 20
     assert (second["calls"], second["call_minutes"]) == (1, 30)
+    assert (first["activated_parents"], second["activated_parents"]) == (0, 1)
 
     # The municipality: each school's week by its own calendar, labelled by its Monday.
     muni_id = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
