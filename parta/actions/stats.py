@@ -64,8 +64,6 @@ from parta.models import (
     StatReplies,
 )
 from parta.queries.stats import (
-    org_zone,
-    org_zones,
     role_bucket,
     week_of,
     working_minutes,
@@ -76,6 +74,21 @@ __all__ = ["QUESTION_CHATS", "Posted", "count_held", "count_posted", "org_zone",
            "rebuild", "rebuild_held", "role_bucket", "week_of", "working_minutes", "zone_named"]
 
 Zones = Mapping[int, ZoneInfo]  # organization → its zone
+
+
+async def org_zone(db: AsyncSession, org_id: int) -> ZoneInfo:
+    """The zone of one school (from the session's identity map when it is loaded)."""
+    org = await db.get(Organization, org_id)
+    return zone_named(org.time_zone if org is not None else None)
+
+
+async def org_zones(db: AsyncSession, org_ids: Iterable[int]) -> dict[int, ZoneInfo]:
+    wanted = list(set(org_ids))
+    if not wanted:
+        return {}
+    return {i: zone_named(z) for i, z in (await db.execute(
+        select(Organization.id, Organization.time_zone).where(Organization.id.in_(wanted)))).all()}
+
 
 QUESTION_CHATS = frozenset({ChatKind.parents, ChatKind.direct})
 

@@ -63,9 +63,8 @@ from parta.schemas.stats import (
     WeekFigures,
 )
 
-__all__ = ["ROLES", "WORKING_DAY_MINUTES", "municipal_stats", "org_zone", "org_zones",
-           "role_bucket", "school_stats", "week_of", "weeks_range", "working_minutes",
-           "zone_named"]
+__all__ = ["ROLES", "WORKING_DAY_MINUTES", "municipal_stats", "role_bucket", "school_stats",
+           "week_of", "weeks_range", "working_minutes", "zone_named"]
 
 ROLES = ("staff", "student", "parent")
 WORK_START, WORK_END = time(9, 0), time(18, 0)
@@ -89,19 +88,6 @@ def zone_named(name: str | None) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_ZONE)
 
-
-async def org_zone(db: AsyncSession, org_id: int) -> ZoneInfo:
-    """The zone of one school (from the session's identity map when it is loaded)."""
-    org = await db.get(Organization, org_id)
-    return zone_named(org.time_zone if org is not None else None)
-
-
-async def org_zones(db: AsyncSession, org_ids: Iterable[int]) -> dict[int, ZoneInfo]:
-    wanted = list(set(org_ids))
-    if not wanted:
-        return {}
-    return {i: zone_named(z) for i, z in (await db.execute(
-        select(Organization.id, Organization.time_zone).where(Organization.id.in_(wanted)))).all()}
 
 def role_bucket(roles: Iterable[Role]) -> str | None:
     """The role a person's messages count under; None for one who holds no role there."""
