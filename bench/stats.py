@@ -38,6 +38,9 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
     from parta.db import make_engine, make_sessionmaker, utcnow
     from parta.migrate import upgrade
     from parta.models import (
+        HOUR,
+        HOURS,
+        SCHOOL,
         AuthSession,
         Call,
         CallKind,
@@ -118,7 +121,7 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                 insert(Chat).returning(Chat.id, sort_by_parameter_order=True),
                 [{"org_id": org.id, "kind": ChatKind.class_, "title": f"Класс {g}", "group_id": g}
                  for g in groups])).scalars())
-            # The counters: per week, class and role; and the school's week, staff per person.
+            # The counters: per week, class and role; the school's week, and staff per person.
             rows = []
             for w in week_list:
                 for g in groups:
@@ -133,9 +136,9 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                 key = (row["week"], row["role"])
                 school[key] = school.get(key, 0) + int(row["messages"])  # type: ignore[call-overload]
             for (w, role), n in school.items():
+                rows.append({"org_id": org.id, "group_id": -1, "week": w, "role": role,
+                             "author_id": 0, "messages": n})
                 if role != "staff":
-                    rows.append({"org_id": org.id, "group_id": -1, "week": w, "role": role,
-                                 "author_id": 0, "messages": n})
                     continue
                 staff = users[:STAFF]
                 for i, t in enumerate(staff):  # shared out, the rest to the first
@@ -146,13 +149,15 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
             replies = [{"org_id": org.id, "week": w, "group_id": g, "minutes": m,
                         "answered": rnd.randrange(1, 6)}
                        for w in week_list for g in groups for m in rnd.sample(range(600), 12)]
-            whole: dict[tuple[object, object], int] = {}  # the school rows, as a send adds them
+            # The school rows and the school's hours' rows, as a send adds them.
+            whole: dict[tuple[object, int, object], int] = {}
             for r in replies:
-                key = (r["week"], r["minutes"])
-                whole[key] = whole.get(key, 0) + int(r["answered"])  # type: ignore[call-overload]
+                for slot in ((r["week"], SCHOOL, r["minutes"]),
+                             (r["week"], HOURS, r["minutes"] // HOUR * HOUR)):  # type: ignore[operator]
+                    whole[slot] = whole.get(slot, 0) + int(r["answered"])  # type: ignore[call-overload]
             await db.execute(insert(StatReplies), replies + [
-                {"org_id": org.id, "week": w, "group_id": -1, "minutes": m, "answered": n}
-                for (w, m), n in whole.items()])
+                {"org_id": org.id, "week": w, "group_id": g, "minutes": m, "answered": n}
+                for (w, g, m), n in whole.items()])
             await db.execute(insert(OpenQuestion), [
                 {"chat_id": c, "org_id": org.id, "group_id": g,
                  "asked_at": now - timedelta(hours=rnd.randrange(1, 100))}
@@ -174,7 +179,7 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
                     "expires_at": now + timedelta(days=1),
                     "token_hash": session_token_hash(settings.secret_key, director_token)}])
             await db.commit()
-        await rebuild_held(db, zone)  # what ending the calls and scheduling the lessons counted
+        await rebuild_held(db)  # what ending the calls and scheduling the lessons counted
         await db.commit()
         overseer = (await db.execute(insert(User).returning(User.id),
                                      [{"name": "Муниципалитет", "phone": None}])).scalar_one()
@@ -185,7 +190,8 @@ async def build(url: str, schools: int, weeks: int) -> dict[str, object]:
             "token_hash": session_token_hash(settings.secret_key, muni_token)}])
         await db.commit()
         counted = (await db.execute(select(StatMessages.messages).where(
-            StatMessages.org_id == org_ids[0], StatMessages.group_id == -1))).scalars().all()
+            StatMessages.org_id == org_ids[0], StatMessages.group_id == -1,
+            StatMessages.author_id == 0))).scalars().all()
     await engine.dispose()
     return {"orgs": org_ids, "muni": muni.id, "director": director_token, "overseer": muni_token,
             "messages": sum(counted), "weeks": (week_list[-1], week_list[0])}
@@ -204,7 +210,6 @@ async def measure(url: str, built: dict[str, object], runs: int
     settings = Settings(database_url=url, mode="dev")
     app = create_app(settings)
     services = app.state.services
-    zone = settings.stats_zone
     first, last = built["weeks"]  # type: ignore[misc]
     orgs: list[int] = built["orgs"]  # type: ignore[assignment]
     operator = Actor(user_id=0, is_operator=True)
@@ -213,13 +218,13 @@ async def measure(url: str, built: dict[str, object], runs: int
     async def school_query() -> None:
         async with services.sessionmaker() as db:
             scope = await org_for(db, operator, orgs[0], Action.stats_view)
-            await q.school_stats(db, scope, first, last, zone)
+            await q.school_stats(db, scope, first, last)
 
     async def muni_query() -> None:
         async with services.sessionmaker() as db:
             overseer = Actor(user_id=0, municipalities=frozenset({int(built["muni"])}))  # type: ignore[call-overload]
             scope = await municipality_for(db, overseer, int(built["muni"]))  # type: ignore[call-overload]
-            await q.municipal_stats(db, scope, first, last, zone)
+            await q.municipal_stats(db, scope, first, last)
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as c:

@@ -487,8 +487,9 @@ def stats_show(
                 scope = await org_for(ctx.db, Actor(user_id=0, is_operator=True), org,
                                       Action.stats_view)
                 first, last = q.weeks_range(day(start, "--from"), day(end, "--to"),
-                                            settings.stats_zone, settings.stats_max_weeks)
-                return await q.school_stats(ctx.db, scope, first, last, settings.stats_zone)
+                                            q.zone_named(scope.org.time_zone),
+                                            settings.stats_max_weeks)
+                return await q.school_stats(ctx.db, scope, first, last)
         finally:
             await engine.dispose()
 
@@ -533,7 +534,7 @@ def stats_rebuild() -> None:
         engine = make_engine(settings.database_url)
         try:
             async with make_sessionmaker(engine)() as db:
-                n = await rebuild(db, settings.stats_zone)
+                n = await rebuild(db)
                 await db.commit()
                 return n
         finally:

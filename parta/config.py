@@ -163,8 +163,9 @@ class Settings(BaseSettings):
     lesson_reminder_minutes: int = 10
     lesson_reminder_seconds: int = 30
     lessons_time_zone: str = "Europe/Moscow"
-    # Statistics (R34, R39): weeks start on Monday and working hours are read in this zone;
-    # a dashboard's range of weeks is at most this long.
+    # Statistics (R34, R39): weeks start on Monday; each school's weeks, days and working hours
+    # follow its own zone (``organization.time_zone``), this one only says which week is «this
+    # week» for a municipality's dashboard. A dashboard's range of weeks is at most this long.
     stats_time_zone: str = "Europe/Moscow"
     stats_max_weeks: int = 60
     # Polls (R26): a poll's live results go out at most once per so many seconds however many

@@ -160,7 +160,7 @@ async def _seed_chats(ctx: Ctx, org: Organization, groups: dict[str, Group],
             await search.index_message(ctx.db, last.id, line)
             await stats.count_posted(ctx.db, [stats.Posted(
                 chat, users[speaker].id, stats.role_bucket(roles[speaker]), last.created_at)],
-                ctx.settings.stats_zone)
+                {chat.org_id: await stats.org_zone(ctx.db, chat.org_id)})
         assert last is not None
         chat.last_message_id = last.id
         for member in (await ctx.db.execute(select(ChatMember).where(

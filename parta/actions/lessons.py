@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, func, select, update
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import active_member_ids
 from parta.actions.messages import publish_message
-from parta.actions.stats import count_held
+from parta.actions.stats import count_held, org_zone
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
@@ -164,7 +164,7 @@ async def schedule_lesson(ctx: Ctx, chat_id: int, body: LessonIn) -> LessonOut:
     ctx.db.add(lesson)
     await ctx.db.flush()
     await count_held(ctx.db, LESSONS, lesson.org_id, chat, lesson.starts_at, lesson.ends_at,
-                     ctx.settings.stats_zone)
+                     await org_zone(ctx.db, lesson.org_id))
     await _notice(ctx, chat, me, lesson, "scheduled", me.user_id)
     ctx.audit("lesson.scheduled", chat.org_id, "lesson", lesson.id, chat_id=chat.id,
               kind=lesson.kind.value, starts_at=lesson.starts_at.isoformat())
@@ -207,7 +207,7 @@ async def change_lesson(ctx: Ctx, lesson_id: int, body: LessonChange) -> LessonO
     if starts_at != lesson.starts_at:
         lesson.reminded_at = _reminded_at(ctx, starts_at, now)  # the new start is reminded of
     if moved:
-        zone = ctx.settings.stats_zone
+        zone = await org_zone(ctx.db, lesson.org_id)
         await count_held(ctx.db, LESSONS, lesson.org_id, chat, lesson.starts_at, lesson.ends_at,
                          zone, sign=-1)
         await count_held(ctx.db, LESSONS, lesson.org_id, chat, starts_at, ends_at, zone)
@@ -224,7 +224,7 @@ async def change_lesson(ctx: Ctx, lesson_id: int, body: LessonChange) -> LessonO
 async def cancel_lesson(ctx: Ctx, lesson_id: int) -> LessonOut:
     lesson, chat, me = await _changeable(ctx, lesson_id)
     await count_held(ctx.db, LESSONS, lesson.org_id, chat, lesson.starts_at, lesson.ends_at,
-                     ctx.settings.stats_zone, sign=-1)
+                     await org_zone(ctx.db, lesson.org_id), sign=-1)
     lesson.cancelled_at, lesson.cancelled_by = utcnow(), me.user_id
     lesson.updated_at = lesson.cancelled_at
     await ctx.db.flush()

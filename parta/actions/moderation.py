@@ -428,7 +428,7 @@ async def decide_held(ctx: Ctx, held_id: int, approve: bool) -> HeldMessage:
         roles = await roles_of(ctx, membership.id) if membership is not None else set()
         await stats.count_posted(ctx.db, [stats.Posted(chat, held.author_id,
                                                        stats.role_bucket(roles), msg.created_at)],
-                                 ctx.settings.stats_zone)
+                                 {chat.org_id: await stats.org_zone(ctx.db, chat.org_id)})
     else:
         held.status = HeldStatus.rejected
     ctx.audit("held.decided", chat.org_id, "held_message", held.id, chat_id=chat.id,

@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +56,7 @@ from parta.models import (
     HeldMessage,
     HeldStatus,
     Message,
+    Organization,
     PostPolicy,
 )
 from parta.policy import ChatAction, can_chat
@@ -131,6 +133,7 @@ class _Known:
     existing: dict[tuple[int, str], Message] = field(default_factory=dict)
     held: dict[tuple[int, str], HeldMessage] = field(default_factory=dict)
     chats: dict[int, Chat] = field(default_factory=dict)
+    zones: dict[int, ZoneInfo] = field(default_factory=dict)  # the chats' schools' (statistics)
     mine: dict[tuple[int, int], ChatMember] = field(default_factory=dict)
     members: dict[int, frozenset[int]] = field(default_factory=dict)
     blocked: set[tuple[int, int]] = field(default_factory=set)
@@ -158,7 +161,8 @@ _EXISTING = select(Message).where(Message.author_id.in_(_in("authors")),
 _HELD = select(HeldMessage).where(HeldMessage.author_id.in_(_in("authors")),
                                   HeldMessage.client_id.in_(_in("keys")),
                                   HeldMessage.status == HeldStatus.pending)
-_CHATS = select(Chat).where(Chat.id.in_(_in("chats")))
+_CHATS = select(Chat, Organization.time_zone).join(Organization, Organization.id == Chat.org_id
+                                                   ).where(Chat.id.in_(_in("chats")))
 _MINE = select(ChatMember).where(ChatMember.chat_id.in_(_in("chats")),
                                  ChatMember.user_id.in_(_in("users")), ChatMember.left_at.is_(None))
 _MEMBERS = select(ChatMember.chat_id, ChatMember.user_id).where(
@@ -182,8 +186,10 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
         for h in (await db.execute(_HELD, wanted)).scalars():
             if (h.author_id, h.client_id) in keys:
                 k.held[(h.author_id, h.client_id)] = h  # type: ignore[index]
-    k.chats = {c.id: c for c in (await db.execute(
-        _CHATS, {"chats": list({i.chat_id for i in batch})})).scalars()}
+    for chat, zone in (await db.execute(_CHATS, {"chats": list({i.chat_id for i in batch})})
+                       ).all():
+        k.chats[chat.id] = chat
+        k.zones[chat.org_id] = stats.zone_named(zone)
     pairs = {(i.chat_id, _sender(i)) for i in batch if i.chat_id in k.chats}
     if not pairs:
         return k
@@ -375,8 +381,7 @@ async def send_messages(ctx: Ctx, batch: list[Outgoing]) -> list[Sent | PartaErr
         await stats.count_posted(ctx.db, [
             stats.Posted(r.chat, _sender(r.item),
                          stats.role_bucket(r.item.ctx.require_actor().roles_in(r.chat.org_id)), now)
-            for r, w in zip(ready, written, strict=True) if isinstance(w, int)],
-            ctx.settings.stats_zone)
+            for r, w in zip(ready, written, strict=True) if isinstance(w, int)], known.zones)
     results: list[Sent | PartaError | None] = [
         d if isinstance(d, Sent | PartaError) else None for d in decided]
     outs: list[Outbound] = []

@@ -46,9 +46,9 @@ async def school_stats(org_id: PathId, ctx: AuthCtx,
     and the platform's overseers): weeks ``from``..``to`` (any day of each; unset: this
     school year so far)."""
     scope = await org_for(ctx.db, ctx.require_actor(), org_id, Action.stats_view)
-    zone = ctx.settings.stats_zone
+    zone = q.zone_named(scope.org.time_zone)  # the school's own calendar
     first, last = q.weeks_range(start, end, zone, ctx.settings.stats_max_weeks)
-    report = await q.school_stats(ctx.db, scope, first, last, zone)
+    report = await q.school_stats(ctx.db, scope, first, last)
     return report if format == "json" else _file(report, format, ctx.lang, f"stats-{org_id}")
 
 
@@ -60,9 +60,11 @@ async def municipal_stats(municipality_id: PathId, ctx: AuthCtx,
     """The municipality's schools added up and ranked against the targets, for its municipal
     administrators and the operator. Counts only: never what anyone wrote, nor pupils' names."""
     scope = await municipality_seen(ctx.db, ctx.require_actor(), municipality_id)
+    # Weeks are labelled by their Mondays; each school's week is its own (its zone's), and
+    # «this week» is the platform's (``stats_time_zone``).
     zone = ctx.settings.stats_zone
     first, last = q.weeks_range(start, end, zone, ctx.settings.stats_max_weeks)
-    report = await q.municipal_stats(ctx.db, scope, first, last, zone)
+    report = await q.municipal_stats(ctx.db, scope, first, last)
     return report if format == "json" else _file(report, format, ctx.lang,
                                                  f"municipality-{municipality_id}")
 

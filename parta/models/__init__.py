@@ -114,6 +114,8 @@ from parta.models.roster import (
 )
 from parta.models.stats import (
     CALLS,
+    HOUR,
+    HOURS,
     LESSONS,
     NO_CLASS,
     NO_PERSON,
@@ -132,6 +134,8 @@ __all__ = [
     "CALLS",
     "CHAT_PURPOSES",
     "GROUP_CHAT_KINDS",
+    "HOUR",
+    "HOURS",
     "LESSONS",
     "NO_CLASS",
     "NO_PERSON",

@@ -13,22 +13,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from parta.db import Base, UTCDateTime
 
-__all__ = ["CALLS", "LESSONS", "NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatHeld",
+__all__ = ["CALLS", "HOUR", "HOURS", "LESSONS", "NO_CLASS", "NO_PERSON", "SCHOOL", "OpenQuestion", "StatHeld",
            "StatMessages", "StatReplies"]
 
 NO_CLASS = 0  # the chat belongs to no class (the staff room's, a channel, a one-to-one chat)
 NO_PERSON = 0  # counted by class (or school) and role only
 SCHOOL = -1  # the row adding up the whole school's week (all classes and none)
+HOURS = -2  # a school's reply times of a week by the hour (``StatReplies``)
+HOUR = 60  # the minutes an ``HOURS`` row spans
 CALLS, LESSONS = "call", "lesson"  # what a ``StatHeld`` row counts
 
 
 class StatMessages(Base):
     """Messages posted in a week (starting Monday, in the statistics' time zone) by one role
     (``staff``, ``student``, ``parent``): per class (``group_id``; ``NO_CLASS`` for chats of
-    none) under ``NO_PERSON``, and for the whole school (``group_id = SCHOOL``) — there a staff
-    member's messages are kept per person (``author_id``), for R34: an active teacher posts at
-    least 3 messages a week. A send moves both rows in one statement; a municipality's figures
-    read only the school rows."""
+    none) under ``NO_PERSON``, and for the whole school (``group_id = SCHOOL``, ``NO_PERSON``) —
+    where a staff member's messages are also kept per person (``author_id``), for R34: an
+    active teacher posts at least 3 messages a week. A send moves its rows in one statement; a
+    municipality's figures read only the school rows."""
 
     __tablename__ = "stat_messages"
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),
@@ -57,8 +59,10 @@ class OpenQuestion(Base):
 class StatReplies(Base):
     """Answered questions of a week (the week of the answer), per class, by how many working
     minutes the answer took: the median is read from these counts exactly, to the minute. The
-    same statement moves the class's row and the school's (``group_id = SCHOOL``): a
-    municipality reads only the school rows."""
+    same statement moves the class's row, the school's (``group_id = SCHOOL``) and the school's
+    row of that hour (``group_id = HOURS``, ``minutes`` rounded down to a multiple of ``HOUR``):
+    a median over many schools or weeks is found among the hours' rows first, then read to the
+    minute from the school rows of that one hour — exact, without reading every minute."""
 
     __tablename__ = "stat_replies"
     # A municipality reads a school row's weeks without stepping over its classes' rows.

@@ -70,7 +70,7 @@ async def a_week_of_5a(world: World) -> None:
 
     async def exec_rebuild() -> None:
         async with world.services.sessionmaker() as db:
-            await rebuild(db, MSK)
+            await rebuild(db)
             await db.commit()
 
     monday = week_of(utcnow(), MSK) - timedelta(weeks=4)
@@ -157,7 +157,7 @@ async def test_the_director_sees_this_weeks_school_as_it_happened(world: World) 
     # The counters kept by the send path are exactly what recounting the tables gives.
     live = await counters(world)
     async with world.services.sessionmaker() as db:
-        assert await rebuild(db, MSK) == 5 + 6
+        assert await rebuild(db) == 5 + 6
         await db.commit()
     assert await counters(world) == live
 
@@ -337,7 +337,7 @@ async def test_a_parent_writing_to_a_teacher_directly_asks_a_question(world: Wor
     assert s["weeks"][-1]["questions_answered"] == 1  # the demo's «Спасибо, будем.» still waits
     live = await counters(world)
     async with world.services.sessionmaker() as db:
-        await rebuild(db, MSK)
+        await rebuild(db)
         await db.commit()
     assert await counters(world) == live
 
@@ -357,6 +357,6 @@ async def test_a_held_message_counts_when_a_moderator_lets_it_through(world: Wor
     assert (await stats(admin, world.org_id))["weeks"][-1]["messages_students"] == students + 1
     live = await counters(world)
     async with world.services.sessionmaker() as db:
-        await rebuild(db, MSK)
+        await rebuild(db)
         await db.commit()
     assert await counters(world) == live

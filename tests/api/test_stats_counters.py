@@ -21,8 +21,10 @@ from parta.db import make_engine, make_sessionmaker, utcnow
 from parta.migrate import upgrade
 from parta.models import (
     CALLS,
+    HOURS,
     LESSONS,
     NO_CLASS,
+    NO_PERSON,
     SCHOOL,
     Call,
     CallKind,
@@ -35,6 +37,7 @@ from parta.models import (
     OrgKind,
     Region,
     StatHeld,
+    StatMessages,
     StatReplies,
 )
 from parta.queries.stats import week_of
@@ -159,7 +162,7 @@ async def test_a_call_across_midnight_and_the_week_counts_whole_on_the_day_it_be
     # Counted as they ended = counted again from the tables.
     live = await held_rows(world)
     async with world.services.sessionmaker() as db:
-        await rebuild(db, MSK)
+        await rebuild(db)
         await db.commit()
     assert await held_rows(world) == live
     assert await dashboard(admin, world, first, last) == seen
@@ -244,7 +247,7 @@ async def test_a_lesson_counts_once_it_has_ended_moves_with_its_times_and_leaves
 
     # Counted live = counted from the tables.
     async with world.services.sessionmaker() as db:
-        await rebuild(db, MSK)
+        await rebuild(db)
         await db.commit()
     assert await held_rows(world) == rows
 
@@ -311,7 +314,13 @@ async def test_the_migration_counts_the_calls_lessons_and_replies_already_there(
                    cancelled_at=utcnow()),
             StatReplies(org_id=org.id, week=monday, group_id=7, minutes=30, answered=2),
             StatReplies(org_id=org.id, week=monday, group_id=8, minutes=30, answered=1),
-            StatReplies(org_id=org.id, week=monday, group_id=8, minutes=90, answered=1)])
+            StatReplies(org_id=org.id, week=monday, group_id=8, minutes=90, answered=1),
+            StatMessages(org_id=org.id, group_id=SCHOOL, week=monday, role="staff",
+                         author_id=5, messages=3),
+            StatMessages(org_id=org.id, group_id=SCHOOL, week=monday, role="staff",
+                         author_id=6, messages=2),
+            StatMessages(org_id=org.id, group_id=SCHOOL, week=monday, role="parent",
+                         author_id=NO_PERSON, messages=4)])
         await db.commit()
         org_id = org.id
     await asyncio.to_thread(upgrade, url)
@@ -323,11 +332,20 @@ async def test_the_migration_counts_the_calls_lessons_and_replies_already_there(
         schools = {tuple(r) for r in (await db.execute(select(
             StatReplies.week, StatReplies.minutes, StatReplies.answered).where(
             StatReplies.org_id == org_id, StatReplies.group_id == SCHOOL))).all()}
+        hours = {tuple(r) for r in (await db.execute(select(
+            StatReplies.week, StatReplies.minutes, StatReplies.answered).where(
+            StatReplies.org_id == org_id, StatReplies.group_id == HOURS))).all()}
+        messages = {tuple(r) for r in (await db.execute(select(
+            StatMessages.role, StatMessages.author_id, StatMessages.messages).where(
+            StatMessages.org_id == org_id, StatMessages.group_id == SCHOOL))).all()}
     await engine.dispose()
+    assert messages == {("staff", 5, 3), ("staff", 6, 2), ("staff", NO_PERSON, 5),
+                        ("parent", NO_PERSON, 4)}  # 0034: the staff's total beside each
     minutes = 60 * 1_000_000
     assert held == {(w, g, day, monday, 1, n * minutes)
                     for g in (NO_CLASS, SCHOOL) for w, n in ((CALLS, 45), (LESSONS, 60))}
     assert schools == {(monday, 30, 3), (monday, 90, 1)}
+    assert hours == {(monday, 0, 3), (monday, 60, 1)}  # 0034: the school's week by the hour
 
 
 @pytest.mark.usefixtures("media_services")
@@ -352,3 +370,66 @@ async def test_ending_a_call_counts_it_in_its_class_and_its_school(world: World)
     seen = await dashboard(admin, world, week, week)
     assert seen == await figures_from_rows(world, week, week)
     assert seen[f"n {week.isoformat()}"] == 1
+
+
+async def test_medians_read_by_the_hour_are_the_medians_of_every_minute(world: World) -> None:
+    """Answers laid down as the send path adds them (a class's row, the school's, the school's
+    hour), at minutes around the hours' edges and in even and odd counts: the dashboards'
+    medians per week and per school are those of all the minutes, read straight from them."""
+    from random import Random
+
+    from parta.actions.stats import _reply_keys
+    from parta.db import insert_adding
+    from tests.helpers import register_gymnasium
+
+    operator, admin = await world.as_("operator"), await world.as_("admin")
+    gym_id, _ = await register_gymnasium(world)
+    cls = await chat_of(world, "5А — класс")
+    rnd = Random(16)
+    monday = week_of(utcnow(), MSK) - timedelta(weeks=6)
+    weeks = [monday + timedelta(weeks=n) for n in range(4)]
+    every: dict[tuple[int, date], list[int]] = defaultdict(list)
+    async with world.services.sessionmaker() as db:
+        table = StatReplies.__table__
+        for org_id, group in ((world.org_id, cls.group_id or NO_CLASS), (gym_id, NO_CLASS)):
+            for week in weeks[:3] if org_id == gym_id else weeks:
+                for _ in range(rnd.choice([1, 2, 7, 40, 41])):
+                    minutes = rnd.choice([0, 1, 59, 60, 61, 119, 120, 540, 541, 2000,
+                                          rnd.randrange(3000)])
+                    every[(org_id, week)].append(minutes)
+                    await db.execute(insert_adding(db, table, ["org_id", "week", "group_id",  # type: ignore[arg-type]
+                                                               "minutes"], ["answered"]), [
+                        {"org_id": org_id, "week": week, "group_id": g, "minutes": m,
+                         "answered": 1} for g, m in _reply_keys(group, minutes)])
+        await db.commit()
+        hours = (await db.execute(select(StatReplies.minutes).where(
+            StatReplies.group_id == HOURS))).scalars().all()
+    assert hours and all(m % 60 == 0 for m in hours)
+
+    def median(values: list[int]) -> int | None:
+        return sorted(values)[(len(values) - 1) // 2] if values else None
+
+    first, last = weeks[0], weeks[-1]
+    muni_id = (await operator.get(f"{API}/regions")).json()["regions"][0]["municipalities"][0]["id"]
+    r = await operator.get(f"{API}/municipalities/{muni_id}/stats",
+                           params={"from": first.isoformat(), "to": last.isoformat()})
+    assert r.status_code == 200, r.text
+    m = r.json()
+    for w in m["weeks"]:
+        week = date.fromisoformat(w["week"])
+        values = every[(world.org_id, week)] + every[(gym_id, week)]
+        assert (w["questions_answered"], w["median_reply_minutes"]) == (len(values), median(values))
+    for school in m["schools"]:
+        values = [v for (o, _), vs in every.items() if o == school["org"]["id"] for v in vs]
+        assert (school["questions_answered"], school["median_reply_minutes"]) == (
+            len(values), median(values))
+    r = await admin.get(f"{API}/orgs/{world.org_id}/stats",
+                        params={"from": first.isoformat(), "to": last.isoformat()})
+    s = r.json()
+    for w in s["weeks"]:
+        values = every[(world.org_id, date.fromisoformat(w["week"]))]
+        assert (w["questions_answered"], w["median_reply_minutes"]) == (len(values), median(values))
+    five_a = next(c for c in s["classes"] if c["group"] and c["group"]["id"] == cls.group_id)
+    values = [v for (o, _), vs in every.items() if o == world.org_id for v in vs]
+    assert (five_a["questions_answered"], five_a["median_reply_minutes"]) == (
+        len(values), median(values))

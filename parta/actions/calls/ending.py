@@ -18,7 +18,7 @@ from parta.actions.calls.common import (
 from parta.actions.calls.rooms import _janus_forget
 from parta.actions.chats import active_member_ids
 from parta.actions.messages import publish_message
-from parta.actions.stats import count_held
+from parta.actions.stats import count_held, org_zone
 from parta.db import utcnow
 from parta.errors import Conflict, Forbidden
 from parta.i18n import t
@@ -40,7 +40,7 @@ async def _finish(ctx: Ctx, call: Call, chat: Chat, rows: list[CallParticipant],
     call.ended_at, call.live_chat_id, call.ring_until = now, None, None
     call.ended_by = ctx.user.id if ctx.user else None
     await count_held(ctx.db, CALLS, call.org_id, chat, call.started_at, now,
-                     ctx.settings.stats_zone)
+                     await org_zone(ctx.db, call.org_id))
     joined = set((await ctx.db.execute(select(CallParticipant.user_id).where(
         CallParticipant.call_id == call.id))).scalars())
     missed = joined <= {call.started_by}
