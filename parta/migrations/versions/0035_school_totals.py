@@ -1,7 +1,7 @@
 """school totals: a school's week of reply times by the hour, and its staff's messages in one row
 
-Revision ID: 0034_e_school_totals
-Revises: 0033_broadcast_video
+Revision ID: 0035_school_totals
+Revises: 0034_b_urgent_outbox
 Create Date: 2026-12-08 00:45:00
 
 ``stat_replies`` gets, beside each school's row of a week and minute (``group_id = -1``), rows
@@ -13,8 +13,8 @@ here from the rows there, as ``parta stats rebuild`` would count them.
 """
 from alembic import op
 
-revision = '0034_e_school_totals'
-down_revision = '0033_broadcast_video'
+revision = '0035_school_totals'
+down_revision = '0034_b_urgent_outbox'
 branch_labels = None
 depends_on = None
 
