@@ -24,13 +24,12 @@ from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from parta.actions import screening
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import active_member_ids, require_chat, require_direct_allowed
 from parta.actions.messages import publish_message
-from parta.db import utcnow
+from parta.db import insert_replacing, utcnow
 from parta.errors import (
     Conflict,
     ConsentRequired,
@@ -168,24 +167,14 @@ async def _hold_open(ctx: Ctx, poll: Poll) -> None:
         raise Conflict("poll_closed")
 
 
-async def _ballot(ctx: Ctx, poll: Poll, user_id: int, text: str | None) -> PollBallot:
-    """The caller's one ballot, made now or found (two votes at once make one)."""
-    now = utcnow()
-    found = (await ctx.db.execute(select(PollBallot).where(
-        PollBallot.poll_id == poll.message_id, PollBallot.user_id == user_id))).scalar_one_or_none()
-    if found is None:
-        try:
-            async with ctx.db.begin_nested():
-                found = PollBallot(poll_id=poll.message_id, user_id=user_id, text=text, voted_at=now)
-                ctx.db.add(found)
-                await ctx.db.flush()
-            return found
-        except IntegrityError:
-            found = (await ctx.db.execute(select(PollBallot).where(
-                PollBallot.poll_id == poll.message_id,
-                PollBallot.user_id == user_id))).scalar_one()
-    found.text, found.voted_at = text, now
-    return found
+async def _ballot(ctx: Ctx, poll: Poll, user_id: int, text: str | None) -> int:
+    """The caller's one ballot, made now or replaced (one statement; two votes at once make
+    one: the unique key decides, the later one's words and time win)."""
+    table = cast(Any, PollBallot.__table__)
+    stmt = insert_replacing(ctx.db, table, ["poll_id", "user_id"], ["text", "voted_at"])
+    return cast(int, (await ctx.db.execute(
+        stmt.values(poll_id=poll.message_id, user_id=user_id, text=text, voted_at=utcnow())
+        .returning(table.c.id))).scalar_one())
 
 
 async def vote(ctx: Ctx, poll_id: int, body: VoteIn) -> PollOut:
@@ -211,12 +200,11 @@ async def vote(ctx: Ctx, poll_id: int, body: VoteIn) -> PollOut:
         await _screened(ctx, scope.chat, scope.member, "text", text)
     await _hold_open(ctx, poll)
     uid = scope.actor.user_id
-    ballot = await _ballot(ctx, poll, uid, text)
-    await ctx.db.execute(delete(PollChoice).where(PollChoice.ballot_id == ballot.id))
+    ballot_id = await _ballot(ctx, poll, uid, text)
+    await ctx.db.execute(delete(PollChoice).where(PollChoice.ballot_id == ballot_id))
     if chosen:
         await ctx.db.execute(insert(PollChoice), [
-            {"ballot_id": ballot.id, "poll_id": poll.message_id, "option_id": o} for o in chosen])
-    await ctx.db.flush()
+            {"ballot_id": ballot_id, "poll_id": poll.message_id, "option_id": o} for o in chosen])
     return await _voted(ctx, scope, poll, options, chosen, text, voted=True)
 
 
