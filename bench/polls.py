@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import statistics
 import time
 from array import array
@@ -98,6 +100,8 @@ async def run(args: argparse.Namespace, server: Server) -> None:
         ok = [False] * len(voters)
         outcomes: dict[int, int] = {}
         interval = args.seconds / len(voters)
+        if os.environ.get("BENCH_PROFILE_WINDOW"):
+            os.kill(server.pid, signal.SIGUSR1)  # profile_server.py: from here on
         cpu0 = cpu_seconds(server.pid)
         t0 = time.perf_counter()
 

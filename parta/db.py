@@ -178,6 +178,23 @@ def insert_adding(session: AsyncSession, table: Any, keys: list[str], counts: li
         index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counts})
 
 
+def insert_replacing(session: AsyncSession, table: Any, keys: list[str], columns: list[str]) -> Any:
+    """``INSERT`` that, where a row with the same ``keys`` is there already, sets its
+    ``columns`` to the new values instead (ON CONFLICT DO UPDATE): a row made or replaced in one
+    statement."""
+    assert session.bind is not None
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
+
+
 def local_day(session: AsyncSession, moment: Any, zone: ZoneInfo) -> Any:
     """SQL: the calendar day of a UTC ``moment`` column in ``zone``. SQLite keeps no zones:
     it shifts by the zone's offset today (exact for zones without summer time, like Russia's)."""

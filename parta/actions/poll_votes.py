@@ -6,8 +6,10 @@ holds the writer), then hands ``(caller, poll, body)`` to the queue and waits fo
 outcome. The batch decides each vote in that one transaction exactly as ``polls.vote`` /
 ``polls.retract_vote`` decide a lone one (membership, blocks, consent, the poll still open, the
 options, the conduct filter), each inside its own savepoint: a refused vote is rolled back to
-its savepoint and refused to its caller alone, the others go on. The batch commits once (one
-``BEGIN``/``COMMIT``, one event-log write, one turn of the writer), and only then does any
+its savepoint and refused to its caller alone, the others go on. The answers are made after
+the batch's last vote, in its transaction: the counts (and the poll's options and author) are
+read once per poll for the whole batch, each answer counting every vote of it. The batch
+commits once (one ``BEGIN``/``COMMIT``, one event-log write, one turn of the writer), and only then does any
 caller get its answer: a crash or a failed commit acknowledges nothing. A batch that fails as a
 whole (a database error) is written again one vote at a time, so one bad vote cannot sink the
 others. A lone vote waits for nothing: its batch starts on the next turn of the loop.
@@ -95,21 +97,27 @@ class VoteQueue:
                 job.done.set_result(result)
 
     async def _decide(self, batch: list[_Vote]) -> list[tuple[_Vote, PollOut | BaseException]]:
-        from parta.actions.polls import retract_vote, vote
+        from parta.actions.polls import Options, Voted, answer_votes, retract_vote, vote
 
-        outcomes: list[tuple[_Vote, PollOut | BaseException]] = []
+        refused: list[tuple[_Vote, PollOut | BaseException]] = []
+        written: list[tuple[_Vote, Voted]] = []
+        known: Options = {}  # each poll's options, read once per batch
         self.batches += 1
         async with unit_of_work(self._services) as uow:
             for job in batch:
                 ctx = Ctx(db=uow.db, services=self._services, **job.caller)
                 try:
                     async with uow.db.begin_nested():
-                        out = (await retract_vote(ctx, job.poll_id) if job.body is None
-                               else await vote(ctx, job.poll_id, job.body))
+                        done = (await retract_vote(ctx, job.poll_id, known) if job.body is None
+                                else await vote(ctx, job.poll_id, job.body, known))
                 except PartaError as refusal:  # rolled back to its savepoint: nothing changed
-                    outcomes.append((job, refusal))
+                    refused.append((job, refusal))
                     continue
-                uow.events.extend(ctx.events)
-                uow.after_commit.extend(ctx.after_commit)
-                outcomes.append((job, out))
-        return outcomes  # committed: now the callers hear
+                written.append((job, done))
+            # The answers after the batch's last vote: one reading of the counts per poll.
+            outs = await answer_votes([done for _, done in written])
+            for _, done in written:
+                uow.events.extend(done.ctx.events)
+                uow.after_commit.extend(done.ctx.after_commit)
+        # committed: now the callers hear
+        return refused + [(job, out) for (job, _), out in zip(written, outs, strict=True)]

@@ -20,17 +20,18 @@ counts to the others. The voter gets their own vote at once (the answer, ``poll.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from parta.actions import screening
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import active_member_ids, require_chat, require_direct_allowed
 from parta.actions.messages import publish_message
-from parta.db import utcnow
+from parta.db import insert_replacing, utcnow
 from parta.errors import (
     Conflict,
     ConsentRequired,
@@ -46,9 +47,18 @@ from parta.queries.people import persons
 from parta.queries.privacy import restricted_in_chats
 from parta.queries.scope import ChatScope, chat_for
 from parta.realtime.events import PollReminder, PollResultsChanged, PollVoted
-from parta.schemas.polls import MAX_OPTIONS, MIN_OPTIONS, PollIn, PollOut, PollRemindOut, VoteIn
+from parta.schemas.common import Person
+from parta.schemas.polls import (
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    PollIn,
+    PollOut,
+    PollRemindOut,
+    PollVotesOut,
+    VoteIn,
+)
 
-__all__ = ["check_poll", "close_poll", "create_poll", "flush_results", "remind_poll", "retract_vote",
+__all__ = ["Voted", "answer_votes", "check_poll", "close_poll", "create_poll", "flush_results", "remind_poll", "retract_vote",
            "vote"]
 
 HORIZON = timedelta(days=366)
@@ -168,37 +178,54 @@ async def _hold_open(ctx: Ctx, poll: Poll) -> None:
         raise Conflict("poll_closed")
 
 
-async def _ballot(ctx: Ctx, poll: Poll, user_id: int, text: str | None) -> PollBallot:
-    """The caller's one ballot, made now or found (two votes at once make one)."""
-    now = utcnow()
-    found = (await ctx.db.execute(select(PollBallot).where(
-        PollBallot.poll_id == poll.message_id, PollBallot.user_id == user_id))).scalar_one_or_none()
-    if found is None:
-        try:
-            async with ctx.db.begin_nested():
-                found = PollBallot(poll_id=poll.message_id, user_id=user_id, text=text, voted_at=now)
-                ctx.db.add(found)
-                await ctx.db.flush()
-            return found
-        except IntegrityError:
-            found = (await ctx.db.execute(select(PollBallot).where(
-                PollBallot.poll_id == poll.message_id,
-                PollBallot.user_id == user_id))).scalar_one()
-    found.text, found.voted_at = text, now
-    return found
+async def _ballot(ctx: Ctx, poll: Poll, user_id: int, text: str | None) -> int:
+    """The caller's one ballot, made now or replaced (one statement; two votes at once make
+    one: the unique key decides, the later one's words and time win)."""
+    table = cast(Any, PollBallot.__table__)
+    stmt = insert_replacing(ctx.db, table, ["poll_id", "user_id"], ["text", "voted_at"])
+    return cast(int, (await ctx.db.execute(
+        stmt.values(poll_id=poll.message_id, user_id=user_id, text=text, voted_at=utcnow())
+        .returning(table.c.id))).scalar_one())
 
 
-async def vote(ctx: Ctx, poll_id: int, body: VoteIn) -> PollOut:
+@dataclass(eq=False)
+class Voted:
+    """A vote written (or taken back), its answer still to make: the votes of one batch on one
+    poll are answered together (``answer_votes``), from one reading of the counts."""
+
+    ctx: Ctx
+    scope: ChatScope
+    poll: Poll
+    options: list[PollOption]
+    mine: list[int]
+    text: str | None
+    voted: bool
+
+
+Options = dict[int, list[PollOption]]  # a poll's options by poll (they never change)
+
+
+async def _options(ctx: Ctx, poll: Poll, known: Options | None) -> list[PollOption]:
+    """The poll's options, read once per batch (``known``: those the batch has read)."""
+    if known is not None and poll.message_id in known:
+        return known[poll.message_id]
+    options = list((await ctx.db.execute(select(PollOption).where(
+        PollOption.poll_id == poll.message_id).order_by(PollOption.position))).scalars())
+    if known is not None:
+        known[poll.message_id] = options
+    return options
+
+
+async def vote(ctx: Ctx, poll_id: int, body: VoteIn, known: Options | None = None) -> Voted:
     """Vote, or change one's vote (it replaces the earlier one) while the poll is open. A
     single-choice poll takes one option; the poll's own options only; one's own words only
     where the poll allows them."""
     poll, scope = await _open_for_vote(ctx, poll_id)
     assert scope.member is not None
-    options = list((await ctx.db.execute(select(PollOption).where(
-        PollOption.poll_id == poll.message_id).order_by(PollOption.position))).scalars())
-    known = {o.id for o in options}
+    options = await _options(ctx, poll, known)
+    known_ids = {o.id for o in options}
     chosen = sorted(set(body.option_ids))
-    if any(o not in known for o in chosen):
+    if any(o not in known_ids for o in chosen):
         raise ValidationFailed("poll_no_such_option", fields={"option_ids": "unknown_option"})
     if len(chosen) > 1 and not poll.multiple:
         raise ValidationFailed("poll_single_choice", fields={"option_ids": "single_choice"})
@@ -211,16 +238,15 @@ async def vote(ctx: Ctx, poll_id: int, body: VoteIn) -> PollOut:
         await _screened(ctx, scope.chat, scope.member, "text", text)
     await _hold_open(ctx, poll)
     uid = scope.actor.user_id
-    ballot = await _ballot(ctx, poll, uid, text)
-    await ctx.db.execute(delete(PollChoice).where(PollChoice.ballot_id == ballot.id))
+    ballot_id = await _ballot(ctx, poll, uid, text)
+    await ctx.db.execute(delete(PollChoice).where(PollChoice.ballot_id == ballot_id))
     if chosen:
         await ctx.db.execute(insert(PollChoice), [
-            {"ballot_id": ballot.id, "poll_id": poll.message_id, "option_id": o} for o in chosen])
-    await ctx.db.flush()
-    return await _voted(ctx, scope, poll, options, chosen, text, voted=True)
+            {"ballot_id": ballot_id, "poll_id": poll.message_id, "option_id": o} for o in chosen])
+    return Voted(ctx, scope, poll, options, chosen, text, voted=True)
 
 
-async def retract_vote(ctx: Ctx, poll_id: int) -> PollOut:
+async def retract_vote(ctx: Ctx, poll_id: int, known: Options | None = None) -> Voted:
     """Take one's vote back while the poll is open (having none is no error)."""
     poll, scope = await _open_for_vote(ctx, poll_id)
     await _hold_open(ctx, poll)
@@ -230,30 +256,40 @@ async def retract_vote(ctx: Ctx, poll_id: int) -> PollOut:
     await ctx.db.execute(delete(PollChoice).where(PollChoice.ballot_id == ballot_ids))
     await ctx.db.execute(delete(PollBallot).where(PollBallot.poll_id == poll.message_id,
                                                   PollBallot.user_id == uid))
-    options = list((await ctx.db.execute(select(PollOption).where(
-        PollOption.poll_id == poll.message_id).order_by(PollOption.position))).scalars())
-    return await _voted(ctx, scope, poll, options, [], None, voted=False)
+    return Voted(ctx, scope, poll, await _options(ctx, poll, known), [], None, voted=False)
 
 
-async def _voted(ctx: Ctx, scope: ChatScope, poll: Poll, options: list[PollOption],
-                 mine: list[int], text: str | None, *, voted: bool) -> PollOut:
-    """The voter's own vote goes back at once (the answer, from the rows just written and the
-    counts; their other devices by event); the chat hears of it at most once a second per
-    poll, after commit."""
-    votes = await q.poll_votes(ctx.db, poll, [o.id for o in options])
-    author = ((await persons(ctx.db, scope.chat.org_id, [poll.created_by])).get(poll.created_by)
-              if poll.created_by is not None else None)
-    out = q.poll_out(scope, poll, options, votes, voted=voted, mine=mine, my_text=text,
-                     author=author, may_vote=True)
-    ctx.emit(PollVoted(org_id=scope.chat.org_id, chat_id=scope.chat.id, poll=out),
-             {scope.actor.user_id})
-    services, poll_id = ctx.services, poll.message_id
+async def answer_votes(voted: list[Voted]) -> list[PollOut]:
+    """Each voter's own vote goes back (the answer, from the rows just written and the counts;
+    their other devices by event), in the transaction that wrote them, after the batch's last
+    vote: the counts and the poll's author are read once per poll, not once per vote, and count
+    every vote of the batch. The chat hears of them at most once a second per poll, after
+    commit."""
+    counts: dict[int, PollVotesOut] = {}
+    authors: dict[int, Person | None] = {}
+    outs = []
+    for v in voted:
+        poll, scope, ctx = v.poll, v.scope, v.ctx
+        poll_id = poll.message_id
+        if poll_id not in counts:
+            counts[poll_id] = await q.poll_votes(ctx.db, poll, [o.id for o in v.options])
+            authors[poll_id] = (
+                (await persons(ctx.db, scope.chat.org_id, [poll.created_by])).get(poll.created_by)
+                if poll.created_by is not None else None)
+            ctx.after_commit.append(_marker(ctx.services, poll_id))
+        out = q.poll_out(scope, poll, v.options, counts[poll_id], voted=v.voted, mine=v.mine,
+                         my_text=v.text, author=authors[poll_id], may_vote=True)
+        ctx.emit(PollVoted(org_id=scope.chat.org_id, chat_id=scope.chat.id, poll=out),
+                 {scope.actor.user_id})
+        outs.append(out)
+    return outs
 
+
+def _marker(services: Services, poll_id: int) -> Callable[[], Awaitable[None]]:
     async def mark() -> None:
         services.poll_results.mark(poll_id, lambda: flush_results(services, poll_id))
 
-    ctx.after_commit.append(mark)
-    return out
+    return mark
 
 
 async def _results_audiences(ctx: Ctx, poll: Poll, chat: Chat) -> tuple[set[int], set[int]]:

@@ -454,6 +454,8 @@ async def test_votes_at_once_are_written_together_and_a_refused_one_fails_no_oth
     assert getattr(olegs, "code", None) == "not_found"  # not in the chat: no such poll
     assert not isinstance(elenas, BaseException) and elenas.mine == [option(poll, 2)]
     assert elenas.voters == 2 and [o.votes for o in elenas.options] == [1, 0, 1]
+    # Each answer is made after the batch's last vote: the first one counts the whole batch.
+    assert annas.voters == 2 and [o.votes for o in annas.options] == [1, 0, 1]
     async with world.services.sessionmaker() as db:
         choices = sorted((await db.execute(select(PollChoice.option_id))).scalars().all())
     assert choices == [option(poll, 0), option(poll, 2)]  # the refused two wrote nothing
