@@ -20,6 +20,12 @@ the whole schedule is checked against the limits; if some member would go over t
 limits raised (``--flood-limits auto``, the default; ``keep`` never raises them, ``raise``
 always does) and the output says so.
 
+``--senders one``: one active sender per chat instead (a teacher posting, a lively class;
+issue 12's shape), who sends every message of that chat: each chat gets rate / chats
+messages a second, which goes over the flood limits, so they are raised.
+    .venv/bin/python bench/load.py --clients 600 --chat-size 30 --senders one --rates 20,100
+    .venv/bin/python bench/load.py --clients 2000 --chat-size 50 --senders one --rates 200
+
 ``--send-over ws`` (default): each send is a ``send`` frame on the sender's own event socket
 (``parta.api.socket_send``), answered ``sent`` (committed) or ``refused``; ``--send-over
 http``: ``POST /chats/{id}/messages`` on keep-alive connections, answered 200 or an error.
@@ -68,9 +74,17 @@ SAFETY = 1.0  # seconds of slack in the schedule check: the server's clock is no
 WARM_UP_PAUSE = 1.0
 
 
-def senders_ring(school: School, online: set[int]) -> list[tuple[int, int]]:
-    """(member, chat number) for every connected member of a chat, shuffled once."""
+def senders_ring(school: School, online: set[int], one: bool = False) -> list[tuple[int, int]]:
+    """(member, chat number) for every connected member of a chat, shuffled once; ``one``:
+    one connected member per chat (not its moderator, so every check runs), who sends all
+    of that chat's messages."""
     ring = [(m, n) for n, seat in enumerate(school.chats) for m in seat.members if m in online]
+    if one:
+        first: dict[int, int] = {}
+        for m, n in ring:
+            if m != school.chats[n].members[0]:
+                first.setdefault(n, m)
+        ring = [(m, n) for n, m in sorted(first.items())]
     random.Random(11).shuffle(ring)
     return ring
 
@@ -115,7 +129,7 @@ async def run(args: argparse.Namespace, server: Server) -> None:
     school = await seed(server.database_url, groups=groups, extra=extra)
     members = len(school.tokens)
     online = set(pick(min(args.clients, members), members)) if args.school else set(range(members))
-    ring = senders_ring(school, online)
+    ring = senders_ring(school, online, one=args.senders == "one")
     warm = warm_up_senders(school, online)
     defaults = Settings()
     over = flood_overrun(ring, warm, rates, args.seconds, defaults.flood_burst_messages,
@@ -148,7 +162,8 @@ async def run(args: argparse.Namespace, server: Server) -> None:
               f"{(busy['RssAnon'] - idle['RssAnon']) / n:.1f} KiB anonymous "
               f"(VmRSS {idle['VmRSS']} → {busy['VmRSS']} KiB); load average {load_average()}")
         print(f"sends over {'the senders’ event sockets' if over_ws else 'HTTP'}; "
-              f"{len(ring)} senders in turn (each sends once every "
+              f"{len(ring)} senders {'(one per chat)' if args.senders == 'one' else 'in turn'} "
+              f"(each sends once every "
               f"{', '.join(f'{len(ring) / r:.2f}' for r in rates)} s at "
               f"{', '.join(map(str, rates))}/s); a message reaches "
               f"{sum(reach[s] for _, s in ring) / len(ring):.1f} connected members on average")
@@ -294,6 +309,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=5, help="seconds of sending at each rate")
     p.add_argument("--send-over", choices=("ws", "http"), default="ws",
                    help="the senders' event sockets (default) or HTTP requests")
+    p.add_argument("--senders", choices=("turns", "one"), default="turns",
+                   help="turns: every connected member of a chat in turn; one: one active "
+                        "sender per chat (issue 12's shape; the flood limits get raised)")
     p.add_argument("--flood-limits", choices=("auto", "keep", "raise"), default="auto",
                    help="raise the server's flood limits if the schedule would go over them "
                         "(auto), never, or always")

@@ -6,6 +6,8 @@ socket stand-in that takes the text and does nothing with it.
 
 Prints µs of CPU per send (request parsing, auth, the action, commit, event store, fan-out
 to the chat's sockets) and how many SQL statements each send ran. Measures only.
+``--over socket``: each send a ``send`` frame on its author's event socket, a batch of one.
+``--senders one``: one member of each chat sends all of its messages (issue 12's shape).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import cProfile
 import json
 import time
 
-from harness import Server, seed, sqlite_url
+from harness import Seat, Server, seed, sqlite_url
 
 
 async def run(args: argparse.Namespace, url: str) -> None:
@@ -28,6 +30,9 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
     school = await seed(url, groups=[args.chat_size] * args.chats)
     settings = Settings(database_url=url, mode="dev")
+    if args.senders == "one":  # one member posts again and again: the limits out of the way
+        settings = Settings(database_url=url, mode="dev", flood_burst_messages=1_000_000,
+                            flood_minute_messages=1_000_000)
     app = create_app(settings)
     services = app.state.services
     await services.bus.start()
@@ -57,9 +62,14 @@ async def run(args: argparse.Namespace, url: str) -> None:
             app.state.hub.register(conn)
             await conn.go_live(0)
 
+    def author_of(seat: Seat, i: int) -> int:
+        if args.senders == "one":
+            return seat.members[1]  # a member, not the chat's moderator: every check runs
+        return seat.members[(i // len(school.chats)) % len(seat.members)]
+
     async def call(i: int) -> int:
         seat = school.chats[i % len(school.chats)]
-        author = seat.members[(i // len(school.chats)) % len(seat.members)]
+        author = author_of(seat, i)
         body = json.dumps({"body": f"Сообщение {i}: домашнее задание на завтра"}).encode()
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
                  "method": "POST", "scheme": "http", "path": f"/api/v1/chats/{seat.chat_id}/messages",
@@ -99,7 +109,7 @@ async def run(args: argparse.Namespace, url: str) -> None:
 
         async def call(i: int) -> int:  # one send over its author's socket
             seat = school.chats[i % len(school.chats)]
-            author = seat.members[(i // len(school.chats)) % len(seat.members)]
+            author = author_of(seat, i)
             uid = school.user_ids[author]
             sender = senders.get(uid)
             if sender is None:
@@ -138,7 +148,8 @@ async def run(args: argparse.Namespace, url: str) -> None:
         profile.disable()
         profile.dump_stats(args.profile)
     cpu = time.process_time() - t0
-    print(f"{args.sends} sends over {args.over} to chats of {args.chat_size}: {cpu / args.sends * 1e6:.0f} µs CPU "
+    shape = "one sender per chat" if args.senders == "one" else "senders in turn"
+    print(f"{args.sends} sends over {args.over} to chats of {args.chat_size} ({shape}): {cpu / args.sends * 1e6:.0f} µs CPU "
           f"per send ({cpu / delivered[0] * 1e6:.1f} µs per delivery), "
           f"{statements[0] / args.sends:.1f} SQL statements per send")
     if args.show_sql:  # the statements of the last send
@@ -159,6 +170,10 @@ def main() -> None:
     p.add_argument("--over", choices=["http", "socket"], default="http",
                    help="socket: each send a `send` frame on its author's event socket, "
                         "a batch of one (the socket path's fixed cost)")
+    p.add_argument("--senders", choices=["turns", "one"], default="turns",
+                   help="turns: the chat's members take turns (most sends are a sender's first: "
+                        "cold caches); one: one member sends every message of the chat "
+                        "(a teacher posting, a lively class), flood limits raised")
     args = p.parse_args()
     server = Server(args.database_url or sqlite_url("parta-send-"))
     server.migrate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -151,31 +152,41 @@ async def lock_event_stream(session: AsyncSession) -> None:
 
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Any) -> Any:
-    """``INSERT`` that skips rows whose key is already there (ON CONFLICT DO NOTHING)."""
+    """``INSERT`` that skips rows whose key is already there (ON CONFLICT DO NOTHING).
+    Statements are immutable: each is built once per dialect and table (the send path moves
+    counters on every message; building the statement cost more than running it)."""
     assert session.bind is not None
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
+    return _ignoring(session.bind.dialect.name, table)
 
 
 def insert_adding(session: AsyncSession, table: Any, keys: list[str], counts: list[str]) -> Any:
     """``INSERT`` that adds its ``counts`` to the row already there under the same ``keys``
-    (ON CONFLICT DO UPDATE SET n = n + excluded.n): a counter moved in one statement."""
+    (ON CONFLICT DO UPDATE SET n = n + excluded.n): a counter moved in one statement. Built
+    once per dialect, table, keys and counts."""
     assert session.bind is not None
-    if session.bind.dialect.name == "postgresql":
+    return _adding(session.bind.dialect.name, table, tuple(keys), tuple(counts))
+
+
+def _dialect_insert(dialect: str, table: Any) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Any = pg_insert(table)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table)
+    return sqlite_insert(table)
+
+
+@functools.cache
+def _ignoring(dialect: str, table: Any) -> Any:
+    return _dialect_insert(dialect, table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _adding(dialect: str, table: Any, keys: tuple[str, ...], counts: tuple[str, ...]) -> Any:
+    stmt = _dialect_insert(dialect, table)
     return stmt.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in counts})
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in counts})
 
 
 def insert_replacing(session: AsyncSession, table: Any, keys: list[str], columns: list[str]) -> Any:

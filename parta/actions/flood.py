@@ -71,7 +71,7 @@ def record(ctx: Ctx, recent: Recent | None, user_id: int, chat_id: int, body: st
         return
     kind = recent.held if held else recent.messages
     key = norm_key(body)
-    kind.add(at, chat_id, key, _cap(ctx.settings))
+    kind.add(at, chat_id, key, _cap(ctx.settings), _horizon(ctx.settings, at))
     if memory is not None:
         ctx.db.info.setdefault(_UNDO, []).append((kind, kind.times[-1], chat_id, key))
 

@@ -42,7 +42,10 @@ class _Kind:
     keys: list[tuple[int, int]] = field(default_factory=list)  # (chat, text key)
     newest: dict[tuple[int, int], datetime] = field(default_factory=dict)
 
-    def add(self, at: datetime, chat_id: int, key: int, cap: int) -> None:
+    def add(self, at: datetime, chat_id: int, key: int, cap: int,
+            horizon: datetime | None = None) -> None:
+        """``horizon``: posts at or before it count for no limit any more and go too (with
+        the limits raised, the cap alone would keep every post of a busy sender)."""
         if self.times and at < self.times[-1]:  # keep time order (clocks of one process)
             at = self.times[-1]
         self.times.append(at)
@@ -50,6 +53,8 @@ class _Kind:
         self.newest[(chat_id, key)] = at
         if len(self.times) > cap:
             self._drop(len(self.times) - cap)
+        if horizon is not None and self.times[0] <= horizon:
+            self.prune(horizon)
 
     def remove(self, at: datetime, chat_id: int, key: int) -> None:
         """Take out the newest such post (a rolled-back transaction's)."""

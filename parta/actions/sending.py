@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -161,10 +161,13 @@ _EXISTING = select(Message).where(Message.author_id.in_(_in("authors")),
 _HELD = select(HeldMessage).where(HeldMessage.author_id.in_(_in("authors")),
                                   HeldMessage.client_id.in_(_in("keys")),
                                   HeldMessage.status == HeldStatus.pending)
-_CHATS = select(Chat, Organization.time_zone).join(Organization, Organization.id == Chat.org_id
-                                                   ).where(Chat.id.in_(_in("chats")))
-_MINE = select(ChatMember).where(ChatMember.chat_id.in_(_in("chats")),
-                                 ChatMember.user_id.in_(_in("users")), ChatMember.left_at.is_(None))
+# The chats (with their school's time zone) and their senders' memberships in one statement:
+# each chat once per sender who is a member (no row of the chat's own when nobody is), or once
+# with no membership.
+_CHATS_MINE = select(Chat, ChatMember, Organization.time_zone).join(
+    Organization, Organization.id == Chat.org_id).outerjoin(ChatMember, and_(
+        ChatMember.chat_id == Chat.id, ChatMember.user_id.in_(_in("users")),
+        ChatMember.left_at.is_(None))).where(Chat.id.in_(_in("chats")))
 _MEMBERS = select(ChatMember.chat_id, ChatMember.user_id).where(
     ChatMember.chat_id.in_(_in("chats")), ChatMember.left_at.is_(None))
 _BLOCKED = select(ChatBlock.chat_id, ChatBlock.user_id).where(
@@ -186,18 +189,16 @@ async def _read(ctx: Ctx, batch: list[Outgoing], now: datetime) -> _Known:
         for h in (await db.execute(_HELD, wanted)).scalars():
             if (h.author_id, h.client_id) in keys:
                 k.held[(h.author_id, h.client_id)] = h  # type: ignore[index]
-    for chat, zone in (await db.execute(_CHATS, {"chats": list({i.chat_id for i in batch})})
-                       ).all():
+    asked = {(i.chat_id, _sender(i)) for i in batch}
+    users = list({u for _, u in asked})
+    for chat, cm, zone in (await db.execute(_CHATS_MINE, {"chats": list({c for c, _ in asked}),
+                                                          "users": users})).all():
         k.chats[chat.id] = chat
         k.zones[chat.org_id] = stats.zone_named(zone)
-    pairs = {(i.chat_id, _sender(i)) for i in batch if i.chat_id in k.chats}
-    if not pairs:
-        return k
-    users = list({u for _, u in pairs})
-    for cm in (await db.execute(_MINE, {"chats": list({c for c, _ in pairs}),
-                                        "users": users})).scalars():
-        if (cm.chat_id, cm.user_id) in pairs:
+        if cm is not None and (cm.chat_id, cm.user_id) in asked:
             k.mine[(cm.chat_id, cm.user_id)] = cm
+    if not any(c in k.chats for c, _ in asked):
+        return k
     in_chats = list({c for c, _ in k.mine})
     if not in_chats:
         return k
