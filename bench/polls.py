@@ -146,7 +146,8 @@ async def run(args: argparse.Namespace, server: Server) -> None:
             ("refused", ", ".join(f"{s}: {n}" for s, n in sorted(outcomes.items()) if s != 200) or "0"),
             ("votes/s accepted", f"{accepted / took:.0f}"),
             ("poll.results per viewer", (f"median {statistics.median(per_viewer):.0f}, "
-                                         f"max {max(per_viewer)} (one per vote would be {accepted})")),
+                                         f"max {max(per_viewer)} (one per vote would be {accepted})")
+             if per_viewer else "(no client watching)"),
             ("poll.results frames in all", f"{frames} to {len(listeners)} clients"),
             ("vote → count seen, p50", f"{q['p50']:.0f} ms"),
             ("p95", f"{q['p95']:.0f} ms"),
