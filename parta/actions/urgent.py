@@ -25,6 +25,8 @@ it; one per (message, person) by a unique key. An SMS the gateway refused is tri
 growing delays (``RETRY_DELAYS``); after ``MAX_ATTEMPTS`` it is ``failed`` and counted (the
 ``parta_urgent_sms_failed`` metric; the row stays, with its last error). An attempt whose outcome was never
 written (the process died while handing it over) is not sent again: it may have gone out.
+Before each try the row is looked at again: a parent who has read the post since (or left the
+chat, or said no to such SMS), or a post deleted since, gets no SMS (``unneeded``).
 """
 
 from __future__ import annotations
@@ -193,8 +195,28 @@ async def send_due_urgent_sms(services: Services, now: datetime | None = None) -
     return sent
 
 
+def _still_wanted(sms_id: int) -> Any:
+    """The SMS's parent still has not read the post, which is still there, and still wants
+    such SMS: a retry minutes later (or the first try, when she opened the chat meanwhile)
+    texts nobody who has already seen it."""
+    return exists(
+        select(UrgentSms.id).join(Message, Message.id == UrgentSms.message_id)
+        .join(ChatMember, (ChatMember.chat_id == Message.chat_id)
+              & (ChatMember.user_id == UrgentSms.user_id))
+        .where(UrgentSms.id == sms_id, Message.deleted_at.is_(None),
+               ChatMember.left_at.is_(None), ChatMember.last_read_message_id < Message.id,
+               ~exists(select(NotificationSettings.user_id).where(
+                   NotificationSettings.user_id == UrgentSms.user_id,
+                   NotificationSettings.urgent_sms.is_(False)))))
+
+
 async def _attempt(services: Services, sms_id: int, now: datetime) -> int:
     async with unit_of_work(services) as ctx:
+        if not (await ctx.db.execute(select(_still_wanted(sms_id)))).scalar():
+            await ctx.db.execute(  # read, deleted, left or declined since: nothing to send
+                update(UrgentSms).where(UrgentSms.id == sms_id, UrgentSms.state == "pending")
+                .values(state="unneeded").execution_options(synchronize_session=False))
+            return 0
         won = await ctx.db.execute(
             update(UrgentSms).where(UrgentSms.id == sms_id, UrgentSms.state == "pending",
                                     UrgentSms.next_at <= now)

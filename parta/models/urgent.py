@@ -45,7 +45,8 @@ class UrgentSms(Base):
     ``state``: ``pending`` (to send at ``next_at``), ``sending`` (claimed by one process with a
     conditional UPDATE, under way), ``sent``, ``failed`` (the gateway refused it ``attempts``
     times, or an attempt's outcome was never written — the process died while handing it over:
-    it may have gone out, so it is not sent again)."""
+    it may have gone out, so it is not sent again), ``unneeded`` (before a try: the parent had
+    read the post, left the chat or said no to such SMS, or the post was deleted)."""
 
     __tablename__ = "urgent_sms"
     __table_args__ = (UniqueConstraint("message_id", "user_id"),

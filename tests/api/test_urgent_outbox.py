@@ -28,7 +28,7 @@ from parta.actions.urgent import (
     urgent_sms_forever,
 )
 from parta.db import insert_ignoring_duplicates, make_engine, make_sessionmaker, utcnow
-from parta.models import Message, UrgentSms, User
+from parta.models import ChatMember, Message, UrgentSms, User
 from parta.services.sms import SmsFailed
 from tests.api.test_urgent import CLOSED, irina_in_parents_chat, say
 from tests.conftest import PHONES, RecordingSms, World
@@ -170,6 +170,7 @@ async def test_two_workers_at_once_send_each_sms_once(world: World, database_url
         people = [User(phone=f"+7901000{n:04d}", name=f"Родитель {n}") for n in range(59)]
         db.add_all(people)
         await db.flush()
+        db.add_all(ChatMember(chat_id=post.chat_id, user_id=u.id) for u in people)  # not read yet
         org_id = (await db.execute(select(UrgentSms.org_id))).scalar_one()
         db.add_all(UrgentSms(org_id=org_id, message_id=message, user_id=u.id, phone=str(u.phone),
                              body=f"срочно {u.id}", state="pending", attempts=0,
@@ -190,3 +191,28 @@ async def test_two_workers_at_once_send_each_sms_once(world: World, database_url
     assert len(sms.sent) == 60 and len(set(sms.sent)) == 60
     assert {state for state, _, _ in await rows(world)} == {"sent"}
     assert all(attempts == 1 for _, attempts, _ in await rows(world))
+
+
+async def test_a_retry_texts_nobody_who_has_read_the_post_since(world: World) -> None:
+    """The gateway refuses the first try; before the second, Елена opens the chat and reads
+    the post: the retry sends her nothing, and the row says it was not needed."""
+    _, chat, message = await marked(world)
+    world.services.sms = FlakySms(world.sms, refusals=1)
+    now = utcnow()
+    assert await send_due_urgent_sms(world.services, now) == 0
+    assert await rows(world) == [("pending", 1, "gateway says 503")]
+    elena = await world.as_("parent")
+    world.sms.sent.clear()  # her sign-in code
+    r = await elena.post(f"{API}/chats/{chat}/read", json={"message_id": message})
+    assert r.status_code < 300, r.text
+    assert await send_due_urgent_sms(world.services, now + timedelta(minutes=1)) == 0
+    assert await rows(world) == [("unneeded", 1, "gateway says 503")]
+    assert to_elena(world) == []
+
+
+async def test_a_post_deleted_before_its_sms_went_texts_nobody(world: World) -> None:
+    irina, chat, message = await marked(world)
+    r = await irina.delete(f"{API}/chats/{chat}/messages/{message}")
+    assert r.status_code < 300, r.text
+    assert await send_due_urgent_sms(world.services) == 0
+    assert [s for s, _, _ in await rows(world)] == ["unneeded"] and to_elena(world) == []
