@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("media_services")]
 
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 PETYA = "+79000000012"
-STATS = "() => import('/static/js/broadcasts/media.js').then((m) => m.broadcastStats())"
+STATS = "() => import(new URL('broadcasts/media.js', [...document.scripts].find((s) => s.type === 'module').src).href).then((m) => m.broadcastStats())"
 # Looks at this page's connections every 0.7 s: how long the decoded frames kept growing, and the
 # most this page ever sent (a page's own predicate, not a promise: waits need a plain answer).
 WATCH_STATS = f"""() => {{

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("media_services")]
 
 PETYA = "+79000000012"
 # What a page that tried to unmute itself behind the host's back is told.
-UNMUTE_MYSELF = """() => import('/static/js/calls/call.js')
+UNMUTE_MYSELF = """() => import(new URL('calls/call.js', [...document.scripts].find((s) => s.type === 'module').src).href)
   .then((m) => m.currentCall().room.setSending('audio', true))
   .then(() => 'sent', (error) => error.code)"""
 

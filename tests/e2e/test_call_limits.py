@@ -88,7 +88,7 @@ def width_keeps(page: Any, want: str, best: int) -> None:
     wait_for_async(page, WIDTH_KEEPS, [want, best], timeout=30_000, polling=300)
 # This page's room asks Janus for the lowest layer (a call of `count` people, as call.updated
 # tells it) or the best one again.
-CROWD = "(count) => import('/static/js/calls/call.js').then((m) => m.currentCall().room.setCrowd(count))"
+CROWD = "(count) => import(new URL('calls/call.js', [...document.scripts].find((s) => s.type === 'module').src).href).then((m) => m.currentCall().room.setCrowd(count))"
 
 
 def test_a_viewer_that_asks_for_the_low_layer_receives_a_smaller_picture(

@@ -26,7 +26,7 @@ from tests.media import media_services  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("media_services")]
 
-CALL = "() => import('/static/js/calls/call.js').then((m) => m.currentCall())"
+CALL = "() => import(new URL('calls/call.js', [...document.scripts].find((s) => s.type === 'module').src).href).then((m) => m.currentCall())"
 # Break the media: the publisher's connection closes under the page, as a dead network does.
 BREAK_MEDIA = f"""() => ({CALL})().then((c) => {{
   window.__oldPc = c.room.publisherPc();

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("media_services")]
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 REMOTE_VIDEO_PLAYS = """() => [...document.querySelectorAll('[data-testid=call-tile-remote] video')]
     .some((v) => v.videoWidth > 0)"""
-STATS = "() => import('/static/js/calls/call.js').then((m) => m.callStats())"
+STATS = "() => import(new URL('calls/call.js', [...document.scripts].find((s) => s.type === 'module').src).href).then((m) => m.callStats())"
 # The remote audio bytes stood still (or kept coming) over three looks in a row.
 AUDIO_STILL = f"""() => ({STATS})().then((s) => {{
   const same = window.__audio === s.audioBytesReceived;

@@ -53,7 +53,7 @@ def test_the_copied_toast_leaves_the_copy_button_and_the_composer_free(
     send = teacher.get_by_test_id("composer-send")
     expect(send).to_be_visible()
     # The app's own toast function (the same module the views use), as after any action.
-    teacher.evaluate("""async () => (await import('/static/js/ui.js')).toast('Ссылка скопирована')""")
+    teacher.evaluate("""async () => (await import(new URL('ui.js', [...document.scripts].find((s) => s.type === 'module').src).href)).toast('Ссылка скопирована')""")
     box = toast_box(teacher)
     assert apart(box, send.bounding_box())
     assert apart(box, teacher.get_by_test_id("composer-input").bounding_box())

@@ -54,7 +54,7 @@ class Opened:
     def live(self) -> None:
         """Wait until the event stream has said hello: sends go over it from then on."""
         wait_for_async(
-            self.page, "async () => (await import('/static/js/realtime.js')).connectionStatus() === 'live'")
+            self.page, "async () => (await import(new URL('realtime.js', [...document.scripts].find((s) => s.type === 'module').src).href)).connectionStatus() === 'live'")
 
     def send(self, text: str) -> Any:
         box = self.page.get_by_test_id("composer-input")
@@ -177,7 +177,7 @@ def test_with_the_socket_down_the_composer_sends_over_http(
     # Анна's stream opens but the server never says hello: it is not live.
     anna = open_page(CLASS_TEACHER, f"/chats/{chat_id}", route=lambda ws: None)
     expect(anna.page.get_by_test_id("composer-input")).to_be_visible()
-    assert anna.page.evaluate("async () => (await import('/static/js/realtime.js')).connectionStatus()") != "live"
+    assert anna.page.evaluate("async () => (await import(new URL('realtime.js', [...document.scripts].find((s) => s.type === 'module').src).href)).connectionStatus()") != "live"
 
     acknowledged(anna.send("Родительское собрание в четверг."))
     expect(message(masha.page, "Родительское собрание в четверг.")).to_have_count(1)
