@@ -37,6 +37,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from parta.actions.base import Ctx, Services, unit_of_work
 from parta.actions.chats import active_member_ids, require_chat
 from parta.actions.notifier import quiet_until
+from parta.actions.outbox import Outbox, send_due
 from parta.db import insert_ignoring_duplicates, utcnow
 from parta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from parta.i18n import t
@@ -63,8 +64,6 @@ from parta.queries.acks import ACK_CHAT_KINDS, Family, ack_answer, ack_view, fam
 from parta.queries.scope import chat_for
 from parta.realtime.events import AckChanged, AckMarked, AckReminder
 from parta.schemas.acks import AckIn, AckOut
-from parta.services.mail import MailFailed
-from parta.services.sms import SmsFailed
 
 __all__ = ["Step", "check_deadline", "confirm_ack", "do_mark", "escalate_forever", "mark_ack",
            "prune_deliveries", "run_escalations"]
@@ -77,8 +76,8 @@ PER_PASS = 100
 # A reminder letter or SMS the mail server or gateway refused is tried again after these many
 # seconds (1 min, 5 min, 30 min, 2 h): five attempts in all, then it counts as failed.
 RETRY_DELAYS = (60, 300, 1800, 7200)
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-SENDING_LEASE = timedelta(minutes=10)  # far longer than one SMTP or gateway call may take
+REMINDERS = Outbox(ReminderDelivery, "a reminder", RETRY_DELAYS, PER_PASS)
+MAX_ATTEMPTS = REMINDERS.max_attempts
 TEXT_CHARS = 300
 
 
@@ -381,71 +380,18 @@ def _queue(ctx: Ctx, ack: Announcement, step: Step, letters: list[Letter], now: 
 
 
 async def send_due_deliveries(services: Services, now: datetime | None = None) -> int:
-    """Hand over every reminder letter and SMS due at ``now``; the number handed over.
-
-    Each is claimed first (``pending`` → ``sending``, a conditional UPDATE committed before
-    the send), so of two processes one sends it. A refusal by the mail server or the SMS
-    gateway puts it back with a later ``next_at`` (``RETRY_DELAYS``); after ``MAX_ATTEMPTS``
-    it is ``failed``, which the announcement's page counts. An attempt whose outcome was never
-    written (the process died while handing it over) is not sent again — it may have gone
-    out: after ``SENDING_LEASE`` it is counted failed too."""
-    now = now or utcnow()
-    async with unit_of_work(services) as ctx:
-        await ctx.db.execute(
-            update(ReminderDelivery).where(
-                ReminderDelivery.state == "sending",
-                ReminderDelivery.next_at <= now - SENDING_LEASE)
-            .values(state="failed", last_error="outcome unknown (interrupted)")
-            .execution_options(synchronize_session=False))
-        due = list((await ctx.db.execute(select(ReminderDelivery.id).where(
-            ReminderDelivery.state == "pending", ReminderDelivery.next_at <= now)
-            .order_by(ReminderDelivery.next_at, ReminderDelivery.id).limit(PER_PASS))).scalars())
-    sent = 0
-    for delivery_id in due:
-        sent += await _attempt(services, delivery_id, now)
-    return sent
+    """Hand over every reminder letter and SMS due at ``now``; the number handed over (claimed,
+    retried and given up as ``actions.outbox`` says; a ``failed`` one the announcement's page
+    counts)."""
+    return await send_due(services, REMINDERS, now, _hand_over)
 
 
-async def _attempt(services: Services, delivery_id: int, now: datetime) -> int:
-    async with unit_of_work(services) as ctx:
-        won = await ctx.db.execute(
-            update(ReminderDelivery).where(ReminderDelivery.id == delivery_id,
-                                           ReminderDelivery.state == "pending",
-                                           ReminderDelivery.next_at <= now)
-            .values(state="sending", attempts=ReminderDelivery.attempts + 1, next_at=now)
-            .execution_options(synchronize_session=False))
-        if cast(CursorResult[Any], won).rowcount != 1:
-            return 0  # another process has it
-        d = (await ctx.db.execute(select(ReminderDelivery).where(
-            ReminderDelivery.id == delivery_id))).scalar_one()
-    error: str | None = None
-    try:
-        if d.channel == "mail":
-            await services.mail.send(d.address, d.subject, d.body,
-                                     headers={"Auto-Submitted": "auto-generated"})
-        else:
-            await services.sms.send(d.address, d.body)
-    except (MailFailed, SmsFailed) as exc:
-        error = str(exc) or type(exc).__name__
-    except Exception as exc:
-        log.exception("a reminder %s could not be handed over", d.channel)
-        error = type(exc).__name__
-    if error is None:
-        values: dict[str, Any] = {"state": "sent", "sent_at": utcnow(), "last_error": None}
-    elif d.attempts >= MAX_ATTEMPTS:
-        log.warning("a reminder %s failed for good after %s attempts: %s", d.channel,
-                    d.attempts, error)
-        values = {"state": "failed", "last_error": error[:500]}
+async def _hand_over(services: Services, d: ReminderDelivery) -> None:
+    if d.channel == "mail":
+        await services.mail.send(d.address, d.subject, d.body,
+                                 headers={"Auto-Submitted": "auto-generated"})
     else:
-        log.warning("a reminder %s was not handed over (attempt %s), tried again later: %s",
-                    d.channel, d.attempts, error)
-        values = {"state": "pending", "last_error": error[:500],
-                  "next_at": now + timedelta(seconds=RETRY_DELAYS[d.attempts - 1])}
-    async with unit_of_work(services) as ctx:
-        await ctx.db.execute(update(ReminderDelivery).where(
-            ReminderDelivery.id == delivery_id, ReminderDelivery.state == "sending")
-            .values(values).execution_options(synchronize_session=False))
-    return 1 if error is None else 0
+        await services.sms.send(d.address, d.body)
 
 
 async def prune_deliveries(services: Services, older_than: datetime,

@@ -36,11 +36,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, exists, func, select, update
+from sqlalchemy import CursorResult, exists, func, select
 
 from parta import metrics
-from parta.actions.base import Ctx, Services, unit_of_work
+from parta.actions.base import Ctx, Services
 from parta.actions.chats import active_member_ids, require_chat
+from parta.actions.outbox import Outbox, send_due
 from parta.db import insert_ignoring_duplicates, utcnow
 from parta.errors import Conflict, Forbidden, NotFound, RateLimited
 from parta.i18n import t
@@ -62,7 +63,6 @@ from parta.queries.blocks import active_block
 from parta.queries.scope import chat_for
 from parta.realtime.events import MessageUrgent
 from parta.schemas.urgent import UrgentOut
-from parta.services.sms import SmsFailed
 
 __all__ = ["mark_urgent", "send_due_urgent_sms", "sms_recipients",
            "urgent_sms_forever"]
@@ -75,9 +75,9 @@ PER_PASS = 200
 # 30 min): five attempts in all, then it counts as failed. An urgent SMS late by hours is
 # worth little, so the ladder is shorter than the reminders'.
 RETRY_DELAYS = (30, 120, 600, 1800)
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-# An attempt still «sending» after this long never had its outcome written: its process died.
-SENDING_LEASE = timedelta(minutes=10)
+URGENT_SMS = Outbox(UrgentSms, "an urgent SMS", RETRY_DELAYS, PER_PASS)
+MAX_ATTEMPTS = URGENT_SMS.max_attempts
+SENDING_LEASE = URGENT_SMS.lease
 
 
 async def sms_recipients(ctx: Ctx, message: Message, org_id: int) -> list[User]:
@@ -177,22 +177,14 @@ async def _wake(wake: asyncio.Event) -> None:
 
 
 async def send_due_urgent_sms(services: Services, now: datetime | None = None) -> int:
-    """Hand every urgent SMS due at ``now`` to the gateway; the number handed over (see the
-    module's text: claimed one by one, retried, given up after ``MAX_ATTEMPTS``)."""
-    now = now or utcnow()
-    async with unit_of_work(services) as ctx:
-        await ctx.db.execute(
-            update(UrgentSms).where(UrgentSms.state == "sending",
-                                    UrgentSms.next_at <= now - SENDING_LEASE)
-            .values(state="failed", last_error="outcome unknown (interrupted)")
-            .execution_options(synchronize_session=False))
-        due = list((await ctx.db.execute(select(UrgentSms.id).where(
-            UrgentSms.state == "pending", UrgentSms.next_at <= now)
-            .order_by(UrgentSms.next_at, UrgentSms.id).limit(PER_PASS))).scalars())
-    sent = 0
-    for sms_id in due:
-        sent += await _attempt(services, sms_id, now)
-    return sent
+    """Hand every urgent SMS due at ``now`` to the gateway; the number handed over (claimed,
+    retried and given up as ``actions.outbox`` says; each looked at again before its try)."""
+    return await send_due(services, URGENT_SMS, now, _hand_over, still_wanted=_still_wanted,
+                          on_failed=metrics.URGENT_SMS_FAILED.inc)
+
+
+async def _hand_over(services: Services, sms: UrgentSms) -> None:
+    await services.sms.send(sms.phone, sms.body)
 
 
 def _still_wanted(sms_id: int) -> Any:
@@ -208,48 +200,6 @@ def _still_wanted(sms_id: int) -> Any:
                ~exists(select(NotificationSettings.user_id).where(
                    NotificationSettings.user_id == UrgentSms.user_id,
                    NotificationSettings.urgent_sms.is_(False)))))
-
-
-async def _attempt(services: Services, sms_id: int, now: datetime) -> int:
-    async with unit_of_work(services) as ctx:
-        if not (await ctx.db.execute(select(_still_wanted(sms_id)))).scalar():
-            await ctx.db.execute(  # read, deleted, left or declined since: nothing to send
-                update(UrgentSms).where(UrgentSms.id == sms_id, UrgentSms.state == "pending")
-                .values(state="unneeded").execution_options(synchronize_session=False))
-            return 0
-        won = await ctx.db.execute(
-            update(UrgentSms).where(UrgentSms.id == sms_id, UrgentSms.state == "pending",
-                                    UrgentSms.next_at <= now)
-            .values(state="sending", attempts=UrgentSms.attempts + 1, next_at=now)
-            .execution_options(synchronize_session=False))
-        if cast(CursorResult[Any], won).rowcount != 1:
-            return 0  # another process has it, or it is done
-        row = (await ctx.db.execute(select(UrgentSms.phone, UrgentSms.body, UrgentSms.attempts)
-                                    .where(UrgentSms.id == sms_id))).one()
-    error: str | None = None
-    try:
-        await services.sms.send(row.phone, row.body)
-    except SmsFailed as exc:
-        error = str(exc) or type(exc).__name__
-    except Exception as exc:
-        log.exception("an urgent SMS could not be handed over")
-        error = type(exc).__name__
-    if error is None:
-        values: dict[str, Any] = {"state": "sent", "sent_at": utcnow(), "last_error": None}
-    elif row.attempts >= MAX_ATTEMPTS:
-        log.warning("an urgent SMS failed for good after %s attempts: %s", row.attempts, error)
-        metrics.URGENT_SMS_FAILED.inc()
-        values = {"state": "failed", "last_error": error[:500]}
-    else:
-        log.warning("an urgent SMS was not handed over (attempt %s), tried again later: %s",
-                    row.attempts, error)
-        values = {"state": "pending", "last_error": error[:500],
-                  "next_at": now + timedelta(seconds=RETRY_DELAYS[row.attempts - 1])}
-    async with unit_of_work(services) as ctx:
-        await ctx.db.execute(update(UrgentSms).where(
-            UrgentSms.id == sms_id, UrgentSms.state == "sending")
-            .values(values).execution_options(synchronize_session=False))
-    return 1 if error is None else 0
 
 
 async def urgent_sms_forever(services: Services) -> None:
